@@ -1,0 +1,62 @@
+//! Accounts and sessions.
+
+use crate::ids::{ShopId, UserId};
+use crate::status::StaffRole;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/v1/auth/register`: a customer account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Login e-mail.
+    pub email: String,
+    /// At least 10 characters.
+    pub password: String,
+    /// Name shown to the shop.
+    pub name: String,
+    /// Phone for the driver, optional.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login e-mail.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A role held in one shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ShopRole {
+    /// The shop.
+    pub shop_id: ShopId,
+    /// Its name.
+    pub shop_name: String,
+    /// The role held there.
+    pub role: StaffRole,
+}
+
+/// The logged-in account (`GET /api/v1/auth/me`, and the answer to login/register).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// Account id.
+    pub id: UserId,
+    /// Login e-mail.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Phone, if given.
+    pub phone: Option<String>,
+    /// Group administrator.
+    pub admin: bool,
+    /// Staff roles, one per shop and role.
+    pub roles: Vec<ShopRole>,
+}

@@ -1,0 +1,161 @@
+//! A shop's menu with live availability, and the cooks' recipe cards.
+
+use super::{Allergen, Unit};
+use crate::ids::{IngredientId, PizzaId, ShopId};
+use crate::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/shops/{id}/menu` (public).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Menu {
+    /// The shop.
+    pub shop_id: ShopId,
+    /// Sequence of the shop's menu stream this state corresponds to (subscribe `since` it).
+    pub stream_seq: i64,
+    /// Every pizza of the group, with this shop's availability.
+    pub pizzas: Vec<MenuPizza>,
+}
+
+/// A pizza as the customer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MenuPizza {
+    /// Pizza id.
+    pub id: PizzaId,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Allergens of its base recipe.
+    pub allergens: Vec<Allergen>,
+    /// `false` when the shop's manager switched it off.
+    pub enabled: bool,
+    /// Sizes, with price and how many can still be made.
+    pub sizes: Vec<MenuSize>,
+    /// Extras that may be added.
+    pub extras: Vec<MenuExtra>,
+}
+
+/// One size of a pizza on the menu.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MenuSize {
+    /// Size code (`medium`, `large`).
+    pub code: String,
+    /// Label ("Moyenne 29 cm").
+    pub label: String,
+    /// Price.
+    pub price: Money,
+    /// How many can still be made from the shop's free stock (0 = "plus disponible").
+    pub available: i64,
+}
+
+/// An optional extra.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct MenuExtra {
+    /// The ingredient added.
+    pub ingredient_id: IngredientId,
+    /// Its name.
+    pub name: String,
+    /// Its allergens.
+    pub allergens: Vec<Allergen>,
+    /// Price per size code.
+    pub prices: Vec<SizePrice>,
+}
+
+/// A price for one size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct SizePrice {
+    /// Size code.
+    pub size: String,
+    /// Price.
+    pub price: Money,
+}
+
+/// Availability of one pizza size in one shop (also the payload of availability events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Availability {
+    /// Pizza.
+    pub pizza_id: PizzaId,
+    /// Size code.
+    pub size: String,
+    /// How many can still be made.
+    pub available: i64,
+}
+
+/// `PUT /api/v1/shops/{id}/pizzas/{pizza_id}/enabled` (manager).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetPizzaEnabled {
+    /// `false` switches the pizza off in this shop.
+    pub enabled: bool,
+}
+
+/// `GET /api/v1/pizzas/{id}/recipe` (staff): the cook's aide-mémoire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Recipe {
+    /// Pizza.
+    pub pizza_id: PizzaId,
+    /// Name.
+    pub name: String,
+    /// Quantities per size.
+    pub sizes: Vec<RecipeSize>,
+    /// Ordered preparation steps.
+    pub steps: Vec<String>,
+    /// Baking time.
+    pub oven_minutes: i64,
+    /// Oven temperature, °C.
+    pub oven_temp_c: i64,
+    /// What each extra adds, per size.
+    pub extras: Vec<RecipeExtra>,
+}
+
+/// The ingredients of one size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RecipeSize {
+    /// Size code.
+    pub code: String,
+    /// Label.
+    pub label: String,
+    /// Ingredients in the order they go on.
+    pub items: Vec<RecipeItem>,
+}
+
+/// An ingredient quantity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RecipeItem {
+    /// Ingredient.
+    pub ingredient_id: IngredientId,
+    /// Name.
+    pub name: String,
+    /// Quantity in `unit`.
+    pub quantity: i64,
+    /// Unit.
+    pub unit: Unit,
+}
+
+/// An extra's quantity for one size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RecipeExtra {
+    /// Ingredient.
+    pub ingredient_id: IngredientId,
+    /// Name.
+    pub name: String,
+    /// Size code.
+    pub size: String,
+    /// Quantity added.
+    pub quantity: i64,
+    /// Unit.
+    pub unit: Unit,
+    /// Price charged.
+    pub price: Money,
+}

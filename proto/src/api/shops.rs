@@ -1,0 +1,64 @@
+//! Shops: where they are, when they open, whether they take orders.
+
+use crate::hours::OpeningHours;
+use crate::ids::ShopId;
+use serde::{Deserialize, Serialize};
+
+/// A pizzeria of the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Shop {
+    /// Shop id.
+    pub id: ShopId,
+    /// Display name.
+    pub name: String,
+    /// Street and number.
+    pub street: String,
+    /// Postcode.
+    pub postcode: String,
+    /// City.
+    pub city: String,
+    /// Phone number.
+    pub phone: String,
+    /// IANA time zone its hours are in.
+    pub timezone: String,
+    /// Weekly opening hours.
+    pub hours: OpeningHours,
+    /// Postcodes it delivers to.
+    pub delivery_postcodes: Vec<String>,
+    /// Paused by a manager: takes no new orders.
+    pub paused: bool,
+    /// Why it is paused, shown to customers.
+    pub pause_reason: Option<String>,
+    /// Open at this moment according to its hours.
+    pub open_now: bool,
+}
+
+/// `POST /api/v1/shops/{id}/pause`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Shown to customers ("four en panne", "trop de commandes").
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `PATCH /api/v1/shops/{id}`: change what is given, keep the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShopPatch {
+    /// New display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// New weekly hours.
+    #[serde(default)]
+    pub hours: Option<OpeningHours>,
+    /// New delivery area.
+    #[serde(default)]
+    pub delivery_postcodes: Option<Vec<String>>,
+}

@@ -1,0 +1,187 @@
+//! Events written to the event log in the same transaction as each change, and the streams
+//! they are published on. The live hub replays them to clients; the log is also the audit trail.
+
+use crate::api::menu::Availability;
+use crate::api::orders::{DriverRef, Order};
+use crate::api::stock::StockLevel;
+use crate::ids::{OrderId, ShopId, UserId};
+use crate::status::{OrderStatus, PaymentStatus};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A named stream of events with its own contiguous sequence numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stream {
+    /// `shop:{id}:orders`: every order change of a shop (its staff).
+    ShopOrders(ShopId),
+    /// `shop:{id}:stock`: stock levels of a shop (managers, cooks).
+    ShopStock(ShopId),
+    /// `shop:{id}:menu`: availability and pause state of a shop (public).
+    ShopMenu(ShopId),
+    /// `order:{token}`: one order (its customer).
+    Order(String),
+    /// `driver:{id}`: orders assigned to one driver.
+    Driver(UserId),
+    /// `group:orders`: every order change of the group (managers, admin).
+    GroupOrders,
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stream::ShopOrders(id) => write!(f, "shop:{id}:orders"),
+            Stream::ShopStock(id) => write!(f, "shop:{id}:stock"),
+            Stream::ShopMenu(id) => write!(f, "shop:{id}:menu"),
+            Stream::Order(token) => write!(f, "order:{token}"),
+            Stream::Driver(id) => write!(f, "driver:{id}"),
+            Stream::GroupOrders => f.write_str("group:orders"),
+        }
+    }
+}
+
+impl Stream {
+    /// Parses the `Display` form back; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Stream> {
+        if s == "group:orders" {
+            return Some(Stream::GroupOrders);
+        }
+        if let Some(token) = s.strip_prefix("order:") {
+            let ok = !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric());
+            return ok.then(|| Stream::Order(token.to_owned()));
+        }
+        if let Some(id) = s.strip_prefix("driver:") {
+            return id.parse().ok().map(|id| Stream::Driver(UserId(id)));
+        }
+        let rest = s.strip_prefix("shop:")?;
+        let (id, kind) = rest.split_once(':')?;
+        let id = ShopId(id.parse().ok()?);
+        match kind {
+            "orders" => Some(Stream::ShopOrders(id)),
+            "stock" => Some(Stream::ShopStock(id)),
+            "menu" => Some(Stream::ShopMenu(id)),
+            _ => None,
+        }
+    }
+}
+
+/// What happened. Stored as JSON in the event log and sent as-is to subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A new order reached the shop.
+    OrderPlaced {
+        /// The order as placed.
+        order: Box<Order>,
+    },
+    /// The customer or staff changed lines, address or note.
+    OrderEdited {
+        /// The order after the edit.
+        order: Box<Order>,
+    },
+    /// The order moved to another stage.
+    OrderStatusChanged {
+        /// Order.
+        order_id: OrderId,
+        /// Its shop.
+        shop_id: ShopId,
+        /// New status.
+        status: OrderStatus,
+        /// When.
+        at: jiff::Timestamp,
+        /// New version.
+        version: i64,
+        /// Payment status after the change.
+        payment_status: PaymentStatus,
+    },
+    /// The order was cancelled.
+    OrderCancelled {
+        /// Order.
+        order_id: OrderId,
+        /// Its shop.
+        shop_id: ShopId,
+        /// When.
+        at: jiff::Timestamp,
+        /// New version.
+        version: i64,
+        /// Reason given.
+        reason: Option<String>,
+    },
+    /// A driver was assigned or unassigned.
+    DriverAssigned {
+        /// Order.
+        order_id: OrderId,
+        /// Its shop.
+        shop_id: ShopId,
+        /// The driver, or none.
+        driver: Option<DriverRef>,
+        /// New version.
+        version: i64,
+    },
+    /// Stock levels moved.
+    StockChanged {
+        /// The shop.
+        shop_id: ShopId,
+        /// The ingredients that changed, with their new levels.
+        items: Vec<StockLevel>,
+    },
+    /// How many of some pizzas can be made changed.
+    AvailabilityChanged {
+        /// The shop.
+        shop_id: ShopId,
+        /// New counts of the sizes that changed.
+        items: Vec<Availability>,
+    },
+    /// The shop stopped taking orders.
+    ShopPaused {
+        /// The shop.
+        shop_id: ShopId,
+        /// Reason shown to customers.
+        reason: Option<String>,
+    },
+    /// The shop takes orders again.
+    ShopResumed {
+        /// The shop.
+        shop_id: ShopId,
+    },
+}
+
+impl Event {
+    /// The `type` tag, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::OrderPlaced { .. } => "order_placed",
+            Event::OrderEdited { .. } => "order_edited",
+            Event::OrderStatusChanged { .. } => "order_status_changed",
+            Event::OrderCancelled { .. } => "order_cancelled",
+            Event::DriverAssigned { .. } => "driver_assigned",
+            Event::StockChanged { .. } => "stock_changed",
+            Event::AvailabilityChanged { .. } => "availability_changed",
+            Event::ShopPaused { .. } => "shop_paused",
+            Event::ShopResumed { .. } => "shop_resumed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names_round_trip_and_reject_garbage() {
+        let streams = [
+            Stream::ShopOrders(ShopId(3)),
+            Stream::ShopStock(ShopId(3)),
+            Stream::ShopMenu(ShopId(12)),
+            Stream::Order("a1B2".into()),
+            Stream::Driver(UserId(7)),
+            Stream::GroupOrders,
+        ];
+        for s in streams {
+            assert_eq!(Stream::parse(&s.to_string()), Some(s));
+        }
+        for bad in ["shop:x:orders", "shop:1:pizzas", "order:", "order:a b", "group:stock", ""] {
+            assert_eq!(Stream::parse(bad), None, "{bad}");
+        }
+    }
+}
