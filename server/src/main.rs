@@ -1,1 +1,5 @@
-fn main(){}
+//! The `ocpizza` command: see `ocpizza --help`.
+
+fn main() -> std::process::ExitCode {
+    ocpizza::cli::main()
+}

@@ -1,0 +1,147 @@
+//! `/api/v1/auth/*`: register, login, logout, me.
+
+use super::{Caller, SESSION_COOKIE, db, hash_token, password, random_token, session_token};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Json;
+use crate::net::ClientIp;
+use crate::state::AppState;
+use crate::validate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ocpizza_proto::api::auth::{LoginRequest, Me, RegisterRequest, ShopRole};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/register", post(register))
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/auth/me", get(me))
+}
+
+/// Creates a customer account and logs it in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = Me), (status = 409, body = ocpizza_proto::ErrorBody),
+              (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Json(req): Json<RegisterRequest>,
+) -> ApiResult<Response> {
+    let email = validate::email("email", &req.email)?;
+    validate::password("password", &req.password)?;
+    let name = validate::text("name", &req.name, 1, 100)?;
+    let phone = validate::optional_phone("phone", req.phone.as_deref())?;
+    let hash = password::hash(req.password, state.config.hashing).await?;
+    let mut tx = state.db.begin().await?;
+    let id = match db::insert_user(&mut tx, &email, &name, phone.as_deref(), &hash, false).await {
+        Ok(id) => id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict(format!("{email} already has an account")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    let mut response = start_session(&state, id).await?;
+    *response.status_mut() = StatusCode::CREATED;
+    Ok(response)
+}
+
+/// Logs in with e-mail and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = Me), (status = 401, body = ocpizza_proto::ErrorBody),
+              (status = 429, body = ocpizza_proto::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let email = req.email.trim().to_lowercase();
+    if !state.login_limits.check(ip, &email) {
+        tracing::warn!(%ip, "login rate limit hit");
+        return Err(ApiError::RateLimited);
+    }
+    let found = db::credentials(state.db.pool(), &email).await?;
+    // Verify against a dummy hash for unknown e-mails: same timing either way.
+    let stored = found
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.to_string(), |(_, h)| h.clone());
+    let ok = password::verify(req.password, stored).await?;
+    match found {
+        Some((id, _)) if ok => start_session(&state, id).await,
+        _ => Err(ApiError::Unauthenticated),
+    }
+}
+
+/// Revokes the session and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "logged out")))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = session_token(&headers) {
+        db::delete_session(state.db.writer(), &hash_token(&token)).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    set_cookie(&mut response, &cookie(&state, "", 0));
+    Ok(response)
+}
+
+/// The logged-in account and its roles.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ocpizza_proto::ErrorBody)))]
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
+    let user = caller.user()?;
+    Ok(Json(me_of(&state, user).await?))
+}
+
+async fn me_of(state: &AppState, user: &super::AuthUser) -> ApiResult<Me> {
+    let names = crate::shops::db::names(state.db.pool()).await?;
+    Ok(Me {
+        id: user.id,
+        email: user.email.clone(),
+        name: user.name.clone(),
+        phone: user.phone.clone(),
+        admin: user.admin,
+        roles: user
+            .roles
+            .iter()
+            .map(|(shop, role)| ShopRole {
+                shop_id: *shop,
+                shop_name: names.get(shop).cloned().unwrap_or_default(),
+                role: *role,
+            })
+            .collect(),
+    })
+}
+
+async fn start_session(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult<Response> {
+    let token = random_token(32);
+    db::insert_session(
+        state.db.writer(),
+        &hash_token(&token),
+        id,
+        state.config.session_hours,
+    )
+    .await?;
+    let user = db::user_by_id(state.db.pool(), id)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let mut response = Json(me_of(state, &user).await?).into_response();
+    set_cookie(
+        &mut response,
+        &cookie(state, &token, state.config.session_hours * 3600),
+    );
+    Ok(response)
+}
+
+fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> String {
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+}
+
+fn set_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+}

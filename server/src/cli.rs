@@ -1,0 +1,292 @@
+//! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`.
+
+use crate::config::{Config, LogFormat};
+use crate::db::Db;
+use crate::events::Bus;
+use crate::state::AppState;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use ocpizza_proto::{ShopId, StaffRole};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+/// OC Pizza: real-time order platform for a group of pizzerias.
+#[derive(Debug, Parser)]
+#[command(name = "ocpizza", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (applies migrations first; seeds demo data into an empty embedded database).
+    Serve {
+        /// Address to listen on [env: OCPIZZA_BIND] [default: 127.0.0.1:8080].
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Create the group's shops, ingredients and menu with opening stock (idempotent).
+    Seed {
+        /// Also create the demo accounts (password `demo-pizza`).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check configuration, database connection and migrations; non-zero exit on any failure.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account (and give it a role).
+    Create {
+        /// Login e-mail.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// What the account is.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Shop id, for staff roles.
+        #[arg(long)]
+        shop: Option<i64>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Customer,
+    Manager,
+    OrderTaker,
+    Cook,
+    Driver,
+}
+
+impl RoleArg {
+    fn staff(self) -> Option<StaffRole> {
+        match self {
+            RoleArg::Manager => Some(StaffRole::Manager),
+            RoleArg::OrderTaker => Some(StaffRole::OrderTaker),
+            RoleArg::Cook => Some(StaffRole::Cook),
+            RoleArg::Driver => Some(StaffRole::Driver),
+            RoleArg::Admin | RoleArg::Customer => None,
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "ocpizza failed");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                config.bind = bind;
+                if !std::env::var("OCPIZZA_PUBLIC_URL").is_ok_and(|v| !v.is_empty()) {
+                    config.public_url = format!("http://{bind}");
+                }
+            }
+            serve(config).await?;
+        }
+        Command::Migrate => {
+            let db = Db::connect(&config).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+        }
+        Command::Seed { demo } => {
+            let db = Db::connect(&config).await?;
+            db.migrate().await?;
+            let r = crate::seed::run(&db, &Bus::new(), config.hashing, demo).await?;
+            println!(
+                "seeded: {} shops, {} ingredients, {} pizzas, {} accounts (existing data kept)",
+                r.shops, r.ingredients, r.pizzas, r.accounts
+            );
+        }
+        Command::User { command } => create_user(&config, command).await?,
+        Command::Check => return Ok(check(&config).await),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = Db::connect(&config).await?;
+    db.migrate().await?;
+    let fresh = config.is_embedded() && crate::seed::is_empty(&db).await?;
+    let state = AppState::new(config.clone(), db.clone()).await?;
+    if fresh {
+        crate::seed::run(&db, &state.bus, config.hashing, true).await?;
+        tracing::info!("empty embedded database: demo data seeded");
+    } else if crate::seed::is_empty(&db).await? {
+        tracing::warn!("the database has no shop yet: run `ocpizza seed` (add --demo for demo accounts)");
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
+    let demo = crate::auth::db::credentials(db.pool(), crate::seed::DEMO_ACCOUNTS[0].0)
+        .await?
+        .is_some();
+    print_banner(&config, demo);
+    crate::app::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(config: &Config, demo: bool) {
+    let db = if config.is_embedded() {
+        format!("SQLite {}", config.sqlite_path().display())
+    } else {
+        "PostgreSQL".to_owned()
+    };
+    println!("\nOC Pizza is running at {}  ({db})", config.public_url);
+    println!("  API description: {}/api/openapi.json", config.public_url);
+    if demo {
+        println!("  Demo logins (password `{}`):", crate::seed::DEMO_PASSWORD);
+        for (email, name, role, admin) in crate::seed::DEMO_ACCOUNTS {
+            let what = match (role, admin) {
+                (_, true) => "admin of the group".to_owned(),
+                (Some(r), _) => format!("{} of shop 1", r.as_str()),
+                (None, _) => "customer".to_owned(),
+            };
+            println!("    {email:<28} {what:<24} ({name})");
+        }
+    }
+    println!("Press Ctrl+C to stop.\n");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn create_user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Create { email, name, role, shop, password_stdin } = command;
+    let email = crate::validate::email("email", &email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        first
+    };
+    crate::validate::password("password", &password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let db = Db::connect(config).await?;
+    db.migrate().await?;
+    let staff = match (role.staff(), shop) {
+        (Some(r), Some(s)) => {
+            crate::shops::db::get(db.pool(), ShopId(s))
+                .await?
+                .with_context(|| format!("no shop with id {s}"))?;
+            Some((r, ShopId(s)))
+        }
+        (Some(_), None) => bail!("--shop is required for a staff role"),
+        (None, Some(_)) => bail!("--shop only applies to staff roles"),
+        (None, None) => None,
+    };
+    if crate::auth::db::credentials(db.pool(), &email).await?.is_some() {
+        bail!("{email} already has an account");
+    }
+    let hash = crate::auth::password::hash(password, config.hashing).await?;
+    let mut tx = db.begin().await?;
+    let admin = matches!(role, RoleArg::Admin);
+    let id = crate::auth::db::insert_user(&mut tx, &email, &name, None, &hash, admin).await?;
+    if let Some((role, shop)) = staff {
+        crate::auth::db::grant(&mut tx, id, shop, role).await?;
+    }
+    tx.commit().await?;
+    println!("created account {id} for {email}");
+    Ok(())
+}
+
+async fn check(config: &Config) -> ExitCode {
+    println!("ok    configuration");
+    let db = match Db::connect(config).await {
+        Ok(db) => db,
+        Err(e) => {
+            println!("FAIL  database: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = db.ping().await {
+        println!("FAIL  database: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("ok    database reachable");
+    match db.pending_migrations().await {
+        Ok(p) if p.is_empty() => println!("ok    migrations current"),
+        Ok(p) => {
+            println!("FAIL  migrations: {} pending ({p:?}); run `ocpizza migrate`", p.len());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            println!("FAIL  migrations: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,260 @@
+//! Typed configuration, read from environment variables (optionally pre-loaded from a
+//! `KEY=VALUE` file named by `OCPIZZA_CONFIG_FILE`). Secrets are wrapped in [`Secret`] so that
+//! printing the configuration never leaks them.
+
+use anyhow::{Context, bail};
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A value that must never appear in logs: `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Cost of argon2id password hashing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingCost {
+    /// Memory in KiB (OWASP: 19456).
+    pub memory_kib: u32,
+    /// Iterations (OWASP: 2).
+    pub iterations: u32,
+}
+
+impl Default for HashingCost {
+    fn default() -> Self {
+        HashingCost {
+            memory_kib: 19_456,
+            iterations: 2,
+        }
+    }
+}
+
+/// Everything the server needs to know at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (`OCPIZZA_BIND`).
+    pub bind: SocketAddr,
+    /// `DATABASE_URL` (PostgreSQL); `None` means the embedded SQLite file.
+    pub database_url: Option<Secret<String>>,
+    /// Where the SQLite file lives (`OCPIZZA_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// The site's public URL (`OCPIZZA_PUBLIC_URL`): Origin checks and the `Secure` cookie flag.
+    pub public_url: String,
+    /// `OCPIZZA_LOG_FORMAT` = `text` | `json`.
+    pub log_format: LogFormat,
+    /// Take the client address from `X-Forwarded-For` (behind nginx).
+    pub trust_proxy: bool,
+    /// Session lifetime in hours (`OCPIZZA_SESSION_HOURS`).
+    pub session_hours: i64,
+    /// Password hashing cost (`OCPIZZA_ARGON2_MEMORY_KIB`, `OCPIZZA_ARGON2_ITERATIONS`).
+    pub hashing: HashingCost,
+    /// Login attempts allowed per minute per client address (`OCPIZZA_LOGIN_PER_IP_PER_MIN`).
+    pub login_per_ip_per_min: u32,
+    /// Login attempts allowed per minute per account (`OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN`).
+    pub login_per_account_per_min: u32,
+}
+
+impl Config {
+    /// A configuration with every default: embedded SQLite under `./data`, port 8080.
+    pub fn defaults() -> Self {
+        let bind: SocketAddr = ([127, 0, 0, 1], 8080).into();
+        Config {
+            bind,
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            public_url: format!("http://{bind}"),
+            log_format: LogFormat::Text,
+            trust_proxy: false,
+            session_hours: 24 * 30,
+            hashing: HashingCost::default(),
+            login_per_ip_per_min: 30,
+            login_per_account_per_min: 10,
+        }
+    }
+
+    /// Reads the process environment (after loading `OCPIZZA_CONFIG_FILE` if set).
+    pub fn from_env() -> anyhow::Result<Self> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("OCPIZZA_CONFIG_FILE") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading OCPIZZA_CONFIG_FILE {path}"))?;
+            vars.extend(parse_env_file(&text).with_context(|| format!("in {path}"))?);
+        }
+        vars.extend(std::env::vars());
+        Config::from_vars(&vars)
+    }
+
+    /// Builds a configuration from a set of variables; unknown `OCPIZZA_*` names are errors so
+    /// that a typo does not silently fall back to a default.
+    pub fn from_vars(vars: &HashMap<String, String>) -> anyhow::Result<Self> {
+        const KNOWN: &[&str] = &[
+            "OCPIZZA_BIND",
+            "OCPIZZA_DATA_DIR",
+            "OCPIZZA_PUBLIC_URL",
+            "OCPIZZA_LOG_FORMAT",
+            "OCPIZZA_TRUST_PROXY",
+            "OCPIZZA_SESSION_HOURS",
+            "OCPIZZA_ARGON2_MEMORY_KIB",
+            "OCPIZZA_ARGON2_ITERATIONS",
+            "OCPIZZA_LOGIN_PER_IP_PER_MIN",
+            "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
+            "OCPIZZA_CONFIG_FILE",
+        ];
+        if let Some(unknown) = vars
+            .keys()
+            .find(|k| k.starts_with("OCPIZZA_") && !KNOWN.contains(&k.as_str()))
+        {
+            bail!("unknown configuration variable {unknown}");
+        }
+        let mut c = Config::defaults();
+        let get = |k: &str| vars.get(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("OCPIZZA_BIND") {
+            c.bind = v.parse().with_context(|| format!("OCPIZZA_BIND={v}: expected IP:PORT"))?;
+            c.public_url = format!("http://{}", c.bind);
+        }
+        if let Some(v) = get("DATABASE_URL") {
+            if !(v.starts_with("postgres://") || v.starts_with("postgresql://")) {
+                bail!("DATABASE_URL must be a postgres:// URL (leave it unset for SQLite)");
+            }
+            c.database_url = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = get("OCPIZZA_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("OCPIZZA_PUBLIC_URL") {
+            if !(v.starts_with("http://") || v.starts_with("https://")) {
+                bail!("OCPIZZA_PUBLIC_URL={v}: expected http(s)://host[:port]");
+            }
+            c.public_url = v.trim_end_matches('/').to_owned();
+        }
+        if let Some(v) = get("OCPIZZA_LOG_FORMAT") {
+            c.log_format = match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => bail!("OCPIZZA_LOG_FORMAT={v}: expected text or json"),
+            };
+        }
+        if let Some(v) = get("OCPIZZA_TRUST_PROXY") {
+            c.trust_proxy = parse_bool("OCPIZZA_TRUST_PROXY", v)?;
+        }
+        let num = |k: &str, default: u32| -> anyhow::Result<u32> {
+            get(k).map_or(Ok(default), |v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("{k}={v}: expected a positive integer"))
+            })
+        };
+        c.session_hours = i64::from(num("OCPIZZA_SESSION_HOURS", 24 * 30)?);
+        c.hashing.memory_kib = num("OCPIZZA_ARGON2_MEMORY_KIB", c.hashing.memory_kib)?;
+        c.hashing.iterations = num("OCPIZZA_ARGON2_ITERATIONS", c.hashing.iterations)?;
+        c.login_per_ip_per_min = num("OCPIZZA_LOGIN_PER_IP_PER_MIN", c.login_per_ip_per_min)?;
+        c.login_per_account_per_min =
+            num("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN", c.login_per_account_per_min)?;
+        Ok(c)
+    }
+
+    /// Whether the site is served over TLS (then cookies get `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Where the SQLite database file lives.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("ocpizza.db")
+    }
+
+    /// Runs on the embedded SQLite database.
+    pub fn is_embedded(&self) -> bool {
+        self.database_url.is_none()
+    }
+}
+
+fn parse_bool(key: &str, v: &str) -> anyhow::Result<bool> {
+    match v {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => bail!("{key}={v}: expected true or false"),
+    }
+}
+
+/// Parses `KEY=VALUE` lines; blank lines and `#` comments are skipped, values may be quoted.
+fn parse_env_file(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            bail!("line {}: expected KEY=VALUE", n + 1);
+        };
+        let v = v.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v);
+        out.push((k.trim().to_owned(), v.to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+    }
+
+    #[test]
+    fn the_database_password_never_shows_in_debug_output() {
+        let c = Config::from_vars(&vars(&[("DATABASE_URL", "postgres://u:hunter2@db/x")])).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_refused_with_the_variable_named() {
+        let err = Config::from_vars(&vars(&[("OCPIZZA_BINDD", "x")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_BINDD"));
+        let err = Config::from_vars(&vars(&[("OCPIZZA_BIND", "nope")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_BIND"));
+        assert!(Config::from_vars(&vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+    }
+
+    #[test]
+    fn an_env_file_is_read_with_comments_and_quotes() {
+        let parsed = parse_env_file("# c\nOCPIZZA_BIND=\"0.0.0.0:80\"\n\nA = b\n").unwrap();
+        assert_eq!(parsed[0], ("OCPIZZA_BIND".into(), "0.0.0.0:80".into()));
+        assert_eq!(parsed[1], ("A".into(), "b".into()));
+        assert!(parse_env_file("garbage").is_err());
+    }
+}

@@ -1,0 +1,187 @@
+//! The database handle: one SQL code path over SQLite (embedded default) and PostgreSQL.
+//!
+//! Queries use sqlx's `Any` driver with `$n` placeholders, 64-bit integers, text and JSON text,
+//! which both databases understand identically. Writes go through [`Db::begin`]:
+//!
+//! - on SQLite, a dedicated single-connection pool and `BEGIN IMMEDIATE`, so write transactions
+//!   queue in-process instead of failing with `SQLITE_BUSY` or deadlocking on a lock upgrade;
+//!   reads use a separate pool and run concurrently thanks to WAL;
+//! - on PostgreSQL, one pool; transactions lock rows in a fixed order (order, stock rows by
+//!   ingredient id, stream heads by name) so that concurrent writers never deadlock.
+
+use crate::config::Config;
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+/// A transaction on the write pool.
+pub type Tx = Transaction<'static, Any>;
+
+/// Which database runs underneath.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Cheap to clone: pools are reference-counted.
+#[derive(Debug, Clone)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects as the configuration says (creating the SQLite file and its folder if needed).
+    pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+        match &config.database_url {
+            Some(url) => Db::connect_postgres(url.expose(), 20).await,
+            None => {
+                std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                    format!("creating data directory {}", config.data_dir.display())
+                })?;
+                Db::connect_sqlite(&config.sqlite_path().display().to_string()).await
+            }
+        }
+    }
+
+    /// Opens (creating if needed) the SQLite file at `path`.
+    pub async fn connect_sqlite(path: &str) -> anyhow::Result<Db> {
+        install_default_drivers();
+        let url = format!("sqlite://{path}?mode=rwc");
+        let pragmas = |pool: AnyPoolOptions| {
+            pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+        };
+        let write = pragmas(AnyPoolOptions::new().max_connections(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(&url)
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        let read = pragmas(AnyPoolOptions::new().max_connections(8))
+            .connect(&url)
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        Ok(Db {
+            read,
+            write,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// Connects to PostgreSQL with a pool of `max` connections.
+    pub async fn connect_postgres(url: &str, max: u32) -> anyhow::Result<Db> {
+        install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL (DATABASE_URL)")?;
+        Ok(Db {
+            read: pool.clone(),
+            write: pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for single-statement writes outside a transaction (one connection on SQLite).
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.write.begin().await,
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        self.migrator()
+            .run(&self.write)
+            .await
+            .context("applying database migrations")
+    }
+
+    /// Versions known to this binary but not applied to the database (empty = up to date).
+    pub async fn pending_migrations(&self) -> anyhow::Result<Vec<i64>> {
+        let applied: Vec<i64> = match sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE",
+        )
+        .fetch_all(&self.read)
+        .await
+        {
+            Ok(v) => v,
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e).context("reading applied migrations"),
+        };
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// `SELECT 1`: is the database reachable?
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+    }
+
+    /// Closes both pools (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch, the timestamp format of every table.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Converts a stored timestamp back.
+pub fn ts(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// True when `err` is a unique-constraint violation (a duplicate key).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}

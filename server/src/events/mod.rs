@@ -1,0 +1,112 @@
+//! The event log (outbox). A change collects its events in an [`Outbox`] and writes them with
+//! [`Outbox::write`] inside its own transaction, so an event exists if and only if its change
+//! committed. Each stream has a contiguous sequence: the stream's head row is locked, the events
+//! numbered from it, and the head moved, all before commit. After commit the caller hands the
+//! returned [`Published`] events to the bus.
+
+pub mod bus;
+pub mod db;
+
+use crate::db::Tx;
+use crate::error::ApiError;
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::{ShopId, UserId};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use bus::Bus;
+
+/// An event as committed: its stream, its sequence and its JSON payload, encoded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Stream name (`shop:1:orders`).
+    pub stream: String,
+    /// Position in the stream, from 1, contiguous.
+    pub seq: i64,
+    /// The event as JSON, shared by every recipient.
+    pub payload: Arc<str>,
+}
+
+/// Events collected during one transaction.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    actor: Option<UserId>,
+    items: Vec<(Vec<Stream>, Event)>,
+    availability: BTreeSet<ShopId>,
+}
+
+impl Outbox {
+    /// An empty outbox for changes made by `actor` (none for guests and the system).
+    pub fn new(actor: Option<UserId>) -> Outbox {
+        Outbox {
+            actor,
+            ..Outbox::default()
+        }
+    }
+
+    /// Adds `event` to every stream of `streams`.
+    pub fn push(&mut self, streams: Vec<Stream>, event: Event) {
+        self.items.push((streams, event));
+    }
+
+    /// Asks for the shop's availability to be recomputed when the outbox is written, and an
+    /// `availability_changed` event for the sizes whose count moved.
+    pub fn refresh_availability(&mut self, shop: ShopId) {
+        self.availability.insert(shop);
+    }
+
+    /// Writes the events into the log within `tx` and returns them numbered.
+    ///
+    /// Heads are locked in name order first: concurrent writers queue on the same rows in the
+    /// same order (no deadlock), and availability is computed only once this transaction holds
+    /// its shop's menu head, so the published counts always reflect every earlier commit.
+    pub async fn write(mut self, tx: &mut Tx) -> Result<Vec<Published>, ApiError> {
+        let mut streams: BTreeSet<String> = self
+            .items
+            .iter()
+            .flat_map(|(s, _)| s.iter().map(ToString::to_string))
+            .collect();
+        streams.extend(
+            self.availability
+                .iter()
+                .map(|s| Stream::ShopMenu(*s).to_string()),
+        );
+        let mut heads = std::collections::BTreeMap::new();
+        for stream in &streams {
+            heads.insert(stream.clone(), db::lock_head(tx, stream).await?);
+        }
+        for shop in std::mem::take(&mut self.availability) {
+            let items = crate::menu::availability::refresh(tx, shop).await?;
+            if !items.is_empty() {
+                let event = Event::AvailabilityChanged {
+                    shop_id: shop,
+                    items,
+                };
+                self.items.push((vec![Stream::ShopMenu(shop)], event));
+            }
+        }
+        let now = crate::db::now_ms();
+        let mut published = Vec::new();
+        for (targets, event) in &self.items {
+            let payload: Arc<str> = serde_json::to_string(event)
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .into();
+            for stream in targets {
+                let name = stream.to_string();
+                let seq = heads.get_mut(&name).expect("head locked above");
+                *seq += 1;
+                db::insert_event(tx, &name, *seq, event.kind(), &payload, self.actor, now)
+                    .await?;
+                published.push(Published {
+                    stream: name,
+                    seq: *seq,
+                    payload: payload.clone(),
+                });
+            }
+        }
+        for (stream, seq) in &heads {
+            db::set_head(tx, stream, *seq).await?;
+        }
+        Ok(published)
+    }
+}

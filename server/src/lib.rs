@@ -1,0 +1,27 @@
+//! OC Pizza server: the `ocpizza` binary's library.
+//!
+//! One module per domain noun (`shops`, `menu`, `stock`, `orders`, `staff`, `auth`), each with
+//! its router and its SQL (`db.rs`) next to it; `app` merges the routers. Every change runs in
+//! one transaction that also writes its events to the event log (`events`). [`app::serve`]
+//! runs the real application on any listener, which is how the tests start it.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod health;
+pub mod idempotency;
+pub mod menu;
+pub mod net;
+pub mod openapi;
+pub mod orders;
+pub mod seed;
+pub mod shops;
+pub mod staff;
+pub mod state;
+pub mod stock;
+pub mod validate;

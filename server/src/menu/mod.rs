@@ -1,0 +1,182 @@
+//! The menu: what a shop sells with live availability (public), the cooks' recipe cards
+//! (staff), and the manager's per-shop on/off switch.
+
+pub mod availability;
+pub mod db;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Outbox;
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, put};
+use ocpizza_proto::api::Allergen;
+use ocpizza_proto::api::menu::{
+    Menu, MenuExtra, MenuPizza, MenuSize, Recipe, RecipeExtra, RecipeItem, RecipeSize,
+    SetPizzaEnabled, SizePrice,
+};
+use ocpizza_proto::events::Stream;
+use ocpizza_proto::{PizzaId, ShopId};
+use std::collections::BTreeSet;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops/{id}/menu", get(menu))
+        .route("/api/v1/shops/{id}/pizzas/{pizza_id}/enabled", put(set_enabled))
+        .route("/api/v1/pizzas/{id}/recipe", get(recipe))
+}
+
+fn allergens<'a>(lists: impl Iterator<Item = &'a str>) -> Vec<Allergen> {
+    let set: BTreeSet<Allergen> = lists
+        .flat_map(|l| serde_json::from_str::<Vec<Allergen>>(l).unwrap_or_default())
+        .collect();
+    set.into_iter().collect()
+}
+
+/// The shop's menu with how many of each size can still be made (public).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/menu", tag = "menu", params(("id" = i64, Path)),
+    responses((status = 200, body = Menu), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn menu(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Menu>> {
+    let shop = ShopId(id);
+    crate::shops::require(&state, shop).await?;
+    let pool = state.db.pool();
+    // The sequence first, then the state: see `events::db::head`.
+    let stream_seq = crate::events::db::head(pool, &Stream::ShopMenu(shop).to_string()).await?;
+    let counts = availability::published(pool, shop).await?;
+    let disabled = db::disabled(pool, shop).await?;
+    let pizzas = db::specs(pool, None)
+        .await?
+        .into_iter()
+        .map(|p| MenuPizza {
+            allergens: allergens(p.recipe.iter().map(|i| i.allergens.as_str())),
+            enabled: !disabled.contains(&p.id),
+            sizes: p
+                .sizes
+                .iter()
+                .map(|s| MenuSize {
+                    code: s.code.clone(),
+                    label: s.label.clone(),
+                    price: s.price,
+                    available: counts.get(&(p.id, s.code.clone())).copied().unwrap_or(0),
+                })
+                .collect(),
+            extras: menu_extras(&p),
+            id: p.id,
+            name: p.name,
+            description: p.description,
+        })
+        .collect();
+    Ok(Json(Menu {
+        shop_id: shop,
+        stream_seq,
+        pizzas,
+    }))
+}
+
+fn menu_extras(p: &db::PizzaSpec) -> Vec<MenuExtra> {
+    let mut out: Vec<MenuExtra> = Vec::new();
+    for e in &p.extras {
+        let price = SizePrice {
+            size: e.size.clone(),
+            price: e.price,
+        };
+        match out.iter_mut().find(|x| x.ingredient_id == e.ingredient_id) {
+            Some(x) => x.prices.push(price),
+            None => out.push(MenuExtra {
+                ingredient_id: e.ingredient_id,
+                name: e.name.clone(),
+                allergens: allergens(std::iter::once(e.allergens.as_str())),
+                prices: vec![price],
+            }),
+        }
+    }
+    out
+}
+
+/// The recipe card of a pizza: quantities per size, extras, steps, oven (staff only).
+#[utoipa::path(get, path = "/api/v1/pizzas/{id}/recipe", tag = "menu", params(("id" = i64, Path)),
+    responses((status = 200, body = Recipe), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn recipe(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Recipe>> {
+    let user = caller.user()?;
+    if !user.admin && user.roles.is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    let pool = state.db.pool();
+    let p = db::specs(pool, Some(PizzaId(id)))
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("pizza"))?;
+    let steps = db::steps(pool, p.id).await?;
+    Ok(Json(Recipe {
+        pizza_id: p.id,
+        sizes: p
+            .sizes
+            .iter()
+            .map(|s| RecipeSize {
+                code: s.code.clone(),
+                label: s.label.clone(),
+                items: p
+                    .recipe_for(&s.code)
+                    .map(|i| RecipeItem {
+                        ingredient_id: i.ingredient_id,
+                        name: i.name.clone(),
+                        quantity: i.quantity,
+                        unit: i.unit,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        extras: p
+            .extras
+            .iter()
+            .map(|e| RecipeExtra {
+                ingredient_id: e.ingredient_id,
+                name: e.name.clone(),
+                size: e.size.clone(),
+                quantity: e.quantity,
+                unit: e.unit,
+                price: e.price,
+            })
+            .collect(),
+        name: p.name,
+        steps,
+        oven_minutes: p.oven_minutes,
+        oven_temp_c: p.oven_temp_c,
+    }))
+}
+
+/// Switches a pizza on or off in one shop (manager of the shop, admin).
+#[utoipa::path(put, path = "/api/v1/shops/{id}/pizzas/{pizza_id}/enabled", tag = "menu",
+    params(("id" = i64, Path), ("pizza_id" = i64, Path)), request_body = SetPizzaEnabled,
+    responses((status = 204, description = "switched")))]
+pub async fn set_enabled(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, pizza_id)): Path<(i64, i64)>,
+    Json(req): Json<SetPizzaEnabled>,
+) -> ApiResult<axum::http::StatusCode> {
+    let shop = ShopId(id);
+    crate::shops::require(&state, shop).await?;
+    let user = caller.user()?;
+    if !user.manages(shop) {
+        return Err(ApiError::Forbidden);
+    }
+    if db::specs(state.db.pool(), Some(PizzaId(pizza_id))).await?.is_empty() {
+        return Err(ApiError::NotFound("pizza"));
+    }
+    let mut tx = state.db.begin().await?;
+    db::set_enabled(&mut tx, shop, PizzaId(pizza_id), req.enabled).await?;
+    let mut outbox = Outbox::new(Some(user.id));
+    outbox.refresh_availability(shop);
+    let published = outbox.write(&mut tx).await?;
+    tx.commit().await?;
+    state.bus.publish(published);
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

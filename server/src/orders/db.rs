@@ -1,0 +1,384 @@
+//! SQL of orders, their lines and what they hold reserved.
+
+use crate::db::{Tx, ts};
+use crate::stock::Needs;
+use ocpizza_proto::api::orders::{
+    Address, Channel, Contact, DriverRef, LineExtra, Order, OrderLine, StageTimes,
+};
+use ocpizza_proto::{
+    Fulfilment, IngredientId, Money, OrderId, OrderStatus, PaymentMethod, PaymentStatus, PizzaId,
+    ShopId, UserId,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// An order row plus who owns it (not part of the public `Order`).
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    /// The order as the API shows it.
+    pub order: Order,
+    /// The customer account, if ordered with one.
+    pub customer_id: Option<UserId>,
+}
+
+const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, o.status, \
+    o.payment_method, o.payment_status, o.contact_name, o.contact_phone, o.contact_email, \
+    o.address_street, o.address_postcode, o.address_city, o.address_instructions, o.note, \
+    o.total_cents, o.driver_id, d.name AS driver_name, o.version, o.tracking_token, \
+    o.cancel_reason, o.placed_at, o.preparing_at, o.ready_at, o.out_for_delivery_at, \
+    o.delivered_at, o.collected_at, o.delivery_failed_at, o.cancelled_at, o.created_at";
+
+fn bad(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+}
+
+fn time(r: &AnyRow, col: &str) -> sqlx::Result<Option<jiff::Timestamp>> {
+    Ok(r.try_get::<Option<i64>, _>(col)?.map(ts))
+}
+
+fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
+    let text = |c: &str| r.try_get::<String, _>(c);
+    let (channel, fulfilment, status) = (text("channel")?, text("fulfilment")?, text("status")?);
+    let (method, paid) = (text("payment_method")?, text("payment_status")?);
+    let street: Option<String> = r.try_get("address_street")?;
+    let address = match street {
+        Some(street) => Some(Address {
+            street,
+            postcode: r.try_get::<Option<String>, _>("address_postcode")?.unwrap_or_default(),
+            city: r.try_get::<Option<String>, _>("address_city")?.unwrap_or_default(),
+            instructions: r.try_get("address_instructions")?,
+        }),
+        None => None,
+    };
+    let driver = match r.try_get::<Option<i64>, _>("driver_id")? {
+        Some(id) => Some(DriverRef {
+            id: UserId(id),
+            name: r.try_get::<Option<String>, _>("driver_name")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(OrderRecord {
+        customer_id: r.try_get::<Option<i64>, _>("customer_id")?.map(UserId),
+        order: Order {
+            id: OrderId(r.try_get("id")?),
+            shop_id: ShopId(r.try_get("shop_id")?),
+            channel: Channel::parse(&channel).ok_or_else(|| bad("channel", &channel))?,
+            fulfilment: Fulfilment::parse(&fulfilment)
+                .ok_or_else(|| bad("fulfilment", &fulfilment))?,
+            status: OrderStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+            payment_method: PaymentMethod::parse(&method)
+                .ok_or_else(|| bad("payment method", &method))?,
+            payment_status: PaymentStatus::parse(&paid)
+                .ok_or_else(|| bad("payment status", &paid))?,
+            contact: Contact {
+                name: text("contact_name")?,
+                phone: text("contact_phone")?,
+                email: r.try_get("contact_email")?,
+            },
+            address,
+            lines: Vec::new(),
+            note: r.try_get("note")?,
+            total: Money(r.try_get("total_cents")?),
+            driver,
+            version: r.try_get("version")?,
+            tracking_token: text("tracking_token")?,
+            times: StageTimes {
+                placed_at: time(r, "placed_at")?,
+                preparing_at: time(r, "preparing_at")?,
+                ready_at: time(r, "ready_at")?,
+                out_for_delivery_at: time(r, "out_for_delivery_at")?,
+                delivered_at: time(r, "delivered_at")?,
+                collected_at: time(r, "collected_at")?,
+                delivery_failed_at: time(r, "delivery_failed_at")?,
+                cancelled_at: time(r, "cancelled_at")?,
+            },
+            cancel_reason: r.try_get("cancel_reason")?,
+            created_at: ts(r.try_get("created_at")?),
+        },
+    })
+}
+
+fn line_from_row(r: &AnyRow) -> sqlx::Result<(OrderId, OrderLine)> {
+    let extras: Vec<LineExtra> = serde_json::from_str(&r.try_get::<String, _>("extras")?)
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok((
+        OrderId(r.try_get("order_id")?),
+        OrderLine {
+            pizza_id: PizzaId(r.try_get("pizza_id")?),
+            pizza_name: r.try_get("pizza_name")?,
+            size: r.try_get("size_code")?,
+            quantity: r.try_get("quantity")?,
+            unit_price: Money(r.try_get("unit_price_cents")?),
+            extras,
+            note: r.try_get("note")?,
+            total: Money(r.try_get("total_cents")?),
+        },
+    ))
+}
+
+/// Loads orders matching `filter` (an SQL condition on `o`, with `$1`, `$2` bound from
+/// `args`), with their lines, ordered by id, at most `limit`.
+async fn load_where(ex: &mut AnyConnection, filter: &str, args: (i64, &str), limit: i64) -> sqlx::Result<Vec<OrderRecord>>
+{
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM orders o LEFT JOIN users d ON d.id = o.driver_id \
+         WHERE {filter} ORDER BY o.id LIMIT {limit}"
+    )))
+    .bind(args.0)
+    .bind(args.1)
+    .fetch_all(&mut *ex)
+    .await?;
+    let mut records: Vec<OrderRecord> = rows.iter().map(from_row).collect::<sqlx::Result<_>>()?;
+    if records.is_empty() {
+        return Ok(records);
+    }
+    let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.order_id, l.pizza_id, l.pizza_name, l.size_code, l.quantity, \
+         l.unit_price_cents, l.extras, l.note, l.total_cents \
+         FROM order_lines l WHERE l.order_id IN \
+         (SELECT o.id FROM orders o WHERE {filter} ORDER BY o.id LIMIT {limit}) \
+         ORDER BY l.order_id, l.position"
+    )))
+    .bind(args.0)
+    .bind(args.1)
+    .fetch_all(&mut *ex)
+    .await?;
+    for row in &lines {
+        let (id, line) = line_from_row(row)?;
+        if let Some(rec) = records.iter_mut().find(|r| r.order.id == id) {
+            rec.order.lines.push(line);
+        }
+    }
+    Ok(records)
+}
+
+/// One order by id.
+pub async fn by_id(ex: &mut AnyConnection, id: OrderId) -> sqlx::Result<Option<OrderRecord>>
+{
+    Ok(load_where(ex, "o.id = $1 AND $2 = $2", (id.0, ""), 1).await?.pop())
+}
+
+/// One order by tracking token.
+pub async fn by_token(ex: &mut AnyConnection, token: &str) -> sqlx::Result<Option<OrderRecord>>
+{
+    Ok(load_where(ex, "$1 = $1 AND o.tracking_token = $2", (0, token), 1)
+        .await?
+        .pop())
+}
+
+/// Orders of a shop, optionally with one status, oldest first.
+pub async fn by_shop(ex: &mut AnyConnection, shop: ShopId, status: Option<OrderStatus>, limit: i64) -> sqlx::Result<Vec<OrderRecord>>
+{
+    match status {
+        Some(s) => load_where(ex, "o.shop_id = $1 AND o.status = $2", (shop.0, s.as_str()), limit).await,
+        None => load_where(ex, "o.shop_id = $1 AND $2 = $2", (shop.0, ""), limit).await,
+    }
+}
+
+/// Orders of a customer account, newest first is left to the caller.
+pub async fn by_customer(ex: &mut AnyConnection, customer: UserId, limit: i64) -> sqlx::Result<Vec<OrderRecord>>
+{
+    load_where(ex, "o.customer_id = $1 AND $2 = $2", (customer.0, ""), limit).await
+}
+
+/// Unfinished delivery orders assigned to a driver.
+pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<Vec<OrderRecord>>
+{
+    load_where(
+        ex,
+        "o.driver_id = $1 AND o.status IN ('preparing', 'ready', 'out_for_delivery') AND $2 = $2",
+        (driver.0, ""),
+        200,
+    )
+    .await
+}
+
+/// Ready delivery orders of a shop that no driver took.
+pub async fn unassigned_ready(ex: &mut AnyConnection, shop: ShopId) -> sqlx::Result<Vec<OrderRecord>>
+{
+    load_where(
+        ex,
+        "o.shop_id = $1 AND o.status = 'ready' AND o.fulfilment = 'delivery' \
+         AND o.driver_id IS NULL AND $2 = $2",
+        (shop.0, ""),
+        200,
+    )
+    .await
+}
+
+/// Inserts the order row (lines come separately) and returns its id.
+pub async fn insert(tx: &mut Tx, o: &Order, customer: Option<UserId>, created_by: Option<UserId>, now: i64) -> sqlx::Result<OrderId> {
+    let a = o.address.as_ref();
+    sqlx::query_scalar(
+        "INSERT INTO orders (shop_id, customer_id, created_by, channel, fulfilment, status, \
+         payment_method, payment_status, contact_name, contact_phone, contact_email, \
+         address_street, address_postcode, address_city, address_instructions, note, \
+         total_cents, version, tracking_token, placed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $21) RETURNING id",
+    )
+    .bind(o.shop_id.0)
+    .bind(customer.map(|c| c.0))
+    .bind(created_by.map(|c| c.0))
+    .bind(o.channel.as_str())
+    .bind(o.fulfilment.as_str())
+    .bind(o.status.as_str())
+    .bind(o.payment_method.as_str())
+    .bind(o.payment_status.as_str())
+    .bind(&o.contact.name)
+    .bind(&o.contact.phone)
+    .bind(&o.contact.email)
+    .bind(a.map(|a| a.street.clone()))
+    .bind(a.map(|a| a.postcode.clone()))
+    .bind(a.map(|a| a.city.clone()))
+    .bind(a.and_then(|a| a.instructions.clone()))
+    .bind(&o.note)
+    .bind(o.total.0)
+    .bind(o.version)
+    .bind(&o.tracking_token)
+    .bind((o.status == OrderStatus::Placed).then_some(now))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map(OrderId)
+}
+
+/// Replaces the lines of an order.
+pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await?;
+    for (i, l) in lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
+             quantity, unit_price_cents, extras, note, total_cents) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(order.0)
+        .bind(i as i64)
+        .bind(l.pizza_id.0)
+        .bind(&l.pizza_name)
+        .bind(&l.size)
+        .bind(l.quantity)
+        .bind(l.unit_price.0)
+        .bind(serde_json::to_string(&l.extras).unwrap_or_else(|_| "[]".into()))
+        .bind(&l.note)
+        .bind(l.total.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the order holds reserved.
+pub async fn reservations(tx: &mut Tx, order: OrderId) -> sqlx::Result<Needs> {
+    let rows = sqlx::query("SELECT ingredient_id, quantity FROM order_reservations WHERE order_id = $1")
+        .bind(order.0)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((IngredientId(r.try_get("ingredient_id")?), r.try_get("quantity")?)))
+        .collect()
+}
+
+/// Records what the order holds reserved (replacing the previous record).
+pub async fn set_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM order_reservations WHERE order_id = $1")
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await?;
+    for (ingredient, qty) in needs {
+        sqlx::query("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ($1, $2, $3)")
+            .bind(order.0)
+            .bind(ingredient.0)
+            .bind(qty)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Bumps the version if it is `expected` (or whatever it is when `None`), locking the row for
+/// the rest of the transaction. Returns the new version, or `None` if the order is missing or
+/// the version is stale.
+pub async fn claim(tx: &mut Tx, order: OrderId, expected: Option<i64>, now: i64) -> sqlx::Result<Option<i64>> {
+    let q = match expected {
+        Some(v) => sqlx::query_scalar(
+            "UPDATE orders SET version = version + 1, updated_at = $1 \
+             WHERE id = $2 AND version = $3 RETURNING version",
+        )
+        .bind(now)
+        .bind(order.0)
+        .bind(v),
+        None => sqlx::query_scalar(
+            "UPDATE orders SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
+        )
+        .bind(now)
+        .bind(order.0),
+    };
+    q.fetch_optional(&mut **tx).await
+}
+
+/// Moves the order to `status`, stamping the stage column.
+pub async fn set_status(
+    tx: &mut Tx,
+    order: OrderId,
+    status: OrderStatus,
+    payment: PaymentStatus,
+    reason: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let column = match status {
+        OrderStatus::AwaitingPayment => "updated_at",
+        OrderStatus::Placed => "placed_at",
+        OrderStatus::Preparing => "preparing_at",
+        OrderStatus::Ready => "ready_at",
+        OrderStatus::OutForDelivery => "out_for_delivery_at",
+        OrderStatus::Delivered => "delivered_at",
+        OrderStatus::Collected => "collected_at",
+        OrderStatus::DeliveryFailed => "delivery_failed_at",
+        OrderStatus::Cancelled => "cancelled_at",
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE orders SET status = $1, payment_status = $2, \
+         cancel_reason = COALESCE($3, cancel_reason), {column} = $4 WHERE id = $5"
+    )))
+    .bind(status.as_str())
+    .bind(payment.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(order.0)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Writes edited fields: address, note, total.
+pub async fn update_details(tx: &mut Tx, o: &Order) -> sqlx::Result<()> {
+    let a = o.address.as_ref();
+    sqlx::query(
+        "UPDATE orders SET address_street = $1, address_postcode = $2, address_city = $3, \
+         address_instructions = $4, note = $5, total_cents = $6 WHERE id = $7",
+    )
+    .bind(a.map(|a| a.street.clone()))
+    .bind(a.map(|a| a.postcode.clone()))
+    .bind(a.map(|a| a.city.clone()))
+    .bind(a.and_then(|a| a.instructions.clone()))
+    .bind(&o.note)
+    .bind(o.total.0)
+    .bind(o.id.0)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Sets or clears the driver.
+pub async fn set_driver(tx: &mut Tx, order: OrderId, driver: Option<UserId>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET driver_id = $1 WHERE id = $2")
+        .bind(driver.map(|d| d.0))
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}

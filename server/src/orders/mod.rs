@@ -1,0 +1,293 @@
+//! Orders over HTTP: place, read, track by token, list per shop, edit, cancel, transition,
+//! assign a driver, and a driver's deliveries. The rules live in [`service`].
+
+pub mod db;
+pub mod pricing;
+pub mod service;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::idempotency::{self, Pending};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use db::OrderRecord;
+use ocpizza_proto::api::orders::{
+    AssignDriver, CancelRequest, Deliveries, EditOrder, Order, OrderList, PlaceOrder, TrackedOrder,
+    TransitionRequest,
+};
+use ocpizza_proto::events::Stream;
+use ocpizza_proto::{OrderId, OrderStatus, ShopId, StaffRole};
+use serde::Deserialize;
+use service::{Change, Who};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/orders", post(place))
+        .route("/api/v1/orders/{id}", get(get_one).patch(edit))
+        .route("/api/v1/orders/{id}/transition", post(transition))
+        .route("/api/v1/orders/{id}/cancel", post(cancel))
+        .route("/api/v1/orders/{id}/driver", post(assign_driver))
+        .route("/api/v1/me/orders", get(my_orders))
+        .route("/api/v1/shops/{id}/orders", get(shop_orders))
+        .route("/api/v1/track/{token}", get(track).patch(track_edit))
+        .route("/api/v1/track/{token}/cancel", post(track_cancel))
+        .route("/api/v1/driver/deliveries", get(deliveries))
+}
+
+fn who(caller: &Caller) -> Who<'_> {
+    caller.0.as_ref().map_or(Who::Guest, Who::User)
+}
+
+/// Loads an order the caller may see; others get 404 (existence is not disclosed).
+async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<OrderRecord> {
+    let user = caller.user()?;
+    let mut conn = state.db.pool().acquire().await?;
+    match db::by_id(&mut conn, OrderId(id)).await? {
+        Some(rec) if service::can_view(user, &rec) => Ok(rec),
+        _ => Err(ApiError::NotFound("order")),
+    }
+}
+
+async fn by_token(state: &AppState, token: &str) -> ApiResult<OrderRecord> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound("order"));
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    db::by_token(&mut conn, token)
+        .await?
+        .ok_or(ApiError::NotFound("order"))
+}
+
+/// Places an order: a customer for themselves, a guest with contact, or staff for a caller.
+/// Reserves every ingredient or fails with 409 `out_of_stock` naming pizza and ingredient.
+/// Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
+    responses((status = 201, body = Order), (status = 409, body = ocpizza_proto::ErrorBody),
+              (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn place(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(req): Json<PlaceOrder>,
+) -> ApiResult<Response> {
+    let pending = Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?;
+    idempotency::run(state.db.pool(), pending, StatusCode::CREATED, async |p| {
+        service::place(&state, who(&caller), req, p).await
+    })
+    .await
+}
+
+/// One order (its customer, the shop's staff, admin).
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
+    responses((status = 200, body = Order), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Order>> {
+    Ok(Json(visible(&state, &caller, id).await?.order))
+}
+
+/// Changes lines, address or note while the order is `placed` (its customer, order takers and
+/// managers of the shop, admin). Requires the current `version`.
+#[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
+    request_body = EditOrder, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<EditOrder>,
+) -> ApiResult<Json<Order>> {
+    let rec = visible(&state, &caller, id).await?;
+    Ok(Json(service::edit(&state, who(&caller), &rec, false, req).await?))
+}
+
+/// Moves the order to another status, if the caller's role allows that transition.
+/// Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/transition", tag = "orders", params(("id" = i64, Path),
+    ("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
+    request_body = TransitionRequest, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+pub async fn transition(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<TransitionRequest>,
+) -> ApiResult<Response> {
+    let rec = visible(&state, &caller, id).await?;
+    let path = format!("/api/v1/orders/{id}/transition");
+    let pending = Pending::from_request(&headers, &caller, &path, &req)?;
+    let change = Change { to: req.to, version: req.version, reason: req.reason };
+    idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
+        service::transition(&state, who(&caller), &rec, false, change, p).await
+    })
+    .await
+}
+
+/// Cancels the order: its customer while `placed`, staff before it leaves (with a reason).
+/// Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path)),
+    request_body = CancelRequest, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<CancelRequest>,
+) -> ApiResult<Response> {
+    let rec = visible(&state, &caller, id).await?;
+    let path = format!("/api/v1/orders/{id}/cancel");
+    let pending = Pending::from_request(&headers, &caller, &path, &req)?;
+    let change = Change { to: OrderStatus::Cancelled, version: req.version, reason: req.reason };
+    idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
+        service::transition(&state, who(&caller), &rec, false, change, p).await
+    })
+    .await
+}
+
+/// Assigns a driver (managers and order takers of the shop, admin), or a driver takes or drops
+/// a delivery themselves.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/driver", tag = "orders", params(("id" = i64, Path)),
+    request_body = AssignDriver, responses((status = 200, body = Order)))]
+pub async fn assign_driver(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<AssignDriver>,
+) -> ApiResult<Json<Order>> {
+    let rec = visible(&state, &caller, id).await?;
+    let user = caller.user()?;
+    Ok(Json(service::assign_driver(&state, user, &rec, req.driver_id, req.version).await?))
+}
+
+/// The logged-in customer's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/me/orders", tag = "orders", responses((status = 200, body = Vec<Order>)))]
+pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Order>>> {
+    let user = caller.user()?;
+    let mut conn = state.db.pool().acquire().await?;
+    let mut orders: Vec<Order> = db::by_customer(&mut conn, user.id, 100)
+        .await?
+        .into_iter()
+        .map(|r| r.order)
+        .collect();
+    orders.reverse();
+    Ok(Json(orders))
+}
+
+/// Filter of a shop's order list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// One status, `open` (not finished, the default) or `all`.
+    pub status: Option<String>,
+}
+
+/// Orders of a shop, oldest first (any staff of the shop, admin).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/orders", tag = "orders", params(("id" = i64, Path), ListQuery),
+    responses((status = 200, body = OrderList), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn shop_orders(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<OrderList>> {
+    let shop = ShopId(id);
+    caller.staff(shop, &StaffRole::ALL)?;
+    crate::shops::require(&state, shop).await?;
+    let filter = match q.status.as_deref().unwrap_or("open") {
+        "open" => None,
+        "all" => Some(None),
+        s => Some(Some(OrderStatus::parse(s).ok_or_else(|| {
+            ApiError::field("query.status", "must be a status, `open` or `all`")
+        })?)),
+    };
+    let pool = state.db.pool();
+    let stream_seq = crate::events::db::head(pool, &Stream::ShopOrders(shop).to_string()).await?;
+    let mut conn = pool.acquire().await?;
+    let orders = match filter {
+        Some(status) => db::by_shop(&mut conn, shop, status, 500).await?,
+        None => db::by_shop(&mut conn, shop, None, 5000)
+            .await?
+            .into_iter()
+            .filter(|r| !r.order.status.is_terminal())
+            .collect(),
+    };
+    Ok(Json(OrderList {
+        orders: orders.into_iter().map(|r| r.order).collect(),
+        stream_seq,
+    }))
+}
+
+/// Follows an order with its tracking token (public: the token is the secret). Staff are named
+/// by first name only.
+#[utoipa::path(get, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
+    responses((status = 200, body = TrackedOrder), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn track(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<TrackedOrder>> {
+    let stream = Stream::Order(token.clone()).to_string();
+    let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
+    let mut order = by_token(&state, &token).await?.order;
+    if let Some(d) = &mut order.driver {
+        d.name = d.name.split_whitespace().next().unwrap_or_default().to_owned();
+    }
+    Ok(Json(TrackedOrder { order, stream_seq }))
+}
+
+/// Edits an order with its tracking token (guests), while `placed`.
+#[utoipa::path(patch, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
+    request_body = EditOrder, responses((status = 200, body = Order)))]
+pub async fn track_edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+    Json(req): Json<EditOrder>,
+) -> ApiResult<Json<Order>> {
+    let rec = by_token(&state, &token).await?;
+    Ok(Json(service::edit(&state, who(&caller), &rec, true, req).await?))
+}
+
+/// Cancels an order with its tracking token (guests), while `placed`.
+#[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path)),
+    request_body = CancelRequest, responses((status = 200, body = Order)))]
+pub async fn track_cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Json(req): Json<CancelRequest>,
+) -> ApiResult<Response> {
+    let rec = by_token(&state, &token).await?;
+    let pending = Pending::from_request(&headers, &caller, &format!("/api/v1/track/{token}/cancel"), &req)?;
+    let change = Change { to: OrderStatus::Cancelled, version: req.version, reason: req.reason };
+    idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
+        service::transition(&state, who(&caller), &rec, true, change, p).await
+    })
+    .await
+}
+
+/// A driver's deliveries: ready ones nobody took in their shops, and their own.
+#[utoipa::path(get, path = "/api/v1/driver/deliveries", tag = "orders",
+    responses((status = 200, body = Deliveries), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn deliveries(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Deliveries>> {
+    let user = caller.user()?;
+    let shops = user.shops_with(StaffRole::Driver);
+    if shops.is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let mut available = Vec::new();
+    for shop in shops {
+        available.extend(db::unassigned_ready(&mut conn, shop).await?.into_iter().map(|r| r.order));
+    }
+    let mine = db::by_driver(&mut conn, user.id).await?.into_iter().map(|r| r.order).collect();
+    Ok(Json(Deliveries { available, mine }))
+}

@@ -1,0 +1,571 @@
+//! The order rules, each change in one transaction: place (reserve), edit (re-reserve the
+//! difference), transition (consume on `preparing`, release on cancel, payment on hand-over),
+//! assign a driver. Who may do what comes from the status machine in `proto`.
+
+use super::db::{self, OrderRecord};
+use super::pricing::{self, Priced};
+use crate::auth::AuthUser;
+use crate::db::{Tx, now_ms};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{Outbox, Published};
+use crate::idempotency::Pending;
+use crate::menu::db::PizzaSpec;
+use crate::state::AppState;
+use crate::stock::db::Cause;
+use crate::stock::{Movements, Needs};
+use crate::validate;
+use axum::http::StatusCode;
+use ocpizza_proto::api::orders::{Address, Channel, Contact, EditOrder, LineInput, Order, PlaceOrder};
+use ocpizza_proto::api::shops::Shop;
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::{
+    Actor, Fulfilment, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StaffRole, UserId,
+};
+
+/// Who acts on an order: an account, or whoever holds its tracking token.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// A logged-in account.
+    User(&'a AuthUser),
+    /// An anonymous caller (placing an order, or holding the tracking token).
+    Guest,
+}
+
+impl Who<'_> {
+    fn id(&self) -> Option<UserId> {
+        match self {
+            Who::User(u) => Some(u.id),
+            Who::Guest => None,
+        }
+    }
+}
+
+/// Whether `user` may see `rec`: its customer, the shop's staff, admins.
+pub fn can_view(user: &AuthUser, rec: &OrderRecord) -> bool {
+    rec.customer_id == Some(user.id) || user.is_staff_of(rec.order.shop_id)
+}
+
+/// The status-machine actors `who` is for `rec` (`token` = they proved the tracking token).
+fn actors(who: Who<'_>, rec: &OrderRecord, token: bool) -> Vec<Actor> {
+    let mut actors = match who {
+        Who::User(u) => u.actors_in(rec.order.shop_id),
+        Who::Guest => Vec::new(),
+    };
+    if token || who.id().is_some_and(|id| rec.customer_id == Some(id)) {
+        actors.push(Actor::Customer);
+    }
+    actors
+}
+
+fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
+    let mut s = vec![
+        Stream::ShopOrders(order.shop_id),
+        Stream::Order(order.tracking_token.clone()),
+        Stream::GroupOrders,
+    ];
+    for d in order.driver.as_ref().map(|d| d.id).into_iter().chain(extra_driver) {
+        if !s.contains(&Stream::Driver(d)) {
+            s.push(Stream::Driver(d));
+        }
+    }
+    s
+}
+
+async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<PizzaSpec>> {
+    let mut specs = Vec::new();
+    for id in pricing::pizzas_of(lines) {
+        specs.extend(crate::menu::db::specs(state.db.pool(), Some(id)).await?);
+    }
+    Ok(specs)
+}
+
+/// Refuses pizzas the shop's manager switched off.
+async fn check_enabled(state: &AppState, shop: &Shop, priced: &Priced) -> ApiResult<()> {
+    let disabled = crate::menu::db::disabled(state.db.pool(), shop.id).await?;
+    if let Some(i) = priced.lines.iter().position(|l| disabled.contains(&l.pizza_id)) {
+        let name = &priced.lines[i].pizza_name;
+        return Err(ApiError::OutOfStock {
+            message: format!("{name} is not available at {} today", shop.name),
+            fields: [(format!("lines[{i}]"), format!("{name} is not available today"))].into(),
+        });
+    }
+    Ok(())
+}
+
+fn check_address(shop: &Shop, address: &Address) -> ApiResult<Address> {
+    let postcode = validate::postcode("address.postcode", &address.postcode)?;
+    if !shop.delivery_postcodes.contains(&postcode) {
+        return Err(ApiError::field(
+            "address.postcode",
+            format!("{} does not deliver to {postcode}", shop.name),
+        ));
+    }
+    Ok(Address {
+        street: validate::text("address.street", &address.street, 3, 200)?,
+        postcode,
+        city: validate::text("address.city", &address.city, 1, 100)?,
+        instructions: validate::optional_text(
+            "address.instructions",
+            address.instructions.as_deref(),
+            300,
+        )?,
+    })
+}
+
+/// Reserves `priced.needs`, turning a shortage into an error naming the pizza and ingredient.
+async fn reserve(
+    state: &AppState,
+    tx: &mut Tx,
+    moves: &mut Movements,
+    priced: &Priced,
+    needs: &Needs,
+    cause: Cause<'_>,
+) -> ApiResult<()> {
+    if let Err(missing) = moves.reserve(tx, needs, cause).await? {
+        let name = crate::stock::db::ingredient_name(state.db.pool(), missing)
+            .await?
+            .unwrap_or_else(|| format!("ingredient {missing}"));
+        return Err(priced.shortage(missing, &name));
+    }
+    Ok(())
+}
+
+/// Who the order is for and through which channel, from the caller and the request.
+fn channel_and_customer(
+    who: Who<'_>,
+    shop: &Shop,
+    req: &PlaceOrder,
+) -> ApiResult<(Channel, Option<UserId>, Contact)> {
+    let takes_orders = match who {
+        Who::User(u) => u.has_any(shop.id, &[StaffRole::OrderTaker, StaffRole::Manager]),
+        Who::Guest => false,
+    };
+    let channel = req
+        .channel
+        .unwrap_or(if takes_orders { Channel::Phone } else { Channel::Web });
+    if channel != Channel::Web && !takes_orders {
+        return Err(match who {
+            Who::Guest => ApiError::Unauthenticated,
+            Who::User(_) => ApiError::Forbidden,
+        });
+    }
+    let customer = match (channel, who) {
+        (Channel::Web, Who::User(u)) => Some(u),
+        _ => None,
+    };
+    let contact = match (&req.contact, customer) {
+        (Some(c), _) => Contact {
+            name: validate::text("contact.name", &c.name, 1, 100)?,
+            phone: validate::phone("contact.phone", &c.phone)?,
+            email: match &c.email {
+                Some(e) if !e.trim().is_empty() => Some(validate::email("contact.email", e)?),
+                _ => None,
+            },
+        },
+        (None, Some(u)) => Contact {
+            name: u.name.clone(),
+            phone: u.phone.clone().ok_or_else(|| {
+                ApiError::field("contact.phone", "a phone number is needed for this order")
+            })?,
+            email: Some(u.email.clone()),
+        },
+        (None, None) => return Err(ApiError::field("contact", "name and phone are required")),
+    };
+    Ok((channel, customer.map(|u| u.id), contact))
+}
+
+fn check_payment(req: &PlaceOrder) -> ApiResult<()> {
+    match (req.fulfilment, req.payment_method) {
+        (_, PaymentMethod::Online) => Err(ApiError::field(
+            "payment_method",
+            "online payment is not available yet; pay on delivery or at the counter",
+        )),
+        (Fulfilment::Delivery, PaymentMethod::CashOnDelivery)
+        | (Fulfilment::Pickup, PaymentMethod::AtCounter) => Ok(()),
+        (Fulfilment::Delivery, _) => Err(ApiError::field(
+            "payment_method",
+            "deliveries are paid on delivery (cash_on_delivery)",
+        )),
+        (Fulfilment::Pickup, _) => Err(ApiError::field(
+            "payment_method",
+            "pickups are paid at the counter (at_counter)",
+        )),
+    }
+}
+
+/// Places an order: validates, prices, reserves every ingredient, writes the events.
+pub async fn place(
+    state: &AppState,
+    who: Who<'_>,
+    req: PlaceOrder,
+    idem: Option<&Pending>,
+) -> ApiResult<Order> {
+    let shop = crate::shops::db::get(state.db.pool(), req.shop_id)
+        .await?
+        .ok_or_else(|| ApiError::field("shop_id", "no such shop"))?;
+    let (channel, customer, contact) = channel_and_customer(who, &shop, &req)?;
+    check_payment(&req)?;
+    let address = match (req.fulfilment, &req.address) {
+        (Fulfilment::Delivery, Some(a)) => Some(check_address(&shop, a)?),
+        (Fulfilment::Delivery, None) => {
+            return Err(ApiError::field("address", "a delivery needs an address"));
+        }
+        (Fulfilment::Pickup, Some(_)) => {
+            return Err(ApiError::field("address", "a pickup has no delivery address"));
+        }
+        (Fulfilment::Pickup, None) => None,
+    };
+    let note = validate::optional_text("note", req.note.as_deref(), 500)?;
+    let priced = pricing::price(&load_specs(state, &req.lines).await?, &req.lines)?;
+    if shop.paused {
+        let why = shop.pause_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        return Err(ApiError::ShopPaused(format!(
+            "{} is not taking orders right now{why}",
+            shop.name
+        )));
+    }
+    if !shop.open_now {
+        return Err(ApiError::ShopClosed(format!(
+            "{} is closed at this hour; see its opening hours",
+            shop.name
+        )));
+    }
+    check_enabled(state, &shop, &priced).await?;
+
+    let now = now_ms();
+    let mut order = Order {
+        id: OrderId(0),
+        shop_id: shop.id,
+        channel,
+        fulfilment: req.fulfilment,
+        status: OrderStatus::Placed,
+        payment_method: req.payment_method,
+        payment_status: PaymentStatus::Pending,
+        contact,
+        address,
+        lines: priced.lines.clone(),
+        note,
+        total: priced.total,
+        driver: None,
+        version: 1,
+        tracking_token: crate::auth::random_token(16),
+        times: Default::default(),
+        cancel_reason: None,
+        created_at: crate::db::ts(now),
+    };
+    let mut tx = state.db.begin().await?;
+    order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
+    db::write_lines(&mut tx, order.id, &order.lines).await?;
+    db::set_reservations(&mut tx, order.id, &priced.needs).await?;
+    let cause = Cause { order: Some(order.id), user: who.id(), reason: None };
+    let mut moves = Movements::new(shop.id);
+    reserve(state, &mut tx, &mut moves, &priced, &priced.needs, cause).await?;
+    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    let mut outbox = Outbox::new(who.id());
+    outbox.push(streams(&order, None), Event::OrderPlaced { order: Box::new(order.clone()) });
+    moves.finish(&mut tx, &mut outbox).await?;
+    commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
+    tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
+    Ok(order)
+}
+
+/// Writes the outbox and the idempotency record, commits, then publishes.
+async fn commit(
+    state: &AppState,
+    mut tx: Tx,
+    outbox: Outbox,
+    idem: Option<&Pending>,
+    status: StatusCode,
+    order: &Order,
+) -> ApiResult<()> {
+    let published: Vec<Published> = outbox.write(&mut tx).await?;
+    if let Some(p) = idem {
+        let body = serde_json::to_string(order).map_err(|e| ApiError::Internal(e.into()))?;
+        p.record(&mut tx, status, &body).await?;
+    }
+    tx.commit().await?;
+    state.bus.publish(published);
+    Ok(())
+}
+
+/// Locks the order at `version` (any when `None`) and returns it as it now stands.
+async fn claim(tx: &mut Tx, id: OrderId, version: Option<i64>) -> ApiResult<OrderRecord> {
+    if db::claim(tx, id, version, now_ms()).await?.is_none() {
+        let current = db::by_id(tx, id).await?.ok_or(ApiError::NotFound("order"))?;
+        return Err(ApiError::StaleVersion { current: current.order.version });
+    }
+    db::by_id(tx, id).await?.ok_or(ApiError::NotFound("order"))
+}
+
+/// Edits lines, address or note while the order is `placed`; re-reserves only the difference.
+pub async fn edit(
+    state: &AppState,
+    who: Who<'_>,
+    rec: &OrderRecord,
+    token: bool,
+    req: EditOrder,
+) -> ApiResult<Order> {
+    let allowed = actors(who, rec, token).iter().any(|a| {
+        matches!(a, Actor::Customer | Actor::Admin | Actor::Staff(StaffRole::OrderTaker | StaffRole::Manager))
+    });
+    if !allowed {
+        return Err(ApiError::Forbidden);
+    }
+    let shop = crate::shops::require(state, rec.order.shop_id).await?;
+    let note = match &req.note {
+        Some(n) => validate::optional_text("note", Some(n), 500)?,
+        None => rec.order.note.clone(),
+    };
+    let address = match (&req.address, rec.order.fulfilment) {
+        (Some(a), Fulfilment::Delivery) => Some(check_address(&shop, a)?),
+        (Some(_), Fulfilment::Pickup) => {
+            return Err(ApiError::field("address", "a pickup has no delivery address"));
+        }
+        (None, _) => rec.order.address.clone(),
+    };
+    let new_lines = match &req.lines {
+        Some(lines) => {
+            let priced = pricing::price(&load_specs(state, lines).await?, lines)?;
+            check_enabled(state, &shop, &priced).await?;
+            Some(priced)
+        }
+        None => None,
+    };
+
+    let mut tx = state.db.begin().await?;
+    let current = claim(&mut tx, rec.order.id, Some(req.version)).await?;
+    if !current.order.status.is_editable() {
+        return Err(ApiError::InvalidTransition(format!(
+            "the order is {}: it can only be changed while placed",
+            current.order.status
+        )));
+    }
+    let mut order = current.order;
+    let mut moves = Movements::new(order.shop_id);
+    let cause = Cause { order: Some(order.id), user: who.id(), reason: Some("order edited") };
+    if let Some(priced) = &new_lines {
+        let held = db::reservations(&mut tx, order.id).await?;
+        let (more, less) = difference(&held, &priced.needs);
+        moves.release(&mut tx, &less, cause).await?;
+        reserve(state, &mut tx, &mut moves, priced, &more, cause).await?;
+        db::set_reservations(&mut tx, order.id, &priced.needs).await?;
+        db::write_lines(&mut tx, order.id, &priced.lines).await?;
+        order.lines.clone_from(&priced.lines);
+        order.total = priced.total;
+    }
+    order.address = address;
+    order.note = note;
+    db::update_details(&mut tx, &order).await?;
+    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    let mut outbox = Outbox::new(who.id());
+    outbox.push(streams(&order, None), Event::OrderEdited { order: Box::new(order.clone()) });
+    moves.finish(&mut tx, &mut outbox).await?;
+    commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
+    Ok(order)
+}
+
+/// Per ingredient, what must be reserved on top of `held` and what can be released.
+fn difference(held: &Needs, wanted: &Needs) -> (Needs, Needs) {
+    let (mut more, mut less) = (Needs::new(), Needs::new());
+    for ingredient in held.keys().chain(wanted.keys()) {
+        let delta = wanted.get(ingredient).unwrap_or(&0) - held.get(ingredient).unwrap_or(&0);
+        if delta > 0 {
+            more.insert(*ingredient, delta);
+        } else if delta < 0 {
+            less.insert(*ingredient, -delta);
+        }
+    }
+    (more, less)
+}
+
+/// A status change as asked.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Target status.
+    pub to: OrderStatus,
+    /// Expected version.
+    pub version: Option<i64>,
+    /// Reason (cancellations, failed deliveries).
+    pub reason: Option<String>,
+}
+
+/// Moves an order along the status machine, with its stock and payment consequences.
+pub async fn transition(
+    state: &AppState,
+    who: Who<'_>,
+    rec: &OrderRecord,
+    token: bool,
+    change: Change,
+    idem: Option<&Pending>,
+) -> ApiResult<Order> {
+    let reason = validate::optional_text("reason", change.reason.as_deref(), 300)?;
+    let mut tx = state.db.begin().await?;
+    let current = claim(&mut tx, rec.order.id, change.version).await?;
+    let mut order = current.order.clone();
+    let from = order.status;
+    let Some(rule) = from.transition(change.to, order.fulfilment) else {
+        return Err(ApiError::InvalidTransition(format!(
+            "a {} order cannot go from {from} to {}",
+            order.fulfilment.as_str(),
+            change.to
+        )));
+    };
+    let mine = actors(who, &current, token);
+    let Some(actor) = mine.iter().copied().find(|a| rule.allowed.contains(a)) else {
+        if change.to == OrderStatus::Cancelled && mine == [Actor::Customer] {
+            return Err(ApiError::InvalidTransition(
+                "the kitchen has started this order: it can no longer be cancelled online, \
+                 please call the shop"
+                    .into(),
+            ));
+        }
+        return Err(ApiError::Forbidden);
+    };
+    if rule.needs_reason && reason.is_none() {
+        return Err(ApiError::field("reason", "a reason is required for this change"));
+    }
+    let mut driver_change = None;
+    if actor == Actor::Staff(StaffRole::Driver) {
+        let me = who.id().expect("staff are accounts");
+        match &order.driver {
+            Some(d) if d.id != me => return Err(ApiError::Forbidden),
+            None if change.to == OrderStatus::OutForDelivery => {
+                db::set_driver(&mut tx, order.id, Some(me)).await?;
+                driver_change = Some(me);
+            }
+            None => return Err(ApiError::Forbidden),
+            Some(_) => {}
+        }
+    }
+
+    let mut moves = Movements::new(order.shop_id);
+    let cause = Cause { order: Some(order.id), user: who.id(), reason: reason.as_deref() };
+    let held = db::reservations(&mut tx, order.id).await?;
+    match change.to {
+        OrderStatus::Preparing => moves.consume(&mut tx, &held, cause).await?,
+        OrderStatus::Cancelled => moves.release(&mut tx, &held, cause).await?,
+        _ => {}
+    }
+    if !held.is_empty() && matches!(change.to, OrderStatus::Preparing | OrderStatus::Cancelled) {
+        db::set_reservations(&mut tx, order.id, &Needs::new()).await?;
+    }
+    let payment = match (change.to, order.payment_method, order.payment_status) {
+        (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _)
+        | (OrderStatus::Collected, PaymentMethod::AtCounter, _) => PaymentStatus::Paid,
+        (OrderStatus::Cancelled, _, PaymentStatus::Paid) => PaymentStatus::Refunded,
+        (_, _, current) => current,
+    };
+    let now = now_ms();
+    db::set_status(&mut tx, order.id, change.to, payment, reason.as_deref(), now).await?;
+    order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+
+    let mut outbox = Outbox::new(who.id());
+    if let Some(driver) = driver_change {
+        let driver_ref = order.driver.clone().filter(|d| d.id == driver);
+        outbox.push(
+            streams(&order, None),
+            Event::DriverAssigned {
+                order_id: order.id,
+                shop_id: order.shop_id,
+                driver: driver_ref,
+                version: order.version,
+            },
+        );
+    }
+    let event = if change.to == OrderStatus::Cancelled {
+        Event::OrderCancelled {
+            order_id: order.id,
+            shop_id: order.shop_id,
+            at: crate::db::ts(now),
+            version: order.version,
+            reason: reason.clone(),
+        }
+    } else {
+        Event::OrderStatusChanged {
+            order_id: order.id,
+            shop_id: order.shop_id,
+            status: change.to,
+            at: crate::db::ts(now),
+            version: order.version,
+            payment_status: payment,
+        }
+    };
+    outbox.push(streams(&order, None), event);
+    moves.finish(&mut tx, &mut outbox).await?;
+    commit(state, tx, outbox, idem, StatusCode::OK, &order).await?;
+    tracing::info!(order = %order.id, from = %from, to = %change.to, "order status changed");
+    Ok(order)
+}
+
+/// Assigns (or clears) the driver of a delivery order that has not left the shop.
+pub async fn assign_driver(
+    state: &AppState,
+    user: &AuthUser,
+    rec: &OrderRecord,
+    driver: Option<UserId>,
+    version: Option<i64>,
+) -> ApiResult<Order> {
+    let shop = rec.order.shop_id;
+    let dispatcher = user.has_any(shop, &[StaffRole::Manager, StaffRole::OrderTaker]);
+    let self_service = user.has_role(shop, StaffRole::Driver)
+        && match driver {
+            Some(d) => d == user.id,
+            None => rec.order.driver.as_ref().is_some_and(|d| d.id == user.id),
+        };
+    if !dispatcher && !self_service {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(d) = driver {
+        let is_driver = crate::auth::db::user_by_id(state.db.pool(), d)
+            .await?
+            .is_some_and(|u| u.has_role(shop, StaffRole::Driver));
+        if !is_driver {
+            return Err(ApiError::field("driver_id", "not a driver of this shop"));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let current = claim(&mut tx, rec.order.id, version).await?;
+    let order = current.order;
+    if order.fulfilment != Fulfilment::Delivery {
+        return Err(ApiError::InvalidTransition("a pickup order has no driver".into()));
+    }
+    if !matches!(order.status, OrderStatus::Placed | OrderStatus::Preparing | OrderStatus::Ready) {
+        return Err(ApiError::InvalidTransition(format!(
+            "the order is {}: its driver can no longer change",
+            order.status
+        )));
+    }
+    if !dispatcher && driver.is_some() && order.driver.as_ref().is_some_and(|d| Some(d.id) != driver) {
+        return Err(ApiError::Conflict("another driver already took this order".into()));
+    }
+    let previous = order.driver.as_ref().map(|d| d.id);
+    db::set_driver(&mut tx, order.id, driver).await?;
+    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    let mut outbox = Outbox::new(Some(user.id));
+    outbox.push(
+        streams(&order, previous),
+        Event::DriverAssigned {
+            order_id: order.id,
+            shop_id: order.shop_id,
+            driver: order.driver.clone(),
+            version: order.version,
+        },
+    );
+    commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocpizza_proto::IngredientId;
+
+    #[test]
+    fn an_edit_reserves_only_what_grew_and_releases_what_shrank() {
+        let held = Needs::from([(IngredientId(1), 100), (IngredientId(2), 50)]);
+        let wanted = Needs::from([(IngredientId(1), 130), (IngredientId(3), 10)]);
+        let (more, less) = difference(&held, &wanted);
+        assert_eq!(more, Needs::from([(IngredientId(1), 30), (IngredientId(3), 10)]));
+        assert_eq!(less, Needs::from([(IngredientId(2), 50)]));
+    }
+}

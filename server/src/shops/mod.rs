@@ -1,0 +1,148 @@
+//! Shops: listing, details, pause/resume and settings (hours, delivery area).
+
+pub mod db;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Outbox;
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::validate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use ocpizza_proto::api::shops::{PauseRequest, Shop, ShopPatch};
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::{OpeningHours, ShopId};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops", get(list))
+        .route("/api/v1/shops/{id}", get(get_one).patch(patch))
+        .route("/api/v1/shops/{id}/pause", post(pause))
+        .route("/api/v1/shops/{id}/resume", post(resume))
+}
+
+/// Whether a shop with these hours is open now in its time zone (closed if the zone is unknown).
+pub fn is_open_now(hours: &OpeningHours, timezone: &str) -> bool {
+    let Ok(tz) = jiff::tz::TimeZone::get(timezone) else {
+        return false;
+    };
+    let now = jiff::Timestamp::now().to_zoned(tz);
+    let minute = now.hour() as u16 * 60 + now.minute() as u16;
+    hours.is_open_at(now.weekday().to_monday_one_offset() as u8, minute)
+}
+
+/// Loads a shop or 404.
+pub async fn require(state: &AppState, id: ShopId) -> ApiResult<Shop> {
+    db::get(state.db.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound("shop"))
+}
+
+/// Every shop with its open/closed/paused state (public).
+#[utoipa::path(get, path = "/api/v1/shops", tag = "shops", responses((status = 200, body = Vec<Shop>)))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<Shop>>> {
+    Ok(Json(db::list(state.db.pool()).await?))
+}
+
+/// One shop (public).
+#[utoipa::path(get, path = "/api/v1/shops/{id}", tag = "shops", params(("id" = i64, Path)),
+    responses((status = 200, body = Shop), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Shop>> {
+    Ok(Json(require(&state, ShopId(id)).await?))
+}
+
+/// Changes name, phone, hours or delivery area (manager of the shop, admin).
+#[utoipa::path(patch, path = "/api/v1/shops/{id}", tag = "shops", params(("id" = i64, Path)),
+    request_body = ShopPatch, responses((status = 200, body = Shop)))]
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<ShopPatch>,
+) -> ApiResult<Json<Shop>> {
+    let id = ShopId(id);
+    let mut shop = require(&state, id).await?;
+    let user = caller.user()?;
+    if !user.manages(id) {
+        return Err(ApiError::Forbidden);
+    }
+    if let Some(name) = &req.name {
+        shop.name = validate::text("name", name, 1, 100)?;
+    }
+    if let Some(phone) = &req.phone {
+        shop.phone = validate::phone("phone", phone)?;
+    }
+    if let Some(hours) = req.hours {
+        hours.validate().map_err(|e| ApiError::field("hours", e))?;
+        shop.hours = hours;
+    }
+    if let Some(codes) = req.delivery_postcodes {
+        shop.delivery_postcodes = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| validate::postcode(&format!("delivery_postcodes[{i}]"), c))
+            .collect::<Result<_, _>>()?;
+    }
+    let mut tx = state.db.begin().await?;
+    db::update(&mut tx, &shop).await?;
+    tx.commit().await?;
+    Ok(Json(require(&state, id).await?))
+}
+
+/// Stops taking orders (manager of the shop, admin).
+#[utoipa::path(post, path = "/api/v1/shops/{id}/pause", tag = "shops", params(("id" = i64, Path)),
+    request_body = PauseRequest, responses((status = 200, body = Shop)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<PauseRequest>,
+) -> ApiResult<Json<Shop>> {
+    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
+    set_paused(&state, &caller, ShopId(id), Some(reason)).await
+}
+
+/// Takes orders again (manager of the shop, admin).
+#[utoipa::path(post, path = "/api/v1/shops/{id}/resume", tag = "shops", params(("id" = i64, Path)),
+    responses((status = 200, body = Shop)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Shop>> {
+    set_paused(&state, &caller, ShopId(id), None).await
+}
+
+/// `pause = Some(reason)` pauses, `None` resumes; the menu stream hears of it.
+async fn set_paused(
+    state: &AppState,
+    caller: &Caller,
+    id: ShopId,
+    pause: Option<Option<String>>,
+) -> ApiResult<Json<Shop>> {
+    let mut shop = require(state, id).await?;
+    let user = caller.user()?;
+    if !user.manages(id) {
+        return Err(ApiError::Forbidden);
+    }
+    shop.paused = pause.is_some();
+    shop.pause_reason = pause.clone().flatten();
+    let event = match pause {
+        Some(reason) => Event::ShopPaused {
+            shop_id: id,
+            reason,
+        },
+        None => Event::ShopResumed { shop_id: id },
+    };
+    let mut outbox = Outbox::new(Some(user.id));
+    outbox.push(vec![Stream::ShopMenu(id)], event);
+    let mut tx = state.db.begin().await?;
+    db::update(&mut tx, &shop).await?;
+    let published = outbox.write(&mut tx).await?;
+    tx.commit().await?;
+    state.bus.publish(published);
+    Ok(Json(shop))
+}

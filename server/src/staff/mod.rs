@@ -1,0 +1,141 @@
+//! Staff management: admins manage every shop's staff; a manager manages order takers, cooks
+//! and drivers of their own shop (only admins appoint managers).
+
+use crate::auth::{Caller, db as auth_db, password};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::validate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use ocpizza_proto::api::staff::{AddStaff, StaffMember};
+use ocpizza_proto::{ShopId, StaffRole, UserId};
+use sqlx::{AnyPool, Row};
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops/{id}/staff", get(list).post(add))
+        .route("/api/v1/shops/{id}/staff/{user_id}/{role}", delete(remove))
+}
+
+fn may_manage(caller: &Caller, shop: ShopId, role: StaffRole) -> ApiResult<UserId> {
+    let user = caller.user()?;
+    let allowed = user.admin || (user.manages(shop) && role != StaffRole::Manager);
+    if allowed { Ok(user.id) } else { Err(ApiError::Forbidden) }
+}
+
+async fn members(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<StaffMember>> {
+    sqlx::query(
+        "SELECT u.id, u.email, u.name, s.role FROM staff s JOIN users u ON u.id = s.user_id \
+         WHERE s.shop_id = $1 ORDER BY s.role, u.name",
+    )
+    .bind(shop.0)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .filter_map(|r| {
+        let role = StaffRole::parse(&r.try_get::<String, _>("role").ok()?)?;
+        Some(Ok(StaffMember {
+            user_id: UserId(r.try_get("id").ok()?),
+            email: r.try_get("email").ok()?,
+            name: r.try_get("name").ok()?,
+            shop_id: shop,
+            role,
+        }))
+    })
+    .collect()
+}
+
+/// Staff of a shop (its managers, admin).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<StaffMember>), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<StaffMember>>> {
+    let shop = ShopId(id);
+    caller.staff(shop, &[StaffRole::Manager])?;
+    crate::shops::require(&state, shop).await?;
+    Ok(Json(members(state.db.pool(), shop).await?))
+}
+
+/// Gives a role in the shop to an account, creating the account if the e-mail is new.
+#[utoipa::path(post, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
+    request_body = AddStaff, responses((status = 201, body = StaffMember), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<AddStaff>,
+) -> ApiResult<(StatusCode, Json<StaffMember>)> {
+    let shop = ShopId(id);
+    may_manage(&caller, shop, req.role)?;
+    crate::shops::require(&state, shop).await?;
+    let email = validate::email("email", &req.email)?;
+    let existing = auth_db::credentials(state.db.pool(), &email).await?;
+    let new_account = match existing {
+        Some(_) => None,
+        None => {
+            let name = validate::text("name", req.name.as_deref().unwrap_or(""), 1, 100)?;
+            let pw = req.password.clone().unwrap_or_default();
+            validate::password("password", &pw)?;
+            Some((name, password::hash(pw, state.config.hashing).await?))
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let user_id = match (existing, new_account) {
+        (Some((id, _)), _) => id,
+        (None, Some((name, hash))) => {
+            match auth_db::insert_user(&mut tx, &email, &name, None, &hash, false).await {
+                Ok(id) => id,
+                Err(e) if crate::db::is_unique_violation(&e) => {
+                    return Err(ApiError::Conflict(format!("{email} was registered meanwhile; retry")));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (None, None) => unreachable!("a new account is prepared when none exists"),
+    };
+    auth_db::grant(&mut tx, user_id, shop, req.role).await?;
+    tx.commit().await?;
+    let member = members(state.db.pool(), shop)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id && m.role == req.role)
+        .ok_or(ApiError::NotFound("staff member"))?;
+    tracing::info!(shop = %shop, user = %user_id, role = req.role.as_str(), "staff role granted");
+    Ok((StatusCode::CREATED, Json(member)))
+}
+
+/// Takes a role in the shop away from an account.
+#[utoipa::path(delete, path = "/api/v1/shops/{id}/staff/{user_id}/{role}", tag = "staff",
+    params(("id" = i64, Path), ("user_id" = i64, Path), ("role" = StaffRole, Path)),
+    responses((status = 204, description = "removed"), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user_id, role)): Path<(i64, i64, StaffRole)>,
+) -> ApiResult<StatusCode> {
+    let shop = ShopId(id);
+    let me = may_manage(&caller, shop, role)?;
+    if me == UserId(user_id) && role == StaffRole::Manager {
+        return Err(ApiError::Conflict("you cannot remove your own manager role".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    let done = sqlx::query("DELETE FROM staff WHERE shop_id = $1 AND user_id = $2 AND role = $3")
+        .bind(shop.0)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    if done == 0 {
+        return Err(ApiError::NotFound("staff member"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,40 @@
+//! The application state handed to every handler: cheap, cloneable handles only.
+
+use crate::auth::limit::LoginLimits;
+use crate::config::Config;
+use crate::db::Db;
+use crate::events::Bus;
+use std::sync::Arc;
+
+/// Shared by all requests.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Database pools.
+    pub db: Db,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Where committed events go.
+    pub bus: Bus,
+    /// Login throttling.
+    pub login_limits: Arc<LoginLimits>,
+    /// A password hash verified when an e-mail is unknown, so timing does not tell.
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    /// Builds the state around an open (and migrated) database.
+    pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
+        let dummy_hash =
+            crate::auth::password::hash(crate::auth::random_token(16), config.hashing).await?;
+        Ok(AppState {
+            db,
+            login_limits: Arc::new(LoginLimits::new(
+                config.login_per_ip_per_min,
+                config.login_per_account_per_min,
+            )),
+            config: Arc::new(config),
+            bus: Bus::new(),
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+}

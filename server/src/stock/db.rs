@@ -1,0 +1,179 @@
+//! SQL of stock and its ledger. Every movement is one guarded `UPDATE` (the new levels must
+//! keep `0 <= reserved <= on_hand`) followed by its ledger row, inside the caller's transaction.
+//! The guard in the `WHERE` clause is what makes overselling impossible under concurrency: two
+//! orders racing for the last portion both run it, and the database lets only one match.
+
+use crate::db::{Tx, now_ms, ts};
+use ocpizza_proto::api::Unit;
+use ocpizza_proto::api::stock::{LedgerEntry, LedgerKind, StockLevel};
+use ocpizza_proto::{IngredientId, OrderId, ShopId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+/// Who and why, recorded on each ledger row.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cause<'a> {
+    /// The order that caused it.
+    pub order: Option<OrderId>,
+    /// The account that did it.
+    pub user: Option<UserId>,
+    /// Free text.
+    pub reason: Option<&'a str>,
+}
+
+/// Moves one ingredient's levels by the deltas. `Ok(None)` when the guard refuses (not enough
+/// free stock, or no stock row); otherwise the new `(on_hand, reserved)`.
+pub async fn apply(
+    tx: &mut Tx,
+    shop: ShopId,
+    ingredient: IngredientId,
+    kind: LedgerKind,
+    delta_on_hand: i64,
+    delta_reserved: i64,
+    cause: Cause<'_>,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let row = sqlx::query(
+        "UPDATE stock SET on_hand = on_hand + $1, reserved = reserved + $2 \
+         WHERE shop_id = $3 AND ingredient_id = $4 \
+           AND on_hand + $1 >= reserved + $2 AND reserved + $2 >= 0 \
+         RETURNING on_hand, reserved",
+    )
+    .bind(delta_on_hand)
+    .bind(delta_reserved)
+    .bind(shop.0)
+    .bind(ingredient.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let (on_hand, reserved): (i64, i64) = (row.try_get("on_hand")?, row.try_get("reserved")?);
+    if delta_on_hand != 0 || delta_reserved != 0 {
+        sqlx::query(
+            "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
+             delta_reserved, on_hand_after, reserved_after, order_id, user_id, reason, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(shop.0)
+        .bind(ingredient.0)
+        .bind(kind.as_str())
+        .bind(delta_on_hand)
+        .bind(delta_reserved)
+        .bind(on_hand)
+        .bind(reserved)
+        .bind(cause.order.map(|o| o.0))
+        .bind(cause.user.map(|u| u.0))
+        .bind(cause.reason)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Some((on_hand, reserved)))
+}
+
+/// Makes sure the shop has a stock row for the ingredient (at zero).
+pub async fn ensure_row(tx: &mut Tx, shop: ShopId, ingredient: IngredientId) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO stock (shop_id, ingredient_id, on_hand, reserved, low_threshold) \
+         VALUES ($1, $2, 0, 0, 0) ON CONFLICT (shop_id, ingredient_id) DO NOTHING",
+    )
+    .bind(shop.0)
+    .bind(ingredient.0)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Sets the low-stock threshold.
+pub async fn set_threshold(tx: &mut Tx, shop: ShopId, ingredient: IngredientId, low: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE stock SET low_threshold = $1 WHERE shop_id = $2 AND ingredient_id = $3")
+        .bind(low)
+        .bind(shop.0)
+        .bind(ingredient.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+fn level(r: &AnyRow) -> sqlx::Result<StockLevel> {
+    let (on_hand, reserved, low_threshold): (i64, i64, i64) = (
+        r.try_get("on_hand")?,
+        r.try_get("reserved")?,
+        r.try_get("low_threshold")?,
+    );
+    Ok(StockLevel {
+        ingredient_id: IngredientId(r.try_get("ingredient_id")?),
+        name: r.try_get("name")?,
+        unit: Unit::parse(&r.try_get::<String, _>("unit")?).unwrap_or(Unit::G),
+        on_hand,
+        reserved,
+        low_threshold,
+        low: on_hand - reserved < low_threshold,
+    })
+}
+
+/// Every stock level of a shop, by ingredient name.
+pub async fn levels<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    shop: ShopId,
+) -> sqlx::Result<Vec<StockLevel>> {
+    sqlx::query(
+        "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
+         FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
+         WHERE s.shop_id = $1 ORDER BY i.name",
+    )
+    .bind(shop.0)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(level)
+    .collect()
+}
+
+/// Name of an ingredient, if it exists.
+pub async fn ingredient_name(pool: &AnyPool, id: IngredientId) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT name FROM ingredients WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Ledger rows of a shop, newest first, optionally for one ingredient and before a row id.
+pub async fn ledger(
+    pool: &AnyPool,
+    shop: ShopId,
+    ingredient: Option<IngredientId>,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<LedgerEntry>> {
+    sqlx::query(
+        "SELECT l.id, l.ingredient_id, i.name, l.kind, l.delta_on_hand, l.delta_reserved, \
+         l.on_hand_after, l.reserved_after, l.order_id, l.user_id, l.reason, l.at \
+         FROM stock_ledger l JOIN ingredients i ON i.id = l.ingredient_id \
+         WHERE l.shop_id = $1 AND ($2 < 0 OR l.ingredient_id = $2) AND l.id < $3 \
+         ORDER BY l.id DESC LIMIT $4",
+    )
+    .bind(shop.0)
+    .bind(ingredient.map_or(-1, |i| i.0))
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(LedgerEntry {
+            id: r.try_get("id")?,
+            ingredient_id: IngredientId(r.try_get("ingredient_id")?),
+            ingredient_name: r.try_get("name")?,
+            kind: LedgerKind::parse(&r.try_get::<String, _>("kind")?)
+                .unwrap_or(LedgerKind::Correction),
+            delta_on_hand: r.try_get("delta_on_hand")?,
+            delta_reserved: r.try_get("delta_reserved")?,
+            on_hand_after: r.try_get("on_hand_after")?,
+            reserved_after: r.try_get("reserved_after")?,
+            order_id: r.try_get::<Option<i64>, _>("order_id")?.map(OrderId),
+            user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
+            reason: r.try_get("reason")?,
+            at: ts(r.try_get("at")?),
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,331 @@
+//! Stock per shop: levels, restock, waste, inventory correction, the ledger (managers), and
+//! the reservation arithmetic orders use. Every movement also queues a `stock_changed` event
+//! and an availability refresh through [`Movements::finish`].
+
+pub mod db;
+
+use crate::auth::Caller;
+use crate::db::Tx;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Outbox;
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use crate::validate;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use db::Cause;
+use ocpizza_proto::api::stock::{
+    LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
+};
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::{IngredientId, ShopId, StaffRole};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Quantities per ingredient; a `BTreeMap` so rows are always locked in ingredient order.
+pub type Needs = BTreeMap<IngredientId, i64>;
+
+/// The stock movements of one transaction, remembered to publish them together.
+#[derive(Debug)]
+pub struct Movements {
+    shop: ShopId,
+    changed: BTreeSet<IngredientId>,
+}
+
+impl Movements {
+    /// Nothing moved yet in `shop`.
+    pub fn new(shop: ShopId) -> Movements {
+        Movements {
+            shop,
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// Applies one movement; `Ok(false)` when the guard refused it.
+    pub async fn apply(
+        &mut self,
+        tx: &mut Tx,
+        ingredient: IngredientId,
+        kind: LedgerKind,
+        delta_on_hand: i64,
+        delta_reserved: i64,
+        cause: Cause<'_>,
+    ) -> sqlx::Result<bool> {
+        let done = db::apply(tx, self.shop, ingredient, kind, delta_on_hand, delta_reserved, cause)
+            .await?
+            .is_some();
+        if done && (delta_on_hand != 0 || delta_reserved != 0) {
+            self.changed.insert(ingredient);
+        }
+        Ok(done)
+    }
+
+    /// Reserves every quantity of `needs`; on the first shortage returns that ingredient
+    /// (the caller rolls the transaction back).
+    pub async fn reserve(
+        &mut self,
+        tx: &mut Tx,
+        needs: &Needs,
+        cause: Cause<'_>,
+    ) -> sqlx::Result<Result<(), IngredientId>> {
+        for (ingredient, qty) in needs {
+            if !self
+                .apply(tx, *ingredient, LedgerKind::Reservation, 0, *qty, cause)
+                .await?
+            {
+                return Ok(Err(*ingredient));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// Gives back reserved quantities.
+    pub async fn release(&mut self, tx: &mut Tx, needs: &Needs, cause: Cause<'_>) -> sqlx::Result<()> {
+        for (ingredient, qty) in needs {
+            self.apply(tx, *ingredient, LedgerKind::Release, 0, -qty, cause)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Turns reserved quantities into consumption (the kitchen started the order).
+    pub async fn consume(&mut self, tx: &mut Tx, needs: &Needs, cause: Cause<'_>) -> sqlx::Result<()> {
+        for (ingredient, qty) in needs {
+            self.apply(tx, *ingredient, LedgerKind::Consumption, -qty, -qty, cause)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Queues the `stock_changed` event and the availability refresh, if anything moved.
+    pub async fn finish(self, tx: &mut Tx, outbox: &mut Outbox) -> sqlx::Result<()> {
+        if self.changed.is_empty() {
+            return Ok(());
+        }
+        let items: Vec<StockLevel> = db::levels(&mut **tx, self.shop)
+            .await?
+            .into_iter()
+            .filter(|l| self.changed.contains(&l.ingredient_id))
+            .collect();
+        outbox.push(
+            vec![Stream::ShopStock(self.shop)],
+            Event::StockChanged {
+                shop_id: self.shop,
+                items,
+            },
+        );
+        outbox.refresh_availability(self.shop);
+        Ok(())
+    }
+}
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/shops/{id}/stock", get(list))
+        .route("/api/v1/shops/{id}/stock/restock", post(restock))
+        .route("/api/v1/shops/{id}/stock/waste", post(waste))
+        .route("/api/v1/shops/{id}/stock/correction", post(correction))
+        .route("/api/v1/shops/{id}/stock/ledger", get(ledger))
+}
+
+/// Stock levels of a shop (its managers and cooks, admin).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/stock", tag = "stock", params(("id" = i64, Path)),
+    responses((status = 200, body = StockList), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StockList>> {
+    let shop = ShopId(id);
+    caller.staff(shop, &[StaffRole::Manager, StaffRole::Cook])?;
+    crate::shops::require(&state, shop).await?;
+    let pool = state.db.pool();
+    let stream_seq = crate::events::db::head(pool, &Stream::ShopStock(shop).to_string()).await?;
+    Ok(Json(StockList {
+        shop_id: shop,
+        stream_seq,
+        items: db::levels(pool, shop).await?,
+    }))
+}
+
+/// A manager's stock operation.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Restock(i64),
+    Waste(i64),
+    Count { on_hand: i64, low_threshold: Option<i64> },
+}
+
+impl Op {
+    fn kind(self) -> LedgerKind {
+        match self {
+            Op::Restock(_) => LedgerKind::Restock,
+            Op::Waste(_) => LedgerKind::Waste,
+            Op::Count { .. } => LedgerKind::Correction,
+        }
+    }
+
+    async fn apply(self, tx: &mut Tx, moves: &mut Movements, ingredient: IngredientId, cause: Cause<'_>) -> ApiResult<()> {
+        let kind = self.kind();
+        match self {
+            Op::Restock(qty) => {
+                moves.apply(tx, ingredient, kind, qty, 0, cause).await?;
+            }
+            Op::Waste(qty) => {
+                if !moves.apply(tx, ingredient, kind, -qty, 0, cause).await? {
+                    return Err(ApiError::Conflict(
+                        "cannot waste more than the free stock (on hand minus reserved)".into(),
+                    ));
+                }
+            }
+            Op::Count { on_hand, low_threshold } => {
+                // Lock the row and read its level, then move it to the counted quantity.
+                let (current, reserved) = db::apply(tx, moves.shop, ingredient, kind, 0, 0, cause)
+                    .await?
+                    .ok_or(ApiError::NotFound("stock"))?;
+                if on_hand < reserved {
+                    return Err(ApiError::field(
+                        "on_hand",
+                        format!("{reserved} are reserved by placed orders; count at least that"),
+                    ));
+                }
+                moves.apply(tx, ingredient, kind, on_hand - current, 0, cause).await?;
+                if let Some(t) = low_threshold {
+                    db::set_threshold(tx, moves.shop, ingredient, t).await?;
+                    moves.changed.insert(ingredient);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs one manager operation in its own transaction, with its events.
+async fn operate(
+    state: &AppState,
+    caller: &Caller,
+    shop: ShopId,
+    ingredient: IngredientId,
+    op: Op,
+    reason: Option<&str>,
+) -> ApiResult<Json<StockLevel>> {
+    let user = caller.staff(shop, &[StaffRole::Manager])?;
+    crate::shops::require(state, shop).await?;
+    if db::ingredient_name(state.db.pool(), ingredient).await?.is_none() {
+        return Err(ApiError::field("ingredient_id", "no such ingredient"));
+    }
+    let cause = Cause { order: None, user: Some(user.id), reason };
+    let mut tx = state.db.begin().await?;
+    db::ensure_row(&mut tx, shop, ingredient).await?;
+    let mut moves = Movements::new(shop);
+    op.apply(&mut tx, &mut moves, ingredient, cause).await?;
+    let mut outbox = Outbox::new(Some(user.id));
+    moves.finish(&mut tx, &mut outbox).await?;
+    let published = outbox.write(&mut tx).await?;
+    let level = db::levels(&mut *tx, shop)
+        .await?
+        .into_iter()
+        .find(|l| l.ingredient_id == ingredient)
+        .ok_or(ApiError::NotFound("stock"))?;
+    tx.commit().await?;
+    state.bus.publish(published);
+    tracing::info!(shop = %shop, ingredient = %ingredient, kind = op.kind().as_str(), "stock moved");
+    Ok(Json(level))
+}
+
+fn positive(quantity: i64) -> ApiResult<i64> {
+    if (1..=10_000_000).contains(&quantity) {
+        Ok(quantity)
+    } else {
+        Err(ApiError::field("quantity", "must be between 1 and 10000000"))
+    }
+}
+
+/// Goods received (manager of the shop, admin).
+#[utoipa::path(post, path = "/api/v1/shops/{id}/stock/restock", tag = "stock",
+    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel)))]
+pub async fn restock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<StockMovement>,
+) -> ApiResult<Json<StockLevel>> {
+    let op = Op::Restock(positive(req.quantity)?);
+    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
+    operate(&state, &caller, ShopId(id), req.ingredient_id, op, reason.as_deref()).await
+}
+
+/// Thrown away (manager of the shop, admin). Reserved stock cannot be wasted.
+#[utoipa::path(post, path = "/api/v1/shops/{id}/stock/waste", tag = "stock",
+    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel)))]
+pub async fn waste(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<StockMovement>,
+) -> ApiResult<Json<StockLevel>> {
+    let op = Op::Waste(positive(req.quantity)?);
+    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
+    operate(&state, &caller, ShopId(id), req.ingredient_id, op, reason.as_deref()).await
+}
+
+/// Inventory count: sets on-hand to what was counted (manager of the shop, admin).
+#[utoipa::path(post, path = "/api/v1/shops/{id}/stock/correction", tag = "stock",
+    params(("id" = i64, Path)), request_body = StockCorrection, responses((status = 200, body = StockLevel)))]
+pub async fn correction(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<StockCorrection>,
+) -> ApiResult<Json<StockLevel>> {
+    if !(0..=10_000_000).contains(&req.on_hand) {
+        return Err(ApiError::field("on_hand", "must be between 0 and 10000000"));
+    }
+    if req.low_threshold.is_some_and(|t| !(0..=10_000_000).contains(&t)) {
+        return Err(ApiError::field("low_threshold", "must be between 0 and 10000000"));
+    }
+    let reason = validate::text("reason", &req.reason, 1, 200)?;
+    let op = Op::Count { on_hand: req.on_hand, low_threshold: req.low_threshold };
+    operate(&state, &caller, ShopId(id), req.ingredient_id, op, Some(&reason)).await
+}
+
+/// Filters of the ledger.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerQuery {
+    /// Only this ingredient.
+    pub ingredient_id: Option<i64>,
+    /// Rows with an id below this (paging).
+    pub before: Option<i64>,
+    /// At most this many rows (default 100, max 500).
+    pub limit: Option<i64>,
+}
+
+/// Stock movements of a shop, newest first (manager of the shop, admin).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/stock/ledger", tag = "stock",
+    params(("id" = i64, Path), LedgerQuery), responses((status = 200, body = Vec<LedgerEntry>)))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<LedgerQuery>,
+) -> ApiResult<Json<Vec<LedgerEntry>>> {
+    let shop = ShopId(id);
+    caller.staff(shop, &[StaffRole::Manager])?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("query.limit", "must be between 1 and 500"));
+    }
+    Ok(Json(
+        db::ledger(
+            state.db.pool(),
+            shop,
+            q.ingredient_id.map(IngredientId),
+            q.before,
+            limit,
+        )
+        .await?,
+    ))
+}
