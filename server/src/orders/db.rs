@@ -186,7 +186,7 @@ pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<V
 {
     load_where(
         ex,
-        "o.driver_id = $1 AND o.status IN ('preparing', 'ready', 'out_for_delivery') AND $2 = $2",
+        "o.driver_id = $1 AND o.status IN ('placed', 'preparing', 'ready', 'out_for_delivery') AND $2 = $2",
         (driver.0, ""),
         200,
     )

@@ -1,0 +1,327 @@
+//! Starting the app on a fresh database, and clients for each role.
+
+use ocpizza::config::{Config, HashingCost};
+use ocpizza::db::Db;
+use ocpizza::events::Bus;
+use ocpizza::state::AppState;
+use ocpizza_proto::api::menu::Menu;
+use ocpizza_proto::api::orders::Order;
+use ocpizza_proto::api::stock::StockList;
+use ocpizza_proto::{IngredientId, ShopId};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The demo password.
+pub const PASSWORD: &str = "demo-pizza";
+/// The demo's first shop: open around the clock, demo staff work there.
+pub const SHOP: ShopId = ShopId(1);
+/// Another shop.
+pub const OTHER_SHOP: ShopId = ShopId(2);
+
+/// A running app on its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its database.
+    pub db: Db,
+    _tmp: Option<tempfile::TempDir>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Opens a fresh database: a new PostgreSQL database when `OCPIZZA_TEST_DATABASE_URL` is set,
+/// otherwise a SQLite file in a temporary folder.
+pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
+    let mut config = Config::defaults();
+    config.hashing = HashingCost { memory_kib: 64, iterations: 1 };
+    config.login_per_ip_per_min = 10_000;
+    config.login_per_account_per_min = 10_000;
+    match std::env::var("OCPIZZA_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!(
+                "ocpizza_test_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed),
+                rand_suffix()
+            );
+            let admin = Db::connect_postgres(&admin_url, 1).await.expect("PostgreSQL admin connection");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(admin.pool())
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+            let url = format!("{base}/{name}");
+            config.database_url = Some(ocpizza::config::Secret::new(url.clone()));
+            let db = Db::connect_postgres(&url, 10).await.expect("connect test database");
+            db.migrate().await.expect("migrate");
+            (db, config, None)
+        }
+        None => {
+            let tmp = tempfile::tempdir().expect("temp dir");
+            config.data_dir = tmp.path().to_path_buf();
+            let db = Db::connect(&config).await.expect("open SQLite");
+            db.migrate().await.expect("migrate");
+            (db, config, Some(tmp))
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0)
+}
+
+impl TestApp {
+    /// Starts the app with the demo data.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app with the demo data and a configuration adjusted by `tweak`.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let (db, mut config, tmp) = fresh_db().await;
+        ocpizza::seed::run(&db, &Bus::new(), config.hashing, true).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.bind = addr;
+        config.public_url = format!("http://{addr}");
+        tweak(&mut config);
+        let state = AppState::new(config, db.clone()).await.expect("state");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server_state = state.clone();
+        tokio::spawn(async move {
+            ocpizza::app::serve(listener, server_state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server");
+        });
+        TestApp { base: format!("http://{addr}"), db, _tmp: tmp, _stop: stop }
+    }
+
+    /// `base + path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client without session.
+    pub fn anonymous(&self) -> Api {
+        Api { app_base: self.base.clone(), http: client() }
+    }
+
+    /// A client logged in as `email` (password `demo-pizza`).
+    pub async fn login(&self, email: &str) -> Api {
+        self.login_with(email, PASSWORD).await
+    }
+
+    /// A client logged in with these credentials.
+    pub async fn login_with(&self, email: &str, password: &str) -> Api {
+        let api = self.anonymous();
+        let r = api.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
+        assert_eq!(r.status(), StatusCode::OK, "login {email}");
+        api
+    }
+
+    /// Demo account of a role: admin, manager, counter, cook, driver, customer.
+    pub async fn as_demo(&self, who: &str) -> Api {
+        self.login(&format!("{who}@demo.ocpizza.fr")).await
+    }
+
+    /// A new account with `role` in `shop`, created by the admin, logged in.
+    pub async fn staff(&self, shop: ShopId, role: &str) -> Api {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let email = format!("{role}{n}-shop{shop}@test.ocpizza.fr");
+        let admin = self.as_demo("admin").await;
+        let r = admin
+            .post(
+                &format!("/api/v1/shops/{shop}/staff"),
+                &json!({"email": email, "role": role, "name": format!("{role} {n}"), "password": "long-enough-pw"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "create staff");
+        self.login_with(&email, "long-enough-pw").await
+    }
+
+    /// A newly registered customer, logged in.
+    pub async fn customer(&self) -> Api {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let api = self.anonymous();
+        let r = api
+            .post(
+                "/api/v1/auth/register",
+                &json!({"email": format!("client{n}@test.ocpizza.fr"), "password": "long-enough-pw",
+                        "name": format!("Client {n}"), "phone": "06 11 22 33 44"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "register");
+        api
+    }
+
+    /// The shop's menu.
+    pub async fn menu(&self, shop: ShopId) -> Menu {
+        self.anonymous().get_json(&format!("/api/v1/shops/{shop}/menu")).await
+    }
+
+    /// How many of `pizza` `size` the shop can still make.
+    pub async fn available(&self, shop: ShopId, pizza: i64, size: &str) -> i64 {
+        let menu = self.menu(shop).await;
+        let p = menu.pizzas.iter().find(|p| p.id.0 == pizza).expect("pizza on menu");
+        p.sizes.iter().find(|s| s.code == size).expect("size").available
+    }
+
+    /// The shop's stock, read by its manager (admin).
+    pub async fn stock(&self, shop: ShopId) -> StockList {
+        self.as_demo("admin").await.get_json(&format!("/api/v1/shops/{shop}/stock")).await
+    }
+
+    /// `(on_hand, reserved)` of one ingredient.
+    pub async fn level(&self, shop: ShopId, ingredient: IngredientId) -> (i64, i64) {
+        let stock = self.stock(shop).await;
+        let l = stock.items.iter().find(|l| l.ingredient_id == ingredient).expect("stock row");
+        (l.on_hand, l.reserved)
+    }
+
+    /// Recipe of `pizza` in `size`: `(ingredient, quantity)`.
+    pub async fn recipe(&self, pizza: i64, size: &str) -> Vec<(IngredientId, i64)> {
+        let cook = self.as_demo("cook").await;
+        let recipe: ocpizza_proto::api::menu::Recipe =
+            cook.get_json(&format!("/api/v1/pizzas/{pizza}/recipe")).await;
+        recipe
+            .sizes
+            .iter()
+            .find(|s| s.code == size)
+            .expect("size")
+            .items
+            .iter()
+            .map(|i| (i.ingredient_id, i.quantity))
+            .collect()
+    }
+
+    /// Sets an ingredient's on-hand stock by an inventory correction (as admin).
+    pub async fn set_stock(&self, shop: ShopId, ingredient: IngredientId, on_hand: i64) {
+        let admin = self.as_demo("admin").await;
+        let r = admin
+            .post(
+                &format!("/api/v1/shops/{shop}/stock/correction"),
+                &json!({"ingredient_id": ingredient, "on_hand": on_hand, "reason": "test setup"}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap_or_default());
+    }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).build().expect("client")
+}
+
+/// A client (with its own cookie jar) of one test app.
+#[derive(Clone)]
+pub struct Api {
+    app_base: String,
+    /// The underlying HTTP client.
+    pub http: Client,
+}
+
+impl Api {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app_base)
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET expecting 200 and a JSON body.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("JSON body")
+    }
+
+    /// POST a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.http.post(self.url(path)).json(body).send().await.expect("POST")
+    }
+
+    /// POST with an `Idempotency-Key`.
+    pub async fn post_idem(&self, path: &str, key: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(path))
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// PATCH a JSON body.
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.http.patch(self.url(path)).json(body).send().await.expect("PATCH")
+    }
+
+    /// DELETE.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.http.delete(self.url(path)).send().await.expect("DELETE")
+    }
+
+    /// Places an order and expects 201.
+    pub async fn place(&self, body: &Value) -> Order {
+        let r = self.post("/api/v1/orders", body).await;
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "place order: {text}");
+        serde_json::from_str(&text).expect("order")
+    }
+
+    /// Moves an order and expects 200.
+    pub async fn transition(&self, order: &Order, to: &str) -> Order {
+        let r = self
+            .post(&format!("/api/v1/orders/{}/transition", order.id), &json!({"to": to}))
+            .await;
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "transition to {to}: {text}");
+        serde_json::from_str(&text).expect("order")
+    }
+}
+
+/// A delivery order for shop 1 of `quantity` × `pizza` `size`, paid on delivery.
+pub fn delivery(pizza: i64, size: &str, quantity: i64) -> Value {
+    json!({
+        "shop_id": SHOP, "fulfilment": "delivery",
+        "address": {"street": "12 rue Oberkampf", "postcode": "75011", "city": "Paris"},
+        "contact": {"name": "Jeanne Martin", "phone": "06 12 34 56 78"},
+        "lines": [{"pizza_id": pizza, "size": size, "quantity": quantity}],
+        "payment_method": "cash_on_delivery"
+    })
+}
+
+/// A pickup order for shop 1, paid at the counter.
+pub fn pickup(pizza: i64, size: &str, quantity: i64) -> Value {
+    json!({
+        "shop_id": SHOP, "fulfilment": "pickup",
+        "contact": {"name": "Paul Durand", "phone": "06 98 76 54 32"},
+        "lines": [{"pizza_id": pizza, "size": size, "quantity": quantity}],
+        "payment_method": "at_counter"
+    })
+}
+
+/// The error body's `code`, checking the status too.
+pub async fn error_code(r: Response, status: StatusCode) -> (String, Value) {
+    assert_eq!(r.status(), status, "status");
+    let body: Value = r.json().await.expect("JSON error body");
+    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    assert!(body["error"]["message"].is_string(), "error.message: {body}");
+    (code, body)
+}
+
+/// Pizza ids of the demo menu used by tests.
+pub const MARGHERITA: i64 = 1;
+/// Regina: jambon, champignons.
+pub const REGINA: i64 = 2;

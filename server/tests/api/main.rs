@@ -1,0 +1,15 @@
+//! HTTP tests of the real application on port 0, each on a fresh database: SQLite by default,
+//! PostgreSQL when `OCPIZZA_TEST_DATABASE_URL` names a server (CI runs both).
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod cli;
+mod concurrency;
+mod events;
+mod idempotency;
+mod lifecycle;
+mod permissions;
+mod shops;
+mod stock;

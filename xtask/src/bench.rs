@@ -1,0 +1,786 @@
+//! `cargo xtask bench`: the order-placement benchmark against a real release server.
+//!
+//! Builds `ocpizza` in release mode once, then for each database (SQLite in a fresh temporary
+//! folder, PostgreSQL in a fresh `ocpizza_bench_<pid>` database): starts `ocpizza serve` on a
+//! free port, makes the stock of shop 1 effectively unlimited (admin restocks), places 200
+//! warm-up orders, then measures N guest orders placed by C concurrent workers and 5,000 menu
+//! reads, and prints throughput and latency percentiles.
+
+use anyhow::{Context, bail};
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+use std::fmt::Write as _;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Orders placed in the measured run (after 200 warm-up orders).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    orders: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    concurrency: u64,
+    /// Menu reads in the read-path measurement.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    reads: u64,
+    /// Which database(s) to measure.
+    #[arg(long, value_enum, default_value_t = DbChoice::Both)]
+    db: DbChoice,
+}
+
+/// `--db`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DbChoice {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+/// One database under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+const WARMUP_ORDERS: usize = 200;
+const WARMUP_READS: usize = 200;
+const SHOP: i64 = 1;
+const ADMIN_LOGIN: &str = r#"{"email":"admin@demo.ocpizza.fr","password":"demo-pizza"}"#;
+/// What one benchmark order is: a guest pickup of two pizzas, paid at the counter.
+const ORDER_BODY: &str = r#"{"shop_id":1,"fulfilment":"pickup","contact":{"name":"Bench Client","phone":"06 12 34 56 78"},"lines":[{"pizza_id":1,"size":"medium","quantity":1},{"pizza_id":2,"size":"large","quantity":1,"extras":[]}],"payment_method":"at_counter"}"#;
+/// Added to every ingredient per restock call (the API allows up to 10,000,000 per call).
+const RESTOCK_QUANTITY: i64 = 5_000_000;
+/// Orders covered by one round of restocks (generous: two pizzas use far less than 1 kg).
+const ORDERS_PER_RESTOCK_ROUND: usize = 2_000;
+const READY_TIMEOUT: Duration = Duration::from_mins(1);
+const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// Runs the benchmark.
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let orders = usize::try_from(args.orders).context("--orders")?;
+    let concurrency = usize::try_from(args.concurrency).context("--concurrency")?;
+    let reads = usize::try_from(args.reads).context("--reads")?;
+    let root = workspace_root();
+    println!("== Machine\n{}", machine_context());
+
+    let binary = build_server(&root)?;
+    let backends: &[Backend] = match args.db {
+        DbChoice::Sqlite => &[Backend::Sqlite],
+        DbChoice::Postgres => &[Backend::Postgres],
+        DbChoice::Both => &[Backend::Sqlite, Backend::Postgres],
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")?;
+    let plan = Plan {
+        orders,
+        concurrency,
+        reads,
+    };
+
+    let mut results: Vec<(Backend, Outcome)> = Vec::new();
+    for &backend in backends {
+        println!("\n== {}", backend.name());
+        let outcome = match backend {
+            Backend::Sqlite => bench_sqlite(&runtime, &binary, &plan),
+            Backend::Postgres => bench_postgres(&runtime, &binary, &plan),
+        };
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(format!("{e:#}")),
+        };
+        match &outcome {
+            Outcome::Measured(r) => print_one(r),
+            Outcome::Skipped(why) => {
+                println!("\n!!!!!!!! SKIPPED {}: {why} !!!!!!!!\n", backend.name());
+            }
+            Outcome::Failed(why) => {
+                println!("\n!!!!!!!! FAILED {}: {why} !!!!!!!!\n", backend.name());
+            }
+        }
+        results.push((backend, outcome));
+    }
+
+    println!(
+        "\n== Summary ({orders} orders + {WARMUP_ORDERS} warm-up, {reads} menu reads, \
+         concurrency {concurrency}, release build, client and server on the same machine)\n"
+    );
+    print!("{}", summary_table(&results));
+    if results.iter().any(|(_, o)| matches!(o, Outcome::Failed(_))) {
+        bail!("at least one database could not be measured");
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+struct Plan {
+    orders: usize,
+    concurrency: usize,
+    reads: usize,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Measured(Report),
+    Skipped(String),
+    Failed(String),
+}
+
+#[derive(Debug)]
+struct Report {
+    orders: Stats,
+    menu: Stats,
+}
+
+/// The results of one load run.
+#[derive(Debug)]
+struct Stats {
+    /// Latency of every request (successful or not), sorted.
+    latencies: Vec<Duration>,
+    ok: usize,
+    errors: usize,
+    first_error: Option<String>,
+    wall: Duration,
+}
+
+impl Stats {
+    fn per_second(&self) -> f64 {
+        count(self.ok) / self.wall.as_secs_f64()
+    }
+
+    /// Nearest-rank percentile (`percent` of 100) in milliseconds.
+    fn percentile_ms(&self, percent: usize) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let n = self.latencies.len();
+        let rank = (n * percent).div_ceil(100).clamp(1, n);
+        ms(self.latencies[rank - 1])
+    }
+
+    fn max_ms(&self) -> f64 {
+        self.latencies.last().map_or(f64::NAN, |d| ms(*d))
+    }
+}
+
+/// A count as a float (exact below 2^53, far beyond any benchmark size).
+#[allow(clippy::cast_precision_loss)]
+fn count(n: usize) -> f64 {
+    n as f64
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn machine_context() -> String {
+    let nproc = Command::new("nproc")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(|n| n.to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!("nproc: {nproc}\nCPU:   {cpu}")
+}
+
+/// `cargo build --release -p ocpizza`; returns the binary's path.
+fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
+    println!("\n== Building the release server (cargo build --release -p ocpizza)");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "ocpizza"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release -p ocpizza failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)));
+    let binary = target
+        .join("release")
+        .join(format!("ocpizza{}", std::env::consts::EXE_SUFFIX));
+    if !binary.is_file() {
+        bail!("built, but {} is missing", binary.display());
+    }
+    Ok(binary)
+}
+
+/// A scratch folder removed on drop.
+#[derive(Debug)]
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(label: &str) -> anyhow::Result<ScratchDir> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "ocpizza-bench-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(ScratchDir(path))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A PostgreSQL database dropped (forcibly) on drop.
+#[derive(Debug)]
+struct BenchDatabase {
+    name: String,
+}
+
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
+        if let Err(e) = psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )) {
+            eprintln!("warning: could not drop database {}: {e:#}", self.name);
+        }
+    }
+}
+
+/// Runs one SQL statement as `postgres` on the local server (trust authentication).
+fn psql(sql: &str) -> anyhow::Result<()> {
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-X",
+            "-q",
+            "-c",
+            sql,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .context("running psql (is the PostgreSQL client installed?)")?;
+    if !out.status.success() {
+        bail!(
+            "psql -c {sql:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// The running server, killed on drop.
+#[derive(Debug)]
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Environment of every `ocpizza` run: nothing inherited from the caller's configuration.
+fn ocpizza_command(binary: &Path, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(binary);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("OCPIZZA_") || key == "DATABASE_URL" {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.env("RUST_LOG", "warn").stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let err = out.try_clone()?;
+    let child = ocpizza_command(binary, env)
+        .args(["serve", "--bind", &addr.to_string()])
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    println!("server started on {addr} (pid {})", child.id());
+    Ok(Server {
+        child,
+        base: format!("http://{addr}"),
+        log,
+    })
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
+
+fn bench_sqlite(
+    runtime: &tokio::runtime::Runtime,
+    binary: &Path,
+    plan: &Plan,
+) -> anyhow::Result<Outcome> {
+    let scratch = ScratchDir::new("sqlite")?;
+    let data = scratch.0.join("data");
+    println!("OCPIZZA_DATA_DIR={}", data.display());
+    let env = [("OCPIZZA_DATA_DIR", data.display().to_string())];
+    let mut server = start_server(binary, &env, scratch.0.join("server.log"))?;
+    let report = runtime.block_on(measure(&mut server, plan));
+    drop(server);
+    drop(scratch);
+    report.map(Outcome::Measured)
+}
+
+fn bench_postgres(
+    runtime: &tokio::runtime::Runtime,
+    binary: &Path,
+    plan: &Plan,
+) -> anyhow::Result<Outcome> {
+    let name = format!("ocpizza_bench_{}", std::process::id());
+    if let Err(e) = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .and_then(|()| psql(&format!("CREATE DATABASE {name}")))
+    {
+        return Ok(Outcome::Skipped(format!("{e:#}")));
+    }
+    let database = BenchDatabase { name };
+    let url = format!("postgres://postgres@127.0.0.1:5432/{}", database.name);
+    println!("DATABASE_URL={url}");
+    let env = [("DATABASE_URL", url)];
+
+    let seed = ocpizza_command(binary, &env)
+        .args(["seed", "--demo"])
+        .output()
+        .context("running ocpizza seed --demo")?;
+    if !seed.status.success() {
+        bail!(
+            "ocpizza seed --demo failed ({}): {}{}",
+            seed.status,
+            String::from_utf8_lossy(&seed.stdout).trim(),
+            String::from_utf8_lossy(&seed.stderr).trim()
+        );
+    }
+    println!("{}", String::from_utf8_lossy(&seed.stdout).trim());
+
+    let scratch = ScratchDir::new("postgres")?;
+    let mut server = start_server(binary, &env, scratch.0.join("server.log"))?;
+    let report = runtime.block_on(measure(&mut server, plan));
+    drop(server);
+    drop(database);
+    drop(scratch);
+    report.map(Outcome::Measured)
+}
+
+/// Everything measured against one running server.
+async fn measure(server: &mut Server, plan: &Plan) -> anyhow::Result<Report> {
+    wait_ready(server).await?;
+    let result = measure_ready(server, plan).await;
+    if let Ok(Some(status)) = server.child.try_wait() {
+        bail!(
+            "the server exited ({status}) during the benchmark; last log lines:\n{}",
+            log_tail(&server.log)
+        );
+    }
+    result
+}
+
+async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
+    let base = server.base.as_str();
+    let restock_rounds = (plan.orders + WARMUP_ORDERS).div_ceil(ORDERS_PER_RESTOCK_ROUND);
+    make_stock_unlimited(base, restock_rounds).await?;
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(plan.concurrency)
+        .timeout(REQUEST_TIMEOUT)
+        .tcp_nodelay(true)
+        .build()?;
+    let order_url: Arc<str> = format!("{base}/api/v1/orders").into();
+    let menu_url: Arc<str> = format!("{base}/api/v1/shops/{SHOP}/menu").into();
+    let orders = Load::Orders(order_url);
+    let menu = Load::Menu(menu_url);
+
+    println!("warm-up: {WARMUP_ORDERS} orders");
+    let warm = run_load(&client, &orders, WARMUP_ORDERS, plan.concurrency).await;
+    if warm.errors > 0 {
+        println!(
+            "warning: {} of {WARMUP_ORDERS} warm-up orders failed; first: {}",
+            warm.errors,
+            warm.first_error.as_deref().unwrap_or("?")
+        );
+    }
+    println!(
+        "measuring: {} orders, {} concurrent clients",
+        plan.orders, plan.concurrency
+    );
+    let placed = run_load(&client, &orders, plan.orders, plan.concurrency).await;
+    if let Some(e) = &placed.first_error {
+        println!("first order error: {e}");
+    }
+
+    let _ = run_load(&client, &menu, WARMUP_READS, plan.concurrency).await;
+    println!(
+        "measuring: {} menu reads, {} concurrent clients",
+        plan.reads, plan.concurrency
+    );
+    let read = run_load(&client, &menu, plan.reads, plan.concurrency).await;
+    if let Some(e) = &read.first_error {
+        println!("first menu error: {e}");
+    }
+    Ok(Report {
+        orders: placed,
+        menu: read,
+    })
+}
+
+async fn wait_ready(server: &mut Server) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let url = format!("{}/readyz", server.base);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait()? {
+            bail!(
+                "the server exited ({status}) before it was ready; last log lines:\n{}",
+                log_tail(&server.log)
+            );
+        }
+        if let Ok(r) = client.get(&url).send().await
+            && r.status() == StatusCode::OK
+        {
+            println!("ready after {:.1} s", start.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if start.elapsed() > READY_TIMEOUT {
+            bail!(
+                "GET /readyz did not answer 200 within {} s; last log lines:\n{}",
+                READY_TIMEOUT.as_secs(),
+                log_tail(&server.log)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Logs in as the demo admin and restocks every ingredient of the shop `rounds` times.
+async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
+    let admin = reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+    let r = admin
+        .post(format!("{base}/api/v1/auth/login"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(ADMIN_LOGIN)
+        .send()
+        .await
+        .context("POST /api/v1/auth/login")?;
+    let status = r.status();
+    if !status.is_success() {
+        bail!(
+            "admin login: {status} {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    let r = admin
+        .get(format!("{base}/api/v1/shops/{SHOP}/stock"))
+        .send()
+        .await
+        .context("GET stock")?;
+    let status = r.status();
+    let text = r.text().await?;
+    if status != StatusCode::OK {
+        bail!("GET /api/v1/shops/{SHOP}/stock: {status} {text}");
+    }
+    let stock: serde_json::Value =
+        serde_json::from_str(&text).context("GET /api/v1/shops/1/stock: not JSON")?;
+    let ids: Vec<i64> = stock["items"]
+        .as_array()
+        .context("GET /api/v1/shops/1/stock: no `items` array")?
+        .iter()
+        .filter_map(|item| item["ingredient_id"].as_i64())
+        .collect();
+    if ids.is_empty() {
+        bail!("GET /api/v1/shops/1/stock lists no ingredient: {text}");
+    }
+    for _ in 0..rounds {
+        for id in &ids {
+            let body = serde_json::json!({
+                "ingredient_id": id,
+                "quantity": RESTOCK_QUANTITY,
+                "reason": "benchmark",
+            });
+            let r = admin
+                .post(format!("{base}/api/v1/shops/{SHOP}/stock/restock"))
+                .json(&body)
+                .send()
+                .await
+                .context("POST stock/restock")?;
+            let status = r.status();
+            if !status.is_success() {
+                bail!(
+                    "POST /api/v1/shops/{SHOP}/stock/restock {body}: {status} {}",
+                    r.text().await.unwrap_or_default()
+                );
+            }
+        }
+    }
+    println!(
+        "restocked {} ingredients with {} each",
+        ids.len(),
+        group_digits(RESTOCK_QUANTITY * rounds as i64)
+    );
+    Ok(())
+}
+
+/// What the workers send.
+#[derive(Debug, Clone)]
+enum Load {
+    /// `POST /api/v1/orders`, expecting 201.
+    Orders(Arc<str>),
+    /// `GET /api/v1/shops/1/menu`, expecting 200.
+    Menu(Arc<str>),
+}
+
+impl Load {
+    async fn once(&self, client: &reqwest::Client) -> Result<(), String> {
+        let (request, expected) = match self {
+            Load::Orders(url) => (
+                client
+                    .post(url.as_ref())
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(ORDER_BODY),
+                StatusCode::CREATED,
+            ),
+            Load::Menu(url) => (client.get(url.as_ref()), StatusCode::OK),
+        };
+        let response = request.send().await.map_err(|e| format!("{e:#}"))?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| format!("{e:#}"))?;
+        if status == expected {
+            Ok(())
+        } else {
+            Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+        }
+    }
+}
+
+/// Sends `total` requests from `concurrency` tasks pulling from a shared counter.
+async fn run_load(
+    client: &reqwest::Client,
+    load: &Load,
+    total: usize,
+    concurrency: usize,
+) -> Stats {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency.min(total) {
+        let client = client.clone();
+        let load = load.clone();
+        let next = Arc::clone(&next);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(total / concurrency + 1);
+            let mut errors = 0usize;
+            let mut first_error = None;
+            while next.fetch_add(1, Ordering::Relaxed) < total {
+                let t = Instant::now();
+                let result = load.once(&client).await;
+                latencies.push(t.elapsed());
+                if let Err(e) = result {
+                    errors += 1;
+                    first_error.get_or_insert(e);
+                }
+            }
+            (latencies, errors, first_error)
+        }));
+    }
+    let mut stats = Stats {
+        latencies: Vec::with_capacity(total),
+        ok: 0,
+        errors: 0,
+        first_error: None,
+        wall: Duration::ZERO,
+    };
+    for task in tasks {
+        match task.await {
+            Ok((latencies, errors, first_error)) => {
+                stats.latencies.extend(latencies);
+                stats.errors += errors;
+                if stats.first_error.is_none() {
+                    stats.first_error = first_error;
+                }
+            }
+            Err(e) => {
+                stats.errors += 1;
+                stats
+                    .first_error
+                    .get_or_insert_with(|| format!("worker failed: {e}"));
+            }
+        }
+    }
+    stats.wall = start.elapsed();
+    stats.ok = stats.latencies.len().saturating_sub(stats.errors);
+    stats.latencies.sort_unstable();
+    stats
+}
+
+fn print_one(r: &Report) {
+    let o = &r.orders;
+    println!(
+        "orders: {:.0}/s  p50 {:.1} ms  p90 {:.1} ms  p99 {:.1} ms  max {:.1} ms  errors {}  ({} in {:.2} s)",
+        o.per_second(),
+        o.percentile_ms(50),
+        o.percentile_ms(90),
+        o.percentile_ms(99),
+        o.max_ms(),
+        o.errors,
+        o.ok,
+        o.wall.as_secs_f64()
+    );
+    let m = &r.menu;
+    println!(
+        "menu:   {:.0}/s  p50 {:.1} ms  p99 {:.1} ms  errors {}",
+        m.per_second(),
+        m.percentile_ms(50),
+        m.percentile_ms(99),
+        m.errors
+    );
+}
+
+fn summary_table(results: &[(Backend, Outcome)]) -> String {
+    const HEADER: [&str; 10] = [
+        "Database",
+        "orders/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "menu reads/s",
+        "menu p50 ms",
+        "menu p99 ms",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|s| (*s).to_owned()).collect()];
+    for (backend, outcome) in results {
+        let mut row = vec![backend.name().to_owned()];
+        match outcome {
+            Outcome::Measured(r) => {
+                let (o, m) = (&r.orders, &r.menu);
+                row.extend([
+                    format!("{:.0}", o.per_second()),
+                    format!("{:.1}", o.percentile_ms(50)),
+                    format!("{:.1}", o.percentile_ms(90)),
+                    format!("{:.1}", o.percentile_ms(99)),
+                    format!("{:.1}", o.max_ms()),
+                    o.errors.to_string(),
+                    format!("{:.0}", m.per_second()),
+                    format!("{:.1}", m.percentile_ms(50)),
+                    format!("{:.1}", m.percentile_ms(99)),
+                ]);
+            }
+            Outcome::Skipped(_) => row.push("SKIPPED".into()),
+            Outcome::Failed(_) => row.push("FAILED".into()),
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..HEADER.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (n, row) in rows.iter().enumerate() {
+        for (i, cell) in row.iter().enumerate() {
+            if i == 0 {
+                let _ = write!(out, "{cell:<w$}", w = widths[i]);
+            } else {
+                let _ = write!(out, "  {cell:>w$}", w = widths[i]);
+            }
+        }
+        out.push('\n');
+        if n == 0 {
+            let width = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+            out.push_str(&"-".repeat(width));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn group_digits(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}

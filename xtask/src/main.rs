@@ -1,0 +1,32 @@
+//! Project tasks, so that nothing but cargo is needed:
+//!
+//! - `cargo xtask test`: every check CI runs (format, lints, wasm build of `proto`, the whole
+//!   test suite on SQLite and on PostgreSQL);
+//! - `cargo xtask bench`: the order-placement benchmark against a real server.
+
+mod bench;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every check and the whole test suite on both databases.
+    Test(test::Args),
+    /// Benchmark order placement against a real server on SQLite and PostgreSQL.
+    Bench(bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Test(args) => test::run(&args),
+        Command::Bench(args) => bench::run(&args),
+    }
+}
