@@ -180,7 +180,14 @@ mod tests {
         for s in streams {
             assert_eq!(Stream::parse(&s.to_string()), Some(s));
         }
-        for bad in ["shop:x:orders", "shop:1:pizzas", "order:", "order:a b", "group:stock", ""] {
+        for bad in [
+            "shop:x:orders",
+            "shop:1:pizzas",
+            "order:",
+            "order:a b",
+            "group:stock",
+            "",
+        ] {
             assert_eq!(Stream::parse(bad), None, "{bad}");
         }
     }

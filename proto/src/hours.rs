@@ -38,7 +38,9 @@ impl OpeningHours {
     pub fn validate(&self) -> Result<(), String> {
         for (i, slot) in self.0.iter().enumerate() {
             if !(1..=7).contains(&slot.weekday) {
-                return Err(format!("hours[{i}].weekday must be 1 (Monday) to 7 (Sunday)"));
+                return Err(format!(
+                    "hours[{i}].weekday must be 1 (Monday) to 7 (Sunday)"
+                ));
             }
             if minutes(&slot.opens).is_none_or(|m| m >= 24 * 60) {
                 return Err(format!("hours[{i}].opens must be HH:MM before 24:00"));
@@ -94,7 +96,10 @@ mod tests {
     fn a_late_service_runs_past_midnight_into_the_next_day() {
         let h = OpeningHours(vec![slot(7, "18:00", "01:30")]);
         assert!(h.is_open_at(7, 23 * 60));
-        assert!(h.is_open_at(1, 60), "Sunday's service still runs on Monday 01:00");
+        assert!(
+            h.is_open_at(1, 60),
+            "Sunday's service still runs on Monday 01:00"
+        );
         assert!(!h.is_open_at(1, 2 * 60));
     }
 
@@ -102,9 +107,21 @@ mod tests {
     fn round_the_clock_and_bad_slots() {
         let h = OpeningHours(vec![slot(4, "00:00", "24:00")]);
         assert!(h.is_open_at(4, 0) && h.is_open_at(4, 24 * 60 - 1));
-        assert!(OpeningHours(vec![slot(8, "10:00", "11:00")]).validate().is_err());
-        assert!(OpeningHours(vec![slot(1, "25:00", "11:00")]).validate().is_err());
-        assert!(OpeningHours(vec![slot(1, "9:00", "11:00")]).validate().is_err());
+        assert!(
+            OpeningHours(vec![slot(8, "10:00", "11:00")])
+                .validate()
+                .is_err()
+        );
+        assert!(
+            OpeningHours(vec![slot(1, "25:00", "11:00")])
+                .validate()
+                .is_err()
+        );
+        assert!(
+            OpeningHours(vec![slot(1, "9:00", "11:00")])
+                .validate()
+                .is_err()
+        );
         assert!(h.validate().is_ok());
     }
 }

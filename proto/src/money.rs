@@ -6,7 +6,9 @@ use std::iter::Sum;
 use std::ops::{Add, Mul};
 
 /// An amount in euro cents. Serialised as a plain integer (`1350` is 13,50 €).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Money(pub i64);

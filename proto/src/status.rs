@@ -286,8 +286,17 @@ mod tests {
         assert!(S::Placed.can_transition(S::Cancelled, Delivery, Customer));
         assert!(!S::Preparing.can_transition(S::Cancelled, Delivery, Customer));
         assert!(S::Ready.can_transition(S::Cancelled, Delivery, Staff(Manager)));
-        assert!(S::Ready.transition(S::Cancelled, Delivery).unwrap().needs_reason);
-        assert!(S::OutForDelivery.transition(S::Cancelled, Delivery).is_none());
+        assert!(
+            S::Ready
+                .transition(S::Cancelled, Delivery)
+                .unwrap()
+                .needs_reason
+        );
+        assert!(
+            S::OutForDelivery
+                .transition(S::Cancelled, Delivery)
+                .is_none()
+        );
     }
 
     #[test]

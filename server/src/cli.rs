@@ -98,7 +98,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -166,7 +169,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         crate::seed::run(&db, &state.bus, config.hashing, true).await?;
         tracing::info!("empty embedded database: demo data seeded");
     } else if crate::seed::is_empty(&db).await? {
-        tracing::warn!("the database has no shop yet: run `ocpizza seed` (add --demo for demo accounts)");
+        tracing::warn!(
+            "the database has no shop yet: run `ocpizza seed` (add --demo for demo accounts)"
+        );
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
@@ -209,7 +214,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -220,11 +226,19 @@ async fn shutdown_signal() {
 }
 
 async fn create_user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let UserCommand::Create { email, name, role, shop, password_stdin } = command;
+    let UserCommand::Create {
+        email,
+        name,
+        role,
+        shop,
+        password_stdin,
+    } = command;
     let email = crate::validate::email("email", &email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let password = if password_stdin {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
         let first = rpassword::prompt_password("Password: ")?;
@@ -248,7 +262,10 @@ async fn create_user(config: &Config, command: UserCommand) -> anyhow::Result<()
         (None, Some(_)) => bail!("--shop only applies to staff roles"),
         (None, None) => None,
     };
-    if crate::auth::db::credentials(db.pool(), &email).await?.is_some() {
+    if crate::auth::db::credentials(db.pool(), &email)
+        .await?
+        .is_some()
+    {
         bail!("{email} already has an account");
     }
     let hash = crate::auth::password::hash(password, config.hashing).await?;
@@ -280,7 +297,10 @@ async fn check(config: &Config) -> ExitCode {
     match db.pending_migrations().await {
         Ok(p) if p.is_empty() => println!("ok    migrations current"),
         Ok(p) => {
-            println!("FAIL  migrations: {} pending ({p:?}); run `ocpizza migrate`", p.len());
+            println!(
+                "FAIL  migrations: {} pending ({p:?}); run `ocpizza migrate`",
+                p.len()
+            );
             return ExitCode::FAILURE;
         }
         Err(e) => {

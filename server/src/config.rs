@@ -137,7 +137,9 @@ impl Config {
         let mut c = Config::defaults();
         let get = |k: &str| vars.get(k).filter(|v| !v.is_empty());
         if let Some(v) = get("OCPIZZA_BIND") {
-            c.bind = v.parse().with_context(|| format!("OCPIZZA_BIND={v}: expected IP:PORT"))?;
+            c.bind = v
+                .parse()
+                .with_context(|| format!("OCPIZZA_BIND={v}: expected IP:PORT"))?;
             c.public_url = format!("http://{}", c.bind);
         }
         if let Some(v) = get("DATABASE_URL") {
@@ -153,7 +155,7 @@ impl Config {
             if !(v.starts_with("http://") || v.starts_with("https://")) {
                 bail!("OCPIZZA_PUBLIC_URL={v}: expected http(s)://host[:port]");
             }
-            c.public_url = v.trim_end_matches('/').to_owned();
+            v.trim_end_matches('/').clone_into(&mut c.public_url);
         }
         if let Some(v) = get("OCPIZZA_LOG_FORMAT") {
             c.log_format = match v.as_str() {
@@ -177,8 +179,10 @@ impl Config {
         c.hashing.memory_kib = num("OCPIZZA_ARGON2_MEMORY_KIB", c.hashing.memory_kib)?;
         c.hashing.iterations = num("OCPIZZA_ARGON2_ITERATIONS", c.hashing.iterations)?;
         c.login_per_ip_per_min = num("OCPIZZA_LOGIN_PER_IP_PER_MIN", c.login_per_ip_per_min)?;
-        c.login_per_account_per_min =
-            num("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN", c.login_per_account_per_min)?;
+        c.login_per_account_per_min = num(
+            "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
+            c.login_per_account_per_min,
+        )?;
         Ok(c)
     }
 
@@ -232,7 +236,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
     }
 
     #[test]

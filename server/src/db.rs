@@ -161,7 +161,10 @@ impl Db {
 
     /// `SELECT 1`: is the database reachable?
     pub async fn ping(&self) -> sqlx::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
     }
 
     /// Closes both pools (SQLite checkpoints its WAL).

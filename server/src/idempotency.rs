@@ -40,9 +40,14 @@ impl Pending {
             .ok()
             .filter(|k| (8..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
             .ok_or_else(|| {
-                ApiError::field("Idempotency-Key", "must be 8 to 128 visible ASCII characters")
+                ApiError::field(
+                    "Idempotency-Key",
+                    "must be 8 to 128 visible ASCII characters",
+                )
             })?;
-        let who = caller.id().map_or_else(|| "guest".to_owned(), |id| id.to_string());
+        let who = caller
+            .id()
+            .map_or_else(|| "guest".to_owned(), |id| id.to_string());
         let body = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.into()))?;
         Ok(Some(Pending {
             scope: format!("{who} {path}"),
@@ -69,7 +74,8 @@ impl Pending {
             .and_then(|s| StatusCode::from_u16(s).ok())
             .unwrap_or(StatusCode::OK);
         let body: String = row.try_get("body")?;
-        let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        let mut response =
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));

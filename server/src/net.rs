@@ -30,7 +30,9 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         Ok(ClientIp(
-            forwarded.or(peer).unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            forwarded
+                .or(peer)
+                .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         ))
     }
 }

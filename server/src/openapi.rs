@@ -9,18 +9,45 @@ use utoipa::OpenApi;
 /// The API description.
 #[derive(Debug, OpenApi)]
 #[openapi(
-    info(title = "OC Pizza API", description = "Real-time order platform for a group of pizzerias."),
-    paths(
-        auth::handlers::register, auth::handlers::login, auth::handlers::logout, auth::handlers::me,
-        shops::list, shops::get_one, shops::patch, shops::pause, shops::resume,
-        menu::menu, menu::recipe, menu::set_enabled,
-        orders::place, orders::get_one, orders::edit, orders::transition, orders::cancel,
-        orders::assign_driver, orders::my_orders, orders::shop_orders, orders::track,
-        orders::track_edit, orders::track_cancel, orders::deliveries,
-        stock::list, stock::restock, stock::waste, stock::correction, stock::ledger,
-        staff::list, staff::add, staff::remove,
+    info(
+        title = "OC Pizza API",
+        description = "Real-time order platform for a group of pizzerias."
     ),
-    components(schemas(ocpizza_proto::events::Event)),
+    paths(
+        auth::handlers::register,
+        auth::handlers::login,
+        auth::handlers::logout,
+        auth::handlers::me,
+        shops::list,
+        shops::get_one,
+        shops::patch,
+        shops::pause,
+        shops::resume,
+        menu::menu,
+        menu::recipe,
+        menu::set_enabled,
+        orders::place,
+        orders::get_one,
+        orders::edit,
+        orders::transition,
+        orders::cancel,
+        orders::assign_driver,
+        orders::my_orders,
+        orders::shop_orders,
+        orders::track,
+        orders::track_edit,
+        orders::track_cancel,
+        orders::deliveries,
+        stock::list,
+        stock::restock,
+        stock::waste,
+        stock::correction,
+        stock::ledger,
+        staff::list,
+        staff::add,
+        staff::remove,
+    ),
+    components(schemas(ocpizza_proto::events::Event))
 )]
 pub struct ApiDoc;
 

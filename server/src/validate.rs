@@ -10,16 +10,26 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
         return Err(ApiError::field(field, "must not be empty"));
     }
     if n > max {
-        return Err(ApiError::field(field, format!("must be at most {max} characters")));
+        return Err(ApiError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::field(field, "must not contain control characters"));
+        return Err(ApiError::field(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(v.to_owned())
 }
 
 /// Optional text: empty counts as absent.
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, ApiError> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => text(field, v, 1, max).map(Some),
@@ -31,7 +41,10 @@ pub fn email(field: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim().to_lowercase();
     let valid = v.len() <= 254
         && v.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !v.chars().any(char::is_whitespace);
     if valid {

@@ -101,9 +101,16 @@ impl LedgerKind {
     /// Parses [`LedgerKind::as_str`] back.
     pub fn parse(s: &str) -> Option<LedgerKind> {
         use LedgerKind as K;
-        [K::Restock, K::Reservation, K::Consumption, K::Release, K::Waste, K::Correction]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            K::Restock,
+            K::Reservation,
+            K::Consumption,
+            K::Release,
+            K::Waste,
+            K::Correction,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -23,11 +23,10 @@ pub async fn user_by_session(pool: &AnyPool, token_hash: &str) -> sqlx::Result<O
 
 /// Loads an account with its roles.
 pub async fn user_by_id(pool: &AnyPool, id: UserId) -> sqlx::Result<Option<AuthUser>> {
-    let Some(row) =
-        sqlx::query("SELECT id, email, name, phone, is_admin FROM users WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await?
+    let Some(row) = sqlx::query("SELECT id, email, name, phone, is_admin FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?
     else {
         return Ok(None);
     };

@@ -39,7 +39,9 @@ pub async fn register(
     let id = match db::insert_user(&mut tx, &email, &name, phone.as_deref(), &hash, false).await {
         Ok(id) => id,
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(ApiError::Conflict(format!("{email} already has an account")));
+            return Err(ApiError::Conflict(format!(
+                "{email} already has an account"
+            )));
         }
         Err(e) => return Err(e.into()),
     };
@@ -136,8 +138,14 @@ async fn start_session(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult
 }
 
 fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> String {
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    )
 }
 
 fn set_cookie(response: &mut Response, cookie: &str) {

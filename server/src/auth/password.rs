@@ -32,4 +32,3 @@ pub async fn verify(password: String, stored: String) -> anyhow::Result<bool> {
     .await
     .context("password verification task")?
 }
-

@@ -95,8 +95,7 @@ impl Outbox {
                 let name = stream.to_string();
                 let seq = heads.get_mut(&name).expect("head locked above");
                 *seq += 1;
-                db::insert_event(tx, &name, *seq, event.kind(), &payload, self.actor, now)
-                    .await?;
+                db::insert_event(tx, &name, *seq, event.kind(), &payload, self.actor, now).await?;
                 published.push(Published {
                     stream: name,
                     seq: *seq,

@@ -179,7 +179,12 @@ pub async fn disabled(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<PizzaId>
 }
 
 /// Switches a pizza on or off in a shop.
-pub async fn set_enabled(tx: &mut Tx, shop: ShopId, pizza: PizzaId, enabled: bool) -> sqlx::Result<()> {
+pub async fn set_enabled(
+    tx: &mut Tx,
+    shop: ShopId,
+    pizza: PizzaId,
+    enabled: bool,
+) -> sqlx::Result<()> {
     let sql = if enabled {
         "DELETE FROM shop_pizza_disabled WHERE shop_id = $1 AND pizza_id = $2"
     } else {

@@ -25,7 +25,10 @@ use std::collections::BTreeSet;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/shops/{id}/menu", get(menu))
-        .route("/api/v1/shops/{id}/pizzas/{pizza_id}/enabled", put(set_enabled))
+        .route(
+            "/api/v1/shops/{id}/pizzas/{pizza_id}/enabled",
+            put(set_enabled),
+        )
         .route("/api/v1/pizzas/{id}/recipe", get(recipe))
 }
 
@@ -168,7 +171,10 @@ pub async fn set_enabled(
     if !user.manages(shop) {
         return Err(ApiError::Forbidden);
     }
-    if db::specs(state.db.pool(), Some(PizzaId(pizza_id))).await?.is_empty() {
+    if db::specs(state.db.pool(), Some(PizzaId(pizza_id)))
+        .await?
+        .is_empty()
+    {
         return Err(ApiError::NotFound("pizza"));
     }
     let mut tx = state.db.begin().await?;

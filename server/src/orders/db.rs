@@ -44,8 +44,12 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
     let address = match street {
         Some(street) => Some(Address {
             street,
-            postcode: r.try_get::<Option<String>, _>("address_postcode")?.unwrap_or_default(),
-            city: r.try_get::<Option<String>, _>("address_city")?.unwrap_or_default(),
+            postcode: r
+                .try_get::<Option<String>, _>("address_postcode")?
+                .unwrap_or_default(),
+            city: r
+                .try_get::<Option<String>, _>("address_city")?
+                .unwrap_or_default(),
             instructions: r.try_get("address_instructions")?,
         }),
         None => None,
@@ -53,7 +57,9 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
     let driver = match r.try_get::<Option<i64>, _>("driver_id")? {
         Some(id) => Some(DriverRef {
             id: UserId(id),
-            name: r.try_get::<Option<String>, _>("driver_name")?.unwrap_or_default(),
+            name: r
+                .try_get::<Option<String>, _>("driver_name")?
+                .unwrap_or_default(),
         }),
         None => None,
     };
@@ -118,8 +124,12 @@ fn line_from_row(r: &AnyRow) -> sqlx::Result<(OrderId, OrderLine)> {
 
 /// Loads orders matching `filter` (an SQL condition on `o`, with `$1`, `$2` bound from
 /// `args`), with their lines, ordered by id, at most `limit`.
-async fn load_where(ex: &mut AnyConnection, filter: &str, args: (i64, &str), limit: i64) -> sqlx::Result<Vec<OrderRecord>>
-{
+async fn load_where(
+    ex: &mut AnyConnection,
+    filter: &str,
+    args: (i64, &str),
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRecord>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM orders o LEFT JOIN users d ON d.id = o.driver_id \
          WHERE {filter} ORDER BY o.id LIMIT {limit}"
@@ -153,37 +163,59 @@ async fn load_where(ex: &mut AnyConnection, filter: &str, args: (i64, &str), lim
 }
 
 /// One order by id.
-pub async fn by_id(ex: &mut AnyConnection, id: OrderId) -> sqlx::Result<Option<OrderRecord>>
-{
-    Ok(load_where(ex, "o.id = $1 AND $2 = $2", (id.0, ""), 1).await?.pop())
-}
-
-/// One order by tracking token.
-pub async fn by_token(ex: &mut AnyConnection, token: &str) -> sqlx::Result<Option<OrderRecord>>
-{
-    Ok(load_where(ex, "$1 = $1 AND o.tracking_token = $2", (0, token), 1)
+pub async fn by_id(ex: &mut AnyConnection, id: OrderId) -> sqlx::Result<Option<OrderRecord>> {
+    Ok(load_where(ex, "o.id = $1 AND $2 = $2", (id.0, ""), 1)
         .await?
         .pop())
 }
 
+/// One order by tracking token.
+pub async fn by_token(ex: &mut AnyConnection, token: &str) -> sqlx::Result<Option<OrderRecord>> {
+    Ok(
+        load_where(ex, "$1 = $1 AND o.tracking_token = $2", (0, token), 1)
+            .await?
+            .pop(),
+    )
+}
+
 /// Orders of a shop, optionally with one status, oldest first.
-pub async fn by_shop(ex: &mut AnyConnection, shop: ShopId, status: Option<OrderStatus>, limit: i64) -> sqlx::Result<Vec<OrderRecord>>
-{
+pub async fn by_shop(
+    ex: &mut AnyConnection,
+    shop: ShopId,
+    status: Option<OrderStatus>,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRecord>> {
     match status {
-        Some(s) => load_where(ex, "o.shop_id = $1 AND o.status = $2", (shop.0, s.as_str()), limit).await,
+        Some(s) => {
+            load_where(
+                ex,
+                "o.shop_id = $1 AND o.status = $2",
+                (shop.0, s.as_str()),
+                limit,
+            )
+            .await
+        }
         None => load_where(ex, "o.shop_id = $1 AND $2 = $2", (shop.0, ""), limit).await,
     }
 }
 
 /// Orders of a customer account, newest first is left to the caller.
-pub async fn by_customer(ex: &mut AnyConnection, customer: UserId, limit: i64) -> sqlx::Result<Vec<OrderRecord>>
-{
-    load_where(ex, "o.customer_id = $1 AND $2 = $2", (customer.0, ""), limit).await
+pub async fn by_customer(
+    ex: &mut AnyConnection,
+    customer: UserId,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRecord>> {
+    load_where(
+        ex,
+        "o.customer_id = $1 AND $2 = $2",
+        (customer.0, ""),
+        limit,
+    )
+    .await
 }
 
 /// Unfinished delivery orders assigned to a driver.
-pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<Vec<OrderRecord>>
-{
+pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<Vec<OrderRecord>> {
     load_where(
         ex,
         "o.driver_id = $1 AND o.status IN ('placed', 'preparing', 'ready', 'out_for_delivery') AND $2 = $2",
@@ -194,8 +226,10 @@ pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<V
 }
 
 /// Ready delivery orders of a shop that no driver took.
-pub async fn unassigned_ready(ex: &mut AnyConnection, shop: ShopId) -> sqlx::Result<Vec<OrderRecord>>
-{
+pub async fn unassigned_ready(
+    ex: &mut AnyConnection,
+    shop: ShopId,
+) -> sqlx::Result<Vec<OrderRecord>> {
     load_where(
         ex,
         "o.shop_id = $1 AND o.status = 'ready' AND o.fulfilment = 'delivery' \
@@ -207,7 +241,13 @@ pub async fn unassigned_ready(ex: &mut AnyConnection, shop: ShopId) -> sqlx::Res
 }
 
 /// Inserts the order row (lines come separately) and returns its id.
-pub async fn insert(tx: &mut Tx, o: &Order, customer: Option<UserId>, created_by: Option<UserId>, now: i64) -> sqlx::Result<OrderId> {
+pub async fn insert(
+    tx: &mut Tx,
+    o: &Order,
+    customer: Option<UserId>,
+    created_by: Option<UserId>,
+    now: i64,
+) -> sqlx::Result<OrderId> {
     let a = o.address.as_ref();
     sqlx::query_scalar(
         "INSERT INTO orders (shop_id, customer_id, created_by, channel, fulfilment, status, \
@@ -273,12 +313,18 @@ pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sq
 
 /// What the order holds reserved.
 pub async fn reservations(tx: &mut Tx, order: OrderId) -> sqlx::Result<Needs> {
-    let rows = sqlx::query("SELECT ingredient_id, quantity FROM order_reservations WHERE order_id = $1")
-        .bind(order.0)
-        .fetch_all(&mut **tx)
-        .await?;
+    let rows =
+        sqlx::query("SELECT ingredient_id, quantity FROM order_reservations WHERE order_id = $1")
+            .bind(order.0)
+            .fetch_all(&mut **tx)
+            .await?;
     rows.iter()
-        .map(|r| Ok((IngredientId(r.try_get("ingredient_id")?), r.try_get("quantity")?)))
+        .map(|r| {
+            Ok((
+                IngredientId(r.try_get("ingredient_id")?),
+                r.try_get("quantity")?,
+            ))
+        })
         .collect()
 }
 
@@ -302,7 +348,12 @@ pub async fn set_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sql
 /// Bumps the version if it is `expected` (or whatever it is when `None`), locking the row for
 /// the rest of the transaction. Returns the new version, or `None` if the order is missing or
 /// the version is stale.
-pub async fn claim(tx: &mut Tx, order: OrderId, expected: Option<i64>, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn claim(
+    tx: &mut Tx,
+    order: OrderId,
+    expected: Option<i64>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     let q = match expected {
         Some(v) => sqlx::query_scalar(
             "UPDATE orders SET version = version + 1, updated_at = $1 \

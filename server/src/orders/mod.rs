@@ -106,7 +106,9 @@ pub async fn edit(
     Json(req): Json<EditOrder>,
 ) -> ApiResult<Json<Order>> {
     let rec = visible(&state, &caller, id).await?;
-    Ok(Json(service::edit(&state, who(&caller), &rec, false, req).await?))
+    Ok(Json(
+        service::edit(&state, who(&caller), &rec, false, req).await?,
+    ))
 }
 
 /// Moves the order to another status, if the caller's role allows that transition.
@@ -124,7 +126,11 @@ pub async fn transition(
     let rec = visible(&state, &caller, id).await?;
     let path = format!("/api/v1/orders/{id}/transition");
     let pending = Pending::from_request(&headers, &caller, &path, &req)?;
-    let change = Change { to: req.to, version: req.version, reason: req.reason };
+    let change = Change {
+        to: req.to,
+        version: req.version,
+        reason: req.reason,
+    };
     idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
         service::transition(&state, who(&caller), &rec, false, change, p).await
     })
@@ -145,7 +151,11 @@ pub async fn cancel(
     let rec = visible(&state, &caller, id).await?;
     let path = format!("/api/v1/orders/{id}/cancel");
     let pending = Pending::from_request(&headers, &caller, &path, &req)?;
-    let change = Change { to: OrderStatus::Cancelled, version: req.version, reason: req.reason };
+    let change = Change {
+        to: OrderStatus::Cancelled,
+        version: req.version,
+        reason: req.reason,
+    };
     idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
         service::transition(&state, who(&caller), &rec, false, change, p).await
     })
@@ -164,12 +174,17 @@ pub async fn assign_driver(
 ) -> ApiResult<Json<Order>> {
     let rec = visible(&state, &caller, id).await?;
     let user = caller.user()?;
-    Ok(Json(service::assign_driver(&state, user, &rec, req.driver_id, req.version).await?))
+    Ok(Json(
+        service::assign_driver(&state, user, &rec, req.driver_id, req.version).await?,
+    ))
 }
 
 /// The logged-in customer's orders, newest first.
 #[utoipa::path(get, path = "/api/v1/me/orders", tag = "orders", responses((status = 200, body = Vec<Order>)))]
-pub async fn my_orders(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Order>>> {
+pub async fn my_orders(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Order>>> {
     let user = caller.user()?;
     let mut conn = state.db.pool().acquire().await?;
     let mut orders: Vec<Order> = db::by_customer(&mut conn, user.id, 100)
@@ -237,7 +252,12 @@ pub async fn track(
     let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
     let mut order = by_token(&state, &token).await?.order;
     if let Some(d) = &mut order.driver {
-        d.name = d.name.split_whitespace().next().unwrap_or_default().to_owned();
+        d.name = d
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
     }
     Ok(Json(TrackedOrder { order, stream_seq }))
 }
@@ -252,7 +272,9 @@ pub async fn track_edit(
     Json(req): Json<EditOrder>,
 ) -> ApiResult<Json<Order>> {
     let rec = by_token(&state, &token).await?;
-    Ok(Json(service::edit(&state, who(&caller), &rec, true, req).await?))
+    Ok(Json(
+        service::edit(&state, who(&caller), &rec, true, req).await?,
+    ))
 }
 
 /// Cancels an order with its tracking token (guests), while `placed`.
@@ -266,8 +288,17 @@ pub async fn track_cancel(
     Json(req): Json<CancelRequest>,
 ) -> ApiResult<Response> {
     let rec = by_token(&state, &token).await?;
-    let pending = Pending::from_request(&headers, &caller, &format!("/api/v1/track/{token}/cancel"), &req)?;
-    let change = Change { to: OrderStatus::Cancelled, version: req.version, reason: req.reason };
+    let pending = Pending::from_request(
+        &headers,
+        &caller,
+        &format!("/api/v1/track/{token}/cancel"),
+        &req,
+    )?;
+    let change = Change {
+        to: OrderStatus::Cancelled,
+        version: req.version,
+        reason: req.reason,
+    };
     idempotency::run(state.db.pool(), pending, StatusCode::OK, async |p| {
         service::transition(&state, who(&caller), &rec, true, change, p).await
     })
@@ -277,7 +308,10 @@ pub async fn track_cancel(
 /// A driver's deliveries: ready ones nobody took in their shops, and their own.
 #[utoipa::path(get, path = "/api/v1/driver/deliveries", tag = "orders",
     responses((status = 200, body = Deliveries), (status = 403, body = ocpizza_proto::ErrorBody)))]
-pub async fn deliveries(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Deliveries>> {
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Deliveries>> {
     let user = caller.user()?;
     let shops = user.shops_with(StaffRole::Driver);
     if shops.is_empty() {
@@ -286,8 +320,17 @@ pub async fn deliveries(State(state): State<AppState>, caller: Caller) -> ApiRes
     let mut conn = state.db.pool().acquire().await?;
     let mut available = Vec::new();
     for shop in shops {
-        available.extend(db::unassigned_ready(&mut conn, shop).await?.into_iter().map(|r| r.order));
+        available.extend(
+            db::unassigned_ready(&mut conn, shop)
+                .await?
+                .into_iter()
+                .map(|r| r.order),
+        );
     }
-    let mine = db::by_driver(&mut conn, user.id).await?.into_iter().map(|r| r.order).collect();
+    let mine = db::by_driver(&mut conn, user.id)
+        .await?
+        .into_iter()
+        .map(|r| r.order)
+        .collect();
     Ok(Json(Deliveries { available, mine }))
 }

@@ -48,10 +48,16 @@ impl Priced {
 /// Prices `inputs` against the catalogue; every problem names its line and field.
 pub fn price(specs: &[PizzaSpec], inputs: &[LineInput]) -> Result<Priced, ApiError> {
     if inputs.is_empty() {
-        return Err(ApiError::field("lines", "an order needs at least one pizza"));
+        return Err(ApiError::field(
+            "lines",
+            "an order needs at least one pizza",
+        ));
     }
     if inputs.len() > MAX_LINES {
-        return Err(ApiError::field("lines", format!("at most {MAX_LINES} lines")));
+        return Err(ApiError::field(
+            "lines",
+            format!("at most {MAX_LINES} lines"),
+        ));
     }
     let mut out = Priced {
         lines: Vec::new(),
@@ -71,7 +77,11 @@ pub fn price(specs: &[PizzaSpec], inputs: &[LineInput]) -> Result<Priced, ApiErr
     Ok(out)
 }
 
-fn price_line(specs: &[PizzaSpec], input: &LineInput, i: usize) -> Result<(OrderLine, Needs), ApiError> {
+fn price_line(
+    specs: &[PizzaSpec],
+    input: &LineInput,
+    i: usize,
+) -> Result<(OrderLine, Needs), ApiError> {
     let field = |f: &str| format!("lines[{i}].{f}");
     let spec = specs
         .iter()
@@ -79,7 +89,10 @@ fn price_line(specs: &[PizzaSpec], input: &LineInput, i: usize) -> Result<(Order
         .ok_or_else(|| ApiError::field(field("pizza_id"), "no such pizza"))?;
     let size = spec.size(&input.size).ok_or_else(|| {
         let codes: Vec<&str> = spec.sizes.iter().map(|s| s.code.as_str()).collect();
-        ApiError::field(field("size"), format!("must be one of {}", codes.join(", ")))
+        ApiError::field(
+            field("size"),
+            format!("must be one of {}", codes.join(", ")),
+        )
     })?;
     if !(1..=MAX_QUANTITY).contains(&input.quantity) {
         return Err(ApiError::field(
@@ -94,11 +107,14 @@ fn price_line(specs: &[PizzaSpec], input: &LineInput, i: usize) -> Result<(Order
     }
     let mut extras = Vec::new();
     for (j, ingredient) in input.extras.iter().enumerate() {
-        let extra = spec
-            .extra(*ingredient, &size.code)
-            .ok_or_else(|| ApiError::field(field(&format!("extras[{j}]")), "not offered on this pizza"))?;
+        let extra = spec.extra(*ingredient, &size.code).ok_or_else(|| {
+            ApiError::field(field(&format!("extras[{j}]")), "not offered on this pizza")
+        })?;
         if input.extras[..j].contains(ingredient) {
-            return Err(ApiError::field(field(&format!("extras[{j}]")), "listed twice"));
+            return Err(ApiError::field(
+                field(&format!("extras[{j}]")),
+                "listed twice",
+            ));
         }
         *needs.entry(*ingredient).or_default() += extra.quantity * input.quantity;
         extras.push(LineExtra {

@@ -15,7 +15,9 @@ use crate::stock::db::Cause;
 use crate::stock::{Movements, Needs};
 use crate::validate;
 use axum::http::StatusCode;
-use ocpizza_proto::api::orders::{Address, Channel, Contact, EditOrder, LineInput, Order, PlaceOrder};
+use ocpizza_proto::api::orders::{
+    Address, Channel, Contact, EditOrder, LineInput, Order, PlaceOrder, StageTimes,
+};
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::{
@@ -32,7 +34,7 @@ pub enum Who<'a> {
 }
 
 impl Who<'_> {
-    fn id(&self) -> Option<UserId> {
+    fn id(self) -> Option<UserId> {
         match self {
             Who::User(u) => Some(u.id),
             Who::Guest => None,
@@ -63,7 +65,13 @@ fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
         Stream::Order(order.tracking_token.clone()),
         Stream::GroupOrders,
     ];
-    for d in order.driver.as_ref().map(|d| d.id).into_iter().chain(extra_driver) {
+    for d in order
+        .driver
+        .as_ref()
+        .map(|d| d.id)
+        .into_iter()
+        .chain(extra_driver)
+    {
         if !s.contains(&Stream::Driver(d)) {
             s.push(Stream::Driver(d));
         }
@@ -82,11 +90,19 @@ async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<Pizz
 /// Refuses pizzas the shop's manager switched off.
 async fn check_enabled(state: &AppState, shop: &Shop, priced: &Priced) -> ApiResult<()> {
     let disabled = crate::menu::db::disabled(state.db.pool(), shop.id).await?;
-    if let Some(i) = priced.lines.iter().position(|l| disabled.contains(&l.pizza_id)) {
+    if let Some(i) = priced
+        .lines
+        .iter()
+        .position(|l| disabled.contains(&l.pizza_id))
+    {
         let name = &priced.lines[i].pizza_name;
         return Err(ApiError::OutOfStock {
             message: format!("{name} is not available at {} today", shop.name),
-            fields: [(format!("lines[{i}]"), format!("{name} is not available today"))].into(),
+            fields: [(
+                format!("lines[{i}]"),
+                format!("{name} is not available today"),
+            )]
+            .into(),
         });
     }
     Ok(())
@@ -114,7 +130,6 @@ fn check_address(shop: &Shop, address: &Address) -> ApiResult<Address> {
 
 /// Reserves `priced.needs`, turning a shortage into an error naming the pizza and ingredient.
 async fn reserve(
-    state: &AppState,
     tx: &mut Tx,
     moves: &mut Movements,
     priced: &Priced,
@@ -122,7 +137,9 @@ async fn reserve(
     cause: Cause<'_>,
 ) -> ApiResult<()> {
     if let Err(missing) = moves.reserve(tx, needs, cause).await? {
-        let name = crate::stock::db::ingredient_name(state.db.pool(), missing)
+        // Read through the transaction's own connection: taking a second pooled connection
+        // while holding one can exhaust the pool under load.
+        let name = crate::stock::db::ingredient_name(&mut **tx, missing)
             .await?
             .unwrap_or_else(|| format!("ingredient {missing}"));
         return Err(priced.shortage(missing, &name));
@@ -140,9 +157,11 @@ fn channel_and_customer(
         Who::User(u) => u.has_any(shop.id, &[StaffRole::OrderTaker, StaffRole::Manager]),
         Who::Guest => false,
     };
-    let channel = req
-        .channel
-        .unwrap_or(if takes_orders { Channel::Phone } else { Channel::Web });
+    let channel = req.channel.unwrap_or(if takes_orders {
+        Channel::Phone
+    } else {
+        Channel::Web
+    });
     if channel != Channel::Web && !takes_orders {
         return Err(match who {
             Who::Guest => ApiError::Unauthenticated,
@@ -211,14 +230,21 @@ pub async fn place(
             return Err(ApiError::field("address", "a delivery needs an address"));
         }
         (Fulfilment::Pickup, Some(_)) => {
-            return Err(ApiError::field("address", "a pickup has no delivery address"));
+            return Err(ApiError::field(
+                "address",
+                "a pickup has no delivery address",
+            ));
         }
         (Fulfilment::Pickup, None) => None,
     };
     let note = validate::optional_text("note", req.note.as_deref(), 500)?;
     let priced = pricing::price(&load_specs(state, &req.lines).await?, &req.lines)?;
     if shop.paused {
-        let why = shop.pause_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let why = shop
+            .pause_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         return Err(ApiError::ShopPaused(format!(
             "{} is not taking orders right now{why}",
             shop.name
@@ -249,7 +275,7 @@ pub async fn place(
         driver: None,
         version: 1,
         tracking_token: crate::auth::random_token(16),
-        times: Default::default(),
+        times: StageTimes::default(),
         cancel_reason: None,
         created_at: crate::db::ts(now),
     };
@@ -257,12 +283,24 @@ pub async fn place(
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
     db::write_lines(&mut tx, order.id, &order.lines).await?;
     db::set_reservations(&mut tx, order.id, &priced.needs).await?;
-    let cause = Cause { order: Some(order.id), user: who.id(), reason: None };
+    let cause = Cause {
+        order: Some(order.id),
+        user: who.id(),
+        reason: None,
+    };
     let mut moves = Movements::new(shop.id);
-    reserve(state, &mut tx, &mut moves, &priced, &priced.needs, cause).await?;
-    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    reserve(&mut tx, &mut moves, &priced, &priced.needs, cause).await?;
+    let order = db::by_id(&mut tx, order.id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order;
     let mut outbox = Outbox::new(who.id());
-    outbox.push(streams(&order, None), Event::OrderPlaced { order: Box::new(order.clone()) });
+    outbox.push(
+        streams(&order, None),
+        Event::OrderPlaced {
+            order: Box::new(order.clone()),
+        },
+    );
     moves.finish(&mut tx, &mut outbox).await?;
     commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
     tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
@@ -291,8 +329,12 @@ async fn commit(
 /// Locks the order at `version` (any when `None`) and returns it as it now stands.
 async fn claim(tx: &mut Tx, id: OrderId, version: Option<i64>) -> ApiResult<OrderRecord> {
     if db::claim(tx, id, version, now_ms()).await?.is_none() {
-        let current = db::by_id(tx, id).await?.ok_or(ApiError::NotFound("order"))?;
-        return Err(ApiError::StaleVersion { current: current.order.version });
+        let current = db::by_id(tx, id)
+            .await?
+            .ok_or(ApiError::NotFound("order"))?;
+        return Err(ApiError::StaleVersion {
+            current: current.order.version,
+        });
     }
     db::by_id(tx, id).await?.ok_or(ApiError::NotFound("order"))
 }
@@ -306,7 +348,12 @@ pub async fn edit(
     req: EditOrder,
 ) -> ApiResult<Order> {
     let allowed = actors(who, rec, token).iter().any(|a| {
-        matches!(a, Actor::Customer | Actor::Admin | Actor::Staff(StaffRole::OrderTaker | StaffRole::Manager))
+        matches!(
+            a,
+            Actor::Customer
+                | Actor::Admin
+                | Actor::Staff(StaffRole::OrderTaker | StaffRole::Manager)
+        )
     });
     if !allowed {
         return Err(ApiError::Forbidden);
@@ -319,7 +366,10 @@ pub async fn edit(
     let address = match (&req.address, rec.order.fulfilment) {
         (Some(a), Fulfilment::Delivery) => Some(check_address(&shop, a)?),
         (Some(_), Fulfilment::Pickup) => {
-            return Err(ApiError::field("address", "a pickup has no delivery address"));
+            return Err(ApiError::field(
+                "address",
+                "a pickup has no delivery address",
+            ));
         }
         (None, _) => rec.order.address.clone(),
     };
@@ -342,12 +392,16 @@ pub async fn edit(
     }
     let mut order = current.order;
     let mut moves = Movements::new(order.shop_id);
-    let cause = Cause { order: Some(order.id), user: who.id(), reason: Some("order edited") };
+    let cause = Cause {
+        order: Some(order.id),
+        user: who.id(),
+        reason: Some("order edited"),
+    };
     if let Some(priced) = &new_lines {
         let held = db::reservations(&mut tx, order.id).await?;
         let (more, less) = difference(&held, &priced.needs);
         moves.release(&mut tx, &less, cause).await?;
-        reserve(state, &mut tx, &mut moves, priced, &more, cause).await?;
+        reserve(&mut tx, &mut moves, priced, &more, cause).await?;
         db::set_reservations(&mut tx, order.id, &priced.needs).await?;
         db::write_lines(&mut tx, order.id, &priced.lines).await?;
         order.lines.clone_from(&priced.lines);
@@ -356,9 +410,17 @@ pub async fn edit(
     order.address = address;
     order.note = note;
     db::update_details(&mut tx, &order).await?;
-    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    let order = db::by_id(&mut tx, order.id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order;
     let mut outbox = Outbox::new(who.id());
-    outbox.push(streams(&order, None), Event::OrderEdited { order: Box::new(order.clone()) });
+    outbox.push(
+        streams(&order, None),
+        Event::OrderEdited {
+            order: Box::new(order.clone()),
+        },
+    );
     moves.finish(&mut tx, &mut outbox).await?;
     commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
     Ok(order)
@@ -422,7 +484,10 @@ pub async fn transition(
         return Err(ApiError::Forbidden);
     };
     if rule.needs_reason && reason.is_none() {
-        return Err(ApiError::field("reason", "a reason is required for this change"));
+        return Err(ApiError::field(
+            "reason",
+            "a reason is required for this change",
+        ));
     }
     let mut driver_change = None;
     if actor == Actor::Staff(StaffRole::Driver) {
@@ -439,7 +504,11 @@ pub async fn transition(
     }
 
     let mut moves = Movements::new(order.shop_id);
-    let cause = Cause { order: Some(order.id), user: who.id(), reason: reason.as_deref() };
+    let cause = Cause {
+        order: Some(order.id),
+        user: who.id(),
+        reason: reason.as_deref(),
+    };
     let held = db::reservations(&mut tx, order.id).await?;
     match change.to {
         OrderStatus::Preparing => moves.consume(&mut tx, &held, cause).await?,
@@ -456,8 +525,19 @@ pub async fn transition(
         (_, _, current) => current,
     };
     let now = now_ms();
-    db::set_status(&mut tx, order.id, change.to, payment, reason.as_deref(), now).await?;
-    order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    db::set_status(
+        &mut tx,
+        order.id,
+        change.to,
+        payment,
+        reason.as_deref(),
+        now,
+    )
+    .await?;
+    order = db::by_id(&mut tx, order.id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order;
 
     let mut outbox = Outbox::new(who.id());
     if let Some(driver) = driver_change {
@@ -527,20 +607,33 @@ pub async fn assign_driver(
     let current = claim(&mut tx, rec.order.id, version).await?;
     let order = current.order;
     if order.fulfilment != Fulfilment::Delivery {
-        return Err(ApiError::InvalidTransition("a pickup order has no driver".into()));
+        return Err(ApiError::InvalidTransition(
+            "a pickup order has no driver".into(),
+        ));
     }
-    if !matches!(order.status, OrderStatus::Placed | OrderStatus::Preparing | OrderStatus::Ready) {
+    if !matches!(
+        order.status,
+        OrderStatus::Placed | OrderStatus::Preparing | OrderStatus::Ready
+    ) {
         return Err(ApiError::InvalidTransition(format!(
             "the order is {}: its driver can no longer change",
             order.status
         )));
     }
-    if !dispatcher && driver.is_some() && order.driver.as_ref().is_some_and(|d| Some(d.id) != driver) {
-        return Err(ApiError::Conflict("another driver already took this order".into()));
+    if !dispatcher
+        && driver.is_some()
+        && order.driver.as_ref().is_some_and(|d| Some(d.id) != driver)
+    {
+        return Err(ApiError::Conflict(
+            "another driver already took this order".into(),
+        ));
     }
     let previous = order.driver.as_ref().map(|d| d.id);
     db::set_driver(&mut tx, order.id, driver).await?;
-    let order = db::by_id(&mut tx, order.id).await?.ok_or(ApiError::NotFound("order"))?.order;
+    let order = db::by_id(&mut tx, order.id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order;
     let mut outbox = Outbox::new(Some(user.id));
     outbox.push(
         streams(&order, previous),
@@ -565,7 +658,10 @@ mod tests {
         let held = Needs::from([(IngredientId(1), 100), (IngredientId(2), 50)]);
         let wanted = Needs::from([(IngredientId(1), 130), (IngredientId(3), 10)]);
         let (more, less) = difference(&held, &wanted);
-        assert_eq!(more, Needs::from([(IngredientId(1), 30), (IngredientId(3), 10)]));
+        assert_eq!(
+            more,
+            Needs::from([(IngredientId(1), 30), (IngredientId(3), 10)])
+        );
         assert_eq!(less, Needs::from([(IngredientId(2), 50)]));
     }
 }

@@ -22,10 +22,30 @@ pub const DEMO_PASSWORD: &str = "demo-pizza";
 /// The demo accounts: e-mail, name, staff role in the first shop (none: customer), admin.
 pub const DEMO_ACCOUNTS: &[(&str, &str, Option<StaffRole>, bool)] = &[
     ("admin@demo.ocpizza.fr", "Alice Administratrice", None, true),
-    ("manager@demo.ocpizza.fr", "Marc Manager", Some(StaffRole::Manager), false),
-    ("counter@demo.ocpizza.fr", "Camille Comptoir", Some(StaffRole::OrderTaker), false),
-    ("cook@demo.ocpizza.fr", "Luigi Pizzaiolo", Some(StaffRole::Cook), false),
-    ("driver@demo.ocpizza.fr", "Dounia Livreuse", Some(StaffRole::Driver), false),
+    (
+        "manager@demo.ocpizza.fr",
+        "Marc Manager",
+        Some(StaffRole::Manager),
+        false,
+    ),
+    (
+        "counter@demo.ocpizza.fr",
+        "Camille Comptoir",
+        Some(StaffRole::OrderTaker),
+        false,
+    ),
+    (
+        "cook@demo.ocpizza.fr",
+        "Luigi Pizzaiolo",
+        Some(StaffRole::Cook),
+        false,
+    ),
+    (
+        "driver@demo.ocpizza.fr",
+        "Dounia Livreuse",
+        Some(StaffRole::Driver),
+        false,
+    ),
     ("customer@demo.ocpizza.fr", "Claire Cliente", None, false),
 ];
 
@@ -172,9 +192,11 @@ pub async fn run(db: &Db, bus: &Bus, hashing: HashingCost, demo: bool) -> anyhow
             }
         };
         for i in &data.ingredients {
-            let qty = s.stock_overrides.get(&i.key).copied().unwrap_or_else(|| {
-                (i.stock as f64 * s.stock_factor).floor() as i64
-            });
+            let qty = s
+                .stock_overrides
+                .get(&i.key)
+                .copied()
+                .unwrap_or_else(|| (i.stock as f64 * s.stock_factor).floor() as i64);
             sqlx::query(
                 "INSERT INTO stock (shop_id, ingredient_id, on_hand, reserved, low_threshold) \
                  VALUES ($1, $2, $3, 0, $4) ON CONFLICT (shop_id, ingredient_id) DO NOTHING",
@@ -221,10 +243,12 @@ async fn upsert_key(
     key: &str,
     insert: impl AsyncFnOnce(&mut Tx) -> anyhow::Result<i64>,
 ) -> anyhow::Result<(i64, bool)> {
-    let existing: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM {table} WHERE key = $1")))
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let existing: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM {table} WHERE key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
     match existing {
         Some(id) => Ok((id, false)),
         None => Ok((insert(tx).await?, true)),
@@ -254,7 +278,9 @@ async fn insert_pizza_details(
             .await?;
     }
     for (size, items) in &p.recipe {
-        let items = items.as_object().with_context(|| format!("pizza {}: recipe {size}", p.key))?;
+        let items = items
+            .as_object()
+            .with_context(|| format!("pizza {}: recipe {size}", p.key))?;
         for (position, (key, qty)) in items.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO recipe_items (pizza_id, size_code, ingredient_id, quantity, position) \
@@ -263,7 +289,10 @@ async fn insert_pizza_details(
             .bind(id)
             .bind(size)
             .bind(ingredient(key)?)
-            .bind(qty.as_i64().with_context(|| format!("pizza {}: {key}", p.key))?)
+            .bind(
+                qty.as_i64()
+                    .with_context(|| format!("pizza {}: {key}", p.key))?,
+            )
             .bind(position as i64)
             .execute(&mut **tx)
             .await?;
@@ -279,7 +308,9 @@ async fn insert_pizza_details(
     }
     for extra in &p.extras {
         for size in p.sizes.iter().map(|s| &s.code) {
-            let Some(e) = extra.per_size.get(size) else { continue };
+            let Some(e) = extra.per_size.get(size) else {
+                continue;
+            };
             sqlx::query(
                 "INSERT INTO pizza_extras (pizza_id, ingredient_id, size_code, quantity, price_cents) \
                  VALUES ($1, $2, $3, $4, $5)",

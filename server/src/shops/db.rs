@@ -34,12 +34,14 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Shop> {
 
 /// Every shop, by id.
 pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<Shop>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM shops ORDER BY id")))
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM shops ORDER BY id"
+    )))
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// One shop.
@@ -47,18 +49,22 @@ pub async fn get<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
     id: ShopId,
 ) -> sqlx::Result<Option<Shop>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM shops WHERE id = $1")))
-        .bind(id.0)
-        .fetch_optional(ex)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM shops WHERE id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(ex)
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
 }
 
 /// Shop id → name.
 pub async fn names(pool: &AnyPool) -> sqlx::Result<HashMap<ShopId, String>> {
-    let rows = sqlx::query("SELECT id, name FROM shops").fetch_all(pool).await?;
+    let rows = sqlx::query("SELECT id, name FROM shops")
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((ShopId(r.try_get("id")?), r.try_get("name")?)))
         .collect()

@@ -102,7 +102,7 @@ pub async fn pause(
     Json(req): Json<PauseRequest>,
 ) -> ApiResult<Json<Shop>> {
     let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
-    set_paused(&state, &caller, ShopId(id), Some(reason)).await
+    set_paused(&state, &caller, ShopId(id), true, reason).await
 }
 
 /// Takes orders again (manager of the shop, admin).
@@ -113,29 +113,31 @@ pub async fn resume(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Shop>> {
-    set_paused(&state, &caller, ShopId(id), None).await
+    set_paused(&state, &caller, ShopId(id), false, None).await
 }
 
-/// `pause = Some(reason)` pauses, `None` resumes; the menu stream hears of it.
+/// Pauses (with an optional reason) or resumes; the menu stream hears of it.
 async fn set_paused(
     state: &AppState,
     caller: &Caller,
     id: ShopId,
-    pause: Option<Option<String>>,
+    paused: bool,
+    reason: Option<String>,
 ) -> ApiResult<Json<Shop>> {
     let mut shop = require(state, id).await?;
     let user = caller.user()?;
     if !user.manages(id) {
         return Err(ApiError::Forbidden);
     }
-    shop.paused = pause.is_some();
-    shop.pause_reason = pause.clone().flatten();
-    let event = match pause {
-        Some(reason) => Event::ShopPaused {
+    shop.paused = paused;
+    shop.pause_reason.clone_from(&reason);
+    let event = if paused {
+        Event::ShopPaused {
             shop_id: id,
             reason,
-        },
-        None => Event::ShopResumed { shop_id: id },
+        }
+    } else {
+        Event::ShopResumed { shop_id: id }
     };
     let mut outbox = Outbox::new(Some(user.id));
     outbox.push(vec![Stream::ShopMenu(id)], event);

@@ -24,7 +24,11 @@ pub fn router() -> Router<AppState> {
 fn may_manage(caller: &Caller, shop: ShopId, role: StaffRole) -> ApiResult<UserId> {
     let user = caller.user()?;
     let allowed = user.admin || (user.manages(shop) && role != StaffRole::Manager);
-    if allowed { Ok(user.id) } else { Err(ApiError::Forbidden) }
+    if allowed {
+        Ok(user.id)
+    } else {
+        Err(ApiError::Forbidden)
+    }
 }
 
 async fn members(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<StaffMember>> {
@@ -93,7 +97,9 @@ pub async fn add(
             match auth_db::insert_user(&mut tx, &email, &name, None, &hash, false).await {
                 Ok(id) => id,
                 Err(e) if crate::db::is_unique_violation(&e) => {
-                    return Err(ApiError::Conflict(format!("{email} was registered meanwhile; retry")));
+                    return Err(ApiError::Conflict(format!(
+                        "{email} was registered meanwhile; retry"
+                    )));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -123,7 +129,9 @@ pub async fn remove(
     let shop = ShopId(id);
     let me = may_manage(&caller, shop, role)?;
     if me == UserId(user_id) && role == StaffRole::Manager {
-        return Err(ApiError::Conflict("you cannot remove your own manager role".into()));
+        return Err(ApiError::Conflict(
+            "you cannot remove your own manager role".into(),
+        ));
     }
     let mut tx = state.db.begin().await?;
     let done = sqlx::query("DELETE FROM staff WHERE shop_id = $1 AND user_id = $2 AND role = $3")

@@ -83,7 +83,12 @@ pub async fn ensure_row(tx: &mut Tx, shop: ShopId, ingredient: IngredientId) -> 
 }
 
 /// Sets the low-stock threshold.
-pub async fn set_threshold(tx: &mut Tx, shop: ShopId, ingredient: IngredientId, low: i64) -> sqlx::Result<()> {
+pub async fn set_threshold(
+    tx: &mut Tx,
+    shop: ShopId,
+    ingredient: IngredientId,
+    low: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE stock SET low_threshold = $1 WHERE shop_id = $2 AND ingredient_id = $3")
         .bind(low)
         .bind(shop.0)
@@ -129,10 +134,13 @@ pub async fn levels<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Name of an ingredient, if it exists.
-pub async fn ingredient_name(pool: &AnyPool, id: IngredientId) -> sqlx::Result<Option<String>> {
+pub async fn ingredient_name<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    id: IngredientId,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT name FROM ingredients WHERE id = $1")
         .bind(id.0)
-        .fetch_optional(pool)
+        .fetch_optional(ex)
         .await
 }
 

@@ -52,9 +52,17 @@ impl Movements {
         delta_reserved: i64,
         cause: Cause<'_>,
     ) -> sqlx::Result<bool> {
-        let done = db::apply(tx, self.shop, ingredient, kind, delta_on_hand, delta_reserved, cause)
-            .await?
-            .is_some();
+        let done = db::apply(
+            tx,
+            self.shop,
+            ingredient,
+            kind,
+            delta_on_hand,
+            delta_reserved,
+            cause,
+        )
+        .await?
+        .is_some();
         if done && (delta_on_hand != 0 || delta_reserved != 0) {
             self.changed.insert(ingredient);
         }
@@ -81,7 +89,12 @@ impl Movements {
     }
 
     /// Gives back reserved quantities.
-    pub async fn release(&mut self, tx: &mut Tx, needs: &Needs, cause: Cause<'_>) -> sqlx::Result<()> {
+    pub async fn release(
+        &mut self,
+        tx: &mut Tx,
+        needs: &Needs,
+        cause: Cause<'_>,
+    ) -> sqlx::Result<()> {
         for (ingredient, qty) in needs {
             self.apply(tx, *ingredient, LedgerKind::Release, 0, -qty, cause)
                 .await?;
@@ -90,7 +103,12 @@ impl Movements {
     }
 
     /// Turns reserved quantities into consumption (the kitchen started the order).
-    pub async fn consume(&mut self, tx: &mut Tx, needs: &Needs, cause: Cause<'_>) -> sqlx::Result<()> {
+    pub async fn consume(
+        &mut self,
+        tx: &mut Tx,
+        needs: &Needs,
+        cause: Cause<'_>,
+    ) -> sqlx::Result<()> {
         for (ingredient, qty) in needs {
             self.apply(tx, *ingredient, LedgerKind::Consumption, -qty, -qty, cause)
                 .await?;
@@ -155,7 +173,10 @@ pub async fn list(
 enum Op {
     Restock(i64),
     Waste(i64),
-    Count { on_hand: i64, low_threshold: Option<i64> },
+    Count {
+        on_hand: i64,
+        low_threshold: Option<i64>,
+    },
 }
 
 impl Op {
@@ -167,7 +188,13 @@ impl Op {
         }
     }
 
-    async fn apply(self, tx: &mut Tx, moves: &mut Movements, ingredient: IngredientId, cause: Cause<'_>) -> ApiResult<()> {
+    async fn apply(
+        self,
+        tx: &mut Tx,
+        moves: &mut Movements,
+        ingredient: IngredientId,
+        cause: Cause<'_>,
+    ) -> ApiResult<()> {
         let kind = self.kind();
         match self {
             Op::Restock(qty) => {
@@ -180,7 +207,10 @@ impl Op {
                     ));
                 }
             }
-            Op::Count { on_hand, low_threshold } => {
+            Op::Count {
+                on_hand,
+                low_threshold,
+            } => {
                 // Lock the row and read its level, then move it to the counted quantity.
                 let (current, reserved) = db::apply(tx, moves.shop, ingredient, kind, 0, 0, cause)
                     .await?
@@ -191,7 +221,9 @@ impl Op {
                         format!("{reserved} are reserved by placed orders; count at least that"),
                     ));
                 }
-                moves.apply(tx, ingredient, kind, on_hand - current, 0, cause).await?;
+                moves
+                    .apply(tx, ingredient, kind, on_hand - current, 0, cause)
+                    .await?;
                 if let Some(t) = low_threshold {
                     db::set_threshold(tx, moves.shop, ingredient, t).await?;
                     moves.changed.insert(ingredient);
@@ -213,10 +245,17 @@ async fn operate(
 ) -> ApiResult<Json<StockLevel>> {
     let user = caller.staff(shop, &[StaffRole::Manager])?;
     crate::shops::require(state, shop).await?;
-    if db::ingredient_name(state.db.pool(), ingredient).await?.is_none() {
+    if db::ingredient_name(state.db.pool(), ingredient)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::field("ingredient_id", "no such ingredient"));
     }
-    let cause = Cause { order: None, user: Some(user.id), reason };
+    let cause = Cause {
+        order: None,
+        user: Some(user.id),
+        reason,
+    };
     let mut tx = state.db.begin().await?;
     db::ensure_row(&mut tx, shop, ingredient).await?;
     let mut moves = Movements::new(shop);
@@ -239,7 +278,10 @@ fn positive(quantity: i64) -> ApiResult<i64> {
     if (1..=10_000_000).contains(&quantity) {
         Ok(quantity)
     } else {
-        Err(ApiError::field("quantity", "must be between 1 and 10000000"))
+        Err(ApiError::field(
+            "quantity",
+            "must be between 1 and 10000000",
+        ))
     }
 }
 
@@ -254,7 +296,15 @@ pub async fn restock(
 ) -> ApiResult<Json<StockLevel>> {
     let op = Op::Restock(positive(req.quantity)?);
     let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
-    operate(&state, &caller, ShopId(id), req.ingredient_id, op, reason.as_deref()).await
+    operate(
+        &state,
+        &caller,
+        ShopId(id),
+        req.ingredient_id,
+        op,
+        reason.as_deref(),
+    )
+    .await
 }
 
 /// Thrown away (manager of the shop, admin). Reserved stock cannot be wasted.
@@ -268,7 +318,15 @@ pub async fn waste(
 ) -> ApiResult<Json<StockLevel>> {
     let op = Op::Waste(positive(req.quantity)?);
     let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
-    operate(&state, &caller, ShopId(id), req.ingredient_id, op, reason.as_deref()).await
+    operate(
+        &state,
+        &caller,
+        ShopId(id),
+        req.ingredient_id,
+        op,
+        reason.as_deref(),
+    )
+    .await
 }
 
 /// Inventory count: sets on-hand to what was counted (manager of the shop, admin).
@@ -283,12 +341,29 @@ pub async fn correction(
     if !(0..=10_000_000).contains(&req.on_hand) {
         return Err(ApiError::field("on_hand", "must be between 0 and 10000000"));
     }
-    if req.low_threshold.is_some_and(|t| !(0..=10_000_000).contains(&t)) {
-        return Err(ApiError::field("low_threshold", "must be between 0 and 10000000"));
+    if req
+        .low_threshold
+        .is_some_and(|t| !(0..=10_000_000).contains(&t))
+    {
+        return Err(ApiError::field(
+            "low_threshold",
+            "must be between 0 and 10000000",
+        ));
     }
     let reason = validate::text("reason", &req.reason, 1, 200)?;
-    let op = Op::Count { on_hand: req.on_hand, low_threshold: req.low_threshold };
-    operate(&state, &caller, ShopId(id), req.ingredient_id, op, Some(&reason)).await
+    let op = Op::Count {
+        on_hand: req.on_hand,
+        low_threshold: req.low_threshold,
+    };
+    operate(
+        &state,
+        &caller,
+        ShopId(id),
+        req.ingredient_id,
+        op,
+        Some(&reason),
+    )
+    .await
 }
 
 /// Filters of the ledger.

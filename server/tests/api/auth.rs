@@ -14,13 +14,22 @@ async fn login_sets_a_hardened_cookie_and_logout_revokes_the_session() {
         .await
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "plain http in tests");
     let session = cookie.split(';').next().unwrap().to_owned();
     let me = |session: String| {
         let url = app.url("/api/v1/auth/me");
         async move {
-            reqwest::Client::new().get(url).header("cookie", session).send().await.unwrap().status()
+            reqwest::Client::new()
+                .get(url)
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .status()
         }
     };
     assert_eq!(me(session.clone()).await, StatusCode::OK);
@@ -31,7 +40,11 @@ async fn login_sets_a_hardened_cookie_and_logout_revokes_the_session() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(me(session).await, StatusCode::UNAUTHORIZED, "the old cookie is dead");
+    assert_eq!(
+        me(session).await,
+        StatusCode::UNAUTHORIZED,
+        "the old cookie is dead"
+    );
 }
 
 #[tokio::test]
@@ -43,7 +56,12 @@ async fn cookies_are_secure_when_the_site_is_served_over_https() {
         .send()
         .await
         .unwrap();
-    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
 }
 
 #[tokio::test]
@@ -59,12 +77,18 @@ async fn registering_hashes_the_password_with_argon2id_and_refuses_duplicates() 
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     let r = app
         .anonymous()
-        .post("/api/v1/auth/register", &json!({"email": me["email"], "password": "another-long-pw", "name": "X"}))
+        .post(
+            "/api/v1/auth/register",
+            &json!({"email": me["email"], "password": "another-long-pw", "name": "X"}),
+        )
         .await;
     assert_eq!(error_code(r, StatusCode::CONFLICT).await.0, "conflict");
     let r = app
         .anonymous()
-        .post("/api/v1/auth/register", &json!({"email": "new@test.fr", "password": "short", "name": "X"}))
+        .post(
+            "/api/v1/auth/register",
+            &json!({"email": "new@test.fr", "password": "short", "name": "X"}),
+        )
         .await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(body["error"]["fields"]["password"].is_string());
@@ -78,19 +102,38 @@ async fn wrong_passwords_get_401_and_repeated_attempts_are_throttled() {
         let guest = guest.clone();
         async move {
             guest
-                .post("/api/v1/auth/login", &json!({"email": "admin@demo.ocpizza.fr", "password": password}))
+                .post(
+                    "/api/v1/auth/login",
+                    &json!({"email": "admin@demo.ocpizza.fr", "password": password}),
+                )
                 .await
         }
     };
     for _ in 0..3 {
-        assert_eq!(error_code(attempt("guess").await, StatusCode::UNAUTHORIZED).await.0, "unauthenticated");
+        assert_eq!(
+            error_code(attempt("guess").await, StatusCode::UNAUTHORIZED)
+                .await
+                .0,
+            "unauthenticated"
+        );
     }
     let r = attempt(PASSWORD).await;
-    assert_eq!(error_code(r, StatusCode::TOO_MANY_REQUESTS).await.0, "rate_limited", "even the right one waits");
+    assert_eq!(
+        error_code(r, StatusCode::TOO_MANY_REQUESTS).await.0,
+        "rate_limited",
+        "even the right one waits"
+    );
     let r = guest
-        .post("/api/v1/auth/login", &json!({"email": "nobody@demo.ocpizza.fr", "password": "whatever-pw"}))
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": "nobody@demo.ocpizza.fr", "password": "whatever-pw"}),
+        )
         .await;
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "other accounts are not blocked");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "other accounts are not blocked"
+    );
 }
 
 #[tokio::test]

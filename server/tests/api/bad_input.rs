@@ -17,21 +17,126 @@ async fn malformed_or_mistyped_order_fields_are_named() {
     let base = delivery(MARGHERITA, "medium", 1);
     let cases: Vec<(Value, &str)> = vec![
         (json!({"lines": []}), "body"),
-        ({ let mut b = base.clone(); b["lines"][0]["quantity"] = json!("two"); b }, "lines[0].quantity"),
-        ({ let mut b = base.clone(); b["lines"][0]["quantity"] = json!(0); b }, "lines[0].quantity"),
-        ({ let mut b = base.clone(); b["lines"][0]["quantity"] = json!(21); b }, "lines[0].quantity"),
-        ({ let mut b = base.clone(); b["lines"][0]["size"] = json!("xxl"); b }, "lines[0].size"),
-        ({ let mut b = base.clone(); b["lines"][0]["pizza_id"] = json!(9999); b }, "lines[0].pizza_id"),
-        ({ let mut b = base.clone(); b["lines"][0]["extras"] = json!([9999]); b }, "lines[0].extras[0]"),
-        ({ let mut b = base.clone(); b["lines"] = json!([]); b }, "lines"),
-        ({ let mut b = base.clone(); b["shop_id"] = json!(42); b }, "shop_id"),
-        ({ let mut b = base.clone(); b["fulfilment"] = json!("drone"); b }, "fulfilment"),
-        ({ let mut b = base.clone(); b["contact"]["phone"] = json!("call me"); b }, "contact.phone"),
-        ({ let mut b = base.clone(); b.as_object_mut().unwrap().remove("address"); b }, "address"),
-        ({ let mut b = base.clone(); b["payment_method"] = json!("online"); b }, "payment_method"),
-        ({ let mut b = base.clone(); b["payment_method"] = json!("at_counter"); b }, "payment_method"),
-        ({ let mut b = base.clone(); b["surprise"] = json!(true); b }, "surprise"),
-        ({ let mut b = base.clone(); b["channel"] = json!("counter"); b }, ""),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["quantity"] = json!("two");
+                b
+            },
+            "lines[0].quantity",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["quantity"] = json!(0);
+                b
+            },
+            "lines[0].quantity",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["quantity"] = json!(21);
+                b
+            },
+            "lines[0].quantity",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["size"] = json!("xxl");
+                b
+            },
+            "lines[0].size",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["pizza_id"] = json!(9999);
+                b
+            },
+            "lines[0].pizza_id",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"][0]["extras"] = json!([9999]);
+                b
+            },
+            "lines[0].extras[0]",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["lines"] = json!([]);
+                b
+            },
+            "lines",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["shop_id"] = json!(42);
+                b
+            },
+            "shop_id",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["fulfilment"] = json!("drone");
+                b
+            },
+            "fulfilment",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["contact"]["phone"] = json!("call me");
+                b
+            },
+            "contact.phone",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b.as_object_mut().unwrap().remove("address");
+                b
+            },
+            "address",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["payment_method"] = json!("online");
+                b
+            },
+            "payment_method",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["payment_method"] = json!("at_counter");
+                b
+            },
+            "payment_method",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["surprise"] = json!(true);
+                b
+            },
+            "surprise",
+        ),
+        (
+            {
+                let mut b = base.clone();
+                b["channel"] = json!("counter");
+                b
+            },
+            "",
+        ),
     ];
     for (body, field) in cases {
         let err = invalid(&app, body.clone()).await;
@@ -40,11 +145,19 @@ async fn malformed_or_mistyped_order_fields_are_named() {
         }
         let fields = &err["error"]["fields"];
         let named = fields.get(field).is_some()
-            || fields.as_object().is_some_and(|f| f.keys().any(|k| k.contains(field)))
-            || err["error"]["message"].as_str().unwrap_or("").contains(field);
+            || fields
+                .as_object()
+                .is_some_and(|f| f.keys().any(|k| k.contains(field)))
+            || err["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(field);
         assert!(named, "{field} not named in {err} for {body}");
     }
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(app.db.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0, "nothing was written");
 }
 
@@ -53,25 +166,47 @@ async fn broken_json_wrong_content_type_and_oversized_bodies_are_refused_cleanly
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
     let post = |body: Vec<u8>, ct: &'static str| {
-        http.post(app.url("/api/v1/orders")).header("content-type", ct).body(body).send()
+        http.post(app.url("/api/v1/orders"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
     };
-    let r = post(b"{\"shop_id\": 1,".to_vec(), "application/json").await.unwrap();
+    let r = post(b"{\"shop_id\": 1,".to_vec(), "application/json")
+        .await
+        .unwrap();
     let (code, _) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(code, "invalid_input");
-    let r = post(b"shop_id=1".to_vec(), "application/x-www-form-urlencoded").await.unwrap();
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0, "invalid_input");
+    let r = post(b"shop_id=1".to_vec(), "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0,
+        "invalid_input"
+    );
     let huge = format!("{{\"note\": \"{}\"}}", "a".repeat(200_000));
     let r = post(huge.into_bytes(), "application/json").await.unwrap();
-    assert_eq!(error_code(r, StatusCode::PAYLOAD_TOO_LARGE).await.0, "payload_too_large");
+    assert_eq!(
+        error_code(r, StatusCode::PAYLOAD_TOO_LARGE).await.0,
+        "payload_too_large"
+    );
 }
 
 #[tokio::test]
 async fn unknown_ids_routes_and_query_values_are_4xx_json() {
     let app = TestApp::spawn().await;
     let admin = app.as_demo("admin").await;
-    for path in ["/api/v1/orders/999999", "/api/v1/orders/abc", "/api/v1/shops/1/menux", "/api/v1/pizzas/777/recipe"] {
+    for path in [
+        "/api/v1/orders/999999",
+        "/api/v1/orders/abc",
+        "/api/v1/shops/1/menux",
+        "/api/v1/pizzas/777/recipe",
+    ] {
         let r = admin.get(path).await;
-        assert_eq!(error_code(r, StatusCode::NOT_FOUND).await.0, "not_found", "{path}");
+        assert_eq!(
+            error_code(r, StatusCode::NOT_FOUND).await.0,
+            "not_found",
+            "{path}"
+        );
     }
     let r = admin.get("/api/v1/shops/1/orders?status=baking").await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -81,15 +216,26 @@ async fn unknown_ids_routes_and_query_values_are_4xx_json() {
     let r = admin.get("/api/v1/shops/1/stock/ledger?limit=abc").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = admin
-        .post("/api/v1/shops/1/stock/restock", &json!({"ingredient_id": 1, "quantity": -5}))
+        .post(
+            "/api/v1/shops/1/stock/restock",
+            &json!({"ingredient_id": 1, "quantity": -5}),
+        )
         .await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(body["error"]["fields"]["quantity"].is_string());
     let r = admin
-        .post("/api/v1/shops/1/stock/restock", &json!({"ingredient_id": 4242, "quantity": 5}))
+        .post(
+            "/api/v1/shops/1/stock/restock",
+            &json!({"ingredient_id": 4242, "quantity": 5}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = admin.http.delete(app.url("/api/v1/shops/1")).send().await.unwrap();
+    let r = admin
+        .http
+        .delete(app.url("/api/v1/shops/1"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.json::<Value>().await.unwrap()["error"]["code"].is_string());
 }
@@ -100,11 +246,23 @@ async fn the_openapi_document_describes_every_endpoint() {
     let doc: Value = app.anonymous().get_json("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/orders", "/api/v1/orders/{id}/transition", "/api/v1/shops/{id}/menu",
-              "/api/v1/shops/{id}/stock/ledger", "/api/v1/track/{token}", "/api/v1/auth/login"] {
+    for p in [
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/transition",
+        "/api/v1/shops/{id}/menu",
+        "/api/v1/shops/{id}/stock/ledger",
+        "/api/v1/track/{token}",
+        "/api/v1/auth/login",
+    ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
-    assert_eq!(app.anonymous().get("/healthz").await.status(), StatusCode::OK);
-    assert_eq!(app.anonymous().get("/readyz").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.anonymous().get("/healthz").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.anonymous().get("/readyz").await.status(),
+        StatusCode::OK
+    );
 }

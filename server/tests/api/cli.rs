@@ -16,13 +16,22 @@ fn ocpizza(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Ou
     let mut child = cmd.spawn().expect("run ocpizza");
     if let Some(input) = stdin {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     child.wait_with_output().expect("ocpizza output")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -58,25 +67,66 @@ fn seeding_twice_creates_nothing_new_and_users_can_be_created_for_a_shop() {
     let dir = tempfile::tempdir().unwrap();
     let first = ocpizza(dir.path(), &["seed"], None);
     assert!(text(&first).contains("5 shops"), "{}", text(&first));
-    assert!(text(&first).contains("0 accounts"), "no demo accounts without --demo");
+    assert!(
+        text(&first).contains("0 accounts"),
+        "no demo accounts without --demo"
+    );
     let second = ocpizza(dir.path(), &["seed", "--demo"], None);
-    assert!(text(&second).contains("0 shops, 0 ingredients, 0 pizzas, 6 accounts"), "{}", text(&second));
+    assert!(
+        text(&second).contains("0 shops, 0 ingredients, 0 pizzas, 6 accounts"),
+        "{}",
+        text(&second)
+    );
     let create = ocpizza(
         dir.path(),
-        &["user", "create", "--email", "nina@ocpizza.fr", "--name", "Nina", "--role", "cook", "--shop", "2", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "nina@ocpizza.fr",
+            "--name",
+            "Nina",
+            "--role",
+            "cook",
+            "--shop",
+            "2",
+            "--password-stdin",
+        ],
         Some("a-long-password\n"),
     );
     assert!(create.status.success(), "{}", text(&create));
     let again = ocpizza(
         dir.path(),
-        &["user", "create", "--email", "nina@ocpizza.fr", "--name", "Nina", "--role", "cook", "--shop", "2", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "nina@ocpizza.fr",
+            "--name",
+            "Nina",
+            "--role",
+            "cook",
+            "--shop",
+            "2",
+            "--password-stdin",
+        ],
         Some("a-long-password\n"),
     );
     assert!(!again.status.success());
     assert!(text(&again).contains("already has an account"));
     let no_shop = ocpizza(
         dir.path(),
-        &["user", "create", "--email", "x@ocpizza.fr", "--name", "X", "--role", "driver", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@ocpizza.fr",
+            "--name",
+            "X",
+            "--role",
+            "driver",
+            "--password-stdin",
+        ],
         Some("a-long-password\n"),
     );
     assert!(text(&no_shop).contains("--shop is required"));

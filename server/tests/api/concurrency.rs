@@ -20,19 +20,31 @@ async fn two_hundred_buyers_race_for_fifty_pizzas_and_exactly_fifty_win() {
     let guest = app.anonymous();
     let attempts = (0..200).map(|_| {
         let guest = guest.clone();
-        async move { guest.post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1)).await }
+        async move {
+            guest
+                .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
+                .await
+        }
     });
     let responses = join_all(attempts).await;
     let mut won = 0;
     for r in responses {
         match r.status() {
             StatusCode::CREATED => won += 1,
-            status => assert_eq!(error_code(r, status).await.0, "out_of_stock", "every loser gets 409"),
+            status => assert_eq!(
+                error_code(r, status).await.0,
+                "out_of_stock",
+                "every loser gets 409"
+            ),
         }
     }
     assert_eq!(won, 50);
     for (ingredient, qty) in &recipe {
-        assert_eq!(app.level(SHOP, *ingredient).await, (qty * 50, qty * 50), "all reserved, none twice");
+        assert_eq!(
+            app.level(SHOP, *ingredient).await,
+            (qty * 50, qty * 50),
+            "all reserved, none twice"
+        );
     }
     assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 0);
     let placed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
@@ -52,19 +64,36 @@ async fn concurrent_edits_of_one_version_let_exactly_one_through() {
         let path = format!("/api/v1/orders/{}", order.id);
         async move {
             customer
-                .patch(&path, &json!({"version": order.version,
-                    "lines": [{"pizza_id": MARGHERITA, "size": "medium", "quantity": n}]}))
+                .patch(
+                    &path,
+                    &json!({"version": order.version,
+                    "lines": [{"pizza_id": MARGHERITA, "size": "medium", "quantity": n}]}),
+                )
                 .await
                 .status()
         }
     });
     let statuses = join_all(edits).await;
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT));
-    let now: Order = customer.get_json(&format!("/api/v1/orders/{}", order.id)).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT)
+    );
+    let now: Order = customer
+        .get_json(&format!("/api/v1/orders/{}", order.id))
+        .await;
     assert_eq!(now.version, order.version + 1);
     let (dough, per) = app.recipe(MARGHERITA, "medium").await[0];
-    assert_eq!(app.level(SHOP, dough).await.1, per * now.lines[0].quantity, "reservation matches the winner");
+    assert_eq!(
+        app.level(SHOP, dough).await.1,
+        per * now.lines[0].quantity,
+        "reservation matches the winner"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -77,10 +106,16 @@ async fn the_event_log_stays_contiguous_per_stream_under_concurrent_writers() {
         let (guest, cook, first) = (guest.clone(), cook.clone(), first.clone());
         async move {
             if i == 0 {
-                cook.post(&format!("/api/v1/orders/{}/transition", first.id), &json!({"to": "preparing"})).await;
+                cook.post(
+                    &format!("/api/v1/orders/{}/transition", first.id),
+                    &json!({"to": "preparing"}),
+                )
+                .await;
             } else {
                 let size = if i % 2 == 0 { "medium" } else { "large" };
-                let r = guest.post("/api/v1/orders", &delivery(REGINA, size, 1)).await;
+                let r = guest
+                    .post("/api/v1/orders", &delivery(REGINA, size, 1))
+                    .await;
                 assert_eq!(r.status(), StatusCode::CREATED);
             }
         }
@@ -90,9 +125,12 @@ async fn the_event_log_stays_contiguous_per_stream_under_concurrent_writers() {
         .fetch_all(app.db.pool())
         .await
         .unwrap();
-    let mut streams: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    let mut streams = std::collections::BTreeMap::<String, Vec<i64>>::new();
     for r in &rows {
-        streams.entry(r.get("stream")).or_default().push(r.get("seq"));
+        streams
+            .entry(r.get("stream"))
+            .or_default()
+            .push(r.get("seq"));
     }
     for (stream, seqs) in &streams {
         let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
@@ -104,6 +142,10 @@ async fn the_event_log_stays_contiguous_per_stream_under_concurrent_writers() {
             .unwrap();
         assert_eq!(head, seqs.len() as i64, "{stream} head");
     }
-    assert_eq!(streams["shop:1:orders"].len(), 41, "40 placements and one start");
+    assert_eq!(
+        streams["shop:1:orders"].len(),
+        41,
+        "40 placements and one start"
+    );
     assert!(streams.contains_key("shop:1:stock") && streams.contains_key("shop:1:menu"));
 }

@@ -35,10 +35,16 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// otherwise a SQLite file in a temporary folder.
 pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
     let mut config = Config::defaults();
-    config.hashing = HashingCost { memory_kib: 64, iterations: 1 };
+    config.hashing = HashingCost {
+        memory_kib: 64,
+        iterations: 1,
+    };
     config.login_per_ip_per_min = 10_000;
     config.login_per_account_per_min = 10_000;
-    match std::env::var("OCPIZZA_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    match std::env::var("OCPIZZA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(admin_url) => {
             let name = format!(
                 "ocpizza_test_{}_{}_{}",
@@ -46,16 +52,22 @@ pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
                 COUNTER.fetch_add(1, Ordering::Relaxed),
                 rand_suffix()
             );
-            let admin = Db::connect_postgres(&admin_url, 1).await.expect("PostgreSQL admin connection");
+            let admin = Db::connect_postgres(&admin_url, 1)
+                .await
+                .expect("PostgreSQL admin connection");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(admin.pool())
                 .await
                 .expect("create test database");
             admin.close().await;
-            let (base, _) = admin_url.rsplit_once('/').expect("URL with a database name");
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("URL with a database name");
             let url = format!("{base}/{name}");
             config.database_url = Some(ocpizza::config::Secret::new(url.clone()));
-            let db = Db::connect_postgres(&url, 10).await.expect("connect test database");
+            let db = Db::connect_postgres(&url, 10)
+                .await
+                .expect("connect test database");
             db.migrate().await.expect("migrate");
             (db, config, None)
         }
@@ -72,8 +84,7 @@ pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos()))
-        .unwrap_or(0)
+        .map_or(0, |d| u64::from(d.subsec_nanos()))
 }
 
 impl TestApp {
@@ -85,8 +96,12 @@ impl TestApp {
     /// Starts the app with the demo data and a configuration adjusted by `tweak`.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let (db, mut config, tmp) = fresh_db().await;
-        ocpizza::seed::run(&db, &Bus::new(), config.hashing, true).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        ocpizza::seed::run(&db, &Bus::new(), config.hashing, true)
+            .await
+            .expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.bind = addr;
         config.public_url = format!("http://{addr}");
@@ -101,7 +116,12 @@ impl TestApp {
             .await
             .expect("server");
         });
-        TestApp { base: format!("http://{addr}"), db, _tmp: tmp, _stop: stop }
+        TestApp {
+            base: format!("http://{addr}"),
+            db,
+            _tmp: tmp,
+            _stop: stop,
+        }
     }
 
     /// `base + path`.
@@ -111,7 +131,10 @@ impl TestApp {
 
     /// A client without session.
     pub fn anonymous(&self) -> Api {
-        Api { app_base: self.base.clone(), http: client() }
+        Api {
+            app_base: self.base.clone(),
+            http: client(),
+        }
     }
 
     /// A client logged in as `email` (password `demo-pizza`).
@@ -122,7 +145,12 @@ impl TestApp {
     /// A client logged in with these credentials.
     pub async fn login_with(&self, email: &str, password: &str) -> Api {
         let api = self.anonymous();
-        let r = api.post("/api/v1/auth/login", &json!({"email": email, "password": password})).await;
+        let r = api
+            .post(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "login {email}");
         api
     }
@@ -164,33 +192,51 @@ impl TestApp {
 
     /// The shop's menu.
     pub async fn menu(&self, shop: ShopId) -> Menu {
-        self.anonymous().get_json(&format!("/api/v1/shops/{shop}/menu")).await
+        self.anonymous()
+            .get_json(&format!("/api/v1/shops/{shop}/menu"))
+            .await
     }
 
     /// How many of `pizza` `size` the shop can still make.
     pub async fn available(&self, shop: ShopId, pizza: i64, size: &str) -> i64 {
         let menu = self.menu(shop).await;
-        let p = menu.pizzas.iter().find(|p| p.id.0 == pizza).expect("pizza on menu");
-        p.sizes.iter().find(|s| s.code == size).expect("size").available
+        let p = menu
+            .pizzas
+            .iter()
+            .find(|p| p.id.0 == pizza)
+            .expect("pizza on menu");
+        p.sizes
+            .iter()
+            .find(|s| s.code == size)
+            .expect("size")
+            .available
     }
 
     /// The shop's stock, read by its manager (admin).
     pub async fn stock(&self, shop: ShopId) -> StockList {
-        self.as_demo("admin").await.get_json(&format!("/api/v1/shops/{shop}/stock")).await
+        self.as_demo("admin")
+            .await
+            .get_json(&format!("/api/v1/shops/{shop}/stock"))
+            .await
     }
 
     /// `(on_hand, reserved)` of one ingredient.
     pub async fn level(&self, shop: ShopId, ingredient: IngredientId) -> (i64, i64) {
         let stock = self.stock(shop).await;
-        let l = stock.items.iter().find(|l| l.ingredient_id == ingredient).expect("stock row");
+        let l = stock
+            .items
+            .iter()
+            .find(|l| l.ingredient_id == ingredient)
+            .expect("stock row");
         (l.on_hand, l.reserved)
     }
 
     /// Recipe of `pizza` in `size`: `(ingredient, quantity)`.
     pub async fn recipe(&self, pizza: i64, size: &str) -> Vec<(IngredientId, i64)> {
         let cook = self.as_demo("cook").await;
-        let recipe: ocpizza_proto::api::menu::Recipe =
-            cook.get_json(&format!("/api/v1/pizzas/{pizza}/recipe")).await;
+        let recipe: ocpizza_proto::api::menu::Recipe = cook
+            .get_json(&format!("/api/v1/pizzas/{pizza}/recipe"))
+            .await;
         recipe
             .sizes
             .iter()
@@ -211,12 +257,20 @@ impl TestApp {
                 &json!({"ingredient_id": ingredient, "on_hand": on_hand, "reason": "test setup"}),
             )
             .await;
-        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
     }
 }
 
 fn client() -> Client {
-    Client::builder().cookie_store(true).build().expect("client")
+    Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
 }
 
 /// A client (with its own cookie jar) of one test app.
@@ -246,7 +300,12 @@ impl Api {
 
     /// POST a JSON body.
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.http.post(self.url(path)).json(body).send().await.expect("POST")
+        self.http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// POST with an `Idempotency-Key`.
@@ -262,12 +321,21 @@ impl Api {
 
     /// PATCH a JSON body.
     pub async fn patch(&self, path: &str, body: &Value) -> Response {
-        self.http.patch(self.url(path)).json(body).send().await.expect("PATCH")
+        self.http
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
     }
 
     /// DELETE.
     pub async fn delete(&self, path: &str) -> Response {
-        self.http.delete(self.url(path)).send().await.expect("DELETE")
+        self.http
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("DELETE")
     }
 
     /// Places an order and expects 201.
@@ -282,7 +350,10 @@ impl Api {
     /// Moves an order and expects 200.
     pub async fn transition(&self, order: &Order, to: &str) -> Order {
         let r = self
-            .post(&format!("/api/v1/orders/{}/transition", order.id), &json!({"to": to}))
+            .post(
+                &format!("/api/v1/orders/{}/transition", order.id),
+                &json!({"to": to}),
+            )
             .await;
         let status = r.status();
         let text = r.text().await.unwrap_or_default();
@@ -316,8 +387,14 @@ pub fn pickup(pizza: i64, size: &str, quantity: i64) -> Value {
 pub async fn error_code(r: Response, status: StatusCode) -> (String, Value) {
     assert_eq!(r.status(), status, "status");
     let body: Value = r.json().await.expect("JSON error body");
-    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
-    assert!(body["error"]["message"].is_string(), "error.message: {body}");
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
+    assert!(
+        body["error"]["message"].is_string(),
+        "error.message: {body}"
+    );
     (code, body)
 }
 

@@ -12,10 +12,14 @@ async fn replaying_an_order_returns_the_same_order_and_reserves_once() {
     let guest = app.anonymous();
     let (dough, per) = app.recipe(MARGHERITA, "medium").await[0];
     let body = delivery(MARGHERITA, "medium", 1);
-    let first = guest.post_idem("/api/v1/orders", "order-key-0001", &body).await;
+    let first = guest
+        .post_idem("/api/v1/orders", "order-key-0001", &body)
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Order = first.json().await.unwrap();
-    let again = guest.post_idem("/api/v1/orders", "order-key-0001", &body).await;
+    let again = guest
+        .post_idem("/api/v1/orders", "order-key-0001", &body)
+        .await;
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     let again: Order = again.json().await.unwrap();
@@ -23,8 +27,13 @@ async fn replaying_an_order_returns_the_same_order_and_reserves_once() {
     assert_eq!(app.level(SHOP, dough).await.1, per, "reserved once");
 
     let other = delivery(REGINA, "medium", 1);
-    let r = guest.post_idem("/api/v1/orders", "order-key-0001", &other).await;
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0, "idempotency_key_reused");
+    let r = guest
+        .post_idem("/api/v1/orders", "order-key-0001", &other)
+        .await;
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0,
+        "idempotency_key_reused"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -35,31 +44,46 @@ async fn the_same_key_sent_concurrently_places_one_order() {
     let tries = (0..8).map(|_| {
         let (guest, body) = (guest.clone(), body.clone());
         async move {
-            let r = guest.post_idem("/api/v1/orders", "double-click-42", &body).await;
+            let r = guest
+                .post_idem("/api/v1/orders", "double-click-42", &body)
+                .await;
             assert_eq!(r.status(), StatusCode::CREATED);
             r.json::<Order>().await.unwrap().id
         }
     });
     let ids = join_all(tries).await;
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(app.db.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 1);
 }
 
 #[tokio::test]
 async fn a_replayed_status_change_does_not_move_the_order_twice() {
     let app = TestApp::spawn().await;
-    let order = app.anonymous().place(&pickup(MARGHERITA, "medium", 1)).await;
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
     let cook = app.as_demo("cook").await;
     let path = format!("/api/v1/orders/{}/transition", order.id);
-    let started = cook.post_idem(&path, "bump-000001", &json!({"to": "preparing"})).await;
+    let started = cook
+        .post_idem(&path, "bump-000001", &json!({"to": "preparing"}))
+        .await;
     assert_eq!(started.status(), StatusCode::OK);
     let started: Order = started.json().await.unwrap();
-    let replay = cook.post_idem(&path, "bump-000001", &json!({"to": "preparing"})).await;
+    let replay = cook
+        .post_idem(&path, "bump-000001", &json!({"to": "preparing"}))
+        .await;
     assert_eq!(replay.status(), StatusCode::OK);
     assert_eq!(replay.json::<Order>().await.unwrap(), started);
     let now: Order = cook.get_json(&format!("/api/v1/orders/{}", order.id)).await;
     assert_eq!(now.version, started.version, "nothing changed on replay");
     let r = cook.post_idem(&path, "x", &json!({"to": "ready"})).await;
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0, "invalid_input");
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0,
+        "invalid_input"
+    );
 }

@@ -11,8 +11,15 @@ struct Callers {
 
 async fn callers(app: &TestApp) -> Callers {
     let names = vec![
-        "anonymous", "customer", "other_customer", "order_taker", "cook", "driver", "manager",
-        "other_shop_manager", "admin",
+        "anonymous",
+        "customer",
+        "other_customer",
+        "order_taker",
+        "cook",
+        "driver",
+        "manager",
+        "other_shop_manager",
+        "admin",
     ];
     let apis = vec![
         app.anonymous(),
@@ -31,10 +38,18 @@ async fn callers(app: &TestApp) -> Callers {
 async fn check(name: &str, endpoint: &str, allowed: bool, r: Response) {
     let status = r.status();
     if allowed {
-        assert!(status.is_success(), "{name} should be allowed {endpoint}, got {status}");
+        assert!(
+            status.is_success(),
+            "{name} should be allowed {endpoint}, got {status}"
+        );
     } else {
         assert!(
-            [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
+            [
+                StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
+                StatusCode::NOT_FOUND
+            ]
+            .contains(&status),
             "{name} should be denied {endpoint}, got {status}"
         );
         let body: serde_json::Value = r.json().await.expect("JSON error");
@@ -51,11 +66,26 @@ async fn shop_endpoints_open_only_to_the_roles_that_need_them() {
     let c = callers(&app).await;
     // anonymous, customer, other customer, order taker, cook, driver, manager, other shop's manager, admin
     let matrix: [(&str, [bool; 9]); 5] = [
-        ("/api/v1/shops/1/orders", [false, false, false, true, true, true, true, false, true]),
-        ("/api/v1/shops/1/stock", [false, false, false, false, true, false, true, false, true]),
-        ("/api/v1/shops/1/stock/ledger", [false, false, false, false, false, false, true, false, true]),
-        ("/api/v1/shops/1/staff", [false, false, false, false, false, false, true, false, true]),
-        ("/api/v1/pizzas/1/recipe", [false, false, false, true, true, true, true, true, true]),
+        (
+            "/api/v1/shops/1/orders",
+            [false, false, false, true, true, true, true, false, true],
+        ),
+        (
+            "/api/v1/shops/1/stock",
+            [false, false, false, false, true, false, true, false, true],
+        ),
+        (
+            "/api/v1/shops/1/stock/ledger",
+            [false, false, false, false, false, false, true, false, true],
+        ),
+        (
+            "/api/v1/shops/1/staff",
+            [false, false, false, false, false, false, true, false, true],
+        ),
+        (
+            "/api/v1/pizzas/1/recipe",
+            [false, false, false, true, true, true, true, true, true],
+        ),
     ];
     for (path, allowed) in matrix {
         for (i, api) in c.apis.iter().enumerate() {
@@ -63,11 +93,21 @@ async fn shop_endpoints_open_only_to_the_roles_that_need_them() {
         }
     }
     let writes: [(&str, serde_json::Value, [bool; 9]); 3] = [
-        ("/api/v1/shops/1/stock/restock", json!({"ingredient_id": 1, "quantity": 10}),
-         [false, false, false, false, false, false, true, false, true]),
-        ("/api/v1/shops/1/resume", json!({}), [false, false, false, false, false, false, true, false, true]),
-        ("/api/v1/shops/1/staff", json!({"email": "helper@test.fr", "role": "cook", "name": "H", "password": "long-enough-pw"}),
-         [false, false, false, false, false, false, true, false, true]),
+        (
+            "/api/v1/shops/1/stock/restock",
+            json!({"ingredient_id": 1, "quantity": 10}),
+            [false, false, false, false, false, false, true, false, true],
+        ),
+        (
+            "/api/v1/shops/1/resume",
+            json!({}),
+            [false, false, false, false, false, false, true, false, true],
+        ),
+        (
+            "/api/v1/shops/1/staff",
+            json!({"email": "helper@test.fr", "role": "cook", "name": "H", "password": "long-enough-pw"}),
+            [false, false, false, false, false, false, true, false, true],
+        ),
     ];
     for (path, body, allowed) in writes {
         for (i, api) in c.apis.iter().enumerate() {
@@ -76,7 +116,13 @@ async fn shop_endpoints_open_only_to_the_roles_that_need_them() {
     }
     let deliveries = [false, false, false, false, false, true, false, false, false];
     for (i, api) in c.apis.iter().enumerate() {
-        check(c.names[i], "deliveries", deliveries[i], api.get("/api/v1/driver/deliveries").await).await;
+        check(
+            c.names[i],
+            "deliveries",
+            deliveries[i],
+            api.get("/api/v1/driver/deliveries").await,
+        )
+        .await;
     }
 }
 
@@ -95,13 +141,20 @@ async fn an_order_is_seen_by_its_customer_and_its_shop_and_moved_only_by_allowed
     let start = [false, false, false, false, true, false, true, false, true];
     for (i, api) in c.apis.iter().enumerate() {
         let order = c.apis[1].place(&delivery(MARGHERITA, "medium", 1)).await;
-        let r = api.post(&format!("/api/v1/orders/{}/transition", order.id), &json!({"to": "preparing"})).await;
+        let r = api
+            .post(
+                &format!("/api/v1/orders/{}/transition", order.id),
+                &json!({"to": "preparing"}),
+            )
+            .await;
         check(c.names[i], "start an order", start[i], r).await;
     }
     // Only managers of the shop, order takers and admins dispatch drivers.
     let dispatch = [false, false, false, true, false, false, true, false, true];
     for (i, api) in c.apis.iter().enumerate() {
-        let r = api.post(&format!("{path}/driver"), &json!({"driver_id": null})).await;
+        let r = api
+            .post(&format!("{path}/driver"), &json!({"driver_id": null}))
+            .await;
         check(c.names[i], "dispatch", dispatch[i], r).await;
     }
 }
@@ -120,13 +173,19 @@ async fn managers_cannot_appoint_managers_and_staff_of_other_shops_cannot_order_
     assert_eq!(r.status(), StatusCode::CREATED);
     let member: serde_json::Value = r.json().await.unwrap();
     let path = format!("/api/v1/shops/1/staff/{}/cook", member["user_id"]);
-    assert_eq!(app.as_demo("cook").await.delete(&path).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.as_demo("cook").await.delete(&path).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(manager.delete(&path).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(manager.delete(&path).await.status(), StatusCode::NOT_FOUND);
     let other_counter = app.staff(OTHER_SHOP, "order_taker").await;
     let mut body = pickup(MARGHERITA, "medium", 1);
     body["channel"] = json!("phone");
-    assert_eq!(other_counter.post("/api/v1/orders", &body).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        other_counter.post("/api/v1/orders", &body).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let counter = app.as_demo("counter").await;
     let order = counter.place(&body).await;
     assert_eq!(order.channel.as_str(), "phone");

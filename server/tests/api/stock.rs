@@ -31,16 +31,33 @@ async fn placing_reserves_editing_re_reserves_the_difference_and_cancelling_rele
 
     // The ledger shows the edit reserved only the one extra pizza.
     let admin = app.as_demo("admin").await;
-    let ledger: Vec<LedgerEntry> =
-        admin.get_json(&format!("/api/v1/shops/{SHOP}/stock/ledger?ingredient_id={dough}")).await;
-    let deltas: Vec<(LedgerKind, i64)> = ledger.iter().map(|e| (e.kind, e.delta_reserved)).collect();
-    assert_eq!(deltas[0], (LedgerKind::Reservation, per_pizza), "newest first: the difference");
+    let ledger: Vec<LedgerEntry> = admin
+        .get_json(&format!(
+            "/api/v1/shops/{SHOP}/stock/ledger?ingredient_id={dough}"
+        ))
+        .await;
+    let deltas: Vec<(LedgerKind, i64)> =
+        ledger.iter().map(|e| (e.kind, e.delta_reserved)).collect();
+    assert_eq!(
+        deltas[0],
+        (LedgerKind::Reservation, per_pizza),
+        "newest first: the difference"
+    );
     assert_eq!(deltas[1], (LedgerKind::Reservation, 2 * per_pizza));
     assert_eq!(ledger[0].order_id, Some(order.id));
 
-    let r = customer.post(&format!("/api/v1/orders/{}/cancel", order.id), &json!({"version": edited.version})).await;
+    let r = customer
+        .post(
+            &format!("/api/v1/orders/{}/cancel", order.id),
+            &json!({"version": edited.version}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(app.level(SHOP, dough).await, (on_hand, 0), "everything released");
+    assert_eq!(
+        app.level(SHOP, dough).await,
+        (on_hand, 0),
+        "everything released"
+    );
 }
 
 #[tokio::test]
@@ -50,15 +67,26 @@ async fn starting_an_order_consumes_what_it_reserved_and_a_later_cancel_gives_no
     let (ingredient, qty) = recipe[1];
     let (on_hand, _) = app.level(SHOP, ingredient).await;
     let order = app.anonymous().place(&pickup(REGINA, "large", 2)).await;
-    let order = app.as_demo("cook").await.transition(&order, "preparing").await;
+    let order = app
+        .as_demo("cook")
+        .await
+        .transition(&order, "preparing")
+        .await;
     assert_eq!(app.level(SHOP, ingredient).await, (on_hand - 2 * qty, 0));
     let r = app
         .as_demo("manager")
         .await
-        .post(&format!("/api/v1/orders/{}/cancel", order.id), &json!({"reason": "client parti"}))
+        .post(
+            &format!("/api/v1/orders/{}/cancel", order.id),
+            &json!({"reason": "client parti"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(app.level(SHOP, ingredient).await, (on_hand - 2 * qty, 0), "the dough is gone");
+    assert_eq!(
+        app.level(SHOP, ingredient).await,
+        (on_hand - 2 * qty, 0),
+        "the dough is gone"
+    );
 }
 
 #[tokio::test]
@@ -68,18 +96,36 @@ async fn extras_are_priced_and_reserved_too() {
     let pizza = &menu.pizzas[0];
     let extra = &pizza.extras[0];
     let recipe = app.recipe(pizza.id.0, "medium").await;
-    let base = recipe.iter().find(|(i, _)| *i == extra.ingredient_id).map_or(0, |(_, q)| *q);
+    let base = recipe
+        .iter()
+        .find(|(i, _)| *i == extra.ingredient_id)
+        .map_or(0, |(_, q)| *q);
     let body = json!({
         "shop_id": SHOP, "fulfilment": "pickup", "payment_method": "at_counter",
         "contact": {"name": "A", "phone": "0612345678"},
         "lines": [{"pizza_id": pizza.id, "size": "medium", "quantity": 2, "extras": [extra.ingredient_id]}]
     });
     let order = app.anonymous().place(&body).await;
-    let size_price = pizza.sizes.iter().find(|s| s.code == "medium").unwrap().price.0;
-    let extra_price = extra.prices.iter().find(|p| p.size == "medium").unwrap().price.0;
+    let size_price = pizza
+        .sizes
+        .iter()
+        .find(|s| s.code == "medium")
+        .unwrap()
+        .price
+        .0;
+    let extra_price = extra
+        .prices
+        .iter()
+        .find(|p| p.size == "medium")
+        .unwrap()
+        .price
+        .0;
     assert_eq!(order.total.0, 2 * (size_price + extra_price));
     let (_, reserved) = app.level(SHOP, extra.ingredient_id).await;
-    assert!(reserved > 2 * base, "the extra's quantity is reserved on top of the recipe");
+    assert!(
+        reserved > 2 * base,
+        "the extra's quantity is reserved on top of the recipe"
+    );
 }
 
 #[tokio::test]
@@ -99,10 +145,23 @@ async fn running_out_names_the_pizza_and_the_ingredient_and_reserves_nothing() {
     let (code, err) = error_code(r, StatusCode::CONFLICT).await;
     assert_eq!(code, "out_of_stock");
     let message = err["error"]["message"].as_str().unwrap();
-    let name = before.items.iter().find(|l| l.ingredient_id == scarce).unwrap().name.clone();
-    assert!(message.contains("Margherita") && message.contains(&name), "{message}");
+    let name = before
+        .items
+        .iter()
+        .find(|l| l.ingredient_id == scarce)
+        .unwrap()
+        .name
+        .clone();
+    assert!(
+        message.contains("Margherita") && message.contains(&name),
+        "{message}"
+    );
     assert!(err["error"]["fields"]["lines[1]"].is_string());
-    assert_eq!(app.stock(SHOP).await.items, before.items, "no half-written reservation");
+    assert_eq!(
+        app.stock(SHOP).await.items,
+        before.items,
+        "no half-written reservation"
+    );
     assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 1);
 }
 
@@ -113,11 +172,16 @@ async fn availability_drops_as_orders_reserve_and_comes_back_after_a_restock() {
     let (scarce, qty) = recipe[2];
     app.set_stock(SHOP, scarce, qty * 3).await;
     assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 3);
-    app.anonymous().place(&delivery(MARGHERITA, "medium", 2)).await;
+    app.anonymous()
+        .place(&delivery(MARGHERITA, "medium", 2))
+        .await;
     assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 1);
     let manager = app.as_demo("manager").await;
     let r = manager
-        .post(&format!("/api/v1/shops/{SHOP}/stock/restock"), &json!({"ingredient_id": scarce, "quantity": qty * 10}))
+        .post(
+            &format!("/api/v1/shops/{SHOP}/stock/restock"),
+            &json!({"ingredient_id": scarce, "quantity": qty * 10}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let level: StockLevel = r.json().await.unwrap();
@@ -130,13 +194,31 @@ async fn a_pizza_switched_off_by_the_manager_shows_zero_and_cannot_be_ordered() 
     let app = TestApp::spawn().await;
     let manager = app.as_demo("manager").await;
     let path = format!("/api/v1/shops/{SHOP}/pizzas/{MARGHERITA}/enabled");
-    let r = manager.http.put(app.url(&path)).json(&json!({"enabled": false})).send().await.unwrap();
+    let r = manager
+        .http
+        .put(app.url(&path))
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 0);
-    assert!(app.available(OTHER_SHOP, MARGHERITA, "medium").await > 0, "other shops unaffected");
-    let r = app.anonymous().post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1)).await;
+    assert!(
+        app.available(OTHER_SHOP, MARGHERITA, "medium").await > 0,
+        "other shops unaffected"
+    );
+    let r = app
+        .anonymous()
+        .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
+        .await;
     assert_eq!(error_code(r, StatusCode::CONFLICT).await.0, "out_of_stock");
-    let r = manager.http.put(app.url(&path)).json(&json!({"enabled": true})).send().await.unwrap();
+    let r = manager
+        .http
+        .put(app.url(&path))
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(app.available(SHOP, MARGHERITA, "medium").await > 0);
 }
@@ -146,18 +228,36 @@ async fn waste_and_inventory_corrections_never_touch_reserved_stock() {
     let app = TestApp::spawn().await;
     let (dough, per) = app.recipe(MARGHERITA, "medium").await[0];
     app.set_stock(SHOP, dough, per * 2).await;
-    app.anonymous().place(&delivery(MARGHERITA, "medium", 1)).await;
+    app.anonymous()
+        .place(&delivery(MARGHERITA, "medium", 1))
+        .await;
     let manager = app.as_demo("manager").await;
     let stock = format!("/api/v1/shops/{SHOP}/stock");
-    let r = manager.post(&format!("{stock}/waste"), &json!({"ingredient_id": dough, "quantity": per + 1})).await;
+    let r = manager
+        .post(
+            &format!("{stock}/waste"),
+            &json!({"ingredient_id": dough, "quantity": per + 1}),
+        )
+        .await;
     assert_eq!(error_code(r, StatusCode::CONFLICT).await.0, "conflict");
     let r = manager
-        .post(&format!("{stock}/correction"), &json!({"ingredient_id": dough, "on_hand": per - 1, "reason": "inventaire"}))
+        .post(
+            &format!("{stock}/correction"),
+            &json!({"ingredient_id": dough, "on_hand": per - 1, "reason": "inventaire"}),
+        )
         .await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["error"]["fields"]["on_hand"].as_str().unwrap().contains("reserved"));
+    assert!(
+        body["error"]["fields"]["on_hand"]
+            .as_str()
+            .unwrap()
+            .contains("reserved")
+    );
     let r = manager
-        .post(&format!("{stock}/waste"), &json!({"ingredient_id": dough, "quantity": per, "reason": "tombée"}))
+        .post(
+            &format!("{stock}/waste"),
+            &json!({"ingredient_id": dough, "quantity": per, "reason": "tombée"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(app.level(SHOP, dough).await, (per, per));
