@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Admin URL of the PostgreSQL server the tests create their databases on.
-    #[arg(long, env = "OCPIZZA_TEST_POSTGRES", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "OCPIZZA_TEST_POSTGRES",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     postgres: String,
     /// Skip formatting and lint checks (tests only).
     #[arg(long)]
@@ -54,12 +58,18 @@ fn test_command(args: &[&str]) -> Command {
 }
 
 fn postgres_reachable() -> bool {
-    TcpStream::connect_timeout(&"127.0.0.1:5432".parse().expect("address"), Duration::from_secs(2)).is_ok()
+    TcpStream::connect_timeout(
+        &"127.0.0.1:5432".parse().expect("address"),
+        Duration::from_secs(2),
+    )
+    .is_ok()
 }
 
 /// Starts the machine's PostgreSQL cluster if it is installed but down.
 fn start_postgres() {
-    let Ok(versions) = std::fs::read_dir("/etc/postgresql") else { return };
+    let Ok(versions) = std::fs::read_dir("/etc/postgresql") else {
+        return;
+    };
     for version in versions.flatten() {
         let v = version.file_name().to_string_lossy().into_owned();
         println!("PostgreSQL is down: starting cluster {v}/main");
@@ -79,13 +89,26 @@ fn start_postgres() {
 fn drop_old_test_databases() {
     let psql = |sql: &str| {
         Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", sql])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-Atc",
+                sql,
+            ])
             .output()
     };
-    let Ok(out) = psql("SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza_test_%'") else {
+    let Ok(out) = psql("SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza_test_%'")
+    else {
         return;
     };
-    for name in String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()) {
+    for name in String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+    {
         let _ = psql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
     }
 }
@@ -98,10 +121,23 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         fmt.args(["fmt", "--all", "--check"]);
         step("format (cargo fmt --check)", fmt)?;
         let mut clippy = cargo();
-        clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+        clippy.args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]);
         step("lints (cargo clippy -D warnings)", clippy)?;
         let mut wasm = cargo();
-        wasm.args(["check", "-p", "ocpizza-proto", "--target", "wasm32-unknown-unknown"]);
+        wasm.args([
+            "check",
+            "-p",
+            "ocpizza-proto",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]);
         step("proto builds for wasm32", wasm)?;
     }
     step("tests on SQLite", test_command(&["--workspace"]))?;

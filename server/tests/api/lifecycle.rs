@@ -173,7 +173,10 @@ async fn a_customer_cannot_edit_or_cancel_once_the_kitchen_started() {
         .post(&format!("/api/v1/orders/{}/cancel", order.id), &json!({}))
         .await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(body["error"]["fields"]["reason"].is_string(), "a reason is required");
+    assert!(
+        body["error"]["fields"]["reason"].is_string(),
+        "a reason is required"
+    );
     let r = manager
         .post(
             &format!("/api/v1/orders/{}/cancel", order.id),
