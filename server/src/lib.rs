@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod menu;
 pub mod net;

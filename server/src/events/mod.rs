@@ -60,6 +60,7 @@ impl Outbox {
     /// Heads are locked in name order first: concurrent writers queue on the same rows in the
     /// same order (no deadlock), and availability is computed only once this transaction holds
     /// its shop's menu head, so the published counts always reflect every earlier commit.
+    #[tracing::instrument(name = "events.write", skip_all, fields(events = self.items.len()))]
     pub async fn write(mut self, tx: &mut Tx) -> Result<Vec<Published>, ApiError> {
         let mut streams: BTreeSet<String> = self
             .items

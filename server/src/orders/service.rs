@@ -213,6 +213,7 @@ fn check_payment(req: &PlaceOrder) -> ApiResult<()> {
 }
 
 /// Places an order: validates, prices, reserves every ingredient, writes the events.
+#[tracing::instrument(name = "orders.place", skip_all, fields(shop = %req.shop_id))]
 pub async fn place(
     state: &AppState,
     who: Who<'_>,
@@ -340,6 +341,7 @@ async fn claim(tx: &mut Tx, id: OrderId, version: Option<i64>) -> ApiResult<Orde
 }
 
 /// Edits lines, address or note while the order is `placed`; re-reserves only the difference.
+#[tracing::instrument(name = "orders.edit", skip_all, fields(order = %rec.order.id))]
 pub async fn edit(
     state: &AppState,
     who: Who<'_>,
@@ -452,6 +454,7 @@ pub struct Change {
 }
 
 /// Moves an order along the status machine, with its stock and payment consequences.
+#[tracing::instrument(name = "orders.transition", skip_all, fields(order = %rec.order.id, to = %change.to))]
 pub async fn transition(
     state: &AppState,
     who: Who<'_>,
@@ -578,6 +581,7 @@ pub async fn transition(
 }
 
 /// Assigns (or clears) the driver of a delivery order that has not left the shop.
+#[tracing::instrument(name = "orders.assign_driver", skip_all, fields(order = %rec.order.id))]
 pub async fn assign_driver(
     state: &AppState,
     user: &AuthUser,

@@ -87,3 +87,30 @@ async fn a_replayed_status_change_does_not_move_the_order_twice() {
         "invalid_input"
     );
 }
+
+#[tokio::test]
+async fn keys_expire_with_housekeeping_and_then_run_again() {
+    let app = TestApp::spawn().await;
+    let guest = app.anonymous();
+    let body = pickup(REGINA, "medium", 1);
+    let first: Order = guest
+        .post_idem("/api/v1/orders", "weekly-key-01", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    sqlx::query("UPDATE idempotency_keys SET created_at = created_at - $1")
+        .bind(8 * 86_400_000_i64)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (keys, _) = ocpizza::housekeeping::sweep(&app.db).await.unwrap();
+    assert_eq!(keys, 1);
+    let second: Order = guest
+        .post_idem("/api/v1/orders", "weekly-key-01", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(second.id, first.id, "an expired key no longer replays");
+}
