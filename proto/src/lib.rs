@@ -13,6 +13,7 @@ pub mod hours;
 pub mod ids;
 pub mod money;
 pub mod status;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hours::{OpeningHours, OpeningSlot};

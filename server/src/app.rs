@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(staff::router())
         .merge(openapi::router())
         .merge(health::router())
+        .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async {
             (
@@ -70,14 +71,23 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves the app on `listener` until `shutdown` resolves; then stops accepting, closes the
+/// live connections with "going away" spread over a short window (clients resume on another
+/// instance), and finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let hub = state.hub.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let drain = hub.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            drain.start_drain();
+        })
+        .await?;
+    hub.drained(crate::hub::conn::DRAIN_WINDOW + Duration::from_secs(3)).await;
+    Ok(())
 }

@@ -80,6 +80,16 @@ pub struct Config {
     pub login_per_ip_per_min: u32,
     /// Login attempts allowed per minute per account (`OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN`).
     pub login_per_account_per_min: u32,
+    /// `REDIS_URL`: fan events out through Redis pub/sub to every server instance.
+    pub redis_url: Option<Secret<String>>,
+    /// Redis channel the instances share (`OCPIZZA_REDIS_CHANNEL`).
+    pub redis_channel: String,
+    /// Live connections allowed per client address (`OCPIZZA_WS_MAX_PER_IP`).
+    pub ws_max_per_ip: u32,
+    /// Seconds between WebSocket pings (`OCPIZZA_WS_HEARTBEAT_SECS`).
+    pub ws_heartbeat_secs: u32,
+    /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
+    pub event_retention_hours: u32,
 }
 
 impl Config {
@@ -97,6 +107,11 @@ impl Config {
             hashing: HashingCost::default(),
             login_per_ip_per_min: 30,
             login_per_account_per_min: 10,
+            redis_url: None,
+            redis_channel: "ocpizza:events".to_owned(),
+            ws_max_per_ip: 200,
+            ws_heartbeat_secs: 25,
+            event_retention_hours: 72,
         }
     }
 
@@ -127,6 +142,10 @@ impl Config {
             "OCPIZZA_LOGIN_PER_IP_PER_MIN",
             "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
             "OCPIZZA_CONFIG_FILE",
+            "OCPIZZA_REDIS_CHANNEL",
+            "OCPIZZA_WS_MAX_PER_IP",
+            "OCPIZZA_WS_HEARTBEAT_SECS",
+            "OCPIZZA_EVENT_RETENTION_HOURS",
         ];
         if let Some(unknown) = vars
             .keys()
@@ -183,6 +202,21 @@ impl Config {
             "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
             c.login_per_account_per_min,
         )?;
+        if let Some(v) = get("REDIS_URL") {
+            if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
+                bail!("REDIS_URL must be a redis:// URL");
+            }
+            c.redis_url = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = get("OCPIZZA_REDIS_CHANNEL") {
+            c.redis_channel.clone_from(v);
+        }
+        c.ws_max_per_ip = num("OCPIZZA_WS_MAX_PER_IP", c.ws_max_per_ip)?;
+        c.ws_heartbeat_secs = num("OCPIZZA_WS_HEARTBEAT_SECS", c.ws_heartbeat_secs)?;
+        c.event_retention_hours = num("OCPIZZA_EVENT_RETENTION_HOURS", c.event_retention_hours)?;
+        if c.event_retention_hours < 24 {
+            bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
+        }
         Ok(c)
     }
 

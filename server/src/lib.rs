@@ -15,6 +15,7 @@ pub mod events;
 pub mod extract;
 pub mod health;
 pub mod housekeeping;
+pub mod hub;
 pub mod idempotency;
 pub mod menu;
 pub mod net;

@@ -4,6 +4,7 @@ use crate::auth::limit::LoginLimits;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::Bus;
+use crate::hub::Hub;
 use std::sync::Arc;
 
 /// Shared by all requests.
@@ -15,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where committed events go.
     pub bus: Bus,
+    /// Live WebSocket fan-out.
+    pub hub: Hub,
     /// Login throttling.
     pub login_limits: Arc<LoginLimits>,
     /// A password hash verified when an e-mail is unknown, so timing does not tell.
@@ -22,18 +25,26 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state around an open (and migrated) database.
+    /// Builds the state around an open (and migrated) database and starts the live hub (and
+    /// the Redis fan-out when configured).
     pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let dummy_hash =
             crate::auth::password::hash(crate::auth::random_token(16), config.hashing).await?;
+        let hub = Hub::new(db.clone());
+        let mut bus = Bus::new();
+        if let Some(url) = &config.redis_url {
+            bus = crate::hub::redis::start(url.expose(), config.redis_channel.clone(), bus, hub.clone())?;
+        }
+        hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
         Ok(AppState {
+            hub,
+            bus,
             db,
             login_limits: Arc::new(LoginLimits::new(
                 config.login_per_ip_per_min,
                 config.login_per_account_per_min,
             )),
             config: Arc::new(config),
-            bus: Bus::new(),
             dummy_hash: dummy_hash.into(),
         })
     }

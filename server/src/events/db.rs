@@ -99,3 +99,23 @@ pub async fn read_since(
         })
         .collect()
 }
+
+/// Streams written since `since_ms`, with their highest sequence.
+pub async fn recent_heads(pool: &AnyPool, since_ms: i64) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT stream, MAX(seq) AS seq FROM events WHERE at >= $1 GROUP BY stream")
+        .bind(since_ms)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("stream")?, r.try_get("seq")?)))
+        .collect()
+}
+
+/// Deletes events older than `before_ms` (resuming from before then gets a snapshot).
+pub async fn prune(pool: &AnyPool, before_ms: i64) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM events WHERE at < $1")
+        .bind(before_ms)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -45,9 +45,15 @@ fn allergens<'a>(lists: impl Iterator<Item = &'a str>) -> Vec<Allergen> {
 pub async fn menu(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Menu>> {
     let shop = ShopId(id);
     crate::shops::require(&state, shop).await?;
-    let pool = state.db.pool();
     // The sequence first, then the state: see `events::db::head`.
-    let stream_seq = crate::events::db::head(pool, &Stream::ShopMenu(shop).to_string()).await?;
+    let stream_seq =
+        crate::events::db::head(state.db.pool(), &Stream::ShopMenu(shop).to_string()).await?;
+    Ok(Json(build(&state, shop, stream_seq).await?))
+}
+
+/// The menu of `shop` as published on its stream, labelled with `stream_seq`.
+pub async fn build(state: &AppState, shop: ShopId, stream_seq: i64) -> ApiResult<Menu> {
+    let pool = state.db.pool();
     let counts = availability::published(pool, shop).await?;
     let disabled = db::disabled(pool, shop).await?;
     let pizzas = db::specs(pool, None)
@@ -72,11 +78,11 @@ pub async fn menu(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResu
             description: p.description,
         })
         .collect();
-    Ok(Json(Menu {
+    Ok(Menu {
         shop_id: shop,
         stream_seq,
         pizzas,
-    }))
+    })
 }
 
 fn menu_extras(p: &db::PizzaSpec) -> Vec<MenuExtra> {

@@ -199,6 +199,18 @@ pub async fn by_shop(
     }
 }
 
+/// Unfinished orders of one shop (or of every shop), oldest first.
+pub async fn open(ex: &mut AnyConnection, shop: Option<ShopId>) -> sqlx::Result<Vec<OrderRecord>> {
+    load_where(
+        ex,
+        "($1 < 0 OR o.shop_id = $1) AND o.status NOT IN ('delivered', 'collected', \
+         'delivery_failed', 'cancelled') AND $2 = $2",
+        (shop.map_or(-1, |s| s.0), ""),
+        5000,
+    )
+    .await
+}
+
 /// Orders of a customer account, newest first is left to the caller.
 pub async fn by_customer(
     ex: &mut AnyConnection,

@@ -228,11 +228,7 @@ pub async fn shop_orders(
     let mut conn = pool.acquire().await?;
     let orders = match filter {
         Some(status) => db::by_shop(&mut conn, shop, status, 500).await?,
-        None => db::by_shop(&mut conn, shop, None, 5000)
-            .await?
-            .into_iter()
-            .filter(|r| !r.order.status.is_terminal())
-            .collect(),
+        None => db::open(&mut conn, Some(shop)).await?,
     };
     Ok(Json(OrderList {
         orders: orders.into_iter().map(|r| r.order).collect(),
@@ -313,13 +309,20 @@ pub async fn deliveries(
     caller: Caller,
 ) -> ApiResult<Json<Deliveries>> {
     let user = caller.user()?;
-    let shops = user.shops_with(StaffRole::Driver);
-    if shops.is_empty() {
+    if user.shops_with(StaffRole::Driver).is_empty() {
         return Err(ApiError::Forbidden);
     }
+    Ok(Json(deliveries_of(&state, user.id).await?))
+}
+
+/// The deliveries of driver `id`: ready ones nobody took in their shops, and their own.
+pub async fn deliveries_of(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult<Deliveries> {
+    let driver = crate::auth::db::user_by_id(state.db.pool(), id)
+        .await?
+        .ok_or(ApiError::NotFound("driver"))?;
     let mut conn = state.db.pool().acquire().await?;
     let mut available = Vec::new();
-    for shop in shops {
+    for shop in driver.shops_with(StaffRole::Driver) {
         available.extend(
             db::unassigned_ready(&mut conn, shop)
                 .await?
@@ -327,10 +330,10 @@ pub async fn deliveries(
                 .map(|r| r.order),
         );
     }
-    let mine = db::by_driver(&mut conn, user.id)
+    let mine = db::by_driver(&mut conn, id)
         .await?
         .into_iter()
         .map(|r| r.order)
         .collect();
-    Ok(Json(Deliveries { available, mine }))
+    Ok(Deliveries { available, mine })
 }

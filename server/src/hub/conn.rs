@@ -1,0 +1,312 @@
+//! One WebSocket connection: `GET /api/v1/ws`.
+//!
+//! The connection keeps, per subscribed stream, the last sequence it sent. Whatever the hub
+//! queues is checked against it: an old frame is skipped, a jump is filled from the log first.
+//! So replay-then-live needs no coordination: the connection registers with the hub, replays
+//! the log (or sends a snapshot), and the live frames that queued meanwhile fall into place.
+
+use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::net::ClientIp;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use ocpizza_proto::ErrorCode;
+use ocpizza_proto::events::Stream;
+use ocpizza_proto::ws::{
+    CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SLOW_CONSUMER, ClientMsg, PROTOCOL_VERSION, ServerMsg,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Largest accepted client message.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Most streams one connection may follow.
+pub const MAX_SUBSCRIPTIONS: usize = 64;
+/// A `since` further behind than this gets a snapshot instead of a replay.
+pub const MAX_REPLAY: i64 = 5_000;
+/// Close codes are spread over this window when the server drains.
+pub const DRAIN_WINDOW: Duration = Duration::from_millis(1_500);
+/// Malformed messages tolerated before the connection is closed.
+const MAX_ERRORS: u32 = 20;
+
+/// Upgrades to a WebSocket: staff and customers by their session cookie, guests anonymous
+/// (they follow `order:{token}` by presenting the token).
+pub async fn upgrade(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => return ApiError::invalid(format!("a WebSocket upgrade is required: {e}")).into_response(),
+    };
+    let foreign = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| o.trim_end_matches('/') != state.config.public_url);
+    if foreign {
+        return ApiError::BadOrigin.into_response();
+    }
+    let Some(slot) = state.hub.admit(ip, state.config.ws_max_per_ip) else {
+        return ApiError::RateLimited.into_response();
+    };
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let (handle, rx) = state.hub.connect();
+            let conn = Conn { state, caller, handle, subs: HashMap::new(), errors: 0, _slot: slot };
+            conn.run(socket, rx).await;
+        })
+}
+
+async fn until_draining(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|draining| *draining).await;
+}
+
+struct Conn {
+    state: AppState,
+    caller: Caller,
+    handle: Arc<ConnHandle>,
+    /// Stream → last sequence sent.
+    subs: HashMap<Arc<str>, i64>,
+    errors: u32,
+    _slot: IpSlot,
+}
+
+/// Why the loop ended.
+enum End {
+    Gone,
+    Close(u16, &'static str),
+}
+
+impl Conn {
+    fn hub(&self) -> &Hub {
+        &self.state.hub
+    }
+
+    async fn run(mut self, mut socket: WebSocket, mut rx: mpsc::Receiver<Arc<Frame>>) {
+        let metrics = &self.state.hub.metrics().connections;
+        metrics.fetch_add(1, Ordering::Relaxed);
+        let end = self.serve(&mut socket, &mut rx).await;
+        if let End::Close(code, reason) = end {
+            let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+            let _ = socket.send(Message::Close(Some(frame))).await;
+        }
+        for (stream, _) in self.subs.drain() {
+            self.state.hub.unsubscribe(&stream, &self.handle);
+            if let Some(s) = Stream::parse(&stream) {
+                self.state.hub.metrics().subscriptions[super::metrics::kind_index(&s)].fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.state.hub.metrics().connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
+        let mut draining = self.hub().draining();
+        let beat = Duration::from_secs(u64::from(self.state.config.ws_heartbeat_secs));
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
+        let mut unanswered = 0u32;
+        let handle = self.handle.clone();
+        loop {
+            tokio::select! {
+                () = until_draining(&mut draining) => {
+                    let jitter = rand::random_range(0..DRAIN_WINDOW.as_millis() as u64);
+                    tokio::time::sleep(Duration::from_millis(jitter)).await;
+                    return End::Close(CLOSE_GOING_AWAY, "server restarting: reconnect and resume");
+                }
+                () = handle.kicked() => {
+                    return End::Close(CLOSE_SLOW_CONSUMER, "too slow: reconnect and subscribe since your last seq");
+                }
+                Some(frame) = rx.recv() => {
+                    if let Err(end) = self.forward(socket, &frame).await {
+                        return end;
+                    }
+                }
+                incoming = socket.recv() => match incoming {
+                    None | Some(Ok(Message::Close(_))) => return End::Gone,
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "websocket read failed");
+                        return if e.to_string().contains("too long") || e.to_string().contains("Space limit") {
+                            End::Close(1009, "message too big (max 16 KiB)")
+                        } else {
+                            End::Gone
+                        };
+                    }
+                    Some(Ok(Message::Text(text))) => {
+                        if let Err(end) = self.on_text(socket, text.as_str()).await {
+                            return end;
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        if let Err(end) = self.refuse(socket, "binary messages are not understood", None).await {
+                            return end;
+                        }
+                    }
+                    Some(Ok(Message::Pong(_))) => unanswered = 0,
+                    Some(Ok(Message::Ping(_))) => {}
+                },
+                _ = ping.tick() => {
+                    if unanswered >= 2 {
+                        return End::Close(CLOSE_NO_PONG, "no answer to pings");
+                    }
+                    unanswered += 1;
+                    if socket.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
+                        return End::Gone;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn send(&self, socket: &mut WebSocket, msg: &ServerMsg) -> Result<(), End> {
+        let text = serde_json::to_string(msg).map_err(|_| End::Gone)?;
+        socket.send(Message::Text(text.into())).await.map_err(|_| End::Gone)
+    }
+
+    async fn refuse(&mut self, socket: &mut WebSocket, message: &str, stream: Option<&str>) -> Result<(), End> {
+        self.errors += 1;
+        if self.errors > MAX_ERRORS {
+            return Err(End::Close(1008, "too many malformed messages"));
+        }
+        let msg = ServerMsg::Error {
+            code: ErrorCode::InvalidInput,
+            message: message.to_owned(),
+            stream: stream.map(str::to_owned),
+        };
+        self.send(socket, &msg).await
+    }
+
+    async fn on_text(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), End> {
+        let msg: ClientMsg = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => return self.refuse(socket, &format!("malformed message: {e}"), None).await,
+        };
+        match msg {
+            ClientMsg::Hello { protocol } if protocol == PROTOCOL_VERSION => {
+                let welcome = ServerMsg::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    user_id: self.caller.id(),
+                    heartbeat_secs: self.state.config.ws_heartbeat_secs,
+                };
+                self.send(socket, &welcome).await
+            }
+            ClientMsg::Hello { protocol } => {
+                let message = format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}");
+                self.refuse(socket, &message, None).await?;
+                Err(End::Close(1002, "unsupported protocol version"))
+            }
+            ClientMsg::Subscribe { stream, since } => self.subscribe(socket, &stream, since).await,
+            ClientMsg::Unsubscribe { stream } => {
+                if self.subs.remove(stream.as_str()).is_some() {
+                    self.hub().unsubscribe(&stream, &self.handle);
+                    if let Some(s) = Stream::parse(&stream) {
+                        self.hub().metrics().subscriptions[super::metrics::kind_index(&s)].fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+                Ok(())
+            }
+            ClientMsg::Ping { id } => self.send(socket, &ServerMsg::Pong { id }).await,
+        }
+    }
+
+    async fn subscribe(&mut self, socket: &mut WebSocket, name: &str, since: Option<i64>) -> Result<(), End> {
+        let Some(stream) = Stream::parse(name) else {
+            return self.refuse(socket, &format!("unknown stream {name:?}"), Some(name)).await;
+        };
+        if !self.subs.contains_key(name) && self.subs.len() >= MAX_SUBSCRIPTIONS {
+            let message = format!("at most {MAX_SUBSCRIPTIONS} streams per connection");
+            return self.refuse(socket, &message, Some(name)).await;
+        }
+        if let Err((code, message)) = super::authz::may_subscribe(&self.state, &self.caller, &stream).await {
+            let msg = ServerMsg::Error { code, message, stream: Some(name.to_owned()) };
+            return self.send(socket, &msg).await;
+        }
+        let pool = self.state.db.pool();
+        let Ok(head) = crate::events::db::head(pool, name).await else {
+            return Err(End::Close(1011, "database unavailable"));
+        };
+        let key: Arc<str> = Arc::from(name);
+        let fresh = !self.subs.contains_key(name);
+        self.hub().subscribe(name, head, &self.handle);
+        let replayed = match since {
+            Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => self.replay(socket, &key, n, head).await?,
+            _ => None,
+        };
+        let at = match replayed {
+            Some(last) => {
+                self.hub().metrics().resumed_from_log.fetch_add(1, Ordering::Relaxed);
+                last
+            }
+            None => {
+                let Ok((seq, state)) = super::snapshot::build(&self.state, &stream).await else {
+                    return Err(End::Close(1011, "could not build the snapshot"));
+                };
+                self.hub().metrics().snapshots.fetch_add(1, Ordering::Relaxed);
+                self.send(socket, &ServerMsg::Snapshot { stream: name.to_owned(), seq, state }).await?;
+                seq
+            }
+        };
+        self.subs.insert(key, at);
+        if fresh {
+            self.hub().metrics().subscriptions[super::metrics::kind_index(&stream)].fetch_add(1, Ordering::Relaxed);
+        }
+        self.send(socket, &ServerMsg::Subscribed { stream: name.to_owned(), seq: at }).await
+    }
+
+    /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
+    async fn replay(&mut self, socket: &mut WebSocket, stream: &Arc<str>, since: i64, head: i64) -> Result<Option<i64>, End> {
+        let mut last = since;
+        while last < head {
+            let Ok(events) = crate::events::db::read_since(self.state.db.pool(), stream, last, LOG_PAGE).await else {
+                return Err(End::Close(1011, "database unavailable"));
+            };
+            if events.first().is_none_or(|e| e.seq != last + 1) {
+                return Ok(None);
+            }
+            for e in events {
+                let frame = Frame::new(stream.clone(), e.seq, &e.payload);
+                socket.send(Message::Text(frame.text)).await.map_err(|_| End::Gone)?;
+                last = e.seq;
+            }
+        }
+        Ok(Some(last))
+    }
+
+    /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
+    async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
+        let Some(&last) = self.subs.get(&frame.stream) else { return Ok(()) };
+        if frame.seq <= last {
+            return Ok(());
+        }
+        let mut at = last;
+        if frame.seq > last + 1 {
+            let Ok(events) = crate::events::db::read_since(self.state.db.pool(), &frame.stream, last, frame.seq - last - 1).await else {
+                return Err(End::Close(1011, "database unavailable"));
+            };
+            for e in events {
+                let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
+                socket.send(Message::Text(gap.text)).await.map_err(|_| End::Gone)?;
+                at = e.seq;
+            }
+            if at + 1 != frame.seq {
+                return Err(End::Close(CLOSE_SLOW_CONSUMER, "lost track of the stream: resubscribe since your last seq"));
+            }
+        }
+        socket.send(Message::Text(frame.text.clone())).await.map_err(|_| End::Gone)?;
+        self.subs.insert(frame.stream.clone(), frame.seq);
+        Ok(())
+    }
+}

@@ -1,0 +1,338 @@
+//! The live hub: fans committed events out to WebSocket subscribers.
+//!
+//! Events reach the hub through the [`Bus`](crate::events::Bus) (this instance's commits, and
+//! with Redis every instance's). For each stream with subscribers the hub remembers the last
+//! sequence it delivered: a duplicate (a Redis echo of our own event) is dropped, a jump fills
+//! the gap from the event log first, and a periodic check of the log catches whatever the bus
+//! lost entirely (Redis down, a dropped message). Each event is encoded once into a [`Frame`]
+//! whose bytes every recipient shares. Each connection has a bounded queue; one that is full
+//! is a slow consumer and is told to resume from its last sequence, so neither the publisher
+//! nor other clients ever wait for it.
+
+pub mod authz;
+pub mod conn;
+pub mod metrics;
+pub mod redis;
+pub mod snapshot;
+
+use crate::db::{Db, now_ms};
+use crate::events::Published;
+use axum::extract::ws::Utf8Bytes;
+use metrics::Metrics;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+
+/// Frames a connection may have queued before it counts as a slow consumer.
+pub const QUEUE_FRAMES: usize = 256;
+/// Events read from the log per query when filling a gap or replaying.
+pub const LOG_PAGE: i64 = 500;
+
+/// One event of one stream, encoded once as the `event` server message.
+#[derive(Debug)]
+pub struct Frame {
+    /// Stream name.
+    pub stream: Arc<str>,
+    /// Sequence in the stream.
+    pub seq: i64,
+    /// `{"type":"event","stream":…,"seq":…,"event":…}`, shared by every recipient.
+    pub text: Utf8Bytes,
+}
+
+impl Frame {
+    /// Wraps an event payload (already JSON) into the wire message.
+    pub fn new(stream: Arc<str>, seq: i64, payload: &str) -> Frame {
+        let name = serde_json::to_string(&*stream).unwrap_or_else(|_| "\"\"".into());
+        let text = format!(r#"{{"type":"event","stream":{name},"seq":{seq},"event":{payload}}}"#);
+        Frame {
+            stream,
+            seq,
+            text: text.into(),
+        }
+    }
+}
+
+/// What the hub holds of a connection.
+#[derive(Debug)]
+pub struct ConnHandle {
+    id: u64,
+    tx: mpsc::Sender<Arc<Frame>>,
+    slow: AtomicBool,
+    kick: Notify,
+}
+
+impl ConnHandle {
+    /// Resolves once the hub dropped this connection as a slow consumer.
+    pub async fn kicked(&self) {
+        if !self.slow.load(Ordering::Acquire) {
+            self.kick.notified().await;
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    last_seq: i64,
+    subscribers: Vec<Arc<ConnHandle>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    db: Db,
+    streams: Mutex<HashMap<Arc<str>, Entry>>,
+    per_ip: Mutex<HashMap<IpAddr, u32>>,
+    next_id: AtomicU64,
+    metrics: Metrics,
+    draining: watch::Sender<bool>,
+}
+
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+/// Frees a connection's slot for its address when dropped.
+#[derive(Debug)]
+pub struct IpSlot {
+    hub: Hub,
+    ip: IpAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut map = self.hub.inner.per_ip.lock().expect("per-ip lock");
+        if let Some(n) = map.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// A hub reading the log from `db`.
+    pub fn new(db: Db) -> Hub {
+        Hub {
+            inner: Arc::new(Inner {
+                db,
+                streams: Mutex::new(HashMap::new()),
+                per_ip: Mutex::new(HashMap::new()),
+                next_id: AtomicU64::new(1),
+                metrics: Metrics::default(),
+                draining: watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The database (for replays and snapshots).
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// Takes a connection slot for `ip`, or `None` when it already has `max`.
+    pub fn admit(&self, ip: IpAddr, max: u32) -> Option<IpSlot> {
+        let mut map = self.inner.per_ip.lock().expect("per-ip lock");
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot { hub: self.clone(), ip })
+    }
+
+    /// A new connection handle and the queue it reads.
+    pub fn connect(&self) -> (Arc<ConnHandle>, mpsc::Receiver<Arc<Frame>>) {
+        let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
+        let handle = Arc::new(ConnHandle {
+            id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
+            tx,
+            slow: AtomicBool::new(false),
+            kick: Notify::new(),
+        });
+        (handle, rx)
+    }
+
+    /// Delivers `stream`'s future events to `conn`. `head` is the stream's current sequence,
+    /// read by the caller before its replay or snapshot.
+    pub fn subscribe(&self, stream: &str, head: i64, conn: &Arc<ConnHandle>) {
+        let mut streams = self.inner.streams.lock().expect("streams lock");
+        let entry = streams.entry(Arc::from(stream)).or_insert_with(|| Entry {
+            last_seq: head,
+            subscribers: Vec::new(),
+        });
+        if !entry.subscribers.iter().any(|c| c.id == conn.id) {
+            entry.subscribers.push(conn.clone());
+        }
+    }
+
+    /// Stops delivering `stream` to `conn`.
+    pub fn unsubscribe(&self, stream: &str, conn: &ConnHandle) {
+        let mut streams = self.inner.streams.lock().expect("streams lock");
+        if let Some(entry) = streams.get_mut(stream) {
+            entry.subscribers.retain(|c| c.id != conn.id);
+            if entry.subscribers.is_empty() {
+                streams.remove(stream);
+            }
+        }
+    }
+
+    /// Hands a committed event to the subscribers of its stream, filling any gap first.
+    pub async fn deliver(&self, event: &Published) {
+        let last = {
+            let streams = self.inner.streams.lock().expect("streams lock");
+            match streams.get(event.stream.as_str()) {
+                Some(entry) => entry.last_seq,
+                None => return,
+            }
+        };
+        if event.seq <= last {
+            return;
+        }
+        if event.seq > last + 1 {
+            self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
+            self.catch_up(&event.stream).await;
+            return;
+        }
+        let frame = Arc::new(Frame::new(Arc::from(event.stream.as_str()), event.seq, &event.payload));
+        self.fan_out(&frame);
+    }
+
+    /// Sends `frame` to every subscriber of its stream if it is the next one; a full queue
+    /// marks that subscriber slow and drops it.
+    fn fan_out(&self, frame: &Arc<Frame>) {
+        let mut streams = self.inner.streams.lock().expect("streams lock");
+        let Some(entry) = streams.get_mut(&frame.stream) else { return };
+        if frame.seq != entry.last_seq + 1 {
+            return;
+        }
+        entry.last_seq = frame.seq;
+        let metrics = &self.inner.metrics;
+        entry.subscribers.retain(|conn| match conn.tx.try_send(frame.clone()) {
+            Ok(()) => {
+                metrics.delivered.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                conn.slow.store(true, Ordering::Release);
+                conn.kick.notify_one();
+                metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        });
+        if entry.subscribers.is_empty() {
+            let stream = frame.stream.clone();
+            streams.remove(&stream);
+        }
+    }
+
+    /// Delivers, from the log, every event of `stream` after the last one delivered.
+    pub async fn catch_up(&self, stream: &str) {
+        loop {
+            let last = {
+                let streams = self.inner.streams.lock().expect("streams lock");
+                match streams.get(stream) {
+                    Some(entry) => entry.last_seq,
+                    None => return,
+                }
+            };
+            let events = match crate::events::db::read_since(self.db().pool(), stream, last, LOG_PAGE).await {
+                Ok(events) => events,
+                Err(e) => {
+                    tracing::warn!(error = %e, stream, "reading the event log failed");
+                    return;
+                }
+            };
+            let name: Arc<str> = Arc::from(stream);
+            for e in &events {
+                self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)));
+            }
+            if (events.len() as i64) < LOG_PAGE {
+                return;
+            }
+        }
+    }
+
+    /// Compares recently written streams with what was delivered and catches up.
+    pub async fn check_log(&self, window: Duration) {
+        let since = now_ms() - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let heads = match crate::events::db::recent_heads(self.db().pool(), since).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "periodic event-log check failed");
+                return;
+            }
+        };
+        for (stream, head) in heads {
+            let behind = {
+                let streams = self.inner.streams.lock().expect("streams lock");
+                streams.get(stream.as_str()).is_some_and(|e| e.last_seq < head)
+            };
+            if behind {
+                self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
+                self.catch_up(&stream).await;
+            }
+        }
+    }
+
+    /// Catches up every subscribed stream (after the bus lost messages, e.g. Redis came back).
+    pub async fn resync_all(&self) {
+        let names: Vec<Arc<str>> = {
+            let streams = self.inner.streams.lock().expect("streams lock");
+            streams.keys().cloned().collect()
+        };
+        for stream in names {
+            self.catch_up(&stream).await;
+        }
+    }
+
+    /// Runs the hub: consumes the bus, and checks the log every `check_every`.
+    pub fn spawn(&self, mut bus: broadcast::Receiver<Published>, check_every: Duration) {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(check_every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    received = bus.recv() => match received {
+                        Ok(event) => hub.deliver(&event).await,
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(missed = n, "hub lagged behind the bus; catching up from the log");
+                            hub.resync_all().await;
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = tick.tick() => hub.check_log(check_every * 5).await,
+                }
+            }
+        });
+    }
+
+    /// Tells every connection to close with "going away".
+    pub fn start_drain(&self) {
+        self.inner.draining.send_replace(true);
+    }
+
+    /// A receiver that turns `true` when draining starts.
+    pub fn draining(&self) -> watch::Receiver<bool> {
+        self.inner.draining.subscribe()
+    }
+
+    /// Waits until every connection closed, at most `limit`.
+    pub async fn drained(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.metrics().connections.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
