@@ -148,8 +148,15 @@ mod tests {
     #[test]
     fn client_messages_are_tagged_and_strict() {
         let m: ClientMsg =
-            serde_json::from_str(r#"{"type":"subscribe","stream":"shop:1:orders","since":4}"#).unwrap();
-        assert_eq!(m, ClientMsg::Subscribe { stream: "shop:1:orders".into(), since: Some(4) });
+            serde_json::from_str(r#"{"type":"subscribe","stream":"shop:1:orders","since":4}"#)
+                .unwrap();
+        assert_eq!(
+            m,
+            ClientMsg::Subscribe {
+                stream: "shop:1:orders".into(),
+                since: Some(4)
+            }
+        );
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"dance"}"#).is_err());
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"ping","extra":1}"#).is_err());
     }
@@ -159,7 +166,9 @@ mod tests {
         let msg = ServerMsg::Event {
             stream: "shop:1:menu".into(),
             seq: 7,
-            event: Event::ShopResumed { shop_id: crate::ShopId(1) },
+            event: Event::ShopResumed {
+                shop_id: crate::ShopId(1),
+            },
         };
         let json = serde_json::to_value(&msg).unwrap();
         assert_eq!(json["type"], "event");

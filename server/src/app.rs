@@ -88,6 +88,7 @@ pub async fn serve(
             drain.start_drain();
         })
         .await?;
-    hub.drained(crate::hub::conn::DRAIN_WINDOW + Duration::from_secs(3)).await;
+    hub.drained(crate::hub::conn::DRAIN_WINDOW + Duration::from_secs(3))
+        .await;
     Ok(())
 }

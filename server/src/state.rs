@@ -33,7 +33,12 @@ impl AppState {
         let hub = Hub::new(db.clone());
         let mut bus = Bus::new();
         if let Some(url) = &config.redis_url {
-            bus = crate::hub::redis::start(url.expose(), config.redis_channel.clone(), bus, hub.clone())?;
+            bus = crate::hub::redis::start(
+                url.expose(),
+                config.redis_channel.clone(),
+                bus,
+                hub.clone(),
+            )?;
         }
         hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
         Ok(AppState {

@@ -29,6 +29,7 @@ impl Bus {
     }
 
     /// The same bus, also sending every batch to `remote` (the Redis publisher).
+    #[must_use]
     pub fn with_remote(mut self, remote: mpsc::Sender<Vec<Published>>) -> Bus {
         self.remote = Some(remote);
         self
@@ -42,7 +43,9 @@ impl Bus {
         if let Some(remote) = &self.remote
             && remote.try_send(events.clone()).is_err()
         {
-            tracing::warn!("redis publisher queue full: other instances will catch up from the log");
+            tracing::warn!(
+                "redis publisher queue full: other instances will catch up from the log"
+            );
         }
         for event in events {
             let _ = self.local.send(event);

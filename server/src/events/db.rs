@@ -102,10 +102,11 @@ pub async fn read_since(
 
 /// Streams written since `since_ms`, with their highest sequence.
 pub async fn recent_heads(pool: &AnyPool, since_ms: i64) -> sqlx::Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT stream, MAX(seq) AS seq FROM events WHERE at >= $1 GROUP BY stream")
-        .bind(since_ms)
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT stream, MAX(seq) AS seq FROM events WHERE at >= $1 GROUP BY stream")
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("stream")?, r.try_get("seq")?)))
         .collect()

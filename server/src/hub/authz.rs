@@ -7,14 +7,24 @@ use ocpizza_proto::StaffRole;
 use ocpizza_proto::events::Stream;
 
 /// `Ok` if `caller` may read `stream`, else the error code and message to send.
-pub async fn may_subscribe(state: &AppState, caller: &Caller, stream: &Stream) -> Result<(), (ErrorCode, String)> {
+pub async fn may_subscribe(
+    state: &AppState,
+    caller: &Caller,
+    stream: &Stream,
+) -> Result<(), (ErrorCode, String)> {
     let denied = || match &caller.0 {
-        None => (ErrorCode::Unauthenticated, format!("log in to follow {stream}")),
+        None => (
+            ErrorCode::Unauthenticated,
+            format!("log in to follow {stream}"),
+        ),
         Some(_) => (ErrorCode::Forbidden, format!("you may not follow {stream}")),
     };
     let internal = |e: sqlx::Error| {
         tracing::error!(error = %e, "authorising a subscription");
-        (ErrorCode::Internal, "could not check this subscription".to_owned())
+        (
+            ErrorCode::Internal,
+            "could not check this subscription".to_owned(),
+        )
     };
     let user = caller.0.as_ref();
     match stream {
@@ -32,7 +42,12 @@ pub async fn may_subscribe(state: &AppState, caller: &Caller, stream: &Stream) -
             _ => Err(denied()),
         },
         Stream::Driver(id) => match user {
-            Some(u) if u.admin || (u.id == *id && !u.shops_with(StaffRole::Driver).is_empty()) => Ok(()),
+            Some(u) if u.id == *id && !u.shops_with(StaffRole::Driver).is_empty() => Ok(()),
+            Some(u) if u.admin => match crate::auth::db::user_by_id(state.db.pool(), *id).await {
+                Ok(Some(d)) if !d.shops_with(StaffRole::Driver).is_empty() => Ok(()),
+                Ok(_) => Err((ErrorCode::NotFound, format!("no driver {id}"))),
+                Err(e) => Err(internal(e)),
+            },
             _ => Err(denied()),
         },
         Stream::GroupOrders => match user {
@@ -44,7 +59,10 @@ pub async fn may_subscribe(state: &AppState, caller: &Caller, stream: &Stream) -
             let mut conn = state.db.pool().acquire().await.map_err(internal)?;
             match crate::orders::db::by_token(&mut conn, token).await {
                 Ok(Some(_)) => Ok(()),
-                Ok(None) => Err((ErrorCode::NotFound, "no order with this tracking token".to_owned())),
+                Ok(None) => Err((
+                    ErrorCode::NotFound,
+                    "no order with this tracking token".to_owned(),
+                )),
                 Err(e) => Err(internal(e)),
             }
         }

@@ -11,8 +11,8 @@ use crate::error::ApiError;
 use crate::net::ClientIp;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use ocpizza_proto::ErrorCode;
@@ -34,6 +34,7 @@ pub const MAX_SUBSCRIPTIONS: usize = 64;
 pub const MAX_REPLAY: i64 = 5_000;
 /// Close codes are spread over this window when the server drains.
 pub const DRAIN_WINDOW: Duration = Duration::from_millis(1_500);
+const SLOW: &str = "too slow: reconnect and subscribe since your last seq";
 /// Malformed messages tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
@@ -48,7 +49,10 @@ pub async fn upgrade(
 ) -> Response {
     let ws = match ws {
         Ok(ws) => ws,
-        Err(e) => return ApiError::invalid(format!("a WebSocket upgrade is required: {e}")).into_response(),
+        Err(e) => {
+            return ApiError::invalid(format!("a WebSocket upgrade is required: {e}"))
+                .into_response();
+        }
     };
     let foreign = headers
         .get(header::ORIGIN)
@@ -67,7 +71,14 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             let (handle, rx) = state.hub.connect();
-            let conn = Conn { state, caller, handle, subs: HashMap::new(), errors: 0, _slot: slot };
+            let conn = Conn {
+                state,
+                caller,
+                handle,
+                subs: HashMap::new(),
+                errors: 0,
+                _slot: slot,
+            };
             conn.run(socket, rx).await;
         })
 }
@@ -102,16 +113,26 @@ impl Conn {
         metrics.fetch_add(1, Ordering::Relaxed);
         let end = self.serve(&mut socket, &mut rx).await;
         if let End::Close(code, reason) = end {
-            let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-            let _ = socket.send(Message::Close(Some(frame))).await;
+            // A client that stopped reading may never take the close frame: give it a moment.
+            let frame = CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            };
+            let close = socket.send(Message::Close(Some(frame)));
+            let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
         }
         for (stream, _) in self.subs.drain() {
             self.state.hub.unsubscribe(&stream, &self.handle);
             if let Some(s) = Stream::parse(&stream) {
-                self.state.hub.metrics().subscriptions[super::metrics::kind_index(&s)].fetch_sub(1, Ordering::Relaxed);
+                self.state.hub.metrics().subscriptions[super::metrics::kind_index(&s)]
+                    .fetch_sub(1, Ordering::Relaxed);
             }
         }
-        self.state.hub.metrics().connections.fetch_sub(1, Ordering::Relaxed);
+        self.state
+            .hub
+            .metrics()
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
     }
 
     async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
@@ -127,9 +148,7 @@ impl Conn {
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                     return End::Close(CLOSE_GOING_AWAY, "server restarting: reconnect and resume");
                 }
-                () = handle.kicked() => {
-                    return End::Close(CLOSE_SLOW_CONSUMER, "too slow: reconnect and subscribe since your last seq");
-                }
+                () = handle.kicked() => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
                 Some(frame) = rx.recv() => {
                     if let Err(end) = self.forward(socket, &frame).await {
                         return end;
@@ -171,12 +190,29 @@ impl Conn {
         }
     }
 
-    async fn send(&self, socket: &mut WebSocket, msg: &ServerMsg) -> Result<(), End> {
-        let text = serde_json::to_string(msg).map_err(|_| End::Gone)?;
-        socket.send(Message::Text(text.into())).await.map_err(|_| End::Gone)
+    /// Writes one event frame, unless the hub gives up on this connection meanwhile: a client
+    /// that stopped reading blocks the write, and must not block its own eviction.
+    async fn push(&self, socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), End> {
+        tokio::select! {
+            sent = socket.send(Message::Text(text)) => sent.map_err(|_| End::Gone),
+            () = self.handle.kicked() => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
+        }
     }
 
-    async fn refuse(&mut self, socket: &mut WebSocket, message: &str, stream: Option<&str>) -> Result<(), End> {
+    async fn send(&self, socket: &mut WebSocket, msg: &ServerMsg) -> Result<(), End> {
+        let text = serde_json::to_string(msg).map_err(|_| End::Gone)?;
+        socket
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|_| End::Gone)
+    }
+
+    async fn refuse(
+        &mut self,
+        socket: &mut WebSocket,
+        message: &str,
+        stream: Option<&str>,
+    ) -> Result<(), End> {
         self.errors += 1;
         if self.errors > MAX_ERRORS {
             return Err(End::Close(1008, "too many malformed messages"));
@@ -192,7 +228,11 @@ impl Conn {
     async fn on_text(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), End> {
         let msg: ClientMsg = match serde_json::from_str(text) {
             Ok(m) => m,
-            Err(e) => return self.refuse(socket, &format!("malformed message: {e}"), None).await,
+            Err(e) => {
+                return self
+                    .refuse(socket, &format!("malformed message: {e}"), None)
+                    .await;
+            }
         };
         match msg {
             ClientMsg::Hello { protocol } if protocol == PROTOCOL_VERSION => {
@@ -204,7 +244,9 @@ impl Conn {
                 self.send(socket, &welcome).await
             }
             ClientMsg::Hello { protocol } => {
-                let message = format!("protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}");
+                let message = format!(
+                    "protocol {protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
+                );
                 self.refuse(socket, &message, None).await?;
                 Err(End::Close(1002, "unsupported protocol version"))
             }
@@ -213,7 +255,8 @@ impl Conn {
                 if self.subs.remove(stream.as_str()).is_some() {
                     self.hub().unsubscribe(&stream, &self.handle);
                     if let Some(s) = Stream::parse(&stream) {
-                        self.hub().metrics().subscriptions[super::metrics::kind_index(&s)].fetch_sub(1, Ordering::Relaxed);
+                        self.hub().metrics().subscriptions[super::metrics::kind_index(&s)]
+                            .fetch_sub(1, Ordering::Relaxed);
                     }
                 }
                 Ok(())
@@ -222,16 +265,29 @@ impl Conn {
         }
     }
 
-    async fn subscribe(&mut self, socket: &mut WebSocket, name: &str, since: Option<i64>) -> Result<(), End> {
+    async fn subscribe(
+        &mut self,
+        socket: &mut WebSocket,
+        name: &str,
+        since: Option<i64>,
+    ) -> Result<(), End> {
         let Some(stream) = Stream::parse(name) else {
-            return self.refuse(socket, &format!("unknown stream {name:?}"), Some(name)).await;
+            return self
+                .refuse(socket, &format!("unknown stream {name:?}"), Some(name))
+                .await;
         };
         if !self.subs.contains_key(name) && self.subs.len() >= MAX_SUBSCRIPTIONS {
             let message = format!("at most {MAX_SUBSCRIPTIONS} streams per connection");
             return self.refuse(socket, &message, Some(name)).await;
         }
-        if let Err((code, message)) = super::authz::may_subscribe(&self.state, &self.caller, &stream).await {
-            let msg = ServerMsg::Error { code, message, stream: Some(name.to_owned()) };
+        if let Err((code, message)) =
+            super::authz::may_subscribe(&self.state, &self.caller, &stream).await
+        {
+            let msg = ServerMsg::Error {
+                code,
+                message,
+                stream: Some(name.to_owned()),
+            };
             return self.send(socket, &msg).await;
         }
         let pool = self.state.db.pool();
@@ -242,35 +298,67 @@ impl Conn {
         let fresh = !self.subs.contains_key(name);
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
-            Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => self.replay(socket, &key, n, head).await?,
+            Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
+                self.replay(socket, &key, n, head).await?
+            }
             _ => None,
         };
         let at = match replayed {
             Some(last) => {
-                self.hub().metrics().resumed_from_log.fetch_add(1, Ordering::Relaxed);
+                self.hub()
+                    .metrics()
+                    .resumed_from_log
+                    .fetch_add(1, Ordering::Relaxed);
                 last
             }
             None => {
                 let Ok((seq, state)) = super::snapshot::build(&self.state, &stream).await else {
                     return Err(End::Close(1011, "could not build the snapshot"));
                 };
-                self.hub().metrics().snapshots.fetch_add(1, Ordering::Relaxed);
-                self.send(socket, &ServerMsg::Snapshot { stream: name.to_owned(), seq, state }).await?;
+                self.hub()
+                    .metrics()
+                    .snapshots
+                    .fetch_add(1, Ordering::Relaxed);
+                self.send(
+                    socket,
+                    &ServerMsg::Snapshot {
+                        stream: name.to_owned(),
+                        seq,
+                        state,
+                    },
+                )
+                .await?;
                 seq
             }
         };
         self.subs.insert(key, at);
         if fresh {
-            self.hub().metrics().subscriptions[super::metrics::kind_index(&stream)].fetch_add(1, Ordering::Relaxed);
+            self.hub().metrics().subscriptions[super::metrics::kind_index(&stream)]
+                .fetch_add(1, Ordering::Relaxed);
         }
-        self.send(socket, &ServerMsg::Subscribed { stream: name.to_owned(), seq: at }).await
+        self.send(
+            socket,
+            &ServerMsg::Subscribed {
+                stream: name.to_owned(),
+                seq: at,
+            },
+        )
+        .await
     }
 
     /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
-    async fn replay(&mut self, socket: &mut WebSocket, stream: &Arc<str>, since: i64, head: i64) -> Result<Option<i64>, End> {
+    async fn replay(
+        &mut self,
+        socket: &mut WebSocket,
+        stream: &Arc<str>,
+        since: i64,
+        head: i64,
+    ) -> Result<Option<i64>, End> {
         let mut last = since;
         while last < head {
-            let Ok(events) = crate::events::db::read_since(self.state.db.pool(), stream, last, LOG_PAGE).await else {
+            let Ok(events) =
+                crate::events::db::read_since(self.state.db.pool(), stream, last, LOG_PAGE).await
+            else {
                 return Err(End::Close(1011, "database unavailable"));
             };
             if events.first().is_none_or(|e| e.seq != last + 1) {
@@ -278,7 +366,7 @@ impl Conn {
             }
             for e in events {
                 let frame = Frame::new(stream.clone(), e.seq, &e.payload);
-                socket.send(Message::Text(frame.text)).await.map_err(|_| End::Gone)?;
+                self.push(socket, frame.text).await?;
                 last = e.seq;
             }
         }
@@ -287,25 +375,37 @@ impl Conn {
 
     /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
     async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
-        let Some(&last) = self.subs.get(&frame.stream) else { return Ok(()) };
+        let Some(&last) = self.subs.get(&frame.stream) else {
+            return Ok(());
+        };
         if frame.seq <= last {
             return Ok(());
         }
         let mut at = last;
         if frame.seq > last + 1 {
-            let Ok(events) = crate::events::db::read_since(self.state.db.pool(), &frame.stream, last, frame.seq - last - 1).await else {
+            let Ok(events) = crate::events::db::read_since(
+                self.state.db.pool(),
+                &frame.stream,
+                last,
+                frame.seq - last - 1,
+            )
+            .await
+            else {
                 return Err(End::Close(1011, "database unavailable"));
             };
             for e in events {
                 let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
-                socket.send(Message::Text(gap.text)).await.map_err(|_| End::Gone)?;
+                self.push(socket, gap.text).await?;
                 at = e.seq;
             }
             if at + 1 != frame.seq {
-                return Err(End::Close(CLOSE_SLOW_CONSUMER, "lost track of the stream: resubscribe since your last seq"));
+                return Err(End::Close(
+                    CLOSE_SLOW_CONSUMER,
+                    "lost track of the stream: resubscribe since your last seq",
+                ));
             }
         }
-        socket.send(Message::Text(frame.text.clone())).await.map_err(|_| End::Gone)?;
+        self.push(socket, frame.text.clone()).await?;
         self.subs.insert(frame.stream.clone(), frame.seq);
         Ok(())
     }

@@ -147,7 +147,10 @@ impl Hub {
             return None;
         }
         *n += 1;
-        Some(IpSlot { hub: self.clone(), ip })
+        Some(IpSlot {
+            hub: self.clone(),
+            ip,
+        })
     }
 
     /// A new connection handle and the queue it reads.
@@ -203,7 +206,11 @@ impl Hub {
             self.catch_up(&event.stream).await;
             return;
         }
-        let frame = Arc::new(Frame::new(Arc::from(event.stream.as_str()), event.seq, &event.payload));
+        let frame = Arc::new(Frame::new(
+            Arc::from(event.stream.as_str()),
+            event.seq,
+            &event.payload,
+        ));
         self.fan_out(&frame);
     }
 
@@ -211,25 +218,29 @@ impl Hub {
     /// marks that subscriber slow and drops it.
     fn fan_out(&self, frame: &Arc<Frame>) {
         let mut streams = self.inner.streams.lock().expect("streams lock");
-        let Some(entry) = streams.get_mut(&frame.stream) else { return };
+        let Some(entry) = streams.get_mut(&frame.stream) else {
+            return;
+        };
         if frame.seq != entry.last_seq + 1 {
             return;
         }
         entry.last_seq = frame.seq;
         let metrics = &self.inner.metrics;
-        entry.subscribers.retain(|conn| match conn.tx.try_send(frame.clone()) {
-            Ok(()) => {
-                metrics.delivered.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                conn.slow.store(true, Ordering::Release);
-                conn.kick.notify_one();
-                metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        });
+        entry
+            .subscribers
+            .retain(|conn| match conn.tx.try_send(frame.clone()) {
+                Ok(()) => {
+                    metrics.delivered.fetch_add(1, Ordering::Relaxed);
+                    true
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    conn.slow.store(true, Ordering::Release);
+                    conn.kick.notify_one();
+                    metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
         if entry.subscribers.is_empty() {
             let stream = frame.stream.clone();
             streams.remove(&stream);
@@ -246,13 +257,15 @@ impl Hub {
                     None => return,
                 }
             };
-            let events = match crate::events::db::read_since(self.db().pool(), stream, last, LOG_PAGE).await {
-                Ok(events) => events,
-                Err(e) => {
-                    tracing::warn!(error = %e, stream, "reading the event log failed");
-                    return;
-                }
-            };
+            let events =
+                match crate::events::db::read_since(self.db().pool(), stream, last, LOG_PAGE).await
+                {
+                    Ok(events) => events,
+                    Err(e) => {
+                        tracing::warn!(error = %e, stream, "reading the event log failed");
+                        return;
+                    }
+                };
             let name: Arc<str> = Arc::from(stream);
             for e in &events {
                 self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)));
@@ -276,7 +289,9 @@ impl Hub {
         for (stream, head) in heads {
             let behind = {
                 let streams = self.inner.streams.lock().expect("streams lock");
-                streams.get(stream.as_str()).is_some_and(|e| e.last_seq < head)
+                streams
+                    .get(stream.as_str())
+                    .is_some_and(|e| e.last_seq < head)
             };
             if behind {
                 self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
@@ -331,7 +346,9 @@ impl Hub {
     /// Waits until every connection closed, at most `limit`.
     pub async fn drained(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.metrics().connections.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+        while self.metrics().connections.load(Ordering::Relaxed) > 0
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

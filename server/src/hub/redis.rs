@@ -24,7 +24,10 @@ struct Wire<'a> {
 
 fn encode(event: &Published) -> String {
     let stream = serde_json::to_string(&event.stream).unwrap_or_default();
-    format!(r#"{{"stream":{stream},"seq":{},"payload":{}}}"#, event.seq, event.payload)
+    format!(
+        r#"{{"stream":{stream},"seq":{},"payload":{}}}"#,
+        event.seq, event.payload
+    )
 }
 
 fn decode(bytes: &[u8]) -> Option<Published> {
@@ -50,7 +53,11 @@ pub fn start(url: &str, channel: String, bus: Bus, hub: Hub) -> anyhow::Result<B
     Ok(bus)
 }
 
-async fn publish(pool: deadpool_redis::Pool, channel: String, mut rx: mpsc::Receiver<Vec<Published>>) {
+async fn publish(
+    pool: deadpool_redis::Pool,
+    channel: String,
+    mut rx: mpsc::Receiver<Vec<Published>>,
+) {
     while let Some(first) = rx.recv().await {
         let mut pipe = redis::pipe();
         let mut batches = vec![first];
@@ -58,16 +65,23 @@ async fn publish(pool: deadpool_redis::Pool, channel: String, mut rx: mpsc::Rece
             batches.push(more);
         }
         for event in batches.iter().flatten() {
-            pipe.cmd("PUBLISH").arg(&channel).arg(encode(event)).ignore();
+            pipe.cmd("PUBLISH")
+                .arg(&channel)
+                .arg(encode(event))
+                .ignore();
         }
         let sent = tokio::time::timeout(Duration::from_secs(2), async {
             let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            pipe.query_async::<()>(&mut conn).await.map_err(anyhow::Error::from)
+            pipe.query_async::<()>(&mut conn)
+                .await
+                .map_err(anyhow::Error::from)
         })
         .await;
         match sent {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "publishing to Redis failed; others catch up from the log"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "publishing to Redis failed; others catch up from the log");
+            }
             Err(_) => tracing::warn!("publishing to Redis timed out; others catch up from the log"),
         }
     }

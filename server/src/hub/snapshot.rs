@@ -13,12 +13,22 @@ pub async fn build(state: &AppState, stream: &Stream) -> ApiResult<(i64, Snapsho
     let mut conn = pool.acquire().await?;
     let snapshot = match stream {
         Stream::ShopOrders(shop) => Snapshot::Orders {
-            orders: crate::orders::db::open(&mut conn, Some(*shop)).await?.into_iter().map(|r| r.order).collect(),
+            orders: crate::orders::db::open(&mut conn, Some(*shop))
+                .await?
+                .into_iter()
+                .map(|r| r.order)
+                .collect(),
         },
         Stream::GroupOrders => Snapshot::Orders {
-            orders: crate::orders::db::open(&mut conn, None).await?.into_iter().map(|r| r.order).collect(),
+            orders: crate::orders::db::open(&mut conn, None)
+                .await?
+                .into_iter()
+                .map(|r| r.order)
+                .collect(),
         },
-        Stream::ShopStock(shop) => Snapshot::Stock { items: crate::stock::db::levels(pool, *shop).await? },
+        Stream::ShopStock(shop) => Snapshot::Stock {
+            items: crate::stock::db::levels(pool, *shop).await?,
+        },
         Stream::ShopMenu(shop) => Snapshot::Menu {
             shop: Box::new(crate::shops::require(state, *shop).await?),
             menu: Box::new(crate::menu::build(state, *shop, seq).await?),

@@ -25,8 +25,11 @@ pub struct TestApp {
     pub base: String,
     /// Its database.
     pub db: Db,
+    /// Its state (bus, hub, configuration).
+    pub state: AppState,
     _tmp: Option<tempfile::TempDir>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -99,17 +102,35 @@ impl TestApp {
         ocpizza::seed::run(&db, &Bus::new(), config.hashing, true)
             .await
             .expect("seed");
+        tweak(&mut config);
+        TestApp::start(db, config, tmp).await
+    }
+
+    /// Two instances of the app on one database (one Redis when `tweak` sets `redis_url`).
+    pub async fn spawn_pair(tweak: impl Fn(&mut Config)) -> (TestApp, TestApp) {
+        let (db, mut config, tmp) = fresh_db().await;
+        ocpizza::seed::run(&db, &Bus::new(), config.hashing, true)
+            .await
+            .expect("seed");
+        tweak(&mut config);
+        let a = TestApp::start(db.clone(), config.clone(), tmp).await;
+        let b = TestApp::start(db, config, None).await;
+        (a, b)
+    }
+
+    async fn start(db: Db, mut config: Config, tmp: Option<tempfile::TempDir>) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.bind = addr;
-        config.public_url = format!("http://{addr}");
-        tweak(&mut config);
+        if !config.public_url.starts_with("https://") {
+            config.public_url = format!("http://{addr}");
+        }
         let state = AppState::new(config, db.clone()).await.expect("state");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server_state = state.clone();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             ocpizza::app::serve(listener, server_state, async {
                 let _ = stopped.await;
             })
@@ -119,9 +140,36 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             db,
+            state,
             _tmp: tmp,
-            _stop: stop,
+            stop: Some(stop),
+            server: Some(server),
         }
+    }
+
+    /// Stops the server as SIGTERM does, and waits until it has drained.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+        }
+    }
+
+    /// The session cookie (`ocpizza_session=…`) of a demo account.
+    pub async fn cookie(&self, who: &str) -> String {
+        let r = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": format!("{who}@demo.ocpizza.fr"), "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .to_owned();
+        cookie.split(';').next().expect("cookie pair").to_owned()
     }
 
     /// `base + path`.

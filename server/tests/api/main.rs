@@ -2,6 +2,7 @@
 //! PostgreSQL when `OCPIZZA_TEST_DATABASE_URL` names a server (CI runs both).
 
 mod helpers;
+mod ws;
 
 mod auth;
 mod bad_input;
@@ -10,6 +11,7 @@ mod concurrency;
 mod events;
 mod idempotency;
 mod lifecycle;
+mod live;
 mod permissions;
 mod shops;
 mod stock;
