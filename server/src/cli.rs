@@ -161,6 +161,11 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Every live connection is a file descriptor: use all the process may have.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open files limit"),
+    }
     let db = Db::connect(&config).await?;
     db.migrate().await?;
     let fresh = config.is_embedded() && crate::seed::is_empty(&db).await?;

@@ -2,10 +2,12 @@
 //!
 //! - `cargo xtask test`: every check CI runs (format, lints, wasm build of `proto`, the whole
 //!   test suite on SQLite and on PostgreSQL);
-//! - `cargo xtask bench`: the order-placement benchmark against a real server.
+//! - `cargo xtask bench`: the order-placement benchmark against a real server;
+//! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
 mod test;
+mod wsbench;
 
 use clap::{Parser, Subcommand};
 
@@ -22,11 +24,14 @@ enum Command {
     Test(test::Args),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
     Bench(bench::Args),
+    /// Load the live hub: thousands of WebSocket clients, events through the real write path.
+    WsBench(wsbench::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::WsBench(args) => wsbench::run(&args),
     }
 }
