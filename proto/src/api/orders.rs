@@ -303,4 +303,6 @@ pub struct Deliveries {
     pub available: Vec<Order>,
     /// Orders assigned to this driver and not finished.
     pub mine: Vec<Order>,
+    /// Sequence of the driver's stream (`driver:{id}`) this state corresponds to.
+    pub stream_seq: i64,
 }

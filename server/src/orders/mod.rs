@@ -320,6 +320,8 @@ pub async fn deliveries_of(state: &AppState, id: ocpizza_proto::UserId) -> ApiRe
     let driver = crate::auth::db::user_by_id(state.db.pool(), id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
+    let stream = Stream::Driver(id).to_string();
+    let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
     let mut conn = state.db.pool().acquire().await?;
     let mut available = Vec::new();
     for shop in driver.shops_with(StaffRole::Driver) {
@@ -335,5 +337,9 @@ pub async fn deliveries_of(state: &AppState, id: ocpizza_proto::UserId) -> ApiRe
         .into_iter()
         .map(|r| r.order)
         .collect();
-    Ok(Deliveries { available, mine })
+    Ok(Deliveries {
+        available,
+        mine,
+        stream_seq,
+    })
 }

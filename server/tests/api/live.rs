@@ -476,3 +476,15 @@ async fn a_draining_server_says_going_away_and_clients_resume_on_the_other_insta
         "{msgs:?}"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_answers_pings_is_closed() {
+    let app = TestApp::spawn_with(|c| c.ws_heartbeat_secs = 1).await;
+    let mut ws = Ws::connect(&app, None).await;
+    ws.subscribe("shop:1:menu", None).await;
+    // Not reading means not answering the server's pings.
+    tokio::time::sleep(Duration::from_millis(3_600)).await;
+    assert_eq!(app.state.hub.metrics().snapshot().connections, 0, "the server let it go");
+    let code = ws.closed().await;
+    assert!(code == ocpizza_proto::ws::CLOSE_NO_PONG || code == 1006, "close code {code}");
+}
