@@ -484,7 +484,40 @@ async fn a_client_that_never_answers_pings_is_closed() {
     ws.subscribe("shop:1:menu", None).await;
     // Not reading means not answering the server's pings.
     tokio::time::sleep(Duration::from_millis(3_600)).await;
-    assert_eq!(app.state.hub.metrics().snapshot().connections, 0, "the server let it go");
+    assert_eq!(
+        app.state.hub.metrics().snapshot().connections,
+        0,
+        "the server let it go"
+    );
     let code = ws.closed().await;
-    assert!(code == ocpizza_proto::ws::CLOSE_NO_PONG || code == 1006, "close code {code}");
+    assert!(
+        code == ocpizza_proto::ws::CLOSE_NO_PONG || code == 1006,
+        "close code {code}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_an_instance_never_heard_of_are_filled_from_the_log_in_order() {
+    // Two instances without Redis: B learns of A's commits only from the shared log.
+    let (a, b) = TestApp::spawn_pair(|_| {}).await;
+    let cookie = b.cookie("cook").await;
+    let mut ws = Ws::connect(&b, Some(&cookie)).await;
+    let at = subscribed_seq(&ws.subscribe("shop:1:orders", None).await);
+    let first = a.anonymous().place(&pickup(REGINA, "medium", 1)).await;
+    let second = b.anonymous().place(&pickup(REGINA, "large", 1)).await;
+    let got = ws.events(2).await;
+    let ids: Vec<_> = got
+        .iter()
+        .map(|(_, seq, e)| match e {
+            Event::OrderPlaced { order } => (*seq, order.id),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(ids, vec![(at + 1, first.id), (at + 2, second.id)]);
+    let third = a.anonymous().place(&pickup(REGINA, "medium", 1)).await;
+    let got = ws.events(1).await;
+    assert!(
+        matches!(&got[0], (_, seq, Event::OrderPlaced { order }) if *seq == at + 3 && order.id == third.id),
+        "the periodic check delivers what no bus carried"
+    );
 }
