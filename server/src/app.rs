@@ -34,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(health::router())
         .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::NotFound("route") }),
+        )
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async {
             (
@@ -42,6 +46,10 @@ pub fn router(state: AppState) -> Router {
             )
                 .into_response()
         });
+    let api = match &state.config.static_dir {
+        Some(dir) => api.fallback_service(crate::assets::router(dir)),
+        None => api,
+    };
     api.layer(axum::middleware::from_fn_with_state(
         state.clone(),
         net::check_origin,

@@ -90,6 +90,8 @@ pub struct Config {
     pub ws_heartbeat_secs: u32,
     /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
     pub event_retention_hours: u32,
+    /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -112,6 +114,7 @@ impl Config {
             ws_max_per_ip: 200,
             ws_heartbeat_secs: 25,
             event_retention_hours: 72,
+            static_dir: None,
         }
     }
 
@@ -146,6 +149,7 @@ impl Config {
             "OCPIZZA_WS_MAX_PER_IP",
             "OCPIZZA_WS_HEARTBEAT_SECS",
             "OCPIZZA_EVENT_RETENTION_HOURS",
+            "OCPIZZA_STATIC_DIR",
         ];
         if let Some(unknown) = vars
             .keys()
@@ -202,6 +206,16 @@ impl Config {
             "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
             c.login_per_account_per_min,
         )?;
+        c.static_dir = match get("OCPIZZA_STATIC_DIR") {
+            Some(v) => {
+                let dir = PathBuf::from(v);
+                if !dir.join("index.html").is_file() {
+                    bail!("OCPIZZA_STATIC_DIR={v}: no index.html there (run `cargo xtask pwa`)");
+                }
+                Some(dir)
+            }
+            None => Some(PathBuf::from("pwa/dist")).filter(|d| d.join("index.html").is_file()),
+        };
         if let Some(v) = get("REDIS_URL") {
             if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
                 bail!("REDIS_URL must be a redis:// URL");

@@ -6,6 +6,7 @@
 //! runs the real application on any listener, which is how the tests start it.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -1,11 +1,14 @@
 //! Project tasks, so that nothing but cargo is needed:
 //!
+//! - `cargo xtask run`: builds the PWA and runs the server with it (the README's run command);
+//! - `cargo xtask pwa`: builds the PWA into `pwa/dist`;
 //! - `cargo xtask test`: every check CI runs (format, lints, wasm build of `proto`, the whole
 //!   test suite on SQLite and on PostgreSQL);
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
+mod pwa;
 mod test;
 mod wsbench;
 
@@ -20,6 +23,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Build the PWA, then run the server serving it (arguments go to `ocpizza serve`).
+    Run {
+        /// Passed to `ocpizza serve` (e.g. `--bind 0.0.0.0:8080`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Build the PWA into `pwa/dist`.
+    Pwa(pwa::Args),
     /// Run every check and the whole test suite on both databases.
     Test(test::Args),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -30,6 +41,8 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Run { args } => pwa::serve(&args),
+        Command::Pwa(args) => pwa::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -1,5 +1,5 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
-//! formatting, lints, the wasm32 build of `proto`, then the whole test suite on SQLite and
+//! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database). PostgreSQL is started if it is down;
 //! when it cannot be reached the PostgreSQL pass is skipped with a loud warning, except under
 //! CI (`CI` set), where that is a failure.
@@ -139,6 +139,20 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             "wasm32-unknown-unknown",
         ]);
         step("proto builds for wasm32", wasm)?;
+        let mut pwa = cargo();
+        pwa.args([
+            "clippy",
+            "-p",
+            "ocpizza-pwa",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        step("lints of the PWA for wasm32", pwa)?;
+        println!("\n==> PWA build (cargo xtask pwa)");
+        crate::pwa::build()?;
     }
     step("tests on SQLite", test_command(&["--workspace"]))?;
 

@@ -1,0 +1,28 @@
+//! The live-connection indicator: a dot and a word, never colour alone.
+
+use super::use_session;
+use crate::state::Connection;
+use yew::{Html, Properties, component, html};
+
+/// Props of [`ConnectionBadge`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct Props {
+    /// Current state.
+    pub state: Connection,
+}
+
+/// Shows whether the screen is live.
+#[component]
+pub fn ConnectionBadge(props: &Props) -> Html {
+    let t = use_session().lang.texts();
+    let (class, icon, label) = match props.state {
+        Connection::Online => ("live live--on", "●", t.online),
+        Connection::Connecting => ("live live--wait", "◌", t.connecting),
+        Connection::Offline => ("live live--off", "✕", t.offline),
+    };
+    html! {
+        <span class={class} role="status" aria-live="polite">
+            <span aria-hidden="true">{ icon }</span>{ " " }{ label }
+        </span>
+    }
+}

@@ -1,0 +1,129 @@
+//! A shop's menu, live: when stock runs short a size greys out ("plus disponible") the moment
+//! the menu stream says so, and comes back after a restock, without reloading.
+
+use crate::components::{ConnectionBadge, use_session};
+use crate::services::api;
+use crate::services::live::Live;
+use crate::state::menu::{MenuAction, MenuState};
+use ocpizza_proto::ShopId;
+use ocpizza_proto::api::menu::{Menu, MenuPizza};
+use ocpizza_proto::api::shops::Shop;
+use ocpizza_proto::events::Stream;
+use yew::{Callback, Html, Properties, component, html, use_effect_with, use_reducer};
+
+/// Props of [`MenuPage`].
+#[derive(Debug, Properties, PartialEq)]
+pub struct Props {
+    /// The shop.
+    pub shop: i64,
+}
+
+async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
+    let menu: Menu = api::get(&format!("/api/v1/shops/{shop}/menu")).await?;
+    let shop: Shop = api::get(&format!("/api/v1/shops/{shop}")).await?;
+    Ok((shop, menu))
+}
+
+/// The live menu of one shop.
+#[component]
+pub fn MenuPage(props: &Props) -> Html {
+    let t = use_session().lang.texts();
+    let state = use_reducer(MenuState::default);
+    {
+        let state = state.clone();
+        use_effect_with(props.shop, move |&shop| {
+            let on_message = {
+                let state = state.clone();
+                Callback::from(move |msg| state.dispatch(MenuAction::Server(Box::new(msg))))
+            };
+            let on_state = {
+                let state = state.clone();
+                Callback::from(move |c| state.dispatch(MenuAction::Connection(c)))
+            };
+            let live = Live::connect(on_message, on_state);
+            let subscriber = live.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match load(shop).await {
+                    Ok((s, menu)) => {
+                        let seq = menu.stream_seq;
+                        state.dispatch(MenuAction::Loaded(Box::new(s), Box::new(menu)));
+                        subscriber
+                            .subscribe(&Stream::ShopMenu(ShopId(shop)).to_string(), Some(seq));
+                    }
+                    Err(_) => {
+                        state.dispatch(MenuAction::Failed);
+                        subscriber.subscribe(&Stream::ShopMenu(ShopId(shop)).to_string(), None);
+                    }
+                }
+            });
+            move || live.stop()
+        });
+    }
+    let (Some(shop), Some(menu)) = (&state.shop, &state.menu) else {
+        let text = if state.failed {
+            t.load_failed
+        } else {
+            t.loading
+        };
+        return html! { <section class="page"><p aria-busy="true">{ text }</p></section> };
+    };
+    html! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{ &shop.name }</h1>
+                <ConnectionBadge state={state.connection} />
+            </div>
+            if shop.paused {
+                <p class="notice" role="status">
+                    { t.paused }
+                    { shop.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
+                </p>
+            }
+            <ul class="menu">
+                { for menu.pizzas.iter().map(pizza_card) }
+            </ul>
+        </section>
+    }
+}
+
+fn pizza_card(pizza: &MenuPizza) -> Html {
+    let t = use_session_texts();
+    let sold_out = !pizza.enabled || pizza.sizes.iter().all(|s| s.available == 0);
+    html! {
+        <li class={if sold_out { "pizza pizza--out" } else { "pizza" }} key={pizza.id.0}>
+            <h2>{ &pizza.name }</h2>
+            <p class="desc">{ &pizza.description }</p>
+            <ul class="sizes">
+                { for pizza.sizes.iter().map(|s| {
+                    let out = !pizza.enabled || s.available == 0;
+                    html! {
+                        <li class={if out { "size size--out" } else { "size" }} data-size={s.code.clone()}>
+                            <span>{ &s.label }</span>
+                            <span class="price">{ s.price.to_string() }</span>
+                            if out {
+                                <span class="badge badge--out">{ t.unavailable }</span>
+                            } else if s.available <= 5 {
+                                <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+            if !pizza.allergens.is_empty() {
+                <p class="allergens">
+                    { format!("{} : ", t.allergens) }
+                    { pizza.allergens.iter().map(|a| format!("{a:?}").to_lowercase()).collect::<Vec<_>>().join(", ") }
+                </p>
+            }
+        </li>
+    }
+}
+
+/// Texts for helpers that are not components (the language is read from the document).
+fn use_session_texts() -> &'static crate::i18n::Texts {
+    let lang = gloo::utils::document()
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .unwrap_or_default();
+    crate::i18n::Lang::from_tag(&lang).texts()
+}

@@ -1,0 +1,17 @@
+//! Pure state: every change is an action fed to a reducer, server messages included, so the
+//! logic is unit-tested natively without a browser.
+
+pub mod menu;
+pub mod session;
+
+/// State of the live connection, shown on every screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Connection {
+    /// Opening (first time or reconnecting).
+    #[default]
+    Connecting,
+    /// Connected and subscribed.
+    Online,
+    /// Lost; retrying by itself.
+    Offline,
+}
