@@ -46,7 +46,7 @@ pub fn Login() -> Html {
     };
     let bind = |handle: yew::UseStateHandle<String>| {
         Callback::from(move |e: yew::InputEvent| {
-            handle.set(e.target_unchecked_into::<HtmlInputElement>().value())
+            handle.set(e.target_unchecked_into::<HtmlInputElement>().value());
         })
     };
     html! {

@@ -223,7 +223,7 @@ impl Live {
         let delay = backoff_ms(inner.attempt, js_sys::Math::random());
         inner.attempt += 1;
         inner.retry = Some(gloo::timers::callback::Timeout::new(delay, move || {
-            live.open()
+            live.open();
         }));
     }
 }
