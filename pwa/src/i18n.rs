@@ -1,5 +1,6 @@
 //! French by default, English available: every visible text, per language.
 
+use ocpizza_proto::api::Allergen;
 use serde::{Deserialize, Serialize};
 
 /// A language of the interface.
@@ -35,6 +36,31 @@ impl Lang {
         match self {
             Lang::Fr => "fr",
             Lang::En => "en",
+        }
+    }
+
+    /// The name of an allergen in this language.
+    pub fn allergen(self, a: Allergen) -> &'static str {
+        use Allergen as A;
+        let (fr, en) = match a {
+            A::Gluten => ("gluten", "gluten"),
+            A::Crustaceans => ("crustacés", "crustaceans"),
+            A::Eggs => ("œufs", "eggs"),
+            A::Fish => ("poisson", "fish"),
+            A::Peanuts => ("arachides", "peanuts"),
+            A::Soybeans => ("soja", "soy"),
+            A::Milk => ("lait", "milk"),
+            A::Nuts => ("fruits à coque", "tree nuts"),
+            A::Celery => ("céleri", "celery"),
+            A::Mustard => ("moutarde", "mustard"),
+            A::Sesame => ("sésame", "sesame"),
+            A::Sulphites => ("sulfites", "sulphites"),
+            A::Lupin => ("lupin", "lupin"),
+            A::Molluscs => ("mollusques", "molluscs"),
+        };
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
         }
     }
 
@@ -85,7 +111,7 @@ static FR: Texts = Texts {
     see_menu: "Voir la carte",
     unavailable: "plus disponible",
     left: "restantes",
-    allergens: "Allergènes",
+    allergens: "Allergènes :",
     extras: "Suppléments",
     login: "Se connecter",
     logout: "Se déconnecter",
@@ -111,7 +137,7 @@ static EN: Texts = Texts {
     see_menu: "See the menu",
     unavailable: "sold out",
     left: "left",
-    allergens: "Allergens",
+    allergens: "Allergens:",
     extras: "Extras",
     login: "Log in",
     logout: "Log out",

@@ -87,7 +87,8 @@ pub fn MenuPage(props: &Props) -> Html {
 }
 
 fn pizza_card(pizza: &MenuPizza) -> Html {
-    let t = use_session_texts();
+    let lang = document_lang();
+    let t = lang.texts();
     let sold_out = !pizza.enabled || pizza.sizes.iter().all(|s| s.available == 0);
     html! {
         <li class={if sold_out { "pizza pizza--out" } else { "pizza" }} key={pizza.id.0}>
@@ -111,19 +112,20 @@ fn pizza_card(pizza: &MenuPizza) -> Html {
             </ul>
             if !pizza.allergens.is_empty() {
                 <p class="allergens">
-                    { format!("{} : ", t.allergens) }
-                    { pizza.allergens.iter().map(|a| format!("{a:?}").to_lowercase()).collect::<Vec<_>>().join(", ") }
+                    { format!("{} ", t.allergens) }
+                    { pizza.allergens.iter().map(|a| lang.allergen(*a)).collect::<Vec<_>>().join(", ") }
                 </p>
             }
         </li>
     }
 }
 
-/// Texts for helpers that are not components (the language is read from the document).
-fn use_session_texts() -> &'static crate::i18n::Texts {
+/// The language of the page, for helpers that are not components (the app keeps the
+/// document's `lang` attribute in step with the session).
+fn document_lang() -> crate::i18n::Lang {
     let lang = gloo::utils::document()
         .document_element()
         .and_then(|e| e.get_attribute("lang"))
         .unwrap_or_default();
-    crate::i18n::Lang::from_tag(&lang).texts()
+    crate::i18n::Lang::from_tag(&lang)
 }
