@@ -10,39 +10,6 @@ use ocpizza_proto::{PizzaId, ShopId};
 use sqlx::Row;
 use std::collections::HashMap;
 
-/// One SQL statement for every pizza size of the shop. An ingredient the shop does not stock
-/// counts as 0; a size without recipe cannot be made.
-const COMPUTE: &str = "\
-SELECT ps.pizza_id, ps.code, \
-  CASE WHEN d.pizza_id IS NOT NULL THEN 0 ELSE COALESCE(( \
-    SELECT MIN(COALESCE(s.on_hand - s.reserved, 0) / r.quantity) \
-    FROM recipe_items r \
-    LEFT JOIN stock s ON s.shop_id = $1 AND s.ingredient_id = r.ingredient_id \
-    WHERE r.pizza_id = ps.pizza_id AND r.size_code = ps.code), 0) END AS available \
-FROM pizza_sizes ps \
-LEFT JOIN shop_pizza_disabled d ON d.shop_id = $1 AND d.pizza_id = ps.pizza_id \
-ORDER BY ps.pizza_id, ps.position";
-
-/// Current availability of every pizza size in `shop`, computed from stock.
-pub async fn compute<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    ex: E,
-    shop: ShopId,
-) -> sqlx::Result<Vec<Availability>> {
-    sqlx::query(COMPUTE)
-        .bind(shop.0)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Availability {
-                pizza_id: PizzaId(r.try_get("pizza_id")?),
-                size: r.try_get("code")?,
-                available: r.try_get("available")?,
-            })
-        })
-        .collect()
-}
-
 /// What was last published for `shop`.
 pub async fn published<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
@@ -62,27 +29,38 @@ pub async fn published<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         .collect()
 }
 
-/// Recomputes `shop`'s availability, stores what changed and returns it.
+/// Recomputes `shop`'s availability, stores what changed and returns it — one statement:
+/// the upsert only touches rows whose count moved, and returns exactly those.
+const REFRESH: &str = "\
+INSERT INTO availability (shop_id, pizza_id, size_code, available) \
+SELECT $1, ps.pizza_id, ps.code, \
+  CASE WHEN d.pizza_id IS NOT NULL THEN 0 ELSE COALESCE(( \
+    SELECT MIN(COALESCE(s.on_hand - s.reserved, 0) / r.quantity) \
+    FROM recipe_items r \
+    LEFT JOIN stock s ON s.shop_id = $1 AND s.ingredient_id = r.ingredient_id \
+    WHERE r.pizza_id = ps.pizza_id AND r.size_code = ps.code), 0) END \
+FROM pizza_sizes ps \
+LEFT JOIN shop_pizza_disabled d ON d.shop_id = $1 AND d.pizza_id = ps.pizza_id \
+WHERE true \
+ON CONFLICT (shop_id, pizza_id, size_code) DO UPDATE SET available = excluded.available \
+WHERE availability.available <> excluded.available \
+RETURNING pizza_id, size_code, available";
+
+/// Recomputes `shop`'s availability, stores what changed and returns it (by pizza and size).
 pub async fn refresh(tx: &mut Tx, shop: ShopId) -> sqlx::Result<Vec<Availability>> {
-    let before = published(&mut **tx, shop).await?;
-    let now = compute(&mut **tx, shop).await?;
-    let mut changed = Vec::new();
-    for item in now {
-        if before.get(&(item.pizza_id, item.size.clone())) == Some(&item.available) {
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO availability (shop_id, pizza_id, size_code, available) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (shop_id, pizza_id, size_code) \
-             DO UPDATE SET available = excluded.available",
-        )
+    let mut changed: Vec<Availability> = sqlx::query(REFRESH)
         .bind(shop.0)
-        .bind(item.pizza_id.0)
-        .bind(&item.size)
-        .bind(item.available)
-        .execute(&mut **tx)
-        .await?;
-        changed.push(item);
-    }
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Availability {
+                pizza_id: PizzaId(r.try_get("pizza_id")?),
+                size: r.try_get("size_code")?,
+                available: r.try_get("available")?,
+            })
+        })
+        .collect::<sqlx::Result<_>>()?;
+    changed.sort_by(|a, b| (a.pizza_id, &a.size).cmp(&(b.pizza_id, &b.size)));
     Ok(changed)
 }

@@ -284,6 +284,9 @@ pub async fn place(
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
     db::write_lines(&mut tx, order.id, &order.lines).await?;
     db::set_reservations(&mut tx, order.id, &priced.needs).await?;
+    let order = reload(&mut tx, order.id).await?;
+    // Stock rows are shared by every order of the shop: lock them as late as possible, so
+    // that what follows until commit is short.
     let cause = Cause {
         order: Some(order.id),
         user: who.id(),
@@ -291,10 +294,6 @@ pub async fn place(
     };
     let mut moves = Movements::new(shop.id);
     reserve(&mut tx, &mut moves, &priced, &priced.needs, cause).await?;
-    let order = db::by_id(&mut tx, order.id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))?
-        .order;
     let mut outbox = Outbox::new(who.id());
     outbox.push(
         streams(&order, None),
@@ -325,6 +324,14 @@ async fn commit(
     tx.commit().await?;
     state.bus.publish(published);
     Ok(())
+}
+
+/// The order as it stands within the transaction.
+async fn reload(tx: &mut Tx, id: OrderId) -> ApiResult<Order> {
+    Ok(db::by_id(tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order)
 }
 
 /// Locks the order at `version` (any when `None`) and returns it as it now stands.
@@ -412,10 +419,7 @@ pub async fn edit(
     order.address = address;
     order.note = note;
     db::update_details(&mut tx, &order).await?;
-    let order = db::by_id(&mut tx, order.id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))?
-        .order;
+    let order = reload(&mut tx, order.id).await?;
     let mut outbox = Outbox::new(who.id());
     outbox.push(
         streams(&order, None),
@@ -537,10 +541,7 @@ pub async fn transition(
         now,
     )
     .await?;
-    order = db::by_id(&mut tx, order.id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))?
-        .order;
+    order = reload(&mut tx, order.id).await?;
 
     let mut outbox = Outbox::new(who.id());
     if let Some(driver) = driver_change {
@@ -634,10 +635,7 @@ pub async fn assign_driver(
     }
     let previous = order.driver.as_ref().map(|d| d.id);
     db::set_driver(&mut tx, order.id, driver).await?;
-    let order = db::by_id(&mut tx, order.id)
-        .await?
-        .ok_or(ApiError::NotFound("order"))?
-        .order;
+    let order = reload(&mut tx, order.id).await?;
     let mut outbox = Outbox::new(Some(user.id));
     outbox.push(
         streams(&order, previous),

@@ -285,6 +285,27 @@ fn positive(quantity: i64) -> ApiResult<i64> {
     }
 }
 
+/// Restock and waste: a positive quantity of one ingredient, with an optional reason.
+async fn movement(
+    state: &AppState,
+    caller: &Caller,
+    shop: i64,
+    req: StockMovement,
+    op: fn(i64) -> Op,
+) -> ApiResult<Json<StockLevel>> {
+    let op = op(positive(req.quantity)?);
+    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
+    operate(
+        state,
+        caller,
+        ShopId(shop),
+        req.ingredient_id,
+        op,
+        reason.as_deref(),
+    )
+    .await
+}
+
 /// Goods received (manager of the shop, admin).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/stock/restock", tag = "stock",
     params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel)))]
@@ -294,17 +315,7 @@ pub async fn restock(
     Path(id): Path<i64>,
     Json(req): Json<StockMovement>,
 ) -> ApiResult<Json<StockLevel>> {
-    let op = Op::Restock(positive(req.quantity)?);
-    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
-    operate(
-        &state,
-        &caller,
-        ShopId(id),
-        req.ingredient_id,
-        op,
-        reason.as_deref(),
-    )
-    .await
+    movement(&state, &caller, id, req, Op::Restock).await
 }
 
 /// Thrown away (manager of the shop, admin). Reserved stock cannot be wasted.
@@ -316,17 +327,7 @@ pub async fn waste(
     Path(id): Path<i64>,
     Json(req): Json<StockMovement>,
 ) -> ApiResult<Json<StockLevel>> {
-    let op = Op::Waste(positive(req.quantity)?);
-    let reason = validate::optional_text("reason", req.reason.as_deref(), 200)?;
-    operate(
-        &state,
-        &caller,
-        ShopId(id),
-        req.ingredient_id,
-        op,
-        reason.as_deref(),
-    )
-    .await
+    movement(&state, &caller, id, req, Op::Waste).await
 }
 
 /// Inventory count: sets on-hand to what was counted (manager of the shop, admin).
