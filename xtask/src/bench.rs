@@ -68,6 +68,12 @@ const ORDER_BODY: &str = r#"{"shop_id":1,"fulfilment":"pickup","contact":{"name"
 const RESTOCK_QUANTITY: i64 = 5_000_000;
 /// Orders covered by one round of restocks (generous: two pizzas use far less than 1 kg).
 const ORDERS_PER_RESTOCK_ROUND: usize = 2_000;
+/// CPU use by other processes above which the numbers are flagged as unreliable.
+const BUSY_WARNING_PERCENT: f64 = 15.0;
+/// CPU use by other processes during a run above which its numbers are flagged.
+const OTHER_WARNING_PERCENT: f64 = 10.0;
+/// How long to wait for a busy machine to calm down before measuring anyway.
+const QUIET_WAIT: Duration = Duration::from_mins(5);
 const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
 
@@ -95,9 +101,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         reads,
     };
 
-    let mut results: Vec<(Backend, Outcome)> = Vec::new();
+    let mut results: Vec<(Backend, Outcome, Option<f64>)> = Vec::new();
     for &backend in backends {
         println!("\n== {}", backend.name());
+        let busy_before = machine_load_before_run();
         let outcome = match backend {
             Backend::Sqlite => bench_sqlite(&runtime, &binary, &plan),
             Backend::Postgres => bench_postgres(&runtime, &binary, &plan),
@@ -115,7 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 println!("\n!!!!!!!! FAILED {}: {why} !!!!!!!!\n", backend.name());
             }
         }
-        results.push((backend, outcome));
+        results.push((backend, outcome, busy_before));
     }
 
     println!(
@@ -123,7 +130,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
          concurrency {concurrency}, release build, client and server on the same machine)\n"
     );
     print!("{}", summary_table(&results));
-    if results.iter().any(|(_, o)| matches!(o, Outcome::Failed(_))) {
+    if results
+        .iter()
+        .any(|(_, o, _)| matches!(o, Outcome::Failed(_)))
+    {
         bail!("at least one database could not be measured");
     }
     Ok(())
@@ -158,6 +168,10 @@ struct Stats {
     errors: usize,
     first_error: Option<String>,
     wall: Duration,
+    /// How busy the whole machine's CPUs were during the run, in percent (Linux only).
+    cpu_busy: Option<f64>,
+    /// The part of that used by anything but the client, the server and PostgreSQL.
+    cpu_other: Option<f64>,
 }
 
 impl Stats {
@@ -178,6 +192,119 @@ impl Stats {
     fn max_ms(&self) -> f64 {
         self.latencies.last().map_or(f64::NAN, |d| ms(*d))
     }
+}
+
+/// Cumulative CPU time of the whole machine (first line of `/proc/stat`) and of the
+/// benchmark's own processes (this one, the server, PostgreSQL), in clock ticks.
+#[derive(Debug, Clone, Copy)]
+struct CpuTimes {
+    busy: u64,
+    total: u64,
+    ours: u64,
+}
+
+impl CpuTimes {
+    fn now(server: Option<u32>) -> Option<CpuTimes> {
+        let text = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = text.lines().next()?.strip_prefix("cpu ")?;
+        // user nice system idle iowait irq softirq steal (guest times are already in user).
+        let fields: Vec<u64> = line
+            .split_whitespace()
+            .take(8)
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let total: u64 = fields.iter().sum();
+        let idle = fields.get(3)? + fields.get(4)?;
+        Some(CpuTimes {
+            busy: total - idle,
+            total,
+            ours: own_ticks(server),
+        })
+    }
+
+    /// Percent of CPU time spent busy between `self` and `later`.
+    fn busy_percent(&self, later: &CpuTimes) -> f64 {
+        let total = later.total.saturating_sub(self.total).max(1);
+        let busy = later.busy.saturating_sub(self.busy);
+        ratio(busy, total) * 100.0
+    }
+
+    /// Percent of CPU time used by anything else (other processes, the hypervisor's steal)
+    /// between `self` and `later`.
+    fn other_percent(&self, later: &CpuTimes) -> f64 {
+        let total = later.total.saturating_sub(self.total).max(1);
+        let busy = later.busy.saturating_sub(self.busy);
+        let ours = later.ours.saturating_sub(self.ours);
+        ratio(busy.saturating_sub(ours), total) * 100.0
+    }
+}
+
+/// CPU ticks used so far by this process, the server and every `postgres` process.
+fn own_ticks(server: Option<u32>) -> u64 {
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut sum = 0;
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state … utime stime …`: utime and stime are fields 14 and 15.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map_or("", |(_, c)| c);
+        if pid == me || Some(pid) == server || comm == "postgres" {
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+            sum += ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
+        }
+    }
+    sum
+}
+
+/// Measures how busy the machine is before a run; waits (up to [`QUIET_WAIT`]) for other work
+/// to finish, and warns when it did not, since it competes with the benchmark for the CPUs.
+fn machine_load_before_run() -> Option<f64> {
+    let sample = || -> Option<f64> {
+        let before = CpuTimes::now(None)?;
+        std::thread::sleep(Duration::from_secs(1));
+        Some(before.busy_percent(&CpuTimes::now(None)?))
+    };
+    let start = Instant::now();
+    let mut busy = sample()?;
+    if busy > BUSY_WARNING_PERCENT {
+        println!(
+            "the machine is {busy:.0}% busy: waiting up to {} s for other work to finish",
+            QUIET_WAIT.as_secs()
+        );
+        while busy > BUSY_WARNING_PERCENT && start.elapsed() < QUIET_WAIT {
+            busy = sample()?;
+        }
+    }
+    if busy > BUSY_WARNING_PERCENT {
+        println!(
+            "\n!!!!!!!! WARNING: the machine is still {busy:.0}% busy before the run: other \
+             processes compete for the CPUs and the numbers below will be too low !!!!!!!!\n"
+        );
+    } else {
+        println!("machine idle before the run ({busy:.0}% CPU busy)");
+    }
+    Some(busy)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn ratio(a: u64, b: u64) -> f64 {
+    a as f64 / b as f64
 }
 
 /// A count as a float (exact below 2^53, far beyond any benchmark size).
@@ -447,6 +574,7 @@ async fn measure(server: &mut Server, plan: &Plan) -> anyhow::Result<Report> {
 
 async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
     let base = server.base.as_str();
+    let pid = server.child.id();
     let restock_rounds = (plan.orders + WARMUP_ORDERS).div_ceil(ORDERS_PER_RESTOCK_ROUND);
     make_stock_unlimited(base, restock_rounds).await?;
 
@@ -461,7 +589,7 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
     let menu = Load::Menu(menu_url);
 
     println!("warm-up: {WARMUP_ORDERS} orders");
-    let warm = run_load(&client, &orders, WARMUP_ORDERS, plan.concurrency).await;
+    let warm = run_load(&client, &orders, WARMUP_ORDERS, plan.concurrency, pid).await;
     if warm.errors > 0 {
         println!(
             "warning: {} of {WARMUP_ORDERS} warm-up orders failed; first: {}",
@@ -473,17 +601,17 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         "measuring: {} orders, {} concurrent clients",
         plan.orders, plan.concurrency
     );
-    let placed = run_load(&client, &orders, plan.orders, plan.concurrency).await;
+    let placed = run_load(&client, &orders, plan.orders, plan.concurrency, pid).await;
     if let Some(e) = &placed.first_error {
         println!("first order error: {e}");
     }
 
-    let _ = run_load(&client, &menu, WARMUP_READS, plan.concurrency).await;
+    let _ = run_load(&client, &menu, WARMUP_READS, plan.concurrency, pid).await;
     println!(
         "measuring: {} menu reads, {} concurrent clients",
         plan.reads, plan.concurrency
     );
-    let read = run_load(&client, &menu, plan.reads, plan.concurrency).await;
+    let read = run_load(&client, &menu, plan.reads, plan.concurrency, pid).await;
     if let Some(e) = &read.first_error {
         println!("first menu error: {e}");
     }
@@ -632,8 +760,10 @@ async fn run_load(
     load: &Load,
     total: usize,
     concurrency: usize,
+    server_pid: u32,
 ) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = CpuTimes::now(Some(server_pid));
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency.min(total) {
@@ -662,6 +792,8 @@ async fn run_load(
         errors: 0,
         first_error: None,
         wall: Duration::ZERO,
+        cpu_busy: None,
+        cpu_other: None,
     };
     for task in tasks {
         match task.await {
@@ -681,6 +813,10 @@ async fn run_load(
         }
     }
     stats.wall = start.elapsed();
+    if let Some((a, b)) = cpu_before.zip(CpuTimes::now(Some(server_pid))) {
+        stats.cpu_busy = Some(a.busy_percent(&b));
+        stats.cpu_other = Some(a.other_percent(&b));
+    }
     stats.ok = stats.latencies.len().saturating_sub(stats.errors);
     stats.latencies.sort_unstable();
     stats
@@ -689,7 +825,8 @@ async fn run_load(
 fn print_one(r: &Report) {
     let o = &r.orders;
     println!(
-        "orders: {:.0}/s  p50 {:.1} ms  p90 {:.1} ms  p99 {:.1} ms  max {:.1} ms  errors {}  ({} in {:.2} s)",
+        "orders: {:.0}/s  p50 {:.1} ms  p90 {:.1} ms  p99 {:.1} ms  max {:.1} ms  errors {}  \
+         ({} in {:.2} s; CPU {}% busy, {}% by other processes)",
         o.per_second(),
         o.percentile_ms(50),
         o.percentile_ms(90),
@@ -697,20 +834,25 @@ fn print_one(r: &Report) {
         o.max_ms(),
         o.errors,
         o.ok,
-        o.wall.as_secs_f64()
+        o.wall.as_secs_f64(),
+        percent(o.cpu_busy),
+        percent(o.cpu_other)
     );
     let m = &r.menu;
     println!(
-        "menu:   {:.0}/s  p50 {:.1} ms  p99 {:.1} ms  errors {}",
+        "menu:   {:.0}/s  p50 {:.1} ms  p99 {:.1} ms  errors {}  \
+         (CPU {}% busy, {}% by other processes)",
         m.per_second(),
         m.percentile_ms(50),
         m.percentile_ms(99),
-        m.errors
+        m.errors,
+        percent(m.cpu_busy),
+        percent(m.cpu_other)
     );
 }
 
-fn summary_table(results: &[(Backend, Outcome)]) -> String {
-    const HEADER: [&str; 10] = [
+fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
+    const HEADER: [&str; 11] = [
         "Database",
         "orders/s",
         "p50 ms",
@@ -718,12 +860,13 @@ fn summary_table(results: &[(Backend, Outcome)]) -> String {
         "p99 ms",
         "max ms",
         "errors",
+        "CPU %",
         "menu reads/s",
         "menu p50 ms",
         "menu p99 ms",
     ];
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|s| (*s).to_owned()).collect()];
-    for (backend, outcome) in results {
+    for (backend, outcome, _) in results {
         let mut row = vec![backend.name().to_owned()];
         match outcome {
             Outcome::Measured(r) => {
@@ -735,6 +878,7 @@ fn summary_table(results: &[(Backend, Outcome)]) -> String {
                     format!("{:.1}", o.percentile_ms(99)),
                     format!("{:.1}", o.max_ms()),
                     o.errors.to_string(),
+                    percent(o.cpu_busy),
                     format!("{:.0}", m.per_second()),
                     format!("{:.1}", m.percentile_ms(50)),
                     format!("{:.1}", m.percentile_ms(99)),
@@ -770,7 +914,36 @@ fn summary_table(results: &[(Backend, Outcome)]) -> String {
             out.push('\n');
         }
     }
+    out.push_str(
+        "\nCPU %: how busy both CPUs of the machine were (server, database, load generator and \
+         anything else) while orders were placed.\n",
+    );
+    for (backend, outcome, busy) in results {
+        if let Some(busy) = busy.filter(|b| *b > BUSY_WARNING_PERCENT) {
+            let _ = writeln!(
+                out,
+                "WARNING: {} ran on a machine already {busy:.0}% busy: its numbers are too low.",
+                backend.name()
+            );
+        }
+        if let Outcome::Measured(r) = outcome {
+            for (what, stats) in [("orders", &r.orders), ("menu reads", &r.menu)] {
+                if let Some(other) = stats.cpu_other.filter(|o| *o > OTHER_WARNING_PERCENT) {
+                    let _ = writeln!(
+                        out,
+                        "WARNING: other processes used {other:.0}% of the CPUs during the {} {what} \
+                         run: its numbers are too low.",
+                        backend.name()
+                    );
+                }
+            }
+        }
+    }
     out
+}
+
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "?".into(), |p| format!("{p:.0}"))
 }
 
 fn group_digits(n: i64) -> String {
