@@ -77,8 +77,22 @@ fn icon(size: u32, maskable: bool) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Installs the wasm32 target with rustup when the toolchain lacks it.
+fn ensure_wasm_target() {
+    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output();
+    let has_target = sysroot.is_ok_and(|o| {
+        let root = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+        Path::new(&root).join("lib/rustlib/wasm32-unknown-unknown").is_dir()
+    });
+    if !has_target {
+        println!("installing the wasm32-unknown-unknown target (rustup target add)");
+        let _ = Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).status();
+    }
+}
+
 /// Builds the PWA into `pwa/dist`; returns that folder.
 pub fn build() -> anyhow::Result<PathBuf> {
+    ensure_wasm_target();
     let root = root();
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
