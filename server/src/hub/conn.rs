@@ -83,7 +83,7 @@ pub async fn upgrade(
         })
 }
 
-async fn until_draining(rx: &mut tokio::sync::watch::Receiver<bool>) {
+async fn until_draining(mut rx: tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|draining| *draining).await;
 }
 
@@ -136,19 +136,24 @@ impl Conn {
     }
 
     async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
-        let mut draining = self.hub().draining();
+        // These two futures live as long as the loop: re-creating them for every frame costs
+        // a waiter registration each time, on the hot path of every delivery.
+        let handle = self.handle.clone();
+        let kicked = handle.kicked();
+        tokio::pin!(kicked);
+        let drain = until_draining(self.hub().draining());
+        tokio::pin!(drain);
         let beat = Duration::from_secs(u64::from(self.state.config.ws_heartbeat_secs));
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let mut unanswered = 0u32;
-        let handle = self.handle.clone();
         loop {
             tokio::select! {
-                () = until_draining(&mut draining) => {
+                () = &mut drain => {
                     let jitter = rand::random_range(0..DRAIN_WINDOW.as_millis() as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                     return End::Close(CLOSE_GOING_AWAY, "server restarting: reconnect and resume");
                 }
-                () = handle.kicked() => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
+                () = &mut kicked => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
                 Some(frame) = rx.recv() => {
                     if let Err(end) = self.forward(socket, &frame).await {
                         return end;
