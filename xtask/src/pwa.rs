@@ -82,11 +82,15 @@ fn ensure_wasm_target() {
     let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output();
     let has_target = sysroot.is_ok_and(|o| {
         let root = String::from_utf8_lossy(&o.stdout).trim().to_owned();
-        Path::new(&root).join("lib/rustlib/wasm32-unknown-unknown").is_dir()
+        Path::new(&root)
+            .join("lib/rustlib/wasm32-unknown-unknown")
+            .is_dir()
     });
     if !has_target {
         println!("installing the wasm32-unknown-unknown target (rustup target add)");
-        let _ = Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]).status();
+        let _ = Command::new("rustup")
+            .args(["target", "add", "wasm32-unknown-unknown"])
+            .status();
     }
 }
 
