@@ -161,7 +161,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     if postgres_reachable() {
         drop_old_test_databases();
-        let mut pg = test_command(&["-p", "ocpizza", "--test", "api"]);
+        // Same package selection as the SQLite pass, so nothing is rebuilt: only the API
+        // tests touch the database.
+        let mut pg = test_command(&["--workspace", "--test", "api"]);
         pg.env("OCPIZZA_TEST_DATABASE_URL", &args.postgres);
         step("tests on PostgreSQL", pg)?;
         drop_old_test_databases();
