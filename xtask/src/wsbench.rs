@@ -1,11 +1,13 @@
 //! `cargo xtask ws-bench`: the live-hub load test against a real release server.
 //!
 //! Builds `ocpizza` in release mode once, then for each bus (in-process, then Redis): starts
-//! `ocpizza serve` on a fresh SQLite folder, makes the stock of shop 1 effectively unlimited,
-//! places a few warm-up orders, and opens N WebSocket clients at a controlled pace: most are
-//! staff dashboards following `shop:1:orders` with the manager's session, the rest anonymous
-//! followers of `shop:1:menu`, plus a few `order:{token}` followers. It records the server's
-//! memory before and after (idle connections), then places guest orders through the real HTTP
+//! `ocpizza serve` on a fresh SQLite folder, opens the K shops of the group (`--shops`, 1..=K)
+//! around the clock and makes their stock effectively unlimited, places a few warm-up orders,
+//! and opens N WebSocket clients at a controlled pace, spread evenly over the shops as a real
+//! group would: most are staff dashboards following `shop:{id}:orders` (the manager's session
+//! on shop 1, the admin's elsewhere), the rest anonymous followers of `shop:{id}:menu`, plus a
+//! few `order:{token}` followers. It records the server's memory before and after (idle
+//! connections), then places guest orders round-robin over the shops through the real HTTP
 //! path at fixed rates while every client checks its stream's sequences (lost, duplicated,
 //! reordered events) and measures how long each `order_placed` took from the order's
 //! `created_at` to its arrival. Only 127.0.0.0/8 is contacted; the server and its folder are
@@ -37,8 +39,12 @@ pub struct Args {
     /// WebSocket clients held open at once.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     clients: u64,
-    /// Percent of the clients that are staff dashboards on `shop:1:orders` (the others follow
-    /// `shop:1:menu` anonymously, and a few `order:{token}`).
+    /// Shops 1..=K the clients and the orders are spread over (the demo group has 5); 1 = every
+    /// client and every order on shop 1.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=255))]
+    shops: u64,
+    /// Percent of the clients that are staff dashboards on `shop:{id}:orders` (the others follow
+    /// `shop:{id}:menu` anonymously, and a few `order:{token}`).
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(0..=100))]
     staff_percent: u64,
     /// Anonymous clients following `order:{token}` of warm-up orders (taken from the non-staff share).
@@ -59,7 +65,7 @@ pub struct Args {
     seconds: u64,
     /// Order rates (orders/s, comma-separated) of the ramp after the main measurement, each
     /// held `--ramp-seconds`; `none` to skip it.
-    #[arg(long, default_value = "6,12,25,50,100")]
+    #[arg(long, default_value = "6,12,25,35,50,100")]
     ramp: String,
     /// Seconds of each ramp step.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -111,11 +117,19 @@ impl Mode {
     }
 }
 
-const SHOP: i64 = 1;
 const ADMIN_LOGIN: &str = r#"{"email":"admin@demo.ocpizza.fr","password":"demo-pizza"}"#;
 const MANAGER_LOGIN: &str = r#"{"email":"manager@demo.ocpizza.fr","password":"demo-pizza"}"#;
-/// One benchmark order: a guest pickup of one medium pizza, paid at the counter.
-const ORDER_BODY: &str = r#"{"shop_id":1,"fulfilment":"pickup","contact":{"name":"Bench","phone":"06 12 34 56 78"},"lines":[{"pizza_id":2,"size":"medium","quantity":1}],"payment_method":"at_counter"}"#;
+/// One benchmark order in `shop`: a guest pickup of one medium pizza, paid at the counter.
+fn order_body(shop: usize) -> String {
+    format!(
+        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench","phone":"06 12 34 56 78"}},"lines":[{{"pizza_id":2,"size":"medium","quantity":1}}],"payment_method":"at_counter"}}"#
+    )
+}
+
+/// The shop of the `i`-th order of a publishing run (round-robin over 1..=`shops`).
+fn shop_of_order(i: usize, shops: usize) -> usize {
+    i % shops.max(1) + 1
+}
 const WARMUP_ORDERS: usize = 40;
 const WARMUP_RATE: f64 = 50.0;
 /// Added to every ingredient per restock call (the API allows up to 10,000,000 per call).
@@ -149,6 +163,7 @@ const FLOOR_KIB_PER_CONNECTION: f64 = 16.0;
 #[derive(Debug, Clone)]
 struct Plan {
     clients: usize,
+    shops: usize,
     staff: usize,
     followers: usize,
     menu: usize,
@@ -192,6 +207,7 @@ impl Plan {
         };
         Ok(Plan {
             clients,
+            shops: usize::try_from(args.shops).context("--shops")?,
             staff,
             followers,
             menu,
@@ -213,10 +229,22 @@ impl Plan {
             .iter()
             .map(|r| r * self.ramp_seconds as f64)
             .fold(self.rate * self.seconds as f64, f64::max);
-        ((largest.ceil() as usize + 10) * self.staff * 11 / 10).min(MAX_SAMPLES)
+        ((largest.ceil() as usize + 10) * self.staff.div_ceil(self.shops) * 11 / 10)
+            .min(MAX_SAMPLES)
     }
 
-    /// Every order the run will place (for the restock).
+    /// Staff clients following one shop's orders (the most loaded shop): each order reaches
+    /// about this many of them.
+    fn staff_per_shop(&self) -> usize {
+        self.staff.div_ceil(self.shops)
+    }
+
+    /// Every order the run will place in one shop (for the restock).
+    fn orders_per_shop(&self) -> usize {
+        self.total_orders().div_ceil(self.shops)
+    }
+
+    /// Every order the run will place.
     fn total_orders(&self) -> usize {
         let phase = |rate: f64, secs: u64| (rate * secs as f64).ceil() as usize;
         WARMUP_ORDERS
@@ -264,12 +292,16 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .context("starting the tokio runtime")?;
 
     println!(
-        "\nplan: {} clients ({} staff on shop:{SHOP}:orders, {} anonymous on shop:{SHOP}:menu, \
-         {} on order:{{token}}), from {} source address(es), {} handshakes at once; \
-         main {} orders/s for {} s; ramp {:?} orders/s for {} s each; {} HTTP workers; {}",
+        "\nplan: {} clients over {} shop(s) ({} staff on shop:{{1..={}}}:orders, {} anonymous on \
+         shop:{{1..={}}}:menu, {} on order:{{token}}), from {} source address(es), {} handshakes \
+         at once; orders round-robin over the shops; main {} orders/s for {} s; ramp {:?} \
+         orders/s for {} s each; {} HTTP workers; {}",
         plan.clients,
+        plan.shops,
         plan.staff,
+        plan.shops,
         plan.menu,
+        plan.shops,
         plan.followers,
         plan.sources,
         plan.connect_concurrency,
@@ -461,13 +493,26 @@ async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<ModeResult> {
         .timeout(REQUEST_TIMEOUT)
         .tcp_nodelay(true)
         .build()?;
-    make_stock_unlimited(base, plan.total_orders().div_ceil(ORDERS_PER_RESTOCK_ROUND)).await?;
-    let cookie = login(&http, base, MANAGER_LOGIN).await?;
+    let admin = prepare_shops(
+        base,
+        plan.shops,
+        plan.orders_per_shop().div_ceil(ORDERS_PER_RESTOCK_ROUND),
+    )
+    .await?;
+    let manager = login(&http, base, MANAGER_LOGIN).await?;
+    let cookies = Cookies { manager, admin };
 
     println!("warm-up: {WARMUP_ORDERS} orders");
-    let warm = publish(base, WARMUP_RATE, WARMUP_ORDERS, plan.workers, true)?
-        .await
-        .context("the publisher thread died")??;
+    let warm = publish(
+        base,
+        WARMUP_RATE,
+        WARMUP_ORDERS,
+        plan.workers,
+        plan.shops,
+        true,
+    )?
+    .await
+    .context("the publisher thread died")??;
     if warm.errors > 0 {
         bail!(
             "{} of {WARMUP_ORDERS} warm-up orders failed; first: {}",
@@ -480,10 +525,18 @@ async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<ModeResult> {
         bail!("warm-up returned only {} tracking tokens", tokens.len());
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let heads = read_heads(&http, base, &cookie, &tokens).await?;
+    let heads = read_heads(&http, base, &cookies.admin, plan.shops, &tokens).await?;
     println!(
-        "stream heads: shop:{SHOP}:orders {}, shop:{SHOP}:menu {}",
-        heads.orders, heads.menu
+        "stream heads: {}",
+        (0..plan.shops)
+            .map(|s| format!(
+                "shop:{id}:orders {}, shop:{id}:menu {}",
+                heads.orders[s],
+                heads.menu[s],
+                id = s + 1
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     let rss_before_kib = vm_rss_kib(pid)?;
     println!(
@@ -492,7 +545,7 @@ async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<ModeResult> {
     );
 
     // ---- connect
-    let specs = client_specs(plan, &tokens, &cookie, &heads)?;
+    let specs = client_specs(plan, &tokens, &cookies, &heads)?;
     let shared = Arc::new(Shared::new(
         specs.len(),
         2 + plan.ramp.len(),
@@ -568,11 +621,12 @@ async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<ModeResult> {
         base,
         pid,
         http: &http,
-        cookie: &cookie,
+        cookie: &cookies.admin,
         tokens: &tokens,
         specs: &specs,
         shared: &shared,
         workers: plan.workers,
+        shops: plan.shops,
     };
     let mut phases = Vec::new();
     let main = run_phase(&env, 1, "main".into(), plan.rate, plan.seconds).await?;
@@ -627,6 +681,16 @@ struct PhaseEnv<'a> {
     specs: &'a [Arc<ClientSpec>],
     shared: &'a Arc<Shared>,
     workers: usize,
+    shops: usize,
+}
+
+/// The sessions the clients and the checks use.
+#[derive(Debug)]
+struct Cookies {
+    /// The demo manager (rights on shop 1 only).
+    manager: HeaderValue,
+    /// The demo admin (every shop).
+    admin: HeaderValue,
 }
 
 async fn run_phase(
@@ -637,13 +701,16 @@ async fn run_phase(
     seconds: u64,
 ) -> anyhow::Result<PhaseResult> {
     let count = (rate * seconds as f64).ceil() as usize;
+    let staff = env
+        .specs
+        .iter()
+        .filter(|s| matches!(s.target, Target::Orders(_)))
+        .count();
     println!(
-        "{label}: {count} orders at {rate} orders/s (≈ {:.0} deliveries/s expected)",
-        rate * env
-            .specs
-            .iter()
-            .filter(|s| s.target == Target::Orders)
-            .count() as f64
+        "{label}: {count} orders at {rate} orders/s over {} shop(s) (≈ {:.0} order_placed \
+         deliveries/s expected)",
+        env.shops,
+        rate * staff as f64 / env.shops as f64
     );
     let shared = env.shared;
     shared.sample_len.store(0, Ordering::Release);
@@ -653,12 +720,12 @@ async fn run_phase(
     stats
         .start_us
         .store(shared.micros_since_epoch(), Ordering::Release);
-    let placed = publish(env.base, rate, count, env.workers, false)?
+    let placed = publish(env.base, rate, count, env.workers, env.shops, false)?
         .await
         .context("the publisher thread died")??;
 
     // Wait until every client has every event of its stream (or give up).
-    let heads = read_heads(env.http, env.base, env.cookie, env.tokens).await?;
+    let heads = read_heads(env.http, env.base, env.cookie, env.shops, env.tokens).await?;
     let drain_start = Instant::now();
     let mut behind = events_missing(env.specs, shared, &heads);
     let mut last_progress = (behind, Instant::now());
@@ -724,12 +791,23 @@ fn events_missing(specs: &[Arc<ClientSpec>], shared: &Shared, heads: &Heads) -> 
 
 // ---------------------------------------------------------------- clients
 
-/// Which stream a client follows.
+/// Which stream a client follows (shops by index: 0 is shop 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
-    Orders,
-    Menu,
+    Orders(usize),
+    Menu(usize),
     Order(usize),
+}
+
+impl Target {
+    /// Tells apart the streams whose `order_placed` events are sampled for the spread (whose
+    /// sequences are per stream): the shop's id for `shop:{id}:orders`.
+    fn sample_key(self) -> u64 {
+        match self {
+            Target::Orders(shop) => shop as u64 + 1,
+            Target::Menu(_) | Target::Order(_) => 0,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -746,7 +824,7 @@ struct ClientSpec {
 fn client_specs(
     plan: &Plan,
     tokens: &[String],
-    cookie: &HeaderValue,
+    cookies: &Cookies,
     heads: &Heads,
 ) -> anyhow::Result<Vec<Arc<ClientSpec>>> {
     let mut specs = Vec::with_capacity(plan.clients);
@@ -761,17 +839,33 @@ fn client_specs(
         });
     }
     let rest = plan.staff + plan.menu;
+    let (mut staff_n, mut menu_n) = (0, 0);
     for i in 0..rest {
         let staff = (i + 1) * plan.staff / rest.max(1) > i * plan.staff / rest.max(1);
         let (stream, target, cookie, since) = if staff {
+            let shop = staff_n % plan.shops;
+            staff_n += 1;
+            // The manager has rights on shop 1 only; the admin follows the other shops.
+            let cookie = if shop == 0 {
+                &cookies.manager
+            } else {
+                &cookies.admin
+            };
             (
-                format!("shop:{SHOP}:orders"),
-                Target::Orders,
+                format!("shop:{}:orders", shop + 1),
+                Target::Orders(shop),
                 Some(cookie.clone()),
-                heads.orders,
+                heads.orders[shop],
             )
         } else {
-            (format!("shop:{SHOP}:menu"), Target::Menu, None, heads.menu)
+            let shop = menu_n % plan.shops;
+            menu_n += 1;
+            (
+                format!("shop:{}:menu", shop + 1),
+                Target::Menu(shop),
+                None,
+                heads.menu[shop],
+            )
         };
         specs.push(ClientSpec {
             stream,
@@ -817,7 +911,8 @@ struct Shared {
     reconnects: AtomicU64,
     dead: AtomicU64,
     stopping: AtomicBool,
-    /// `order_placed` deliveries of the current phase: sequence << 40 | latency in µs.
+    /// `order_placed` deliveries of the current phase: (sequence << 8 | stream) << 32 |
+    /// latency in µs.
     samples: Box<[AtomicU64]>,
     sample_len: AtomicUsize,
     /// Size of one `order_placed` frame, as received.
@@ -845,13 +940,15 @@ impl Shared {
         }
     }
 
-    fn record_delivery(&self, seq: i64, us: u64) {
+    /// One `order_placed` delivery of sequence `seq` on the stream `stream` (a
+    /// [`Target::sample_key`]) after `us` µs.
+    fn record_delivery(&self, stream: u64, seq: i64, us: u64) {
         self.current().latency.record(us);
         let i = self.sample_len.fetch_add(1, Ordering::Relaxed);
         if let Some(slot) = self.samples.get(i) {
-            let seq = (seq as u64) & SEQ_MASK;
+            let key = ((seq as u64) << STREAM_BITS | (stream & STREAM_MASK)) & KEY_MASK;
             slot.store(
-                seq << LATENCY_BITS | us.min(LATENCY_MASK),
+                key << LATENCY_BITS | us.min(LATENCY_MASK),
                 Ordering::Relaxed,
             );
         }
@@ -870,15 +967,15 @@ impl Shared {
             })
             .collect();
         let mut first: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
-        for &(seq, us) in &samples {
+        for &(key, us) in &samples {
             first
-                .entry(seq)
+                .entry(key)
                 .and_modify(|m| *m = (*m).min(us))
                 .or_insert(us);
         }
         let hist = Histogram::new();
-        for (seq, us) in samples {
-            hist.record(us - first[&seq]);
+        for (key, us) in samples {
+            hist.record(us - first[&key]);
         }
         (hist, (len - n) as u64)
     }
@@ -926,9 +1023,13 @@ impl PhaseStats {
     }
 }
 
-const LATENCY_BITS: u32 = 40;
+/// A sample: the order's key (its sequence and stream) above its latency in µs (up to 71 min).
+const LATENCY_BITS: u32 = 32;
 const LATENCY_MASK: u64 = (1 << LATENCY_BITS) - 1;
-const SEQ_MASK: u64 = (1 << (64 - LATENCY_BITS)) - 1;
+const KEY_MASK: u64 = (1 << (64 - LATENCY_BITS)) - 1;
+/// Low bits of the key that tell the streams apart (shops 1..=255).
+const STREAM_BITS: u32 = 8;
+const STREAM_MASK: u64 = (1 << STREAM_BITS) - 1;
 /// At most this many deliveries per phase are kept for the fan-out spread (8 bytes each).
 const MAX_SAMPLES: usize = 16_000_000;
 
@@ -1001,6 +1102,8 @@ impl Histogram {
 #[derive(Debug)]
 struct Track {
     index: usize,
+    /// [`Target::sample_key`] of the client's stream.
+    stream: u64,
     last: i64,
     missing: BTreeSet<i64>,
 }
@@ -1042,6 +1145,7 @@ async fn client_task(index: usize, spec: Arc<ClientSpec>, ctx: Arc<ClientCtx>) {
     let shared = &ctx.shared;
     let mut track = Track {
         index,
+        stream: spec.target.sample_key(),
         last: spec.since,
         missing: BTreeSet::new(),
     };
@@ -1253,7 +1357,7 @@ fn on_event(text: &str, seq: i64, track: &mut Track, shared: &Shared) {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_micros() as i64);
             let us = (now - created.as_microsecond()).max(0) as u64;
-            shared.record_delivery(seq, us);
+            shared.record_delivery(track.stream, seq, us);
             if shared.frame_bytes.load(Ordering::Relaxed) == 0 {
                 shared.frame_bytes.store(text.len(), Ordering::Relaxed);
             }
@@ -1288,13 +1392,15 @@ impl Publication {
     }
 }
 
-/// Places `count` orders at `rate` per second from its own thread and runtime (so that the
-/// pacing does not depend on how busy the clients keep the main runtime).
+/// Places `count` orders at `rate` per second, round-robin over shops 1..=`shops`, from its own
+/// thread and runtime (so that the pacing does not depend on how busy the clients keep the
+/// main runtime).
 fn publish(
     base: &str,
     rate: f64,
     count: usize,
     workers: usize,
+    shops: usize,
     keep_tokens: bool,
 ) -> anyhow::Result<tokio::sync::oneshot::Receiver<anyhow::Result<Publication>>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -1306,7 +1412,9 @@ fn publish(
                 .enable_all()
                 .build()
                 .context("starting the publisher runtime")
-                .and_then(|rt| rt.block_on(publish_on(base, rate, count, workers, keep_tokens)));
+                .and_then(|rt| {
+                    rt.block_on(publish_on(base, rate, count, workers, shops, keep_tokens))
+                });
             let _ = tx.send(result);
         })
         .context("starting the publisher thread")?;
@@ -1318,8 +1426,10 @@ async fn publish_on(
     rate: f64,
     count: usize,
     workers: usize,
+    shops: usize,
     keep_tokens: bool,
 ) -> anyhow::Result<Publication> {
+    let bodies: Arc<[String]> = (1..=shops.max(1)).map(order_body).collect();
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .tcp_nodelay(true)
@@ -1333,6 +1443,7 @@ async fn publish_on(
         let client = client.clone();
         let url = url.clone();
         let next = next.clone();
+        let bodies = bodies.clone();
         tasks.push(tokio::spawn(async move {
             let mut out = Publication {
                 ok: 0,
@@ -1352,7 +1463,8 @@ async fn publish_on(
                 tokio::time::sleep_until(slot).await;
                 let sent = tokio::time::Instant::now();
                 out.max_lag = out.max_lag.max(sent - slot);
-                match place_order(&client, &url, keep_tokens).await {
+                let body = bodies[shop_of_order(i, shops) - 1].clone();
+                match place_order(&client, &url, body, keep_tokens).await {
                     Ok(token) => {
                         out.ok += 1;
                         out.tokens.extend(token);
@@ -1395,12 +1507,13 @@ async fn publish_on(
 async fn place_order(
     client: &reqwest::Client,
     url: &str,
+    body: String,
     keep_token: bool,
 ) -> Result<Option<String>, String> {
     let response = client
         .post(url)
         .header(CONTENT_TYPE, "application/json")
-        .body(ORDER_BODY)
+        .body(body)
         .send()
         .await
         .map_err(|e| format!("{e:#}"))?;
@@ -1422,28 +1535,31 @@ async fn place_order(
 
 // ---------------------------------------------------------------- HTTP helpers
 
-/// Stream heads, read over HTTP.
+/// Stream heads, read over HTTP (shops by index: 0 is shop 1).
 #[derive(Debug, Clone)]
 struct Heads {
-    orders: i64,
-    menu: i64,
+    orders: Vec<i64>,
+    menu: Vec<i64>,
     tokens: Vec<i64>,
 }
 
 impl Heads {
     fn of(&self, target: Target) -> i64 {
         match target {
-            Target::Orders => self.orders,
-            Target::Menu => self.menu,
+            Target::Orders(s) => self.orders[s],
+            Target::Menu(s) => self.menu[s],
             Target::Order(i) => self.tokens[i],
         }
     }
 }
 
+/// The heads of `shop:{id}:orders` and `shop:{id}:menu` of shops 1..=`shops` (with a session
+/// allowed on all of them) and of `order:{token}`.
 async fn read_heads(
     http: &reqwest::Client,
     base: &str,
     cookie: &HeaderValue,
+    shops: usize,
     tokens: &[String],
 ) -> anyhow::Result<Heads> {
     let seq = |v: serde_json::Value, what: &str| {
@@ -1451,24 +1567,28 @@ async fn read_heads(
             .as_i64()
             .with_context(|| format!("{what}: no stream_seq"))
     };
-    let orders = get_json(
-        http.get(format!(
-            "{base}/api/v1/shops/{SHOP}/orders?status=cancelled"
-        ))
-        .header(COOKIE, cookie.clone()),
-        "GET shop orders",
-    )
-    .await?;
-    let menu = get_json(
-        http.get(format!("{base}/api/v1/shops/{SHOP}/menu")),
-        "GET menu",
-    )
-    .await?;
     let mut heads = Heads {
-        orders: seq(orders, "shop orders")?,
-        menu: seq(menu, "menu")?,
+        orders: Vec::with_capacity(shops),
+        menu: Vec::with_capacity(shops),
         tokens: Vec::with_capacity(tokens.len()),
     };
+    for shop in 1..=shops {
+        let orders = get_json(
+            http.get(format!(
+                "{base}/api/v1/shops/{shop}/orders?status=cancelled"
+            ))
+            .header(COOKIE, cookie.clone()),
+            "GET shop orders",
+        )
+        .await?;
+        let menu = get_json(
+            http.get(format!("{base}/api/v1/shops/{shop}/menu")),
+            "GET menu",
+        )
+        .await?;
+        heads.orders.push(seq(orders, "shop orders")?);
+        heads.menu.push(seq(menu, "menu")?);
+    }
     for token in tokens {
         let tracked = get_json(
             http.get(format!("{base}/api/v1/track/{token}")),
@@ -1522,15 +1642,53 @@ async fn login(
     Ok(HeaderValue::from_str(&cookie)?)
 }
 
-/// Logs in as the demo admin and restocks every ingredient of the shop `rounds` times.
-async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
+/// Logs in as the demo admin, opens shops 2..=`shops` around the clock (shop 1 already is) and
+/// restocks every ingredient of shops 1..=`shops` `rounds` times; returns the admin's cookie.
+async fn prepare_shops(base: &str, shops: usize, rounds: usize) -> anyhow::Result<HeaderValue> {
     let admin = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .build()?;
     let cookie = login(&admin, base, ADMIN_LOGIN).await?;
+    let hours: Vec<serde_json::Value> = (1..=7)
+        .map(|weekday| serde_json::json!({"weekday": weekday, "opens": "00:00", "closes": "24:00"}))
+        .collect();
+    let hours = serde_json::json!({ "hours": hours });
+    for shop in 2..=shops {
+        let r = admin
+            .patch(format!("{base}/api/v1/shops/{shop}"))
+            .header(COOKIE, cookie.clone())
+            .json(&hours)
+            .send()
+            .await
+            .with_context(|| format!("PATCH /api/v1/shops/{shop}"))?;
+        let status = r.status();
+        if !status.is_success() {
+            bail!(
+                "PATCH /api/v1/shops/{shop} (hours around the clock): {status} {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+    }
+    if shops > 1 {
+        println!("opened shops 2..={shops} around the clock");
+    }
+    for shop in 1..=shops {
+        restock_shop(&admin, base, &cookie, shop, rounds).await?;
+    }
+    Ok(cookie)
+}
+
+/// Restocks every ingredient of `shop` `rounds` times.
+async fn restock_shop(
+    admin: &reqwest::Client,
+    base: &str,
+    cookie: &HeaderValue,
+    shop: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
     let stock = get_json(
         admin
-            .get(format!("{base}/api/v1/shops/{SHOP}/stock"))
+            .get(format!("{base}/api/v1/shops/{shop}/stock"))
             .header(COOKIE, cookie.clone()),
         "GET stock",
     )
@@ -1542,7 +1700,7 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
         .filter_map(|item| item["ingredient_id"].as_i64())
         .collect();
     if ids.is_empty() {
-        bail!("GET /api/v1/shops/{SHOP}/stock lists no ingredient: {stock}");
+        bail!("GET /api/v1/shops/{shop}/stock lists no ingredient: {stock}");
     }
     for _ in 0..rounds.max(1) {
         for id in &ids {
@@ -1552,7 +1710,7 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
                 "reason": "bench",
             });
             let r = admin
-                .post(format!("{base}/api/v1/shops/{SHOP}/stock/restock"))
+                .post(format!("{base}/api/v1/shops/{shop}/stock/restock"))
                 .header(COOKIE, cookie.clone())
                 .json(&body)
                 .send()
@@ -1561,14 +1719,14 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
             let status = r.status();
             if !status.is_success() {
                 bail!(
-                    "POST /api/v1/shops/{SHOP}/stock/restock {body}: {status} {}",
+                    "POST /api/v1/shops/{shop}/stock/restock {body}: {status} {}",
                     r.text().await.unwrap_or_default()
                 );
             }
         }
     }
     println!(
-        "restocked {} ingredients of shop {SHOP} with {} each",
+        "restocked {} ingredients of shop {shop} with {} each",
         ids.len(),
         RESTOCK_QUANTITY * rounds.max(1) as i64
     );
@@ -2168,10 +2326,14 @@ fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<f64>) -> St
     }
     let _ = writeln!(
         out,
-        "{} staff clients receive every order; latency = arrival − order.created_at \
-         (ms precision, so up to 1 ms too high; includes the order's own transaction); \
-         spread = arrival − the first arrival of the same order (the fan-out alone)",
-        plan.staff
+        "{} staff clients over {} shop(s): each order reaches the ≈ {} following its shop \
+         (plus its menu's followers on availability changes); deliveries/s = every event frame \
+         received; latency = arrival − order.created_at (ms precision, so up to 1 ms too high; \
+         includes the order's own transaction); spread = arrival − the first arrival of the \
+         same order (the fan-out alone)",
+        plan.staff,
+        plan.shops,
+        plan.staff_per_shop()
     );
     if !r.server_warnings.is_empty() {
         let _ = writeln!(out, "server warnings/errors:");
@@ -2268,4 +2430,32 @@ fn summary(plan: &Plan, results: &[(Mode, Outcome)]) -> String {
         let _ = writeln!(out, "  {v}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_go_round_robin_over_the_shops() {
+        let shops: Vec<usize> = (0..7).map(|i| shop_of_order(i, 5)).collect();
+        assert_eq!(shops, [1, 2, 3, 4, 5, 1, 2]);
+        assert!((0..4).all(|i| shop_of_order(i, 1) == 1));
+        let body: serde_json::Value = serde_json::from_str(&order_body(3)).expect("JSON");
+        assert_eq!(body["shop_id"], 3);
+        assert_eq!(body["lines"][0]["pizza_id"], 2);
+    }
+
+    #[test]
+    fn spread_samples_tell_the_shops_apart() {
+        let shared = Shared::new(1, 1, 8);
+        shared.record_delivery(Target::Orders(0).sample_key(), 7, 1_000);
+        shared.record_delivery(Target::Orders(1).sample_key(), 7, 5_000);
+        shared.record_delivery(Target::Orders(0).sample_key(), 7, 3_000);
+        let (spread, dropped) = shared.spread();
+        assert_eq!(dropped, 0);
+        // Shop 2's only delivery is its own first: 0, 0 and 2,000 µs.
+        assert_eq!(spread.max.load(Ordering::Relaxed), 2_000);
+        assert_eq!(spread.count(), 3);
+    }
 }
