@@ -6,13 +6,16 @@
 //! warm-up orders, then measures N guest orders placed by C concurrent workers and 5,000 menu
 //! reads, and prints throughput and latency percentiles.
 
+use crate::server::{
+    ScratchDir, Server, build_server, log_tail, ocpizza_command, start_server, wait_ready,
+    workspace_root,
+};
 use anyhow::{Context, bail};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use std::fmt::Write as _;
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -74,7 +77,6 @@ const BUSY_WARNING_PERCENT: f64 = 15.0;
 const OTHER_WARNING_PERCENT: f64 = 10.0;
 /// How long to wait for a busy machine to calm down before measuring anyway.
 const QUIET_WAIT: Duration = Duration::from_mins(5);
-const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Runs the benchmark.
@@ -317,11 +319,6 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 fn machine_context() -> String {
     let nproc = Command::new("nproc")
         .output()
@@ -344,57 +341,6 @@ fn machine_context() -> String {
         })
         .unwrap_or_else(|| "unknown".into());
     format!("nproc: {nproc}\nCPU:   {cpu}")
-}
-
-/// `cargo build --release -p ocpizza`; returns the binary's path.
-fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
-    println!("\n== Building the release server (cargo build --release -p ocpizza)");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "ocpizza"])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build --release -p ocpizza failed ({status})");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)));
-    let binary = target
-        .join("release")
-        .join(format!("ocpizza{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        bail!("built, but {} is missing", binary.display());
-    }
-    Ok(binary)
-}
-
-/// A scratch folder removed on drop.
-#[derive(Debug)]
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new(label: &str) -> anyhow::Result<ScratchDir> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "ocpizza-bench-{label}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(ScratchDir(path))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A PostgreSQL database dropped (forcibly) on drop.
@@ -442,66 +388,6 @@ fn psql(sql: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// The running server, killed on drop.
-#[derive(Debug)]
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Environment of every `ocpizza` run: nothing inherited from the caller's configuration.
-fn ocpizza_command(binary: &Path, env: &[(&str, String)]) -> Command {
-    let mut cmd = Command::new(binary);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if key.starts_with("OCPIZZA_") || key == "DATABASE_URL" {
-            cmd.env_remove(key.as_ref());
-        }
-    }
-    cmd.env("RUST_LOG", "warn").stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-    let err = out.try_clone()?;
-    let child = ocpizza_command(binary, env)
-        .args(["serve", "--bind", &addr.to_string()])
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    println!("server started on {addr} (pid {})", child.id());
-    Ok(Server {
-        child,
-        base: format!("http://{addr}"),
-        log,
-    })
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 fn bench_sqlite(
@@ -619,36 +505,6 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         orders: placed,
         menu: read,
     })
-}
-
-async fn wait_ready(server: &mut Server) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()?;
-    let url = format!("{}/readyz", server.base);
-    let start = Instant::now();
-    loop {
-        if let Some(status) = server.child.try_wait()? {
-            bail!(
-                "the server exited ({status}) before it was ready; last log lines:\n{}",
-                log_tail(&server.log)
-            );
-        }
-        if let Ok(r) = client.get(&url).send().await
-            && r.status() == StatusCode::OK
-        {
-            println!("ready after {:.1} s", start.elapsed().as_secs_f64());
-            return Ok(());
-        }
-        if start.elapsed() > READY_TIMEOUT {
-            bail!(
-                "GET /readyz did not answer 200 within {} s; last log lines:\n{}",
-                READY_TIMEOUT.as_secs(),
-                log_tail(&server.log)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Logs in as the demo admin and restocks every ingredient of the shop `rounds` times.

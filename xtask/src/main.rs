@@ -9,6 +9,7 @@
 
 mod bench;
 mod pwa;
+mod server;
 mod test;
 mod wsbench;
 

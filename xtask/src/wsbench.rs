@@ -13,6 +13,9 @@
 //! `created_at` to its arrival. Only 127.0.0.0/8 is contacted; the server and its folder are
 //! removed at the end.
 
+use crate::server::{
+    ScratchDir, Server, build_server, log_tail, start_server, wait_ready, workspace_root,
+};
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use ocpizza_proto::ws::{CLOSE_SLOW_CONSUMER, ClientMsg, PROTOCOL_VERSION};
@@ -20,9 +23,9 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -136,7 +139,6 @@ const WARMUP_RATE: f64 = 50.0;
 const RESTOCK_QUANTITY: i64 = 5_000_000;
 /// Orders covered by one round of restocks (generous: one pizza uses far less than 2.5 kg).
 const ORDERS_PER_RESTOCK_ROUND: usize = 2_000;
-const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// One client's TCP connect + upgrade + hello + subscribe.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_mins(1);
@@ -1805,146 +1807,6 @@ fn rerun_optimised() -> anyhow::Result<()> {
         bail!("the optimised ws-bench failed ({status})");
     }
     Ok(())
-}
-
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// `cargo build --release -p ocpizza`; returns the binary's path.
-fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
-    println!("\n== Building the release server (cargo build --release -p ocpizza)");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "ocpizza"])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("cargo build --release -p ocpizza failed ({status})");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)));
-    let binary = target
-        .join("release")
-        .join(format!("ocpizza{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        bail!("built, but {} is missing", binary.display());
-    }
-    Ok(binary)
-}
-
-/// A scratch folder removed on drop.
-#[derive(Debug)]
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new(label: &str) -> anyhow::Result<ScratchDir> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "ocpizza-wsbench-{label}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(ScratchDir(path))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The running server, killed on drop.
-#[derive(Debug)]
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    base: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .context("finding a free port")?
-        .local_addr()?
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-    let err = out.try_clone()?;
-    let mut cmd = Command::new(binary);
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if key.starts_with("OCPIZZA_") || key == "DATABASE_URL" || key == "REDIS_URL" {
-            cmd.env_remove(key.as_ref());
-        }
-    }
-    cmd.env("RUST_LOG", "warn").stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd
-        .args(["serve", "--bind", &addr.to_string()])
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    println!("server started on {addr} (pid {})", child.id());
-    Ok(Server {
-        child,
-        addr,
-        base: format!("http://{addr}"),
-        log,
-    })
-}
-
-async fn wait_ready(server: &mut Server) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()?;
-    let url = format!("{}/readyz", server.base);
-    let start = Instant::now();
-    loop {
-        if let Some(status) = server.child.try_wait()? {
-            bail!(
-                "the server exited ({status}) before it was ready; last log lines:\n{}",
-                log_tail(&server.log)
-            );
-        }
-        if let Ok(r) = client.get(&url).send().await
-            && r.status() == StatusCode::OK
-        {
-            println!("ready after {:.1} s", start.elapsed().as_secs_f64());
-            return Ok(());
-        }
-        if start.elapsed() > READY_TIMEOUT {
-            bail!(
-                "GET /readyz did not answer 200 within {} s; last log lines:\n{}",
-                READY_TIMEOUT.as_secs(),
-                log_tail(&server.log)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn log_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// The server's warnings and errors (counted by message, first few kinds).

@@ -1,0 +1,166 @@
+//! Starting the release server for the load tools: build it, run it on a free port with a
+//! clean environment, wait until it is ready, kill it and remove its scratch folder on drop.
+
+use anyhow::{Context, bail};
+use reqwest::StatusCode;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the server may take to answer `/readyz`.
+const READY_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// The workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// `cargo build --release -p ocpizza`; returns the binary's path.
+pub fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
+    println!("\n== Building the release server (cargo build --release -p ocpizza)");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "ocpizza"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("cargo build --release -p ocpizza failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)));
+    let binary = target
+        .join("release")
+        .join(format!("ocpizza{}", std::env::consts::EXE_SUFFIX));
+    if !binary.is_file() {
+        bail!("built, but {} is missing", binary.display());
+    }
+    Ok(binary)
+}
+
+/// A scratch folder removed on drop.
+#[derive(Debug)]
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    /// A new empty folder under the temporary directory.
+    pub fn new(label: &str) -> anyhow::Result<ScratchDir> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "ocpizza-bench-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(ScratchDir(path))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The running server, killed on drop.
+#[derive(Debug)]
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `http://addr`.
+    pub base: String,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An `ocpizza` command with nothing inherited from the caller's configuration.
+pub fn ocpizza_command(binary: &Path, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(binary);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("OCPIZZA_") || key == "DATABASE_URL" || key == "REDIS_URL" {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd.env("RUST_LOG", "warn").stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Runs `ocpizza serve` on a free loopback port, logging to `log`.
+pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .context("finding a free port")?
+        .local_addr()?
+        .port();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let err = out.try_clone()?;
+    let child = ocpizza_command(binary, env)
+        .args(["serve", "--bind", &addr.to_string()])
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    println!("server started on {addr} (pid {})", child.id());
+    Ok(Server {
+        child,
+        addr,
+        base: format!("http://{addr}"),
+        log,
+    })
+}
+
+/// Waits until `GET /readyz` answers 200 (or the server died, or a minute passed).
+pub async fn wait_ready(server: &mut Server) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let url = format!("{}/readyz", server.base);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait()? {
+            bail!(
+                "the server exited ({status}) before it was ready; last log lines:\n{}",
+                log_tail(&server.log)
+            );
+        }
+        if let Ok(r) = client.get(&url).send().await
+            && r.status() == StatusCode::OK
+        {
+            println!("ready after {:.1} s", start.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if start.elapsed() > READY_TIMEOUT {
+            bail!(
+                "GET /readyz did not answer 200 within {} s; last log lines:\n{}",
+                READY_TIMEOUT.as_secs(),
+                log_tail(&server.log)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The last 20 lines of a log file.
+pub fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
+}
