@@ -303,6 +303,12 @@ mod tests {
         let err = Config::from_vars(&vars(&[("OCPIZZA_BIND", "nope")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_BIND"));
         assert!(Config::from_vars(&vars(&[("DATABASE_URL", "mysql://x")])).is_err());
+        let err = Config::from_vars(&vars(&[("OCPIZZA_STATIC_DIR", "/no/such/dir")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_STATIC_DIR"));
+        let err = Config::from_vars(&vars(&[("REDIS_URL", "http://x")])).unwrap_err();
+        assert!(err.to_string().contains("REDIS_URL"));
+        let err = Config::from_vars(&vars(&[("OCPIZZA_EVENT_RETENTION_HOURS", "3")])).unwrap_err();
+        assert!(err.to_string().contains("at least 24"));
     }
 
     #[test]
