@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         shops::resume,
         menu::menu,
         menu::recipe,
+        menu::recipes,
         menu::set_enabled,
         orders::place,
         orders::get_one,

@@ -116,6 +116,14 @@ pub struct Recipe {
     pub extras: Vec<RecipeExtra>,
 }
 
+/// `GET /api/v1/recipes` (staff): every recipe card, in menu order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct RecipeBook {
+    /// One card per pizza.
+    pub recipes: Vec<Recipe>,
+}
+
 /// The ingredients of one size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

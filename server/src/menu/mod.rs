@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::routing::{get, put};
 use ocpizza_proto::api::Allergen;
 use ocpizza_proto::api::menu::{
-    Menu, MenuExtra, MenuPizza, MenuSize, Recipe, RecipeExtra, RecipeItem, RecipeSize,
+    Menu, MenuExtra, MenuPizza, MenuSize, Recipe, RecipeBook, RecipeExtra, RecipeItem, RecipeSize,
     SetPizzaEnabled, SizePrice,
 };
 use ocpizza_proto::events::Stream;
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
             put(set_enabled),
         )
         .route("/api/v1/pizzas/{id}/recipe", get(recipe))
+        .route("/api/v1/recipes", get(recipes))
 }
 
 fn allergens<'a>(lists: impl Iterator<Item = &'a str>) -> Vec<Allergen> {
@@ -113,17 +114,42 @@ pub async fn recipe(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Recipe>> {
-    let user = caller.user()?;
-    if !user.admin && user.roles.is_empty() {
-        return Err(ApiError::Forbidden);
-    }
+    require_staff(&caller)?;
     let pool = state.db.pool();
-    let p = db::specs(pool, Some(PizzaId(id)))
+    let spec = db::specs(pool, Some(PizzaId(id)))
         .await?
         .pop()
         .ok_or(ApiError::NotFound("pizza"))?;
-    let steps = db::steps(pool, p.id).await?;
-    Ok(Json(Recipe {
+    let steps = db::steps(pool, spec.id).await?;
+    Ok(Json(recipe_card(spec, steps)))
+}
+
+/// Every recipe card, in menu order: the cooks' aide-mémoire, kept offline by the app
+/// (staff only).
+#[utoipa::path(get, path = "/api/v1/recipes", tag = "menu",
+    responses((status = 200, body = RecipeBook), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn recipes(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<RecipeBook>> {
+    require_staff(&caller)?;
+    let pool = state.db.pool();
+    let mut recipes = Vec::new();
+    for spec in db::specs(pool, None).await? {
+        let steps = db::steps(pool, spec.id).await?;
+        recipes.push(recipe_card(spec, steps));
+    }
+    Ok(Json(RecipeBook { recipes }))
+}
+
+fn require_staff(caller: &Caller) -> ApiResult<()> {
+    let user = caller.user()?;
+    if user.admin || !user.roles.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+fn recipe_card(p: db::PizzaSpec, steps: Vec<String>) -> Recipe {
+    Recipe {
         pizza_id: p.id,
         sizes: p
             .sizes
@@ -158,7 +184,7 @@ pub async fn recipe(
         steps,
         oven_minutes: p.oven_minutes,
         oven_temp_c: p.oven_temp_c,
-    }))
+    }
 }
 
 /// Switches a pizza on or off in one shop (manager of the shop, admin).

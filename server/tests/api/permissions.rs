@@ -65,7 +65,7 @@ async fn shop_endpoints_open_only_to_the_roles_that_need_them() {
     let app = TestApp::spawn().await;
     let c = callers(&app).await;
     // anonymous, customer, other customer, order taker, cook, driver, manager, other shop's manager, admin
-    let matrix: [(&str, [bool; 9]); 5] = [
+    let matrix: [(&str, [bool; 9]); 6] = [
         (
             "/api/v1/shops/1/orders",
             [false, false, false, true, true, true, true, false, true],
@@ -84,6 +84,10 @@ async fn shop_endpoints_open_only_to_the_roles_that_need_them() {
         ),
         (
             "/api/v1/pizzas/1/recipe",
+            [false, false, false, true, true, true, true, true, true],
+        ),
+        (
+            "/api/v1/recipes",
             [false, false, false, true, true, true, true, true, true],
         ),
     ];

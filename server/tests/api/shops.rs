@@ -108,3 +108,24 @@ async fn deliveries_outside_the_area_are_refused_with_the_postcode_named() {
             .contains("69001")
     );
 }
+
+#[tokio::test]
+async fn the_recipe_book_holds_every_pizza_of_the_menu_with_its_full_card() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let book: ocpizza_proto::api::menu::RecipeBook = cook.get_json("/api/v1/recipes").await;
+    let menu = app.menu(SHOP).await;
+    assert_eq!(
+        book.recipes.iter().map(|r| r.pizza_id).collect::<Vec<_>>(),
+        menu.pizzas.iter().map(|p| p.id).collect::<Vec<_>>(),
+        "one card per pizza, in menu order"
+    );
+    for card in &book.recipes {
+        assert!(!card.steps.is_empty() && card.oven_minutes > 0 && card.oven_temp_c > 0);
+        assert!(card.sizes.iter().all(|s| !s.items.is_empty()));
+        let single: ocpizza_proto::api::menu::Recipe = cook
+            .get_json(&format!("/api/v1/pizzas/{}/recipe", card.pizza_id.0))
+            .await;
+        assert_eq!(&single, card, "the book and the single card agree");
+    }
+}
