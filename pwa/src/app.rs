@@ -2,16 +2,17 @@
 
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
-use crate::pages::{login::Login, menu::MenuPage, not_found::NotFound, shops::Shops};
-use crate::services::api;
-use crate::state::session::{Session, SessionAction};
+use crate::pages::{
+    checkout::Checkout, kitchen::KitchenPage, login::Login, menu::MenuPage, not_found::NotFound,
+    recipes::RecipesPage, shops::Shops, track::Track,
+};
+use crate::state::session::Session;
 use gloo::storage::Storage;
-use ocpizza_proto::api::auth::Me;
 use yew::{ContextProvider, Html, component, html, use_effect_with, use_reducer};
 use yew_router::prelude::{BrowserRouter, Routable, Switch};
 
 /// Every screen's address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Routable)]
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
     /// The list of shops.
     #[at("/")]
@@ -22,9 +23,27 @@ pub enum Route {
         /// Shop id.
         id: i64,
     },
+    /// Checkout of a shop's cart.
+    #[at("/checkout/:shop")]
+    Checkout {
+        /// Shop id.
+        shop: i64,
+    },
+    /// Following an order with its tracking token (no account needed).
+    #[at("/track/:token")]
+    Track {
+        /// The order's tracking token.
+        token: String,
+    },
     /// Login.
     #[at("/login")]
     Login,
+    /// The kitchen wall display.
+    #[at("/kitchen")]
+    Kitchen,
+    /// The recipe book.
+    #[at("/recipes")]
+    Recipes,
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -34,8 +53,13 @@ pub enum Route {
 fn switch(route: Route) -> Html {
     match route {
         Route::Shops => html! { <Shops /> },
-        Route::Menu { id } => html! { <MenuPage shop={id} /> },
+        // Keyed by shop or token so that another one gets fresh state (and its own cart).
+        Route::Menu { id } => html! { <MenuPage key={id} shop={id} /> },
+        Route::Checkout { shop } => html! { <Checkout key={shop} {shop} /> },
+        Route::Track { token } => html! { <Track key={token.as_str()} token={token.clone()} /> },
         Route::Login => html! { <Login /> },
+        Route::Kitchen => html! { <KitchenPage /> },
+        Route::Recipes => html! { <RecipesPage /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -58,15 +82,12 @@ pub fn App() -> Html {
     let session: SessionHandle = use_reducer(|| Session {
         me: None,
         lang: initial_lang(),
+        checked: false,
     });
     {
         let session = session.clone();
         use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(me) = api::get::<Me>("/api/v1/auth/me").await {
-                    session.dispatch(SessionAction::LoggedIn(Box::new(me)));
-                }
-            });
+            wasm_bindgen_futures::spawn_local(crate::components::recognise(session));
         });
     }
     {

@@ -3,6 +3,9 @@
 const VERSION = "@VERSION@";
 const SHELL = @PRECACHE@;
 const CACHE = "ocpizza-shell-" + VERSION;
+// Kept across versions: the last copy of the data staff need offline.
+const DATA = "ocpizza-data";
+const RECIPES = ["/api/v1/recipes"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
@@ -11,7 +14,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((keys) =>
-      Promise.all(keys.filter((k) => k.startsWith("ocpizza-") && k !== CACHE).map((k) => caches.delete(k)))
+      Promise.all(keys.filter((k) => k.startsWith("ocpizza-shell-") && k !== CACHE).map((k) => caches.delete(k)))
     ).then(() => self.clients.claim())
   );
 });
@@ -23,8 +26,26 @@ self.addEventListener("message", (event) => {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  // Never cache the API or anything but same-origin GETs.
-  if (request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/")) {
+  // Only same-origin GETs; API writes always go to the network.
+  if (request.method !== "GET" || url.origin !== location.origin) {
+    return;
+  }
+  // The recipe book is read in the kitchen even when the network drops: the network first,
+  // the last copy when offline.
+  if (RECIPES.includes(url.pathname)) {
+    event.respondWith(
+      fetch(request).then((response) => {
+        if (response.ok) {
+          const copy = response.clone();
+          caches.open(DATA).then((cache) => cache.put(request, copy));
+        }
+        return response;
+      }).catch(() => caches.match(request).then((hit) => hit || Response.error()))
+    );
+    return;
+  }
+  // Nothing else of the API is cached.
+  if (url.pathname.startsWith("/api/")) {
     return;
   }
   // Navigations: the network first (fresh index), the cached shell when offline.

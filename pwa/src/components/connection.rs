@@ -15,13 +15,13 @@ pub struct Props {
 #[component]
 pub fn ConnectionBadge(props: &Props) -> Html {
     let t = use_session().lang.texts();
-    let (class, icon, label) = match props.state {
-        Connection::Online => ("live live--on", "●", t.online),
-        Connection::Connecting => ("live live--wait", "◌", t.connecting),
-        Connection::Offline => ("live live--off", "✕", t.offline),
+    let (class, icon, label, state) = match props.state {
+        Connection::Online => ("live live--on", "●", t.online, "online"),
+        Connection::Connecting => ("live live--wait", "◌", t.connecting, "connecting"),
+        Connection::Offline => ("live live--off", "✕", t.offline, "offline"),
     };
     html! {
-        <span class={class} role="status" aria-live="polite">
+        <span class={class} role="status" aria-live="polite" data-testid="connection" data-state={state}>
             <span aria-hidden="true">{ icon }</span>{ " " }{ label }
         </span>
     }

@@ -5,6 +5,7 @@ use crate::app::Route;
 use crate::services::api;
 use crate::state::session::SessionAction;
 use gloo::storage::Storage;
+use ocpizza_proto::StaffRole;
 use yew::{Callback, Html, component, html};
 use yew_router::prelude::Link;
 
@@ -27,7 +28,7 @@ pub fn Header() -> Html {
             let session = session.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = api::post_empty("/api/v1/auth/logout").await;
-                session.dispatch(SessionAction::LoggedOut);
+                super::logged_out(&session);
             });
         })
     };
@@ -35,6 +36,12 @@ pub fn Header() -> Html {
         <header class="topbar">
             <Link<Route> to={Route::Shops} classes="brand">{ t.app_name }</Link<Route>>
             <nav aria-label="principal">
+                if session.can(StaffRole::Cook) || session.can(StaffRole::Manager) {
+                    <Link<Route> to={Route::Kitchen}>{ t.kitchen_title }</Link<Route>>
+                }
+                if session.me.as_ref().is_some_and(|me| me.admin || !me.roles.is_empty()) {
+                    <Link<Route> to={Route::Recipes}>{ t.recipes_title }</Link<Route>>
+                }
                 if let Some(me) = &session.me {
                     <span class="who">{ &me.name }</span>
                     <button type="button" onclick={logout}>{ t.logout }</button>

@@ -1,12 +1,19 @@
 //! Pieces shared by the pages.
 
+mod cart;
 mod connection;
 mod header;
+mod payment;
+mod recipe_card;
 
+pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
 pub use header::Header;
+pub use payment::PaymentStep;
+pub use recipe_card::{LineRecipe, amount};
 
 use crate::state::session::{Session, SessionAction};
+use gloo::storage::Storage;
 use yew::{UseReducerHandle, use_context};
 
 /// The session context every page reads.
@@ -18,7 +25,33 @@ pub fn use_session() -> SessionHandle {
     use_context::<SessionHandle>().expect("the app provides the session")
 }
 
-/// Shorthand used by forms.
+/// Where the account last seen is kept, so that staff screens open offline.
+const ME_KEY: &str = "me";
+
+/// Records a login (or a recognised session cookie).
 pub fn logged_in(session: &SessionHandle, me: ocpizza_proto::api::auth::Me) {
+    let _ = gloo::storage::LocalStorage::set(ME_KEY, &me);
     session.dispatch(SessionAction::LoggedIn(Box::new(me)));
+}
+
+/// Records a logout (or a session the server no longer knows).
+pub fn logged_out(session: &SessionHandle) {
+    gloo::storage::LocalStorage::delete(ME_KEY);
+    session.dispatch(SessionAction::LoggedOut);
+}
+
+/// Asks the server who is there; without network, trusts the account last seen (the server
+/// still checks every request when it comes back).
+pub async fn recognise(session: SessionHandle) {
+    use crate::services::api::{self, ApiFailure};
+    match api::get::<ocpizza_proto::api::auth::Me>("/api/v1/auth/me").await {
+        Ok(me) => logged_in(&session, me),
+        Err(ApiFailure::Network(_)) => {
+            match gloo::storage::LocalStorage::get::<ocpizza_proto::api::auth::Me>(ME_KEY) {
+                Ok(me) => session.dispatch(SessionAction::LoggedIn(Box::new(me))),
+                Err(_) => session.dispatch(SessionAction::LoggedOut),
+            }
+        }
+        Err(_) => logged_out(&session),
+    }
 }

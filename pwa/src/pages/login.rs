@@ -8,6 +8,26 @@ use web_sys::HtmlInputElement;
 use yew::{Callback, Html, SubmitEvent, TargetCast, component, html, use_state};
 use yew_router::prelude::use_navigator;
 
+/// `?next=/path` of the address: where to go back after logging in (same site only).
+fn next_in_address() -> Option<String> {
+    let search = gloo::utils::window().location().search().ok()?;
+    let next = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("next="))?;
+    let next = js_sys::decode_uri_component(next).ok()?.as_string()?;
+    (next.starts_with('/') && !next.starts_with("//")).then_some(next)
+}
+
+/// The screen each account starts on: cooks the kitchen, customers the shops.
+fn after_login(me: &Me) -> Route {
+    let cooks = me
+        .roles
+        .iter()
+        .any(|r| r.role == ocpizza_proto::StaffRole::Cook);
+    if cooks { Route::Kitchen } else { Route::Shops }
+}
+
 /// The login form.
 #[component]
 pub fn Login() -> Html {
@@ -34,9 +54,14 @@ pub fn Login() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::post::<_, Me>("/api/v1/auth/login", &request).await {
                     Ok(me) => {
+                        let to = after_login(&me);
                         logged_in(&session, me);
-                        if let Some(nav) = navigator {
-                            nav.push(&Route::Shops);
+                        match (next_in_address(), navigator) {
+                            (Some(path), _) => {
+                                let _ = gloo::utils::window().location().assign(&path);
+                            }
+                            (None, Some(nav)) => nav.push(&to),
+                            (None, None) => {}
                         }
                     }
                     Err(_) => failed.set(true),

@@ -1,14 +1,17 @@
 //! A shop's menu, live: when stock runs short a size greys out ("plus disponible") the moment
-//! the menu stream says so, and comes back after a restock, without reloading.
+//! the menu stream says so, and comes back after a restock, without reloading. The cart sits
+//! next to it (below on phones), saved per shop so that it survives a reload.
 
-use crate::components::{ConnectionBadge, use_session};
-use crate::services::api;
+use crate::components::{CartBar, CartPanel, ConnectionBadge, use_session};
 use crate::services::live::Live;
+use crate::services::{api, storage};
+use crate::state::cart::CartAction;
 use crate::state::menu::{MenuAction, MenuState};
-use ocpizza_proto::ShopId;
 use ocpizza_proto::api::menu::{Menu, MenuPizza};
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::Stream;
+use ocpizza_proto::{PizzaId, ShopId};
+use std::rc::Rc;
 use yew::{Callback, Html, Properties, component, html, use_effect_with, use_reducer};
 
 /// Props of [`MenuPage`].
@@ -18,7 +21,8 @@ pub struct Props {
     pub shop: i64,
 }
 
-async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
+/// The shop and its menu (also used by checkout).
+pub async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
     let menu: Menu = api::get(&format!("/api/v1/shops/{shop}/menu")).await?;
     let shop: Shop = api::get(&format!("/api/v1/shops/{shop}")).await?;
     Ok((shop, menu))
@@ -29,6 +33,9 @@ async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
 pub fn MenuPage(props: &Props) -> Html {
     let t = use_session().lang.texts();
     let state = use_reducer(MenuState::default);
+    let shop_id = props.shop;
+    let cart = use_reducer(move || storage::load_cart(shop_id));
+    use_effect_with(cart.clone(), move |cart| storage::save_cart(shop_id, cart));
     {
         let state = state.clone();
         use_effect_with(props.shop, move |&shop| {
@@ -67,8 +74,15 @@ pub fn MenuPage(props: &Props) -> Html {
         };
         return html! { <section class="page"><p aria-busy="true">{ text }</p></section> };
     };
+    let on_action = {
+        let cart = cart.clone();
+        Callback::from(move |action| cart.dispatch(action))
+    };
+    let on_add = on_action.reform(|(pizza, size)| CartAction::Add(pizza, size));
+    let menu = Rc::new(menu.clone());
+    let cart = Rc::new((*cart).clone());
     html! {
-        <section class="page">
+        <section class="page shop-page">
             <div class="page-head">
                 <h1>{ &shop.name }</h1>
                 <ConnectionBadge state={state.connection} />
@@ -79,26 +93,36 @@ pub fn MenuPage(props: &Props) -> Html {
                     { shop.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
                 </p>
             }
-            <ul class="menu">
-                { for menu.pizzas.iter().map(pizza_card) }
-            </ul>
+            <div class="shop-layout">
+                <ul class="menu">
+                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add)) }
+                </ul>
+                <CartPanel shop={shop_id} cart={cart.clone()} menu={menu.clone()} {on_action} />
+            </div>
+            <CartBar shop={shop_id} {cart} {menu} />
         </section>
     }
 }
 
-fn pizza_card(pizza: &MenuPizza) -> Html {
+fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
     let lang = document_lang();
     let t = lang.texts();
     let sold_out = !pizza.enabled || pizza.sizes.iter().all(|s| s.available == 0);
     html! {
-        <li class={if sold_out { "pizza pizza--out" } else { "pizza" }} key={pizza.id.0}>
+        <li class={if sold_out { "pizza pizza--out" } else { "pizza" }} key={pizza.id.0}
+            data-testid={format!("pizza-{}", pizza.id)}>
             <h2>{ &pizza.name }</h2>
             <p class="desc">{ &pizza.description }</p>
             <ul class="sizes">
                 { for pizza.sizes.iter().map(|s| {
-                    let out = !pizza.enabled || s.available == 0;
+                    let out = !pizza.enabled || s.available <= 0;
+                    let onclick = on_add.reform({
+                        let (id, code) = (pizza.id, s.code.clone());
+                        move |_| (id, code.clone())
+                    });
                     html! {
-                        <li class={if out { "size size--out" } else { "size" }} data-size={s.code.clone()}>
+                        <li class={if out { "size size--out" } else { "size" }} data-size={s.code.clone()}
+                            data-testid={format!("size-{}-{}", pizza.id, s.code)}>
                             <span>{ &s.label }</span>
                             <span class="price">{ s.price.to_string() }</span>
                             if out {
@@ -106,6 +130,11 @@ fn pizza_card(pizza: &MenuPizza) -> Html {
                             } else if s.available <= 5 {
                                 <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
                             }
+                            <button type="button" class="add" disabled={out} {onclick}
+                                    aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, s.label)}
+                                    data-testid={format!("add-{}-{}", pizza.id, s.code)}>
+                                { t.add }
+                            </button>
                         </li>
                     }
                 }) }

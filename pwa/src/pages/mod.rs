@@ -1,6 +1,10 @@
 //! One module per screen.
 
+pub mod checkout;
+pub mod kitchen;
 pub mod login;
 pub mod menu;
 pub mod not_found;
+pub mod recipes;
 pub mod shops;
+pub mod track;

@@ -18,6 +18,16 @@ pub enum ApiFailure {
     Decode(String),
 }
 
+impl ApiFailure {
+    /// The server's error body, when the server answered with one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            ApiFailure::Server(_, body) => Some(body),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -59,6 +69,45 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
         .json(body)
         .map_err(|e| ApiFailure::Decode(e.to_string()))?;
     read(request.send().await).await
+}
+
+/// `POST path` with a JSON body and extra headers (such as `Idempotency-Key`).
+pub async fn post_with_headers<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    headers: &[(&str, &str)],
+) -> Result<T, ApiFailure> {
+    let builder = headers
+        .iter()
+        .fold(Request::post(path), |b, (name, value)| {
+            b.header(name, value)
+        });
+    let request = builder
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read(request.send().await).await
+}
+
+/// `PATCH path` with a JSON body.
+pub async fn patch<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let request = Request::patch(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read(request.send().await).await
+}
+
+/// A fresh `Idempotency-Key`: 32 random hexadecimal digits. It only has to be unique per
+/// attempt, not secret, so `Math.random` is enough.
+pub fn new_idempotency_key() -> String {
+    use std::fmt::Write;
+    (0..4).fold(String::with_capacity(32), |mut key, _| {
+        let part = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+        let _ = write!(key, "{part:08x}");
+        key
+    })
 }
 
 /// `POST path` without body, ignoring the answer's body.

@@ -1,4 +1,5 @@
-//! All I/O: the REST client and the live WebSocket.
+//! All I/O: the REST client, the live WebSocket and the browser's storage.
 
 pub mod api;
 pub mod live;
+pub mod storage;

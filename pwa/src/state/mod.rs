@@ -1,8 +1,13 @@
 //! Pure state: every change is an action fed to a reducer, server messages included, so the
 //! logic is unit-tested natively without a browser.
 
+pub mod cart;
+pub mod checkout;
+pub mod kitchen;
 pub mod menu;
+pub mod order_edit;
 pub mod session;
+pub mod tracking;
 
 /// State of the live connection, shown on every screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,6 +13,8 @@ pub struct Session {
     pub me: Option<Me>,
     /// Interface language.
     pub lang: Lang,
+    /// Whether the server was asked who is there (until then `me: None` means "not known yet").
+    pub checked: bool,
 }
 
 /// Changes of the session.
@@ -20,7 +22,7 @@ pub struct Session {
 pub enum SessionAction {
     /// Logged in (or the session cookie was recognised).
     LoggedIn(Box<Me>),
-    /// Logged out.
+    /// Logged out, or the server said nobody is logged in.
     LoggedOut,
     /// Language switched.
     Lang(Lang),
@@ -41,8 +43,14 @@ impl Reducible for Session {
     fn reduce(self: Rc<Self>, action: SessionAction) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            SessionAction::LoggedIn(me) => next.me = Some(*me),
-            SessionAction::LoggedOut => next.me = None,
+            SessionAction::LoggedIn(me) => {
+                next.me = Some(*me);
+                next.checked = true;
+            }
+            SessionAction::LoggedOut => {
+                next.me = None;
+                next.checked = true;
+            }
             SessionAction::Lang(lang) => next.lang = lang,
         }
         Rc::new(next)
@@ -72,10 +80,12 @@ mod tests {
         let session = Rc::new(Session {
             me: None,
             lang: Lang::Fr,
+            checked: false,
         });
         assert!(!session.can(StaffRole::Cook));
         let session = session.reduce(SessionAction::LoggedIn(Box::new(me)));
         assert!(session.can(StaffRole::Cook) && !session.can(StaffRole::Manager));
+        assert!(session.checked);
         assert!(
             !session
                 .reduce(SessionAction::LoggedOut)

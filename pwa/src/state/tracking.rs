@@ -1,0 +1,332 @@
+//! A tracked order as its customer follows it: loaded once over REST, then kept current by the
+//! `order:{token}` stream. Snapshots replace the order; events already seen (by sequence) or
+//! older than what an edit or a cancellation returned (by version) are skipped.
+
+use super::Connection;
+use ocpizza_proto::api::orders::{Order, StageTimes, TrackedOrder};
+use ocpizza_proto::events::Event;
+use ocpizza_proto::ws::{ServerMsg, Snapshot};
+use ocpizza_proto::{OrderStatus, Timestamp};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// What the tracking page shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrackState {
+    /// The order, once loaded.
+    pub order: Option<Order>,
+    /// Last sequence of the order stream applied.
+    pub seq: i64,
+    /// Live connection state.
+    pub connection: Connection,
+    /// Loading failed (network).
+    pub failed: bool,
+    /// No order has this token.
+    pub not_found: bool,
+}
+
+/// What can happen to it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrackAction {
+    /// The REST load finished (first load, or a reload after a conflict).
+    Loaded(Box<TrackedOrder>),
+    /// The REST load failed; `true` when the token is unknown.
+    Failed(bool),
+    /// An edit or a cancellation answered with the order as it now is.
+    Changed(Box<Order>),
+    /// A message of the live stream.
+    Server(Box<ServerMsg>),
+    /// The connection changed.
+    Connection(Connection),
+}
+
+/// Records when `status` was reached.
+pub fn set_stage_time(times: &mut StageTimes, status: OrderStatus, at: Timestamp) {
+    let slot = match status {
+        OrderStatus::AwaitingPayment => return,
+        OrderStatus::Placed => &mut times.placed_at,
+        OrderStatus::Preparing => &mut times.preparing_at,
+        OrderStatus::Ready => &mut times.ready_at,
+        OrderStatus::OutForDelivery => &mut times.out_for_delivery_at,
+        OrderStatus::Delivered => &mut times.delivered_at,
+        OrderStatus::Collected => &mut times.collected_at,
+        OrderStatus::DeliveryFailed => &mut times.delivery_failed_at,
+        OrderStatus::Cancelled => &mut times.cancelled_at,
+    };
+    *slot = Some(at);
+}
+
+impl TrackState {
+    /// Replaces the order unless what we hold is newer.
+    fn replace(&mut self, order: Order) {
+        if self
+            .order
+            .as_ref()
+            .is_none_or(|o| order.version >= o.version)
+        {
+            self.order = Some(order);
+        }
+    }
+
+    fn apply_event(&mut self, event: Event) {
+        if let Event::OrderEdited { order } | Event::OrderPlaced { order } = event {
+            self.replace(*order);
+            return;
+        }
+        let Some(order) = &mut self.order else { return };
+        match event {
+            Event::OrderStatusChanged {
+                status,
+                at,
+                version,
+                payment_status,
+                ..
+            } if version > order.version => {
+                order.status = status;
+                order.payment_status = payment_status;
+                order.version = version;
+                set_stage_time(&mut order.times, status, at);
+            }
+            Event::OrderCancelled {
+                at,
+                version,
+                reason,
+                ..
+            } if version > order.version => {
+                order.status = OrderStatus::Cancelled;
+                order.version = version;
+                order.cancel_reason = reason;
+                order.times.cancelled_at = Some(at);
+            }
+            Event::DriverAssigned {
+                driver, version, ..
+            } if version > order.version => {
+                order.version = version;
+                // Customers see drivers by first name only, as the REST answer does.
+                order.driver = driver.map(|mut d| {
+                    d.name = d
+                        .name
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    d
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Reducible for TrackState {
+    type Action = TrackAction;
+
+    fn reduce(self: Rc<Self>, action: TrackAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            TrackAction::Loaded(tracked) => {
+                let TrackedOrder { order, stream_seq } = *tracked;
+                next.seq = next.seq.max(stream_seq);
+                next.replace(order);
+                next.failed = false;
+                next.not_found = false;
+            }
+            TrackAction::Failed(not_found) => {
+                next.failed = true;
+                next.not_found = not_found;
+            }
+            TrackAction::Changed(order) => next.replace(*order),
+            TrackAction::Connection(c) => next.connection = c,
+            TrackAction::Server(msg) => match *msg {
+                ServerMsg::Snapshot {
+                    seq,
+                    state: Snapshot::Order { order },
+                    ..
+                } => {
+                    next.seq = seq;
+                    next.order = Some(*order);
+                    next.failed = false;
+                    next.not_found = false;
+                }
+                ServerMsg::Event { seq, event, .. } if seq > next.seq => {
+                    next.apply_event(event);
+                    next.seq = seq;
+                }
+                _ => return self,
+            },
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocpizza_proto::api::orders::{Channel, Contact, DriverRef};
+    use ocpizza_proto::{Fulfilment, Money, OrderId, PaymentMethod, PaymentStatus, ShopId, UserId};
+
+    fn order(version: i64) -> Order {
+        Order {
+            id: OrderId(12),
+            shop_id: ShopId(1),
+            channel: Channel::Web,
+            fulfilment: Fulfilment::Delivery,
+            status: OrderStatus::Placed,
+            payment_method: PaymentMethod::CashOnDelivery,
+            payment_status: PaymentStatus::Pending,
+            contact: Contact {
+                name: "Ada".into(),
+                phone: "0600000000".into(),
+                email: None,
+            },
+            address: None,
+            lines: vec![],
+            note: None,
+            total: Money(2100),
+            driver: None,
+            version,
+            tracking_token: "abc".into(),
+            times: StageTimes::default(),
+            cancel_reason: None,
+            created_at: Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn loaded() -> Rc<TrackState> {
+        Rc::new(TrackState::default()).reduce(TrackAction::Loaded(Box::new(TrackedOrder {
+            order: order(1),
+            stream_seq: 5,
+        })))
+    }
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(secs).unwrap()
+    }
+
+    fn event(seq: i64, event: Event) -> TrackAction {
+        TrackAction::Server(Box::new(ServerMsg::Event {
+            stream: "order:abc".into(),
+            seq,
+            event,
+        }))
+    }
+
+    fn status(status: OrderStatus, version: i64, secs: i64) -> Event {
+        Event::OrderStatusChanged {
+            order_id: OrderId(12),
+            shop_id: ShopId(1),
+            status,
+            at: at(secs),
+            version,
+            payment_status: PaymentStatus::Pending,
+        }
+    }
+
+    fn current(state: &TrackState) -> &Order {
+        state.order.as_ref().unwrap()
+    }
+
+    #[test]
+    fn a_status_change_moves_the_order_and_records_the_stage_time() {
+        let state = loaded().reduce(event(6, status(OrderStatus::Preparing, 2, 60)));
+        assert_eq!(current(&state).status, OrderStatus::Preparing);
+        assert_eq!(current(&state).times.preparing_at, Some(at(60)));
+        assert_eq!(current(&state).version, 2);
+        assert_eq!(state.seq, 6);
+    }
+
+    #[test]
+    fn events_already_applied_are_skipped() {
+        let state = loaded()
+            .reduce(event(6, status(OrderStatus::Preparing, 2, 60)))
+            .reduce(event(6, status(OrderStatus::Ready, 3, 90)));
+        assert_eq!(current(&state).status, OrderStatus::Preparing);
+        let state = state.reduce(event(4, status(OrderStatus::Ready, 3, 90)));
+        assert_eq!(
+            current(&state).status,
+            OrderStatus::Preparing,
+            "older than the load"
+        );
+    }
+
+    #[test]
+    fn an_edit_answer_is_not_undone_by_the_older_events_that_follow() {
+        let mut edited = order(3);
+        edited.total = Money(3150);
+        let state = loaded()
+            .reduce(TrackAction::Changed(Box::new(edited.clone())))
+            .reduce(event(
+                6,
+                Event::OrderEdited {
+                    order: Box::new(order(2)),
+                },
+            ));
+        assert_eq!(current(&state).total, Money(3150));
+        let state = state.reduce(event(
+            7,
+            Event::OrderEdited {
+                order: Box::new(edited),
+            },
+        ));
+        assert_eq!(current(&state).version, 3);
+        assert_eq!(state.seq, 7);
+    }
+
+    #[test]
+    fn a_cancellation_keeps_its_reason_and_time() {
+        let state = loaded().reduce(event(
+            6,
+            Event::OrderCancelled {
+                order_id: OrderId(12),
+                shop_id: ShopId(1),
+                at: at(30),
+                version: 2,
+                reason: Some("four en panne".into()),
+            },
+        ));
+        let o = current(&state);
+        assert_eq!(o.status, OrderStatus::Cancelled);
+        assert_eq!(o.cancel_reason.as_deref(), Some("four en panne"));
+        assert_eq!(o.times.cancelled_at, Some(at(30)));
+    }
+
+    #[test]
+    fn drivers_are_shown_by_first_name() {
+        let state = loaded().reduce(event(
+            6,
+            Event::DriverAssigned {
+                order_id: OrderId(12),
+                shop_id: ShopId(1),
+                driver: Some(DriverRef {
+                    id: UserId(3),
+                    name: "Mario Rossi".into(),
+                }),
+                version: 2,
+            },
+        ));
+        assert_eq!(current(&state).driver.as_ref().unwrap().name, "Mario");
+    }
+
+    #[test]
+    fn a_snapshot_replaces_the_order_and_the_sequence() {
+        let mut fresh = order(9);
+        fresh.status = OrderStatus::Ready;
+        let state = loaded().reduce(TrackAction::Server(Box::new(ServerMsg::Snapshot {
+            stream: "order:abc".into(),
+            seq: 40,
+            state: Snapshot::Order {
+                order: Box::new(fresh.clone()),
+            },
+        })));
+        assert_eq!(current(&state), &fresh);
+        assert_eq!(state.seq, 40);
+    }
+
+    #[test]
+    fn an_unknown_token_is_told_apart_from_a_network_failure() {
+        let state = Rc::new(TrackState::default()).reduce(TrackAction::Failed(true));
+        assert!(state.not_found && state.failed);
+        let state = Rc::new(TrackState::default()).reduce(TrackAction::Failed(false));
+        assert!(!state.not_found && state.failed);
+    }
+}
