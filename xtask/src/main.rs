@@ -3,11 +3,14 @@
 //! - `cargo xtask run`: builds the PWA and runs the server with it (the README's run command);
 //! - `cargo xtask pwa`: builds the PWA into `pwa/dist`;
 //! - `cargo xtask test`: every check CI runs (format, lints, wasm build of `proto`, the whole
-//!   test suite on SQLite and on PostgreSQL);
+//!   test suite on SQLite and on PostgreSQL, the end-to-end tests in Chromium);
+//! - `cargo xtask e2e`: the end-to-end tests alone;
+//! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
+mod e2e;
 mod pwa;
 mod server;
 mod test;
@@ -34,6 +37,10 @@ enum Command {
     Pwa(pwa::Args),
     /// Run every check and the whole test suite on both databases.
     Test(test::Args),
+    /// Run the end-to-end tests in headless Chromium (default: every ready test file).
+    E2e(e2e::Args),
+    /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
+    Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
     Bench(bench::Args),
     /// Load the live hub: thousands of WebSocket clients, events through the real write path.
@@ -45,6 +52,8 @@ fn main() -> anyhow::Result<()> {
         Command::Run { args } => pwa::serve(&args),
         Command::Pwa(args) => pwa::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::E2e(args) => e2e::run(&args),
+        Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),
     }

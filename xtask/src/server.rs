@@ -1,5 +1,6 @@
 //! Starting the release server for the load tools: build it, run it on a free port with a
 //! clean environment, wait until it is ready, kill it and remove its scratch folder on drop.
+//! Also builds the debug server the end-to-end tests drive.
 
 use anyhow::{Context, bail};
 use reqwest::StatusCode;
@@ -19,22 +20,37 @@ pub fn workspace_root() -> PathBuf {
 
 /// `cargo build --release -p ocpizza`; returns the binary's path.
 pub fn build_server(root: &Path) -> anyhow::Result<PathBuf> {
-    println!("\n== Building the release server (cargo build --release -p ocpizza)");
+    build(root, &["build", "--release", "-p", "ocpizza"], "release")
+}
+
+/// `cargo build -p ocpizza --bin ocpizza` (the debug binary the test pass builds anyway);
+/// returns the binary's path.
+pub fn build_debug_server(root: &Path) -> anyhow::Result<PathBuf> {
+    build(
+        root,
+        &["build", "-p", "ocpizza", "--bin", "ocpizza"],
+        "debug",
+    )
+}
+
+fn build(root: &Path, args: &[&str], profile_dir: &str) -> anyhow::Result<PathBuf> {
+    let line = format!("cargo {}", args.join(" "));
+    println!("\n== Building the server ({line})");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "ocpizza"])
+        .args(args)
         .current_dir(root)
         .stdin(Stdio::null())
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("cargo build --release -p ocpizza failed ({status})");
+        bail!("{line} failed ({status})");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .filter(|v| !v.is_empty())
         .map_or_else(|| root.join("target"), |dir| root.join(PathBuf::from(dir)));
     let binary = target
-        .join("release")
+        .join(profile_dir)
         .join(format!("ocpizza{}", std::env::consts::EXE_SUFFIX));
     if !binary.is_file() {
         bail!("built, but {} is missing", binary.display());

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
-//! again on PostgreSQL (each test on a fresh database). PostgreSQL is started if it is down;
-//! when it cannot be reached the PostgreSQL pass is skipped with a loud warning, except under
-//! CI (`CI` set), where that is a failure.
+//! again on PostgreSQL (each test on a fresh database), and last the end-to-end tests in
+//! Chromium. PostgreSQL is started if it is down; when it cannot be reached the PostgreSQL pass
+//! is skipped with a loud warning, except under CI (`CI` set), where that is a failure. The
+//! end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
 
 use anyhow::{Context, bail};
 use std::net::TcpStream;
@@ -116,6 +117,7 @@ fn drop_old_test_databases() {
 /// Runs every check.
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let ci = std::env::var_os("CI").is_some();
+    let mut dist = None;
     if !args.tests_only {
         let mut fmt = cargo();
         fmt.args(["fmt", "--all", "--check"]);
@@ -152,7 +154,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         ]);
         step("lints of the PWA for wasm32", pwa)?;
         println!("\n==> PWA build (cargo xtask pwa)");
-        crate::pwa::build()?;
+        dist = Some(crate::pwa::build()?);
     }
     step("tests on SQLite", test_command(&["--workspace"]))?;
 
@@ -175,6 +177,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         eprintln!("!! Install and start it (see README) to run the suite on both databases.");
         eprintln!("{}\n", "!".repeat(78));
     }
+    crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;
     println!("\nall checks passed");
     Ok(())
 }

@@ -1,0 +1,407 @@
+// The end-to-end harness: the real `ocpizza` server on a free port with a fresh SQLite
+// database (demo data seeded on first start) serving the built PWA, headless Chromium, and a
+// few REST helpers to act as the other people in a scenario (guests ordering, a manager
+// restocking).
+//
+// `cargo xtask e2e` builds the server and the PWA and passes their paths:
+//   OCPIZZA_E2E_SERVER    the `ocpizza` binary (target/debug/ocpizza)
+//   OCPIZZA_E2E_STATIC    the built PWA (pwa/dist)
+//   OCPIZZA_E2E_CHROMIUM  the browser (default /usr/bin/chromium)
+// Set OCPIZZA_E2E_SERVER_LOG=1 to copy the server's log to stderr.
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, openSync, closeSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const here = new URL(".", import.meta.url).pathname;
+
+/** Every demo account has this password. */
+export const DEMO_PASSWORD = "demo-pizza";
+/** Demo accounts of shop 1. */
+export const COOK = "cook@demo.ocpizza.fr";
+export const MANAGER = "manager@demo.ocpizza.fr";
+
+/** Viewports of the two kinds of device the product is used on. */
+export const PHONE = { width: 390, height: 844 };
+export const KITCHEN_SCREEN = { width: 1920, height: 1080 };
+
+/** How long a live update may take to show (the product promises about a second). */
+export const LIVE_MS = 3_000;
+/** How long a page may take to load and render (the debug server, a cold wasm compile). */
+export const LOAD_MS = 15_000;
+
+const READY_TIMEOUT_MS = 60_000;
+
+function required(name, fallback) {
+  const value = process.env[name] || fallback;
+  if (!value) {
+    throw new Error(`${name} is not set: run the tests with \`cargo xtask e2e\``);
+  }
+  return resolve(value);
+}
+
+/** A port nobody listens on right now. */
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+// Servers still running when the test process ends are killed with their process group, so a
+// failed or interrupted test never leaves one behind.
+const running = new Set();
+function killAll() {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+}
+process.on("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** The server's environment: the caller's, minus any product configuration it may carry. */
+function serverEnv(dataDir, staticDir) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("OCPIZZA_") && key !== "DATABASE_URL" && key !== "REDIS_URL") {
+      env[key] = value;
+    }
+  }
+  return {
+    ...env,
+    OCPIZZA_DATA_DIR: dataDir,
+    OCPIZZA_STATIC_DIR: staticDir,
+    // Logins are cheap in tests; the throttles are set high so no scenario trips them.
+    OCPIZZA_ARGON2_MEMORY_KIB: "8192",
+    OCPIZZA_ARGON2_ITERATIONS: "1",
+    OCPIZZA_LOGIN_PER_IP_PER_MIN: "1000",
+    OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN: "1000",
+    RUST_LOG: process.env.RUST_LOG || "warn",
+  };
+}
+
+function tail(path, lines = 30) {
+  try {
+    return readFileSync(path, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/**
+ * A running `ocpizza serve`: `base` is its URL (`http://127.0.0.1:PORT`), `restart()` stops it
+ * and starts it again on the same port and database, `stop()` ends it and removes its folder.
+ */
+export class Server {
+  constructor() {
+    this.binary = required("OCPIZZA_E2E_SERVER");
+    if (!existsSync(this.binary)) throw new Error(`no server binary at ${this.binary}`);
+    this.staticDir = required("OCPIZZA_E2E_STATIC", join(here, "..", "pwa", "dist"));
+    this.dir = mkdtempSync(join(tmpdir(), "ocpizza-e2e-"));
+    this.log = join(this.dir, "server.log");
+    this.child = null;
+    this.port = 0;
+  }
+
+  /** Starts a server with a fresh database; resolves once `/readyz` answers. */
+  static async start() {
+    const server = new Server();
+    try {
+      server.port = await freePort();
+      await server.#spawn();
+      return server;
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
+
+  /** `http://127.0.0.1:PORT`. */
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async #spawn() {
+    const out = openSync(this.log, "a");
+    const args = ["serve", "--bind", `127.0.0.1:${this.port}`];
+    const stdio = process.env.OCPIZZA_E2E_SERVER_LOG ? ["ignore", "inherit", "inherit"] : ["ignore", out, out];
+    // Its own process group, so that stopping it stops anything it started too.
+    const child = spawn(this.binary, args, {
+      env: serverEnv(this.dir, this.staticDir),
+      stdio,
+      detached: true,
+    });
+    closeSync(out);
+    this.child = child;
+    running.add(child);
+    child.exited = new Promise((ok) => {
+      child.once("exit", (code, signal) => ok({ code, signal }));
+      child.once("error", (error) => ok({ error: error.message }));
+    });
+    child.exited.then(() => running.delete(child));
+    await this.#waitReady(child);
+  }
+
+  async #waitReady(child) {
+    const started = Date.now();
+    let exit = null;
+    child.exited.then((e) => (exit = e));
+    for (;;) {
+      if (exit) {
+        throw new Error(`the server exited (${JSON.stringify(exit)}) before it was ready:\n${tail(this.log)}`);
+      }
+      try {
+        const response = await fetch(`${this.base}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() - started > READY_TIMEOUT_MS) {
+        throw new Error(`GET /readyz did not answer within ${READY_TIMEOUT_MS} ms:\n${tail(this.log)}`);
+      }
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
+
+  /** Asks the server to stop (SIGTERM, as a service manager would) and waits for it. */
+  async #halt() {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }, 10_000);
+    await child.exited;
+    clearTimeout(timer);
+  }
+
+  /**
+   * Stops the server and starts it again on the same port and database. `whileDown` runs
+   * while it is stopped (e.g. to check that a page noticed).
+   */
+  async restart(whileDown = async () => {}) {
+    await this.#halt();
+    await whileDown();
+    await this.#spawn();
+  }
+
+  /** Stops the server and removes its database and log. */
+  async stop() {
+    await this.#halt();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The server's log so far (for failure messages). */
+  logTail() {
+    return tail(this.log);
+  }
+}
+
+/** A REST client for one person: guest, or logged in with `login()`. */
+export class Api {
+  constructor(base) {
+    this.base = base;
+    this.cookie = null;
+  }
+
+  /** Logs in as `email` (a demo account by default password); returns `this`. */
+  async login(email, password = DEMO_PASSWORD) {
+    const response = await this.#send("POST", "/api/v1/auth/login", { email, password });
+    const cookie = response.headers.getSetCookie().find((c) => c.includes("="));
+    if (!cookie) throw new Error(`logging in as ${email}: no session cookie`);
+    this.cookie = cookie.split(";")[0];
+    return this;
+  }
+
+  async #send(method, path, body) {
+    // The server refuses state-changing requests whose Origin is not its own.
+    const headers = { Origin: this.base, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (this.cookie) headers.Cookie = this.cookie;
+    const response = await fetch(this.base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) {
+      throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    }
+    return response;
+  }
+
+  /** `GET path` as JSON. */
+  async get(path) {
+    return (await this.#send("GET", path)).json();
+  }
+
+  /** `POST path` with a JSON body; the JSON answer, if any. */
+  async post(path, body) {
+    const text = await (await this.#send("POST", path, body)).text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** A shop's menu with live availability. */
+  menu(shop = 1) {
+    return this.get(`/api/v1/shops/${shop}/menu`);
+  }
+
+  /** An order as the server has it (staff). */
+  order(id) {
+    return this.get(`/api/v1/orders/${id}`);
+  }
+
+  /**
+   * Places a pickup order paid at the counter; as a guest unless logged in.
+   * `lines`: `[{ pizza_id, size, quantity }]`.
+   */
+  placeOrder(lines, { shop = 1, name = "Client Test" } = {}) {
+    return this.post("/api/v1/orders", {
+      shop_id: shop,
+      fulfilment: "pickup",
+      contact: { name, phone: "+33 6 12 34 56 78" },
+      lines: lines.map((l) => ({ quantity: 1, ...l })),
+      payment_method: "at_counter",
+    });
+  }
+
+  /** Restocks `quantity` of an ingredient (manager). */
+  restock(ingredientId, quantity, shop = 1) {
+    return this.post(`/api/v1/shops/${shop}/stock/restock`, {
+      ingredient_id: ingredientId,
+      quantity,
+      reason: "Livraison (test de bout en bout)",
+    });
+  }
+}
+
+/** Headless Chromium, French, with the flags that work on the project's machines. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.OCPIZZA_E2E_CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--lang=fr-FR",
+    ],
+  });
+}
+
+/** A fresh browser profile (its own cookies, cache and service worker) on `viewport`. */
+export async function newContext(browser, server, viewport = PHONE) {
+  const context = await browser.newContext({
+    baseURL: server.base,
+    viewport,
+    locale: "fr-FR",
+    timezoneId: "Europe/Paris",
+    serviceWorkers: "allow",
+  });
+  context.setDefaultTimeout(LOAD_MS);
+  // Whether each document was under a service worker's control when it was created.
+  await context.addInitScript(() => {
+    window.__ocpizzaControlledAtStart = Boolean(navigator.serviceWorker?.controller);
+  });
+  return context;
+}
+
+/** Logs the browser profile in as `email` through the login page, as a person would. */
+export async function logIn(page, email, password = DEMO_PASSWORD) {
+  await page.goto("/login");
+  await page.locator("input#email").fill(email);
+  await page.locator("input#password").fill(password);
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/auth/login") && r.ok()),
+    page.locator("button[type=submit]").click(),
+  ]);
+}
+
+/**
+ * Waits until the page is a document loaded under the service worker's control. On a first
+ * visit the worker installs, precaches the shell and claims the page; the app then reloads
+ * itself once (its `controllerchange` handler), and that document is controlled from the
+ * start — the state in which the shell is served offline. Waiting on a flag set at document
+ * creation (see `newContext`) survives that reload, so the test never races it.
+ */
+export async function waitForServiceWorker(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(() => window.__ocpizzaControlledAtStart === true);
+  await page.waitForLoadState("load");
+}
+
+/** Waits until `locator` is visible. */
+export function see(locator, timeout = LOAD_MS) {
+  return locator.waitFor({ state: "visible", timeout });
+}
+
+/** Waits until nothing matches `locator` any more. */
+export function gone(locator, timeout = LIVE_MS) {
+  return locator.waitFor({ state: "detached", timeout });
+}
+
+/**
+ * Runs a scenario with a server and a browser, and always cleans both up. On failure the
+ * server's last log lines are added to the error.
+ */
+export async function withApp(body) {
+  const server = await Server.start();
+  let browser = null;
+  try {
+    browser = await launchBrowser();
+    await body({ server, browser, api: () => new Api(server.base) });
+  } catch (error) {
+    error.message += `\n--- server log (last lines) ---\n${server.logTail()}`;
+    throw error;
+  } finally {
+    await browser?.close().catch(() => {});
+    await server.stop();
+  }
+}
+
+/**
+ * Marks the current document, so that `assertSameDocument` can prove later that what the
+ * page shows came live, without a reload or a navigation.
+ */
+export async function markDocument(page) {
+  await page.evaluate(() => {
+    window.__ocpizzaE2eMark = true;
+  });
+}
+
+/** Fails if the page was reloaded or navigated away since `markDocument`. */
+export async function assertSameDocument(page) {
+  const same = await page.evaluate(() => window.__ocpizzaE2eMark === true);
+  if (!same) throw new Error("the page was reloaded: the update did not arrive live");
+}

@@ -1,0 +1,134 @@
+// Writes the product's screenshots into docs/screenshots/ (or the folder given as argument):
+// customer screens on a phone (390×844), kitchen screens on a kitchen display (1920×1080),
+// against a fresh server with the demo data. Run through `cargo xtask screenshots`.
+//
+// A screen that does not exist yet is skipped with a message; its old picture, if any, is kept.
+
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Api, COOK, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+
+const here = new URL(".", import.meta.url).pathname;
+const out = resolve(process.argv[2] || join(here, "..", "docs", "screenshots"));
+/** How long to wait for a screen before deciding it is not there. */
+const SCREEN_MS = 10_000;
+
+/** A size every shot can order without running anything out. */
+function plentifulSize(menu) {
+  let best = null;
+  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
+    for (const size of pizza.sizes) {
+      if (!best || size.available > best.size.available) best = { pizza, size };
+    }
+  }
+  return best;
+}
+
+/**
+ * The shots, in order. `prepare` brings the page to the screen and returns the locator that
+ * proves it is shown.
+ */
+const SHOTS = [
+  {
+    file: "menu.png",
+    viewport: PHONE,
+    async prepare({ page }) {
+      await page.goto("/shops/1");
+      return page.locator('[data-testid^="pizza-"], li.pizza').first();
+    },
+  },
+  {
+    file: "checkout.png",
+    viewport: PHONE,
+    async prepare({ page, choice }) {
+      await page.goto("/shops/1");
+      await page.getByTestId(`add-${choice.pizza.id}-${choice.size.code}`).click({ timeout: SCREEN_MS });
+      await page.getByTestId("cart-checkout").click({ timeout: SCREEN_MS });
+      return page.getByTestId("place-order");
+    },
+  },
+  {
+    file: "tracker.png",
+    viewport: PHONE,
+    async prepare({ page, server, choice }) {
+      const order = await new Api(server.base).placeOrder(
+        [{ pizza_id: choice.pizza.id, size: choice.size.code }],
+        { name: "Camille Martin" },
+      );
+      await page.goto(`/track/${order.tracking_token}`);
+      return page.getByTestId("order-status");
+    },
+  },
+  {
+    file: "kitchen.png",
+    viewport: KITCHEN_SCREEN,
+    login: COOK,
+    async prepare({ page, server, menu, state }) {
+      // A realistic service: a few new tickets, one in the oven.
+      const guest = new Api(server.base);
+      const cook = await new Api(server.base).login(COOK);
+      const pizzas = menu.pizzas.filter((p) => p.enabled && p.sizes.some((s) => s.available > 2));
+      const names = ["Camille Martin", "Louis Bernard", "Inès Petit", "Hugo Moreau"];
+      const orders = [];
+      for (const [i, name] of names.entries()) {
+        const pizza = pizzas[i % pizzas.length];
+        const size = pizza.sizes.find((s) => s.available > 2);
+        orders.push(await guest.placeOrder([{ pizza_id: pizza.id, size: size.code, quantity: 1 + (i % 2) }], { name }));
+      }
+      await cook.post(`/api/v1/orders/${orders[0].id}/transition`, { to: "preparing" });
+      state.ticket = orders[1].id;
+      await page.goto("/kitchen");
+      return page.getByTestId(`ticket-${orders[1].id}`);
+    },
+  },
+  {
+    file: "recipe-card.png",
+    viewport: KITCHEN_SCREEN,
+    login: COOK,
+    async prepare({ page, state }) {
+      if (!state.ticket) throw new Error("needs the kitchen screen");
+      await page.goto("/kitchen");
+      await page.getByTestId(`line-${state.ticket}-0`).click({ timeout: SCREEN_MS });
+      return page.getByTestId("recipe-card");
+    },
+  },
+  {
+    file: "recipes.png",
+    viewport: KITCHEN_SCREEN,
+    login: COOK,
+    async prepare({ page, menu }) {
+      await page.goto("/recipes");
+      return page.getByTestId(`recipe-${menu.pizzas[0].id}`);
+    },
+  },
+];
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  let written = 0;
+  await withApp(async ({ server, browser }) => {
+    const menu = await new Api(server.base).menu(1);
+    const choice = plentifulSize(menu);
+    const state = {};
+    for (const shot of SHOTS) {
+      const context = await newContext(browser, server, shot.viewport);
+      const page = await context.newPage();
+      try {
+        if (shot.login) await logIn(page, shot.login);
+        const shown = await shot.prepare({ page, server, menu, choice, state });
+        await see(shown, SCREEN_MS);
+        await page.screenshot({ path: join(out, shot.file) });
+        console.log(`wrote   ${join(out, shot.file)}`);
+        written += 1;
+      } catch (error) {
+        const reason = String(error.message).split("\n")[0];
+        console.log(`skipped ${shot.file}: screen not available yet (${reason})`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+  console.log(`${written} of ${SHOTS.length} screenshots written to ${out}`);
+}
+
+await main();

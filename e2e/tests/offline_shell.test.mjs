@@ -1,0 +1,34 @@
+// Once visited, the app opens without network: the service worker serves the shell.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PHONE, newContext, see, waitForServiceWorker, withApp } from "../harness.mjs";
+
+/** The app's name in its top bar: drawn by the web app itself, so the wasm ran. */
+function brand(page) {
+  return page.locator("header.topbar .brand").filter({ hasText: "OC Pizza" });
+}
+
+test("after a first visit the app shell opens offline", async () => {
+  await withApp(async ({ server, browser }) => {
+    const context = await newContext(browser, server, PHONE);
+    const page = await context.newPage();
+    await page.goto("/");
+    await see(page.getByRole("heading", { name: /OC Pizza Paris 11e/ }));
+    await waitForServiceWorker(page);
+
+    await context.setOffline(true);
+
+    // Reloading the page it was on…
+    await page.reload();
+    await see(brand(page));
+    await see(page.locator(".content h1"));
+    assert.equal(await page.title(), "OC Pizza");
+    // …and opening the app again in a new tab, on another address of the app.
+    const again = await context.newPage();
+    await again.goto("/shops/1");
+    await see(brand(again));
+    assert.equal(await again.title(), "OC Pizza");
+    await context.close();
+  });
+});
