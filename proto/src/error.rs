@@ -23,6 +23,12 @@ pub enum ErrorCode {
     StaleVersion,
     /// The order's status does not allow this (edit after the kitchen started, …).
     InvalidTransition,
+    /// The order was cancelled in the meantime (a driver's queued action came too late).
+    OrderCancelled,
+    /// Another driver has this order.
+    AssignedToOtherDriver,
+    /// The order is not out for delivery (positions are only taken during a delivery).
+    NotOutForDelivery,
     /// The shop is paused by its manager.
     ShopPaused,
     /// The shop is closed at this hour.

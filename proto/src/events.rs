@@ -65,7 +65,7 @@ impl Stream {
 }
 
 /// What happened. Stored as JSON in the event log and sent as-is to subscribers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -144,7 +144,26 @@ pub enum Event {
         /// The shop.
         shop_id: ShopId,
     },
+    /// Where the driver of an order out for delivery is (on `order:{token}` only).
+    DriverPosition {
+        /// Order.
+        order_id: OrderId,
+        /// Its shop.
+        shop_id: ShopId,
+        /// Latitude, degrees.
+        lat: f64,
+        /// Longitude, degrees.
+        lon: f64,
+        /// Accuracy radius in metres.
+        accuracy_m: f64,
+        /// When the phone measured it.
+        at: jiff::Timestamp,
+    },
 }
+
+/// The only floating-point fields are a driver's coordinates, checked to be finite and in
+/// range before any event carries them: equality on events is total.
+impl Eq for Event {}
 
 impl Event {
     /// The `type` tag, for logs and metrics.
@@ -159,6 +178,7 @@ impl Event {
             Event::AvailabilityChanged { .. } => "availability_changed",
             Event::ShopPaused { .. } => "shop_paused",
             Event::ShopResumed { .. } => "shop_resumed",
+            Event::DriverPosition { .. } => "driver_position",
         }
     }
 }

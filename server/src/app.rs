@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, health, menu, net, openapi, orders, shops, staff, stock};
+use crate::{auth, driver, health, menu, net, openapi, orders, shops, staff, stock};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shops::router())
         .merge(menu::router())
         .merge(orders::router())
+        .merge(driver::router())
         .merge(stock::router())
         .merge(staff::router())
         .merge(openapi::router())

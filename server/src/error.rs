@@ -52,6 +52,15 @@ pub enum ApiError {
     /// Duplicate value.
     #[error("{0}")]
     Conflict(String),
+    /// A conflict with its own code, for clients that act on it (a driver's queued action
+    /// that came too late, …).
+    #[error("{message}")]
+    Refused {
+        /// `order_cancelled`, `assigned_to_other_driver`, …
+        code: ErrorCode,
+        /// Said so that the person holding the phone understands.
+        message: String,
+    },
     /// Same idempotency key, different request.
     #[error("this Idempotency-Key was already used for a different request")]
     IdempotencyKeyReused,
@@ -103,6 +112,7 @@ impl ApiError {
             ApiError::ShopPaused(_) => (StatusCode::CONFLICT, C::ShopPaused),
             ApiError::ShopClosed(_) => (StatusCode::CONFLICT, C::ShopClosed),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, C::Conflict),
+            ApiError::Refused { code, .. } => (StatusCode::CONFLICT, *code),
             ApiError::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, C::IdempotencyKeyReused)
             }

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod driver;
 pub mod error;
 pub mod events;
 pub mod extract;

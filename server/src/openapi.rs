@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `GET /api/openapi.json`.
 
 use crate::state::AppState;
-use crate::{auth, menu, orders, shops, staff, stock};
+use crate::{auth, driver, menu, orders, shops, staff, stock};
 use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
@@ -39,6 +39,11 @@ use utoipa::OpenApi;
         orders::track_edit,
         orders::track_cancel,
         orders::deliveries,
+        driver::action,
+        driver::order_actions,
+        driver::location,
+        driver::my_cash,
+        driver::shop_cash,
         stock::list,
         stock::restock,
         stock::waste,

@@ -49,6 +49,9 @@ pub struct MenuSize {
     pub price: Money,
     /// How many can still be made from the shop's free stock (0 = "plus disponible").
     pub available: i64,
+    /// When `available` is 0 for lack of stock: an ingredient that is short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limited_by: Option<String>,
 }
 
 /// An optional extra.

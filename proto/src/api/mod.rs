@@ -1,6 +1,9 @@
 //! Request and response bodies of the REST API under `/api/v1`, one module per resource.
 
 pub mod auth;
+pub mod customers;
+pub mod dashboard;
+pub mod driver;
 pub mod menu;
 pub mod orders;
 pub mod shops;

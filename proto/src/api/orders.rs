@@ -1,5 +1,6 @@
 //! Orders: placing, editing, following and moving them through the status machine.
 
+use crate::api::driver::Position;
 use crate::ids::{IngredientId, OrderId, PizzaId, ShopId, UserId};
 use crate::money::Money;
 use crate::status::{Fulfilment, OrderStatus, PaymentMethod, PaymentStatus};
@@ -273,6 +274,9 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     /// When it was created.
     pub created_at: jiff::Timestamp,
+    /// Cash the driver declared when handing over an order paid on delivery.
+    #[serde(default)]
+    pub cash_collected: Option<Money>,
 }
 
 /// `GET /api/v1/track/{token}`: the order and the sequence of its stream.
@@ -283,6 +287,9 @@ pub struct TrackedOrder {
     pub order: Order,
     /// Sequence of `order:{token}` this state corresponds to.
     pub stream_seq: i64,
+    /// Where the driver is, while the order is out for delivery.
+    #[serde(default)]
+    pub driver_position: Option<Position>,
 }
 
 /// `GET /api/v1/shops/{id}/orders`.

@@ -18,8 +18,8 @@ use ocpizza_proto::api::menu::{
     SetPizzaEnabled, SizePrice,
 };
 use ocpizza_proto::events::Stream;
-use ocpizza_proto::{PizzaId, ShopId};
-use std::collections::BTreeSet;
+use ocpizza_proto::{IngredientId, PizzaId, ShopId};
+use std::collections::{BTreeSet, HashMap};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -57,6 +57,11 @@ pub async fn build(state: &AppState, shop: ShopId, stream_seq: i64) -> ApiResult
     let pool = state.db.pool();
     let counts = availability::published(pool, shop).await?;
     let disabled = db::disabled(pool, shop).await?;
+    let free: HashMap<IngredientId, i64> = crate::stock::db::levels(pool, shop)
+        .await?
+        .into_iter()
+        .map(|l| (l.ingredient_id, l.on_hand - l.reserved))
+        .collect();
     let pizzas = db::specs(pool, None)
         .await?
         .into_iter()
@@ -66,11 +71,18 @@ pub async fn build(state: &AppState, shop: ShopId, stream_seq: i64) -> ApiResult
             sizes: p
                 .sizes
                 .iter()
-                .map(|s| MenuSize {
-                    code: s.code.clone(),
-                    label: s.label.clone(),
-                    price: s.price,
-                    available: counts.get(&(p.id, s.code.clone())).copied().unwrap_or(0),
+                .map(|s| {
+                    let available = counts.get(&(p.id, s.code.clone())).copied().unwrap_or(0);
+                    let limited_by = (available == 0 && !disabled.contains(&p.id))
+                        .then(|| short_ingredient(&p, &s.code, &free))
+                        .flatten();
+                    MenuSize {
+                        code: s.code.clone(),
+                        label: s.label.clone(),
+                        price: s.price,
+                        available,
+                        limited_by,
+                    }
                 })
                 .collect(),
             extras: menu_extras(&p),
@@ -84,6 +96,17 @@ pub async fn build(state: &AppState, shop: ShopId, stream_seq: i64) -> ApiResult
         stream_seq,
         pizzas,
     })
+}
+
+/// The first ingredient of the size's recipe whose free stock is less than one portion.
+fn short_ingredient(
+    p: &db::PizzaSpec,
+    size: &str,
+    free: &HashMap<IngredientId, i64>,
+) -> Option<String> {
+    p.recipe_for(size)
+        .find(|i| free.get(&i.ingredient_id).copied().unwrap_or(0) < i.quantity)
+        .map(|i| i.name.clone())
 }
 
 fn menu_extras(p: &db::PizzaSpec) -> Vec<MenuExtra> {

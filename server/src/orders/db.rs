@@ -26,7 +26,8 @@ const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, 
     o.address_street, o.address_postcode, o.address_city, o.address_instructions, o.note, \
     o.total_cents, o.driver_id, d.name AS driver_name, o.version, o.tracking_token, \
     o.cancel_reason, o.placed_at, o.preparing_at, o.ready_at, o.out_for_delivery_at, \
-    o.delivered_at, o.collected_at, o.delivery_failed_at, o.cancelled_at, o.created_at";
+    o.delivered_at, o.collected_at, o.delivery_failed_at, o.cancelled_at, o.created_at, \
+    o.cash_collected_cents";
 
 fn bad(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -100,6 +101,9 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
             },
             cancel_reason: r.try_get("cancel_reason")?,
             created_at: ts(r.try_get("created_at")?),
+            cash_collected: r
+                .try_get::<Option<i64>, _>("cash_collected_cents")?
+                .map(Money),
         },
     })
 }
@@ -440,6 +444,26 @@ pub async fn update_details(tx: &mut Tx, o: &Order) -> sqlx::Result<()> {
 pub async fn set_driver(tx: &mut Tx, order: OrderId, driver: Option<UserId>) -> sqlx::Result<()> {
     sqlx::query("UPDATE orders SET driver_id = $1 WHERE id = $2")
         .bind(driver.map(|d| d.0))
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Locks the order row for the rest of the transaction without changing it (PostgreSQL; on
+/// SQLite the write transaction already holds the database). `false` if there is no such order.
+pub async fn lock(tx: &mut Tx, order: OrderId) -> sqlx::Result<bool> {
+    sqlx::query("UPDATE orders SET version = version WHERE id = $1")
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}
+
+/// Records the cash the driver declared.
+pub async fn set_cash(tx: &mut Tx, order: OrderId, cash: Option<Money>) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET cash_collected_cents = $1 WHERE id = $2")
+        .bind(cash.map(|c| c.0))
         .bind(order.0)
         .execute(&mut **tx)
         .await

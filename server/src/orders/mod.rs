@@ -255,7 +255,17 @@ pub async fn track(
             .unwrap_or_default()
             .to_owned();
     }
-    Ok(Json(TrackedOrder { order, stream_seq }))
+    let driver_position = match order.status {
+        OrderStatus::OutForDelivery => {
+            crate::driver::db::position(state.db.pool(), order.id).await?
+        }
+        _ => None,
+    };
+    Ok(Json(TrackedOrder {
+        order,
+        stream_seq,
+        driver_position,
+    }))
 }
 
 /// Edits an order with its tracking token (guests), while `placed`.

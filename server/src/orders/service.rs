@@ -21,7 +21,8 @@ use ocpizza_proto::api::orders::{
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::{
-    Actor, Fulfilment, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StaffRole, UserId,
+    Actor, ErrorCode, Fulfilment, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StaffRole,
+    UserId,
 };
 
 /// Who acts on an order: an account, or whoever holds its tracking token.
@@ -279,6 +280,7 @@ pub async fn place(
         times: StageTimes::default(),
         cancel_reason: None,
         created_at: crate::db::ts(now),
+        cash_collected: None,
     };
     let mut tx = state.db.begin().await?;
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
@@ -467,9 +469,28 @@ pub async fn transition(
     change: Change,
     idem: Option<&Pending>,
 ) -> ApiResult<Order> {
-    let reason = validate::optional_text("reason", change.reason.as_deref(), 300)?;
+    let change = Change {
+        reason: validate::optional_text("reason", change.reason.as_deref(), 300)?,
+        ..change
+    };
     let mut tx = state.db.begin().await?;
-    let current = claim(&mut tx, rec.order.id, change.version).await?;
+    let (order, outbox) = transition_in(&mut tx, who, rec.order.id, token, &change).await?;
+    commit(state, tx, outbox, idem, StatusCode::OK, &order).await?;
+    Ok(order)
+}
+
+/// The status change itself, within the caller's transaction: locks and moves the order,
+/// moves its stock, and returns it with the events to write. `change.reason` is already
+/// validated. The caller writes the outbox and commits (or rolls everything back).
+pub async fn transition_in(
+    tx: &mut Tx,
+    who: Who<'_>,
+    id: OrderId,
+    token: bool,
+    change: &Change,
+) -> ApiResult<(Order, Outbox)> {
+    let reason = change.reason.clone();
+    let current = claim(tx, id, change.version).await?;
     let mut order = current.order.clone();
     let from = order.status;
     let Some(rule) = from.transition(change.to, order.fulfilment) else {
@@ -502,7 +523,7 @@ pub async fn transition(
         match &order.driver {
             Some(d) if d.id != me => return Err(ApiError::Forbidden),
             None if change.to == OrderStatus::OutForDelivery => {
-                db::set_driver(&mut tx, order.id, Some(me)).await?;
+                db::set_driver(tx, order.id, Some(me)).await?;
                 driver_change = Some(me);
             }
             None => return Err(ApiError::Forbidden),
@@ -516,14 +537,14 @@ pub async fn transition(
         user: who.id(),
         reason: reason.as_deref(),
     };
-    let held = db::reservations(&mut tx, order.id).await?;
+    let held = db::reservations(tx, order.id).await?;
     match change.to {
-        OrderStatus::Preparing => moves.consume(&mut tx, &held, cause).await?,
-        OrderStatus::Cancelled => moves.release(&mut tx, &held, cause).await?,
+        OrderStatus::Preparing => moves.consume(tx, &held, cause).await?,
+        OrderStatus::Cancelled => moves.release(tx, &held, cause).await?,
         _ => {}
     }
     if !held.is_empty() && matches!(change.to, OrderStatus::Preparing | OrderStatus::Cancelled) {
-        db::set_reservations(&mut tx, order.id, &Needs::new()).await?;
+        db::set_reservations(tx, order.id, &Needs::new()).await?;
     }
     let payment = match (change.to, order.payment_method, order.payment_status) {
         (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _)
@@ -532,16 +553,8 @@ pub async fn transition(
         (_, _, current) => current,
     };
     let now = now_ms();
-    db::set_status(
-        &mut tx,
-        order.id,
-        change.to,
-        payment,
-        reason.as_deref(),
-        now,
-    )
-    .await?;
-    order = reload(&mut tx, order.id).await?;
+    db::set_status(tx, order.id, change.to, payment, reason.as_deref(), now).await?;
+    order = reload(tx, order.id).await?;
 
     let mut outbox = Outbox::new(who.id());
     if let Some(driver) = driver_change {
@@ -575,10 +588,13 @@ pub async fn transition(
         }
     };
     outbox.push(streams(&order, None), event);
-    moves.finish(&mut tx, &mut outbox).await?;
-    commit(state, tx, outbox, idem, StatusCode::OK, &order).await?;
+    if from == OrderStatus::OutForDelivery {
+        // A driver's position is kept only during the delivery.
+        crate::driver::db::forget_position(tx, order.id).await?;
+    }
+    moves.finish(tx, &mut outbox).await?;
     tracing::info!(order = %order.id, from = %from, to = %change.to, "order status changed");
-    Ok(order)
+    Ok((order, outbox))
 }
 
 /// Assigns (or clears) the driver of a delivery order that has not left the shop.
@@ -609,7 +625,23 @@ pub async fn assign_driver(
         }
     }
     let mut tx = state.db.begin().await?;
-    let current = claim(&mut tx, rec.order.id, version).await?;
+    let (order, outbox) =
+        assign_in(&mut tx, user, dispatcher, rec.order.id, driver, version).await?;
+    commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
+    Ok(order)
+}
+
+/// The assignment itself, within the caller's transaction; `driver` is known to be a driver
+/// of the shop, and `dispatcher` says whether `user` may give the order to anyone.
+pub async fn assign_in(
+    tx: &mut Tx,
+    user: &AuthUser,
+    dispatcher: bool,
+    id: OrderId,
+    driver: Option<UserId>,
+    version: Option<i64>,
+) -> ApiResult<(Order, Outbox)> {
+    let current = claim(tx, id, version).await?;
     let order = current.order;
     if order.fulfilment != Fulfilment::Delivery {
         return Err(ApiError::InvalidTransition(
@@ -629,13 +661,14 @@ pub async fn assign_driver(
         && driver.is_some()
         && order.driver.as_ref().is_some_and(|d| Some(d.id) != driver)
     {
-        return Err(ApiError::Conflict(
-            "another driver already took this order".into(),
-        ));
+        return Err(ApiError::Refused {
+            code: ErrorCode::AssignedToOtherDriver,
+            message: "another driver already took this order".into(),
+        });
     }
     let previous = order.driver.as_ref().map(|d| d.id);
-    db::set_driver(&mut tx, order.id, driver).await?;
-    let order = reload(&mut tx, order.id).await?;
+    db::set_driver(tx, order.id, driver).await?;
+    let order = reload(tx, order.id).await?;
     let mut outbox = Outbox::new(Some(user.id));
     outbox.push(
         streams(&order, previous),
@@ -646,8 +679,7 @@ pub async fn assign_driver(
             version: order.version,
         },
     );
-    commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
-    Ok(order)
+    Ok((order, outbox))
 }
 
 #[cfg(test)]

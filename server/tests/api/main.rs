@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod concurrency;
+mod driver;
 mod events;
 mod idempotency;
 mod lifecycle;

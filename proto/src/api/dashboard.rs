@@ -1,0 +1,44 @@
+//! The manager's dashboard: every shop they run, live.
+
+use crate::api::orders::{DriverRef, Order};
+use crate::ids::ShopId;
+use crate::money::Money;
+use serde::{Deserialize, Serialize};
+
+/// Today's figures of one shop (UTC day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct TodayFigures {
+    /// Orders placed today and not cancelled.
+    pub orders: i64,
+    /// Their total.
+    pub revenue: Money,
+}
+
+/// One shop on the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ShopDashboard {
+    /// The shop.
+    pub shop_id: ShopId,
+    /// Its name.
+    pub name: String,
+    /// `false` while its manager paused it.
+    pub accepting_orders: bool,
+    /// Orders from `placed` to `out_for_delivery`, oldest first.
+    pub open_orders: Vec<Order>,
+    /// Today's orders and revenue.
+    pub today: TodayFigures,
+    /// Drivers out on a delivery right now.
+    pub drivers_out: Vec<DriverRef>,
+}
+
+/// `GET /api/v1/group/dashboard` (managers: their shops; admin: all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Dashboard {
+    /// Sequence of `group:orders` this state corresponds to (subscribe `since` it).
+    pub stream_seq: i64,
+    /// The shops, by id.
+    pub shops: Vec<ShopDashboard>,
+}

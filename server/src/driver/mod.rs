@@ -1,0 +1,251 @@
+//! The driver's phone: actions replayed from its offline queue ([`actions`]), its position
+//! while out for delivery, and the cash collected per day (the driver's own count and the
+//! manager's per-shop count).
+
+pub mod actions;
+pub mod db;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Outbox;
+use crate::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use ocpizza_proto::api::driver::{
+    CashDelivery, CashReport, DriverAction, DriverActionList, DriverCash, DriverLocation, Position,
+    ShopCashReport,
+};
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::{ErrorCode, Money, OrderId, OrderStatus, ShopId, StaffRole};
+use serde::Deserialize;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/driver/actions", post(action))
+        .route("/api/v1/driver/location", post(location))
+        .route("/api/v1/driver/cash", get(my_cash))
+        .route("/api/v1/orders/{id}/driver-actions", get(order_actions))
+        .route("/api/v1/shops/{id}/cash", get(shop_cash))
+}
+
+/// Applies one action of a driver's offline queue (drivers of the order's shop, admin), once
+/// per `key`: a replay answers `already_applied` with the first result, or the same 409.
+#[utoipa::path(post, path = "/api/v1/driver/actions", tag = "driver", request_body = DriverAction,
+    responses((status = 200, body = ocpizza_proto::api::driver::DriverActionResult),
+              (status = 409, description = "order_cancelled, assigned_to_other_driver or invalid_transition; replays get the same", body = ocpizza_proto::ErrorBody),
+              (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn action(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<DriverAction>,
+) -> ApiResult<Response> {
+    let user = caller.user()?;
+    actions::submit(&state, user, req).await
+}
+
+/// The driver actions received for an order, oldest first (staff of its shop, admin).
+#[utoipa::path(get, path = "/api/v1/orders/{id}/driver-actions", tag = "driver", params(("id" = i64, Path)),
+    responses((status = 200, body = DriverActionList), (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn order_actions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<DriverActionList>> {
+    let user = caller.user()?;
+    let rec = {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::orders::db::by_id(&mut conn, OrderId(id)).await?
+    }
+    .filter(|rec| crate::orders::service::can_view(user, rec))
+    .ok_or(ApiError::NotFound("order"))?;
+    if !user.is_staff_of(rec.order.shop_id) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Json(DriverActionList {
+        actions: db::actions_of_order(state.db.pool(), rec.order.id).await?,
+    }))
+}
+
+fn check_location(req: &DriverLocation) -> ApiResult<()> {
+    let within = |v: f64, limit: f64| v.is_finite() && (-limit..=limit).contains(&v);
+    if !within(req.lat, 90.0) {
+        return Err(ApiError::field(
+            "lat",
+            "must be a latitude between -90 and 90",
+        ));
+    }
+    if !within(req.lon, 180.0) {
+        return Err(ApiError::field(
+            "lon",
+            "must be a longitude between -180 and 180",
+        ));
+    }
+    if !(req.accuracy_m.is_finite() && (0.0..=100_000.0).contains(&req.accuracy_m)) {
+        return Err(ApiError::field(
+            "accuracy_m",
+            "must be between 0 and 100000 metres",
+        ));
+    }
+    Ok(())
+}
+
+/// The assigned driver's position while the order is out for delivery; only the latest is
+/// kept, and it is published on the order's stream for its customer.
+#[utoipa::path(post, path = "/api/v1/driver/location", tag = "driver", request_body = DriverLocation,
+    responses((status = 200, body = Position),
+              (status = 409, description = "not_out_for_delivery", body = ocpizza_proto::ErrorBody),
+              (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn location(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<DriverLocation>,
+) -> ApiResult<Json<Position>> {
+    let user = caller.user()?;
+    check_location(&req)?;
+    let visible = {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::orders::db::by_id(&mut conn, req.order_id).await?
+    }
+    .is_some_and(|rec| crate::orders::service::can_view(user, &rec));
+    if !visible {
+        return Err(ApiError::NotFound("order"));
+    }
+    let position = Position {
+        lat: req.lat,
+        lon: req.lon,
+        accuracy_m: req.accuracy_m,
+        at: crate::db::ts(req.device_at.as_millisecond()),
+    };
+    let mut tx = state.db.begin().await?;
+    // Locked, so that a position never lands after the delivery ended and deleted it.
+    crate::orders::db::lock(&mut tx, req.order_id).await?;
+    let order = crate::orders::db::by_id(&mut tx, req.order_id)
+        .await?
+        .ok_or(ApiError::NotFound("order"))?
+        .order;
+    if order.status != OrderStatus::OutForDelivery {
+        return Err(ApiError::Refused {
+            code: ErrorCode::NotOutForDelivery,
+            message: format!(
+                "the order is {}: the position is only shared during the delivery",
+                order.status.as_str().replace('_', " ")
+            ),
+        });
+    }
+    if order.driver.as_ref().is_none_or(|d| d.id != user.id) {
+        return Err(ApiError::Forbidden);
+    }
+    db::save_position(&mut tx, order.id, user.id, &position, crate::db::now_ms()).await?;
+    let mut outbox = Outbox::new(Some(user.id));
+    outbox.push(
+        vec![Stream::Order(order.tracking_token.clone())],
+        Event::DriverPosition {
+            order_id: order.id,
+            shop_id: order.shop_id,
+            lat: position.lat,
+            lon: position.lon,
+            accuracy_m: position.accuracy_m,
+            at: position.at,
+        },
+    );
+    let published = outbox.write(&mut tx).await?;
+    tx.commit().await?;
+    state.bus.publish(published);
+    Ok(Json(position))
+}
+
+/// The day of a cash report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CashQuery {
+    /// `YYYY-MM-DD` (UTC day); today when absent.
+    pub date: Option<String>,
+}
+
+/// The UTC day asked for, and its bounds in Unix milliseconds.
+fn day(q: &CashQuery) -> ApiResult<(Date, (i64, i64))> {
+    let bad = || ApiError::field("query.date", "must be a date written YYYY-MM-DD");
+    let date = match q.date.as_deref() {
+        None | Some("") => jiff::Timestamp::now().to_zoned(TimeZone::UTC).date(),
+        Some(s) if s.len() == 10 => s.parse::<Date>().map_err(|_| bad())?,
+        Some(_) => return Err(bad()),
+    };
+    let start = |d: Date| {
+        d.to_zoned(TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(|_| bad())
+    };
+    let next = date.tomorrow().map_err(|_| bad())?;
+    Ok((date, (start(date)?, start(next)?)))
+}
+
+fn total(deliveries: &[CashDelivery]) -> Money {
+    deliveries.iter().filter_map(|d| d.cash_collected).sum()
+}
+
+/// What the calling driver delivered on a day, with the cash collected.
+#[utoipa::path(get, path = "/api/v1/driver/cash", tag = "driver", params(CashQuery),
+    responses((status = 200, body = CashReport), (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn my_cash(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<CashQuery>,
+) -> ApiResult<Json<CashReport>> {
+    let user = caller.user()?;
+    if user.shops_with(StaffRole::Driver).is_empty() {
+        return Err(ApiError::Forbidden);
+    }
+    let (date, bounds) = day(&q)?;
+    let deliveries: Vec<CashDelivery> = db::delivered(state.db.pool(), Some(user.id), None, bounds)
+        .await?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    Ok(Json(CashReport {
+        date,
+        total_cash: total(&deliveries),
+        deliveries,
+    }))
+}
+
+/// A shop's deliveries of a day per driver, with the cash each collected (manager of the
+/// shop, admin).
+#[utoipa::path(get, path = "/api/v1/shops/{id}/cash", tag = "driver", params(("id" = i64, Path), CashQuery),
+    responses((status = 200, body = ShopCashReport), (status = 403, body = ocpizza_proto::ErrorBody)))]
+pub async fn shop_cash(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<CashQuery>,
+) -> ApiResult<Json<ShopCashReport>> {
+    let shop = ShopId(id);
+    caller.staff(shop, &[StaffRole::Manager])?;
+    crate::shops::require(&state, shop).await?;
+    let (date, bounds) = day(&q)?;
+    let mut drivers: Vec<DriverCash> = Vec::new();
+    for (driver, delivery) in db::delivered(state.db.pool(), None, Some(shop), bounds).await? {
+        match drivers.iter_mut().find(|d| d.driver.id == driver.id) {
+            Some(d) => d.deliveries.push(delivery),
+            None => drivers.push(DriverCash {
+                driver,
+                deliveries: vec![delivery],
+                total_cash: Money::ZERO,
+            }),
+        }
+    }
+    for d in &mut drivers {
+        d.total_cash = total(&d.deliveries);
+    }
+    drivers.sort_by(|a, b| (&a.driver.name, a.driver.id).cmp(&(&b.driver.name, b.driver.id)));
+    Ok(Json(ShopCashReport {
+        date,
+        total_cash: drivers.iter().map(|d| d.total_cash).sum(),
+        drivers,
+    }))
+}
