@@ -6,6 +6,7 @@ mod ws;
 
 mod auth;
 mod bad_input;
+mod cash;
 mod cli;
 mod concurrency;
 mod driver;
@@ -14,5 +15,6 @@ mod idempotency;
 mod lifecycle;
 mod live;
 mod permissions;
+mod position;
 mod shops;
 mod stock;
