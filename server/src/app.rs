@@ -3,7 +3,9 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, driver, health, menu, net, openapi, orders, shops, staff, stock};
+use crate::{
+    auth, customers, dashboard, driver, health, menu, net, openapi, orders, shops, staff, stock,
+};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .merge(menu::router())
         .merge(orders::router())
         .merge(driver::router())
+        .merge(customers::router())
+        .merge(dashboard::router())
         .merge(stock::router())
         .merge(staff::router())
         .merge(openapi::router())

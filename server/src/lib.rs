@@ -10,6 +10,8 @@ pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod customers;
+pub mod dashboard;
 pub mod db;
 pub mod driver;
 pub mod error;

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `GET /api/openapi.json`.
 
 use crate::state::AppState;
-use crate::{auth, driver, menu, orders, shops, staff, stock};
+use crate::{auth, customers, dashboard, driver, menu, orders, shops, staff, stock};
 use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
@@ -44,6 +44,8 @@ use utoipa::OpenApi;
         driver::location,
         driver::my_cash,
         driver::shop_cash,
+        customers::search,
+        dashboard::dashboard,
         stock::list,
         stock::restock,
         stock::waste,

@@ -9,6 +9,8 @@ mod bad_input;
 mod cash;
 mod cli;
 mod concurrency;
+mod counter;
+mod dashboard;
 mod driver;
 mod events;
 mod idempotency;
