@@ -266,3 +266,59 @@ async fn waste_and_inventory_corrections_never_touch_reserved_stock() {
     assert_eq!(ledger[0].reason.as_deref(), Some("tombée"));
     assert!(ledger[0].user_id.is_some(), "who did it is recorded");
 }
+
+#[tokio::test]
+async fn the_menu_says_which_ingredient_is_short_when_a_pizza_runs_out() {
+    let app = TestApp::spawn().await;
+    let size = |menu: &ocpizza_proto::api::menu::Menu, pizza: i64| {
+        menu.pizzas
+            .iter()
+            .find(|p| p.id.0 == pizza)
+            .and_then(|p| p.sizes.iter().find(|s| s.code == "medium"))
+            .cloned()
+            .expect("size")
+    };
+    let before = size(&app.menu(SHOP).await, MARGHERITA);
+    assert!(before.available > 0);
+    assert_eq!(before.limited_by, None);
+    let raw: serde_json::Value = app
+        .anonymous()
+        .get_json(&format!("/api/v1/shops/{SHOP}/menu"))
+        .await;
+    assert!(
+        raw["pizzas"][0]["sizes"][0].get("limited_by").is_none(),
+        "absent while available"
+    );
+
+    let recipe = app.recipe(MARGHERITA, "medium").await;
+    let (scarce, qty) = *recipe.last().unwrap();
+    app.set_stock(SHOP, scarce, qty - 1).await;
+    let after = size(&app.menu(SHOP).await, MARGHERITA);
+    assert_eq!(after.available, 0);
+    let name = app
+        .stock(SHOP)
+        .await
+        .items
+        .into_iter()
+        .find(|l| l.ingredient_id == scarce)
+        .unwrap()
+        .name;
+    assert_eq!(after.limited_by, Some(name));
+
+    let r = app
+        .as_demo("manager")
+        .await
+        .http
+        .put(app.url(&format!("/api/v1/shops/{SHOP}/pizzas/{REGINA}/enabled")))
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let off = size(&app.menu(SHOP).await, REGINA);
+    assert_eq!(
+        (off.available, off.limited_by),
+        (0, None),
+        "switched off, not short"
+    );
+}
