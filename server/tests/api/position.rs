@@ -132,3 +132,27 @@ async fn only_the_assigned_driver_sends_positions_in_range_during_the_delivery()
     }
     assert_eq!(positions(&app).await, 0);
 }
+
+#[tokio::test]
+async fn the_customer_s_live_stream_carries_the_driver_position() {
+    let app = TestApp::spawn().await;
+    let order = ready_delivery(&app).await;
+    let driver = app.as_demo("driver").await;
+    let order = driver.transition(&order, "out_for_delivery").await;
+    let mut ws = crate::ws::Ws::connect(&app, None).await;
+    let stream = format!("order:{}", order.tracking_token);
+    let since = tracked(&app, &order).await.stream_seq;
+    ws.subscribe(&stream, Some(since)).await;
+    let r = driver
+        .post("/api/v1/driver/location", &at(&order, 48.8655, 2.3801))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let got = ws.events(1).await;
+    assert_eq!(got[0].0, stream);
+    assert_eq!(got[0].1, since + 1);
+    assert!(matches!(
+        &got[0].2,
+        ocpizza_proto::events::Event::DriverPosition { order_id, lat, .. }
+            if *order_id == order.id && (*lat - 48.8655).abs() < 1e-9
+    ));
+}
