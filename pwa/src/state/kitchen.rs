@@ -443,6 +443,7 @@ mod tests {
             driver: None,
             version,
             tracking_token: format!("t{id}"),
+            cash_collected: None,
             times: StageTimes {
                 placed_at: Some(placed),
                 ..StageTimes::default()

@@ -48,6 +48,9 @@ impl MenuState {
                 .find(|s| s.code == item.size);
             if let Some(size) = size {
                 size.available = item.available;
+                if item.available > 0 {
+                    size.limited_by = None;
+                }
             }
         }
     }
@@ -135,6 +138,7 @@ mod tests {
             label: code.into(),
             price: Money(1050),
             available,
+            limited_by: None,
         };
         let menu = Menu {
             shop_id: ShopId(1),

@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod driver;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;

@@ -3,6 +3,7 @@
 //! older than what an edit or a cancellation returned (by version) are skipped.
 
 use super::Connection;
+use ocpizza_proto::api::driver::Position;
 use ocpizza_proto::api::orders::{Order, StageTimes, TrackedOrder};
 use ocpizza_proto::events::Event;
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
@@ -23,6 +24,8 @@ pub struct TrackState {
     pub failed: bool,
     /// No order has this token.
     pub not_found: bool,
+    /// Where the driver was last seen, while the order is out for delivery.
+    pub driver_position: Option<Position>,
 }
 
 /// What can happen to it.
@@ -69,6 +72,22 @@ impl TrackState {
     }
 
     fn apply_event(&mut self, event: Event) {
+        if let Event::DriverPosition {
+            lat,
+            lon,
+            accuracy_m,
+            at,
+            ..
+        } = event
+        {
+            self.driver_position = Some(Position {
+                lat,
+                lon,
+                accuracy_m,
+                at,
+            });
+            return;
+        }
         if let Event::OrderEdited { order } | Event::OrderPlaced { order } = event {
             self.replace(*order);
             return;
@@ -125,8 +144,13 @@ impl Reducible for TrackState {
         let mut next = (*self).clone();
         match action {
             TrackAction::Loaded(tracked) => {
-                let TrackedOrder { order, stream_seq } = *tracked;
+                let TrackedOrder {
+                    order,
+                    stream_seq,
+                    driver_position,
+                } = *tracked;
                 next.seq = next.seq.max(stream_seq);
+                next.driver_position = driver_position;
                 next.replace(order);
                 next.failed = false;
                 next.not_found = false;
@@ -154,6 +178,14 @@ impl Reducible for TrackState {
                 }
                 _ => return self,
             },
+        }
+        // A position is only meaningful while the order is on its way.
+        if next
+            .order
+            .as_ref()
+            .is_none_or(|o| o.status != OrderStatus::OutForDelivery)
+        {
+            next.driver_position = None;
         }
         Rc::new(next)
     }
@@ -186,6 +218,7 @@ mod tests {
             driver: None,
             version,
             tracking_token: "abc".into(),
+            cash_collected: None,
             times: StageTimes::default(),
             cancel_reason: None,
             created_at: Timestamp::UNIX_EPOCH,
@@ -196,6 +229,7 @@ mod tests {
         Rc::new(TrackState::default()).reduce(TrackAction::Loaded(Box::new(TrackedOrder {
             order: order(1),
             stream_seq: 5,
+            driver_position: None,
         })))
     }
 
