@@ -23,6 +23,8 @@ export const DEMO_PASSWORD = "demo-pizza";
 /** Demo accounts of shop 1. */
 export const COOK = "cook@demo.ocpizza.fr";
 export const MANAGER = "manager@demo.ocpizza.fr";
+export const DRIVER = "driver@demo.ocpizza.fr";
+export const COUNTER = "counter@demo.ocpizza.fr";
 
 /** Viewports of the two kinds of device the product is used on. */
 export const PHONE = { width: 390, height: 844 };

@@ -6,7 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Api, COOK, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+import { Api, COOK, DRIVER, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 const out = resolve(process.argv[2] || join(here, "..", "docs", "screenshots"));
@@ -99,6 +99,41 @@ const SHOTS = [
     async prepare({ page, menu }) {
       await page.goto("/recipes");
       return page.getByTestId(`recipe-${menu.pizzas[0].id}`);
+    },
+  },
+  {
+    file: "driver.png",
+    viewport: PHONE,
+    login: DRIVER,
+    async prepare({ page, server, choice }) {
+      // One delivery on its way, one ready to take.
+      const cook = await new Api(server.base).login(COOK);
+      const driver = await new Api(server.base).login(DRIVER);
+      const guest = new Api(server.base);
+      const ids = [];
+      for (const name of ["Alice Durand", "Bruno Petit"]) {
+        const order = await guest.post("/api/v1/orders", {
+          shop_id: 1,
+          fulfilment: "delivery",
+          address: { street: "12 rue Oberkampf", postcode: "75011", city: "Paris", instructions: "3e étage, code 4512" },
+          contact: { name, phone: "06 11 22 33 44" },
+          lines: [{ pizza_id: choice.pizza.id, size: choice.size.code, quantity: 1 }],
+          payment_method: "cash_on_delivery",
+        });
+        await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "preparing" });
+        await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "ready" });
+        ids.push(order.id);
+      }
+      for (const kind of ["take", "picked_up"]) {
+        await driver.post("/api/v1/driver/actions", {
+          key: `screenshot-${kind}-${ids[0]}-0000`,
+          order_id: ids[0],
+          kind,
+          device_at: new Date().toISOString(),
+        });
+      }
+      await page.goto("/driver");
+      return page.getByTestId(`take-${ids[1]}`);
     },
   },
 ];

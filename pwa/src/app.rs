@@ -3,8 +3,8 @@
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
-    checkout::Checkout, kitchen::KitchenPage, login::Login, menu::MenuPage, not_found::NotFound,
-    recipes::RecipesPage, shops::Shops, track::Track,
+    checkout::Checkout, driver::DriverPage, kitchen::KitchenPage, login::Login, menu::MenuPage,
+    not_found::NotFound, recipes::RecipesPage, shops::Shops, track::Track,
 };
 use crate::state::session::Session;
 use gloo::storage::Storage;
@@ -44,6 +44,9 @@ pub enum Route {
     /// The recipe book.
     #[at("/recipes")]
     Recipes,
+    /// The driver's deliveries.
+    #[at("/driver")]
+    Driver,
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -60,6 +63,7 @@ fn switch(route: Route) -> Html {
         Route::Login => html! { <Login /> },
         Route::Kitchen => html! { <KitchenPage /> },
         Route::Recipes => html! { <RecipesPage /> },
+        Route::Driver => html! { <DriverPage /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

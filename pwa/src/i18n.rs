@@ -4,6 +4,10 @@ use ocpizza_proto::api::Allergen;
 use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
+mod road;
+
+pub use road::RoadTexts;
+
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {

@@ -21,6 +21,7 @@ pub const READY: &[&str] = &[
     "tests/kitchen_undo.test.mjs",
     "tests/kitchen_resume.test.mjs",
     "tests/recipes_offline.test.mjs",
+    "tests/driver_offline.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

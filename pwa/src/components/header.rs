@@ -39,6 +39,9 @@ pub fn Header() -> Html {
                 if session.can(StaffRole::Cook) || session.can(StaffRole::Manager) {
                     <Link<Route> to={Route::Kitchen}>{ t.kitchen_title }</Link<Route>>
                 }
+                if session.me.as_ref().is_some_and(|me| me.roles.iter().any(|r| r.role == StaffRole::Driver)) {
+                    <Link<Route> to={Route::Driver}>{ session.lang.road().title }</Link<Route>>
+                }
                 if session.me.as_ref().is_some_and(|me| me.admin || !me.roles.is_empty()) {
                     <Link<Route> to={Route::Recipes}>{ t.recipes_title }</Link<Route>>
                 }

@@ -1,5 +1,7 @@
 //! All I/O: the REST client, the live WebSocket and the browser's storage.
 
 pub mod api;
+pub mod device;
+pub mod driver;
 pub mod live;
 pub mod storage;

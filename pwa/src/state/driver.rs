@@ -7,7 +7,7 @@
 use super::Connection;
 use ocpizza_proto::api::driver::{DriverAction, DriverActionKind, DriverActionResult};
 use ocpizza_proto::api::orders::{Deliveries, Order};
-use ocpizza_proto::{OrderId, OrderStatus, UserId};
+use ocpizza_proto::{ErrorCode, OrderId, OrderStatus, UserId};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use yew::Reducible;
@@ -35,7 +35,7 @@ pub struct Conflict {
     /// What the driver had done.
     pub kind: DriverActionKind,
     /// The server's error code (`order_cancelled`, `assigned_to_other_driver`, …).
-    pub code: String,
+    pub code: ErrorCode,
     /// The server's explanation.
     pub message: String,
 }
@@ -90,7 +90,7 @@ pub enum DriverMsg {
         /// Its key.
         key: String,
         /// Error code.
-        code: String,
+        code: ErrorCode,
         /// Explanation.
         message: String,
     },
@@ -271,6 +271,23 @@ impl Reducible for DriverState {
     }
 }
 
+/// An amount typed by the driver (`23,50`, `23.5`, `23`) in cents; `None` when it is not one.
+pub fn parse_euros(text: &str) -> Option<ocpizza_proto::Money> {
+    let text = text.trim().replace(',', ".");
+    let (euros, cents) = text.split_once('.').unwrap_or((&text, ""));
+    if euros.is_empty() || cents.len() > 2 || !euros.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if !cents.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let euros: i64 = euros.parse().ok()?;
+    let cents: i64 = format!("{cents:0<2}").parse().ok()?;
+    Some(ocpizza_proto::Money(
+        euros.checked_mul(100)?.checked_add(cents)?,
+    ))
+}
+
 /// Great-circle distance in metres between two points given in degrees.
 pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     const EARTH_RADIUS_M: f64 = 6_371_000.0;
@@ -392,7 +409,7 @@ mod tests {
             ))
             .reduce(DriverMsg::Refused {
                 key: "k-fail-000000002".into(),
-                code: "order_cancelled".into(),
+                code: ErrorCode::OrderCancelled,
                 message: "cancelled meanwhile".into(),
             });
         assert_eq!(state.waiting(), 0);
@@ -403,7 +420,7 @@ mod tests {
         );
         assert_eq!(state.conflicts.len(), 1);
         assert_eq!(state.conflicts[0].order_id, OrderId(2));
-        assert_eq!(state.conflicts[0].code, "order_cancelled");
+        assert_eq!(state.conflicts[0].code, ErrorCode::OrderCancelled);
         assert!(state.reduce(DriverMsg::Dismiss(0)).conflicts.is_empty());
     }
 
@@ -432,6 +449,18 @@ mod tests {
         });
         assert_eq!(state.available.len(), 1);
         assert!(!state.from_cache);
+    }
+
+    #[test]
+    fn typed_amounts_read_as_cents_and_nonsense_is_refused() {
+        use ocpizza_proto::Money;
+        assert_eq!(parse_euros("23,50"), Some(Money(2350)));
+        assert_eq!(parse_euros(" 23.5 "), Some(Money(2350)));
+        assert_eq!(parse_euros("40"), Some(Money(4000)));
+        assert_eq!(parse_euros("0,05"), Some(Money(5)));
+        for bad in ["", "-3", "2,345", "abc", "1.2.3", ",50"] {
+            assert_eq!(parse_euros(bad), None, "{bad}");
+        }
     }
 
     #[test]
