@@ -22,6 +22,7 @@ pub const READY: &[&str] = &[
     "tests/kitchen_resume.test.mjs",
     "tests/recipes_offline.test.mjs",
     "tests/driver_offline.test.mjs",
+    "tests/driver_position.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

@@ -42,6 +42,14 @@ pub struct RoadTexts {
     pub order_no: &'static str,
     pub note: &'static str,
     pub pickup_of: &'static str,
+    pub where_title: &'static str,
+    pub seen_ago: &'static str,
+    pub seconds: &'static str,
+    pub minutes: &'static str,
+    pub on_map: &'static str,
+    pub how_far: &'static str,
+    pub from_you: &'static str,
+    pub no_position: &'static str,
 }
 
 const FR: RoadTexts = RoadTexts {
@@ -81,6 +89,14 @@ const FR: RoadTexts = RoadTexts {
     order_no: "Commande n°",
     note: "Note",
     pickup_of: "Pour",
+    where_title: "Votre livreur est en route",
+    seen_ago: "Position d'il y a",
+    seconds: "s",
+    minutes: "min",
+    on_map: "Voir sur la carte",
+    how_far: "À quelle distance de moi ?",
+    from_you: "de vous",
+    no_position: "Votre position n'est pas disponible.",
 };
 
 const EN: RoadTexts = RoadTexts {
@@ -120,6 +136,14 @@ const EN: RoadTexts = RoadTexts {
     order_no: "Order no.",
     note: "Note",
     pickup_of: "For",
+    where_title: "Your driver is on the way",
+    seen_ago: "Position from",
+    seconds: "s ago",
+    minutes: "min ago",
+    on_map: "See on the map",
+    how_far: "How far from me?",
+    from_you: "from you",
+    no_position: "Your position is not available.",
 };
 
 impl Lang {

@@ -21,6 +21,7 @@ use yew::{
 };
 
 mod editor;
+mod whereabouts;
 
 /// Props of [`Track`].
 #[derive(Debug, Properties, PartialEq)]
@@ -179,6 +180,9 @@ pub fn Track(props: &Props) -> Html {
             </p>
             { final_message(lang, order) }
             { stages(lang, order) }
+            if let (OrderStatus::OutForDelivery, Some(position)) = (order.status, &state.driver_position) {
+                <whereabouts::Whereabouts position={position.clone()} />
+            }
             { match &*notice {
                 Some(Notice::Info(text)) => html! { <p class="notice" role="status">{ *text }</p> },
                 Some(Notice::Error(text)) => html! {
