@@ -6,7 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Api, COOK, DRIVER, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+import { Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 const out = resolve(process.argv[2] || join(here, "..", "docs", "screenshots"));
@@ -134,6 +134,17 @@ const SHOTS = [
       }
       await page.goto("/driver");
       return page.getByTestId(`take-${ids[1]}`);
+    },
+  },
+  {
+    file: "counter.png",
+    viewport: { width: 1366, height: 900 },
+    login: COUNTER,
+    async prepare({ page, choice }) {
+      await page.goto("/counter");
+      await page.locator('input[name="phone"]').fill("06 12 34", { timeout: SCREEN_MS });
+      await page.getByTestId(`add-${choice.pizza.id}-${choice.size.code}`).click({ timeout: SCREEN_MS });
+      return page.getByTestId("customer-0");
     },
   },
 ];

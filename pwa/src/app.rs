@@ -3,8 +3,9 @@
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
-    checkout::Checkout, driver::DriverPage, kitchen::KitchenPage, login::Login, menu::MenuPage,
-    not_found::NotFound, recipes::RecipesPage, shops::Shops, track::Track,
+    checkout::Checkout, counter::CounterPage, driver::DriverPage, kitchen::KitchenPage,
+    login::Login, menu::MenuPage, not_found::NotFound, recipes::RecipesPage, shops::Shops,
+    track::Track,
 };
 use crate::state::session::Session;
 use gloo::storage::Storage;
@@ -47,6 +48,9 @@ pub enum Route {
     /// The driver's deliveries.
     #[at("/driver")]
     Driver,
+    /// Counter and phone orders.
+    #[at("/counter")]
+    Counter,
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -64,6 +68,7 @@ fn switch(route: Route) -> Html {
         Route::Kitchen => html! { <KitchenPage /> },
         Route::Recipes => html! { <RecipesPage /> },
         Route::Driver => html! { <DriverPage /> },
+        Route::Counter => html! { <CounterPage /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

@@ -4,8 +4,10 @@ use ocpizza_proto::api::Allergen;
 use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
+mod counter;
 mod road;
 
+pub use counter::CounterTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

@@ -23,6 +23,7 @@ pub const READY: &[&str] = &[
     "tests/recipes_offline.test.mjs",
     "tests/driver_offline.test.mjs",
     "tests/driver_position.test.mjs",
+    "tests/counter.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

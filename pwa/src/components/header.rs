@@ -39,6 +39,9 @@ pub fn Header() -> Html {
                 if session.can(StaffRole::Cook) || session.can(StaffRole::Manager) {
                     <Link<Route> to={Route::Kitchen}>{ t.kitchen_title }</Link<Route>>
                 }
+                if session.can(StaffRole::OrderTaker) || session.can(StaffRole::Manager) {
+                    <Link<Route> to={Route::Counter}>{ session.lang.counter().title }</Link<Route>>
+                }
                 if session.me.as_ref().is_some_and(|me| me.roles.iter().any(|r| r.role == StaffRole::Driver)) {
                     <Link<Route> to={Route::Driver}>{ session.lang.road().title }</Link<Route>>
                 }

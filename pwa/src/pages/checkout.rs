@@ -41,8 +41,8 @@ fn general_error(t: &Texts, body: &ErrorBody, errors: &mut FormErrors) {
     }
 }
 
-/// One labelled text input with its error.
-fn text_field(
+/// One labelled text input with its error (also used by the counter).
+pub(crate) fn text_field(
     field: Field,
     label: &str,
     kind: &str,

@@ -12,7 +12,9 @@ use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{PizzaId, ShopId};
 use std::rc::Rc;
-use yew::{Callback, Html, Properties, component, html, use_effect_with, use_reducer};
+use yew::{
+    Callback, Html, Properties, UseReducerHandle, component, html, use_effect_with, use_reducer,
+};
 
 /// Props of [`MenuPage`].
 #[derive(Debug, Properties, PartialEq)]
@@ -28,6 +30,37 @@ pub async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
     Ok((shop, menu))
 }
 
+/// Loads a shop and its menu, then follows its menu stream from the menu's sequence (the
+/// customer's menu and the counter both show availability this way).
+pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
+    let on_message = {
+        let state = state.clone();
+        Callback::from(move |msg| state.dispatch(MenuAction::Server(Box::new(msg))))
+    };
+    let on_state = {
+        let state = state.clone();
+        Callback::from(move |c| state.dispatch(MenuAction::Connection(c)))
+    };
+    let live = Live::connect(on_message, on_state);
+    let subscriber = live.clone();
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let stream = Stream::ShopMenu(ShopId(shop)).to_string();
+        match load(shop).await {
+            Ok((s, menu)) => {
+                let seq = menu.stream_seq;
+                state.dispatch(MenuAction::Loaded(Box::new(s), Box::new(menu)));
+                subscriber.subscribe(&stream, Some(seq));
+            }
+            Err(_) => {
+                state.dispatch(MenuAction::Failed);
+                subscriber.subscribe(&stream, None);
+            }
+        }
+    });
+    live
+}
+
 /// The live menu of one shop.
 #[component]
 pub fn MenuPage(props: &Props) -> Html {
@@ -39,30 +72,7 @@ pub fn MenuPage(props: &Props) -> Html {
     {
         let state = state.clone();
         use_effect_with(props.shop, move |&shop| {
-            let on_message = {
-                let state = state.clone();
-                Callback::from(move |msg| state.dispatch(MenuAction::Server(Box::new(msg))))
-            };
-            let on_state = {
-                let state = state.clone();
-                Callback::from(move |c| state.dispatch(MenuAction::Connection(c)))
-            };
-            let live = Live::connect(on_message, on_state);
-            let subscriber = live.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match load(shop).await {
-                    Ok((s, menu)) => {
-                        let seq = menu.stream_seq;
-                        state.dispatch(MenuAction::Loaded(Box::new(s), Box::new(menu)));
-                        subscriber
-                            .subscribe(&Stream::ShopMenu(ShopId(shop)).to_string(), Some(seq));
-                    }
-                    Err(_) => {
-                        state.dispatch(MenuAction::Failed);
-                        subscriber.subscribe(&Stream::ShopMenu(ShopId(shop)).to_string(), None);
-                    }
-                }
-            });
+            let live = follow(shop, &state);
             move || live.stop()
         });
     }

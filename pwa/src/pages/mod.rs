@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod checkout;
+pub mod counter;
 pub mod driver;
 pub mod kitchen;
 pub mod login;

@@ -178,6 +178,8 @@ pub enum FormAction {
     Payment(PaymentMethod),
     /// The account became known: fill the empty contact fields.
     Prefill(Box<Me>),
+    /// Starts a new order (the counter, after one was sent): empty fields, same fulfilment.
+    Reset,
 }
 
 impl Reducible for CheckoutForm {
@@ -193,6 +195,7 @@ impl Reducible for CheckoutForm {
             }
             FormAction::Payment(_) => return self,
             FormAction::Prefill(me) => next.prefill(&me),
+            FormAction::Reset => next = CheckoutForm::new(next.fulfilment),
         }
         Rc::new(next)
     }
