@@ -90,6 +90,7 @@ pub fn screenshots(args: &ScreenshotArgs) -> anyhow::Result<()> {
     let Some(chromium) = prerequisites()? else {
         bail!("screenshots need Chromium and Node (see the banner above)");
     };
+    emoji_font();
     let root = workspace_root();
     let server = build_debug_server(&root)?;
     let dist = crate::pwa::build()?;
@@ -200,22 +201,39 @@ fn chromium() -> anyhow::Result<PathBuf> {
         return Ok(path);
     }
     if path == Path::new(DEFAULT_CHROMIUM) && is_root() {
-        println!("installing Chromium (apt-get install -y chromium)");
-        let install = || {
-            Command::new("apt-get")
-                .args(["install", "-y", "-qq", "chromium"])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdin(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !install() {
-            let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-            install();
-        }
+        apt_install("chromium");
         if runs(&path) {
             return Ok(path);
         }
     }
     bail!("Chromium does not run at {}", path.display())
+}
+
+/// The screens use a few emoji as icons; a bare server has no font for them, so the
+/// screenshots would show empty boxes where a phone or a kitchen tablet shows the icon.
+fn emoji_font() {
+    const FONT: &str = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf";
+    if !Path::new(FONT).exists() && is_root() {
+        apt_install("fonts-noto-color-emoji");
+    }
+    if !Path::new(FONT).exists() {
+        eprintln!("note: no emoji font ({FONT}): icons show as boxes in the screenshots");
+    }
+}
+
+/// `apt-get install -y PACKAGE`, refreshing the package lists once if the first try fails.
+fn apt_install(package: &str) {
+    println!("installing {package} (apt-get install -y {package})");
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", package])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        install();
+    }
 }
