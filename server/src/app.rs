@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, driver, health, menu, net, openapi, orders, shops, staff, stock};
+use crate::{auth, dashboard, driver, health, menu, net, openapi, orders, shops, staff, stock};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(driver::router())
         .merge(stock::router())
         .merge(staff::router())
+        .merge(dashboard::router())
         .merge(openapi::router())
         .merge(health::router())
         .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))

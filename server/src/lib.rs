@@ -1,15 +1,17 @@
 //! OC Pizza server: the `ocpizza` binary's library.
 //!
-//! One module per domain noun (`shops`, `menu`, `stock`, `orders`, `staff`, `auth`), each with
-//! its router and its SQL (`db.rs`) next to it; `app` merges the routers. Every change runs in
-//! one transaction that also writes its events to the event log (`events`). [`app::serve`]
-//! runs the real application on any listener, which is how the tests start it.
+//! One module per domain noun (`shops`, `menu`, `stock`, `orders`, `staff`, `auth`,
+//! `dashboard`), each with its router and its SQL (`db.rs`) next to it; `app` merges the
+//! routers. Every change runs in one transaction that also writes its events to the event log
+//! (`events`). [`app::serve`] runs the real application on any listener, which is how the
+//! tests start it.
 
 pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod driver;
 pub mod error;

@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `GET /api/openapi.json`.
 
 use crate::state::AppState;
-use crate::{auth, driver, menu, orders, shops, staff, stock};
+use crate::{auth, dashboard, driver, menu, orders, shops, staff, stock};
 use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
@@ -44,6 +44,7 @@ use utoipa::OpenApi;
         driver::location,
         driver::my_cash,
         driver::shop_cash,
+        dashboard::dashboard,
         stock::list,
         stock::restock,
         stock::waste,

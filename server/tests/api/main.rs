@@ -9,6 +9,7 @@ mod bad_input;
 mod cash;
 mod cli;
 mod concurrency;
+mod dashboard;
 mod driver;
 mod events;
 mod idempotency;
