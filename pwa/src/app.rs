@@ -3,8 +3,8 @@
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
-    checkout::Checkout, kitchen::KitchenPage, login::Login, menu::MenuPage, not_found::NotFound,
-    recipes::RecipesPage, shops::Shops, track::Track,
+    checkout::Checkout, kitchen::KitchenPage, login::Login, manage, menu::MenuPage,
+    not_found::NotFound, recipes::RecipesPage, shops::Shops, track::Track,
 };
 use crate::state::session::Session;
 use gloo::storage::Storage;
@@ -44,6 +44,21 @@ pub enum Route {
     /// The recipe book.
     #[at("/recipes")]
     Recipes,
+    /// The managers' live dashboard.
+    #[at("/manage")]
+    Manage,
+    /// A shop's stock (managers).
+    #[at("/manage/shops/:id/stock")]
+    ManageStock {
+        /// Shop id.
+        id: i64,
+    },
+    /// A shop's staff (managers).
+    #[at("/manage/shops/:id/staff")]
+    ManageStaff {
+        /// Shop id.
+        id: i64,
+    },
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -60,6 +75,9 @@ fn switch(route: Route) -> Html {
         Route::Login => html! { <Login /> },
         Route::Kitchen => html! { <KitchenPage /> },
         Route::Recipes => html! { <RecipesPage /> },
+        Route::Manage => html! { <manage::dashboard::DashboardPage /> },
+        Route::ManageStock { id } => html! { <manage::stock::Page key={id} shop={id} /> },
+        Route::ManageStaff { id } => html! { <manage::staff::Page key={id} shop={id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

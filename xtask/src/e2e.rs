@@ -21,6 +21,9 @@ pub const READY: &[&str] = &[
     "tests/kitchen_undo.test.mjs",
     "tests/kitchen_resume.test.mjs",
     "tests/recipes_offline.test.mjs",
+    // Manager screens.
+    "tests/manage_dashboard.test.mjs",
+    "tests/manage_stock.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

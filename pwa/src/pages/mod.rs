@@ -3,6 +3,7 @@
 pub mod checkout;
 pub mod kitchen;
 pub mod login;
+pub mod manage;
 pub mod menu;
 pub mod not_found;
 pub mod recipes;

@@ -270,6 +270,7 @@ mod tests {
             label: code.into(),
             price: Money(price),
             available,
+            limited_by: None,
         };
         Menu {
             shop_id: ShopId(1),

@@ -449,6 +449,7 @@ mod tests {
             },
             cancel_reason: None,
             created_at: placed,
+            cash_collected: None,
         }
     }
 

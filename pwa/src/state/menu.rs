@@ -135,6 +135,7 @@ mod tests {
             label: code.into(),
             price: Money(1050),
             available,
+            limited_by: None,
         };
         let menu = Menu {
             shop_id: ShopId(1),

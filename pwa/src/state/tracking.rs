@@ -125,7 +125,9 @@ impl Reducible for TrackState {
         let mut next = (*self).clone();
         match action {
             TrackAction::Loaded(tracked) => {
-                let TrackedOrder { order, stream_seq } = *tracked;
+                let TrackedOrder {
+                    order, stream_seq, ..
+                } = *tracked;
                 next.seq = next.seq.max(stream_seq);
                 next.replace(order);
                 next.failed = false;
@@ -189,6 +191,7 @@ mod tests {
             times: StageTimes::default(),
             cancel_reason: None,
             created_at: Timestamp::UNIX_EPOCH,
+            cash_collected: None,
         }
     }
 
@@ -196,6 +199,7 @@ mod tests {
         Rc::new(TrackState::default()).reduce(TrackAction::Loaded(Box::new(TrackedOrder {
             order: order(1),
             stream_seq: 5,
+            driver_position: None,
         })))
     }
 
