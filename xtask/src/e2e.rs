@@ -24,6 +24,7 @@ pub const READY: &[&str] = &[
     // Manager screens.
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
+    "tests/manage_staff.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

@@ -292,6 +292,18 @@ fn kind_label(m: &ManageTexts, kind: LedgerKind) -> &'static str {
     }
 }
 
+/// `dd/mm hh:mm` in the browser's time zone (through `Date`: no time-zone data in the bundle).
+fn local_time(at: ocpizza_proto::Timestamp) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.as_millisecond() as f64));
+    format!(
+        "{:02}/{:02} {:02}:{:02}",
+        d.get_date(),
+        d.get_month() + 1,
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 fn ledger_table(m: &ManageTexts, rows: &[LedgerEntry]) -> Html {
     let signed = |n: i64| {
         if n > 0 {
@@ -317,7 +329,7 @@ fn ledger_table(m: &ManageTexts, rows: &[LedgerEntry]) -> Html {
                     <tbody>
                         { for rows.iter().map(|r| html! {
                             <tr key={r.id} data-testid={format!("ledger-{}", r.id)} data-kind={r.kind.as_str()}>
-                                <td>{ r.at.strftime("%d/%m %H:%M").to_string() }</td>
+                                <td>{ local_time(r.at) }</td>
                                 <td>{ &r.ingredient_name }</td>
                                 <td>{ kind_label(m, r.kind) }</td>
                                 <td>{ signed(r.delta_on_hand) }</td>
@@ -389,14 +401,14 @@ async fn send(
                 .filter(|t| !t.is_empty())
                 .map(number),
         };
-        api::post::<_, serde_json::Value>(&path, &body).await
+        api::post::<_, serde::de::IgnoredAny>(&path, &body).await
     } else {
         let body = StockMovement {
             ingredient_id: ingredient,
             quantity: number(&draft.quantity),
             reason,
         };
-        api::post::<_, serde_json::Value>(&path, &body).await
+        api::post::<_, serde::de::IgnoredAny>(&path, &body).await
     };
     answer.map(|_| ()).map_err(|e| {
         let fields = e
