@@ -104,3 +104,44 @@ test("pausing a shop on the dashboard closes it on an open customer menu, resumi
     await assertSameDocument(dashboard);
   });
 });
+
+test("a manager assigns a driver to a delivery from its row and the drivers out follow", async () => {
+  await withApp(async ({ server, browser, api }) => {
+    const dashboard = await openDashboard(browser, server);
+    const guest = api();
+    const { pizza, size } = plentifulSize(await guest.menu(1));
+    const order = await guest.post("/api/v1/orders", {
+      shop_id: 1,
+      fulfilment: "delivery",
+      address: { street: "12 rue Oberkampf", postcode: "75011", city: "Paris" },
+      contact: { name: "Jeanne Martin", phone: "06 12 34 56 78" },
+      lines: [{ pizza_id: pizza.id, size: size.code, quantity: 1 }],
+      payment_method: "cash_on_delivery",
+    });
+    const row = dashboard.getByTestId(`order-row-${order.id}`);
+    await see(row, LIVE_MS);
+
+    const select = row.getByTestId(`driver-select-${order.id}`);
+    const driver = await select.locator("option").nth(1);
+    const driverName = (await driver.textContent()).trim();
+    await select.selectOption({ index: 1 });
+    await row.getByTestId(`assign-${order.id}`).click();
+    await dashboard.waitForFunction(
+      (id) => document.querySelector(`[data-testid="assign-${id}"]`)?.disabled === true,
+      order.id,
+      { timeout: LIVE_MS },
+    );
+    const saved = await (await api().login(MANAGER)).order(order.id);
+    assert.equal(saved.driver?.name, driverName);
+
+    // Ready, then out with that driver: the card lists the driver as out.
+    const cook = await api().login("cook@demo.ocpizza.fr");
+    await cook.transition(order.id, "preparing");
+    await cook.transition(order.id, "ready");
+    const driverApi = await api().login("driver@demo.ocpizza.fr");
+    await driverApi.transition(order.id, "out_for_delivery");
+    await see(dashboard.getByTestId("drivers-out-1").filter({ hasText: driverName }), LIVE_MS);
+    await see(dashboard.getByTestId("stage-out_for_delivery-1").filter({ hasText: "1" }), LIVE_MS);
+    await assertSameDocument(dashboard);
+  });
+});
