@@ -36,8 +36,9 @@ async fn figures(
     (from, to): (i64, i64),
 ) -> sqlx::Result<TodayFigures> {
     let row = sqlx::query(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(total_cents), 0) AS revenue FROM orders \
-         WHERE shop_id = $1 AND placed_at >= $2 AND placed_at < $3 AND status <> 'cancelled'",
+        // PostgreSQL sums BIGINTs as NUMERIC: cast back so both databases answer an integer.
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(total_cents), 0) AS BIGINT) AS revenue \
+         FROM orders WHERE shop_id = $1 AND placed_at >= $2 AND placed_at < $3 AND status <> 'cancelled'",
     )
     .bind(shop.0)
     .bind(from)
