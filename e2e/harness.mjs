@@ -302,6 +302,11 @@ export class Api {
       reason: "Livraison (test de bout en bout)",
     });
   }
+
+  /** Moves an order to `to` (staff: a cook starts it with `preparing`). */
+  transition(orderId, to) {
+    return this.post(`/api/v1/orders/${orderId}/transition`, { to });
+  }
 }
 
 /** Headless Chromium, French, with the flags that work on the project's machines. */

@@ -45,3 +45,13 @@ export function ticketIn(page, column, orderId) {
 export function trackerStatus(page, status) {
   return page.locator(`[data-testid="order-status"][data-status="${status}"]`);
 }
+
+/** A shop's card on the managers' dashboard. */
+export function shopCard(page, shopId) {
+  return page.getByTestId(`shop-card-${shopId}`);
+}
+
+/** A figure of a dashboard card (`today-orders`, `today-revenue`, `stage-placed`, `late`…). */
+export function cardFigure(page, shopId, name) {
+  return page.getByTestId(`${name}-${shopId}`);
+}

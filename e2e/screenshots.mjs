@@ -1,12 +1,12 @@
 // Writes the product's screenshots into docs/screenshots/ (or the folder given as argument):
-// customer screens on a phone (390×844), kitchen screens on a kitchen display (1920×1080),
+// customer screens on a phone (390×844), kitchen and manager screens at 1920×1080,
 // against a fresh server with the demo data. Run through `cargo xtask screenshots`.
 //
 // A screen that does not exist yet is skipped with a message; its old picture, if any, is kept.
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+import { Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, MANAGER, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 const out = resolve(process.argv[2] || join(here, "..", "docs", "screenshots"));
@@ -145,6 +145,37 @@ const SHOTS = [
       await page.locator('input[name="phone"]').fill("06 12 34", { timeout: SCREEN_MS });
       await page.getByTestId(`add-${choice.pizza.id}-${choice.size.code}`).click({ timeout: SCREEN_MS });
       return page.getByTestId("customer-0");
+    },
+  },
+  // Manager screens.
+  {
+    file: "manage.png",
+    viewport: KITCHEN_SCREEN,
+    login: "admin@demo.ocpizza.fr",
+    async prepare({ page, server, menu }) {
+      // Every shop of the group; shop 1 in service, with one order in the oven.
+      const guest = new Api(server.base);
+      const cook = await new Api(server.base).login(COOK);
+      const pizzas = menu.pizzas.filter((p) => p.enabled && p.sizes.some((s) => s.available > 2));
+      const names = ["Jeanne Leroy", "Marc Garnier", "Sofia Lambert"];
+      const orders = [];
+      for (const [i, name] of names.entries()) {
+        const pizza = pizzas[i % pizzas.length];
+        const size = pizza.sizes.find((s) => s.available > 2);
+        orders.push(await guest.placeOrder([{ pizza_id: pizza.id, size: size.code }], { name }));
+      }
+      await cook.post(`/api/v1/orders/${orders[0].id}/transition`, { to: "preparing" });
+      await page.goto("/manage");
+      return page.getByTestId(`order-row-${orders[2].id}`);
+    },
+  },
+  {
+    file: "stock.png",
+    viewport: KITCHEN_SCREEN,
+    login: MANAGER,
+    async prepare({ page }) {
+      await page.goto("/manage/shops/1/stock");
+      return page.locator('[data-testid^="stock-row-"]').first();
     },
   },
 ];

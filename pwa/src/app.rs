@@ -4,7 +4,7 @@ use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
     checkout::Checkout, counter::CounterPage, driver::DriverPage, kitchen::KitchenPage,
-    login::Login, menu::MenuPage, not_found::NotFound, recipes::RecipesPage, shops::Shops,
+    login::Login, manage, menu::MenuPage, not_found::NotFound, recipes::RecipesPage, shops::Shops,
     track::Track,
 };
 use crate::state::session::Session;
@@ -51,6 +51,21 @@ pub enum Route {
     /// Counter and phone orders.
     #[at("/counter")]
     Counter,
+    /// The managers' live dashboard.
+    #[at("/manage")]
+    Manage,
+    /// A shop's stock (managers).
+    #[at("/manage/shops/:id/stock")]
+    ManageStock {
+        /// Shop id.
+        id: i64,
+    },
+    /// A shop's staff (managers).
+    #[at("/manage/shops/:id/staff")]
+    ManageStaff {
+        /// Shop id.
+        id: i64,
+    },
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -69,6 +84,9 @@ fn switch(route: Route) -> Html {
         Route::Recipes => html! { <RecipesPage /> },
         Route::Driver => html! { <DriverPage /> },
         Route::Counter => html! { <CounterPage /> },
+        Route::Manage => html! { <manage::dashboard::DashboardPage /> },
+        Route::ManageStock { id } => html! { <manage::stock::Page key={id} shop={id} /> },
+        Route::ManageStaff { id } => html! { <manage::staff::Page key={id} shop={id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

@@ -24,6 +24,10 @@ pub const READY: &[&str] = &[
     "tests/driver_offline.test.mjs",
     "tests/driver_position.test.mjs",
     "tests/counter.test.mjs",
+    // Manager screens.
+    "tests/manage_dashboard.test.mjs",
+    "tests/manage_stock.test.mjs",
+    "tests/manage_staff.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

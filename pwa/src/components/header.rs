@@ -45,6 +45,9 @@ pub fn Header() -> Html {
                 if session.me.as_ref().is_some_and(|me| me.roles.iter().any(|r| r.role == StaffRole::Driver)) {
                     <Link<Route> to={Route::Driver}>{ session.lang.road().title }</Link<Route>>
                 }
+                if crate::pages::manage::may_manage(&session) {
+                    <Link<Route> to={Route::Manage}>{ session.lang.manage().nav }</Link<Route>>
+                }
                 if session.me.as_ref().is_some_and(|me| me.admin || !me.roles.is_empty()) {
                     <Link<Route> to={Route::Recipes}>{ t.recipes_title }</Link<Route>>
                 }

@@ -98,7 +98,7 @@ pub fn MenuPage(props: &Props) -> Html {
                 <ConnectionBadge state={state.connection} />
             </div>
             if shop.paused {
-                <p class="notice" role="status">
+                <p class="notice" role="status" data-testid="shop-paused">
                     { t.paused }
                     { shop.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
                 </p>

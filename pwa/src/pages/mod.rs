@@ -5,6 +5,7 @@ pub mod counter;
 pub mod driver;
 pub mod kitchen;
 pub mod login;
+pub mod manage;
 pub mod menu;
 pub mod not_found;
 pub mod recipes;

@@ -122,3 +122,29 @@ pub async fn post_empty(path: &str) -> Result<(), ApiFailure> {
         Err(ApiFailure::Decode(format!("status {}", response.status())))
     }
 }
+
+/// An answer without body (204): success, or the server's error body.
+async fn read_empty(response: Result<Response, gloo_net::Error>) -> Result<(), ApiFailure> {
+    let response = response.map_err(|e| ApiFailure::Network(e.to_string()))?;
+    if response.ok() {
+        return Ok(());
+    }
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure::Server(status, body)),
+        Err(e) => Err(ApiFailure::Decode(format!("{status}: {e}"))),
+    }
+}
+
+/// `PUT path` with a JSON body, expecting no answer body.
+pub async fn put_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), ApiFailure> {
+    let request = Request::put(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read_empty(request.send().await).await
+}
+
+/// `DELETE path`, expecting no answer body.
+pub async fn delete(path: &str) -> Result<(), ApiFailure> {
+    read_empty(Request::delete(path).send().await).await
+}

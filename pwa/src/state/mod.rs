@@ -3,11 +3,13 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod dashboard;
 pub mod driver;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
 pub mod session;
+pub mod stock;
 pub mod tracking;
 
 /// State of the live connection, shown on every screen.

@@ -1,0 +1,101 @@
+//! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
+//! (`/manage/shops/{id}/stock`) and its staff (`/manage/shops/{id}/staff`). Managers see the
+//! shops they manage, the group's administrators every shop; anyone else is told so.
+
+pub mod dashboard;
+pub mod staff;
+pub mod stock;
+
+use crate::i18n::{Lang, ManageTexts};
+use crate::state::session::Session;
+use ocpizza_proto::{ShopId, StaffRole};
+use yew::{Html, html};
+
+/// Who may open the managers' screens, for one shop or all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// The session is not known yet.
+    Checking,
+    /// Nobody is logged in.
+    LoggedOut,
+    /// Logged in, but neither a manager (of that shop) nor an admin.
+    Refused,
+    /// A manager of these shops (`admin`: every shop).
+    Granted {
+        /// Group administrator.
+        admin: bool,
+        /// Shops the account manages.
+        shops: Vec<ShopId>,
+    },
+}
+
+impl Access {
+    /// The access `session` gives to the managers' screens of `shop` (`None`: any shop).
+    pub fn of(session: &Session, shop: Option<ShopId>) -> Access {
+        if !session.checked {
+            return Access::Checking;
+        }
+        let Some(me) = &session.me else {
+            return Access::LoggedOut;
+        };
+        let shops: Vec<ShopId> = me
+            .roles
+            .iter()
+            .filter(|r| r.role == StaffRole::Manager)
+            .map(|r| r.shop_id)
+            .collect();
+        let allowed = me.admin || shop.map_or(!shops.is_empty(), |s| shops.contains(&s));
+        if allowed {
+            Access::Granted {
+                admin: me.admin,
+                shops,
+            }
+        } else {
+            Access::Refused
+        }
+    }
+
+    /// What to show instead of the screen, when it may not be shown.
+    pub fn refusal(&self, lang: Lang, next: &str) -> Option<Html> {
+        let (t, m) = (lang.texts(), lang.manage());
+        match self {
+            Access::Granted { .. } => None,
+            Access::Checking => Some(
+                html! { <section class="page"><p aria-busy="true">{ t.loading }</p></section> },
+            ),
+            Access::LoggedOut => Some(html! {
+                <section class="page narrow" data-testid="manage-login">
+                    <p>{ m.not_allowed }</p>
+                    <a class="button" href={format!("/login?next={next}")}>{ t.login }</a>
+                </section>
+            }),
+            Access::Refused => Some(html! {
+                <section class="page narrow" data-testid="manage-forbidden">
+                    <p class="notice" role="alert">{ m.not_allowed }</p>
+                </section>
+            }),
+        }
+    }
+}
+
+/// Whether the session may see the "Manage" link.
+pub fn may_manage(session: &Session) -> bool {
+    matches!(Access::of(session, None), Access::Granted { .. })
+}
+
+/// Sub-navigation of a shop's management screens.
+pub fn shop_nav(shop: ShopId, m: &ManageTexts, current: &str) -> Html {
+    let link = |path: &str, label: &str, key: &str| {
+        let current = (key == current).then_some("page");
+        html! {
+            <a class="button" href={format!("/manage{path}")} aria-current={current}>{ label.to_owned() }</a>
+        }
+    };
+    html! {
+        <nav class="manage-nav" aria-label={m.nav}>
+            { link("", m.back, "dashboard") }
+            { link(&format!("/shops/{}/stock", shop.0), m.stock, "stock") }
+            { link(&format!("/shops/{}/staff", shop.0), m.staff, "staff") }
+        </nav>
+    }
+}

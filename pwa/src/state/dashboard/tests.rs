@@ -1,0 +1,299 @@
+use super::*;
+use ocpizza_proto::api::dashboard::ShopDashboard;
+use ocpizza_proto::api::orders::{Channel, Contact};
+use ocpizza_proto::{Fulfilment, PaymentMethod, PaymentStatus, UserId};
+
+const T0: f64 = 1_800_000_000_000.0;
+const SHOP: ShopId = ShopId(1);
+
+fn at(ms: f64) -> Timestamp {
+    Timestamp::from_millisecond(ms as i64).unwrap()
+}
+
+fn order(id: i64, shop: i64, status: OrderStatus, total: i64) -> Order {
+    Order {
+        id: OrderId(id),
+        shop_id: ShopId(shop),
+        channel: Channel::Web,
+        fulfilment: Fulfilment::Delivery,
+        status,
+        payment_method: PaymentMethod::CashOnDelivery,
+        payment_status: PaymentStatus::Pending,
+        contact: Contact {
+            name: "Claire".into(),
+            phone: "0600000000".into(),
+            email: None,
+        },
+        address: None,
+        lines: vec![],
+        note: None,
+        total: Money(total),
+        driver: None,
+        version: 1,
+        tracking_token: format!("t{id}"),
+        times: StageTimes {
+            placed_at: Some(at(T0)),
+            ..StageTimes::default()
+        },
+        cancel_reason: None,
+        created_at: at(T0),
+        cash_collected: None,
+    }
+}
+
+fn card(shop: i64, open_orders: Vec<Order>, orders: i64, revenue: i64) -> ShopDashboard {
+    ShopDashboard {
+        shop_id: ShopId(shop),
+        name: format!("Shop {shop}"),
+        accepting_orders: true,
+        open_orders,
+        today: TodayFigures {
+            orders,
+            revenue: Money(revenue),
+        },
+        drivers_out: vec![],
+    }
+}
+
+fn loaded() -> Rc<DashboardState> {
+    Rc::new(DashboardState::default())
+        .reduce(DashboardAction::Tick(T0))
+        .reduce(DashboardAction::Loaded(Box::new(Dashboard {
+            stream_seq: 10,
+            shops: vec![
+                card(1, vec![order(1, 1, OrderStatus::Placed, 1000)], 3, 4500),
+                card(2, vec![], 0, 0),
+            ],
+        })))
+}
+
+fn event(stream: &str, seq: i64, event: Event) -> DashboardAction {
+    DashboardAction::Server(Box::new(ServerMsg::Event {
+        stream: stream.into(),
+        seq,
+        event,
+    }))
+}
+
+fn group(seq: i64, e: Event) -> DashboardAction {
+    event("group:orders", seq, e)
+}
+
+fn placed(id: i64, shop: i64, total: i64) -> Event {
+    Event::OrderPlaced {
+        order: Box::new(order(id, shop, OrderStatus::Placed, total)),
+    }
+}
+
+fn moved(id: i64, status: OrderStatus, at_ms: f64, version: i64) -> Event {
+    Event::OrderStatusChanged {
+        order_id: OrderId(id),
+        shop_id: SHOP,
+        status,
+        at: at(at_ms),
+        version,
+        payment_status: PaymentStatus::Pending,
+    }
+}
+
+fn today(state: &DashboardState, shop: i64) -> (i64, i64) {
+    let t = state.shops[&ShopId(shop)].today;
+    (t.orders, t.revenue.0)
+}
+
+fn stage_ids(state: &DashboardState, stage: OrderStatus) -> Vec<i64> {
+    state.shops[&SHOP].in_stage(stage).map(|o| o.id.0).collect()
+}
+
+#[test]
+fn a_new_order_lands_in_its_shop_card_and_adds_to_todays_figures() {
+    let state = loaded().reduce(group(11, placed(2, 1, 2000)));
+    assert_eq!(stage_ids(&state, OrderStatus::Placed), [1, 2]);
+    assert_eq!(today(&state, 1), (4, 6500));
+    assert_eq!(today(&state, 2), (0, 0), "the other shop is untouched");
+    assert_eq!(state.seq, 11);
+}
+
+#[test]
+fn events_apply_in_order_and_replays_are_skipped() {
+    let state = loaded()
+        .reduce(group(11, placed(2, 1, 2000)))
+        .reduce(group(12, moved(2, OrderStatus::Preparing, T0 + 1_000.0, 2)))
+        // The same events again after a reconnection: nothing changes.
+        .reduce(group(11, placed(2, 1, 2000)))
+        .reduce(group(12, moved(2, OrderStatus::Preparing, T0 + 1_000.0, 2)));
+    assert_eq!(stage_ids(&state, OrderStatus::Placed), [1]);
+    assert_eq!(stage_ids(&state, OrderStatus::Preparing), [2]);
+    assert_eq!(today(&state, 1), (4, 6500), "counted once");
+    // Events already in the REST load are skipped too.
+    let again = state.clone().reduce(group(10, placed(9, 1, 500)));
+    assert!(Rc::ptr_eq(&state, &again));
+}
+
+#[test]
+fn a_cancellation_removes_the_order_and_its_amount() {
+    let state = loaded().reduce(group(11, placed(2, 1, 2000))).reduce(group(
+        12,
+        Event::OrderCancelled {
+            order_id: OrderId(2),
+            shop_id: SHOP,
+            at: at(T0),
+            version: 2,
+            reason: None,
+        },
+    ));
+    assert_eq!(stage_ids(&state, OrderStatus::Placed), [1]);
+    assert_eq!(today(&state, 1), (3, 4500));
+}
+
+#[test]
+fn an_edit_changes_the_revenue_by_the_difference() {
+    let mut edited = order(1, 1, OrderStatus::Placed, 1600);
+    edited.version = 2;
+    let state = loaded().reduce(group(
+        11,
+        Event::OrderEdited {
+            order: Box::new(edited),
+        },
+    ));
+    assert_eq!(today(&state, 1), (3, 5100));
+}
+
+#[test]
+fn an_order_paid_online_counts_when_it_reaches_the_shop() {
+    let waiting = Event::OrderPlaced {
+        order: Box::new(order(2, 1, OrderStatus::AwaitingPayment, 2000)),
+    };
+    let state = loaded().reduce(group(11, waiting));
+    assert_eq!(today(&state, 1), (3, 4500));
+    assert_eq!(state.shops[&SHOP].shown().count(), 1, "not shown yet");
+    let state = state.reduce(group(12, moved(2, OrderStatus::Placed, T0, 2)));
+    assert_eq!(today(&state, 1), (4, 6500));
+    assert_eq!(stage_ids(&state, OrderStatus::Placed), [1, 2]);
+}
+
+#[test]
+fn finished_orders_leave_the_card_and_drivers_out_follow_assignments() {
+    let driver = DriverRef {
+        id: UserId(5),
+        name: "Dario".into(),
+    };
+    let state = loaded()
+        .reduce(group(11, moved(1, OrderStatus::Preparing, T0, 2)))
+        .reduce(group(12, moved(1, OrderStatus::Ready, T0, 3)))
+        .reduce(group(
+            13,
+            Event::DriverAssigned {
+                order_id: OrderId(1),
+                shop_id: SHOP,
+                driver: Some(driver.clone()),
+                version: 4,
+            },
+        ));
+    assert!(state.shops[&SHOP].drivers_out().is_empty(), "not out yet");
+    let state = state.reduce(group(14, moved(1, OrderStatus::OutForDelivery, T0, 5)));
+    assert_eq!(state.shops[&SHOP].drivers_out(), [driver]);
+    let state = state.reduce(group(15, moved(1, OrderStatus::Delivered, T0, 6)));
+    assert!(state.shops[&SHOP].orders.is_empty());
+    assert!(state.shops[&SHOP].drivers_out().is_empty());
+    assert_eq!(
+        today(&state, 1),
+        (3, 4500),
+        "a delivery does not change today"
+    );
+}
+
+#[test]
+fn lateness_is_measured_from_the_start_of_the_stage_against_its_threshold() {
+    let mut o = order(1, 1, OrderStatus::Placed, 1000);
+    assert!(!is_late(&o, T0 + LATE_PLACED_MS));
+    assert!(is_late(&o, T0 + LATE_PLACED_MS + 1.0));
+    // Started at T0 + 5 min: its clock restarts with the preparation.
+    o.status = OrderStatus::Preparing;
+    o.times.preparing_at = Some(at(T0 + 5.0 * MINUTE_MS));
+    assert!(!is_late(&o, T0 + 5.0 * MINUTE_MS + LATE_PREPARING_MS));
+    assert!(is_late(&o, T0 + 5.0 * MINUTE_MS + LATE_PREPARING_MS + 1.0));
+    o.status = OrderStatus::Ready;
+    o.times.ready_at = Some(at(T0 + 30.0 * MINUTE_MS));
+    assert!(!is_late(&o, T0 + 30.0 * MINUTE_MS + LATE_READY_MS));
+    assert!(is_late(&o, T0 + 30.0 * MINUTE_MS + LATE_READY_MS + 1.0));
+    o.status = OrderStatus::OutForDelivery;
+    o.times.out_for_delivery_at = Some(at(T0 + 40.0 * MINUTE_MS));
+    assert!(!is_late(&o, T0 + 40.0 * MINUTE_MS + LATE_OUT_MS));
+    assert!(is_late(&o, T0 + 40.0 * MINUTE_MS + LATE_OUT_MS + 1.0));
+    o.status = OrderStatus::Delivered;
+    assert!(!is_late(&o, T0 + 1e9), "finished orders are never late");
+
+    let state = loaded().reduce(DashboardAction::Tick(T0 + LATE_PLACED_MS + 1.0));
+    assert_eq!(state.shops[&SHOP].late(state.now_ms).count(), 1);
+}
+
+#[test]
+fn pause_and_resume_arrive_on_each_shops_menu_stream() {
+    let state = loaded().reduce(event(
+        "shop:1:menu",
+        4,
+        Event::ShopPaused {
+            shop_id: SHOP,
+            reason: Some("four en panne".into()),
+        },
+    ));
+    let card = &state.shops[&SHOP];
+    assert!(!card.accepting_orders);
+    assert_eq!(card.pause_reason.as_deref(), Some("four en panne"));
+    let state = state
+        .reduce(event(
+            "shop:1:menu",
+            5,
+            Event::ShopResumed { shop_id: SHOP },
+        ))
+        // A replay of the pause is skipped.
+        .reduce(event(
+            "shop:1:menu",
+            4,
+            Event::ShopPaused {
+                shop_id: SHOP,
+                reason: None,
+            },
+        ));
+    assert!(state.shops[&SHOP].accepting_orders);
+}
+
+#[test]
+fn a_snapshot_of_the_group_stream_replaces_the_open_orders() {
+    let state = loaded().reduce(DashboardAction::Server(Box::new(ServerMsg::Snapshot {
+        stream: "group:orders".into(),
+        seq: 40,
+        state: Snapshot::Orders {
+            orders: vec![
+                order(7, 1, OrderStatus::Ready, 900),
+                order(8, 2, OrderStatus::Placed, 900),
+                order(9, 3, OrderStatus::Placed, 900),
+            ],
+        },
+    })));
+    assert_eq!(state.seq, 40);
+    assert_eq!(stage_ids(&state, OrderStatus::Ready), [7]);
+    assert_eq!(state.shops[&ShopId(2)].orders.len(), 1);
+    assert!(
+        !state.shops.contains_key(&ShopId(3)),
+        "not one of this manager's shops"
+    );
+}
+
+#[test]
+fn an_assignment_answer_applies_only_when_newer() {
+    let mut newer = order(1, 1, OrderStatus::Placed, 1000);
+    newer.version = 3;
+    newer.driver = Some(DriverRef {
+        id: UserId(5),
+        name: "Dario".into(),
+    });
+    let state = loaded().reduce(DashboardAction::OrderSaved(Box::new(newer.clone())));
+    assert_eq!(state.shops[&SHOP].orders[&OrderId(1)].version, 3);
+    let same = state
+        .clone()
+        .reduce(DashboardAction::OrderSaved(Box::new(newer)));
+    assert!(Rc::ptr_eq(&state, &same));
+    assert_eq!(today(&state, 1), (3, 4500));
+}
