@@ -114,6 +114,13 @@ test("actions taken offline survive a reload and reach the server once each with
     await customer.goto(`/track/${first.tracking_token}`);
     await see(trackerStatus(customer, "delivered"));
 
+    // End of the shift: the driver's screen and the manager's cash page show what to hand in.
+    await see(page.getByTestId("cash-total").filter({ hasText: "23,50" }), SYNC_MS);
+    const office = await (await newContext(browser, server, PHONE)).newPage();
+    await logIn(office, MANAGER);
+    await office.goto("/manage/shops/1/cash");
+    await see(office.getByTestId("shop-cash-total").filter({ hasText: "23,50" }));
+
     // A replay of the same action (same key) is applied once.
     const { actions } = await manager.get(`/api/v1/orders/${first.id}/driver-actions`);
     const key = actions.find((a) => a.kind === "delivered").key;

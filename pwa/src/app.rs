@@ -66,6 +66,12 @@ pub enum Route {
         /// Shop id.
         id: i64,
     },
+    /// A shop's cash of the day (managers).
+    #[at("/manage/shops/:id/cash")]
+    ManageCash {
+        /// Shop id.
+        id: i64,
+    },
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -87,6 +93,7 @@ fn switch(route: Route) -> Html {
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
         Route::ManageStock { id } => html! { <manage::stock::Page key={id} shop={id} /> },
         Route::ManageStaff { id } => html! { <manage::staff::Page key={id} shop={id} /> },
+        Route::ManageCash { id } => html! { <manage::cash::Page key={id} shop={id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

@@ -254,6 +254,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
             <nav class="shop-card-links" aria-label={card.name.clone()}>
                 <a class="button" href={format!("/manage/shops/{id}/stock")} data-testid={format!("stock-link-{id}")}>{ m.stock }</a>
                 <a class="button" href={format!("/manage/shops/{id}/staff")} data-testid={format!("staff-link-{id}")}>{ m.staff }</a>
+                <a class="button" href={format!("/manage/shops/{id}/cash")} data-testid={format!("cash-link-{id}")}>{ m.cash }</a>
             </nav>
         </article>
     }

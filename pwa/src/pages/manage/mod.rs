@@ -1,7 +1,9 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
-//! (`/manage/shops/{id}/stock`) and its staff (`/manage/shops/{id}/staff`). Managers see the
+//! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
+//! (`/manage/shops/{id}/cash`). Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
+pub mod cash;
 pub mod dashboard;
 pub mod staff;
 pub mod stock;
@@ -96,6 +98,7 @@ pub fn shop_nav(shop: ShopId, m: &ManageTexts, current: &str) -> Html {
             { link("", m.back, "dashboard") }
             { link(&format!("/shops/{}/stock", shop.0), m.stock, "stock") }
             { link(&format!("/shops/{}/staff", shop.0), m.staff, "staff") }
+            { link(&format!("/shops/{}/cash", shop.0), m.cash, "cash") }
         </nav>
     }
 }
