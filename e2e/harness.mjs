@@ -353,6 +353,32 @@ export async function logIn(page, email, password = DEMO_PASSWORD) {
     page.waitForResponse((r) => r.url().endsWith("/api/v1/auth/login") && r.ok()),
     page.locator("button[type=submit]").click(),
   ]);
+  await settle(page);
+}
+
+/** The staff screens' addresses, answered with the staff bundle (see `proto::STAFF_PATHS`). */
+const STAFF_PATHS = ["/kitchen", "/recipes", "/driver", "/counter", "/manage"];
+
+/**
+ * Waits until the page left the login screen and runs the bundle its address calls for: a
+ * login that leads to a staff screen reloads the page into the staff bundle, and a navigation
+ * started before that reload ends would be aborted by it.
+ */
+async function settle(page) {
+  for (let attempt = 0; attempt < 150; attempt += 1) {
+    const settled = await page
+      .evaluate((staffPaths) => {
+        const path = location.pathname;
+        if (path === "/login") return false;
+        const staff = staffPaths.some((p) => path === p || path.startsWith(`${p}/`));
+        const bundle = document.documentElement.dataset.bundle;
+        return document.readyState === "complete" && bundle === (staff ? "staff" : "app");
+      }, STAFF_PATHS)
+      .catch(() => false); // the page is being replaced
+    if (settled) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the app did not settle after logging in (at ${page.url()})`);
 }
 
 /**

@@ -24,6 +24,8 @@ test("after a first visit the app shell opens offline", async () => {
     await see(brand(page));
     await see(page.locator(".content h1"));
     assert.equal(await page.title(), "OC Pizza");
+    // Customers get the small bundle, without the staff screens.
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.bundle), "app");
     // …and opening the app again in a new tab, on another address of the app.
     const again = await context.newPage();
     await again.goto("/shops/1");

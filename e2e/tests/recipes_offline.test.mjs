@@ -43,6 +43,7 @@ test("recipe cards are shown offline after a first visit", async () => {
     await page.reload();
     await see(page.getByTestId(`recipe-${first.id}`).filter({ hasText: first.name }));
     await see(page.getByTestId(`recipe-${second.id}`).filter({ hasText: second.name }));
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.bundle), "staff");
 
     // Searching works offline too.
     await page.getByTestId("recipe-search").fill(second.name);

@@ -3,9 +3,12 @@
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
-    checkout::Checkout, counter::CounterPage, driver::DriverPage, kitchen::KitchenPage,
-    login::Login, manage, menu::MenuPage, not_found::NotFound, recipes::RecipesPage, shops::Shops,
+    checkout::Checkout, login::Login, menu::MenuPage, not_found::NotFound, shops::Shops,
     track::Track,
+};
+#[cfg(feature = "staff")]
+use crate::pages::{
+    counter::CounterPage, driver::DriverPage, kitchen::KitchenPage, manage, recipes::RecipesPage,
 };
 use crate::state::session::Session;
 use gloo::storage::Storage;
@@ -86,16 +89,31 @@ fn switch(route: Route) -> Html {
         Route::Checkout { shop } => html! { <Checkout key={shop} {shop} /> },
         Route::Track { token } => html! { <Track key={token.as_str()} token={token.clone()} /> },
         Route::Login => html! { <Login /> },
+        Route::NotFound => html! { <NotFound /> },
+        staff => staff_screen(&staff),
+    }
+}
+
+/// The staff screens (in the staff bundle).
+#[cfg(feature = "staff")]
+fn staff_screen(route: &Route) -> Html {
+    match route {
         Route::Kitchen => html! { <KitchenPage /> },
         Route::Recipes => html! { <RecipesPage /> },
         Route::Driver => html! { <DriverPage /> },
         Route::Counter => html! { <CounterPage /> },
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
-        Route::ManageStock { id } => html! { <manage::stock::Page key={id} shop={id} /> },
-        Route::ManageStaff { id } => html! { <manage::staff::Page key={id} shop={id} /> },
-        Route::ManageCash { id } => html! { <manage::cash::Page key={id} shop={id} /> },
-        Route::NotFound => html! { <NotFound /> },
+        Route::ManageStock { id } => html! { <manage::stock::Page key={*id} shop={*id} /> },
+        Route::ManageStaff { id } => html! { <manage::staff::Page key={*id} shop={*id} /> },
+        Route::ManageCash { id } => html! { <manage::cash::Page key={*id} shop={*id} /> },
+        _ => html! { <NotFound /> },
     }
+}
+
+/// The customers' bundle has no staff screens: it reloads into the staff bundle.
+#[cfg(not(feature = "staff"))]
+fn staff_screen(_route: &Route) -> Html {
+    html! { <crate::pages::staff_app::StaffApp /> }
 }
 
 fn initial_lang() -> Lang {

@@ -8,6 +8,12 @@
       worker.postMessage("skip-waiting");
     };
   }
+  // The staff bundle is not precached for everyone: a staff page asks for it to be kept.
+  if (document.documentElement.dataset.bundle === "staff") {
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage("keep-staff-bundle");
+    });
+  }
   navigator.serviceWorker.register("/sw.js").then(function (reg) {
     if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
     reg.addEventListener("updatefound", function () {

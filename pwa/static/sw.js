@@ -2,6 +2,9 @@
 // The list below is written at build time; its version changes with every build.
 const VERSION = "@VERSION@";
 const SHELL = @PRECACHE@;
+// The staff screens' bundle, kept once a staff page asked for it, and their addresses.
+const STAFF_SHELL = @STAFF_SHELL@;
+const STAFF_PATHS = @STAFF_PATHS@;
 const CACHE = "ocpizza-shell-" + VERSION;
 // Kept across versions: the last copy of the data staff need offline.
 const DATA = "ocpizza-data";
@@ -21,7 +24,14 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
+  if (event.data === "keep-staff-bundle") {
+    event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(STAFF_SHELL)));
+  }
 });
+
+function isStaffPath(path) {
+  return STAFF_PATHS.some((p) => path === p || path.startsWith(p + "/"));
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -48,9 +58,10 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/")) {
     return;
   }
-  // Navigations: the network first (fresh index), the cached shell when offline.
+  // Navigations: the network first (fresh page), the cached page of the right bundle offline.
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match("/index.html")));
+    const page = isStaffPath(url.pathname) ? "/staff.html" : "/index.html";
+    event.respondWith(fetch(request).catch(() => caches.match(page)));
     return;
   }
   // Hashed assets never change: the cache first.

@@ -1,6 +1,8 @@
 //! The PWA's static files, at the same origin as the API: content-hashed assets cached for a
 //! year, the shell (`index.html`, the service worker, the manifest) revalidated every time,
-//! gzip/brotli when the browser accepts it, and `index.html` for every client-side route.
+//! gzip/brotli when the browser accepts it, and the app's page for every client-side route:
+//! `staff.html` (the full bundle) under the staff screens' paths, `index.html` (the customers'
+//! smaller bundle) everywhere else.
 
 use axum::Router;
 use axum::extract::Request;
@@ -33,10 +35,20 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     response
 }
 
-/// A router serving `dir`, falling back to its `index.html`.
+/// A router serving `dir`, falling back to its `staff.html` under the staff paths (when the
+/// build has one) and to its `index.html` elsewhere.
 pub fn router(dir: &Path) -> Router {
     let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
-    Router::new()
+    let mut router = Router::new();
+    let staff = dir.join("staff.html");
+    if staff.is_file() {
+        for path in ocpizza_proto::STAFF_PATHS {
+            router = router
+                .route_service(path, ServeFile::new(&staff))
+                .route_service(&format!("{path}/{{*rest}}"), ServeFile::new(&staff));
+        }
+    }
+    router
         .fallback_service(files)
         .layer(axum::middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new())

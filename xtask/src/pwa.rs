@@ -1,6 +1,11 @@
 //! `cargo xtask pwa`: builds the PWA into `pwa/dist` with nothing but cargo.
 //!
-//! The wasm is compiled with the size-optimised `pwa` profile, its JavaScript glue generated
+//! The app is built as two bundles: the customers' (`index.html`, `app-…`: shops, menu,
+//! checkout, tracking; built without the `staff` feature) and the staff's (`staff.html`,
+//! `staff-…`: every screen). The customers' one is what a phone downloads and what the service
+//! worker precaches; the staff one is kept offline once a staff page asked for it. Each wasm is
+//! compiled with the size-optimised `pwa` profile (the customers' in a target folder of its own,
+//! so that switching features never rebuilds the other), its JavaScript glue generated
 //! in-process by `wasm-bindgen-cli-support` (same version as the `wasm-bindgen` crate), assets
 //! renamed after a hash of their content (served with long-lived cache headers), icons drawn,
 //! and the service worker's precache list written.
@@ -94,10 +99,45 @@ fn ensure_wasm_target() {
     }
 }
 
-/// Builds the PWA into `pwa/dist`; returns that folder.
-pub fn build() -> anyhow::Result<PathBuf> {
-    ensure_wasm_target();
-    let root = root();
+/// One bundle of the app.
+struct Bundle {
+    /// File-name stem of its assets (`app`, `staff`).
+    stem: &'static str,
+    /// Its page (`index.html`, `staff.html`).
+    page: &'static str,
+    /// Cargo arguments selecting its features.
+    features: &'static [&'static str],
+    /// Target folder under the workspace's.
+    target: Option<&'static str>,
+}
+
+const BUNDLES: [Bundle; 2] = [
+    Bundle {
+        stem: "app",
+        page: "index.html",
+        features: &["--no-default-features"],
+        target: Some("pwa-customer"),
+    },
+    Bundle {
+        stem: "staff",
+        page: "staff.html",
+        features: &[],
+        target: None,
+    },
+];
+
+/// The hashed names of a built bundle's page assets.
+struct Built {
+    js: String,
+    wasm: String,
+}
+
+/// Compiles `bundle` and writes its glue and wasm, hashed, into `dist`.
+fn compile(bundle: &Bundle, dist: &Path) -> anyhow::Result<Built> {
+    let target = match bundle.target {
+        Some(sub) => target_dir().join(sub),
+        None => target_dir(),
+    };
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args([
             "build",
@@ -108,13 +148,15 @@ pub fn build() -> anyhow::Result<PathBuf> {
             "--profile",
             "pwa",
         ])
+        .args(bundle.features)
+        .env("CARGO_TARGET_DIR", &target)
         .status()
         .context("running cargo build for the PWA")?;
     if !status.success() {
-        bail!("building the PWA failed");
+        bail!("building the PWA ({} bundle) failed", bundle.stem);
     }
-    let wasm = target_dir().join("wasm32-unknown-unknown/pwa/ocpizza_pwa.wasm");
-    let glue = target_dir().join("pwa-bindgen");
+    let wasm = target.join("wasm32-unknown-unknown/pwa/ocpizza_pwa.wasm");
+    let glue = target.join("pwa-bindgen");
     let _ = std::fs::remove_dir_all(&glue);
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
@@ -123,19 +165,32 @@ pub fn build() -> anyhow::Result<PathBuf> {
         .omit_default_module_path(false)
         .generate(&glue)
         .context("generating the JavaScript glue")?;
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    Ok(Built {
+        js: hashed(
+            dist,
+            bundle.stem,
+            "js",
+            &read(&glue.join("ocpizza_pwa.js"))?,
+        )?,
+        wasm: hashed(
+            dist,
+            bundle.stem,
+            "wasm",
+            &read(&glue.join("ocpizza_pwa_bg.wasm"))?,
+        )?,
+    })
+}
 
+/// Builds the PWA into `pwa/dist`; returns that folder.
+pub fn build() -> anyhow::Result<PathBuf> {
+    ensure_wasm_target();
+    let root = root();
     let dist = root.join("pwa/dist");
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(dist.join("icons"))?;
     let static_dir = root.join("pwa/static");
     let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
-    let js = hashed(&dist, "app", "js", &read(&glue.join("ocpizza_pwa.js"))?)?;
-    let wasm = hashed(
-        &dist,
-        "app",
-        "wasm",
-        &read(&glue.join("ocpizza_pwa_bg.wasm"))?,
-    )?;
     let style = hashed(&dist, "style", "css", &read(&static_dir.join("style.css"))?)?;
     for (name, size, maskable) in [
         ("icon-192.png", 192, false),
@@ -147,33 +202,58 @@ pub fn build() -> anyhow::Result<PathBuf> {
     for name in ["manifest.webmanifest", "register-sw.js"] {
         std::fs::copy(static_dir.join(name), dist.join(name))?;
     }
-    let index = String::from_utf8(read(&static_dir.join("index.html"))?)?
-        .replace("@JS@", &js)
-        .replace("@WASM@", &wasm)
-        .replace("@STYLE@", &style);
-    std::fs::write(dist.join("index.html"), &index)?;
+    let template = String::from_utf8(read(&static_dir.join("index.html"))?)?;
+    let mut pages = String::new();
+    let mut built = Vec::new();
+    for bundle in &BUNDLES {
+        let b = compile(bundle, &dist)?;
+        let page = template
+            .replace("@BUNDLE@", bundle.stem)
+            .replace("@JS@", &b.js)
+            .replace("@WASM@", &b.wasm)
+            .replace("@STYLE@", &style);
+        std::fs::write(dist.join(bundle.page), &page)?;
+        pages.push_str(&page);
+        built.push(b);
+    }
+    let (customer, staff) = (&built[0], &built[1]);
     let shell = [
         "/".to_owned(),
         "/index.html".to_owned(),
-        format!("/{js}"),
-        format!("/{wasm}"),
+        format!("/{}", customer.js),
+        format!("/{}", customer.wasm),
         format!("/{style}"),
         "/manifest.webmanifest".to_owned(),
         "/register-sw.js".to_owned(),
         "/icons/icon-192.png".to_owned(),
     ];
-    let version = hex::encode(&Sha256::digest(index.as_bytes())[..6]);
+    let staff_shell = [
+        "/staff.html".to_owned(),
+        format!("/{}", staff.js),
+        format!("/{}", staff.wasm),
+    ];
+    let version = hex::encode(&Sha256::digest(pages.as_bytes())[..6]);
     let sw = String::from_utf8(read(&static_dir.join("sw.js"))?)?
         .replace("@VERSION@", &version)
-        .replace("@PRECACHE@", &serde_json::to_string(&shell)?);
+        .replace("@PRECACHE@", &serde_json::to_string(&shell)?)
+        .replace("@STAFF_SHELL@", &serde_json::to_string(&staff_shell)?)
+        .replace(
+            "@STAFF_PATHS@",
+            &serde_json::to_string(ocpizza_proto::STAFF_PATHS)?,
+        );
     std::fs::write(dist.join("sw.js"), sw)?;
-    let size = |name: &str| std::fs::metadata(dist.join(name)).map_or(0, |m| m.len());
-    println!(
-        "PWA built in {}: {js} ({} KB), {wasm} ({} KB)",
-        dist.display(),
-        size(&js) / 1024,
-        size(&wasm) / 1024
-    );
+    let size = |name: &str| std::fs::metadata(dist.join(name)).map_or(0, |m| m.len() / 1024);
+    println!("PWA built in {}:", dist.display());
+    for (bundle, b) in BUNDLES.iter().zip(&built) {
+        println!(
+            "  {:<10} {} ({} KB), {} ({} KB)",
+            bundle.page,
+            b.js,
+            size(&b.js),
+            b.wasm,
+            size(&b.wasm)
+        );
+    }
     Ok(dist)
 }
 

@@ -153,6 +153,19 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             "warnings",
         ]);
         step("lints of the PWA for wasm32", pwa)?;
+        let mut customer = cargo();
+        customer.args([
+            "clippy",
+            "-p",
+            "ocpizza-pwa",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        step("lints of the customers' bundle for wasm32", customer)?;
         println!("\n==> PWA build (cargo xtask pwa)");
         dist = Some(crate::pwa::build()?);
     }

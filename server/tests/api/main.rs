@@ -18,5 +18,6 @@ mod lifecycle;
 mod live;
 mod permissions;
 mod position;
+mod pwa;
 mod shops;
 mod stock;

@@ -3,9 +3,13 @@
 //! (`/manage/shops/{id}/cash`). Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
+#[cfg(feature = "staff")]
 pub mod cash;
+#[cfg(feature = "staff")]
 pub mod dashboard;
+#[cfg(feature = "staff")]
 pub mod staff;
+#[cfg(feature = "staff")]
 pub mod stock;
 
 use crate::i18n::{Lang, ManageTexts};
