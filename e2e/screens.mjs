@@ -55,3 +55,14 @@ export function shopCard(page, shopId) {
 export function cardFigure(page, shopId, name) {
   return page.getByTestId(`${name}-${shopId}`);
 }
+
+/** The enabled size with the most units left (`{ pizza, size }`), so a scenario never runs out. */
+export function plentifulSize(menu) {
+  let best = null;
+  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
+    for (const size of pizza.sizes) {
+      if (!best || size.available > best.size.available) best = { pizza, size };
+    }
+  }
+  return best;
+}

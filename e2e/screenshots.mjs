@@ -7,22 +7,14 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, MANAGER, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+import { plentifulSize } from "./screens.mjs";
+
 
 const here = new URL(".", import.meta.url).pathname;
 const out = resolve(process.argv[2] || join(here, "..", "docs", "screenshots"));
 /** How long to wait for a screen before deciding it is not there. */
 const SCREEN_MS = 10_000;
 
-/** A size every shot can order without running anything out. */
-function plentifulSize(menu) {
-  let best = null;
-  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
-    for (const size of pizza.sizes) {
-      if (!best || size.available > best.size.available) best = { pizza, size };
-    }
-  }
-  return best;
-}
 
 /**
  * The shots, in order. `prepare` brings the page to the screen and returns the locator that

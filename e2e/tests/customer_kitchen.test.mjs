@@ -16,21 +16,11 @@ import {
   gone,
   withApp,
 } from "../harness.mjs";
-import { STATUS_LABEL, connection, ticketIn, trackerStatus } from "../screens.mjs";
+import { STATUS_LABEL, connection, plentifulSize, ticketIn, trackerStatus } from "../screens.mjs";
 
 /** The kitchen's undo window: a start or bump is sent to the server when it ends. */
 const UNDO_WINDOW_MS = 5_000;
 
-/** The orderable size with the most units left, so this scenario never runs out. */
-function plentifulSize(menu) {
-  let best = null;
-  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
-    for (const size of pizza.sizes) {
-      if (!best || size.available > best.size.available) best = { pizza, size };
-    }
-  }
-  return best;
-}
 
 test("a guest's pickup order reaches the kitchen live and the tracker follows the cook", async () => {
   await withApp(async ({ server, browser, api }) => {

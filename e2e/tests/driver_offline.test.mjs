@@ -5,22 +5,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { COOK, DRIVER, MANAGER, PHONE, logIn, newContext, see, waitForServiceWorker, withApp } from "../harness.mjs";
-import { trackerStatus } from "../screens.mjs";
+import { plentifulSize, trackerStatus } from "../screens.mjs";
 
 /** "Delivered" can be undone this long before it may leave the phone. */
 const UNDO_MS = 10_000;
 /** The queue is retried every few seconds once the network is back. */
 const SYNC_MS = 15_000;
 
-/** The size with the most units left, so the scenario never runs out. */
+/** One unit of the size with the most units left, so the scenario never runs out. */
 function plentiful(menu) {
-  let best = null;
-  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
-    for (const size of pizza.sizes) {
-      if (!best || size.available > best.size.available) best = { pizza, size };
-    }
-  }
-  return { pizza_id: best.pizza.id, size: best.size.code, quantity: 1 };
+  const { pizza, size } = plentifulSize(menu);
+  return { pizza_id: pizza.id, size: size.code, quantity: 1 };
 }
 
 /** A cash-on-delivery order of shop 1, brought to "ready" by the cook. */

@@ -16,21 +16,11 @@ import {
   gone,
   withApp,
 } from "../harness.mjs";
-import { cardFigure, connection, shopCard } from "../screens.mjs";
+import { cardFigure, connection, plentifulSize, shopCard } from "../screens.mjs";
 
 /** A laptop's screen, where managers mostly work. */
 const LAPTOP = { width: 1366, height: 768 };
 
-/** The enabled size with the most units left, so ordering never runs out. */
-function plentifulSize(menu) {
-  let best = null;
-  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
-    for (const size of pizza.sizes) {
-      if (!best || size.available > best.size.available) best = { pizza, size };
-    }
-  }
-  return best;
-}
 
 /** The manager's dashboard, open and live. */
 async function openDashboard(browser, server) {

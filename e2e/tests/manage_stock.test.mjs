@@ -16,20 +16,10 @@ import {
   see,
   withApp,
 } from "../harness.mjs";
-import { connection } from "../screens.mjs";
+import { connection, plentifulSize } from "../screens.mjs";
 
 const LAPTOP = { width: 1366, height: 768 };
 
-/** The enabled size with the most units left. */
-function plentifulSize(menu) {
-  let best = null;
-  for (const pizza of menu.pizzas.filter((p) => p.enabled)) {
-    for (const size of pizza.sizes) {
-      if (!best || size.available > best.size.available) best = { pizza, size };
-    }
-  }
-  return best;
-}
 
 /** Waits until the cell `testId` carries `value` in its `data-value`. */
 function valueIs(page, testId, value) {
