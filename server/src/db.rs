@@ -39,6 +39,27 @@ pub struct Db {
     backend: Backend,
 }
 
+/// Copies the WAL into the database file every `period` until the pool closes.
+async fn checkpoint_every(pool: AnyPool, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
+    }
+}
+
 impl Db {
     /// Connects as the configuration says (creating the SQLite file and its folder if needed).
     pub async fn connect(config: &Config) -> anyhow::Result<Db> {
@@ -57,27 +78,39 @@ impl Db {
     pub async fn connect_sqlite(path: &str) -> anyhow::Result<Db> {
         install_default_drivers();
         let url = format!("sqlite://{path}?mode=rwc");
-        let pragmas = |pool: AnyPoolOptions| {
-            pool.after_connect(|conn, _| {
+        let pragmas = |pool: AnyPoolOptions, checkpoints: &'static str| {
+            pool.after_connect(move |conn, _| {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                     )
                     .await?;
+                    conn.execute(checkpoints).await?;
                     Ok(())
                 })
             })
         };
-        let write = pragmas(AnyPoolOptions::new().max_connections(1))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect(&url)
-            .await
-            .with_context(|| format!("opening SQLite database {path}"))?;
-        let read = pragmas(AnyPoolOptions::new().max_connections(8))
-            .connect(&url)
-            .await
-            .with_context(|| format!("opening SQLite database {path}"))?;
+        // SQLite checkpoints its WAL in the commit that crosses 1,000 pages, fsyncs included:
+        // that one write (and every write queued behind the single writer) then waits tens of
+        // milliseconds. The writer never checkpoints; a read connection does, every second,
+        // in passive mode (it never blocks the writer or readers).
+        let write = pragmas(
+            AnyPoolOptions::new().max_connections(1),
+            "PRAGMA wal_autocheckpoint = 0",
+        )
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(&url)
+        .await
+        .with_context(|| format!("opening SQLite database {path}"))?;
+        let read = pragmas(
+            AnyPoolOptions::new().max_connections(8),
+            "PRAGMA wal_autocheckpoint = 1000",
+        )
+        .connect(&url)
+        .await
+        .with_context(|| format!("opening SQLite database {path}"))?;
+        tokio::spawn(checkpoint_every(read.clone(), Duration::from_secs(1)));
         Ok(Db {
             read,
             write,

@@ -715,7 +715,7 @@ async fn run_phase(
         rate * staff as f64 / env.shops as f64
     );
     let shared = env.shared;
-    shared.sample_len.store(0, Ordering::Release);
+    shared.clear_samples();
     shared.phase.store(index, Ordering::Release);
     let stats = &shared.phases[index];
     let cpu_before = CpuSample::take(env.pid);
@@ -744,13 +744,12 @@ async fn run_phase(
     let cpu = cpu_before
         .zip(CpuSample::take(env.pid))
         .map(|(a, b)| a.usage(&b));
-    let events = stats.events.load(Ordering::Acquire);
+    let events = stats.sum(|s| &s.events);
     let span_us = stats
-        .last_us
-        .load(Ordering::Acquire)
+        .last_us()
         .saturating_sub(stats.start_us.load(Ordering::Acquire))
         .max(1);
-    let hist = &stats.latency;
+    let hist = &stats.latency();
     let (spread, spread_dropped) = shared.spread();
     let to_ms = |us: u64| us as f64 / 1000.0;
     Ok(PhaseResult {
@@ -773,9 +772,9 @@ async fn run_phase(
         spread_p99_ms: spread.percentile_us(99.0).map(to_ms),
         spread_max_ms: (spread.count() > 0).then(|| to_ms(spread.max.load(Ordering::Acquire))),
         spread_dropped,
-        lost: stats.lost.load(Ordering::Acquire),
-        duplicates: stats.duplicates.load(Ordering::Acquire),
-        reordered: stats.reordered.load(Ordering::Acquire),
+        lost: stats.lost(),
+        duplicates: stats.sum(|s| &s.duplicates),
+        reordered: stats.sum(|s| &s.reordered),
         behind,
         drained_in,
         cpu,
@@ -913,10 +912,9 @@ struct Shared {
     reconnects: AtomicU64,
     dead: AtomicU64,
     stopping: AtomicBool,
-    /// `order_placed` deliveries of the current phase: (sequence << 8 | stream) << 32 |
-    /// latency in µs.
-    samples: Box<[AtomicU64]>,
-    sample_len: AtomicUsize,
+    /// `order_placed` deliveries of the current phase, per [`shard`]: (sequence << 8 |
+    /// stream) << 32 | latency in µs.
+    samples: Box<[SampleShard]>,
     /// Size of one `order_placed` frame, as received.
     frame_bytes: AtomicUsize,
 }
@@ -936,8 +934,7 @@ impl Shared {
             reconnects: AtomicU64::new(0),
             dead: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
-            samples: (0..samples).map(|_| AtomicU64::new(0)).collect(),
-            sample_len: AtomicUsize::new(0),
+            samples: (0..SHARDS).map(|_| SampleShard::new(samples)).collect(),
             frame_bytes: AtomicUsize::new(0),
         }
     }
@@ -946,8 +943,9 @@ impl Shared {
     /// [`Target::sample_key`]) after `us` µs.
     fn record_delivery(&self, stream: u64, seq: i64, us: u64) {
         self.current().latency.record(us);
-        let i = self.sample_len.fetch_add(1, Ordering::Relaxed);
-        if let Some(slot) = self.samples.get(i) {
+        let samples = &self.samples[shard()];
+        let i = samples.len.fetch_add(1, Ordering::Relaxed);
+        if let Some(slot) = samples.slots.get(i) {
             let key = ((seq as u64) << STREAM_BITS | (stream & STREAM_MASK)) & KEY_MASK;
             slot.store(
                 key << LATENCY_BITS | us.min(LATENCY_MASK),
@@ -959,15 +957,17 @@ impl Shared {
     /// The spread of the current phase's deliveries of each order (arrival − that order's
     /// first arrival), and how many deliveries did not fit in the sample buffer.
     fn spread(&self) -> (Histogram, u64) {
-        let len = self.sample_len.load(Ordering::Acquire);
-        let n = len.min(self.samples.len());
-        let samples: Vec<(u64, u64)> = self.samples[..n]
-            .iter()
-            .map(|s| {
+        let mut dropped = 0;
+        let mut samples: Vec<(u64, u64)> = Vec::new();
+        for shard in &self.samples {
+            let len = shard.len.load(Ordering::Acquire);
+            let n = len.min(shard.slots.len());
+            dropped += len - n;
+            samples.extend(shard.slots[..n].iter().map(|s| {
                 let v = s.load(Ordering::Acquire);
                 (v >> LATENCY_BITS, v & LATENCY_MASK)
-            })
-            .collect();
+            }));
+        }
         let mut first: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
         for &(key, us) in &samples {
             first
@@ -979,16 +979,24 @@ impl Shared {
         for (key, us) in samples {
             hist.record(us - first[&key]);
         }
-        (hist, (len - n) as u64)
+        (hist, dropped as u64)
+    }
+
+    /// Forgets the previous phase's samples.
+    fn clear_samples(&self) {
+        for shard in &self.samples {
+            shard.len.store(0, Ordering::Release);
+        }
     }
 
     fn micros_since_epoch(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
     }
 
-    fn current(&self) -> &PhaseStats {
+    /// This thread's counters of the current phase.
+    fn current(&self) -> &PhaseShard {
         let i = self.phase.load(Ordering::Relaxed);
-        &self.phases[i.min(self.phases.len() - 1)]
+        &self.phases[i.min(self.phases.len() - 1)].shards[shard()]
     }
 
     fn note_error(&self, e: &anyhow::Error) {
@@ -999,28 +1007,108 @@ impl Shared {
     }
 }
 
+/// Counter sets per phase, one per thread (see [`shard`]), summed when the phase is read.
+const SHARDS: usize = 4;
+
+static NEXT_SHARD: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SHARDS;
+}
+
+/// The counter set of the calling thread. Every client of a worker thread counts into the
+/// same set, so the two cores never fight over the cache lines of shared counters (which, at
+/// tens of thousands of frames a second, costs the load tool time it steals from the server).
+fn shard() -> usize {
+    SHARD.with(|s| *s)
+}
+
 /// Counters of one phase.
 #[derive(Debug)]
 struct PhaseStats {
+    start_us: AtomicU64,
+    shards: Box<[PhaseShard]>,
+}
+
+/// One thread's counters of a phase (aligned so that two never share a cache line).
+#[derive(Debug)]
+#[repr(align(128))]
+struct PhaseShard {
     events: AtomicU64,
     latency: Histogram,
     lost: AtomicI64,
     duplicates: AtomicU64,
     reordered: AtomicU64,
-    start_us: AtomicU64,
     last_us: AtomicU64,
 }
 
 impl PhaseStats {
     fn new() -> PhaseStats {
         PhaseStats {
-            events: AtomicU64::new(0),
-            latency: Histogram::new(),
-            lost: AtomicI64::new(0),
-            duplicates: AtomicU64::new(0),
-            reordered: AtomicU64::new(0),
             start_us: AtomicU64::new(0),
-            last_us: AtomicU64::new(0),
+            shards: (0..SHARDS)
+                .map(|_| PhaseShard {
+                    events: AtomicU64::new(0),
+                    latency: Histogram::new(),
+                    lost: AtomicI64::new(0),
+                    duplicates: AtomicU64::new(0),
+                    reordered: AtomicU64::new(0),
+                    last_us: AtomicU64::new(0),
+                })
+                .collect(),
+        }
+    }
+
+    fn sum(&self, counter: fn(&PhaseShard) -> &AtomicU64) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| counter(s).load(Ordering::Acquire))
+            .sum()
+    }
+
+    /// Lost events (a shard may be negative: a gap seen on one thread, filled on another).
+    fn lost(&self) -> i64 {
+        self.shards
+            .iter()
+            .map(|s| s.lost.load(Ordering::Acquire))
+            .sum()
+    }
+
+    fn last_us(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.last_us.load(Ordering::Acquire))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Every shard's latencies in one histogram.
+    fn latency(&self) -> Histogram {
+        let all = Histogram::new();
+        for shard in &self.shards {
+            for (to, from) in all.buckets.iter().zip(shard.latency.buckets.iter()) {
+                to.fetch_add(from.load(Ordering::Acquire), Ordering::Relaxed);
+            }
+            all.max
+                .fetch_max(shard.latency.max.load(Ordering::Acquire), Ordering::Relaxed);
+        }
+        all
+    }
+}
+
+/// One thread's `order_placed` samples of the current phase.
+#[derive(Debug)]
+#[repr(align(128))]
+struct SampleShard {
+    slots: Box<[AtomicU64]>,
+    len: AtomicUsize,
+}
+
+impl SampleShard {
+    fn new(capacity: usize) -> SampleShard {
+        SampleShard {
+            slots: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            len: AtomicUsize::new(0),
         }
     }
 }
@@ -1032,7 +1120,8 @@ const KEY_MASK: u64 = (1 << (64 - LATENCY_BITS)) - 1;
 /// Low bits of the key that tell the streams apart (shops 1..=255).
 const STREAM_BITS: u32 = 8;
 const STREAM_MASK: u64 = (1 << STREAM_BITS) - 1;
-/// At most this many deliveries per phase are kept for the fan-out spread (8 bytes each).
+/// At most this many deliveries per phase and thread are kept for the fan-out spread (8 bytes
+/// each).
 const MAX_SAMPLES: usize = 16_000_000;
 
 /// Latencies in microseconds: 10 µs buckets up to 100 ms, 1 ms buckets up to 10 s, and one
@@ -1184,7 +1273,7 @@ async fn client_task(index: usize, spec: Arc<ClientSpec>, ctx: Arc<ClientCtx>) {
                     shared.reconnects.fetch_add(1, Ordering::Relaxed);
                 }
                 failures = 0;
-                match read_loop(&mut ws, &mut track, shared).await {
+                match read_loop(&mut ws, &spec.stream, &mut track, shared).await {
                     End::Stopping => return,
                     End::Closed(code) => {
                         shared.disconnects.fetch_add(1, Ordering::Relaxed);
@@ -1264,8 +1353,8 @@ async fn open(
             Message::Close(frame) => bail!("closed before subscribing: {frame:?}"),
             _ => continue,
         };
-        if let Some(seq) = event_seq(text.as_str(), &spec.stream) {
-            on_event(text.as_str(), seq, track, &ctx.shared);
+        if let Some((seq, after_seq)) = event_seq(text.as_str(), &spec.stream) {
+            on_event(text.as_str(), seq, after_seq, track, &ctx.shared);
             continue;
         }
         let value: serde_json::Value =
@@ -1298,7 +1387,7 @@ async fn open(
     }
 }
 
-async fn read_loop(ws: &mut Ws, track: &mut Track, shared: &Shared) -> End {
+async fn read_loop(ws: &mut Ws, stream: &str, track: &mut Track, shared: &Shared) -> End {
     loop {
         let msg = ws.next().await;
         if shared.stopping.load(Ordering::Relaxed) {
@@ -1310,15 +1399,15 @@ async fn read_loop(ws: &mut Ws, track: &mut Track, shared: &Shared) -> End {
                 return End::Closed(frame.map(|f| u16::from(f.code)));
             }
             Some(Ok(Message::Text(text))) => {
-                if let Some(seq) = event_seq(text.as_str(), "") {
-                    on_event(text.as_str(), seq, track, shared);
+                if let Some((seq, after_seq)) = event_seq(text.as_str(), stream) {
+                    on_event(text.as_str(), seq, after_seq, track, shared);
                 } else {
                     let value: serde_json::Value =
                         serde_json::from_str(text.as_str()).unwrap_or_default();
                     if value["type"] == "event"
                         && let Some(seq) = value["seq"].as_i64()
                     {
-                        on_event(text.as_str(), seq, track, shared);
+                        on_event(text.as_str(), seq, "", track, shared);
                     }
                 }
             }
@@ -1330,25 +1419,28 @@ async fn read_loop(ws: &mut Ws, track: &mut Track, shared: &Shared) -> End {
 /// The sequence of an `event` frame, read without parsing the whole JSON (the server writes
 /// `{"type":"event","stream":…,"seq":N,"event":…}`); `None` for anything else. With a
 /// non-empty `stream`, the frame must be of that stream.
-fn event_seq(text: &str, stream: &str) -> Option<i64> {
+/// Returns the sequence and what follows its digits. Fixed offsets rather than searches:
+/// this runs for every frame of every client, on the cores the server needs.
+fn event_seq<'t>(text: &'t str, stream: &str) -> Option<(i64, &'t str)> {
     let rest = text.strip_prefix(r#"{"type":"event","stream":""#)?;
-    if !stream.is_empty() && !rest.starts_with(stream) {
-        return None;
-    }
-    let at = rest.find(r#"","seq":"#)?;
-    let digits = &rest[at + 8..];
+    let digits = if stream.is_empty() {
+        let at = rest.find(r#"","seq":"#)?;
+        &rest[at + 8..]
+    } else {
+        rest.strip_prefix(stream)?.strip_prefix(r#"","seq":"#)?
+    };
     let end = digits
-        .find(|c: char| !c.is_ascii_digit())
+        .bytes()
+        .position(|c| !c.is_ascii_digit())
         .unwrap_or(digits.len());
-    digits[..end].parse().ok()
+    Some((digits[..end].parse().ok()?, &digits[end..]))
 }
 
-fn on_event(text: &str, seq: i64, track: &mut Track, shared: &Shared) {
+/// Counts an event frame; `after_seq` is what follows its sequence (where the event's own tag
+/// comes first), empty when unknown.
+fn on_event(text: &str, seq: i64, after_seq: &str, track: &mut Track, shared: &Shared) {
     track.on_event(seq, shared);
-    // The event's own tag comes first in its object, right after `"seq":N,`.
-    let placed = text
-        .find(r#","event":{"type":""#)
-        .is_some_and(|at| text[at + 18..].starts_with(r#"order_placed""#));
+    let placed = after_seq.starts_with(r#","event":{"type":"order_placed""#);
     if placed && let Some(at) = text.rfind(r#""created_at":""#) {
         let value = &text[at + 14..];
         let Some(end) = value.find('"') else {
@@ -2306,6 +2398,18 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&order_body(3)).expect("JSON");
         assert_eq!(body["shop_id"], 3);
         assert_eq!(body["lines"][0]["pizza_id"], 2);
+    }
+
+    #[test]
+    fn event_frames_are_read_at_fixed_offsets() {
+        let frame =
+            r#"{"type":"event","stream":"shop:1:orders","seq":42,"event":{"type":"order_placed"}}"#;
+        let (seq, after) = event_seq(frame, "shop:1:orders").expect("an event");
+        assert_eq!(seq, 42);
+        assert!(after.starts_with(r#","event":{"type":"order_placed""#));
+        assert_eq!(event_seq(frame, "").map(|(s, _)| s), Some(42));
+        assert_eq!(event_seq(frame, "shop:2:orders"), None);
+        assert_eq!(event_seq(r#"{"type":"subscribed","seq":3}"#, ""), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! So replay-then-live needs no coordination: the connection registers with the hub, replays
 //! the log (or sends a snapshot), and the live frames that queued meanwhile fall into place.
 
-use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE};
+use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE, QUEUE_FRAMES};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::net::ClientIp;
@@ -15,17 +15,24 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::SinkExt;
 use ocpizza_proto::ErrorCode;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
     CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SLOW_CONSUMER, ClientMsg, PROTOCOL_VERSION, ServerMsg,
 };
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// Event frames accumulate in the socket's write buffer up to this size before they are
+/// written; whatever is left goes out when the queue is empty. Small enough that a connection
+/// which once sent a burst keeps little memory.
+pub const WRITE_BATCH_BYTES: usize = 4 * 1024;
 /// Largest accepted client message.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Most streams one connection may follow.
@@ -65,16 +72,21 @@ pub async fn upgrade(
         return ApiError::RateLimited.into_response();
     };
     ws.read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             let (handle, rx) = state.hub.connect();
+            let kicked = {
+                let handle = handle.clone();
+                Box::pin(async move { handle.kicked().await })
+            };
             let conn = Conn {
                 state,
                 caller,
                 handle,
+                kicked,
                 subs: HashMap::new(),
                 errors: 0,
                 _slot: slot,
@@ -91,6 +103,10 @@ struct Conn {
     state: AppState,
     caller: Caller,
     handle: Arc<ConnHandle>,
+    /// Resolves when the hub dropped this connection as a slow consumer. One future for the
+    /// connection's life: a fresh one per write would register a waiter per frame, on the hot
+    /// path of every delivery. Never polled again once resolved (the connection then closes).
+    kicked: Pin<Box<dyn Future<Output = ()> + Send + Sync>>,
     /// Stream → last sequence sent.
     subs: HashMap<Arc<str>, i64>,
     errors: u32,
@@ -136,28 +152,27 @@ impl Conn {
     }
 
     async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
-        // These two futures live as long as the loop: re-creating them for every frame costs
-        // a waiter registration each time, on the hot path of every delivery.
-        let handle = self.handle.clone();
-        let kicked = handle.kicked();
-        tokio::pin!(kicked);
         let drain = until_draining(self.hub().draining());
         tokio::pin!(drain);
         let beat = Duration::from_secs(u64::from(self.state.config.ws_heartbeat_secs));
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let mut unanswered = 0u32;
         loop {
+            // Biased, queue first: a woken connection almost always has a frame to send, and
+            // then polls nothing else. The queue empties in one go below, so reads, pings and
+            // the drain are looked at as soon as it is empty.
             tokio::select! {
+                biased;
+                Some(frame) = rx.recv() => {
+                    if let Err(end) = self.forward_queued(socket, frame, rx).await {
+                        return end;
+                    }
+                }
+                () = &mut self.kicked => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
                 () = &mut drain => {
                     let jitter = rand::random_range(0..DRAIN_WINDOW.as_millis() as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
                     return End::Close(CLOSE_GOING_AWAY, "server restarting: reconnect and resume");
-                }
-                () = &mut kicked => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
-                Some(frame) = rx.recv() => {
-                    if let Err(end) = self.forward(socket, &frame).await {
-                        return end;
-                    }
                 }
                 incoming = socket.recv() => match incoming {
                     None | Some(Ok(Message::Close(_))) => return End::Gone,
@@ -195,13 +210,39 @@ impl Conn {
         }
     }
 
-    /// Writes one event frame, unless the hub gives up on this connection meanwhile: a client
-    /// that stopped reading blocks the write, and must not block its own eviction.
-    async fn push(&self, socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), End> {
+    /// Hands one event frame to the socket's write buffer (written out once it holds
+    /// [`WRITE_BATCH_BYTES`], or at [`Conn::flush`]), unless the hub gives up on this connection
+    /// meanwhile: a client that stopped reading blocks the write, and must not block its own
+    /// eviction.
+    async fn push(&mut self, socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), End> {
         tokio::select! {
-            sent = socket.send(Message::Text(text)) => sent.map_err(|_| End::Gone),
-            () = self.handle.kicked() => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
+            sent = socket.feed(Message::Text(text)) => sent.map_err(|_| End::Gone),
+            () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
         }
+    }
+
+    /// Writes out what [`Conn::push`] buffered, with the same escape as `push`.
+    async fn flush(&mut self, socket: &mut WebSocket) -> Result<(), End> {
+        tokio::select! {
+            sent = socket.flush() => sent.map_err(|_| End::Gone),
+            () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
+        }
+    }
+
+    /// Sends `first` and every frame already queued behind it (at most [`QUEUE_FRAMES`]), then
+    /// flushes once: under load a connection's backlog leaves in a few writes, not one each.
+    async fn forward_queued(
+        &mut self,
+        socket: &mut WebSocket,
+        first: Arc<Frame>,
+        rx: &mut mpsc::Receiver<Arc<Frame>>,
+    ) -> Result<(), End> {
+        self.forward(socket, &first).await?;
+        for _ in 1..QUEUE_FRAMES {
+            let Ok(frame) = rx.try_recv() else { break };
+            self.forward(socket, &frame).await?;
+        }
+        self.flush(socket).await
     }
 
     async fn send(&self, socket: &mut WebSocket, msg: &ServerMsg) -> Result<(), End> {
@@ -374,6 +415,7 @@ impl Conn {
                 self.push(socket, frame.text).await?;
                 last = e.seq;
             }
+            self.flush(socket).await?;
         }
         Ok(Some(last))
     }
