@@ -347,6 +347,9 @@ export async function newContext(browser, server, viewport = PHONE) {
 /** Logs the browser profile in as `email` through the login page, as a person would. */
 export async function logIn(page, email, password = DEMO_PASSWORD) {
   await page.goto("/login");
+  // On a first visit the app reloads itself once its service worker takes over; typing before
+  // that would be lost.
+  await waitForServiceWorker(page);
   await page.locator("input#email").fill(email);
   await page.locator("input#password").fill(password);
   await Promise.all([

@@ -382,6 +382,10 @@ fn view_ticket(
         let act = act.clone();
         Callback::from(move |_| act.emit(action.clone()))
     };
+    let advance = {
+        let act = act.clone();
+        Callback::from(move |_| act.emit(KitchenAction::Advance(id, now_ms())))
+    };
     let footer = if ticket.cancelled {
         html! {
             <button type="button" class="button big" data-testid={format!("dismiss-{}", id.0)}
@@ -403,11 +407,11 @@ fn view_ticket(
         match order.status {
             OrderStatus::Placed => html! {
                 <button type="button" class="button big go" data-testid={format!("start-{}", id.0)}
-                        onclick={fire(KitchenAction::Advance(id))}>{ t.start }</button>
+                        onclick={advance.clone()}>{ t.start }</button>
             },
             OrderStatus::Preparing => html! {
                 <button type="button" class="button big done" data-testid={format!("bump-{}", id.0)}
-                        onclick={fire(KitchenAction::Advance(id))}>{ t.bump }</button>
+                        onclick={advance.clone()}>{ t.bump }</button>
             },
             _ => {
                 let waiting = match (&order.driver, order.fulfilment) {

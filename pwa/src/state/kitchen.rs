@@ -124,7 +124,7 @@ pub enum KitchenAction {
     /// A second passed.
     Tick(f64),
     /// The cook moved a ticket to the next column.
-    Advance(OrderId),
+    Advance(OrderId, f64),
     /// The cook took the move back within the undo window.
     Undo(OrderId),
     /// The undo window ended: the move is being sent.
@@ -348,8 +348,8 @@ impl Reducible for KitchenState {
                 }
                 _ => return self,
             },
-            KitchenAction::Advance(id) => {
-                let now = next.now_ms;
+            KitchenAction::Advance(id, now) => {
+                // The window counts from the tap itself, not from the last clock tick.
                 let Some(t) = next.tickets.get_mut(&id) else {
                     return self;
                 };
@@ -540,7 +540,7 @@ mod tests {
 
     #[test]
     fn a_tap_moves_the_ticket_at_once_and_is_sent_only_after_the_undo_window() {
-        let state = wall().reduce(KitchenAction::Advance(OrderId(1)));
+        let state = wall().reduce(KitchenAction::Advance(OrderId(1), T0));
         assert_eq!(ids(&state, OrderStatus::Preparing), [1, 2]);
         assert!(state.due(T0 + UNDO_MS - 1.0).is_empty());
         let undone = state.clone().reduce(KitchenAction::Undo(OrderId(1)));
@@ -567,7 +567,7 @@ mod tests {
     #[test]
     fn a_refused_tap_puts_the_ticket_back_and_says_why() {
         let state = wall()
-            .reduce(KitchenAction::Advance(OrderId(2)))
+            .reduce(KitchenAction::Advance(OrderId(2), T0))
             .reduce(KitchenAction::Sending(OrderId(2)))
             .reduce(KitchenAction::Refused(OrderId(2), "conflict".into()));
         assert_eq!(ids(&state, OrderStatus::Preparing), [2]);
@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn a_move_made_on_another_screen_voids_this_screens_tap() {
         let state = wall()
-            .reduce(KitchenAction::Advance(OrderId(1)))
+            .reduce(KitchenAction::Advance(OrderId(1), T0))
             .reduce(status(11, 1, OrderStatus::Preparing, 2));
         assert!(state.due(T0 + UNDO_MS * 2.0).is_empty());
         assert_eq!(ids(&state, OrderStatus::Preparing), [1, 2]);
