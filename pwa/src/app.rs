@@ -103,9 +103,15 @@ fn staff_screen(route: &Route) -> Html {
         Route::Driver => html! { <DriverPage /> },
         Route::Counter => html! { <CounterPage /> },
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
-        Route::ManageStock { id } => html! { <manage::stock::Page key={*id} shop={*id} /> },
-        Route::ManageStaff { id } => html! { <manage::staff::Page key={*id} shop={*id} /> },
-        Route::ManageCash { id } => html! { <manage::cash::Page key={*id} shop={*id} /> },
+        Route::ManageStock { id } => {
+            html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Stock} /> }
+        }
+        Route::ManageStaff { id } => {
+            html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Staff} /> }
+        }
+        Route::ManageCash { id } => {
+            html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Cash} /> }
+        }
         _ => html! { <NotFound /> },
     }
 }

@@ -1,8 +1,7 @@
 //! A shop's cash for the day (`/manage/shops/{id}/cash`): what each driver collected on each
 //! delivery paid on delivery and the total each must hand in, for the end-of-shift count.
 
-use super::{Access, shop_nav};
-use crate::components::use_session;
+use super::shop_nav;
 use crate::i18n::Lang;
 use crate::services::api;
 use ocpizza_proto::ShopId;
@@ -10,34 +9,18 @@ use ocpizza_proto::api::driver::ShopCashReport;
 use web_sys::HtmlInputElement;
 use yew::{Callback, Html, Properties, TargetCast, component, html, use_effect_with, use_state};
 
-/// Props of the cash page.
-#[derive(Debug, Properties, PartialEq)]
-pub struct Props {
-    /// Shop id.
-    pub shop: i64,
-}
-
-/// The page: checks who is there, then shows the day's cash per driver.
-#[component]
-pub fn Page(props: &Props) -> Html {
-    let session = use_session();
-    let access = Access::of(&session, Some(ShopId(props.shop)));
-    let next = format!("/manage/shops/{}/cash", props.shop);
-    if let Some(refusal) = access.refusal(session.lang, &next) {
-        return refusal;
-    }
-    html! { <CashScreen shop={props.shop} lang={session.lang} /> }
-}
-
 /// Props of [`CashScreen`].
 #[derive(Debug, Properties, PartialEq)]
-struct ScreenProps {
-    shop: i64,
-    lang: Lang,
+pub struct ScreenProps {
+    /// Shop id.
+    pub shop: i64,
+    /// Interface language.
+    pub lang: Lang,
 }
 
+/// The screen, once access is granted (see [`super::ShopPage`]).
 #[component]
-fn CashScreen(props: &ScreenProps) -> Html {
+pub fn CashScreen(props: &ScreenProps) -> Html {
     let (lang, shop) = (props.lang, props.shop);
     let (m, r) = (lang.manage(), lang.road());
     let date = use_state(String::new);

@@ -106,3 +106,56 @@ pub fn shop_nav(shop: ShopId, m: &ManageTexts, current: &str) -> Html {
         </nav>
     }
 }
+
+/// Which screen of a shop's management pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopScreen {
+    /// Stock, movements, ledger, unavailable pizzas.
+    Stock,
+    /// The shop's staff.
+    Staff,
+    /// The day's cash per driver.
+    Cash,
+}
+
+#[cfg(feature = "staff")]
+mod page {
+    use super::{Access, ShopScreen};
+    use crate::components::use_session;
+    use ocpizza_proto::ShopId;
+    use yew::{Html, Properties, component, html};
+
+    /// Props of [`ShopPage`].
+    #[derive(Debug, Properties, PartialEq)]
+    pub struct Props {
+        /// Shop id.
+        pub shop: i64,
+        /// Which screen.
+        pub screen: ShopScreen,
+    }
+
+    /// A shop's management page: checks who is there, then shows the screen.
+    #[component]
+    pub fn ShopPage(props: &Props) -> Html {
+        let session = use_session();
+        let (shop, lang) = (props.shop, session.lang);
+        let (path, body) = match props.screen {
+            ShopScreen::Stock => (
+                "stock",
+                html! { <super::stock::StockScreen {shop} {lang} /> },
+            ),
+            ShopScreen::Staff => (
+                "staff",
+                html! { <super::staff::StaffScreen {shop} {lang} /> },
+            ),
+            ShopScreen::Cash => ("cash", html! { <super::cash::CashScreen {shop} {lang} /> }),
+        };
+        let next = format!("/manage/shops/{shop}/{path}");
+        Access::of(&session, Some(ShopId(shop)))
+            .refusal(lang, &next)
+            .unwrap_or(body)
+    }
+}
+
+#[cfg(feature = "staff")]
+pub use page::ShopPage;

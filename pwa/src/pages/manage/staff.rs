@@ -2,8 +2,6 @@
 //! adding someone by e-mail (creating the account when the e-mail is new) and removing a role.
 //! A manager may not hand out or take away the manager role; the server says so when asked.
 
-use super::Access;
-use crate::components::use_session;
 use crate::i18n::Lang;
 use crate::services::api;
 use ocpizza_proto::api::staff::{AddStaff, StaffMember};
@@ -14,30 +12,13 @@ use yew::{
     use_state,
 };
 
-/// Props of the staff page.
-#[derive(Debug, Properties, PartialEq)]
-pub struct Props {
-    /// Shop id.
-    pub shop: i64,
-}
-
-/// The page: checks who is there, then shows the shop's staff.
-#[component]
-pub fn Page(props: &Props) -> Html {
-    let session = use_session();
-    let access = Access::of(&session, Some(ShopId(props.shop)));
-    let next = format!("/manage/shops/{}/staff", props.shop);
-    if let Some(refusal) = access.refusal(session.lang, &next) {
-        return refusal;
-    }
-    html! { <StaffScreen shop={props.shop} lang={session.lang} /> }
-}
-
 /// Props of [`StaffScreen`].
 #[derive(Debug, Properties, PartialEq)]
-struct ScreenProps {
-    shop: i64,
-    lang: Lang,
+pub struct ScreenProps {
+    /// Shop id.
+    pub shop: i64,
+    /// Interface language.
+    pub lang: Lang,
 }
 
 fn failure_text(e: &api::ApiFailure) -> String {
@@ -56,8 +37,9 @@ fn reload(shop: i64, members: &UseStateHandle<Option<Vec<StaffMember>>>) {
 }
 
 /// The staff list and the form to add someone.
+/// The screen, once access is granted (see [`super::ShopPage`]).
 #[component]
-fn StaffScreen(props: &ScreenProps) -> Html {
+pub fn StaffScreen(props: &ScreenProps) -> Html {
     let (t, m) = (props.lang.texts(), props.lang.manage());
     let shop = props.shop;
     let members = use_state(|| None::<Vec<StaffMember>>);

@@ -3,8 +3,7 @@
 //! inventory count) with the server's errors next to the field, the ledger, and which pizzas
 //! cannot be made here and why, with the switch that takes a pizza off this shop's menu.
 
-use super::Access;
-use crate::components::{ConnectionBadge, amount, use_session};
+use crate::components::{ConnectionBadge, amount};
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
 use crate::services::live::Live;
@@ -22,30 +21,13 @@ use yew::{
     use_reducer, use_state,
 };
 
-/// Props of the stock page.
-#[derive(Debug, Properties, PartialEq)]
-pub struct Props {
-    /// Shop id.
-    pub shop: i64,
-}
-
-/// The page: checks who is there, then shows the shop's stock.
-#[component]
-pub fn Page(props: &Props) -> Html {
-    let session = use_session();
-    let access = Access::of(&session, Some(ShopId(props.shop)));
-    let next = format!("/manage/shops/{}/stock", props.shop);
-    if let Some(refusal) = access.refusal(session.lang, &next) {
-        return refusal;
-    }
-    html! { <StockScreen shop={props.shop} lang={session.lang} /> }
-}
-
 /// Props of [`StockScreen`].
 #[derive(Debug, Properties, PartialEq)]
-struct ScreenProps {
-    shop: i64,
-    lang: Lang,
+pub struct ScreenProps {
+    /// Shop id.
+    pub shop: i64,
+    /// Interface language.
+    pub lang: Lang,
 }
 
 async fn load_menu(shop: i64, state: &UseReducerHandle<StockState>) -> Option<i64> {
@@ -92,8 +74,9 @@ fn failure_text(e: &api::ApiFailure) -> String {
 }
 
 /// The live stock screen of one shop.
+/// The screen, once access is granted (see [`super::ShopPage`]).
 #[component]
-fn StockScreen(props: &ScreenProps) -> Html {
+pub fn StockScreen(props: &ScreenProps) -> Html {
     let (t, m) = (props.lang.texts(), props.lang.manage());
     let shop = props.shop;
     let state = use_reducer(StockState::default);
