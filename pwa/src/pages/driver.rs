@@ -28,6 +28,8 @@ use yew::{
 const POSITION_EVERY_MS: u32 = 15_000;
 /// Pause before retrying the queue after the network failed.
 const RETRY_MS: f64 = 3_000.0;
+/// Quiet time after live events before the list is reloaded.
+const REFRESH_AFTER_MS: u32 = 250;
 const SHARE_KEY: &str = "ocpizza.driver.share-position";
 
 /// The page: a driver's deliveries, or why they cannot be shown.
@@ -157,6 +159,8 @@ fn Road(props: &RoadProps) -> Html {
                     cached: true,
                 });
             }
+            // A burst of events (an order placed, started and bumped) reloads the list once.
+            let pending = Rc::new(RefCell::new(None::<gloo::timers::callback::Timeout>));
             let on_message = {
                 let state = state.clone();
                 Callback::from(move |msg| {
@@ -165,7 +169,11 @@ fn Road(props: &RoadProps) -> Html {
                         ocpizza_proto::ws::ServerMsg::Event { .. }
                             | ocpizza_proto::ws::ServerMsg::Snapshot { .. }
                     ) {
-                        refresh(me, &state, None);
+                        let state = state.clone();
+                        *pending.borrow_mut() = Some(gloo::timers::callback::Timeout::new(
+                            REFRESH_AFTER_MS,
+                            move || refresh(me, &state, None),
+                        ));
                     }
                 })
             };
