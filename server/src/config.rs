@@ -2,6 +2,7 @@
 //! `KEY=VALUE` file named by `OCPIZZA_CONFIG_FILE`). Secrets are wrapped in [`Secret`] so that
 //! printing the configuration never leaks them.
 
+use crate::hub::threads::LiveThreads;
 use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::fmt;
@@ -88,6 +89,9 @@ pub struct Config {
     pub ws_max_per_ip: u32,
     /// Seconds between WebSocket pings (`OCPIZZA_WS_HEARTBEAT_SECS`).
     pub ws_heartbeat_secs: u32,
+    /// Threads and priority of the live connections (`OCPIZZA_LIVE_THREADS`, 0 = on the
+    /// request threads; `OCPIZZA_LIVE_NICE`, 0–19).
+    pub live_threads: LiveThreads,
     /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
     pub event_retention_hours: u32,
     /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
@@ -113,6 +117,7 @@ impl Config {
             redis_channel: "ocpizza:events".to_owned(),
             ws_max_per_ip: 200,
             ws_heartbeat_secs: 25,
+            live_threads: LiveThreads::default(),
             event_retention_hours: 72,
             static_dir: None,
         }
@@ -148,6 +153,8 @@ impl Config {
             "OCPIZZA_REDIS_CHANNEL",
             "OCPIZZA_WS_MAX_PER_IP",
             "OCPIZZA_WS_HEARTBEAT_SECS",
+            "OCPIZZA_LIVE_THREADS",
+            "OCPIZZA_LIVE_NICE",
             "OCPIZZA_EVENT_RETENTION_HOURS",
             "OCPIZZA_STATIC_DIR",
         ];
@@ -227,6 +234,17 @@ impl Config {
         }
         c.ws_max_per_ip = num("OCPIZZA_WS_MAX_PER_IP", c.ws_max_per_ip)?;
         c.ws_heartbeat_secs = num("OCPIZZA_WS_HEARTBEAT_SECS", c.ws_heartbeat_secs)?;
+        let up_to = |k: &str, default: u32, max: u32| -> anyhow::Result<u32> {
+            get(k).map_or(Ok(default), |v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .with_context(|| format!("{k}={v}: expected an integer from 0 to {max}"))
+            })
+        };
+        let threads = u32::try_from(c.live_threads.threads).unwrap_or(2);
+        c.live_threads.threads = up_to("OCPIZZA_LIVE_THREADS", threads, 256)? as usize;
+        c.live_threads.nice = up_to("OCPIZZA_LIVE_NICE", c.live_threads.nice as u32, 19)? as i32;
         c.event_retention_hours = num("OCPIZZA_EVENT_RETENTION_HOURS", c.event_retention_hours)?;
         if c.event_retention_hours < 24 {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
@@ -309,6 +327,27 @@ mod tests {
         assert!(err.to_string().contains("REDIS_URL"));
         let err = Config::from_vars(&vars(&[("OCPIZZA_EVENT_RETENTION_HOURS", "3")])).unwrap_err();
         assert!(err.to_string().contains("at least 24"));
+        let err = Config::from_vars(&vars(&[("OCPIZZA_LIVE_NICE", "20")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_LIVE_NICE"));
+    }
+
+    #[test]
+    fn the_live_threads_can_be_moved_and_reprioritised() {
+        let c = Config::from_vars(&vars(&[
+            ("OCPIZZA_LIVE_THREADS", "0"),
+            ("OCPIZZA_LIVE_NICE", "0"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.live_threads,
+            LiveThreads {
+                threads: 0,
+                nice: 0
+            }
+        );
+        let c = Config::from_vars(&vars(&[("OCPIZZA_LIVE_THREADS", "3")])).unwrap();
+        assert_eq!(c.live_threads.threads, 3);
+        assert_eq!(c.live_threads.nice, LiveThreads::default().nice);
     }
 
     #[test]

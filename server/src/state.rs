@@ -30,7 +30,7 @@ impl AppState {
     pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let dummy_hash =
             crate::auth::password::hash(crate::auth::random_token(16), config.hashing).await?;
-        let hub = Hub::new(db.clone());
+        let hub = Hub::new(db.clone(), config.live_threads)?;
         let mut bus = Bus::new();
         if let Some(url) = &config.redis_url {
             bus = crate::hub::redis::start(

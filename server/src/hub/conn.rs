@@ -8,6 +8,7 @@
 use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE, QUEUE_FRAMES};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::events::db::StoredEvent;
 use crate::net::ClientIp;
 use crate::state::AppState;
 use axum::extract::State;
@@ -82,6 +83,7 @@ pub async fn upgrade(
                 let handle = handle.clone();
                 Box::pin(async move { handle.kicked().await })
             };
+            let hub = state.hub.clone();
             let conn = Conn {
                 state,
                 caller,
@@ -91,7 +93,7 @@ pub async fn upgrade(
                 errors: 0,
                 _slot: slot,
             };
-            conn.run(socket, rx).await;
+            hub.spawn_connection(conn.run(socket, rx));
         })
 }
 
@@ -326,9 +328,16 @@ impl Conn {
             let message = format!("at most {MAX_SUBSCRIPTIONS} streams per connection");
             return self.refuse(socket, &message, Some(name)).await;
         }
-        if let Err((code, message)) =
-            super::authz::may_subscribe(&self.state, &self.caller, &stream).await
-        {
+        let allowed = {
+            let (state, caller, stream) = (self.state.clone(), self.caller.clone(), stream.clone());
+            self.hub()
+                .on_requests(
+                    async move { super::authz::may_subscribe(&state, &caller, &stream).await },
+                )
+                .await
+                .ok_or(End::Close(1011, "server shutting down"))?
+        };
+        if let Err((code, message)) = allowed {
             let msg = ServerMsg::Error {
                 code,
                 message,
@@ -336,8 +345,13 @@ impl Conn {
             };
             return self.send(socket, &msg).await;
         }
-        let pool = self.state.db.pool();
-        let Ok(head) = crate::events::db::head(pool, name).await else {
+        let head = {
+            let (pool, name) = (self.state.db.pool().clone(), name.to_owned());
+            self.hub()
+                .on_requests(async move { crate::events::db::head(&pool, &name).await })
+                .await
+        };
+        let Some(Ok(head)) = head else {
             return Err(End::Close(1011, "database unavailable"));
         };
         let key: Arc<str> = Arc::from(name);
@@ -358,7 +372,13 @@ impl Conn {
                 last
             }
             None => {
-                let Ok((seq, state)) = super::snapshot::build(&self.state, &stream).await else {
+                let built = {
+                    let (state, stream) = (self.state.clone(), stream.clone());
+                    self.hub()
+                        .on_requests(async move { super::snapshot::build(&state, &stream).await })
+                        .await
+                };
+                let Some(Ok((seq, state))) = built else {
                     return Err(End::Close(1011, "could not build the snapshot"));
                 };
                 self.hub()
@@ -402,11 +422,7 @@ impl Conn {
     ) -> Result<Option<i64>, End> {
         let mut last = since;
         while last < head {
-            let Ok(events) =
-                crate::events::db::read_since(self.state.db.pool(), stream, last, LOG_PAGE).await
-            else {
-                return Err(End::Close(1011, "database unavailable"));
-            };
+            let events = self.read_log(stream, last, LOG_PAGE).await?;
             if events.first().is_none_or(|e| e.seq != last + 1) {
                 return Ok(None);
             }
@@ -420,6 +436,23 @@ impl Conn {
         Ok(Some(last))
     }
 
+    /// At most `limit` events of `stream`'s log after `since`, read on the request runtime.
+    async fn read_log(
+        &self,
+        stream: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, End> {
+        let (pool, stream) = (self.state.db.pool().clone(), stream.to_owned());
+        let read = self.hub().on_requests(async move {
+            crate::events::db::read_since(&pool, &stream, since, limit).await
+        });
+        match read.await {
+            Some(Ok(events)) => Ok(events),
+            _ => Err(End::Close(1011, "database unavailable")),
+        }
+    }
+
     /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
     async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
         let Some(&last) = self.subs.get(&frame.stream) else {
@@ -430,16 +463,9 @@ impl Conn {
         }
         let mut at = last;
         if frame.seq > last + 1 {
-            let Ok(events) = crate::events::db::read_since(
-                self.state.db.pool(),
-                &frame.stream,
-                last,
-                frame.seq - last - 1,
-            )
-            .await
-            else {
-                return Err(End::Close(1011, "database unavailable"));
-            };
+            let events = self
+                .read_log(&frame.stream, last, frame.seq - last - 1)
+                .await?;
             for e in events {
                 let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
                 self.push(socket, gap.text).await?;

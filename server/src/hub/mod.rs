@@ -14,6 +14,7 @@ pub mod conn;
 pub mod metrics;
 pub mod redis;
 pub mod snapshot;
+pub mod threads;
 
 use crate::db::{Db, now_ms};
 use crate::events::Published;
@@ -24,6 +25,8 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use threads::{LiveRuntime, LiveThreads};
+use tokio::runtime::Handle;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 /// Frames a connection may have queued before it counts as a slow consumer.
@@ -87,6 +90,10 @@ struct Inner {
     next_id: AtomicU64,
     metrics: Metrics,
     draining: watch::Sender<bool>,
+    /// The runtime serving requests (where the hub was made).
+    requests: Handle,
+    /// Where connections run; `None`: on `requests`.
+    live: Option<Arc<LiveRuntime>>,
 }
 
 /// Cheap to clone.
@@ -115,9 +122,10 @@ impl Drop for IpSlot {
 }
 
 impl Hub {
-    /// A hub reading the log from `db`.
-    pub fn new(db: Db) -> Hub {
-        Hub {
+    /// A hub reading the log from `db`, with its connections on threads set up as `live`
+    /// says. Must be called inside the request runtime.
+    pub fn new(db: Db, live: LiveThreads) -> std::io::Result<Hub> {
+        Ok(Hub {
             inner: Arc::new(Inner {
                 db,
                 streams: Mutex::new(HashMap::new()),
@@ -125,8 +133,30 @@ impl Hub {
                 next_id: AtomicU64::new(1),
                 metrics: Metrics::default(),
                 draining: watch::channel(false).0,
+                requests: Handle::current(),
+                live: LiveRuntime::start(live)?,
             }),
+        })
+    }
+
+    /// Runs a connection (on the live threads when there are any).
+    pub fn spawn_connection(&self, conn: impl Future<Output = ()> + Send + 'static) {
+        match &self.inner.live {
+            Some(live) => drop(live.handle().spawn(conn)),
+            None => drop(self.inner.requests.spawn(conn)),
         }
+    }
+
+    /// Runs `work` on the request runtime and waits for it; `None` if that runtime is
+    /// shutting down. Connections send their database work here (see [`threads`]).
+    pub async fn on_requests<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Option<T> {
+        if self.inner.live.is_none() {
+            return Some(work.await);
+        }
+        self.inner.requests.spawn(work).await.ok()
     }
 
     /// The counters.
@@ -257,15 +287,21 @@ impl Hub {
                     None => return,
                 }
             };
-            let events =
-                match crate::events::db::read_since(self.db().pool(), stream, last, LOG_PAGE).await
-                {
-                    Ok(events) => events,
-                    Err(e) => {
-                        tracing::warn!(error = %e, stream, "reading the event log failed");
-                        return;
-                    }
-                };
+            let read = {
+                let (pool, stream) = (self.db().pool().clone(), stream.to_owned());
+                self.on_requests(async move {
+                    crate::events::db::read_since(&pool, &stream, last, LOG_PAGE).await
+                })
+                .await
+            };
+            let events = match read {
+                Some(Ok(events)) => events,
+                None => return,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, stream, "reading the event log failed");
+                    return;
+                }
+            };
             let name: Arc<str> = Arc::from(stream);
             for e in &events {
                 self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)));
@@ -279,9 +315,13 @@ impl Hub {
     /// Compares recently written streams with what was delivered and catches up.
     pub async fn check_log(&self, window: Duration) {
         let since = now_ms() - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-        let heads = match crate::events::db::recent_heads(self.db().pool(), since).await {
-            Ok(h) => h,
-            Err(e) => {
+        let pool = self.db().pool().clone();
+        let heads =
+            self.on_requests(async move { crate::events::db::recent_heads(&pool, since).await });
+        let heads = match heads.await {
+            Some(Ok(h)) => h,
+            None => return,
+            Some(Err(e)) => {
                 tracing::warn!(error = %e, "periodic event-log check failed");
                 return;
             }
@@ -311,7 +351,9 @@ impl Hub {
         }
     }
 
-    /// Runs the hub: consumes the bus, and checks the log every `check_every`.
+    /// Runs the hub on the request runtime, where events are published: consumes the bus, and
+    /// checks the log every `check_every`. Its fan-out only queues frames; the connections it
+    /// wakes start writing on the live threads while it goes on down the list.
     pub fn spawn(&self, mut bus: broadcast::Receiver<Published>, check_every: Duration) {
         let hub = self.clone();
         tokio::spawn(async move {

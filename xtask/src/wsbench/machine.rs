@@ -1,0 +1,271 @@
+//! The server process and the machine: Redis target, resident memory, open files, CPU use.
+
+use super::{BUSY_WARNING_PERCENT, RELEASE_CHILD};
+use crate::server::workspace_root;
+use anyhow::{Context, bail};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Redis as given by `--redis-url`, checked to be on this machine.
+#[derive(Debug, Clone)]
+pub(super) struct RedisTarget {
+    pub(super) url: String,
+    pub(super) addr: SocketAddr,
+}
+
+impl RedisTarget {
+    pub(super) fn parse(url: &str) -> anyhow::Result<RedisTarget> {
+        let rest = url
+            .strip_prefix("redis://")
+            .with_context(|| format!("--redis-url {url}: expected redis://HOST:PORT"))?;
+        let hostport = rest.split('/').next().unwrap_or_default();
+        if hostport.contains('@') {
+            bail!("--redis-url {url}: credentials are not supported here");
+        }
+        let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "6379"));
+        let ip: IpAddr = if host == "localhost" {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            host.parse()
+                .with_context(|| format!("--redis-url {url}: {host} is not an IP address"))?
+        };
+        if !ip.is_loopback() {
+            bail!("--redis-url {url}: only a Redis on this machine (127.0.0.0/8) may be used");
+        }
+        let port: u16 = port
+            .parse()
+            .with_context(|| format!("--redis-url {url}: bad port"))?;
+        Ok(RedisTarget {
+            url: url.to_owned(),
+            addr: SocketAddr::new(ip, port),
+        })
+    }
+
+    /// `PING` → `+PONG`.
+    pub(super) async fn ping(&self) -> anyhow::Result<()> {
+        let answer = tokio::time::timeout(Duration::from_secs(2), async {
+            let mut s = tokio::net::TcpStream::connect(self.addr).await?;
+            s.write_all(b"PING\r\n").await?;
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).await?;
+            anyhow::Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+        })
+        .await
+        .context("no answer within 2 s")??;
+        if !answer.starts_with("+PONG") {
+            bail!("PING answered {:?}", answer.trim());
+        }
+        Ok(())
+    }
+}
+
+/// Runs this same command from an optimised build of xtask.
+pub(super) fn rerun_optimised() -> anyhow::Result<()> {
+    println!(
+        "== Running the load generator optimised (cargo run --release -p xtask -- ws-bench …)"
+    );
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(std::env::args_os().skip(1))
+        .env(RELEASE_CHILD, "1")
+        .current_dir(workspace_root())
+        .status()
+        .context("running cargo run --release -p xtask")?;
+    if !status.success() {
+        bail!("the optimised ws-bench failed ({status})");
+    }
+    Ok(())
+}
+
+/// The server's warnings and errors (counted by message, first few kinds).
+pub(super) fn server_warnings(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    for line in text
+        .lines()
+        .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+    {
+        // Drop the timestamp so that repeated messages group together.
+        let key = line
+            .find(" WARN")
+            .or_else(|| line.find(" ERROR"))
+            .map_or(line, |at| &line[at + 1..])
+            .chars()
+            .take(200)
+            .collect::<String>();
+        match kinds.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => kinds.push((key, 1)),
+        }
+    }
+    kinds
+        .into_iter()
+        .take(10)
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect()
+}
+
+// ---------------------------------------------------------------- machine
+
+pub(super) fn vm_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading /proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS in /proc/PID/status")
+}
+
+pub(super) fn fd_count(pid: u32) -> Option<usize> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .ok()
+        .map(Iterator::count)
+}
+
+pub(super) fn kib_text(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// CPU time of the server, of this process and of the whole machine at one instant.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CpuSample {
+    at: Instant,
+    server_ticks: u64,
+    own_ticks: u64,
+    pub(super) machine_busy: u64,
+    machine_total: u64,
+}
+
+/// CPU use over a phase, in percent of one CPU (`ps` style: 200 = two CPUs busy).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CpuUse {
+    pub(super) server: f64,
+    pub(super) bench: f64,
+    /// Everything else (Redis, other processes).
+    pub(super) others: f64,
+    /// The whole machine, in percent of all its CPUs.
+    pub(super) machine_busy: f64,
+    /// Length of the measurement.
+    pub(super) secs: f64,
+}
+
+impl CpuSample {
+    pub(super) fn take(server: u32) -> Option<CpuSample> {
+        let text = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = text.lines().next()?.strip_prefix("cpu ")?;
+        let fields: Vec<u64> = line
+            .split_whitespace()
+            .take(8)
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let total: u64 = fields.iter().sum();
+        let idle = fields.get(3)? + fields.get(4)?;
+        Some(CpuSample {
+            at: Instant::now(),
+            server_ticks: process_ticks(&server.to_string())?,
+            own_ticks: process_ticks("self")?,
+            machine_busy: total - idle,
+            machine_total: total,
+        })
+    }
+
+    pub(super) fn usage(&self, later: &CpuSample) -> CpuUse {
+        let hz = clock_ticks_per_second();
+        let secs = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
+        let pct = |ticks: u64| ticks as f64 / hz / secs * 100.0;
+        let server = pct(later.server_ticks.saturating_sub(self.server_ticks));
+        let bench = pct(later.own_ticks.saturating_sub(self.own_ticks));
+        let busy = later.machine_busy.saturating_sub(self.machine_busy) as f64;
+        let total = later
+            .machine_total
+            .saturating_sub(self.machine_total)
+            .max(1) as f64;
+        let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
+        let machine_busy = busy / total * 100.0;
+        CpuUse {
+            server,
+            bench,
+            others: (machine_busy * cpus - server - bench).max(0.0),
+            machine_busy,
+            secs,
+        }
+    }
+}
+
+/// utime + stime of `/proc/<pid>/stat`.
+fn process_ticks(pid: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    let after = &text[text.rfind(')')? + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of the whole line are 12 and 13 here (state is field 3 → index 0).
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static HZ: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *HZ.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .filter(|hz: &f64| *hz > 0.0)
+            .unwrap_or(100.0)
+    })
+}
+
+pub(super) fn machine_context() -> String {
+    let nproc = std::thread::available_parallelism().map_or_else(|_| "?".into(), |n| n.to_string());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    let ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").map_or_else(
+        |_| "?".into(),
+        |s| s.split_whitespace().collect::<Vec<_>>().join("-"),
+    );
+    format!(
+        "nproc:  {nproc}\nCPU:    {cpu}\nmemory: {memory}\nephemeral ports: {ports}\n\
+         (server and load generator share these CPUs)"
+    )
+}
+
+/// Measures how busy the machine is for a second; warns when other work competes.
+pub(super) fn machine_load_before_run() -> Option<f64> {
+    let before = CpuSample::take(std::process::id())?;
+    std::thread::sleep(Duration::from_secs(1));
+    let busy = before
+        .usage(&CpuSample::take(std::process::id())?)
+        .machine_busy;
+    if busy > BUSY_WARNING_PERCENT {
+        println!(
+            "\n!!!!!!!! WARNING: the machine is already {busy:.0}% busy before the run: other \
+             processes compete for the CPUs and the numbers below will be too low !!!!!!!!\n"
+        );
+    } else {
+        println!("machine idle before the run ({busy:.0}% CPU busy)");
+    }
+    Some(busy)
+}
