@@ -9,7 +9,12 @@
 //!
 //! Database work started by a connection (replays, snapshots, authorisation) is sent back to
 //! the request runtime (see [`super::Hub::on_requests`]), so pooled database connections stay
-//! registered with it and their wake-ups never wait for the lower-priority threads.
+//! registered with it and their wake-ups never wait for the lower-priority threads. The hub's
+//! fan-out loop stays there too: it only queues frames.
+//!
+//! The default nice value is small on purpose: every frame wakes a reader (nginx, or a local
+//! client) at normal priority, which preempts a writer it outranks by much, and a high value
+//! spends more CPU per delivery in context switches (see `docs/performance.md`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +34,7 @@ impl Default for LiveThreads {
     fn default() -> Self {
         LiveThreads {
             threads: std::thread::available_parallelism().map_or(2, usize::from),
-            nice: 5,
+            nice: 2,
         }
     }
 }
