@@ -3,51 +3,113 @@
 use crate::db::Tx;
 use ocpizza_proto::UserId;
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
-/// Locks the head row of `stream` (creating it at 0) and returns its current sequence.
-pub async fn lock_head(tx: &mut Tx, stream: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO stream_heads (stream, seq) VALUES ($1, 0) \
-         ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq RETURNING seq",
-    )
-    .bind(stream)
-    .fetch_one(&mut **tx)
-    .await
+/// Rows per multi-row statement: far below both databases' limits on bound parameters. The
+/// statements below are assembled from placeholders only; every value is bound.
+const BATCH_ROWS: usize = 200;
+
+/// Locks the head rows of `streams` (creating missing ones at 0), in the order given, and
+/// returns their current sequences. One statement per [`BATCH_ROWS`] streams: each is a round
+/// trip made while holding the locks every other writer of these streams waits for.
+pub async fn lock_heads(tx: &mut Tx, streams: &[&str]) -> sqlx::Result<HashMap<String, i64>> {
+    let mut heads = HashMap::with_capacity(streams.len());
+    for chunk in streams.chunks(BATCH_ROWS) {
+        let mut sql = String::from("INSERT INTO stream_heads (stream, seq) VALUES ");
+        for i in 0..chunk.len() {
+            let _ = write!(sql, "{}(${}, 0)", if i == 0 { "" } else { ", " }, i + 1);
+        }
+        sql.push_str(
+            " ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq RETURNING stream, seq",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for stream in chunk {
+            query = query.bind(*stream);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            heads.insert(row.try_get("stream")?, row.try_get("seq")?);
+        }
+    }
+    Ok(heads)
 }
 
-/// Moves the head of `stream` to `seq`.
-pub async fn set_head(tx: &mut Tx, stream: &str, seq: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE stream_heads SET seq = $1 WHERE stream = $2")
-        .bind(seq)
-        .bind(stream)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+/// Moves each stream's head to its sequence, in one statement per [`BATCH_ROWS`] streams.
+pub async fn set_heads(tx: &mut Tx, heads: &[(&str, i64)]) -> sqlx::Result<()> {
+    for chunk in heads.chunks(BATCH_ROWS) {
+        let mut sql = String::from("UPDATE stream_heads SET seq = CASE stream");
+        for i in 0..chunk.len() {
+            let _ = write!(
+                sql,
+                " WHEN ${} THEN CAST(${} AS BIGINT)",
+                2 * i + 1,
+                2 * i + 2
+            );
+        }
+        sql.push_str(" END WHERE stream IN (");
+        for i in 0..chunk.len() {
+            let _ = write!(sql, "{}${}", if i == 0 { "" } else { ", " }, 2 * i + 1);
+        }
+        sql.push(')');
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (stream, seq) in chunk {
+            query = query.bind(*stream).bind(*seq);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
-/// Appends one event row.
-pub async fn insert_event(
+/// One event row to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// Stream name.
+    pub stream: &'a str,
+    /// Its sequence in the stream.
+    pub seq: i64,
+    /// `type` tag.
+    pub kind: &'a str,
+    /// JSON payload.
+    pub payload: &'a str,
+}
+
+/// Appends event rows, all by `actor` at `at`, in one statement per [`BATCH_ROWS`] rows.
+pub async fn insert_events(
     tx: &mut Tx,
-    stream: &str,
-    seq: i64,
-    kind: &str,
-    payload: &str,
+    events: &[NewEvent<'_>],
     actor: Option<UserId>,
     at: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO events (stream, seq, kind, payload, actor_id, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(stream)
-    .bind(seq)
-    .bind(kind)
-    .bind(payload)
-    .bind(actor.map(|a| a.0))
-    .bind(at)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    for chunk in events.chunks(BATCH_ROWS) {
+        let mut sql =
+            String::from("INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ");
+        for i in 0..chunk.len() {
+            let p = 6 * i;
+            let _ = write!(
+                sql,
+                "{}(${}, ${}, ${}, ${}, ${}, ${})",
+                if i == 0 { "" } else { ", " },
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            );
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query
+                .bind(e.stream)
+                .bind(e.seq)
+                .bind(e.kind)
+                .bind(e.payload)
+                .bind(actor.map(|a| a.0))
+                .bind(at);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The current sequence of `stream` (0 when nothing was ever written to it).

@@ -72,10 +72,8 @@ impl Outbox {
                 .iter()
                 .map(|s| Stream::ShopMenu(*s).to_string()),
         );
-        let mut heads = std::collections::BTreeMap::new();
-        for stream in &streams {
-            heads.insert(stream.clone(), db::lock_head(tx, stream).await?);
-        }
+        let names: Vec<&str> = streams.iter().map(String::as_str).collect();
+        let locked = db::lock_heads(tx, &names).await?;
         for shop in std::mem::take(&mut self.availability) {
             let items = crate::menu::availability::refresh(tx, shop).await?;
             if !items.is_empty() {
@@ -86,8 +84,9 @@ impl Outbox {
                 self.items.push((vec![Stream::ShopMenu(shop)], event));
             }
         }
-        let now = crate::db::now_ms();
+        let mut heads = locked.clone();
         let mut published = Vec::new();
+        let mut kinds = Vec::new();
         for (targets, event) in &self.items {
             let payload: Arc<str> = serde_json::to_string(event)
                 .map_err(|e| ApiError::Internal(e.into()))?
@@ -96,7 +95,7 @@ impl Outbox {
                 let name = stream.to_string();
                 let seq = heads.get_mut(&name).expect("head locked above");
                 *seq += 1;
-                db::insert_event(tx, &name, *seq, event.kind(), &payload, self.actor, now).await?;
+                kinds.push(event.kind());
                 published.push(Published {
                     stream: name,
                     seq: *seq,
@@ -104,9 +103,25 @@ impl Outbox {
                 });
             }
         }
-        for (stream, seq) in &heads {
-            db::set_head(tx, stream, *seq).await?;
-        }
+        let rows: Vec<db::NewEvent<'_>> = published
+            .iter()
+            .zip(&kinds)
+            .map(|(p, kind)| db::NewEvent {
+                stream: &p.stream,
+                seq: p.seq,
+                kind,
+                payload: &p.payload,
+            })
+            .collect();
+        db::insert_events(tx, &rows, self.actor, crate::db::now_ms()).await?;
+        let moved: Vec<(&str, i64)> = names
+            .iter()
+            .filter_map(|name| {
+                let seq = heads[*name];
+                (seq != locked[*name]).then_some((*name, seq))
+            })
+            .collect();
+        db::set_heads(tx, &moved).await?;
         Ok(published)
     }
 }

@@ -9,6 +9,7 @@ use ocpizza_proto::api::stock::{LedgerEntry, LedgerKind, StockLevel};
 use ocpizza_proto::{IngredientId, OrderId, ShopId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+use std::fmt::Write as _;
 
 /// Who and why, recorded on each ledger row.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,15 +23,14 @@ pub struct Cause<'a> {
 }
 
 /// Moves one ingredient's levels by the deltas. `Ok(None)` when the guard refuses (not enough
-/// free stock, or no stock row); otherwise the new `(on_hand, reserved)`.
+/// free stock, or no stock row); otherwise the new `(on_hand, reserved)`. The ledger row is
+/// the caller's to write (see [`insert_ledger`]).
 pub async fn apply(
     tx: &mut Tx,
     shop: ShopId,
     ingredient: IngredientId,
-    kind: LedgerKind,
     delta_on_hand: i64,
     delta_reserved: i64,
-    cause: Cause<'_>,
 ) -> sqlx::Result<Option<(i64, i64)>> {
     let row = sqlx::query(
         "UPDATE stock SET on_hand = on_hand + $1, reserved = reserved + $2 \
@@ -45,28 +45,97 @@ pub async fn apply(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let (on_hand, reserved): (i64, i64) = (row.try_get("on_hand")?, row.try_get("reserved")?);
-    if delta_on_hand != 0 || delta_reserved != 0 {
-        sqlx::query(
-            "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
-             delta_reserved, on_hand_after, reserved_after, order_id, user_id, reason, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(shop.0)
-        .bind(ingredient.0)
-        .bind(kind.as_str())
-        .bind(delta_on_hand)
-        .bind(delta_reserved)
-        .bind(on_hand)
-        .bind(reserved)
-        .bind(cause.order.map(|o| o.0))
-        .bind(cause.user.map(|u| u.0))
-        .bind(cause.reason)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+    Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
+}
+
+/// One ledger row: a movement and the levels it left.
+#[derive(Debug, Clone)]
+pub struct LedgerRow {
+    /// Which ingredient moved.
+    pub ingredient: IngredientId,
+    /// Why.
+    pub kind: LedgerKind,
+    /// Change of the quantity on hand.
+    pub delta_on_hand: i64,
+    /// Change of the reserved quantity.
+    pub delta_reserved: i64,
+    /// Levels after the movement.
+    pub after: (i64, i64),
+    /// The order that caused it.
+    pub order: Option<OrderId>,
+    /// The account that did it.
+    pub user: Option<UserId>,
+    /// Free text.
+    pub reason: Option<String>,
+    /// When (ms since the epoch).
+    pub at: i64,
+}
+
+impl LedgerRow {
+    /// The row for a movement that `cause` explains, made now.
+    pub fn new(
+        ingredient: IngredientId,
+        kind: LedgerKind,
+        deltas: (i64, i64),
+        after: (i64, i64),
+        cause: Cause<'_>,
+    ) -> LedgerRow {
+        LedgerRow {
+            ingredient,
+            kind,
+            delta_on_hand: deltas.0,
+            delta_reserved: deltas.1,
+            after,
+            order: cause.order,
+            user: cause.user,
+            reason: cause.reason.map(str::to_owned),
+            at: now_ms(),
+        }
     }
-    Ok(Some((on_hand, reserved)))
+}
+
+/// Ledger rows per statement: far below both databases' limits on bound parameters.
+const LEDGER_BATCH: usize = 100;
+
+/// Writes the ledger rows of `shop`, one statement per [`LEDGER_BATCH`] rows (the statement is
+/// assembled from placeholders only; every value is bound).
+pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sqlx::Result<()> {
+    const COLUMNS: usize = 11;
+    for chunk in rows.chunks(LEDGER_BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
+             delta_reserved, on_hand_after, reserved_after, order_id, user_id, reason, at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for c in 0..COLUMNS {
+                let _ = write!(
+                    sql,
+                    "{}${}",
+                    if c == 0 { "" } else { ", " },
+                    i * COLUMNS + c + 1
+                );
+            }
+            sql.push(')');
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            query = query
+                .bind(shop.0)
+                .bind(r.ingredient.0)
+                .bind(r.kind.as_str())
+                .bind(r.delta_on_hand)
+                .bind(r.delta_reserved)
+                .bind(r.after.0)
+                .bind(r.after.1)
+                .bind(r.order.map(|o| o.0))
+                .bind(r.user.map(|u| u.0))
+                .bind(r.reason.clone())
+                .bind(r.at);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Makes sure the shop has a stock row for the ingredient (at zero).

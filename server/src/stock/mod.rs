@@ -14,7 +14,7 @@ use crate::validate;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use db::Cause;
+use db::{Cause, LedgerRow};
 use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
@@ -31,6 +31,9 @@ pub type Needs = BTreeMap<IngredientId, i64>;
 pub struct Movements {
     shop: ShopId,
     changed: BTreeSet<IngredientId>,
+    /// Written together by [`Movements::finish`]: one statement instead of one per movement,
+    /// each a round trip made while holding the stock rows' locks.
+    ledger: Vec<LedgerRow>,
 }
 
 impl Movements {
@@ -39,6 +42,7 @@ impl Movements {
         Movements {
             shop,
             changed: BTreeSet::new(),
+            ledger: Vec::new(),
         }
     }
 
@@ -52,21 +56,18 @@ impl Movements {
         delta_reserved: i64,
         cause: Cause<'_>,
     ) -> sqlx::Result<bool> {
-        let done = db::apply(
-            tx,
-            self.shop,
-            ingredient,
-            kind,
-            delta_on_hand,
-            delta_reserved,
-            cause,
-        )
-        .await?
-        .is_some();
-        if done && (delta_on_hand != 0 || delta_reserved != 0) {
+        let Some(after) =
+            db::apply(tx, self.shop, ingredient, delta_on_hand, delta_reserved).await?
+        else {
+            return Ok(false);
+        };
+        if delta_on_hand != 0 || delta_reserved != 0 {
             self.changed.insert(ingredient);
+            let deltas = (delta_on_hand, delta_reserved);
+            self.ledger
+                .push(LedgerRow::new(ingredient, kind, deltas, after, cause));
         }
-        Ok(done)
+        Ok(true)
     }
 
     /// Reserves every quantity of `needs`; on the first shortage returns that ingredient
@@ -116,8 +117,10 @@ impl Movements {
         Ok(())
     }
 
-    /// Queues the `stock_changed` event and the availability refresh, if anything moved.
+    /// Writes the ledger rows, and queues the `stock_changed` event and the availability
+    /// refresh, if anything moved. Every transaction that moves stock ends with this.
     pub async fn finish(self, tx: &mut Tx, outbox: &mut Outbox) -> sqlx::Result<()> {
+        db::insert_ledger(tx, self.shop, &self.ledger).await?;
         if self.changed.is_empty() {
             return Ok(());
         }
@@ -212,7 +215,7 @@ impl Op {
                 low_threshold,
             } => {
                 // Lock the row and read its level, then move it to the counted quantity.
-                let (current, reserved) = db::apply(tx, moves.shop, ingredient, kind, 0, 0, cause)
+                let (current, reserved) = db::apply(tx, moves.shop, ingredient, 0, 0)
                     .await?
                     .ok_or(ApiError::NotFound("stock"))?;
                 if on_hand < reserved {
