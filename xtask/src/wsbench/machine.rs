@@ -139,6 +139,8 @@ pub(super) struct CpuSample {
     own_ticks: u64,
     pub(super) machine_busy: u64,
     machine_total: u64,
+    /// Time the hypervisor gave this machine's CPUs to someone else.
+    machine_steal: u64,
 }
 
 /// CPU use over a phase, in percent of one CPU (`ps` style: 200 = two CPUs busy).
@@ -150,6 +152,9 @@ pub(super) struct CpuUse {
     pub(super) others: f64,
     /// The whole machine, in percent of all its CPUs.
     pub(super) machine_busy: f64,
+    /// CPU time taken by the hypervisor for other guests, in percent of all CPUs (counted in
+    /// `machine_busy` and `others`): a run with much of it measured a slower machine.
+    pub(super) steal: f64,
     /// Length of the measurement.
     pub(super) secs: f64,
 }
@@ -172,6 +177,7 @@ impl CpuSample {
             own_ticks: process_ticks("self")?,
             machine_busy: total - idle,
             machine_total: total,
+            machine_steal: *fields.get(7)?,
         })
     }
 
@@ -188,11 +194,13 @@ impl CpuSample {
             .max(1) as f64;
         let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get) as f64;
         let machine_busy = busy / total * 100.0;
+        let steal = later.machine_steal.saturating_sub(self.machine_steal) as f64;
         CpuUse {
             server,
             bench,
             others: (machine_busy * cpus - server - bench).max(0.0),
             machine_busy,
+            steal: steal / total * 100.0,
             secs,
         }
     }

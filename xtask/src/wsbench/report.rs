@@ -44,8 +44,9 @@ pub(super) fn phase_line(p: &PhaseResult) -> String {
     if let Some(c) = p.cpu {
         let _ = write!(
             line,
-            "; CPU server {:.0}% bench {:.0}% others {:.0}% (machine {:.0}% busy)",
-            c.server, c.bench, c.others, c.machine_busy
+            "; CPU server {:.0}% bench {:.0}% others {:.0}% (machine {:.0}% busy, {:.1}% stolen \
+             by the hypervisor)",
+            c.server, c.bench, c.others, c.machine_busy, c.steal
         );
     }
     if let Some(e) = &p.first_order_error {
