@@ -207,20 +207,10 @@ struct CpuTimes {
 
 impl CpuTimes {
     fn now(server: Option<u32>) -> Option<CpuTimes> {
-        let text = std::fs::read_to_string("/proc/stat").ok()?;
-        let line = text.lines().next()?.strip_prefix("cpu ")?;
-        // user nice system idle iowait irq softirq steal (guest times are already in user).
-        let fields: Vec<u64> = line
-            .split_whitespace()
-            .take(8)
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let total: u64 = fields.iter().sum();
-        let idle = fields.get(3)? + fields.get(4)?;
+        let cpu = crate::host::cpu_counters()?;
         Some(CpuTimes {
-            busy: total - idle,
-            total,
+            busy: cpu.busy,
+            total: cpu.total,
             ours: own_ticks(server),
         })
     }
@@ -745,31 +735,7 @@ fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..HEADER.len())
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(String::len)
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (n, row) in rows.iter().enumerate() {
-        for (i, cell) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{cell:<w$}", w = widths[i]);
-            } else {
-                let _ = write!(out, "  {cell:>w$}", w = widths[i]);
-            }
-        }
-        out.push('\n');
-        if n == 0 {
-            let width = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-            out.push_str(&"-".repeat(width));
-            out.push('\n');
-        }
-    }
+    let mut out = crate::host::table(&rows);
     out.push_str(
         "\nCPU %: how busy both CPUs of the machine were (server, database, load generator and \
          anything else) while orders were placed.\n",

@@ -11,6 +11,7 @@
 
 mod bench;
 mod e2e;
+mod host;
 mod pwa;
 mod server;
 mod test;

@@ -161,23 +161,14 @@ pub(super) struct CpuUse {
 
 impl CpuSample {
     pub(super) fn take(server: u32) -> Option<CpuSample> {
-        let text = std::fs::read_to_string("/proc/stat").ok()?;
-        let line = text.lines().next()?.strip_prefix("cpu ")?;
-        let fields: Vec<u64> = line
-            .split_whitespace()
-            .take(8)
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let total: u64 = fields.iter().sum();
-        let idle = fields.get(3)? + fields.get(4)?;
+        let cpu = crate::host::cpu_counters()?;
         Some(CpuSample {
             at: Instant::now(),
             server_ticks: process_ticks(&server.to_string())?,
             own_ticks: process_ticks("self")?,
-            machine_busy: total - idle,
-            machine_total: total,
-            machine_steal: *fields.get(7)?,
+            machine_busy: cpu.busy,
+            machine_total: cpu.total,
+            machine_steal: cpu.steal,
         })
     }
 

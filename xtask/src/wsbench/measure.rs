@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 /// Holds the client tasks; stops them (without reconnecting) when dropped.
 #[derive(Debug)]
 struct Fleet {
-    pub(super) shared: Arc<Shared>,
+    shared: Arc<Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 

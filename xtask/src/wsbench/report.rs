@@ -5,6 +5,7 @@ use super::{
     BUSY_WARNING_PERCENT, FLOOR_CLIENTS, FLOOR_DELIVERIES, FLOOR_KIB_PER_CONNECTION, FLOOR_P99_MS,
     Mode, ModeResult, Outcome, PhaseResult, Plan,
 };
+use crate::host::table;
 use std::fmt::Write as _;
 
 fn opt_ms(v: Option<f64>) -> String {
@@ -61,36 +62,6 @@ fn per_delivery(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> String {
         Some(c) if p.events > 0 => format!("{:.1}", f(c) / 100.0 * c.secs / p.events as f64 * 1e6),
         _ => "?".into(),
     }
-}
-
-fn table(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| c.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (n, row) in rows.iter().enumerate() {
-        for (i, cell) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{cell:<w$}", w = widths[i]);
-            } else {
-                let _ = write!(out, "  {cell:>w$}", w = widths[i]);
-            }
-        }
-        out.push('\n');
-        if n == 0 {
-            let width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-            out.push_str(&"-".repeat(width));
-            out.push('\n');
-        }
-    }
-    out
 }
 
 pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<f64>) -> String {
