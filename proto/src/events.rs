@@ -22,8 +22,11 @@ pub enum Stream {
     Order(String),
     /// `driver:{id}`: orders assigned to one driver.
     Driver(UserId),
-    /// `group:orders`: every order change of the group (managers, admin).
+    /// `group:orders`: every order change of the group (admins; managers see their shops').
     GroupOrders,
+    /// `user:{id}`: changes to an account's access (logout, roles). Internal to the server:
+    /// each live connection of the account follows it; no client may subscribe.
+    User(UserId),
 }
 
 impl fmt::Display for Stream {
@@ -35,6 +38,7 @@ impl fmt::Display for Stream {
             Stream::Order(token) => write!(f, "order:{token}"),
             Stream::Driver(id) => write!(f, "driver:{id}"),
             Stream::GroupOrders => f.write_str("group:orders"),
+            Stream::User(id) => write!(f, "user:{id}"),
         }
     }
 }
@@ -51,6 +55,9 @@ impl Stream {
         }
         if let Some(id) = s.strip_prefix("driver:") {
             return id.parse().ok().map(|id| Stream::Driver(UserId(id)));
+        }
+        if let Some(id) = s.strip_prefix("user:") {
+            return id.parse().ok().map(|id| Stream::User(UserId(id)));
         }
         let rest = s.strip_prefix("shop:")?;
         let (id, kind) = rest.split_once(':')?;
@@ -159,6 +166,14 @@ pub enum Event {
         /// When the phone measured it.
         at: jiff::Timestamp,
     },
+    /// An account's access changed: a session ended or a role was granted or taken away
+    /// (on `user:{id}`; live connections of the account check their subscriptions again).
+    AccessChanged {
+        /// The account.
+        user_id: UserId,
+        /// `logout`, `role_granted`, `role_removed`.
+        reason: String,
+    },
 }
 
 /// The only floating-point fields are a driver's coordinates, checked to be finite and in
@@ -179,6 +194,7 @@ impl Event {
             Event::ShopPaused { .. } => "shop_paused",
             Event::ShopResumed { .. } => "shop_resumed",
             Event::DriverPosition { .. } => "driver_position",
+            Event::AccessChanged { .. } => "access_changed",
         }
     }
 }
@@ -196,6 +212,7 @@ mod tests {
             Stream::Order("a1B2".into()),
             Stream::Driver(UserId(7)),
             Stream::GroupOrders,
+            Stream::User(UserId(9)),
         ];
         for s in streams {
             assert_eq!(Stream::parse(&s.to_string()), Some(s));

@@ -23,6 +23,8 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub const CLOSE_TOO_MANY: u16 = 4029;
 /// Close code: no pong to our pings.
 pub const CLOSE_NO_PONG: u16 = 4002;
+/// Close code: the connection's session ended (logout, revoked): log in again.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
 /// Client → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

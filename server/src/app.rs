@@ -17,7 +17,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Largest accepted request body.
@@ -61,10 +60,7 @@ pub fn router(state: AppState) -> Router {
         net::check_origin,
     ))
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        Duration::from_secs(30),
-    ))
+    .layer(axum::middleware::from_fn(time_limit))
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
     }))
@@ -83,6 +79,17 @@ pub fn router(state: AppState) -> Router {
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
     .with_state(state)
+}
+
+/// Longest a request may take; the database pools give up acquiring a connection well before.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Answers a request that takes longer than [`REQUEST_TIMEOUT`] with 503 and the JSON body.
+async fn time_limit(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` resolves; then stops accepting, closes the

@@ -16,6 +16,10 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 use std::time::Duration;
 
+/// How long a request waits for a pooled connection before it is answered 503: well under
+/// the request timeout, so that an unreachable database gets a clear answer quickly.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A transaction on the write pool.
 pub type Tx = Transaction<'static, Any>;
 
@@ -99,12 +103,14 @@ impl Db {
             AnyPoolOptions::new().max_connections(1),
             "PRAGMA wal_autocheckpoint = 0",
         )
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect(&url)
         .await
         .with_context(|| format!("opening SQLite database {path}"))?;
         let read = pragmas(
-            AnyPoolOptions::new().max_connections(8),
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(ACQUIRE_TIMEOUT),
             "PRAGMA wal_autocheckpoint = 1000",
         )
         .connect(&url)
@@ -123,7 +129,7 @@ impl Db {
         install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect(url)
             .await
             .context("connecting to PostgreSQL (DATABASE_URL)")?;
@@ -150,11 +156,39 @@ impl Db {
     }
 
     /// Starts a write transaction.
+    ///
+    /// On SQLite, a failed write (disk full, I/O error) can make SQLite roll the transaction
+    /// back by itself, after which the single write connection no longer agrees with its
+    /// driver about being inside a transaction and refuses every later `BEGIN`. Such a
+    /// connection is closed and a fresh one opened, once per call.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         match self.backend {
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => match self.write.begin_with("BEGIN IMMEDIATE").await {
+                Err(e) if !crate::error::is_outage(&e) => {
+                    tracing::warn!(error = %e, "SQLite writer refused BEGIN: reopening it");
+                    self.reopen_writer().await;
+                    self.write.begin_with("BEGIN IMMEDIATE").await
+                }
+                other => other,
+            },
             Backend::Postgres => self.write.begin().await,
         }
+    }
+
+    /// Closes the SQLite write connection (the pool opens a fresh one on next use).
+    async fn reopen_writer(&self) {
+        if let Ok(conn) = self.write.acquire().await {
+            let _ = conn.close().await;
+        }
+    }
+
+    /// Whether both reads and writes can go through: a read, and a write transaction begun
+    /// and rolled back (which also repairs a broken SQLite writer, see [`Db::begin`]).
+    pub async fn ready(&self) -> sqlx::Result<()> {
+        self.ping().await?;
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT 1").execute(&mut *tx).await?;
+        tx.rollback().await
     }
 
     fn migrator(&self) -> &'static Migrator {

@@ -73,6 +73,9 @@ pub enum ApiError {
     /// Cross-site state change.
     #[error("request origin not allowed")]
     BadOrigin,
+    /// The request took longer than the server allows.
+    #[error("the request took too long; please retry")]
+    Timeout,
     /// Database failure.
     #[error("database error")]
     Database(#[from] sqlx::Error),
@@ -119,12 +122,10 @@ impl ApiError {
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, C::RateLimited),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
-            ApiError::Database(e) if is_contention(e) => {
+            ApiError::Database(e) if is_contention(e) || is_outage(e) || is_disk_full(e) => {
                 (StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
             }
-            ApiError::Database(sqlx::Error::PoolTimedOut) => {
-                (StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
-            }
+            ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, C::Unavailable),
             ApiError::Database(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, C::Internal)
             }
@@ -145,6 +146,42 @@ fn is_contention(e: &sqlx::Error) -> bool {
     )
 }
 
+/// The database cannot be reached: pool exhausted or closed, connection lost or refused,
+/// server shutting down or starting. The request changed nothing; a retry later may succeed.
+pub fn is_outage(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        // Class 08: connection exception; 57P01–57P03: shutdown, crash, not yet accepting;
+        // 55000 when the database refuses new connections (maintenance).
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08")
+                || matches!(&*c, "57P01" | "57P02" | "57P03")
+                || (c == "55000" && db.message().contains("accepting connections"))
+        }),
+        _ => false,
+    }
+}
+
+/// The database could not write: SQLite's disk full (13) or I/O error (10 and its extended
+/// codes), PostgreSQL's disk full (53100).
+pub fn is_disk_full(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        return db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 13 || c & 0xff == 10);
+    }
+    db.code().as_deref() == Some("53100")
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -161,8 +198,16 @@ impl IntoResponse for ApiError {
             ApiError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
             _ => {}
         }
-        let message = match code {
-            ErrorCode::Unavailable => "the service is busy; please retry".to_owned(),
+        let message = match &self {
+            ApiError::Database(e) if is_disk_full(e) => {
+                "the server cannot write its data (storage full or failing); nothing was changed, please retry later".to_owned()
+            }
+            ApiError::Database(e) if is_outage(e) => {
+                "the database is unavailable; nothing was changed, please retry shortly".to_owned()
+            }
+            _ if code == ErrorCode::Unavailable && !matches!(self, ApiError::Timeout) => {
+                "the service is busy; please retry".to_owned()
+            }
             _ => self.to_string(),
         };
         let body = ErrorBody {
@@ -172,7 +217,14 @@ impl IntoResponse for ApiError {
                 fields,
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
+        }
+        response
     }
 }
 

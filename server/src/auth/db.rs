@@ -119,11 +119,11 @@ pub async fn insert_session(
 }
 
 /// Revokes a session (and sweeps expired ones).
-pub async fn delete_session(pool: &AnyPool, token_hash: &str) -> sqlx::Result<()> {
+pub async fn delete_session(tx: &mut Tx, token_hash: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < $2")
         .bind(token_hash)
         .bind(now_ms())
-        .execute(pool)
+        .execute(&mut **tx)
         .await
         .map(|_| ())
 }

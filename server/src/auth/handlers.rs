@@ -80,9 +80,20 @@ pub async fn login(
 /// Revokes the session and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "logged out")))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     if let Some(token) = session_token(&headers) {
-        db::delete_session(state.db.writer(), &hash_token(&token)).await?;
+        let mut tx = state.db.begin().await?;
+        db::delete_session(&mut tx, &hash_token(&token)).await?;
+        let published = match caller.id() {
+            Some(user) => super::access_changed(&mut tx, user, user, "logout").await?,
+            None => Vec::new(),
+        };
+        tx.commit().await?;
+        state.bus.publish(published);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut response, &cookie(&state, "", 0));

@@ -135,6 +135,25 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// Writes, in `tx`, that `user`'s access changed (done by `actor`): every live connection of
+/// the account, on any instance, then checks its session and subscriptions again.
+pub async fn access_changed(
+    tx: &mut crate::db::Tx,
+    actor: UserId,
+    user: UserId,
+    reason: &str,
+) -> Result<Vec<crate::events::Published>, ApiError> {
+    let mut outbox = crate::events::Outbox::new(Some(actor));
+    outbox.push(
+        vec![ocpizza_proto::events::Stream::User(user)],
+        ocpizza_proto::events::Event::AccessChanged {
+            user_id: user,
+            reason: reason.to_owned(),
+        },
+    );
+    outbox.write(tx).await
+}
+
 /// The session token from the `Cookie` header, if any.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
     headers

@@ -5,6 +5,7 @@
 //! So replay-then-live needs no coordination: the connection registers with the hub, replays
 //! the log (or sends a snapshot), and the live frames that queued meanwhile fall into place.
 
+use super::authz::Scope;
 use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE, QUEUE_FRAMES};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -20,7 +21,8 @@ use futures_util::SinkExt;
 use ocpizza_proto::ErrorCode;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
-    CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SLOW_CONSUMER, ClientMsg, PROTOCOL_VERSION, ServerMsg,
+    CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
+    PROTOCOL_VERSION, ServerMsg,
 };
 use std::collections::HashMap;
 use std::future::Future;
@@ -43,6 +45,7 @@ pub const MAX_REPLAY: i64 = 5_000;
 /// Close codes are spread over this window when the server drains.
 pub const DRAIN_WINDOW: Duration = Duration::from_millis(1_500);
 const SLOW: &str = "too slow: reconnect and subscribe since your last seq";
+const SESSION_ENDED: &str = "your session ended: log in again";
 /// Malformed messages tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
@@ -72,6 +75,11 @@ pub async fn upgrade(
     let Some(slot) = state.hub.admit(ip, state.config.ws_max_per_ip) else {
         return ApiError::RateLimited.into_response();
     };
+    let session = caller
+        .0
+        .as_ref()
+        .and(crate::auth::session_token(&headers))
+        .map(|token| crate::auth::hash_token(&token));
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(256 * 1024)
@@ -79,6 +87,10 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             let (handle, rx) = state.hub.connect();
+            let access = match caller.id() {
+                Some(id) => follow_access(&state, id, &handle).await,
+                None => None,
+            };
             let kicked = {
                 let handle = handle.clone();
                 Box::pin(async move { handle.kicked().await })
@@ -89,12 +101,34 @@ pub async fn upgrade(
                 caller,
                 handle,
                 kicked,
+                session,
+                access,
                 subs: HashMap::new(),
                 errors: 0,
                 _slot: slot,
             };
             hub.spawn_connection(conn.run(socket, rx));
         })
+}
+
+/// Registers the connection on the account's `user:{id}` stream, so that a logout or a role
+/// change anywhere (any instance) reaches it; `None` if the log cannot be read.
+async fn follow_access(
+    state: &AppState,
+    id: ocpizza_proto::UserId,
+    handle: &Arc<ConnHandle>,
+) -> Option<Arc<str>> {
+    let name: Arc<str> = Arc::from(Stream::User(id).to_string());
+    match crate::events::db::head(state.db.pool(), &name).await {
+        Ok(head) => {
+            state.hub.subscribe(&name, head, handle);
+            Some(name)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "following an account's access changes");
+            None
+        }
+    }
 }
 
 async fn until_draining(mut rx: tokio::sync::watch::Receiver<bool>) {
@@ -109,10 +143,21 @@ struct Conn {
     /// connection's life: a fresh one per write would register a waiter per frame, on the hot
     /// path of every delivery. Never polled again once resolved (the connection then closes).
     kicked: Pin<Box<dyn Future<Output = ()> + Send + Sync>>,
-    /// Stream → last sequence sent.
-    subs: HashMap<Arc<str>, i64>,
+    /// Hash of the session cookie the connection was opened with (accounts only).
+    session: Option<String>,
+    /// The account's `user:{id}` stream: an event there makes the connection check its
+    /// session and subscriptions again.
+    access: Option<Arc<str>>,
+    /// Stream → what of it this connection sees and the last sequence sent.
+    subs: HashMap<Arc<str>, Sub>,
     errors: u32,
     _slot: IpSlot,
+}
+
+#[derive(Debug)]
+struct Sub {
+    last: i64,
+    scope: Scope,
 }
 
 /// Why the loop ended.
@@ -139,12 +184,11 @@ impl Conn {
             let close = socket.send(Message::Close(Some(frame)));
             let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
         }
-        for (stream, _) in self.subs.drain() {
-            self.state.hub.unsubscribe(&stream, &self.handle);
-            if let Some(s) = Stream::parse(&stream) {
-                self.state.hub.metrics().subscriptions[super::metrics::kind_index(&s)]
-                    .fetch_sub(1, Ordering::Relaxed);
-            }
+        for stream in self.subs.drain().map(|(s, _)| s).collect::<Vec<_>>() {
+            self.forget(&stream);
+        }
+        if let Some(access) = self.access.take() {
+            self.state.hub.unsubscribe(&access, &self.handle);
         }
         self.state
             .hub
@@ -301,11 +345,7 @@ impl Conn {
             ClientMsg::Subscribe { stream, since } => self.subscribe(socket, &stream, since).await,
             ClientMsg::Unsubscribe { stream } => {
                 if self.subs.remove(stream.as_str()).is_some() {
-                    self.hub().unsubscribe(&stream, &self.handle);
-                    if let Some(s) = Stream::parse(&stream) {
-                        self.hub().metrics().subscriptions[super::metrics::kind_index(&s)]
-                            .fetch_sub(1, Ordering::Relaxed);
-                    }
+                    self.forget(&stream);
                 }
                 Ok(())
             }
@@ -328,23 +368,22 @@ impl Conn {
             let message = format!("at most {MAX_SUBSCRIPTIONS} streams per connection");
             return self.refuse(socket, &message, Some(name)).await;
         }
-        let allowed = {
-            let (state, caller, stream) = (self.state.clone(), self.caller.clone(), stream.clone());
-            self.hub()
-                .on_requests(
-                    async move { super::authz::may_subscribe(&state, &caller, &stream).await },
-                )
-                .await
-                .ok_or(End::Close(1011, "server shutting down"))?
+        self.reload_caller().await?;
+        let scope = match self.authorise(&stream).await? {
+            Ok(scope) => scope,
+            Err((code, message)) => {
+                self.errors += 1;
+                if self.errors > MAX_ERRORS {
+                    return Err(End::Close(1008, "too many refused messages"));
+                }
+                let msg = ServerMsg::Error {
+                    code,
+                    message,
+                    stream: Some(name.to_owned()),
+                };
+                return self.send(socket, &msg).await;
+            }
         };
-        if let Err((code, message)) = allowed {
-            let msg = ServerMsg::Error {
-                code,
-                message,
-                stream: Some(name.to_owned()),
-            };
-            return self.send(socket, &msg).await;
-        }
         let head = {
             let (pool, name) = (self.state.db.pool().clone(), name.to_owned());
             self.hub()
@@ -359,7 +398,7 @@ impl Conn {
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
-                self.replay(socket, &key, n, head).await?
+                self.replay(socket, &key, &scope, n, head).await?
             }
             _ => None,
         };
@@ -373,31 +412,30 @@ impl Conn {
             }
             None => {
                 let built = {
-                    let (state, stream) = (self.state.clone(), stream.clone());
+                    let (state, stream, scope) =
+                        (self.state.clone(), stream.clone(), scope.clone());
                     self.hub()
-                        .on_requests(async move { super::snapshot::build(&state, &stream).await })
+                        .on_requests(async move {
+                            state.hub.snapshots().get(&state, &stream, &scope).await
+                        })
                         .await
+                        .flatten()
                 };
-                let Some(Ok((seq, state))) = built else {
+                let Some(built) = built else {
                     return Err(End::Close(1011, "could not build the snapshot"));
                 };
                 self.hub()
                     .metrics()
                     .snapshots
                     .fetch_add(1, Ordering::Relaxed);
-                self.send(
-                    socket,
-                    &ServerMsg::Snapshot {
-                        stream: name.to_owned(),
-                        seq,
-                        state,
-                    },
-                )
-                .await?;
-                seq
+                socket
+                    .send(Message::Text(built.text))
+                    .await
+                    .map_err(|_| End::Gone)?;
+                built.seq
             }
         };
-        self.subs.insert(key, at);
+        self.subs.insert(key, Sub { last: at, scope });
         if fresh {
             self.hub().metrics().subscriptions[super::metrics::kind_index(&stream)]
                 .fetch_add(1, Ordering::Relaxed);
@@ -417,6 +455,7 @@ impl Conn {
         &mut self,
         socket: &mut WebSocket,
         stream: &Arc<str>,
+        scope: &Scope,
         since: i64,
         head: i64,
     ) -> Result<Option<i64>, End> {
@@ -427,8 +466,10 @@ impl Conn {
                 return Ok(None);
             }
             for e in events {
-                let frame = Frame::new(stream.clone(), e.seq, &e.payload);
-                self.push(socket, frame.text).await?;
+                if scope.sees_payload(&e.payload) {
+                    let frame = Frame::new(stream.clone(), e.seq, &e.payload);
+                    self.push(socket, frame.text).await?;
+                }
                 last = e.seq;
             }
             self.flush(socket).await?;
@@ -455,9 +496,13 @@ impl Conn {
 
     /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
     async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
-        let Some(&last) = self.subs.get(&frame.stream) else {
+        if self.access.as_ref() == Some(&frame.stream) {
+            return self.access_changed(socket).await;
+        }
+        let Some(sub) = self.subs.get(&frame.stream) else {
             return Ok(());
         };
+        let (last, scope) = (sub.last, sub.scope.clone());
         if frame.seq <= last {
             return Ok(());
         }
@@ -467,8 +512,10 @@ impl Conn {
                 .read_log(&frame.stream, last, frame.seq - last - 1)
                 .await?;
             for e in events {
-                let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
-                self.push(socket, gap.text).await?;
+                if scope.sees_payload(&e.payload) {
+                    let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
+                    self.push(socket, gap.text).await?;
+                }
                 at = e.seq;
             }
             if at + 1 != frame.seq {
@@ -478,8 +525,88 @@ impl Conn {
                 ));
             }
         }
-        self.push(socket, frame.text.clone()).await?;
-        self.subs.insert(frame.stream.clone(), frame.seq);
+        if scope == Scope::Whole || scope.sees_payload(frame_payload(&frame.text)) {
+            self.push(socket, frame.text.clone()).await?;
+        }
+        if let Some(sub) = self.subs.get_mut(&frame.stream) {
+            sub.last = frame.seq;
+        }
         Ok(())
     }
+
+    /// Leaves `stream` in the hub and in the counters (the caller removed it from `subs`).
+    fn forget(&self, stream: &str) {
+        self.hub().unsubscribe(stream, &self.handle);
+        if let Some(s) = Stream::parse(stream) {
+            self.hub().metrics().subscriptions[super::metrics::kind_index(&s)]
+                .fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Reads the account behind the connection's session again: closes the connection when
+    /// the session ended, and keeps the roles current.
+    async fn reload_caller(&mut self) -> Result<(), End> {
+        let Some(session) = self.session.clone() else {
+            return Ok(());
+        };
+        let pool = self.state.db.pool().clone();
+        let user = self
+            .hub()
+            .on_requests(async move { crate::auth::db::user_by_session(&pool, &session).await })
+            .await;
+        match user {
+            Some(Ok(Some(user))) => {
+                self.caller = Caller(Some(user));
+                Ok(())
+            }
+            Some(Ok(None)) => Err(End::Close(CLOSE_SESSION_ENDED, SESSION_ENDED)),
+            _ => Err(End::Close(1011, "database unavailable")),
+        }
+    }
+
+    /// What of `stream` the caller may read now, checked on the request runtime.
+    async fn authorise(&self, stream: &Stream) -> Result<Result<Scope, (ErrorCode, String)>, End> {
+        let (state, caller, stream) = (self.state.clone(), self.caller.clone(), stream.clone());
+        self.hub()
+            .on_requests(async move { super::authz::may_subscribe(&state, &caller, &stream).await })
+            .await
+            .ok_or(End::Close(1011, "server shutting down"))
+    }
+
+    /// The account's access changed (logout, role granted or taken away): the session is read
+    /// again and every subscription authorised again; those no longer allowed end with an
+    /// `error` naming the stream.
+    async fn access_changed(&mut self, socket: &mut WebSocket) -> Result<(), End> {
+        self.reload_caller().await?;
+        let names: Vec<Arc<str>> = self.subs.keys().cloned().collect();
+        for name in names {
+            let Some(stream) = Stream::parse(&name) else {
+                continue;
+            };
+            match self.authorise(&stream).await? {
+                Ok(scope) => {
+                    if let Some(sub) = self.subs.get_mut(&name) {
+                        sub.scope = scope;
+                    }
+                }
+                Err((code, message)) => {
+                    self.subs.remove(&name);
+                    self.forget(&name);
+                    let msg = ServerMsg::Error {
+                        code,
+                        message,
+                        stream: Some(name.to_string()),
+                    };
+                    self.send(socket, &msg).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `event` part of an encoded event frame (see [`Frame::new`]).
+fn frame_payload(text: &str) -> &str {
+    text.find(r#","event":"#)
+        .map_or("", |i| &text[i + r#","event":"#.len()..text.len() - 1])
 }

@@ -94,6 +94,7 @@ struct Inner {
     requests: Handle,
     /// Where connections run; `None`: on `requests`.
     live: Option<Arc<LiveRuntime>>,
+    snapshots: snapshot::Snapshots,
 }
 
 /// Cheap to clone.
@@ -127,7 +128,6 @@ impl Hub {
     pub fn new(db: Db, live: LiveThreads) -> std::io::Result<Hub> {
         Ok(Hub {
             inner: Arc::new(Inner {
-                db,
                 streams: Mutex::new(HashMap::new()),
                 per_ip: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
@@ -135,6 +135,10 @@ impl Hub {
                 draining: watch::channel(false).0,
                 requests: Handle::current(),
                 live: LiveRuntime::start(live)?,
+                snapshots: snapshot::Snapshots::new(
+                    db.pool().options().get_max_connections() as usize / 2,
+                ),
+                db,
             }),
         })
     }
@@ -159,7 +163,12 @@ impl Hub {
         self.inner.requests.spawn(work).await.ok()
     }
 
-    /// The counters.
+    /// Where snapshots are built (bounded, shared between identical requests).
+    pub fn snapshots(&self) -> &snapshot::Snapshots {
+        &self.inner.snapshots
+    }
+
+    /// The hub's counters.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
     }

@@ -77,7 +77,7 @@ pub async fn add(
     Json(req): Json<AddStaff>,
 ) -> ApiResult<(StatusCode, Json<StaffMember>)> {
     let shop = ShopId(id);
-    may_manage(&caller, shop, req.role)?;
+    let me = may_manage(&caller, shop, req.role)?;
     crate::shops::require(&state, shop).await?;
     let email = validate::email("email", &req.email)?;
     let existing = auth_db::credentials(state.db.pool(), &email).await?;
@@ -107,7 +107,9 @@ pub async fn add(
         (None, None) => unreachable!("a new account is prepared when none exists"),
     };
     auth_db::grant(&mut tx, user_id, shop, req.role).await?;
+    let published = crate::auth::access_changed(&mut tx, me, user_id, "role_granted").await?;
     tx.commit().await?;
+    state.bus.publish(published);
     let member = members(state.db.pool(), shop)
         .await?
         .into_iter()
@@ -141,9 +143,12 @@ pub async fn remove(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    tx.commit().await?;
     if done == 0 {
         return Err(ApiError::NotFound("staff member"));
     }
+    let published =
+        crate::auth::access_changed(&mut tx, me, UserId(user_id), "role_removed").await?;
+    tx.commit().await?;
+    state.bus.publish(published);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,7 @@ mod counter;
 mod dashboard;
 mod driver;
 mod events;
+mod hardening;
 mod idempotency;
 mod lifecycle;
 mod live;
