@@ -41,7 +41,13 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// The SQLite file's folder (whose free space readiness checks).
+    dir: Option<std::path::PathBuf>,
 }
+
+/// Below this much free space in the SQLite file's folder the server reports itself not
+/// ready: writes are about to fail.
+pub const MIN_FREE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Copies the WAL into the database file every `period` until the pool closes.
 async fn checkpoint_every(pool: AnyPool, period: Duration) {
@@ -121,6 +127,9 @@ impl Db {
             read,
             write,
             backend: Backend::Sqlite,
+            dir: std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf),
         })
     }
 
@@ -137,6 +146,7 @@ impl Db {
             read: pool.clone(),
             write: pool,
             backend: Backend::Postgres,
+            dir: None,
         })
     }
 
@@ -175,6 +185,23 @@ impl Db {
         }
     }
 
+    /// Free space in the SQLite file's folder, when known.
+    pub fn free_bytes(&self) -> Option<u64> {
+        #[cfg(target_os = "linux")]
+        {
+            let dir = self.dir.as_deref()?;
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            let st = rustix::fs::statvfs(dir).ok()?;
+            Some(st.f_bavail.saturating_mul(st.f_frsize))
+        }
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+
     /// Closes the SQLite write connection (the pool opens a fresh one on next use).
     async fn reopen_writer(&self) {
         if let Ok(conn) = self.write.acquire().await {
@@ -185,6 +212,14 @@ impl Db {
     /// Whether both reads and writes can go through: a read, and a write transaction begun
     /// and rolled back (which also repairs a broken SQLite writer, see [`Db::begin`]).
     pub async fn ready(&self) -> sqlx::Result<()> {
+        if let Some(free) = self.free_bytes()
+            && free < MIN_FREE_BYTES
+        {
+            return Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!("{free} bytes free next to the database"),
+            )));
+        }
         self.ping().await?;
         let mut tx = self.begin().await?;
         sqlx::query("SELECT 1").execute(&mut *tx).await?;

@@ -283,3 +283,102 @@ async fn a_lost_database_gets_a_quick_503_with_retry_after_and_service_comes_bac
         .await;
     assert_eq!(order.status, ocpizza_proto::OrderStatus::Placed);
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// `None` when this process may not mount (not root): the caller says so loudly.
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("mount point");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk { dir })
+    }
+
+    /// Fills the disk with a file; returns its path.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("filler");
+        let chunk = vec![0u8; 16 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_503_loses_nothing_and_the_writer_recovers_once_space_is_back() {
+    if std::env::var("OCPIZZA_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        eprintln!("PostgreSQL pass: the full-disk case concerns the embedded SQLite writer");
+        return;
+    }
+    let Some(disk) = SmallDisk::mount(16) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must be able to mount a tmpfs (run as root)"
+        );
+        eprintln!(
+            "\n!!! SKIPPED: mounting a tmpfs needs root; the full-disk test did not run !!!\n"
+        );
+        return;
+    };
+    let app = TestApp::spawn_sqlite_in(disk.dir.path()).await;
+    let guest = app.anonymous();
+    let before = guest.place(&delivery(MARGHERITA, "medium", 1)).await;
+    let filler = disk.fill();
+    let mut refused = 0;
+    for _ in 0..40 {
+        let r = guest
+            .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
+            .await;
+        match r.status() {
+            StatusCode::CREATED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(r.headers().contains_key("retry-after"));
+                let (code, body) = error_code(r, StatusCode::SERVICE_UNAVAILABLE).await;
+                assert_eq!(code, "unavailable", "{body}");
+                refused += 1;
+                if refused >= 3 {
+                    break;
+                }
+            }
+            other => panic!(
+                "a full disk must answer 503, got {other}: {}",
+                r.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    assert!(refused >= 3, "the disk never filled up");
+    let r = guest.get("/readyz").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready while the disk is full"
+    );
+    std::fs::remove_file(filler).expect("free the disk");
+    let r = guest.get("/readyz").await;
+    assert_eq!(r.status(), StatusCode::OK, "ready again once space is back");
+    let after = guest.place(&delivery(MARGHERITA, "medium", 1)).await;
+    assert!(after.id.0 > before.id.0);
+    // What was acknowledged is still there.
+    let r = guest
+        .get(&format!("/api/v1/track/{}", before.tracking_token))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}

@@ -106,6 +106,19 @@ impl TestApp {
         TestApp::start(db, config, tmp).await
     }
 
+    /// Starts the app with the demo data on an embedded database in `dir`.
+    pub async fn spawn_sqlite_in(dir: &std::path::Path) -> TestApp {
+        let (_, mut config, _) = fresh_db().await;
+        config.database_url = None;
+        config.data_dir = dir.to_path_buf();
+        let db = Db::connect(&config).await.expect("open SQLite");
+        db.migrate().await.expect("migrate");
+        ocpizza::seed::run(&db, &Bus::new(), config.hashing, true)
+            .await
+            .expect("seed");
+        TestApp::start(db, config, None).await
+    }
+
     /// Two instances of the app on one database (one Redis when `tweak` sets `redis_url`).
     pub async fn spawn_pair(tweak: impl Fn(&mut Config)) -> (TestApp, TestApp) {
         let (db, mut config, tmp) = fresh_db().await;
