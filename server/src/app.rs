@@ -55,6 +55,10 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => api.fallback_service(crate::assets::router(dir)),
         None => api,
     };
+    let security = crate::headers::SecurityHeaders::new(
+        &state.config.public_url,
+        state.config.static_dir.as_deref(),
+    );
     api.layer(axum::middleware::from_fn_with_state(
         state.clone(),
         net::check_origin,
@@ -64,6 +68,10 @@ pub fn router(state: AppState) -> Router {
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
     }))
+    .layer(axum::middleware::from_fn_with_state(
+        security,
+        crate::headers::add,
+    ))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let route = req

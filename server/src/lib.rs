@@ -17,6 +17,7 @@ pub mod driver;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod headers;
 pub mod health;
 pub mod housekeeping;
 pub mod hub;

@@ -56,3 +56,56 @@ async fn staff_screens_get_the_staff_bundle_and_everything_else_the_customers_on
             .contains("json")
     );
 }
+
+#[tokio::test]
+async fn pages_and_api_answers_carry_the_security_headers() {
+    let dist = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dist.path().join("index.html"),
+        "<p>app</p><script type=\"module\">x()</script><script src=\"/r.js\"></script>",
+    )
+    .expect("write");
+    let path = dist.path().to_path_buf();
+    let app = TestApp::spawn_with(move |c| c.static_dir = Some(path)).await;
+    let guest = app.anonymous();
+    let page = guest.get("/").await;
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    for part in [
+        "default-src 'self'",
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "connect-src 'self'",
+        // The page's inline script, by hash (sha256 of `x()`).
+        "'sha256-D6IGS8VMvCoyaR/l0h9tERrBTATY01CoPS7l6xDv0kI='",
+    ] {
+        assert!(csp.contains(part), "{part} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(
+        page.headers()["permissions-policy"]
+            .to_str()
+            .expect("policy")
+            .contains("geolocation=(self)")
+    );
+    assert!(!page.headers().contains_key("strict-transport-security"));
+    let api = guest.get("/api/v1/shops").await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert!(api.headers().contains_key("content-security-policy"));
+}
+
+#[tokio::test]
+async fn an_https_site_sends_hsts() {
+    let app = TestApp::spawn_with(|c| c.public_url = "https://pizza.example".into()).await;
+    let r = app.anonymous().get("/healthz").await;
+    assert!(
+        r.headers()["strict-transport-security"]
+            .to_str()
+            .expect("hsts")
+            .starts_with("max-age=")
+    );
+}
