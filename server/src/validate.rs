@@ -21,7 +21,30 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
             "must not contain control characters",
         ));
     }
+    if v.chars().any(is_invisible_format) {
+        return Err(ApiError::field(
+            field,
+            "must not contain invisible or direction-changing characters",
+        ));
+    }
     Ok(v.to_owned())
+}
+
+/// Bidirectional overrides and isolates, zero-width and other invisible format characters:
+/// they make a name or a note read differently from what it is (a ticket that shows another
+/// address, a name that hides its end).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}'   // zero-width space, joiners, direction marks
+        | '\u{202A}'..='\u{202E}' // embeddings and overrides
+        | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+        | '\u{2066}'..='\u{2069}' // isolates
+        | '\u{00AD}'               // soft hyphen
+        | '\u{061C}'               // Arabic letter mark
+        | '\u{180E}'               // Mongolian vowel separator
+        | '\u{FEFF}'               // zero-width no-break space
+        | '\u{FFF9}'..='\u{FFFB}' // interlinear annotations
+    )
 }
 
 /// Optional text: empty counts as absent.

@@ -266,3 +266,35 @@ async fn the_openapi_document_describes_every_endpoint() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn names_and_notes_with_direction_overrides_or_invisible_characters_are_refused() {
+    let app = TestApp::spawn().await;
+    let before = app.menu(SHOP).await;
+    for (path, text) in [
+        ("contact.name", "Jeanne \u{202E}nitraM"),
+        ("contact.name", "Jeanne\u{200B}Martin"),
+        ("note", "sonnez \u{2066}2e étage\u{2069}"),
+        ("address.street", "12 rue\u{FEFF} Oberkampf"),
+    ] {
+        let mut body = delivery(MARGHERITA, "medium", 1);
+        let (parent, key) = path.split_once('.').unwrap_or(("", path));
+        if parent.is_empty() {
+            body[key] = json!(text);
+        } else {
+            body[parent][key] = json!(text);
+        }
+        let r = app.anonymous().post("/api/v1/orders", &body).await;
+        let (code, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(code, "invalid_input");
+        assert!(
+            body["error"]["fields"][path].as_str().is_some_and(|m| m.contains("invisible")),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(app.menu(SHOP).await.pizzas, before.pizzas, "nothing reserved");
+    // Accented letters, apostrophes and line breaks stay welcome.
+    let mut body = delivery(MARGHERITA, "medium", 1);
+    body["note"] = json!("Code 4B, 2ᵉ étage\nL'interphone ne marche pas");
+    app.anonymous().place(&body).await;
+}
