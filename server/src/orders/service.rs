@@ -231,9 +231,6 @@ pub async fn place(
         .await?
         .ok_or_else(|| ApiError::field("shop_id", "no such shop"))?;
     let (channel, customer, contact) = channel_and_customer(who, &shop, &req)?;
-    if channel == Channel::Web {
-        super::guard::admit(state, ip, &contact.phone).await?;
-    }
     check_payment(&req)?;
     let address = match (req.fulfilment, &req.address) {
         (Fulfilment::Delivery, Some(a)) => Some(check_address(&shop, a)?),
@@ -268,6 +265,10 @@ pub async fn place(
         )));
     }
     check_enabled(state, &shop, &priced).await?;
+    // Counted once the order is known to be acceptable, so that fixing a typo costs nothing.
+    if channel == Channel::Web {
+        super::guard::admit(state, ip, &contact.phone).await?;
+    }
 
     let now = now_ms();
     let mut order = Order {
