@@ -75,7 +75,7 @@ async fn retry_after(r: Response) -> u64 {
 #[tokio::test]
 async fn a_hundred_rapid_guest_orders_from_one_client_leave_the_menu_available_to_others() {
     let app = spawn(|_| {}).await;
-    // Stock for twenty orders of the whole menu: without limits the flood empties it.
+    // Stock for thirty orders of the whole menu: without limits the flood empties it.
     let lines = whole_menu(&app).await;
     let mut per_order: BTreeMap<IngredientId, i64> = BTreeMap::new();
     for line in lines.as_array().unwrap() {
@@ -87,7 +87,7 @@ async fn a_hundred_rapid_guest_orders_from_one_client_leave_the_menu_available_t
         }
     }
     for (ingredient, qty) in &per_order {
-        app.set_stock(SHOP, *ingredient, 20 * qty).await;
+        app.set_stock(SHOP, *ingredient, 30 * qty).await;
     }
 
     let flooder = app.anonymous();
@@ -159,7 +159,16 @@ async fn orders_past_the_per_address_limit_get_429_but_staff_at_the_counter_are_
     let secs = retry_after(r).await;
     assert!((1..=30).contains(&secs), "Retry-After {secs}");
 
-    // Another address, and a logged-in customer from it, are still served.
+    // A customer's account does not lift the limit; another address is still served.
+    let customer = app.customer().await;
+    let r = order_from(
+        &customer,
+        &app,
+        "203.0.113.7",
+        &pickup_for("06 10 00 00 04", &one),
+    )
+    .await;
+    retry_after(r).await;
     let r = order_from(
         &guest,
         &app,
