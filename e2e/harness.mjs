@@ -96,6 +96,10 @@ function serverEnv(dataDir, staticDir) {
     OCPIZZA_ARGON2_ITERATIONS: "1",
     OCPIZZA_LOGIN_PER_IP_PER_MIN: "1000",
     OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN: "1000",
+    // Scenarios place their orders from one address, most with one phone number.
+    OCPIZZA_ORDERS_PER_IP_PER_MIN: "1000",
+    OCPIZZA_ORDERS_PER_PHONE_PER_MIN: "1000",
+    OCPIZZA_OPEN_ORDERS_PER_PHONE: "1000",
     RUST_LOG: process.env.RUST_LOG || "warn",
   };
 }

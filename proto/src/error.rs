@@ -37,8 +37,10 @@ pub enum ErrorCode {
     Conflict,
     /// The same `Idempotency-Key` was used for a different request.
     IdempotencyKeyReused,
-    /// Too many attempts; retry later.
+    /// Too many attempts; retry later (the `Retry-After` header says when).
     RateLimited,
+    /// This phone number already has as many orders waiting for a shop as allowed.
+    TooManyOpenOrders,
     /// The body is larger than allowed.
     PayloadTooLarge,
     /// The request's `Origin` is not this site.

@@ -185,11 +185,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await?
         .is_some();
     print_banner(&config, demo);
-    crate::housekeeping::spawn(
-        db.clone(),
-        std::time::Duration::from_hours(1),
-        config.event_retention_hours,
-    );
+    crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::app::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("stopped");

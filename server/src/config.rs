@@ -81,6 +81,18 @@ pub struct Config {
     pub login_per_ip_per_min: u32,
     /// Login attempts allowed per minute per account (`OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN`).
     pub login_per_account_per_min: u32,
+    /// Orders allowed per minute per client address, staff orders excepted
+    /// (`OCPIZZA_ORDERS_PER_IP_PER_MIN`).
+    pub orders_per_ip_per_min: u32,
+    /// Orders allowed per minute per contact phone, staff orders excepted
+    /// (`OCPIZZA_ORDERS_PER_PHONE_PER_MIN`).
+    pub orders_per_phone_per_min: u32,
+    /// Online orders one phone number may have waiting for a shop to start them, across the
+    /// group (`OCPIZZA_OPEN_ORDERS_PER_PHONE`).
+    pub open_orders_per_phone: u32,
+    /// Minutes after which an order no shop started is cancelled and its stock released
+    /// (`OCPIZZA_UNSTARTED_ORDER_MINUTES`).
+    pub unstarted_order_minutes: u32,
     /// `REDIS_URL`: fan events out through Redis pub/sub to every server instance.
     pub redis_url: Option<Secret<String>>,
     /// Redis channel the instances share (`OCPIZZA_REDIS_CHANNEL`).
@@ -113,6 +125,10 @@ impl Config {
             hashing: HashingCost::default(),
             login_per_ip_per_min: 30,
             login_per_account_per_min: 10,
+            orders_per_ip_per_min: 10,
+            orders_per_phone_per_min: 5,
+            open_orders_per_phone: 3,
+            unstarted_order_minutes: 90,
             redis_url: None,
             redis_channel: "ocpizza:events".to_owned(),
             ws_max_per_ip: 200,
@@ -149,6 +165,10 @@ impl Config {
             "OCPIZZA_ARGON2_ITERATIONS",
             "OCPIZZA_LOGIN_PER_IP_PER_MIN",
             "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
+            "OCPIZZA_ORDERS_PER_IP_PER_MIN",
+            "OCPIZZA_ORDERS_PER_PHONE_PER_MIN",
+            "OCPIZZA_OPEN_ORDERS_PER_PHONE",
+            "OCPIZZA_UNSTARTED_ORDER_MINUTES",
             "OCPIZZA_CONFIG_FILE",
             "OCPIZZA_REDIS_CHANNEL",
             "OCPIZZA_WS_MAX_PER_IP",
@@ -213,6 +233,14 @@ impl Config {
             "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
             c.login_per_account_per_min,
         )?;
+        c.orders_per_ip_per_min = num("OCPIZZA_ORDERS_PER_IP_PER_MIN", c.orders_per_ip_per_min)?;
+        c.orders_per_phone_per_min = num(
+            "OCPIZZA_ORDERS_PER_PHONE_PER_MIN",
+            c.orders_per_phone_per_min,
+        )?;
+        c.open_orders_per_phone = num("OCPIZZA_OPEN_ORDERS_PER_PHONE", c.open_orders_per_phone)?;
+        c.unstarted_order_minutes =
+            num("OCPIZZA_UNSTARTED_ORDER_MINUTES", c.unstarted_order_minutes)?;
         c.static_dir = match get("OCPIZZA_STATIC_DIR") {
             Some(v) => {
                 let dir = PathBuf::from(v);
@@ -327,6 +355,8 @@ mod tests {
         assert!(err.to_string().contains("REDIS_URL"));
         let err = Config::from_vars(&vars(&[("OCPIZZA_EVENT_RETENTION_HOURS", "3")])).unwrap_err();
         assert!(err.to_string().contains("at least 24"));
+        let err = Config::from_vars(&vars(&[("OCPIZZA_ORDERS_PER_IP_PER_MIN", "0")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_ORDERS_PER_IP_PER_MIN"));
         let err = Config::from_vars(&vars(&[("OCPIZZA_LIVE_NICE", "20")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_LIVE_NICE"));
     }

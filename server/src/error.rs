@@ -1,7 +1,7 @@
 //! The HTTP error type. Every handler returns `Result<_, ApiError>`; its `IntoResponse` writes
 //! the JSON error body from `proto`. Internal causes are logged once, here, and never sent.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ocpizza_proto::{ErrorBody, ErrorCode, ErrorDetail};
 use std::collections::BTreeMap;
@@ -67,6 +67,14 @@ pub enum ApiError {
     /// Too many attempts.
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
+    /// Too many requests of one kind; `retry_after` says when the next one is allowed.
+    #[error("{message}")]
+    Throttled {
+        /// Says what was limited.
+        message: String,
+        /// Wait before the next attempt (sent as `Retry-After`, in whole seconds).
+        retry_after: std::time::Duration,
+    },
     /// Body over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -119,7 +127,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => {
                 (StatusCode::UNPROCESSABLE_ENTITY, C::IdempotencyKeyReused)
             }
-            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, C::RateLimited),
+            ApiError::RateLimited | ApiError::Throttled { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, C::RateLimited)
+            }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
             ApiError::Database(e) if is_contention(e) || is_outage(e) || is_disk_full(e) => {
@@ -218,11 +228,15 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("5"),
-            );
+        if let ApiError::Throttled { retry_after, .. } = &self {
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }

@@ -1,8 +1,12 @@
-//! Periodic clean-up while the server runs: idempotency keys older than a week, expired
+//! Periodic work while the server runs: every minute, orders no shop started in time are
+//! cancelled and their stock released; every hour, idempotency keys older than a week, expired
 //! sessions, and events older than the retention window (resuming from before it gets a
-//! snapshot). Failures are logged and retried at the next tick; they never stop the server.
+//! snapshot) are removed. Failures are logged and retried at the next tick; they never stop
+//! the server.
 
 use crate::db::{Db, now_ms};
+use crate::error::ApiResult;
+use crate::state::AppState;
 use std::time::Duration;
 
 /// How long an `Idempotency-Key` is remembered.
@@ -21,13 +25,33 @@ pub async fn sweep(db: &Db, event_retention_hours: u32) -> sqlx::Result<(u64, u6
     Ok((keys, sessions))
 }
 
-/// Runs [`sweep`] every `every` until the process ends.
-pub fn spawn(db: Db, every: Duration, event_retention_hours: u32) -> tokio::task::JoinHandle<()> {
+/// Cancels the orders still `placed` `OCPIZZA_UNSTARTED_ORDER_MINUTES` before `now` (Unix
+/// ms), through the normal cancel path; returns how many.
+pub async fn release_unstarted(state: &AppState, now: i64) -> ApiResult<usize> {
+    let cutoff = now - i64::from(state.config.unstarted_order_minutes) * 60_000;
+    Ok(crate::orders::guard::cancel_unstarted(state, cutoff)
+        .await?
+        .len())
+}
+
+/// Runs [`release_unstarted`] every minute and [`sweep`] every `every` until the process ends.
+pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    let releases = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        let mut tick = tokio::time::interval(Duration::from_mins(1));
         loop {
             tick.tick().await;
-            match sweep(&db, event_retention_hours).await {
+            if let Err(e) = release_unstarted(&releases, now_ms()).await {
+                tracing::warn!(error = %e, "releasing unstarted orders failed");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        let retention = state.config.event_retention_hours;
+        loop {
+            tick.tick().await;
+            match sweep(&state.db, retention).await {
                 Ok((0, 0)) => {}
                 Ok((keys, sessions)) => tracing::info!(keys, sessions, "expired data removed"),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

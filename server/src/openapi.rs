@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         orders::assign_driver,
         orders::my_orders,
         orders::shop_orders,
+        orders::cancel_by_phone,
         orders::track,
         orders::track_edit,
         orders::track_cancel,

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::events::Bus;
 use crate::hub::Hub;
+use crate::orders::limit::OrderLimits;
 use std::sync::Arc;
 
 /// Shared by all requests.
@@ -20,6 +21,8 @@ pub struct AppState {
     pub hub: Hub,
     /// Login throttling.
     pub login_limits: Arc<LoginLimits>,
+    /// Order throttling.
+    pub order_limits: Arc<OrderLimits>,
     /// A password hash verified when an e-mail is unknown, so timing does not tell.
     pub dummy_hash: Arc<str>,
 }
@@ -48,6 +51,10 @@ impl AppState {
             login_limits: Arc::new(LoginLimits::new(
                 config.login_per_ip_per_min,
                 config.login_per_account_per_min,
+            )),
+            order_limits: Arc::new(OrderLimits::new(
+                config.orders_per_ip_per_min,
+                config.orders_per_phone_per_min,
             )),
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),

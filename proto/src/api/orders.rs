@@ -163,6 +163,26 @@ pub struct CancelRequest {
     pub reason: Option<String>,
 }
 
+/// `POST /api/v1/shops/{id}/orders/cancel-by-phone`: cancels every order of one phone number
+/// the shop has not started yet (managers, admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CancelByPhone {
+    /// The contact phone, written any way (`+33 6 12…`, `06.12…`).
+    pub phone: String,
+    /// Why, shown to the customer and kept with each order.
+    pub reason: String,
+}
+
+/// The orders a bulk cancellation cancelled, as they now stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct CancelledOrders {
+    /// Each cancelled order.
+    pub cancelled: Vec<Order>,
+}
+
 /// `POST /api/v1/orders/{id}/driver`: assign (or with `null` unassign) a driver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

@@ -6,7 +6,7 @@ use sqlx::{AnyPool, Row};
 
 /// `column` with its separators (spaces, dots, dashes, brackets, plus) removed, in SQL that
 /// both databases run.
-fn digits_of(column: &str) -> String {
+pub fn digits_of(column: &str) -> String {
     let mut sql = column.to_owned();
     for sep in [" ", ".", "-", "(", ")", "+"] {
         sql = format!("REPLACE({sql}, '{sep}', '')");

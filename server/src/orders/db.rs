@@ -256,6 +256,42 @@ pub async fn unassigned_ready(
     .await
 }
 
+/// `placed` orders (of `shop`, or of the whole group; online ones only with `web_only`) whose
+/// contact phone's digits end with `tail`, with that phone as given. The caller compares the
+/// phones exactly; this narrows the rows down.
+pub async fn placed_with_phone(
+    ex: &mut AnyConnection,
+    shop: Option<ShopId>,
+    web_only: bool,
+    tail: &str,
+) -> sqlx::Result<Vec<(OrderId, String)>> {
+    let phone = crate::customers::db::digits_of("contact_phone");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, contact_phone FROM orders WHERE status = 'placed' \
+         AND ($1 < 0 OR shop_id = $1) AND ($2 = 0 OR channel = 'web') AND {phone} LIKE $3 \
+         ORDER BY id LIMIT 1000"
+    )))
+    .bind(shop.map_or(-1, |s| s.0))
+    .bind(i64::from(web_only))
+    .bind(format!("%{tail}"))
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|r| Ok((OrderId(r.try_get("id")?), r.try_get("contact_phone")?)))
+    .collect()
+}
+
+/// Orders still `placed` that were placed before `cutoff` (Unix ms), oldest first.
+pub async fn placed_before(ex: &mut AnyConnection, cutoff: i64) -> sqlx::Result<Vec<OrderId>> {
+    sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'placed' AND placed_at < $1 ORDER BY id LIMIT 1000",
+    )
+    .bind(cutoff)
+    .fetch_all(ex)
+    .await
+    .map(|ids| ids.into_iter().map(OrderId).collect())
+}
+
 /// Inserts the order row (lines come separately) and returns its id.
 pub async fn insert(
     tx: &mut Tx,

@@ -2,6 +2,8 @@
 //! assign a driver, and a driver's deliveries. The rules live in [`service`].
 
 pub mod db;
+pub mod guard;
+pub mod limit;
 pub mod pricing;
 pub mod service;
 
@@ -9,6 +11,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
 use crate::idempotency::{self, Pending};
+use crate::net::ClientIp;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -17,8 +20,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use db::OrderRecord;
 use ocpizza_proto::api::orders::{
-    AssignDriver, CancelRequest, Deliveries, EditOrder, Order, OrderList, PlaceOrder, TrackedOrder,
-    TransitionRequest,
+    AssignDriver, CancelByPhone, CancelRequest, CancelledOrders, Deliveries, EditOrder, Order,
+    OrderList, PlaceOrder, TrackedOrder, TransitionRequest,
 };
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{OrderId, OrderStatus, ShopId, StaffRole};
@@ -35,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/orders/{id}/driver", post(assign_driver))
         .route("/api/v1/me/orders", get(my_orders))
         .route("/api/v1/shops/{id}/orders", get(shop_orders))
+        .route(
+            "/api/v1/shops/{id}/orders/cancel-by-phone",
+            post(cancel_by_phone),
+        )
         .route("/api/v1/track/{token}", get(track).patch(track_edit))
         .route("/api/v1/track/{token}/cancel", post(track_cancel))
         .route("/api/v1/driver/deliveries", get(deliveries))
@@ -66,20 +73,26 @@ async fn by_token(state: &AppState, token: &str) -> ApiResult<OrderRecord> {
 
 /// Places an order: a customer for themselves, a guest with contact, or staff for a caller.
 /// Reserves every ingredient or fails with 409 `out_of_stock` naming pizza and ingredient.
+/// Online orders are throttled per client address and per phone (429 `rate_limited` with
+/// `Retry-After`), and one phone may only have a few orders waiting for a shop to start them
+/// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
     params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
     responses((status = 201, body = Order), (status = 409, body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody)))]
+              (status = 422, body = ocpizza_proto::ErrorBody),
+              (status = 429, body = ocpizza_proto::ErrorBody,
+               headers(("Retry-After" = u64, description = "seconds before another order is accepted")))))]
 pub async fn place(
     State(state): State<AppState>,
     caller: Caller,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(req): Json<PlaceOrder>,
 ) -> ApiResult<Response> {
     let pending = Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?;
     idempotency::run(state.db.pool(), pending, StatusCode::CREATED, async |p| {
-        service::place(&state, who(&caller), req, p).await
+        service::place(&state, who(&caller), ip, req, p).await
     })
     .await
 }
@@ -234,6 +247,27 @@ pub async fn shop_orders(
         orders: orders.into_iter().map(|r| r.order).collect(),
         stream_seq,
     }))
+}
+
+/// Cancels every order of one phone number the shop has not started yet (managers of the
+/// shop, admin), releasing their stock; the customers see the reason on their tracker.
+#[utoipa::path(post, path = "/api/v1/shops/{id}/orders/cancel-by-phone", tag = "orders",
+    params(("id" = i64, Path)), request_body = CancelByPhone,
+    responses((status = 200, body = CancelledOrders), (status = 403, body = ocpizza_proto::ErrorBody),
+              (status = 422, body = ocpizza_proto::ErrorBody)))]
+pub async fn cancel_by_phone(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<CancelByPhone>,
+) -> ApiResult<Json<CancelledOrders>> {
+    let shop = ShopId(id);
+    let user = caller.staff(shop, &[StaffRole::Manager])?;
+    crate::shops::require(&state, shop).await?;
+    let phone = crate::validate::phone("phone", &req.phone)?;
+    let reason = crate::validate::text("reason", &req.reason, 1, 300)?;
+    let cancelled = guard::cancel_by_phone(&state, Who::User(user), shop, &phone, &reason).await?;
+    Ok(Json(CancelledOrders { cancelled }))
 }
 
 /// Follows an order with its tracking token (public: the token is the secret). Staff are named

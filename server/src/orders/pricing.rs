@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 pub const MAX_QUANTITY: i64 = 20;
 /// Most lines in one order.
 pub const MAX_LINES: usize = 30;
+/// Most pizzas in one order: a larger one is a catering job, arranged with the shop. Without
+/// this bound one order could hold 600 pizzas' worth of stock until the shop turns it down.
+pub const MAX_PIZZAS: i64 = 30;
 
 /// Priced lines, their total and what they need from stock.
 #[derive(Debug, Clone)]
@@ -73,6 +76,15 @@ pub fn price(specs: &[PizzaSpec], inputs: &[LineInput]) -> Result<Priced, ApiErr
         out.total = out.total + line.total;
         out.lines.push(line);
         out.line_needs.push(needs);
+    }
+    let pizzas: i64 = out.lines.iter().map(|l| l.quantity).sum();
+    if pizzas > MAX_PIZZAS {
+        return Err(ApiError::field(
+            "lines",
+            format!(
+                "at most {MAX_PIZZAS} pizzas in one order ({pizzas} asked); call the shop for more"
+            ),
+        ));
     }
     Ok(out)
 }

@@ -24,6 +24,7 @@ use ocpizza_proto::{
     Actor, ErrorCode, Fulfilment, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StaffRole,
     UserId,
 };
+use std::net::IpAddr;
 
 /// Who acts on an order: an account, or whoever holds its tracking token.
 #[derive(Debug, Clone, Copy)]
@@ -32,13 +33,15 @@ pub enum Who<'a> {
     User(&'a AuthUser),
     /// An anonymous caller (placing an order, or holding the tracking token).
     Guest,
+    /// The server itself (releasing orders no shop started in time).
+    System,
 }
 
 impl Who<'_> {
     fn id(self) -> Option<UserId> {
         match self {
             Who::User(u) => Some(u.id),
-            Who::Guest => None,
+            Who::Guest | Who::System => None,
         }
     }
 }
@@ -53,6 +56,7 @@ fn actors(who: Who<'_>, rec: &OrderRecord, token: bool) -> Vec<Actor> {
     let mut actors = match who {
         Who::User(u) => u.actors_in(rec.order.shop_id),
         Who::Guest => Vec::new(),
+        Who::System => vec![Actor::System],
     };
     if token || who.id().is_some_and(|id| rec.customer_id == Some(id)) {
         actors.push(Actor::Customer);
@@ -156,7 +160,7 @@ fn channel_and_customer(
 ) -> ApiResult<(Channel, Option<UserId>, Contact)> {
     let takes_orders = match who {
         Who::User(u) => u.has_any(shop.id, &[StaffRole::OrderTaker, StaffRole::Manager]),
-        Who::Guest => false,
+        Who::Guest | Who::System => false,
     };
     let channel = req.channel.unwrap_or(if takes_orders {
         Channel::Phone
@@ -165,7 +169,7 @@ fn channel_and_customer(
     });
     if channel != Channel::Web && !takes_orders {
         return Err(match who {
-            Who::Guest => ApiError::Unauthenticated,
+            Who::Guest | Who::System => ApiError::Unauthenticated,
             Who::User(_) => ApiError::Forbidden,
         });
     }
@@ -213,11 +217,13 @@ fn check_payment(req: &PlaceOrder) -> ApiResult<()> {
     }
 }
 
-/// Places an order: validates, prices, reserves every ingredient, writes the events.
+/// Places an order from client address `ip`: throttles online orders, validates, prices,
+/// reserves every ingredient, writes the events.
 #[tracing::instrument(name = "orders.place", skip_all, fields(shop = %req.shop_id))]
 pub async fn place(
     state: &AppState,
     who: Who<'_>,
+    ip: IpAddr,
     req: PlaceOrder,
     idem: Option<&Pending>,
 ) -> ApiResult<Order> {
@@ -259,6 +265,10 @@ pub async fn place(
         )));
     }
     check_enabled(state, &shop, &priced).await?;
+    // Counted once the order is known to be acceptable, so that fixing a typo costs nothing.
+    if channel == Channel::Web {
+        super::guard::admit(state, ip, &contact.phone).await?;
+    }
 
     let now = now_ms();
     let mut order = Order {
@@ -310,7 +320,7 @@ pub async fn place(
 }
 
 /// Writes the outbox and the idempotency record, commits, then publishes.
-async fn commit(
+pub(super) async fn commit(
     state: &AppState,
     mut tx: Tx,
     outbox: Outbox,

@@ -44,6 +44,10 @@ pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
     };
     config.login_per_ip_per_min = 10_000;
     config.login_per_account_per_min = 10_000;
+    // Tests place many orders from one address and one phone; `abuse.rs` sets real limits.
+    config.orders_per_ip_per_min = 10_000;
+    config.orders_per_phone_per_min = 10_000;
+    config.open_orders_per_phone = 10_000;
     match std::env::var("OCPIZZA_TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
