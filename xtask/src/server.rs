@@ -119,7 +119,8 @@ pub fn ocpizza_command(binary: &Path, env: &[(&str, String)]) -> Command {
     cmd
 }
 
-/// Runs `ocpizza serve` on a free loopback port, logging to `log`.
+/// Runs `ocpizza serve --demo` on a free loopback port, logging to `log` (the benchmarks log in
+/// with the demo accounts).
 pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
     let port = TcpListener::bind("127.0.0.1:0")
         .context("finding a free port")?
@@ -129,7 +130,7 @@ pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyh
     let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
     let child = ocpizza_command(binary, env)
-        .args(["serve", "--bind", &addr.to_string()])
+        .args(["serve", "--demo", "--bind", &addr.to_string()])
         .stdout(out)
         .stderr(err)
         .spawn()
