@@ -1,5 +1,5 @@
 //! The `ocpizza` binary: `check`, `migrate`, `seed`, `user create` and `serve` on a real
-//! database file.
+//! database file (`serve --demo` on PostgreSQL too when the suite runs there).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -154,9 +154,9 @@ struct Served {
 }
 
 impl Served {
-    /// Starts `ocpizza serve --bind` on a free port with `args` added; returns once the banner
-    /// is printed (the socket is listening by then).
-    fn start(data_dir: &Path, args: &[&str]) -> Served {
+    /// Starts `ocpizza serve --bind` on a free port with `args` and `env` added; returns once
+    /// the banner is printed (the socket is listening by then).
+    fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -164,7 +164,7 @@ impl Served {
         let bind = format!("127.0.0.1:{port}");
         let mut all = vec!["serve", "--bind", &bind];
         all.extend_from_slice(args);
-        let mut child = command(data_dir, &all, &[])
+        let mut child = command(data_dir, &all, env)
             .spawn()
             .expect("run ocpizza serve");
         let mut banner = String::new();
@@ -216,7 +216,7 @@ impl Drop for Served {
 #[tokio::test]
 async fn an_empty_embedded_database_gets_the_shops_but_no_demo_account_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(dir.path(), &[]);
+    let server = Served::start(dir.path(), &[], &[]);
     assert_eq!(server.shop_count().await, 5);
     assert_eq!(
         server.login_as_demo_admin().await,
@@ -234,7 +234,7 @@ async fn an_empty_embedded_database_gets_the_shops_but_no_demo_account_unless_as
 #[tokio::test]
 async fn serving_with_demo_creates_the_demo_accounts() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(dir.path(), &["--demo"]);
+    let server = Served::start(dir.path(), &["--demo"], &[]);
     assert_eq!(server.shop_count().await, 5);
     assert_eq!(server.login_as_demo_admin().await, StatusCode::OK);
     assert!(
@@ -249,7 +249,7 @@ async fn serving_with_demo_creates_the_demo_accounts() {
     );
     drop(server);
 
-    let plain = Served::start(dir.path(), &[]);
+    let plain = Served::start(dir.path(), &[], &[]);
     assert_eq!(plain.shop_count().await, 5, "a restart seeds nothing twice");
     assert_eq!(plain.login_as_demo_admin().await, StatusCode::OK);
 }
@@ -257,8 +257,8 @@ async fn serving_with_demo_creates_the_demo_accounts() {
 #[tokio::test]
 async fn demo_added_later_to_a_served_database_creates_the_accounts() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Served::start(dir.path(), &[]));
-    let server = Served::start(dir.path(), &["--demo"]);
+    drop(Served::start(dir.path(), &[], &[]));
+    let server = Served::start(dir.path(), &["--demo"], &[]);
     assert_eq!(server.shop_count().await, 5);
     assert_eq!(server.login_as_demo_admin().await, StatusCode::OK);
 }
@@ -287,4 +287,20 @@ fn demo_accounts_are_refused_when_the_public_url_is_https() {
         "the refused runs created no account: {}",
         text(&demo)
     );
+}
+
+#[tokio::test]
+async fn serving_with_demo_seeds_an_empty_database_of_either_kind() {
+    let (db, config, tmp) = crate::helpers::fresh_db().await;
+    db.close().await;
+    let dir = tmp.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let url = config.database_url.map(|u| u.expose().clone());
+    let env: Vec<(&str, &str)> = url.iter().map(|u| ("DATABASE_URL", u.as_str())).collect();
+
+    let plain = Served::start(dir.path(), &[], &env);
+    assert_eq!(plain.login_as_demo_admin().await, StatusCode::UNAUTHORIZED);
+    drop(plain);
+    let demo = Served::start(dir.path(), &["--demo"], &env);
+    assert_eq!(demo.shop_count().await, 5);
+    assert_eq!(demo.login_as_demo_admin().await, StatusCode::OK);
 }
