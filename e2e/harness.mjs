@@ -147,7 +147,8 @@ export class Server {
 
   async #spawn() {
     const out = openSync(this.log, "a");
-    const args = ["serve", "--bind", `127.0.0.1:${this.port}`];
+    // The tests log in with the demo accounts.
+    const args = ["serve", "--demo", "--bind", `127.0.0.1:${this.port}`];
     const stdio = process.env.OCPIZZA_E2E_SERVER_LOG ? ["ignore", "inherit", "inherit"] : ["ignore", out, out];
     // Its own process group, so that stopping it stops anything it started too.
     const child = spawn(this.binary, args, {

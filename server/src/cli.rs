@@ -20,11 +20,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the server (applies migrations first; seeds demo data into an empty embedded database).
+    /// Run the server (applies migrations first; seeds the shops and menu into an empty
+    /// embedded database).
     Serve {
         /// Address to listen on [env: OCPIZZA_BIND] [default: 127.0.0.1:8080].
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Also create the demo accounts (password `demo-pizza`); refused over https.
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -131,14 +135,17 @@ fn init_logging(format: LogFormat) {
 
 async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, demo } => {
             if let Some(bind) = bind {
                 config.bind = bind;
                 if !std::env::var("OCPIZZA_PUBLIC_URL").is_ok_and(|v| !v.is_empty()) {
                     config.public_url = format!("http://{bind}");
                 }
             }
-            serve(config).await?;
+            if demo {
+                refuse_demo_over_https(&config)?;
+            }
+            serve(config, demo).await?;
         }
         Command::Migrate => {
             let db = Db::connect(&config).await?;
@@ -146,6 +153,9 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
         }
         Command::Seed { demo } => {
+            if demo {
+                refuse_demo_over_https(&config)?;
+            }
             let db = Db::connect(&config).await?;
             db.migrate().await?;
             let r = crate::seed::run(&db, &Bus::new(), config.hashing, demo).await?;
@@ -160,7 +170,20 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+/// The demo accounts share a published password, so a site reachable over https (a real
+/// deployment) never gets them, whatever the command line says.
+fn refuse_demo_over_https(config: &Config) -> anyhow::Result<()> {
+    if config.is_https() {
+        bail!(
+            "--demo refused: the public URL {} is https, and the demo accounts' password is \
+             published; create real accounts with `ocpizza user create`",
+            config.public_url
+        );
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Every live connection is a file descriptor: use all the process may have.
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(n) => tracing::debug!(limit = n, "open files limit"),
@@ -168,12 +191,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let db = Db::connect(&config).await?;
     db.migrate().await?;
-    let fresh = config.is_embedded() && crate::seed::is_empty(&db).await?;
     let state = AppState::new(config.clone(), db.clone()).await?;
-    if fresh {
-        crate::seed::run(&db, &state.bus, config.hashing, true).await?;
-        tracing::info!("empty embedded database: demo data seeded");
-    } else if crate::seed::is_empty(&db).await? {
+    let empty = crate::seed::is_empty(&db).await?;
+    let demo_missing = demo && !crate::seed::has_demo_accounts(&db).await?;
+    if demo_missing || (empty && config.is_embedded()) {
+        let r = crate::seed::run(&db, &state.bus, config.hashing, demo).await?;
+        tracing::info!(shops = r.shops, accounts = r.accounts, "seed data created");
+    } else if empty {
         tracing::warn!(
             "the database has no shop yet: run `ocpizza seed` (add --demo for demo accounts)"
         );
@@ -181,10 +205,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
-    let demo = crate::auth::db::credentials(db.pool(), crate::seed::DEMO_ACCOUNTS[0].0)
-        .await?
-        .is_some();
-    print_banner(&config, demo);
+    let demo = crate::seed::has_demo_accounts(&db).await?;
+    if demo && config.is_https() {
+        tracing::warn!(
+            "this database holds the demo accounts, whose password is published, and the site \
+             is served over https: delete them"
+        );
+    }
+    let admin = crate::auth::db::any_admin(db.pool()).await?;
+    print_banner(&config, demo, admin);
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::app::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
@@ -192,7 +221,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_banner(config: &Config, demo: bool) {
+fn print_banner(config: &Config, demo: bool, admin: bool) {
     let db = if config.is_embedded() {
         format!("SQLite {}", config.sqlite_path().display())
     } else {
@@ -210,6 +239,13 @@ fn print_banner(config: &Config, demo: bool) {
             };
             println!("    {email:<28} {what:<24} ({name})");
         }
+    }
+    if !admin {
+        println!("  No administrator yet: create the first one with");
+        println!(
+            "    ocpizza user create --role admin --email you@example.com --name \"Your Name\""
+        );
+        println!("  (or start with --demo for the demo accounts, never over https)");
     }
     println!("Press Ctrl+C to stop.\n");
 }

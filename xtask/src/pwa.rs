@@ -262,12 +262,12 @@ pub fn run(_args: &Args) -> anyhow::Result<()> {
     build().map(|_| ())
 }
 
-/// `cargo xtask run`: builds the PWA, then runs the server serving it (extra arguments go to
-/// `ocpizza serve`).
+/// `cargo xtask run`: builds the PWA, then runs the server serving it with the demo accounts
+/// (extra arguments go to `ocpizza serve --demo`).
 pub fn serve(extra: &[String]) -> anyhow::Result<()> {
     let dist = build()?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["run", "-p", "ocpizza", "--", "serve"])
+        .args(["run", "-p", "ocpizza", "--", "serve", "--demo"])
         .args(extra)
         .env("OCPIZZA_STATIC_DIR", dist)
         .status()

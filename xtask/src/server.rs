@@ -127,8 +127,8 @@ const UNTHROTTLED: [(&str, &str); 3] = [
     ("OCPIZZA_OPEN_ORDERS_PER_PHONE", "100000000"),
 ];
 
-/// Runs `ocpizza serve` on a free loopback port, logging to `log`, with the order throttles
-/// lifted ([`UNTHROTTLED`]).
+/// Runs `ocpizza serve --demo` on a free loopback port, logging to `log`, with the order
+/// throttles lifted ([`UNTHROTTLED`]); the benchmarks log in with the demo accounts.
 pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
     let port = TcpListener::bind("127.0.0.1:0")
         .context("finding a free port")?
@@ -143,7 +143,7 @@ pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyh
         .chain(env.iter().cloned())
         .collect();
     let child = ocpizza_command(binary, &env)
-        .args(["serve", "--bind", &addr.to_string()])
+        .args(["serve", "--demo", "--bind", &addr.to_string()])
         .stdout(out)
         .stderr(err)
         .spawn()

@@ -60,6 +60,14 @@ pub async fn credentials(pool: &AnyPool, email: &str) -> sqlx::Result<Option<(Us
         .transpose()
 }
 
+/// Whether any account administers the group.
+pub async fn any_admin(pool: &AnyPool) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_admin <> 0")
+        .fetch_one(pool)
+        .await?;
+    Ok(n > 0)
+}
+
 /// Creates an account; a duplicate e-mail is a unique violation.
 pub async fn insert_user(
     tx: &mut Tx,

@@ -1,5 +1,6 @@
-//! Seeding: the group's shops, ingredients and menu with opening stock (`ocpizza seed`), and
-//! the demo accounts (`--demo`, and automatically for an empty embedded database). Idempotent:
+//! Seeding: the group's shops, ingredients and menu with opening stock (`ocpizza seed`, and
+//! automatically for an empty embedded database), and the demo accounts (only with `--demo`,
+//! which the command line refuses over https). Idempotent:
 //! what already exists (matched by key, shop name or e-mail) is left untouched, live stock is
 //! never overwritten.
 
@@ -342,6 +343,12 @@ fn shop_of(s: &ShopData) -> Shop {
         pause_reason: None,
         open_now: false,
     }
+}
+
+/// Whether the demo accounts exist (judged by the demo administrator).
+pub async fn has_demo_accounts(db: &Db) -> anyhow::Result<bool> {
+    let (admin, ..) = DEMO_ACCOUNTS[0];
+    Ok(auth_db::credentials(db.pool(), admin).await?.is_some())
 }
 
 /// Whether the database holds no shop yet.

@@ -1,8 +1,16 @@
-//! The `ocpizza` binary: `check`, `migrate`, `seed`, `user create` on a real database file.
+//! The `ocpizza` binary: `check`, `migrate`, `seed`, `user create` and `serve` on a real
+//! database file (`serve --demo` on PostgreSQL too when the suite runs there).
 
-use std::process::{Command, Output, Stdio};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 
-fn ocpizza(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+const HTTPS: (&str, &str) = ("OCPIZZA_PUBLIC_URL", "https://pizza.example.fr");
+
+/// `ocpizza ARGS` on the SQLite file in `data_dir`, with only `env` added to a clean environment.
+fn command(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocpizza"));
     cmd.args(args)
         .env_clear()
@@ -10,10 +18,15 @@ fn ocpizza(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Ou
         .env("OCPIZZA_ARGON2_MEMORY_KIB", "64")
         .env("OCPIZZA_ARGON2_ITERATIONS", "1")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run ocpizza");
+    cmd
+}
+
+fn ocpizza(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = command(data_dir, args, &[]).spawn().expect("run ocpizza");
     if let Some(input) = stdin {
         use std::io::Write;
         child
@@ -130,4 +143,164 @@ fn seeding_twice_creates_nothing_new_and_users_can_be_created_for_a_shop() {
         Some("a-long-password\n"),
     );
     assert!(text(&no_shop).contains("--shop is required"));
+}
+
+/// A running `ocpizza serve`, killed when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    /// What it printed up to "Press Ctrl+C to stop.".
+    banner: String,
+}
+
+impl Served {
+    /// Starts `ocpizza serve --bind` on a free port with `args` and `env` added; returns once
+    /// the banner is printed (the socket is listening by then).
+    fn start(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let bind = format!("127.0.0.1:{port}");
+        let mut all = vec!["serve", "--bind", &bind];
+        all.extend_from_slice(args);
+        let mut child = command(data_dir, &all, env)
+            .spawn()
+            .expect("run ocpizza serve");
+        let mut banner = String::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.expect("banner line");
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.starts_with("Press Ctrl+C") {
+                return Served {
+                    child,
+                    base: format!("http://{bind}"),
+                    banner,
+                };
+            }
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("ocpizza output");
+        panic!("the server stopped before serving: {banner}{}", text(&out));
+    }
+
+    async fn login_as_demo_admin(&self) -> StatusCode {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"email": "admin@demo.ocpizza.fr", "password": "demo-pizza"}))
+            .send()
+            .await
+            .expect("POST login")
+            .status()
+    }
+
+    async fn shop_count(&self) -> usize {
+        let shops: Value = reqwest::get(format!("{}/api/v1/shops", self.base))
+            .await
+            .expect("GET shops")
+            .json()
+            .await
+            .expect("shops JSON");
+        shops.as_array().expect("a list of shops").len()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_empty_embedded_database_gets_the_shops_but_no_demo_account_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Served::start(dir.path(), &[], &[]);
+    assert_eq!(server.shop_count().await, 5);
+    assert_eq!(
+        server.login_as_demo_admin().await,
+        StatusCode::UNAUTHORIZED,
+        "the demo administrator must not exist without --demo"
+    );
+    assert!(!server.banner.contains("demo-pizza"), "{}", server.banner);
+    assert!(
+        server.banner.contains("ocpizza user create --role admin"),
+        "the banner tells how to create the first administrator: {}",
+        server.banner
+    );
+}
+
+#[tokio::test]
+async fn serving_with_demo_creates_the_demo_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Served::start(dir.path(), &["--demo"], &[]);
+    assert_eq!(server.shop_count().await, 5);
+    assert_eq!(server.login_as_demo_admin().await, StatusCode::OK);
+    assert!(
+        server.banner.contains("admin@demo.ocpizza.fr"),
+        "{}",
+        server.banner
+    );
+    assert!(
+        !server.banner.contains("No administrator"),
+        "{}",
+        server.banner
+    );
+    drop(server);
+
+    let plain = Served::start(dir.path(), &[], &[]);
+    assert_eq!(plain.shop_count().await, 5, "a restart seeds nothing twice");
+    assert_eq!(plain.login_as_demo_admin().await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn demo_added_later_to_a_served_database_creates_the_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Served::start(dir.path(), &[], &[]));
+    let server = Served::start(dir.path(), &["--demo"], &[]);
+    assert_eq!(server.shop_count().await, 5);
+    assert_eq!(server.login_as_demo_admin().await, StatusCode::OK);
+}
+
+#[test]
+fn demo_accounts_are_refused_when_the_public_url_is_https() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["serve", "--demo"][..], &["seed", "--demo"]] {
+        let out = command(dir.path(), args, &[HTTPS]).output().unwrap();
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains("--demo refused") && text(&out).contains("https"),
+            "{args:?}: {}",
+            text(&out)
+        );
+    }
+    let out = command(dir.path(), &["seed"], &[HTTPS]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "plain seed is fine over https: {}",
+        text(&out)
+    );
+    let demo = ocpizza(dir.path(), &["seed", "--demo"], None);
+    assert!(
+        text(&demo).contains("0 shops, 0 ingredients, 0 pizzas, 6 accounts"),
+        "the refused runs created no account: {}",
+        text(&demo)
+    );
+}
+
+#[tokio::test]
+async fn serving_with_demo_seeds_an_empty_database_of_either_kind() {
+    let (db, config, tmp) = crate::helpers::fresh_db().await;
+    db.close().await;
+    let dir = tmp.unwrap_or_else(|| tempfile::tempdir().unwrap());
+    let url = config.database_url.map(|u| u.expose().clone());
+    let env: Vec<(&str, &str)> = url.iter().map(|u| ("DATABASE_URL", u.as_str())).collect();
+
+    let plain = Served::start(dir.path(), &[], &env);
+    assert_eq!(plain.login_as_demo_admin().await, StatusCode::UNAUTHORIZED);
+    drop(plain);
+    let demo = Served::start(dir.path(), &["--demo"], &env);
+    assert_eq!(demo.shop_count().await, 5);
+    assert_eq!(demo.login_as_demo_admin().await, StatusCode::OK);
 }
