@@ -27,7 +27,7 @@ use yew::{
 use yew_router::prelude::Link;
 
 /// Digits needed before the customer search starts.
-const SEARCH_FROM_DIGITS: usize = 3;
+const SEARCH_FROM_DIGITS: usize = 6;
 
 /// The page: checks the role, picks the shop.
 #[component]

@@ -93,16 +93,22 @@ pub struct Account {
 }
 
 /// Customer accounts (not staff, not admins) whose phone contains one of `patterns`.
-pub async fn accounts(pool: &AnyPool, patterns: (&str, &str)) -> sqlx::Result<Vec<Account>> {
+pub async fn accounts(
+    pool: &AnyPool,
+    shop: ShopId,
+    patterns: (&str, &str),
+) -> sqlx::Result<Vec<Account>> {
     let phone = digits_of("u.phone");
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.name, u.phone, u.email, u.created_at FROM users u \
          WHERE u.phone IS NOT NULL AND u.is_admin = 0 \
          AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.user_id = u.id) \
+         AND EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = u.id AND o.shop_id = $3) \
          AND ({phone} LIKE $1 OR {phone} LIKE $2) ORDER BY u.id DESC LIMIT 50"
     )))
     .bind(format!("%{}%", patterns.0))
     .bind(format!("%{}%", patterns.1))
+    .bind(shop.0)
     .fetch_all(pool)
     .await?
     .iter()

@@ -38,6 +38,9 @@ pub fn national(phone: &str) -> String {
     }
 }
 
+/// Fewest digits a search needs: fewer would list a large part of the shop's customers.
+pub const MIN_DIGITS: usize = 6;
+
 /// The digits to look for, in national form and in international form without the `+`.
 fn patterns(query: &str) -> Option<(String, String)> {
     let q = query.trim();
@@ -50,7 +53,7 @@ fn patterns(query: &str) -> Option<(String, String)> {
         ),
         None => q.chars().filter(char::is_ascii_digit).collect(),
     };
-    if digits.len() < 3 {
+    if digits.len() < MIN_DIGITS {
         return None;
     }
     let international = match digits.strip_prefix('0') {
@@ -64,12 +67,12 @@ fn patterns(query: &str) -> Option<(String, String)> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
-    /// At least 3 digits of the number; spaces, dots and `+33` are ignored.
+    /// At least 6 digits of the number; spaces, dots and `+33` are ignored.
     pub phone: Option<String>,
 }
 
-/// Customers whose phone number contains the digits typed, from accounts and from the shop's
-/// past orders, most recently seen first, at most 10 (order takers and managers of the shop,
+/// The shop's customers whose phone number contains the digits typed, from the shop's past
+/// orders and the accounts that ordered there, most recently seen first, at most 10 (order takers and managers of the shop,
 /// admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/customers", tag = "customers",
     params(("id" = i64, Path), CustomerQuery),
@@ -84,11 +87,11 @@ pub async fn search(
     caller.staff(shop, &[StaffRole::OrderTaker, StaffRole::Manager])?;
     crate::shops::require(&state, shop).await?;
     let (national_digits, international) = patterns(q.phone.as_deref().unwrap_or_default())
-        .ok_or_else(|| ApiError::field("query.phone", "type at least 3 digits"))?;
+        .ok_or_else(|| ApiError::field("query.phone", "type at least 6 digits"))?;
     let pool = state.db.pool();
     let pats = (national_digits.as_str(), international.as_str());
     let contacts = db::contacts(pool, shop, pats).await?;
-    let accounts = db::accounts(pool, pats).await?;
+    let accounts = db::accounts(pool, shop, pats).await?;
 
     let mut found: HashMap<String, (i64, CustomerMatch)> = HashMap::new();
     for c in contacts {

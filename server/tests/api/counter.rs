@@ -45,7 +45,7 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
             q.replace('+', "%2B").replace(' ', "%20")
         )
     };
-    let found: CustomerMatches = counter.get_json(&search("0621")).await;
+    let found: CustomerMatches = counter.get_json(&search("062143")).await;
     assert_eq!(found.customers.len(), 1, "{found:?}");
     let lucie = &found.customers[0];
     assert_eq!(lucie.name, "Lucie Bernard");
@@ -56,11 +56,20 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
         Some("12 rue Oberkampf")
     );
     assert_eq!(lucie.user_id, None);
-    let same: CustomerMatches = counter.get_json(&search("+33 6 21")).await;
+    let same: CustomerMatches = counter.get_json(&search("+33 6 21 43")).await;
     assert_eq!(same, found);
-    let middle: CustomerMatches = counter.get_json(&search("43 65")).await;
+    let middle: CustomerMatches = counter.get_json(&search("43 65 87")).await;
     assert_eq!(middle.customers.len(), 1);
 
+    // An account is found once it ordered at this shop, not before.
+    let hugo: CustomerMatches = counter.get_json(&search("06.55.44")).await;
+    assert!(hugo.customers.is_empty(), "{hugo:?}");
+    let mut hugos = for_caller("+33 6 55 44 33 22", "pickup");
+    hugos["contact"]["name"] = json!("Hugo Petit");
+    let hugo_api = app.login_with("hugo@test.ocpizza.fr", "long-enough-pw").await;
+    hugos.as_object_mut().expect("body").remove("contact");
+    hugos.as_object_mut().expect("body").remove("channel");
+    hugo_api.place(&hugos).await;
     let hugo: CustomerMatches = counter.get_json(&search("06.55.44")).await;
     assert_eq!(hugo.customers.len(), 1);
     assert_eq!(hugo.customers[0].name, "Hugo Petit");
@@ -69,11 +78,11 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
         hugo.customers[0].email.as_deref(),
         Some("hugo@test.ocpizza.fr")
     );
-    assert_eq!(hugo.customers[0].orders_count, 0);
+    assert_eq!(hugo.customers[0].orders_count, 1);
 
     let none: CustomerMatches = counter.get_json(&search("999999")).await;
     assert!(none.customers.is_empty());
-    for q in ["06", "", "abc"] {
+    for q in ["06", "06214", "", "abc"] {
         let (_, body) = error_code(
             counter.get(&search(q)).await,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -91,7 +100,7 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
     let elsewhere: CustomerMatches = app
         .as_demo("admin")
         .await
-        .get_json(&format!("/api/v1/shops/{OTHER_SHOP}/customers?phone=0621"))
+        .get_json(&format!("/api/v1/shops/{OTHER_SHOP}/customers?phone=062143"))
         .await;
     assert!(
         elsewhere.customers.is_empty(),
@@ -102,7 +111,7 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
 #[tokio::test]
 async fn only_order_takers_and_managers_search_customers() {
     let app = TestApp::spawn().await;
-    let path = format!("/api/v1/shops/{SHOP}/customers?phone=0612");
+    let path = format!("/api/v1/shops/{SHOP}/customers?phone=061234");
     error_code(app.anonymous().get(&path).await, StatusCode::UNAUTHORIZED).await;
     for api in [
         app.as_demo("customer").await,
