@@ -320,6 +320,12 @@ pub struct OrderList {
     pub orders: Vec<Order>,
     /// Sequence of the shop's order stream this list corresponds to.
     pub stream_seq: i64,
+    /// More orders match than the list holds: ask again with `after` = [`OrderList::next_after`].
+    #[serde(default)]
+    pub truncated: bool,
+    /// The id to pass as `after` for the next page, when `truncated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<OrderId>,
 }
 
 /// `GET /api/v1/driver/deliveries`.

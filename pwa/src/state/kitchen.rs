@@ -485,6 +485,8 @@ mod tests {
                     order(3, OrderStatus::OutForDelivery, 4),
                 ],
                 stream_seq: 10,
+                truncated: false,
+                next_after: None,
             })))
     }
 

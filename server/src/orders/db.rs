@@ -187,19 +187,23 @@ pub async fn by_shop(
     ex: &mut AnyConnection,
     shop: ShopId,
     status: Option<OrderStatus>,
+    after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<OrderRecord>> {
     match status {
         Some(s) => {
             load_where(
                 ex,
-                "o.shop_id = $1 AND o.status = $2",
+                &format!("o.shop_id = $1 AND o.status = $2 AND o.id > {after}"),
                 (shop.0, s.as_str()),
                 limit,
             )
             .await
         }
-        None => load_where(ex, "o.shop_id = $1 AND $2 = $2", (shop.0, ""), limit).await,
+        None => {
+            let filter = format!("o.shop_id = $1 AND $2 = $2 AND o.id > {after}");
+            load_where(ex, &filter, (shop.0, ""), limit).await
+        }
     }
 }
 
@@ -210,7 +214,7 @@ pub async fn open(ex: &mut AnyConnection, shop: Option<ShopId>) -> sqlx::Result<
         "($1 < 0 OR o.shop_id = $1) AND o.status NOT IN ('delivered', 'collected', \
          'delivery_failed', 'cancelled') AND $2 = $2",
         (shop.map_or(-1, |s| s.0), ""),
-        5000,
+        super::OPEN_MAX as i64,
     )
     .await
 }

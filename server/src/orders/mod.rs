@@ -215,7 +215,18 @@ pub async fn my_orders(
 pub struct ListQuery {
     /// One status, `open` (not finished, the default) or `all`.
     pub status: Option<String>,
+    /// Only orders with a greater id (the previous page's `next_after`); not with `open`.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// Most orders returned, 1 to 500 (default 500); not with `open`.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
+
+/// Most orders one page of a shop's list holds.
+pub const PAGE_MAX: i64 = 500;
+/// Most open orders listed at once.
+pub const OPEN_MAX: usize = 5000;
 
 /// Orders of a shop, oldest first (any staff of the shop, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/orders", tag = "orders", params(("id" = i64, Path), ListQuery),
@@ -236,16 +247,39 @@ pub async fn shop_orders(
             ApiError::field("query.status", "must be a status, `open` or `all`")
         })?)),
     };
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::field("query.after", "must be an order id (0 or more)"));
+    }
+    let limit = q.limit.unwrap_or(PAGE_MAX);
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(ApiError::field("query.limit", "must be between 1 and 500"));
+    }
     let pool = state.db.pool();
     let stream_seq = crate::events::db::head(pool, &Stream::ShopOrders(shop).to_string()).await?;
-    let mut conn = pool.acquire().await?;
-    let orders = match filter {
-        Some(status) => db::by_shop(&mut conn, shop, status, 500).await?,
-        None => db::open(&mut conn, Some(shop)).await?,
+    let (orders, truncated) = {
+        let mut conn = pool.acquire().await?;
+        match filter {
+            // One more than asked tells whether the page is the last.
+            Some(status) => {
+                let mut page = db::by_shop(&mut conn, shop, status, after, limit + 1).await?;
+                let more = page.len() as i64 > limit;
+                page.truncate(limit as usize);
+                (page, more)
+            }
+            None => {
+                let open = db::open(&mut conn, Some(shop)).await?;
+                let full = open.len() >= OPEN_MAX;
+                (open, full)
+            }
+        }
     };
+    let next_after = truncated.then(|| orders.last().map(|r| r.order.id)).flatten();
     Ok(Json(OrderList {
         orders: orders.into_iter().map(|r| r.order).collect(),
         stream_seq,
+        truncated,
+        next_after,
     }))
 }
 

@@ -382,3 +382,46 @@ async fn a_full_disk_gets_503_loses_nothing_and_the_writer_recovers_once_space_i
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_shops_order_list_says_when_it_was_cut_and_pages_on() {
+    let app = TestApp::spawn().await;
+    let mut placed = Vec::new();
+    for _ in 0..3 {
+        placed.push(
+            app.as_demo("counter")
+                .await
+                .place(&pickup(MARGHERITA, "medium", 1))
+                .await
+                .id,
+        );
+    }
+    let cook = app.as_demo("cook").await;
+    let first: ocpizza_proto::api::orders::OrderList = cook
+        .get_json(&format!("/api/v1/shops/{SHOP}/orders?status=all&limit=2"))
+        .await;
+    assert_eq!(first.orders.len(), 2);
+    assert!(first.truncated);
+    assert_eq!(first.next_after, Some(placed[1]));
+    let rest: ocpizza_proto::api::orders::OrderList = cook
+        .get_json(&format!(
+            "/api/v1/shops/{SHOP}/orders?status=all&limit=2&after={}",
+            placed[1].0
+        ))
+        .await;
+    assert_eq!(rest.orders.iter().map(|o| o.id).collect::<Vec<_>>(), [placed[2]]);
+    assert!(!rest.truncated);
+    assert_eq!(rest.next_after, None);
+    let open: ocpizza_proto::api::orders::OrderList = cook
+        .get_json(&format!("/api/v1/shops/{SHOP}/orders"))
+        .await;
+    assert_eq!(open.orders.len(), 3);
+    assert!(!open.truncated);
+    for q in ["limit=0", "limit=501", "after=-1", "limit=x"] {
+        let r = cook
+            .get(&format!("/api/v1/shops/{SHOP}/orders?status=all&{q}"))
+            .await;
+        let (code, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(code, "invalid_input", "{q}: {body}");
+    }
+}
