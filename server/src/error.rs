@@ -132,6 +132,9 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
+            ApiError::Database(e) if is_foreign_key_violation(e) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, C::InvalidInput)
+            }
             ApiError::Database(e) if is_contention(e) || is_outage(e) || is_disk_full(e) => {
                 (StatusCode::SERVICE_UNAVAILABLE, C::Unavailable)
             }
@@ -177,6 +180,15 @@ pub fn is_outage(e: &sqlx::Error) -> bool {
     }
 }
 
+/// A row refers to one that does not exist (SQLite 787, PostgreSQL 23503): an id in the
+/// request named nothing. The transaction rolled back; nothing changed.
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    matches!(db.code().as_deref(), Some("787" | "23503"))
+}
+
 /// The database could not write: SQLite's disk full (13) or I/O error (10 and its extended
 /// codes), PostgreSQL's disk full (53100).
 pub fn is_disk_full(e: &sqlx::Error) -> bool {
@@ -211,6 +223,9 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Database(e) if is_disk_full(e) => {
                 "the server cannot write its data (storage full or failing); nothing was changed, please retry later".to_owned()
+            }
+            ApiError::Database(e) if is_foreign_key_violation(e) => {
+                "the request refers to something that does not exist".to_owned()
             }
             ApiError::Database(e) if is_outage(e) => {
                 "the database is unavailable; nothing was changed, please retry shortly".to_owned()

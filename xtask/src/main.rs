@@ -5,12 +5,14 @@
 //! - `cargo xtask test`: every check CI runs (format, lints, wasm build of `proto`, the whole
 //!   test suite on SQLite and on PostgreSQL, the end-to-end tests in Chromium);
 //! - `cargo xtask e2e`: the end-to-end tests alone;
+//! - `cargo xtask fuzz`: the API fuzzed from its OpenAPI document (schemathesis);
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
 mod e2e;
+mod fuzz;
 mod host;
 mod pwa;
 mod server;
@@ -40,6 +42,8 @@ enum Command {
     Test(test::Args),
     /// Run the end-to-end tests in headless Chromium (default: every ready test file).
     E2e(e2e::Args),
+    /// Fuzz the API from its OpenAPI document against a real server (fails on any 5xx).
+    Fuzz(fuzz::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -54,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         Command::Pwa(args) => pwa::run(&args),
         Command::Test(args) => test::run(&args),
         Command::E2e(args) => e2e::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

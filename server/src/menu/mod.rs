@@ -226,9 +226,11 @@ pub async fn set_enabled(
     if !user.manages(shop) {
         return Err(ApiError::Forbidden);
     }
-    if db::specs(state.db.pool(), Some(PizzaId(pizza_id)))
-        .await?
-        .is_empty()
+    // A negative id would select every pizza (see `db::specs`).
+    if pizza_id <= 0
+        || db::specs(state.db.pool(), Some(PizzaId(pizza_id)))
+            .await?
+            .is_empty()
     {
         return Err(ApiError::NotFound("pizza"));
     }

@@ -249,7 +249,10 @@ pub async fn shop_orders(
     };
     let after = q.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::field("query.after", "must be an order id (0 or more)"));
+        return Err(ApiError::field(
+            "query.after",
+            "must be an order id (0 or more)",
+        ));
     }
     let limit = q.limit.unwrap_or(PAGE_MAX);
     if !(1..=PAGE_MAX).contains(&limit) {
@@ -274,7 +277,9 @@ pub async fn shop_orders(
             }
         }
     };
-    let next_after = truncated.then(|| orders.last().map(|r| r.order.id)).flatten();
+    let next_after = truncated
+        .then(|| orders.last().map(|r| r.order.id))
+        .flatten();
     Ok(Json(OrderList {
         orders: orders.into_iter().map(|r| r.order).collect(),
         stream_seq,

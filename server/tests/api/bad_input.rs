@@ -288,13 +288,38 @@ async fn names_and_notes_with_direction_overrides_or_invisible_characters_are_re
         let (code, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(code, "invalid_input");
         assert!(
-            body["error"]["fields"][path].as_str().is_some_and(|m| m.contains("invisible")),
+            body["error"]["fields"][path]
+                .as_str()
+                .is_some_and(|m| m.contains("invisible")),
             "{path}: {body}"
         );
     }
-    assert_eq!(app.menu(SHOP).await.pizzas, before.pizzas, "nothing reserved");
+    assert_eq!(
+        app.menu(SHOP).await.pizzas,
+        before.pizzas,
+        "nothing reserved"
+    );
     // Accented letters, apostrophes and line breaks stay welcome.
     let mut body = delivery(MARGHERITA, "medium", 1);
     body["note"] = json!("Code 4B, 2ᵉ étage\nL'interphone ne marche pas");
     app.anonymous().place(&body).await;
+}
+
+#[tokio::test]
+async fn switching_a_pizza_with_a_negative_or_unknown_id_is_404_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let manager = app.as_demo("manager").await;
+    let before = app.menu(SHOP).await;
+    for id in ["-9223372036854775807", "-1", "0", "999999"] {
+        let r = manager
+            .http
+            .put(app.url(&format!("/api/v1/shops/{SHOP}/pizzas/{id}/enabled")))
+            .header("origin", &app.base)
+            .json(&json!({"enabled": false}))
+            .send()
+            .await
+            .expect("request");
+        error_code(r, StatusCode::NOT_FOUND).await;
+    }
+    assert_eq!(app.menu(SHOP).await.pizzas, before.pizzas);
 }

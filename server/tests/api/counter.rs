@@ -66,7 +66,9 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
     assert!(hugo.customers.is_empty(), "{hugo:?}");
     let mut hugos = for_caller("+33 6 55 44 33 22", "pickup");
     hugos["contact"]["name"] = json!("Hugo Petit");
-    let hugo_api = app.login_with("hugo@test.ocpizza.fr", "long-enough-pw").await;
+    let hugo_api = app
+        .login_with("hugo@test.ocpizza.fr", "long-enough-pw")
+        .await;
     hugos.as_object_mut().expect("body").remove("contact");
     hugos.as_object_mut().expect("body").remove("channel");
     hugo_api.place(&hugos).await;
@@ -100,7 +102,9 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
     let elsewhere: CustomerMatches = app
         .as_demo("admin")
         .await
-        .get_json(&format!("/api/v1/shops/{OTHER_SHOP}/customers?phone=062143"))
+        .get_json(&format!(
+            "/api/v1/shops/{OTHER_SHOP}/customers?phone=062143"
+        ))
         .await;
     assert!(
         elsewhere.customers.is_empty(),

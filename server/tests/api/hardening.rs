@@ -409,12 +409,14 @@ async fn a_shops_order_list_says_when_it_was_cut_and_pages_on() {
             placed[1].0
         ))
         .await;
-    assert_eq!(rest.orders.iter().map(|o| o.id).collect::<Vec<_>>(), [placed[2]]);
+    assert_eq!(
+        rest.orders.iter().map(|o| o.id).collect::<Vec<_>>(),
+        [placed[2]]
+    );
     assert!(!rest.truncated);
     assert_eq!(rest.next_after, None);
-    let open: ocpizza_proto::api::orders::OrderList = cook
-        .get_json(&format!("/api/v1/shops/{SHOP}/orders"))
-        .await;
+    let open: ocpizza_proto::api::orders::OrderList =
+        cook.get_json(&format!("/api/v1/shops/{SHOP}/orders")).await;
     assert_eq!(open.orders.len(), 3);
     assert!(!open.truncated);
     for q in ["limit=0", "limit=501", "after=-1", "limit=x"] {
