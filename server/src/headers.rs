@@ -32,10 +32,10 @@ impl SecurityHeaders {
                     .collect()
             })
             .unwrap_or_default();
-        let mut scripts = String::from("'self' 'wasm-unsafe-eval'");
-        for hash in hashes {
-            scripts.push_str(&format!(" '{hash}'"));
-        }
+        let scripts: String = std::iter::once("'self' 'wasm-unsafe-eval'".to_owned())
+            .chain(hashes.iter().map(|h| format!("'{h}'")))
+            .collect::<Vec<_>>()
+            .join(" ");
         let csp = format!(
             "default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
              connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; \
@@ -87,7 +87,7 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
             break;
         };
         if !tag.contains("src=") {
-            let digest = Sha256::digest(body[..close].as_bytes());
+            let digest = Sha256::digest(&body.as_bytes()[..close]);
             out.push(format!(
                 "sha256-{}",
                 base64::engine::general_purpose::STANDARD.encode(digest)
