@@ -151,10 +151,14 @@ mod tests {
         assert_eq!(national("06.12.34.56.78"), "0612345678");
         assert_eq!(national("+44 20 7946 0958"), "442079460958");
         assert_eq!(
-            patterns("+33 6 12"),
-            Some(("0612".to_owned(), "33612".to_owned()))
+            patterns("+33 6 12 34"),
+            Some(("061234".to_owned(), "3361234".to_owned()))
         );
-        assert_eq!(patterns("12 3"), Some(("123".to_owned(), "123".to_owned())));
+        assert_eq!(
+            patterns("12 34 56"),
+            Some(("123456".to_owned(), "123456".to_owned()))
+        );
+        assert_eq!(patterns("+33 6 12"), None, "fewer than 6 digits");
         assert_eq!(patterns("0 6"), None);
     }
 }
