@@ -56,6 +56,18 @@ impl Pending {
         }))
     }
 
+    /// A guest's key scoped to the client address too: guests have no account to tell them
+    /// apart, and another client that happens to send the same key (and body) must never get
+    /// the first guest's order and tracking token back. A guest retrying from another network
+    /// gets a second order, which the shop can cancel; a leak cannot be taken back.
+    #[must_use]
+    pub fn guest_at(mut self, ip: std::net::IpAddr) -> Pending {
+        if let Some(path) = self.scope.strip_prefix("guest ") {
+            self.scope = format!("guest@{ip} {path}");
+        }
+        self
+    }
+
     /// The stored response for this key, if the request was already carried out.
     pub async fn replay(&self, pool: &AnyPool) -> ApiResult<Option<Response>> {
         let row = sqlx::query(

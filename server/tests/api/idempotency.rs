@@ -114,3 +114,35 @@ async fn keys_expire_with_housekeeping_and_then_run_again() {
         .unwrap();
     assert_ne!(second.id, first.id, "an expired key no longer replays");
 }
+
+#[tokio::test]
+async fn another_guest_reusing_a_key_never_gets_the_first_guests_order_back() {
+    let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
+    let body = delivery(MARGHERITA, "medium", 1);
+    let from = |ip: &'static str| {
+        let (http, url, body) = (app.anonymous().http, app.url("/api/v1/orders"), body.clone());
+        async move {
+            http.post(url)
+                .header("x-forwarded-for", ip)
+                .header("idempotency-key", "shared-key-0001")
+                .json(&body)
+                .send()
+                .await
+                .expect("POST")
+        }
+    };
+    let first = from("203.0.113.7").await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Order = first.json().await.expect("order");
+    // The same guest retrying gets the same order back.
+    let retry = from("203.0.113.7").await;
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<Order>().await.expect("order").id, first.id);
+    // Another client with the same key and body places its own order.
+    let other = from("198.51.100.9").await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+    assert!(!other.headers().contains_key("idempotent-replayed"));
+    let other: Order = other.json().await.expect("order");
+    assert_ne!(other.id, first.id);
+    assert_ne!(other.tracking_token, first.tracking_token);
+}
