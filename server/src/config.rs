@@ -94,6 +94,9 @@ pub struct Config {
     pub live_threads: LiveThreads,
     /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
     pub event_retention_hours: u32,
+    /// Hours after an order is finished (delivered, collected, failed, cancelled) during which
+    /// its tracking link still works (`OCPIZZA_TRACKING_HOURS`).
+    pub tracking_hours: u32,
     /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
     pub static_dir: Option<PathBuf>,
 }
@@ -119,6 +122,7 @@ impl Config {
             ws_heartbeat_secs: 25,
             live_threads: LiveThreads::default(),
             event_retention_hours: 72,
+            tracking_hours: 24,
             static_dir: None,
         }
     }
@@ -156,6 +160,7 @@ impl Config {
             "OCPIZZA_LIVE_THREADS",
             "OCPIZZA_LIVE_NICE",
             "OCPIZZA_EVENT_RETENTION_HOURS",
+            "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
         ];
         if let Some(unknown) = vars
@@ -249,6 +254,7 @@ impl Config {
         if c.event_retention_hours < 24 {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
         }
+        c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
         Ok(c)
     }
 

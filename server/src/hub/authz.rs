@@ -54,10 +54,23 @@ pub async fn may_subscribe(
             Some(u) if u.admin || !u.shops_with(StaffRole::Manager).is_empty() => Ok(()),
             _ => Err(denied()),
         },
-        // The tracking token is the secret: whoever presents it follows the order.
+        // The tracking token is the secret: whoever presents it follows the order, until some
+        // hours after it is finished.
         Stream::Order(token) => {
             let mut conn = state.db.pool().acquire().await.map_err(internal)?;
             match crate::orders::db::by_token(&mut conn, token).await {
+                Ok(Some(rec))
+                    if crate::orders::public::expired(
+                        &rec.order,
+                        state.config.tracking_hours,
+                        jiff::Timestamp::now(),
+                    ) =>
+                {
+                    Err((
+                        ErrorCode::TrackingExpired,
+                        crate::error::ApiError::TrackingExpired.to_string(),
+                    ))
+                }
                 Ok(Some(_)) => Ok(()),
                 Ok(None) => Err((
                     ErrorCode::NotFound,

@@ -34,12 +34,12 @@ pub async fn build(state: &AppState, stream: &Stream) -> ApiResult<(i64, Snapsho
             menu: Box::new(crate::menu::build(state, *shop, seq).await?),
         },
         Stream::Order(token) => Snapshot::Order {
-            order: Box::new(
+            order: Box::new(crate::orders::public::order(
                 crate::orders::db::by_token(&mut conn, token)
                     .await?
                     .ok_or(crate::error::ApiError::NotFound("order"))?
                     .order,
-            ),
+            )),
         },
         Stream::Driver(id) => Snapshot::Deliveries {
             deliveries: Box::new(crate::orders::deliveries_of(state, *id).await?),

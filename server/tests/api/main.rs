@@ -21,3 +21,4 @@ mod position;
 mod pwa;
 mod shops;
 mod stock;
+mod tracking;
