@@ -87,11 +87,12 @@ async fn a_guest_follows_edits_and_cancels_an_order_with_its_tracking_token_only
     let app = TestApp::spawn().await;
     let guest = app.anonymous();
     let order = guest.place(&delivery(MARGHERITA, "medium", 1)).await;
-    let token = order.tracking_token.clone().expect("the guest gets the token");
+    let token = order
+        .tracking_token
+        .clone()
+        .expect("the guest gets the token");
     assert_eq!(token.len(), 32, "128-bit token");
-    let tracked: TrackedOrder = guest
-        .get_json(&format!("/api/v1/track/{token}"))
-        .await;
+    let tracked: TrackedOrder = guest.get_json(&format!("/api/v1/track/{token}")).await;
     assert_eq!(tracked.order.id, order.id);
     assert!(
         tracked.stream_seq >= 1,

@@ -20,7 +20,10 @@ async fn positions(app: &TestApp) -> i64 {
 
 async fn tracked(app: &TestApp, order: &Order) -> TrackedOrder {
     app.anonymous()
-        .get_json(&format!("/api/v1/track/{}", app.tracking_token(order).await))
+        .get_json(&format!(
+            "/api/v1/track/{}",
+            app.tracking_token(order).await
+        ))
         .await
 }
 

@@ -125,7 +125,10 @@ async fn a_cook_holding_an_account_order_s_token_cannot_cancel_or_edit_it() {
         .anonymous()
         .get_json(&format!("/api/v1/track/{token}"))
         .await;
-    assert!(tracked.account, "the tracker knows to send the customer to their account");
+    assert!(
+        tracked.account,
+        "the tracker knows to send the customer to their account"
+    );
     assert_eq!(tracked.order.status, OrderStatus::Placed, "nothing changed");
 
     // The customer changes it through their account.
@@ -192,7 +195,10 @@ async fn a_guest_edits_and_cancels_their_order_by_token_and_the_counter_by_its_i
     assert_eq!(r.status(), StatusCode::OK);
     let changed: Order = r.json().await.unwrap();
     assert_eq!(changed.lines[0].pizza_id.0, REGINA);
-    assert_eq!(changed.contact.phone, "06 98 76 54 32", "staff see it in full");
+    assert_eq!(
+        changed.contact.phone, "06 98 76 54 32",
+        "staff see it in full"
+    );
 }
 
 #[tokio::test]
@@ -223,7 +229,13 @@ async fn tracking_ends_some_hours_after_the_order_is_finished() {
     let mut ws = Ws::connect(&app, None).await;
     let msgs = ws.subscribe(&stream, Some(1)).await;
     assert!(
-        matches!(msgs.last(), Some(ServerMsg::Error { code: ErrorCode::TrackingExpired, .. })),
+        matches!(
+            msgs.last(),
+            Some(ServerMsg::Error {
+                code: ErrorCode::TrackingExpired,
+                ..
+            })
+        ),
         "{msgs:?}"
     );
     // The shop still sees it.
@@ -239,7 +251,10 @@ async fn the_public_tracker_masks_the_phone_and_the_e_mail() {
     body["contact"] =
         json!({"name": "Claire Moreau", "phone": "06 12 34 56 78", "email": "claire@example.fr"});
     let order = app.anonymous().place(&body).await;
-    assert_eq!(order.contact.phone, "06 12 34 56 78", "the placer sees what they typed");
+    assert_eq!(
+        order.contact.phone, "06 12 34 56 78",
+        "the placer sees what they typed"
+    );
     let token = order.tracking_token.clone().unwrap();
 
     let tracked: TrackedOrder = app
@@ -283,6 +298,9 @@ async fn the_public_tracker_masks_the_phone_and_the_e_mail() {
         assert!(!p.contains("12 34 56") && !p.contains("claire@"), "{p}");
     }
     let staff = payloads(&app, "shop:1:orders").await;
-    assert!(staff.iter().all(|p| !p.contains('•')), "staff see the contact in full");
+    assert!(
+        staff.iter().all(|p| !p.contains('•')),
+        "staff see the contact in full"
+    );
     assert!(staff.last().unwrap().contains("claire@example.fr"));
 }
