@@ -357,6 +357,15 @@ mod tests {
     }
 
     #[test]
+    fn the_tracking_link_lifetime_is_configurable_and_never_zero() {
+        assert_eq!(Config::defaults().tracking_hours, 24);
+        let c = Config::from_vars(&vars(&[("OCPIZZA_TRACKING_HOURS", "48")])).unwrap();
+        assert_eq!(c.tracking_hours, 48);
+        let err = Config::from_vars(&vars(&[("OCPIZZA_TRACKING_HOURS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_TRACKING_HOURS"));
+    }
+
+    #[test]
     fn an_env_file_is_read_with_comments_and_quotes() {
         let parsed = parse_env_file("# c\nOCPIZZA_BIND=\"0.0.0.0:80\"\n\nA = b\n").unwrap();
         assert_eq!(parsed[0], ("OCPIZZA_BIND".into(), "0.0.0.0:80".into()));

@@ -16,7 +16,7 @@ async fn payloads(app: &TestApp, stream: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.payload.to_string())
+        .map(|e| e.payload)
         .collect()
 }
 
