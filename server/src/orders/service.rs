@@ -267,6 +267,7 @@ pub async fn place(
     check_enabled(state, &shop, &priced).await?;
 
     let now = now_ms();
+    let token = crate::auth::random_token(16);
     let mut order = Order {
         id: OrderId(0),
         shop_id: shop.id,
@@ -282,7 +283,7 @@ pub async fn place(
         total: priced.total,
         driver: None,
         version: 1,
-        tracking_token: Some(crate::auth::random_token(16)),
+        tracking_token: Some(token.clone()),
         times: StageTimes::default(),
         cancel_reason: None,
         created_at: crate::db::ts(now),
@@ -292,7 +293,6 @@ pub async fn place(
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
     db::write_lines(&mut tx, order.id, &order.lines).await?;
     db::set_reservations(&mut tx, order.id, &priced.needs).await?;
-    let token = order.tracking_token.take().unwrap_or_default();
     let order = reload(&mut tx, order.id).await?;
     // Stock rows are shared by every order of the shop: lock them as late as possible, so
     // that what follows until commit is short.
