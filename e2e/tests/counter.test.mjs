@@ -1,5 +1,6 @@
 // The order taker answers the phone: finds the caller by a few digits, enters the order, and
-// it is on the kitchen display at once; a cancellation with a reason follows it there.
+// it is on the kitchen display at once; an edit by the order's id, then a cancellation with a
+// reason follow it there.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,6 +55,17 @@ test("a phone order taken at the counter reaches the kitchen display at once", a
     assert.equal(order.contact.name, "Gaëlle Lefèvre");
     assert.equal(order.payment_method, "cash_on_delivery");
     assert.equal(order.address.street, "40 rue Saint-Maur");
+
+    // The caller adds a note: the order taker edits it from the counter, by its id.
+    await desk.getByTestId(`open-${id}`).getByRole("link").click();
+    await desk.waitForURL(`**/counter/orders/${id}`);
+    await desk.getByTestId("edit-order").click();
+    await desk.locator('input[name="note"]').fill("Sonner chez Lefèvre");
+    await desk.getByTestId("save-edit").click();
+    await see(desk.getByRole("status").filter({ hasText: /enregistrées/ }));
+    assert.equal((await cook.order(id)).note, "Sonner chez Lefèvre");
+    await desk.getByRole("link", { name: "Retour au comptoir" }).click();
+    await desk.waitForURL("**/counter");
 
     // The caller changes their mind: cancelled with a reason.
     await desk.getByTestId(`cancel-${id}`).click();

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     AssignedToOtherDriver,
     /// The order is not out for delivery (positions are only taken during a delivery).
     NotOutForDelivery,
+    /// The order was finished long enough ago that its tracking link no longer works.
+    TrackingExpired,
     /// The shop is paused by its manager.
     ShopPaused,
     /// The shop is closed at this hour.

@@ -3,8 +3,12 @@
 use crate::components::{Header, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
-    checkout::Checkout, login::Login, menu::MenuPage, not_found::NotFound, shops::Shops,
-    track::Track,
+    checkout::Checkout,
+    login::Login,
+    menu::MenuPage,
+    not_found::NotFound,
+    shops::Shops,
+    track::{Target, Track},
 };
 #[cfg(feature = "staff")]
 use crate::pages::{
@@ -54,6 +58,12 @@ pub enum Route {
     /// Counter and phone orders.
     #[at("/counter")]
     Counter,
+    /// Editing a placed order from the counter.
+    #[at("/counter/orders/:id")]
+    CounterOrder {
+        /// Order id.
+        id: i64,
+    },
     /// The managers' live dashboard.
     #[at("/manage")]
     Manage,
@@ -87,7 +97,9 @@ fn switch(route: Route) -> Html {
         // Keyed by shop or token so that another one gets fresh state (and its own cart).
         Route::Menu { id } => html! { <MenuPage key={id} shop={id} /> },
         Route::Checkout { shop } => html! { <Checkout key={shop} {shop} /> },
-        Route::Track { token } => html! { <Track key={token.as_str()} token={token.clone()} /> },
+        Route::Track { token } => {
+            html! { <Track key={token.as_str()} target={Target::Token(token.clone())} /> }
+        }
         Route::Login => html! { <Login /> },
         Route::NotFound => html! { <NotFound /> },
         staff => staff_screen(&staff),
@@ -102,6 +114,7 @@ fn staff_screen(route: &Route) -> Html {
         Route::Recipes => html! { <RecipesPage /> },
         Route::Driver => html! { <DriverPage /> },
         Route::Counter => html! { <CounterPage /> },
+        Route::CounterOrder { id } => html! { <Track key={*id} target={Target::Id(*id)} /> },
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
         Route::ManageStock { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Stock} /> }

@@ -265,6 +265,9 @@ pub struct Texts {
     pub done_final: &'static str,
     pub failed_final: &'static str,
     pub order_not_found: &'static str,
+    pub tracking_expired: &'static str,
+    pub log_in_to_change: &'static str,
+    pub back_to_counter: &'static str,
 }
 
 static FR: Texts = Texts {
@@ -394,6 +397,9 @@ static FR: Texts = Texts {
     done_final: "Bon appétit !",
     failed_final: "La livraison n'a pas pu être faite. Appelez la pizzeria.",
     order_not_found: "Aucune commande ne correspond à ce lien.",
+    tracking_expired: "Cette commande est terminée depuis un moment : ce lien de suivi a expiré.",
+    log_in_to_change: "Cette commande est liée à un compte : connectez-vous pour la modifier ou l'annuler.",
+    back_to_counter: "Retour au comptoir",
 };
 
 static EN: Texts = Texts {
@@ -523,6 +529,9 @@ static EN: Texts = Texts {
     done_final: "Enjoy your meal!",
     failed_final: "The delivery could not be made. Please call the pizzeria.",
     order_not_found: "No order matches this link.",
+    tracking_expired: "This order was finished a while ago: this tracking link has expired.",
+    log_in_to_change: "This order belongs to an account: log in to change or cancel it.",
+    back_to_counter: "Back to the counter",
 };
 
 // Manager screens (dashboard, stock, staff): their own texts, kept apart.

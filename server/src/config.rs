@@ -106,6 +106,9 @@ pub struct Config {
     pub live_threads: LiveThreads,
     /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
     pub event_retention_hours: u32,
+    /// Hours after an order is finished (delivered, collected, failed, cancelled) during which
+    /// its tracking link still works (`OCPIZZA_TRACKING_HOURS`).
+    pub tracking_hours: u32,
     /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
     pub static_dir: Option<PathBuf>,
 }
@@ -135,6 +138,7 @@ impl Config {
             ws_heartbeat_secs: 25,
             live_threads: LiveThreads::default(),
             event_retention_hours: 72,
+            tracking_hours: 24,
             static_dir: None,
         }
     }
@@ -176,6 +180,7 @@ impl Config {
             "OCPIZZA_LIVE_THREADS",
             "OCPIZZA_LIVE_NICE",
             "OCPIZZA_EVENT_RETENTION_HOURS",
+            "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
         ];
         if let Some(unknown) = vars
@@ -277,6 +282,7 @@ impl Config {
         if c.event_retention_hours < 24 {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
         }
+        c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
         Ok(c)
     }
 
@@ -378,6 +384,15 @@ mod tests {
         let c = Config::from_vars(&vars(&[("OCPIZZA_LIVE_THREADS", "3")])).unwrap();
         assert_eq!(c.live_threads.threads, 3);
         assert_eq!(c.live_threads.nice, LiveThreads::default().nice);
+    }
+
+    #[test]
+    fn the_tracking_link_lifetime_is_configurable_and_never_zero() {
+        assert_eq!(Config::defaults().tracking_hours, 24);
+        let c = Config::from_vars(&vars(&[("OCPIZZA_TRACKING_HOURS", "48")])).unwrap();
+        assert_eq!(c.tracking_hours, 48);
+        let err = Config::from_vars(&vars(&[("OCPIZZA_TRACKING_HOURS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_TRACKING_HOURS"));
     }
 
     #[test]

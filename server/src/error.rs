@@ -23,6 +23,12 @@ pub enum ApiError {
     /// The caller's roles do not allow this.
     #[error("forbidden")]
     Forbidden,
+    /// The caller may not do this, and is told what to do instead.
+    #[error("{0}")]
+    Denied(&'static str),
+    /// The order was finished more than the configured hours ago: its tracking link expired.
+    #[error("this order was finished some time ago: its tracking link has expired")]
+    TrackingExpired,
     /// Nothing there (or not visible to the caller).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -115,7 +121,8 @@ impl ApiError {
         match self {
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, C::InvalidInput),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, C::Unauthenticated),
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, C::Forbidden),
+            ApiError::Forbidden | ApiError::Denied(_) => (StatusCode::FORBIDDEN, C::Forbidden),
+            ApiError::TrackingExpired => (StatusCode::GONE, C::TrackingExpired),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, C::NotFound),
             ApiError::OutOfStock { .. } => (StatusCode::CONFLICT, C::OutOfStock),
             ApiError::StaleVersion { .. } => (StatusCode::CONFLICT, C::StaleVersion),

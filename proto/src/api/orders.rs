@@ -286,8 +286,11 @@ pub struct Order {
     pub driver: Option<DriverRef>,
     /// Optimistic-concurrency version; bumped by every change.
     pub version: i64,
-    /// Public tracking token (unguessable, 128 bits).
-    pub tracking_token: String,
+    /// Public tracking token (unguessable, 128 bits). Only given to whoever placed the order
+    /// (the answer to `POST /api/v1/orders`, the customer's own orders, the tracker itself);
+    /// absent everywhere staff read orders, since it lets a guest change the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_token: Option<String>,
     /// Stage timestamps.
     pub times: StageTimes,
     /// Why it was cancelled or could not be delivered.
@@ -310,6 +313,10 @@ pub struct TrackedOrder {
     /// Where the driver is, while the order is out for delivery.
     #[serde(default)]
     pub driver_position: Option<Position>,
+    /// The order belongs to a customer account: it is edited and cancelled by that customer,
+    /// logged in, through `/api/v1/orders/{id}`, not with the tracking token.
+    #[serde(default)]
+    pub account: bool,
 }
 
 /// `GET /api/v1/shops/{id}/orders`.

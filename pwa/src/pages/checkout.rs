@@ -158,10 +158,8 @@ pub fn Checkout(props: &Props) -> Html {
                     Ok(order) => {
                         storage::save_cart(shop_id, &Cart::default());
                         storage::finish_attempt(shop_id);
-                        if let Some(nav) = navigator {
-                            nav.push(&Route::Track {
-                                token: order.tracking_token,
-                            });
+                        if let (Some(nav), Some(token)) = (navigator, order.tracking_token) {
+                            nav.push(&Route::Track { token });
                         }
                     }
                     Err(ApiFailure::Server(_, body)) => {

@@ -495,7 +495,7 @@ fn OpenOrders(props: &OpenProps) -> Html {
                         <li data-testid={format!("open-{id}")}>
                             <span><strong>{ format!("#{id}") }</strong>{ format!(" {} · {} · {}", o.contact.name, lang.status(o.status), o.total) }</span>
                             if o.status == OrderStatus::Placed {
-                                <Link<Route> to={Route::Track { token: o.tracking_token.clone() }} classes="button">{ c.edit }</Link<Route>>
+                                <Link<Route> to={Route::CounterOrder { id }} classes="button">{ c.edit }</Link<Route>>
                             }
                             <button type="button" class="button" onclick={start} data-testid={format!("cancel-{id}")}>{ c.cancel }</button>
                             if cancelling.as_ref().is_some_and(|(cid, _)| *cid == id) {

@@ -1,15 +1,18 @@
 //! Following an order with its tracking link, with or without an account: loaded over REST,
 //! then live on `order:{token}` from the sequence of that load, so a reload or a shared link
 //! shows the same thing. While the order is `placed` the customer may edit or cancel it; both
-//! buttons disappear the moment the kitchen starts it.
+//! buttons disappear the moment the kitchen starts it. A guest's order is changed with the
+//! token, an account's through the account (logged in). The shop's staff open the same page by
+//! order id to edit a phone or counter order.
 
+use crate::app::Route;
 use crate::components::{ConnectionBadge, use_session};
 use crate::i18n::Lang;
 use crate::services::api::{self, ApiFailure};
 use crate::services::live::Live;
 use crate::state::checkout::FormErrors;
 use crate::state::order_edit::EditDraft;
-use crate::state::tracking::{TrackAction, TrackState};
+use crate::state::tracking::{Missing, TrackAction, TrackState};
 use ocpizza_proto::api::orders::{CancelRequest, Order, TrackedOrder};
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{ErrorCode, Fulfilment, OrderStatus, Timestamp};
@@ -19,15 +22,25 @@ use yew::{
     Callback, Html, Properties, UseReducerHandle, UseStateHandle, component, html, use_effect_with,
     use_mut_ref, use_reducer, use_state,
 };
+use yew_router::prelude::Link;
 
 mod editor;
 mod whereabouts;
 
+/// Which order the page shows, and how it was reached.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A tracking link: followed live with its token.
+    Token(String),
+    /// The shop's staff editing an order by its id (no live stream: staff have no token).
+    Id(i64),
+}
+
 /// Props of [`Track`].
 #[derive(Debug, Properties, PartialEq)]
 pub struct Props {
-    /// The order's tracking token.
-    pub token: String,
+    /// The order.
+    pub target: Target,
 }
 
 type State = UseReducerHandle<TrackState>;
@@ -37,10 +50,6 @@ type State = UseReducerHandle<TrackState>;
 enum Notice {
     Info(&'static str),
     Error(String),
-}
-
-fn track_path(token: &str) -> String {
-    format!("/api/v1/track/{token}")
 }
 
 /// How a load ended.
@@ -54,8 +63,19 @@ enum Loaded {
 }
 
 /// Loads (or reloads) the order.
-async fn load(token: &str, state: &State) -> Loaded {
-    match api::get::<TrackedOrder>(&track_path(token)).await {
+async fn load(target: &Target, state: &State) -> Loaded {
+    let answer = match target {
+        Target::Token(token) => api::get::<TrackedOrder>(&format!("/api/v1/track/{token}")).await,
+        Target::Id(id) => api::get::<Order>(&format!("/api/v1/orders/{id}"))
+            .await
+            .map(|order| TrackedOrder {
+                order,
+                stream_seq: 0,
+                driver_position: None,
+                account: false,
+            }),
+    };
+    match answer {
         Ok(tracked) => {
             let seq = tracked.stream_seq;
             state.dispatch(TrackAction::Loaded(Box::new(tracked)));
@@ -63,6 +83,10 @@ async fn load(token: &str, state: &State) -> Loaded {
         }
         Err(ApiFailure::Server(404, _)) => {
             state.dispatch(TrackAction::Failed(true));
+            Loaded::Unknown
+        }
+        Err(ApiFailure::Server(410, _)) => {
+            state.dispatch(TrackAction::Expired);
             Loaded::Unknown
         }
         Err(_) => {
@@ -75,18 +99,18 @@ async fn load(token: &str, state: &State) -> Loaded {
 /// Handles a refused edit or cancellation: a changed or started order is reloaded and the
 /// customer told why; anything else is shown as is.
 async fn refused(
-    token: &str,
+    target: &Target,
     state: &State,
     failure: ApiFailure,
     t: &'static crate::i18n::Texts,
 ) -> Notice {
     match failure.body().map(|b| b.error.code) {
         Some(ErrorCode::StaleVersion) => {
-            load(token, state).await;
+            load(target, state).await;
             Notice::Info(t.stale)
         }
         Some(ErrorCode::InvalidTransition) => {
-            load(token, state).await;
+            load(target, state).await;
             Notice::Info(t.too_late)
         }
         _ => Notice::Error(match failure {
@@ -96,10 +120,35 @@ async fn refused(
     }
 }
 
+/// Follows the order of `token` live: loads it, then subscribes from the load's sequence.
+fn follow(token: String, state: State) -> Live {
+    let on_message = {
+        let state = state.clone();
+        Callback::from(move |msg| state.dispatch(TrackAction::Server(Box::new(msg))))
+    };
+    let on_state = {
+        let state = state.clone();
+        Callback::from(move |c| state.dispatch(TrackAction::Connection(c)))
+    };
+    let live = Live::connect(on_message, on_state);
+    let subscriber = live.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let stream = Stream::Order(token.clone()).to_string();
+        match load(&Target::Token(token), &state).await {
+            Loaded::Since(seq) => subscriber.subscribe(&stream, Some(seq)),
+            // Without a load the server sends a snapshot first.
+            Loaded::Failed => subscriber.subscribe(&stream, None),
+            Loaded::Unknown => subscriber.stop(),
+        }
+    });
+    live
+}
+
 /// The tracking page.
 #[component]
 pub fn Track(props: &Props) -> Html {
-    let lang = use_session().lang;
+    let session = use_session();
+    let lang = session.lang;
     let t = lang.texts();
     let state = use_reducer(TrackState::default);
     let draft = use_state(|| None::<EditDraft>);
@@ -110,27 +159,22 @@ pub fn Track(props: &Props) -> Html {
     let cancel_key = use_mut_ref(String::new);
     {
         let state = state.clone();
-        use_effect_with(props.token.clone(), move |token| {
-            let on_message = {
-                let state = state.clone();
-                Callback::from(move |msg| state.dispatch(TrackAction::Server(Box::new(msg))))
-            };
-            let on_state = {
-                let state = state.clone();
-                Callback::from(move |c| state.dispatch(TrackAction::Connection(c)))
-            };
-            let live = Live::connect(on_message, on_state);
-            let (subscriber, token) = (live.clone(), token.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let stream = Stream::Order(token.clone()).to_string();
-                match load(&token, &state).await {
-                    Loaded::Since(seq) => subscriber.subscribe(&stream, Some(seq)),
-                    // Without a load the server sends a snapshot first.
-                    Loaded::Failed => subscriber.subscribe(&stream, None),
-                    Loaded::Unknown => subscriber.stop(),
+        use_effect_with(props.target.clone(), move |target| {
+            let live = match target {
+                Target::Token(token) => Some(follow(token.clone(), state)),
+                Target::Id(_) => {
+                    let target = target.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        load(&target, &state).await;
+                    });
+                    None
                 }
-            });
-            move || live.stop()
+            };
+            move || {
+                if let Some(live) = live {
+                    live.stop();
+                }
+            }
         });
     }
     let status = state.order.as_ref().map(|o| o.status);
@@ -146,7 +190,9 @@ pub fn Track(props: &Props) -> Html {
         });
     }
     let Some(order) = &state.order else {
-        let text = if state.not_found {
+        let text = if state.missing == Some(Missing::Expired) {
+            t.tracking_expired
+        } else if state.missing == Some(Missing::Unknown) {
             t.order_not_found
         } else if state.failed {
             t.load_failed
@@ -156,9 +202,17 @@ pub fn Track(props: &Props) -> Html {
         return html! { <section class="page"><p aria-busy={(!state.failed).then_some("true")}>{ text }</p></section> };
     };
     let placed = order.status == OrderStatus::Placed;
-    let token = props.token.clone();
+    let staff = matches!(props.target, Target::Id(_));
+    // A guest's order is changed with its token; an account's, and staff, go by its id.
+    let path = match (&props.target, state.account) {
+        (Target::Token(token), false) => format!("/api/v1/track/{token}"),
+        _ => format!("/api/v1/orders/{}", order.id),
+    };
+    let may_change = !state.account || session.me.is_some();
     let actions = Actions {
-        token,
+        target: props.target.clone(),
+        path,
+        staff,
         state: state.clone(),
         draft: draft.clone(),
         edit_errors: edit_errors.clone(),
@@ -172,7 +226,9 @@ pub fn Track(props: &Props) -> Html {
         <section class="page track">
             <div class="page-head">
                 <h1>{ format!("{} {}", t.order_no, order.id) }</h1>
-                <ConnectionBadge state={state.connection} />
+                if !staff {
+                    <ConnectionBadge state={state.connection} />
+                }
             </div>
             <p class={format!("status status--{}", order.status.as_str())} data-testid="order-status"
                data-status={order.status.as_str()} role="status" aria-live="polite">
@@ -197,18 +253,29 @@ pub fn Track(props: &Props) -> Html {
                                 on_discard={actions.discard()} />
             } else {
                 { details(lang, order) }
-                if placed {
+                if placed && may_change {
                     { actions.buttons(order) }
+                } else if placed {
+                    <p class="hint" data-testid="log-in-to-change">{ t.log_in_to_change }</p>
                 }
             }
-            <p class="hint">{ t.share_hint }</p>
+            if staff {
+                <Link<Route> to={Route::Counter} classes="button">{ t.back_to_counter }</Link<Route>>
+            } else {
+                <p class="hint">{ t.share_hint }</p>
+            }
         </section>
     }
 }
 
 /// The handles the edit and cancel buttons work with.
 struct Actions {
-    token: String,
+    /// How the order was reached (to reload it).
+    target: Target,
+    /// Where its changes go: `PATCH` it, `POST` to `{path}/cancel`.
+    path: String,
+    /// Staff editing by id: they cancel from the counter, with a reason.
+    staff: bool,
     state: State,
     draft: UseStateHandle<Option<EditDraft>>,
     edit_errors: UseStateHandle<FormErrors>,
@@ -235,8 +302,9 @@ impl Actions {
     }
 
     fn save(&self) -> Callback<()> {
-        let (token, state, draft, errors, busy, notice, t) = (
-            self.token.clone(),
+        let (target, path, state, draft, errors, busy, notice, t) = (
+            self.target.clone(),
+            self.path.clone(),
             self.state.clone(),
             self.draft.clone(),
             self.edit_errors.clone(),
@@ -252,8 +320,9 @@ impl Actions {
                 return;
             }
             busy.set(true);
-            let (token, state, draft, errors, busy, notice) = (
-                token.clone(),
+            let (target, path, state, draft, errors, busy, notice) = (
+                target.clone(),
+                path.clone(),
                 state.clone(),
                 draft.clone(),
                 errors.clone(),
@@ -261,7 +330,7 @@ impl Actions {
                 notice.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                match api::patch::<_, Order>(&track_path(&token), &request).await {
+                match api::patch::<_, Order>(&path, &request).await {
                     Ok(order) => {
                         state.dispatch(TrackAction::Changed(Box::new(order)));
                         draft.set(None);
@@ -274,7 +343,7 @@ impl Actions {
                         errors.set(sorted);
                     }
                     Err(failure) => {
-                        let told = refused(&token, &state, failure, t).await;
+                        let told = refused(&target, &state, failure, t).await;
                         if matches!(told, Notice::Info(_)) {
                             draft.set(None);
                             errors.set(FormErrors::default());
@@ -288,8 +357,9 @@ impl Actions {
     }
 
     fn cancel(&self, version: i64) -> Callback<yew::MouseEvent> {
-        let (token, state, confirming, busy, notice, t) = (
-            self.token.clone(),
+        let (target, path, state, confirming, busy, notice, t) = (
+            self.target.clone(),
+            self.path.clone(),
             self.state.clone(),
             self.confirming.clone(),
             self.busy.clone(),
@@ -302,8 +372,9 @@ impl Actions {
                 return;
             }
             busy.set(true);
-            let (token, state, confirming, busy, notice, key) = (
-                token.clone(),
+            let (target, path, state, confirming, busy, notice, key) = (
+                target.clone(),
+                path.clone(),
                 state.clone(),
                 confirming.clone(),
                 busy.clone(),
@@ -315,14 +386,14 @@ impl Actions {
                     version: Some(version),
                     reason: None,
                 };
-                let path = format!("{}/cancel", track_path(&token));
+                let path = format!("{path}/cancel");
                 let headers = [("Idempotency-Key", key.as_str())];
                 match api::post_with_headers::<_, Order>(&path, &request, &headers).await {
                     Ok(order) => {
                         state.dispatch(TrackAction::Changed(Box::new(order)));
                         notice.set(None);
                     }
-                    Err(failure) => notice.set(Some(refused(&token, &state, failure, t).await)),
+                    Err(failure) => notice.set(Some(refused(&target, &state, failure, t).await)),
                 }
                 confirming.set(false);
                 busy.set(false);
@@ -377,9 +448,11 @@ impl Actions {
                 <button type="button" class="button" onclick={edit} data-testid="edit-order">
                     { t.edit_order }
                 </button>
-                <button type="button" class="button button--danger" onclick={ask} data-testid="cancel-order">
-                    { t.cancel_order }
-                </button>
+                if !self.staff {
+                    <button type="button" class="button button--danger" onclick={ask} data-testid="cancel-order">
+                        { t.cancel_order }
+                    </button>
+                }
             </div>
         }
     }

@@ -442,7 +442,7 @@ mod tests {
             total: Money(1200),
             driver: None,
             version,
-            tracking_token: format!("t{id}"),
+            tracking_token: None,
             cash_collected: None,
             times: StageTimes {
                 placed_at: Some(placed),

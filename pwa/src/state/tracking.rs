@@ -22,10 +22,21 @@ pub struct TrackState {
     pub connection: Connection,
     /// Loading failed (network).
     pub failed: bool,
-    /// No order has this token.
-    pub not_found: bool,
+    /// Why there is no order to show, when the server said so.
+    pub missing: Option<Missing>,
+    /// The order belongs to a customer account: changed through the account, not the token.
+    pub account: bool,
     /// Where the driver was last seen, while the order is out for delivery.
     pub driver_position: Option<Position>,
+}
+
+/// Why the server has no order to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// No order has this token.
+    Unknown,
+    /// The order was finished some time ago: its tracking link has expired.
+    Expired,
 }
 
 /// What can happen to it.
@@ -35,6 +46,8 @@ pub enum TrackAction {
     Loaded(Box<TrackedOrder>),
     /// The REST load failed; `true` when the token is unknown.
     Failed(bool),
+    /// The tracking link has expired.
+    Expired,
     /// An edit or a cancellation answered with the order as it now is.
     Changed(Box<Order>),
     /// A message of the live stream.
@@ -148,16 +161,22 @@ impl Reducible for TrackState {
                     order,
                     stream_seq,
                     driver_position,
+                    account,
                 } = *tracked;
                 next.seq = next.seq.max(stream_seq);
                 next.driver_position = driver_position;
+                next.account = account;
                 next.replace(order);
                 next.failed = false;
-                next.not_found = false;
+                next.missing = None;
             }
             TrackAction::Failed(not_found) => {
                 next.failed = true;
-                next.not_found = not_found;
+                next.missing = not_found.then_some(Missing::Unknown);
+            }
+            TrackAction::Expired => {
+                next.failed = true;
+                next.missing = Some(Missing::Expired);
             }
             TrackAction::Changed(order) => next.replace(*order),
             TrackAction::Connection(c) => next.connection = c,
@@ -170,7 +189,7 @@ impl Reducible for TrackState {
                     next.seq = seq;
                     next.order = Some(*order);
                     next.failed = false;
-                    next.not_found = false;
+                    next.missing = None;
                 }
                 ServerMsg::Event { seq, event, .. } if seq > next.seq => {
                     next.apply_event(event);
@@ -217,7 +236,7 @@ mod tests {
             total: Money(2100),
             driver: None,
             version,
-            tracking_token: "abc".into(),
+            tracking_token: Some("abc".into()),
             cash_collected: None,
             times: StageTimes::default(),
             cancel_reason: None,
@@ -230,6 +249,7 @@ mod tests {
             order: order(1),
             stream_seq: 5,
             driver_position: None,
+            account: false,
         })))
     }
 
@@ -359,8 +379,23 @@ mod tests {
     #[test]
     fn an_unknown_token_is_told_apart_from_a_network_failure() {
         let state = Rc::new(TrackState::default()).reduce(TrackAction::Failed(true));
-        assert!(state.not_found && state.failed);
+        assert!(state.missing == Some(Missing::Unknown) && state.failed);
         let state = Rc::new(TrackState::default()).reduce(TrackAction::Failed(false));
-        assert!(!state.not_found && state.failed);
+        assert!(state.missing.is_none() && state.failed);
+    }
+
+    #[test]
+    fn an_expired_link_and_an_account_s_order_are_told_apart() {
+        let state = Rc::new(TrackState::default()).reduce(TrackAction::Expired);
+        assert!(state.missing == Some(Missing::Expired) && state.failed);
+        assert!(!loaded().account);
+        let state =
+            Rc::new(TrackState::default()).reduce(TrackAction::Loaded(Box::new(TrackedOrder {
+                order: order(1),
+                stream_seq: 5,
+                driver_position: None,
+                account: true,
+            })));
+        assert!(state.account, "changed through the account, not the link");
     }
 }

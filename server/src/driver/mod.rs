@@ -125,10 +125,10 @@ pub async fn location(
     let mut tx = state.db.begin().await?;
     // Locked, so that a position never lands after the delivery ended and deleted it.
     crate::orders::db::lock(&mut tx, req.order_id).await?;
-    let order = crate::orders::db::by_id(&mut tx, req.order_id)
+    let rec = crate::orders::db::by_id(&mut tx, req.order_id)
         .await?
-        .ok_or(ApiError::NotFound("order"))?
-        .order;
+        .ok_or(ApiError::NotFound("order"))?;
+    let order = rec.order;
     if order.status != OrderStatus::OutForDelivery {
         return Err(ApiError::Refused {
             code: ErrorCode::NotOutForDelivery,
@@ -144,7 +144,7 @@ pub async fn location(
     db::save_position(&mut tx, order.id, user.id, &position, crate::db::now_ms()).await?;
     let mut outbox = Outbox::new(Some(user.id));
     outbox.push(
-        vec![Stream::Order(order.tracking_token.clone())],
+        vec![Stream::Order(rec.tracking_token)],
         Event::DriverPosition {
             order_id: order.id,
             shop_id: order.shop_id,

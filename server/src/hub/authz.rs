@@ -119,13 +119,26 @@ pub async fn may_subscribe(
             _ => Err(denied()),
         },
         Stream::User(_) => Err(denied()),
-        // The tracking token is the secret: whoever presents it follows the order.
+        // The tracking token is the secret: whoever presents it follows the order, until some
+        // hours after it is finished.
         Stream::Order(token) => {
             let found = {
                 let mut conn = state.db.pool().acquire().await.map_err(internal)?;
                 crate::orders::db::by_token(&mut conn, token).await
             };
             match found {
+                Ok(Some(rec))
+                    if crate::orders::public::expired(
+                        &rec.order,
+                        state.config.tracking_hours,
+                        jiff::Timestamp::now(),
+                    ) =>
+                {
+                    Err((
+                        ErrorCode::TrackingExpired,
+                        crate::error::ApiError::TrackingExpired.to_string(),
+                    ))
+                }
                 Ok(Some(_)) => Ok(Scope::Whole),
                 Ok(None) => Err((
                     ErrorCode::NotFound,

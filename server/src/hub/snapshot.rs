@@ -118,7 +118,9 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
                 crate::orders::db::by_token(&mut conn, token).await?
             };
             Snapshot::Order {
-                order: Box::new(found.ok_or(ApiError::NotFound("order"))?.order),
+                order: Box::new(crate::orders::public::order(
+                    found.ok_or(ApiError::NotFound("order"))?.order,
+                )),
             }
         }
         Stream::Driver(id) => Snapshot::Deliveries {

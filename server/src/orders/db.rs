@@ -19,6 +19,9 @@ pub struct OrderRecord {
     pub order: Order,
     /// The customer account, if ordered with one.
     pub customer_id: Option<UserId>,
+    /// The tracking token. Kept out of `order` so that no staff payload carries it by
+    /// accident: only the answers to whoever placed the order copy it in.
+    pub tracking_token: String,
 }
 
 const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, o.status, \
@@ -66,6 +69,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
     };
     Ok(OrderRecord {
         customer_id: r.try_get::<Option<i64>, _>("customer_id")?.map(UserId),
+        tracking_token: text("tracking_token")?,
         order: Order {
             id: OrderId(r.try_get("id")?),
             shop_id: ShopId(r.try_get("shop_id")?),
@@ -88,7 +92,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
             total: Money(r.try_get("total_cents")?),
             driver,
             version: r.try_get("version")?,
-            tracking_token: text("tracking_token")?,
+            tracking_token: None,
             times: StageTimes {
                 placed_at: time(r, "placed_at")?,
                 preparing_at: time(r, "preparing_at")?,
@@ -331,7 +335,7 @@ pub async fn insert(
     .bind(&o.note)
     .bind(o.total.0)
     .bind(o.version)
-    .bind(&o.tracking_token)
+    .bind(o.tracking_token.as_deref())
     .bind((o.status == OrderStatus::Placed).then_some(now))
     .bind(now)
     .fetch_one(&mut **tx)

@@ -5,6 +5,7 @@ pub mod db;
 pub mod guard;
 pub mod limit;
 pub mod pricing;
+pub mod public;
 pub mod service;
 
 use crate::auth::Caller;
@@ -61,14 +62,34 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<OrderR
     }
 }
 
+/// Loads the order of a tracking token; 410 once its tracking has expired.
 async fn by_token(state: &AppState, token: &str) -> ApiResult<OrderRecord> {
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound("order"));
     }
     let mut conn = state.db.pool().acquire().await?;
-    db::by_token(&mut conn, token)
+    let rec = db::by_token(&mut conn, token)
         .await?
-        .ok_or(ApiError::NotFound("order"))
+        .ok_or(ApiError::NotFound("order"))?;
+    if public::expired(
+        &rec.order,
+        state.config.tracking_hours,
+        jiff::Timestamp::now(),
+    ) {
+        return Err(ApiError::TrackingExpired);
+    }
+    Ok(rec)
+}
+
+/// The tracking token changes guest orders only: an account's order is changed by its
+/// customer, logged in, through `/api/v1/orders/{id}`.
+fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
+    match rec.customer_id {
+        Some(_) => Err(ApiError::Denied(
+            "this order belongs to an account: log in to change it",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Places an order: a customer for themselves, a guest with contact, or staff for a caller.
@@ -204,7 +225,10 @@ pub async fn my_orders(
     let mut orders: Vec<Order> = db::by_customer(&mut conn, user.id, 100)
         .await?
         .into_iter()
-        .map(|r| r.order)
+        .map(|r| Order {
+            tracking_token: Some(r.tracking_token),
+            ..r.order
+        })
         .collect();
     orders.reverse();
     Ok(Json(orders))
@@ -310,25 +334,23 @@ pub async fn cancel_by_phone(
     Ok(Json(CancelledOrders { cancelled }))
 }
 
-/// Follows an order with its tracking token (public: the token is the secret). Staff are named
-/// by first name only.
+/// Follows an order with its tracking token (public: the token is the secret). The contact's
+/// phone and e-mail are masked, staff named by first name only; 410 some hours after the order
+/// is finished (`OCPIZZA_TRACKING_HOURS`).
 #[utoipa::path(get, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
-    responses((status = 200, body = TrackedOrder), (status = 404, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = TrackedOrder), (status = 404, body = ocpizza_proto::ErrorBody),
+              (status = 410, body = ocpizza_proto::ErrorBody)))]
 pub async fn track(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> ApiResult<Json<TrackedOrder>> {
     let stream = Stream::Order(token.clone()).to_string();
     let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
-    let mut order = by_token(&state, &token).await?.order;
-    if let Some(d) = &mut order.driver {
-        d.name = d
-            .name
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-    }
+    let rec = by_token(&state, &token).await?;
+    let order = Order {
+        tracking_token: Some(rec.tracking_token),
+        ..public::order(rec.order)
+    };
     let driver_position = match order.status {
         OrderStatus::OutForDelivery => {
             crate::driver::db::position(state.db.pool(), order.id).await?
@@ -339,12 +361,13 @@ pub async fn track(
         order,
         stream_seq,
         driver_position,
+        account: rec.customer_id.is_some(),
     }))
 }
 
-/// Edits an order with its tracking token (guests), while `placed`.
+/// Edits a guest's order with its tracking token, while `placed`; 403 for an account's order.
 #[utoipa::path(patch, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
-    request_body = EditOrder, responses((status = 200, body = Order)))]
+    request_body = EditOrder, responses((status = 200, body = Order), (status = 403, body = ocpizza_proto::ErrorBody)))]
 pub async fn track_edit(
     State(state): State<AppState>,
     caller: Caller,
@@ -352,14 +375,15 @@ pub async fn track_edit(
     Json(req): Json<EditOrder>,
 ) -> ApiResult<Json<Order>> {
     let rec = by_token(&state, &token).await?;
+    guest_order(&rec)?;
     Ok(Json(
         service::edit(&state, who(&caller), &rec, true, req).await?,
     ))
 }
 
-/// Cancels an order with its tracking token (guests), while `placed`.
+/// Cancels a guest's order with its tracking token, while `placed`; 403 for an account's order.
 #[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path)),
-    request_body = CancelRequest, responses((status = 200, body = Order)))]
+    request_body = CancelRequest, responses((status = 200, body = Order), (status = 403, body = ocpizza_proto::ErrorBody)))]
 pub async fn track_cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -368,6 +392,7 @@ pub async fn track_cancel(
     Json(req): Json<CancelRequest>,
 ) -> ApiResult<Response> {
     let rec = by_token(&state, &token).await?;
+    guest_order(&rec)?;
     let pending = Pending::from_request(
         &headers,
         &caller,

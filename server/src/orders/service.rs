@@ -64,12 +64,9 @@ fn actors(who: Who<'_>, rec: &OrderRecord, token: bool) -> Vec<Actor> {
     actors
 }
 
+/// The staff streams an order's changes go to: its shop's, the group's, its drivers'.
 fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
-    let mut s = vec![
-        Stream::ShopOrders(order.shop_id),
-        Stream::Order(order.tracking_token.clone()),
-        Stream::GroupOrders,
-    ];
+    let mut s = vec![Stream::ShopOrders(order.shop_id), Stream::GroupOrders];
     for d in order
         .driver
         .as_ref()
@@ -82,6 +79,15 @@ fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
         }
     }
     s
+}
+
+/// Adds `event` to the staff streams `staff`, and its public form to the order's own stream
+/// (`order:{token}`): what staff read never carries the tracking token, and what the token's
+/// holder reads never carries the contact in full (see [`super::public`]).
+fn push(outbox: &mut Outbox, token: &str, staff: Vec<Stream>, event: Event) {
+    let public = super::public::event(event.clone());
+    outbox.push(staff, event);
+    outbox.push(vec![Stream::Order(token.to_owned())], public);
 }
 
 async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<PizzaSpec>> {
@@ -271,6 +277,7 @@ pub async fn place(
     }
 
     let now = now_ms();
+    let token = crate::auth::random_token(16);
     let mut order = Order {
         id: OrderId(0),
         shop_id: shop.id,
@@ -286,7 +293,7 @@ pub async fn place(
         total: priced.total,
         driver: None,
         version: 1,
-        tracking_token: crate::auth::random_token(16),
+        tracking_token: Some(token.clone()),
         times: StageTimes::default(),
         cancel_reason: None,
         created_at: crate::db::ts(now),
@@ -307,13 +314,20 @@ pub async fn place(
     let mut moves = Movements::new(shop.id);
     reserve(&mut tx, &mut moves, &priced, &priced.needs, cause).await?;
     let mut outbox = Outbox::new(who.id());
-    outbox.push(
+    push(
+        &mut outbox,
+        &token,
         streams(&order, None),
         Event::OrderPlaced {
             order: Box::new(order.clone()),
         },
     );
     moves.finish(&mut tx, &mut outbox).await?;
+    // Whoever placed the order, and only them, gets its tracking token.
+    let order = Order {
+        tracking_token: Some(token),
+        ..order
+    };
     commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
     tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
     Ok(order)
@@ -336,6 +350,15 @@ pub(super) async fn commit(
     tx.commit().await?;
     state.bus.publish(published);
     Ok(())
+}
+
+/// The order as its caller gets it back: in its public form when they hold only the token.
+fn answer(order: Order, token: bool) -> Order {
+    if token {
+        super::public::order(order)
+    } else {
+        order
+    }
 }
 
 /// The order as it stands within the transaction.
@@ -411,6 +434,7 @@ pub async fn edit(
             current.order.status
         )));
     }
+    let tracking_token = current.tracking_token;
     let mut order = current.order;
     let mut moves = Movements::new(order.shop_id);
     let cause = Cause {
@@ -433,13 +457,16 @@ pub async fn edit(
     db::update_details(&mut tx, &order).await?;
     let order = reload(&mut tx, order.id).await?;
     let mut outbox = Outbox::new(who.id());
-    outbox.push(
+    push(
+        &mut outbox,
+        &tracking_token,
         streams(&order, None),
         Event::OrderEdited {
             order: Box::new(order.clone()),
         },
     );
     moves.finish(&mut tx, &mut outbox).await?;
+    let order = answer(order, token);
     commit(state, tx, outbox, None, StatusCode::OK, &order).await?;
     Ok(order)
 }
@@ -485,6 +512,7 @@ pub async fn transition(
     };
     let mut tx = state.db.begin().await?;
     let (order, outbox) = transition_in(&mut tx, who, rec.order.id, token, &change).await?;
+    let order = answer(order, token);
     commit(state, tx, outbox, idem, StatusCode::OK, &order).await?;
     Ok(order)
 }
@@ -569,7 +597,9 @@ pub async fn transition_in(
     let mut outbox = Outbox::new(who.id());
     if let Some(driver) = driver_change {
         let driver_ref = order.driver.clone().filter(|d| d.id == driver);
-        outbox.push(
+        push(
+            &mut outbox,
+            &current.tracking_token,
             streams(&order, None),
             Event::DriverAssigned {
                 order_id: order.id,
@@ -597,7 +627,12 @@ pub async fn transition_in(
             payment_status: payment,
         }
     };
-    outbox.push(streams(&order, None), event);
+    push(
+        &mut outbox,
+        &current.tracking_token,
+        streams(&order, None),
+        event,
+    );
     if from == OrderStatus::OutForDelivery {
         // A driver's position is kept only during the delivery.
         crate::driver::db::forget_position(tx, order.id).await?;
@@ -680,7 +715,9 @@ pub async fn assign_in(
     db::set_driver(tx, order.id, driver).await?;
     let order = reload(tx, order.id).await?;
     let mut outbox = Outbox::new(Some(user.id));
-    outbox.push(
+    push(
+        &mut outbox,
+        &current.tracking_token,
         streams(&order, previous),
         Event::DriverAssigned {
             order_id: order.id,

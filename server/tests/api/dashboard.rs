@@ -17,7 +17,10 @@ async fn managers_see_their_shops_live_and_admins_the_whole_group() {
     let r = app
         .anonymous()
         .post(
-            &format!("/api/v1/track/{}/cancel", dropped.tracking_token),
+            &format!(
+                "/api/v1/track/{}/cancel",
+                app.tracking_token(&dropped).await
+            ),
             &json!({}),
         )
         .await;

@@ -189,6 +189,15 @@ impl TestApp {
         cookie.split(';').next().expect("cookie pair").to_owned()
     }
 
+    /// The tracking token of `order`, as stored (staff answers do not carry it).
+    pub async fn tracking_token(&self, order: &Order) -> String {
+        sqlx::query_scalar("SELECT tracking_token FROM orders WHERE id = $1")
+            .bind(order.id.0)
+            .fetch_one(self.db.pool())
+            .await
+            .expect("tracking token")
+    }
+
     /// `base + path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

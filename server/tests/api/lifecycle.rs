@@ -87,10 +87,12 @@ async fn a_guest_follows_edits_and_cancels_an_order_with_its_tracking_token_only
     let app = TestApp::spawn().await;
     let guest = app.anonymous();
     let order = guest.place(&delivery(MARGHERITA, "medium", 1)).await;
-    assert_eq!(order.tracking_token.len(), 32, "128-bit token");
-    let tracked: TrackedOrder = guest
-        .get_json(&format!("/api/v1/track/{}", order.tracking_token))
-        .await;
+    let token = order
+        .tracking_token
+        .clone()
+        .expect("the guest gets the token");
+    assert_eq!(token.len(), 32, "128-bit token");
+    let tracked: TrackedOrder = guest.get_json(&format!("/api/v1/track/{token}")).await;
     assert_eq!(tracked.order.id, order.id);
     assert!(
         tracked.stream_seq >= 1,
@@ -99,7 +101,7 @@ async fn a_guest_follows_edits_and_cancels_an_order_with_its_tracking_token_only
 
     let r = guest
         .patch(
-            &format!("/api/v1/track/{}", order.tracking_token),
+            &format!("/api/v1/track/{token}"),
             &json!({"version": order.version, "lines": [{"pizza_id": REGINA, "size": "medium", "quantity": 2}]}),
         )
         .await;
@@ -110,7 +112,7 @@ async fn a_guest_follows_edits_and_cancels_an_order_with_its_tracking_token_only
 
     let r = guest
         .post(
-            &format!("/api/v1/track/{}/cancel", order.tracking_token),
+            &format!("/api/v1/track/{token}/cancel"),
             &json!({"version": edited.version}),
         )
         .await;

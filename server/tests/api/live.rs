@@ -128,7 +128,7 @@ async fn every_stream_is_authorised_at_subscribe_and_refusals_carry_no_data() {
             .unwrap()
             .to_owned()
     };
-    let token = format!("order:{}", order.tracking_token);
+    let token = format!("order:{}", app.tracking_token(&order).await);
     let wrong = format!("order:{}", "f".repeat(32));
     let own_driver = format!("driver:{driver}");
     let other_driver = format!("driver:{}", driver + 1000);

@@ -23,3 +23,4 @@ mod position;
 mod pwa;
 mod shops;
 mod stock;
+mod tracking;

@@ -20,7 +20,10 @@ async fn positions(app: &TestApp) -> i64 {
 
 async fn tracked(app: &TestApp, order: &Order) -> TrackedOrder {
     app.anonymous()
-        .get_json(&format!("/api/v1/track/{}", order.tracking_token))
+        .get_json(&format!(
+            "/api/v1/track/{}",
+            app.tracking_token(order).await
+        ))
         .await
 }
 
@@ -43,7 +46,7 @@ async fn the_customer_follows_the_driver_during_the_delivery_and_the_position_is
         .expect("position while out for delivery");
     assert_eq!((p.lat, p.lon, p.accuracy_m), (48.8661, 2.3812, 15.0));
     assert_eq!(positions(&app).await, 1, "only the latest is kept");
-    let stream = format!("order:{}", order.tracking_token);
+    let stream = format!("order:{}", app.tracking_token(&order).await);
     let published: Vec<String> = sqlx::query_scalar(
         "SELECT payload FROM events WHERE stream = $1 AND kind = 'driver_position' ORDER BY seq",
     )
@@ -140,7 +143,7 @@ async fn the_customer_s_live_stream_carries_the_driver_position() {
     let driver = app.as_demo("driver").await;
     let order = driver.transition(&order, "out_for_delivery").await;
     let mut ws = crate::ws::Ws::connect(&app, None).await;
-    let stream = format!("order:{}", order.tracking_token);
+    let stream = format!("order:{}", app.tracking_token(&order).await);
     let since = tracked(&app, &order).await.stream_seq;
     ws.subscribe(&stream, Some(since)).await;
     let r = driver
