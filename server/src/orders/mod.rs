@@ -111,8 +111,8 @@ pub async fn place(
     headers: HeaderMap,
     Json(req): Json<PlaceOrder>,
 ) -> ApiResult<Response> {
-    let pending = Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?
-        .map(|p| p.guest_at(ip));
+    let pending =
+        Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?.map(|p| p.guest_at(ip));
     idempotency::run(state.db.pool(), pending, StatusCode::CREATED, async |p| {
         service::place(&state, who(&caller), ip, req, p).await
     })
