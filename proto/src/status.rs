@@ -67,6 +67,9 @@ pub enum PaymentStatus {
     Paid,
     /// Paid and given back after a cancellation.
     Refunded,
+    /// Delivered, but the driver collected less cash than the total: the shop settles the
+    /// difference (the order is not marked paid).
+    Short,
 }
 
 /// What a staff member does in one shop.
@@ -253,7 +256,7 @@ macro_rules! str_enum {
 
 str_enum!(Fulfilment { Delivery => "delivery", Pickup => "pickup" });
 str_enum!(PaymentMethod { Online => "online", CashOnDelivery => "cash_on_delivery", AtCounter => "at_counter" });
-str_enum!(PaymentStatus { Pending => "pending", Paid => "paid", Refunded => "refunded" });
+str_enum!(PaymentStatus { Pending => "pending", Paid => "paid", Refunded => "refunded", Short => "short" });
 
 #[cfg(test)]
 mod tests {

@@ -116,6 +116,7 @@ impl Lang {
             PaymentStatus::Pending => t.to_pay,
             PaymentStatus::Paid => t.paid,
             PaymentStatus::Refunded => t.refunded,
+            PaymentStatus::Short => t.cash_short,
         }
     }
 
@@ -248,6 +249,7 @@ pub struct Texts {
     pub paid: &'static str,
     pub to_pay: &'static str,
     pub refunded: &'static str,
+    pub cash_short: &'static str,
     pub driver: &'static str,
     pub edit_order: &'static str,
     pub cancel_order: &'static str,
@@ -380,6 +382,7 @@ static FR: Texts = Texts {
     paid: "payée",
     to_pay: "à régler",
     refunded: "remboursée",
+    cash_short: "espèces manquantes",
     driver: "Livreur :",
     edit_order: "Modifier",
     cancel_order: "Annuler la commande",
@@ -512,6 +515,7 @@ static EN: Texts = Texts {
     paid: "paid",
     to_pay: "to pay",
     refunded: "refunded",
+    cash_short: "cash short",
     driver: "Driver:",
     edit_order: "Edit",
     cancel_order: "Cancel order",

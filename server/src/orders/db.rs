@@ -22,6 +22,18 @@ pub struct OrderRecord {
     /// The tracking token. Kept out of `order` so that no staff payload carries it by
     /// accident: only the answers to whoever placed the order copy it in.
     pub tracking_token: String,
+    /// The contact's e-mail, kept out of `order` for the same reason: cooks, drivers and
+    /// order takers have no use for it. See [`OrderRecord::with_email`].
+    pub contact_email: Option<String>,
+}
+
+impl OrderRecord {
+    /// The order with the contact's e-mail, for its customer, the shop's managers and admins.
+    pub fn with_email(self) -> Order {
+        let mut order = self.order;
+        order.contact.email = self.contact_email;
+        order
+    }
 }
 
 const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, o.status, \
@@ -70,6 +82,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
     Ok(OrderRecord {
         customer_id: r.try_get::<Option<i64>, _>("customer_id")?.map(UserId),
         tracking_token: text("tracking_token")?,
+        contact_email: r.try_get("contact_email")?,
         order: Order {
             id: OrderId(r.try_get("id")?),
             shop_id: ShopId(r.try_get("shop_id")?),
@@ -84,7 +97,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
             contact: Contact {
                 name: text("contact_name")?,
                 phone: text("contact_phone")?,
-                email: r.try_get("contact_email")?,
+                email: None,
             },
             address,
             lines: Vec::new(),

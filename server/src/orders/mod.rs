@@ -127,7 +127,10 @@ pub async fn get_one(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Order>> {
-    Ok(Json(visible(&state, &caller, id).await?.order))
+    let rec = visible(&state, &caller, id).await?;
+    let user = caller.user()?;
+    let with_email = user.manages(rec.order.shop_id) || rec.customer_id == Some(user.id);
+    Ok(Json(if with_email { rec.with_email() } else { rec.order }))
 }
 
 /// Changes lines, address or note while the order is `placed` (its customer, order takers and
@@ -226,8 +229,8 @@ pub async fn my_orders(
         .await?
         .into_iter()
         .map(|r| Order {
-            tracking_token: Some(r.tracking_token),
-            ..r.order
+            tracking_token: Some(r.tracking_token.clone()),
+            ..r.with_email()
         })
         .collect();
     orders.reverse();

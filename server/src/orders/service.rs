@@ -278,6 +278,7 @@ pub async fn place(
 
     let now = now_ms();
     let token = crate::auth::random_token(16);
+    let email = contact.email.clone();
     let mut order = Order {
         id: OrderId(0),
         shop_id: shop.id,
@@ -323,11 +324,13 @@ pub async fn place(
         },
     );
     moves.finish(&mut tx, &mut outbox).await?;
-    // Whoever placed the order, and only them, gets its tracking token.
-    let order = Order {
+    // Whoever placed the order, and only them, gets its tracking token (and sees the e-mail
+    // they gave, which staff payloads leave out).
+    let mut order = Order {
         tracking_token: Some(token),
         ..order
     };
+    order.contact.email = email;
     commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
     tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
     Ok(order)
@@ -584,7 +587,9 @@ pub async fn transition_in(
     if !held.is_empty() && matches!(change.to, OrderStatus::Preparing | OrderStatus::Cancelled) {
         db::set_reservations(tx, order.id, &Needs::new()).await?;
     }
+    let short = order.cash_collected.is_some_and(|cash| cash.0 < order.total.0);
     let payment = match (change.to, order.payment_method, order.payment_status) {
+        (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _) if short => PaymentStatus::Short,
         (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _)
         | (OrderStatus::Collected, PaymentMethod::AtCounter, _) => PaymentStatus::Paid,
         (OrderStatus::Cancelled, _, PaymentStatus::Paid) => PaymentStatus::Refunded,
