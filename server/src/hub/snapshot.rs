@@ -119,7 +119,7 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
             };
             Snapshot::Order {
                 order: Box::new(crate::orders::public::order(
-                    found.ok_or(ApiError::NotFound("order"))?.order,
+                    found.ok_or(ApiError::NotFound("order"))?.with_email(),
                 )),
             }
         }

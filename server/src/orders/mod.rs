@@ -130,7 +130,11 @@ pub async fn get_one(
     let rec = visible(&state, &caller, id).await?;
     let user = caller.user()?;
     let with_email = user.manages(rec.order.shop_id) || rec.customer_id == Some(user.id);
-    Ok(Json(if with_email { rec.with_email() } else { rec.order }))
+    Ok(Json(if with_email {
+        rec.with_email()
+    } else {
+        rec.order
+    }))
 }
 
 /// Changes lines, address or note while the order is `placed` (its customer, order takers and
@@ -350,9 +354,11 @@ pub async fn track(
     let stream = Stream::Order(token.clone()).to_string();
     let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
     let rec = by_token(&state, &token).await?;
+    let token = rec.tracking_token.clone();
+    let account = rec.customer_id.is_some();
     let order = Order {
-        tracking_token: Some(rec.tracking_token),
-        ..public::order(rec.order)
+        tracking_token: Some(token),
+        ..public::order(rec.with_email())
     };
     let driver_position = match order.status {
         OrderStatus::OutForDelivery => {
@@ -364,7 +370,7 @@ pub async fn track(
         order,
         stream_seq,
         driver_position,
-        account: rec.customer_id.is_some(),
+        account,
     }))
 }
 

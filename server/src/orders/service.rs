@@ -84,10 +84,18 @@ fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
 /// Adds `event` to the staff streams `staff`, and its public form to the order's own stream
 /// (`order:{token}`): what staff read never carries the tracking token, and what the token's
 /// holder reads never carries the contact in full (see [`super::public`]).
-fn push(outbox: &mut Outbox, token: &str, staff: Vec<Stream>, event: Event) {
-    let public = super::public::event(event.clone());
+fn push(outbox: &mut Outbox, owner: (&str, Option<&str>), staff: Vec<Stream>, event: Event) {
+    let (token, email) = owner;
+    let mut public = event.clone();
+    // Staff payloads carry no e-mail; the customer's own stream shows theirs, masked.
+    if let Event::OrderPlaced { order } | Event::OrderEdited { order } = &mut public {
+        order.contact.email = email.map(str::to_owned);
+    }
     outbox.push(staff, event);
-    outbox.push(vec![Stream::Order(token.to_owned())], public);
+    outbox.push(
+        vec![Stream::Order(token.to_owned())],
+        super::public::event(public),
+    );
 }
 
 async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<PizzaSpec>> {
@@ -317,7 +325,7 @@ pub async fn place(
     let mut outbox = Outbox::new(who.id());
     push(
         &mut outbox,
-        &token,
+        (&token, email.as_deref()),
         streams(&order, None),
         Event::OrderPlaced {
             order: Box::new(order.clone()),
@@ -438,6 +446,7 @@ pub async fn edit(
         )));
     }
     let tracking_token = current.tracking_token;
+    let contact_email = current.contact_email;
     let mut order = current.order;
     let mut moves = Movements::new(order.shop_id);
     let cause = Cause {
@@ -462,7 +471,7 @@ pub async fn edit(
     let mut outbox = Outbox::new(who.id());
     push(
         &mut outbox,
-        &tracking_token,
+        (&tracking_token, contact_email.as_deref()),
         streams(&order, None),
         Event::OrderEdited {
             order: Box::new(order.clone()),
@@ -587,7 +596,9 @@ pub async fn transition_in(
     if !held.is_empty() && matches!(change.to, OrderStatus::Preparing | OrderStatus::Cancelled) {
         db::set_reservations(tx, order.id, &Needs::new()).await?;
     }
-    let short = order.cash_collected.is_some_and(|cash| cash.0 < order.total.0);
+    let short = order
+        .cash_collected
+        .is_some_and(|cash| cash.0 < order.total.0);
     let payment = match (change.to, order.payment_method, order.payment_status) {
         (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _) if short => PaymentStatus::Short,
         (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _)
@@ -604,7 +615,7 @@ pub async fn transition_in(
         let driver_ref = order.driver.clone().filter(|d| d.id == driver);
         push(
             &mut outbox,
-            &current.tracking_token,
+            (&current.tracking_token, current.contact_email.as_deref()),
             streams(&order, None),
             Event::DriverAssigned {
                 order_id: order.id,
@@ -634,7 +645,7 @@ pub async fn transition_in(
     };
     push(
         &mut outbox,
-        &current.tracking_token,
+        (&current.tracking_token, current.contact_email.as_deref()),
         streams(&order, None),
         event,
     );
@@ -722,7 +733,7 @@ pub async fn assign_in(
     let mut outbox = Outbox::new(Some(user.id));
     push(
         &mut outbox,
-        &current.tracking_token,
+        (&current.tracking_token, current.contact_email.as_deref()),
         streams(&order, previous),
         Event::DriverAssigned {
             order_id: order.id,

@@ -117,9 +117,17 @@ async fn a_delivery_paid_with_less_cash_than_its_total_is_flagged_short_not_paid
     let app = TestApp::spawn().await;
     let driver = app.as_demo("driver").await;
     let manager = app.as_demo("manager").await;
-    for (tag, missing, expected) in [("short", 150, "short"), ("exact", 0, "paid"), ("tip", -200, "paid")] {
+    for (tag, missing, expected) in [
+        ("short", 150, "short"),
+        ("exact", 0, "paid"),
+        ("tip", -200, "paid"),
+    ] {
         let order = ready_delivery(&app).await;
-        send(&driver, &action(&format!("{tag}-pick"), &order, "picked_up", 2)).await;
+        send(
+            &driver,
+            &action(&format!("{tag}-pick"), &order, "picked_up", 2),
+        )
+        .await;
         let mut done = action(&format!("{tag}-done"), &order, "delivered", 1);
         done["cash_collected"] = json!(order.total.0 - missing);
         send(&driver, &done).await;
@@ -137,16 +145,31 @@ async fn cooks_and_drivers_never_see_the_customers_e_mail_managers_and_the_custo
     let mut body = delivery(MARGHERITA, "medium", 1);
     body["contact"]["email"] = json!("jeanne@example.fr");
     let placed = app.anonymous().place(&body).await;
-    assert_eq!(placed.contact.email.as_deref(), Some("jeanne@example.fr"), "the guest sees what they gave");
+    assert_eq!(
+        placed.contact.email.as_deref(),
+        Some("jeanne@example.fr"),
+        "the guest sees what they gave"
+    );
     let path = format!("/api/v1/orders/{}", placed.id);
     for who in ["cook", "counter", "driver"] {
-        let seen: serde_json::Value = app.as_demo(who).await.get_json(&format!("/api/v1/shops/{SHOP}/orders")).await;
-        assert!(!seen.to_string().contains("jeanne@example.fr"), "{who}: {seen}");
+        let seen: serde_json::Value = app
+            .as_demo(who)
+            .await
+            .get_json(&format!("/api/v1/shops/{SHOP}/orders"))
+            .await;
+        assert!(
+            !seen.to_string().contains("jeanne@example.fr"),
+            "{who}: {seen}"
+        );
     }
     let cook: serde_json::Value = app.as_demo("cook").await.get_json(&path).await;
     assert!(cook["contact"]["email"].is_null(), "{cook}");
     let manager: serde_json::Value = app.as_demo("manager").await.get_json(&path).await;
     assert_eq!(manager["contact"]["email"], "jeanne@example.fr");
-    let dashboard: serde_json::Value = app.as_demo("manager").await.get_json("/api/v1/group/dashboard").await;
+    let dashboard: serde_json::Value = app
+        .as_demo("manager")
+        .await
+        .get_json("/api/v1/group/dashboard")
+        .await;
     assert!(!dashboard.to_string().contains("jeanne@example.fr"));
 }
