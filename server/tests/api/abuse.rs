@@ -334,8 +334,7 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     let guest = app.anonymous();
     let forgotten = guest.place(&pickup(REGINA, "medium", 2)).await;
     let placed = guest.place(&pickup(REGINA, "medium", 1)).await;
-    let started = app
-        .as_demo("cook")
+    app.as_demo("cook")
         .await
         .transition(&placed, "preparing")
         .await;
