@@ -7,8 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The PostgreSQL major version whose cluster tools create the private cluster.
-const PG_VERSION: &str = "15";
+/// The newest PostgreSQL installed (Debian's `/usr/lib/postgresql/<major>/bin/initdb`), whose
+/// cluster tools create the private cluster.
+pub fn pg_version() -> Option<String> {
+    std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().join("bin").join("initdb").is_file())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .max()
+        .map(|v| v.to_string())
+}
 
 /// Runs `cmd` to completion; fails with its output when it fails.
 fn run(cmd: &mut Command) -> anyhow::Result<()> {
@@ -124,6 +133,7 @@ impl Drop for PgDatabase {
 /// dropped with its data on drop.
 #[derive(Debug)]
 pub struct PgCluster {
+    version: String,
     name: String,
     /// Its port.
     pub port: u16,
@@ -133,11 +143,12 @@ impl PgCluster {
     /// Creates and starts it on `port`.
     pub fn create(port: u16) -> anyhow::Result<PgCluster> {
         let cluster = PgCluster {
-            name: format!("faults{port}"),
+            version: pg_version().context("no PostgreSQL under /usr/lib/postgresql")?,
+            name: format!("faults_{}_{port}", std::process::id()),
             port,
         };
         run(Command::new("pg_createcluster")
-            .args([PG_VERSION, &cluster.name, "-p", &port.to_string()])
+            .args([&cluster.version, &cluster.name, "-p", &port.to_string()])
             .args(["--start-conf", "manual", "--", "--auth=trust", "--no-sync"]))?;
         cluster.ctl("start")?;
         Ok(cluster)
@@ -152,7 +163,7 @@ impl PgCluster {
     pub fn ctl(&self, action: &str) -> anyhow::Result<()> {
         run(Command::new("pg_ctlcluster").args([
             "--skip-systemctl-redirect",
-            PG_VERSION,
+            &self.version,
             &self.name,
             action,
         ]))?;
@@ -165,7 +176,66 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = run(Command::new("pg_dropcluster").args(["--stop", PG_VERSION, &self.name]));
+        let _ = run(Command::new("pg_dropcluster").args(["--stop", &self.version, &self.name]));
+    }
+}
+
+/// Whether `pid` names no running process (what it left behind is ours to undo).
+fn gone(pid: &str) -> bool {
+    pid.parse::<u32>()
+        .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Undoes what an interrupted earlier run left (its process is gone): clusters
+/// `faults_<pid>_<port>`, databases `ocpizza_faults_<pid>`, tmpfs mounts under its scratch
+/// folders. What a run still going on holds is left alone.
+pub fn sweep_stale() {
+    if let Some(version) = pg_version()
+        && let Ok(clusters) = std::fs::read_dir(format!("/etc/postgresql/{version}"))
+    {
+        for cluster in clusters.flatten() {
+            let name = cluster.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name
+                .strip_prefix("faults_")
+                .and_then(|r| r.split('_').next())
+                && gone(pid)
+            {
+                println!("dropping cluster {name}, left by an interrupted run");
+                let _ = run(Command::new("pg_dropcluster").args(["--stop", &version, &name]));
+            }
+        }
+    }
+    let listed = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Atc",
+        ])
+        .arg("SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza_faults_%'")
+        .output();
+    for name in listed.iter().flat_map(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .into_owned()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    }) {
+        if name.strip_prefix("ocpizza_faults_").is_some_and(gone) {
+            let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    for point in mounts.lines().filter_map(|l| l.split(' ').nth(1)) {
+        let pid = point
+            .split_once("/ocpizza-bench-faults-disk-")
+            .and_then(|(_, rest)| rest.split('-').next());
+        if pid.is_some_and(gone) {
+            let _ = Command::new("umount").arg("-l").arg(point).status();
+        }
     }
 }
 

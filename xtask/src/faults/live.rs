@@ -250,3 +250,38 @@ impl Reader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_a_duplicate_and_a_reordering_are_each_reported() {
+        let mut seen = Sequences::new(BTreeMap::from([("shop:1:orders".to_owned(), 4)]));
+        seen.on("shop:1:orders", 5, Some(10));
+        seen.on("shop:1:orders", 6, None);
+        assert!(seen.problems.is_empty(), "{:?}", seen.problems);
+        seen.on("shop:1:orders", 8, Some(12));
+        seen.on("shop:1:orders", 7, Some(11));
+        seen.on("shop:1:orders", 8, Some(12));
+        assert_eq!(
+            seen.problems,
+            [
+                "shop:1:orders: event 8 after 6",
+                "shop:1:orders: event 7 after 8",
+                "shop:1:orders: event 8 after 8"
+            ]
+        );
+        assert_eq!(seen.placed, [10, 12, 11, 12]);
+        assert_eq!(seen.last["shop:1:orders"], 8);
+    }
+
+    #[test]
+    fn only_a_shops_order_stream_counts_placed_orders() {
+        let mut seen = Sequences::new(BTreeMap::new());
+        seen.on("group:orders", 1, Some(10));
+        seen.on("shop:1:orders", 1, Some(10));
+        assert!(seen.problems.is_empty());
+        assert_eq!(seen.placed, [10]);
+    }
+}

@@ -11,10 +11,11 @@
 //! - `disk`: the SQLite folder on a small tmpfs that fills up (`disk.rs`).
 //!
 //! Each scenario has a time limit and fails cleanly; the processes, databases, clusters and
-//! mounts it starts are undone by guards (`guards.rs`) even when it fails. Only loopback
-//! addresses are used, and the shared PostgreSQL and Redis are never stopped. A scenario that
-//! needs what the machine lacks (root, the PostgreSQL cluster tools, `redis-server`) is
-//! skipped with a loud banner, except under CI (`CI` set), where that is a failure.
+//! mounts it starts are undone by guards (`guards.rs`) even when it fails, and what an
+//! interrupted run left is undone by the next one. Only loopback addresses are used, and the
+//! shared PostgreSQL and Redis are never stopped. A scenario that needs what the machine lacks
+//! (root, the PostgreSQL cluster tools, `redis-server`) is skipped with a loud banner, except
+//! under CI (`CI` set), where that is a failure.
 
 mod api;
 mod disk;
@@ -106,7 +107,7 @@ impl Scenario {
             Scenario::Postgres if !root() => {
                 Some("creating a PostgreSQL cluster needs root".into())
             }
-            Scenario::Postgres if !has("pg_createcluster") => {
+            Scenario::Postgres if !has("pg_createcluster") || guards::pg_version().is_none() => {
                 Some("pg_createcluster is missing (apt-get install postgresql)".into())
             }
             Scenario::Postgres => None,
@@ -137,6 +138,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let binary = build_debug_server(&workspace_root())?;
     let ci = std::env::var_os("CI").is_some();
+    guards::sweep_stale();
     let runtime = tokio::runtime::Runtime::new()?;
     let started = Instant::now();
     let mut failed = Vec::new();

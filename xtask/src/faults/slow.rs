@@ -33,13 +33,19 @@ pub const CHECKS: &str = "two clients follow shop 1's orders, its stock and the 
     abnormally) and resumes with `since` without a gap.";
 
 /// The bytes the server has queued toward `client_port` while it holds the connection as
-/// established; `None` once it does not (from `/proc/net/tcp`: the server's side is the line
-/// whose local port is the server's).
+/// established; `None` once it does not.
 fn established(server: SocketAddr, client_port: u16) -> anyhow::Result<Option<u64>> {
     let table = std::fs::read_to_string("/proc/net/tcp").context("reading /proc/net/tcp")?;
-    let local = format!(":{:04X}", server.port());
-    let remote = format!(":{client_port:04X}");
-    Ok(table.lines().skip(1).find_map(|line| {
+    Ok(queued_toward(&table, server.port(), client_port))
+}
+
+/// In a `/proc/net/tcp` table, the send queue of the established socket from `local_port` to
+/// `remote_port` (the server's side of a connection is the line whose local port is the
+/// server's).
+fn queued_toward(table: &str, local_port: u16, remote_port: u16) -> Option<u64> {
+    let local = format!(":{local_port:04X}");
+    let remote = format!(":{remote_port:04X}");
+    table.lines().skip(1).find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let ours = fields.len() > 4
             && fields[1].ends_with(&local)
@@ -47,7 +53,7 @@ fn established(server: SocketAddr, client_port: u16) -> anyhow::Result<Option<u6
             && fields[3] == "01";
         let queued = fields.get(4)?.split(':').next()?;
         ours.then(|| u64::from_str_radix(queued, 16).unwrap_or(0))
-    }))
+    })
 }
 
 /// The heads of [`STREAMS`].
@@ -194,4 +200,27 @@ pub async fn run(binary: &Path) -> anyhow::Result<()> {
     let stored = api.check_acked(&admin, "slow-", &ledger).await?;
     println!("{stored} stored, one per key");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str =
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt
+   0: 0100007F:1F90 0100007F:C350 01 00010000:00000000 00:00000000 00000000     0
+   1: 0100007F:C350 0100007F:1F90 01 00000000:00001000 00:00000000 00000000     0
+   2: 0100007F:1F90 0100007F:C351 04 00020000:00000000 00:00000000 00000000     0
+";
+
+    #[test]
+    fn the_servers_side_of_a_connection_is_found_with_its_send_queue() {
+        assert_eq!(queued_toward(TABLE, 8080, 50000), Some(0x10000));
+    }
+
+    #[test]
+    fn a_connection_the_server_closed_is_no_longer_established() {
+        assert_eq!(queued_toward(TABLE, 8080, 50001), None);
+        assert_eq!(queued_toward(TABLE, 8080, 50002), None);
+    }
 }
