@@ -187,8 +187,13 @@ impl Api {
 
     /// `GET /readyz` answers `200`.
     pub async fn ready(&self) -> bool {
+        self.readyz().await == Some(StatusCode::OK)
+    }
+
+    /// What `GET /readyz` answers, `None` without an answer.
+    pub async fn readyz(&self) -> Option<StatusCode> {
         let r = self.http.get(format!("{}/readyz", self.base)).send().await;
-        r.is_ok_and(|r| r.status() == StatusCode::OK)
+        r.ok().map(|r| r.status())
     }
 
     /// Waits until `/readyz` answers `200`, at most `limit`; returns how long it took.
@@ -207,7 +212,9 @@ impl Api {
     pub async fn restock(&self, admin: &HeaderValue, quantity: i64) -> anyhow::Result<StockList> {
         let stock: StockList = self.get("/api/v1/shops/1/stock", Some(admin)).await?;
         for item in &stock.items {
-            let body = json!({"ingredient_id": item.ingredient_id, "quantity": quantity, "reason": "fault suite"});
+            let body = json!({
+                "ingredient_id": item.ingredient_id, "quantity": quantity, "reason": "fault suite"
+            });
             let r = self
                 .http
                 .post(format!("{}/api/v1/shops/1/stock/restock", self.base))
@@ -286,21 +293,22 @@ impl Api {
         ledger: &mut Ledger,
     ) -> anyhow::Result<Order> {
         loop {
-            match self.attempt(key).await? {
+            let last = match self.attempt(key).await? {
                 Attempt::Acked(order) => {
                     ledger.acked.insert(key.to_owned(), (*order).clone());
                     return Ok(*order);
                 }
-                Attempt::Unavailable => ledger.unavailable += 1,
+                Attempt::Unavailable => {
+                    ledger.unavailable += 1;
+                    "503".to_owned()
+                }
                 Attempt::Unreachable(why) => {
                     ledger.unreachable += 1;
-                    if Instant::now() > deadline {
-                        bail!("{key} never acknowledged: {why}");
-                    }
+                    why
                 }
-            }
+            };
             if Instant::now() > deadline {
-                bail!("{key} never acknowledged before the deadline");
+                bail!("{key} never acknowledged before the deadline (last: {last})");
             }
             tokio::time::sleep(RETRY_PAUSE).await;
         }

@@ -5,6 +5,7 @@ use super::api::{Api, Attempt, Ledger};
 use super::guards::Tmpfs;
 use crate::server::{ScratchDir, start_server, wait_ready};
 use anyhow::bail;
+use reqwest::StatusCode;
 use std::path::Path;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -55,8 +56,9 @@ pub async fn run(binary: &Path) -> anyhow::Result<()> {
         "disk full: {refused} orders refused with 503 after {} accepted",
         ledger.acked.len() - 3
     );
-    if api.ready().await {
-        bail!("/readyz said 200 with the disk full");
+    let readyz = api.readyz().await;
+    if readyz != Some(StatusCode::SERVICE_UNAVAILABLE) {
+        bail!("/readyz answered {readyz:?} with the disk full, not 503");
     }
     std::fs::remove_file(filler)?;
     let took = api.wait_ready(Duration::from_secs(15)).await?;

@@ -6,6 +6,7 @@ use super::api::{Api, Clients, Ledger};
 use super::guards::PgCluster;
 use crate::server::{ScratchDir, free_port, start_server, wait_ready};
 use anyhow::bail;
+use reqwest::StatusCode;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -72,8 +73,9 @@ pub async fn run(binary: &Path) -> anyhow::Result<()> {
 
     ctl(&cluster, "stop").await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    if api.ready().await {
-        bail!("/readyz said 200 with the database stopped");
+    let readyz = api.readyz().await;
+    if readyz != Some(StatusCode::SERVICE_UNAVAILABLE) {
+        bail!("/readyz answered {readyz:?} with the database stopped, not 503");
     }
     tokio::time::sleep(DOWN.saturating_sub(Duration::from_secs(1))).await;
     ctl(&cluster, "start").await?;
