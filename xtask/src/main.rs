@@ -6,12 +6,15 @@
 //!   test suite on SQLite and on PostgreSQL, the end-to-end tests in Chromium);
 //! - `cargo xtask e2e`: the end-to-end tests alone;
 //! - `cargo xtask fuzz`: the API fuzzed from its OpenAPI document (schemathesis);
+//! - `cargo xtask faults`: the server binary through kill -9, Redis and PostgreSQL outages, a
+//!   full disk and a stalled WebSocket client, nothing acknowledged lost or duplicated;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
 mod e2e;
+mod faults;
 mod fuzz;
 mod host;
 mod pwa;
@@ -44,6 +47,9 @@ enum Command {
     E2e(e2e::Args),
     /// Fuzz the API from its OpenAPI document against a real server (fails on any 5xx).
     Fuzz(fuzz::Args),
+    /// Put the server through faults (kill -9, Redis and PostgreSQL outages, full disk, a
+    /// stalled client); fails if anything acknowledged is lost or duplicated.
+    Faults(faults::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -59,6 +65,7 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&args),
         Command::E2e(args) => e2e::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::Faults(args) => faults::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -130,11 +130,29 @@ const UNTHROTTLED: [(&str, &str); 3] = [
 /// Runs `ocpizza serve --demo` on a free loopback port, logging to `log`, with the order
 /// throttles lifted ([`UNTHROTTLED`]); the benchmarks log in with the demo accounts.
 pub fn start_server(binary: &Path, env: &[(&str, String)], log: PathBuf) -> anyhow::Result<Server> {
-    let port = TcpListener::bind("127.0.0.1:0")
+    start_server_on(
+        binary,
+        env,
+        log,
+        SocketAddr::from(([127, 0, 0, 1], free_port()?)),
+    )
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")
         .context("finding a free port")?
         .local_addr()?
-        .port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        .port())
+}
+
+/// [`start_server`] on a given address (a restarted server takes its predecessor's).
+pub fn start_server_on(
+    binary: &Path,
+    env: &[(&str, String)],
+    log: PathBuf,
+    addr: SocketAddr,
+) -> anyhow::Result<Server> {
     let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
     let env: Vec<(&str, String)> = UNTHROTTLED
