@@ -53,7 +53,7 @@ pub async fn check_strength(
     let local_part = email.split('@').next().unwrap_or_default();
     let glued = |s: &str| {
         s.chars()
-            .filter(char::is_ascii_alphanumeric)
+            .filter(|c| c.is_alphanumeric())
             .collect::<String>()
     };
     let mut inputs: Vec<String> = vec![
