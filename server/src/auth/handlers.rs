@@ -52,6 +52,8 @@ pub async fn register(
             tracing::info!(user = %id, "customer account registered");
         }
         Err(e) if crate::db::is_unique_violation(&e) => {
+            // A round trip like the commit above, so that this branch takes as long.
+            tx.rollback().await?;
             tracing::info!("registration with an e-mail that already has an account");
         }
         Err(e) => return Err(e.into()),
