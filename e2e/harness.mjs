@@ -95,7 +95,8 @@ function serverEnv(dataDir, staticDir) {
     OCPIZZA_ARGON2_MEMORY_KIB: "8192",
     OCPIZZA_ARGON2_ITERATIONS: "1",
     OCPIZZA_LOGIN_PER_IP_PER_MIN: "1000",
-    OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN: "1000",
+    OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF: "1000",
+    OCPIZZA_REGISTER_PER_IP_PER_HOUR: "1000",
     // Scenarios place their orders from one address, most with one phone number.
     OCPIZZA_ORDERS_PER_IP_PER_MIN: "1000",
     OCPIZZA_ORDERS_PER_PHONE_PER_MIN: "1000",

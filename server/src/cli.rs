@@ -290,7 +290,9 @@ async fn create_user(config: &Config, command: UserCommand) -> anyhow::Result<()
         }
         first
     };
-    crate::validate::password("password", &password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::auth::password::check_strength("password", &password, &email, &name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = Db::connect(config).await?;
     db.migrate().await?;
     let staff = match (role.staff(), shop) {

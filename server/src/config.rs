@@ -79,8 +79,11 @@ pub struct Config {
     pub hashing: HashingCost,
     /// Login attempts allowed per minute per client address (`OCPIZZA_LOGIN_PER_IP_PER_MIN`).
     pub login_per_ip_per_min: u32,
-    /// Login attempts allowed per minute per account (`OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN`).
-    pub login_per_account_per_min: u32,
+    /// Failed logins on one account from one address before each further attempt from there
+    /// waits 1 s, 2 s, 4 s … up to 5 minutes (`OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF`).
+    pub login_failures_before_backoff: u32,
+    /// Registrations allowed per hour per client address (`OCPIZZA_REGISTER_PER_IP_PER_HOUR`).
+    pub register_per_ip_per_hour: u32,
     /// Orders allowed per minute per client address, staff orders excepted
     /// (`OCPIZZA_ORDERS_PER_IP_PER_MIN`).
     pub orders_per_ip_per_min: u32,
@@ -127,7 +130,8 @@ impl Config {
             session_hours: 24 * 30,
             hashing: HashingCost::default(),
             login_per_ip_per_min: 30,
-            login_per_account_per_min: 10,
+            login_failures_before_backoff: 5,
+            register_per_ip_per_hour: 10,
             orders_per_ip_per_min: 10,
             orders_per_phone_per_min: 5,
             open_orders_per_phone: 3,
@@ -168,7 +172,8 @@ impl Config {
             "OCPIZZA_ARGON2_MEMORY_KIB",
             "OCPIZZA_ARGON2_ITERATIONS",
             "OCPIZZA_LOGIN_PER_IP_PER_MIN",
-            "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
+            "OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF",
+            "OCPIZZA_REGISTER_PER_IP_PER_HOUR",
             "OCPIZZA_ORDERS_PER_IP_PER_MIN",
             "OCPIZZA_ORDERS_PER_PHONE_PER_MIN",
             "OCPIZZA_OPEN_ORDERS_PER_PHONE",
@@ -183,6 +188,13 @@ impl Config {
             "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
         ];
+        if vars.contains_key("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN") {
+            bail!(
+                "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN is gone: failed logins now back off per account \
+                 and address (OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF), so that nobody can lock \
+                 another person out"
+            );
+        }
         if let Some(unknown) = vars
             .keys()
             .find(|k| k.starts_with("OCPIZZA_") && !KNOWN.contains(&k.as_str()))
@@ -234,9 +246,13 @@ impl Config {
         c.hashing.memory_kib = num("OCPIZZA_ARGON2_MEMORY_KIB", c.hashing.memory_kib)?;
         c.hashing.iterations = num("OCPIZZA_ARGON2_ITERATIONS", c.hashing.iterations)?;
         c.login_per_ip_per_min = num("OCPIZZA_LOGIN_PER_IP_PER_MIN", c.login_per_ip_per_min)?;
-        c.login_per_account_per_min = num(
-            "OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN",
-            c.login_per_account_per_min,
+        c.login_failures_before_backoff = num(
+            "OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF",
+            c.login_failures_before_backoff,
+        )?;
+        c.register_per_ip_per_hour = num(
+            "OCPIZZA_REGISTER_PER_IP_PER_HOUR",
+            c.register_per_ip_per_hour,
         )?;
         c.orders_per_ip_per_min = num("OCPIZZA_ORDERS_PER_IP_PER_MIN", c.orders_per_ip_per_min)?;
         c.orders_per_phone_per_min = num(
@@ -363,6 +379,15 @@ mod tests {
         assert!(err.to_string().contains("at least 24"));
         let err = Config::from_vars(&vars(&[("OCPIZZA_ORDERS_PER_IP_PER_MIN", "0")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_ORDERS_PER_IP_PER_MIN"));
+        let err =
+            Config::from_vars(&vars(&[("OCPIZZA_REGISTER_PER_IP_PER_HOUR", "x")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_REGISTER_PER_IP_PER_HOUR"));
+        let err =
+            Config::from_vars(&vars(&[("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN", "10")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("OCPIZZA_LOGIN_FAILURES_BEFORE_BACKOFF")
+        );
         let err = Config::from_vars(&vars(&[("OCPIZZA_LIVE_NICE", "20")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_LIVE_NICE"));
     }

@@ -1,6 +1,6 @@
 //! The application state handed to every handler: cheap, cloneable handles only.
 
-use crate::auth::limit::LoginLimits;
+use crate::auth::limit::AuthLimits;
 use crate::config::Config;
 use crate::db::Db;
 use crate::events::Bus;
@@ -19,8 +19,8 @@ pub struct AppState {
     pub bus: Bus,
     /// Live WebSocket fan-out.
     pub hub: Hub,
-    /// Login throttling.
-    pub login_limits: Arc<LoginLimits>,
+    /// Login and registration throttling.
+    pub auth_limits: Arc<AuthLimits>,
     /// Order throttling.
     pub order_limits: Arc<OrderLimits>,
     /// A password hash verified when an e-mail is unknown, so timing does not tell.
@@ -48,9 +48,10 @@ impl AppState {
             hub,
             bus,
             db,
-            login_limits: Arc::new(LoginLimits::new(
+            auth_limits: Arc::new(AuthLimits::new(
                 config.login_per_ip_per_min,
-                config.login_per_account_per_min,
+                config.login_failures_before_backoff,
+                config.register_per_ip_per_hour,
             )),
             order_limits: Arc::new(OrderLimits::new(
                 config.orders_per_ip_per_min,

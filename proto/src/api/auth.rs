@@ -20,6 +20,16 @@ pub struct RegisterRequest {
     pub phone: Option<String>,
 }
 
+/// The answer to `POST /api/v1/auth/register` (`202`): the same whether the e-mail was new or
+/// already had an account, so that it does not tell who is a customer. No session is opened;
+/// the client logs in with the e-mail and password next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Registration {
+    /// The e-mail to log in with (trimmed, lower-cased).
+    pub email: String,
+}
+
 /// `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -43,7 +53,7 @@ pub struct ShopRole {
     pub role: StaffRole,
 }
 
-/// The logged-in account (`GET /api/v1/auth/me`, and the answer to login/register).
+/// The logged-in account (`GET /api/v1/auth/me`, and the answer to login).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Me {

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ocpizza_proto::api::auth::{LoginRequest, Me, RegisterRequest, ShopRole};
+use ocpizza_proto::api::auth::{LoginRequest, Me, RegisterRequest, Registration, ShopRole};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -22,36 +22,49 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/me", get(me))
 }
 
-/// Creates a customer account and logs it in.
+/// Creates a customer account, or says the same if the e-mail already has one.
+///
+/// The answer never tells whether an e-mail is a customer's: `202` with the same body either
+/// way, no session in either case (the client logs in next), and the password is hashed in
+/// both cases so that the time taken does not tell either. An existing account is left as it
+/// was; its owner logs in with their own password as before.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = Me), (status = 409, body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 202, body = Registration), (status = 422, body = ocpizza_proto::ErrorBody),
+              (status = 429, body = ocpizza_proto::ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<RegisterRequest>,
-) -> ApiResult<Response> {
+) -> ApiResult<(StatusCode, Json<Registration>)> {
     let email = validate::email("email", &req.email)?;
     validate::password("password", &req.password)?;
     let name = validate::text("name", &req.name, 1, 100)?;
     let phone = validate::optional_phone("phone", req.phone.as_deref())?;
+    state.auth_limits.admit_registration(ip).inspect_err(|_| {
+        tracing::warn!(%ip, "registration rate limit hit");
+    })?;
+    password::check_strength("password", &req.password, &email, &name).await?;
     let hash = password::hash(req.password, state.config.hashing).await?;
     let mut tx = state.db.begin().await?;
-    let id = match db::insert_user(&mut tx, &email, &name, phone.as_deref(), &hash, false).await {
-        Ok(id) => id,
+    match db::insert_user(&mut tx, &email, &name, phone.as_deref(), &hash, false).await {
+        Ok(id) => {
+            tx.commit().await?;
+            tracing::info!(user = %id, "customer account registered");
+        }
         Err(e) if crate::db::is_unique_violation(&e) => {
-            return Err(ApiError::Conflict(format!(
-                "{email} already has an account"
-            )));
+            // A round trip like the commit above, so that this branch takes as long.
+            tx.rollback().await?;
+            tracing::info!("registration with an e-mail that already has an account");
         }
         Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
-    let mut response = start_session(&state, id).await?;
-    *response.status_mut() = StatusCode::CREATED;
-    Ok(response)
+    }
+    Ok((StatusCode::ACCEPTED, Json(Registration { email })))
 }
 
 /// Logs in with e-mail and password; sets the session cookie.
+///
+/// Throttled per client address and, after a few failures, per (account, address) with a
+/// growing wait ([`super::limit`]): `429` with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Me), (status = 401, body = ocpizza_proto::ErrorBody),
               (status = 429, body = ocpizza_proto::ErrorBody)))]
@@ -61,10 +74,9 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     let email = req.email.trim().to_lowercase();
-    if !state.login_limits.check(ip, &email) {
-        tracing::warn!(%ip, "login rate limit hit");
-        return Err(ApiError::RateLimited);
-    }
+    state.auth_limits.admit_login(&email, ip).inspect_err(|_| {
+        tracing::warn!(%ip, "login throttled");
+    })?;
     let found = db::credentials(state.db.pool(), &email).await?;
     // Verify against a dummy hash for unknown e-mails: same timing either way.
     let stored = found
@@ -72,7 +84,10 @@ pub async fn login(
         .map_or_else(|| state.dummy_hash.to_string(), |(_, h)| h.clone());
     let ok = password::verify(req.password, stored).await?;
     match found {
-        Some((id, _)) if ok => start_session(&state, id).await,
+        Some((id, _)) if ok => {
+            state.auth_limits.succeeded(&email, ip);
+            start_session(&state, id).await
+        }
         _ => Err(ApiError::Unauthenticated),
     }
 }

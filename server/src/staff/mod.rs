@@ -86,7 +86,7 @@ pub async fn add(
         None => {
             let name = validate::text("name", req.name.as_deref().unwrap_or(""), 1, 100)?;
             let pw = req.password.clone().unwrap_or_default();
-            validate::password("password", &pw)?;
+            password::check_strength("password", &pw, &email, &name).await?;
             Some((name, password::hash(pw, state.config.hashing).await?))
         }
     };

@@ -143,6 +143,27 @@ fn seeding_twice_creates_nothing_new_and_users_can_be_created_for_a_shop() {
         Some("a-long-password\n"),
     );
     assert!(text(&no_shop).contains("--shop is required"));
+    let weak = ocpizza(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "leo@ocpizza.fr",
+            "--name",
+            "Léo",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("azertyuiop\n"),
+    );
+    assert!(!weak.status.success());
+    assert!(
+        text(&weak).contains("password: is too easy to guess"),
+        "{}",
+        text(&weak)
+    );
 }
 
 /// A running `ocpizza serve`, killed when dropped.

@@ -37,7 +37,7 @@ async fn the_counter_finds_a_caller_by_a_few_digits_of_their_phone() {
                     "name": "Hugo Petit", "phone": "+33 6 55 44 33 22"}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
 
     let search = |q: &str| {
         format!(

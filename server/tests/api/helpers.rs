@@ -14,6 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The demo password.
 pub const PASSWORD: &str = "demo-pizza";
+/// A client address of someone guessing (with `trust_proxy`, sent as `X-Forwarded-For`).
+pub const ATTACKER: &str = "198.51.100.7";
+/// The address of the account's real owner.
+pub const VICTIM: &str = "192.0.2.1";
 /// The demo's first shop: open around the clock, demo staff work there.
 pub const SHOP: ShopId = ShopId(1);
 /// Another shop.
@@ -43,7 +47,8 @@ pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
         iterations: 1,
     };
     config.login_per_ip_per_min = 10_000;
-    config.login_per_account_per_min = 10_000;
+    config.login_failures_before_backoff = 10_000;
+    config.register_per_ip_per_hour = 10_000;
     // Tests place many orders from one address and one phone; `abuse.rs` sets real limits.
     config.orders_per_ip_per_min = 10_000;
     config.orders_per_phone_per_min = 10_000;
@@ -252,16 +257,17 @@ impl TestApp {
     /// A newly registered customer, logged in.
     pub async fn customer(&self) -> Api {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let api = self.anonymous();
-        let r = api
+        let email = format!("client{n}@test.ocpizza.fr");
+        let r = self
+            .anonymous()
             .post(
                 "/api/v1/auth/register",
-                &json!({"email": format!("client{n}@test.ocpizza.fr"), "password": "long-enough-pw",
+                &json!({"email": email, "password": "long-enough-pw",
                         "name": format!("Client {n}"), "phone": "06 11 22 33 44"}),
             )
             .await;
-        assert_eq!(r.status(), StatusCode::CREATED, "register");
-        api
+        assert_eq!(r.status(), StatusCode::ACCEPTED, "register");
+        self.login_with(&email, "long-enough-pw").await
     }
 
     /// The shop's menu.
@@ -455,6 +461,21 @@ pub fn pickup(pizza: i64, size: &str, quantity: i64) -> Value {
         "lines": [{"pizza_id": pizza, "size": size, "quantity": quantity}],
         "payment_method": "at_counter"
     })
+}
+
+/// Asserts a `429 rate_limited` with the JSON error body; returns its `Retry-After` seconds.
+pub async fn rate_limited(r: Response) -> u64 {
+    let secs = r
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After header")
+        .to_str()
+        .expect("ASCII")
+        .parse::<u64>()
+        .expect("Retry-After in seconds");
+    let (code, _) = error_code(r, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(code, "rate_limited");
+    secs
 }
 
 /// The error body's `code`, checking the status too.

@@ -18,6 +18,7 @@ mod hardening;
 mod idempotency;
 mod lifecycle;
 mod live;
+mod login_throttle;
 mod permissions;
 mod position;
 mod pwa;
