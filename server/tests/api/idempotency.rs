@@ -120,7 +120,11 @@ async fn another_guest_reusing_a_key_never_gets_the_first_guests_order_back() {
     let app = TestApp::spawn_with(|c| c.trust_proxy = true).await;
     let body = delivery(MARGHERITA, "medium", 1);
     let from = |ip: &'static str| {
-        let (http, url, body) = (app.anonymous().http, app.url("/api/v1/orders"), body.clone());
+        let (http, url, body) = (
+            app.anonymous().http,
+            app.url("/api/v1/orders"),
+            body.clone(),
+        );
         async move {
             http.post(url)
                 .header("x-forwarded-for", ip)
