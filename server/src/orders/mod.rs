@@ -99,7 +99,8 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
 /// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
-    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
     responses((status = 201, body = Order),
               (status = 401, description = "a guest asked for a `phone` or `counter` order", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "only the shop's order takers and managers take `phone` and `counter` orders", body = ocpizza_proto::ErrorBody),
@@ -159,7 +160,8 @@ pub async fn edit(
 /// Moves the order to another status, if the caller's role allows that transition.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/transition", tag = "orders", params(("id" = i64, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
+    ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
     request_body = TransitionRequest, responses((status = 200, body = Order),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "the caller's role may not make this transition", body = ocpizza_proto::ErrorBody),
@@ -189,7 +191,9 @@ pub async fn transition(
 
 /// Cancels the order: its customer while `placed`, staff before it leaves (with a reason).
 /// Accepts `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
     request_body = CancelRequest, responses((status = 200, body = Order),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "the caller's role may not cancel this order", body = ocpizza_proto::ErrorBody),
@@ -435,7 +439,9 @@ pub async fn track_edit(
 }
 
 /// Cancels a guest's order with its tracking token, while `placed`; 403 for an account's order.
-#[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path, pattern = "^[0-9a-fA-F]{32}$", description = "the order's tracking token")),
+#[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path, pattern = "^[0-9a-fA-F]{32}$", description = "the order's tracking token"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
     request_body = CancelRequest, responses((status = 200, body = Order),
               (status = 403, description = "the order belongs to an account: log in to change it", body = ocpizza_proto::ErrorBody),
               (status = 404, description = "no order has this token", body = ocpizza_proto::ErrorBody),
