@@ -346,7 +346,13 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     kitchen.subscribe("shop:1:orders", None).await;
     let mut tracker = Ws::connect(&app, None).await;
     tracker
-        .subscribe(&format!("order:{}", forgotten.tracking_token), None)
+        .subscribe(
+            &format!(
+                "order:{}",
+                forgotten.tracking_token.as_deref().expect("token")
+            ),
+            None,
+        )
         .await;
 
     let now = ocpizza::db::now_ms();
@@ -371,7 +377,10 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     );
     assert_eq!(app.level(SHOP, ham).await, (on_hand, 0));
     let tracked: TrackedOrder = guest
-        .get_json(&format!("/api/v1/track/{}", forgotten.tracking_token))
+        .get_json(&format!(
+            "/api/v1/track/{}",
+            forgotten.tracking_token.as_deref().expect("token")
+        ))
         .await;
     assert_eq!(tracked.order.status, OrderStatus::Cancelled);
     assert_eq!(tracked.order.cancel_reason, reason);
@@ -387,7 +396,10 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     assert_eq!(ledger[0].reason, reason);
 
     let kept: TrackedOrder = guest
-        .get_json(&format!("/api/v1/track/{}", started.tracking_token))
+        .get_json(&format!(
+            "/api/v1/track/{}",
+            started.tracking_token.as_deref().expect("token")
+        ))
         .await;
     assert_eq!(kept.order.status, OrderStatus::Preparing);
 }

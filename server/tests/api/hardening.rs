@@ -378,7 +378,10 @@ async fn a_full_disk_gets_503_loses_nothing_and_the_writer_recovers_once_space_i
     assert!(after.id.0 > before.id.0);
     // What was acknowledged is still there.
     let r = guest
-        .get(&format!("/api/v1/track/{}", before.tracking_token))
+        .get(&format!(
+            "/api/v1/track/{}",
+            before.tracking_token.as_deref().expect("token")
+        ))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
