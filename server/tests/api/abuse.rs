@@ -333,11 +333,10 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     let (ham, per_pizza) = recipe[3];
     let guest = app.anonymous();
     let forgotten = guest.place(&pickup(REGINA, "medium", 2)).await;
-    let started = guest.place(&pickup(REGINA, "medium", 1)).await;
-    let started = app
-        .as_demo("cook")
+    let placed = guest.place(&pickup(REGINA, "medium", 1)).await;
+    app.as_demo("cook")
         .await
-        .transition(&started, "preparing")
+        .transition(&placed, "preparing")
         .await;
     let (on_hand, reserved) = app.level(SHOP, ham).await;
     assert_eq!(reserved, 2 * per_pizza);
@@ -398,7 +397,7 @@ async fn an_order_the_shop_did_not_start_in_time_is_cancelled_and_its_stock_rele
     let kept: TrackedOrder = guest
         .get_json(&format!(
             "/api/v1/track/{}",
-            started.tracking_token.as_deref().expect("token")
+            placed.tracking_token.as_deref().expect("token")
         ))
         .await;
     assert_eq!(kept.order.status, OrderStatus::Preparing);
