@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct OpeningSlot {
     /// ISO weekday, 1 = Monday.
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 7))]
     pub weekday: u8,
     /// Opening time, `"HH:MM"`.
+    #[cfg_attr(feature = "server", schema(pattern = r"^[0-9]{2}:[0-9]{2}$"))]
     pub opens: String,
     /// Closing time, `"HH:MM"` (`"24:00"` = midnight at the end of the day).
+    #[cfg_attr(feature = "server", schema(pattern = r"^[0-9]{2}:[0-9]{2}$"))]
     pub closes: String,
 }
 

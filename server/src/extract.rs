@@ -32,6 +32,11 @@ where
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| ApiError::PayloadTooLarge)?;
+        // Every body of the API is an object. serde would also read a struct from an array of
+        // its fields in order (`[null, null]`), which no client means and no document says.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::field("body", "must be a JSON object"));
+        }
         parse_json(&bytes).map(Json)
     }
 }

@@ -4,7 +4,9 @@ use crate::state::AppState;
 use crate::{auth, customers, dashboard, driver, menu, orders, shops, staff, stock};
 use axum::Router;
 use axum::routing::get;
-use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 
 /// The API description.
 #[derive(Debug, OpenApi)]
@@ -56,9 +58,97 @@ use utoipa::OpenApi;
         staff::add,
         staff::remove,
     ),
-    components(schemas(ocpizza_proto::events::Event))
+    components(schemas(ocpizza_proto::events::Event)),
+    modifiers(&CommonResponses)
 )]
 pub struct ApiDoc;
+
+/// The answers that do not depend on the handler, added to every operation that can give
+/// them: the middleware's (503 when the database is unavailable or the request takes too long,
+/// 403 `bad_origin` for a cross-site state change), the JSON body's (413, and 422 when it is
+/// malformed), the query string's (422) and the path's (404: an id that names nothing). Each
+/// handler's own annotation lists the rest (401, its roles' 403, 404, 409, …).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            let unsafe_ops = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in unsafe_ops.into_iter().flatten() {
+                add(
+                    op,
+                    403,
+                    "the request comes from another site (`bad_origin`)",
+                );
+            }
+            let all = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in all.into_iter().flatten() {
+                add_common(op);
+            }
+        }
+    }
+}
+
+fn add_common(op: &mut Operation) {
+    let params = op.parameters.iter().flatten().filter_map(|p| match p {
+        RefOr::T(p) => Some(&p.parameter_in),
+        RefOr::Ref(_) => None,
+    });
+    let (mut in_path, mut in_query) = (false, false);
+    for place in params {
+        in_path |= matches!(place, ParameterIn::Path);
+        in_query |= matches!(place, ParameterIn::Query);
+    }
+    if in_path {
+        add(op, 404, "nothing has this id");
+    }
+    if op.request_body.is_some() {
+        add(op, 413, "the body is larger than 64 KiB");
+        add(
+            op,
+            422,
+            "the body is not valid JSON or a field is invalid (see `fields`)",
+        );
+    }
+    if in_query {
+        add(op, 422, "a query parameter is invalid (see `fields`)");
+    }
+    add(
+        op,
+        503,
+        "the database is unavailable or the request took too long; nothing was changed, retry \
+         after `Retry-After` seconds",
+    );
+}
+
+/// Adds an error answer with the JSON error body, unless the operation already documents it.
+fn add(op: &mut Operation, status: u16, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| RefOr::T(error(description)));
+}
+
+fn error(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+        )
+        .build()
+}
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {

@@ -1,7 +1,10 @@
 //! `cargo xtask fuzz`: the public API fuzzed from its own OpenAPI document by schemathesis (from
 //! PyPI, installed once into a virtual environment under `target/`), against the real server
 //! (debug build, fresh embedded database with the demo data), as a guest and as the group's
-//! administrator. Fails on any server error (5xx) or if the server stops answering.
+//! administrator. Runs every schemathesis check but those in [`EXCLUDED_CHECKS`]: fails on any
+//! server error (5xx), on an answer the document does not describe (status, content type,
+//! headers, body schema), on schema-violating input the server accepts, or if the server stops
+//! answering.
 
 use crate::server::{ScratchDir, build_debug_server, start_server, wait_ready, workspace_root};
 use anyhow::{Context, bail};
@@ -10,6 +13,15 @@ use std::process::Command;
 
 /// The schemathesis release the pass is written for.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Checks left out, each because the API deliberately does what it flags.
+///
+/// `positive_data_acceptance` expects every schema-valid request to be accepted, but the server
+/// is stricter than JSON Schema can say: `1.0` is an integer to JSON Schema and not to serde;
+/// text is trimmed before its length is checked and refused with control or invisible
+/// characters; e-mails, phone numbers (6 to 15 digits) and dates are checked for meaning; ids
+/// in a body must name existing things. Those answers are 422 by design.
+const EXCLUDED_CHECKS: &str = "positive_data_acceptance";
 
 /// Options of `cargo xtask fuzz`.
 #[derive(Debug, clap::Args)]
@@ -94,9 +106,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     ] {
         println!("\n--- schemathesis as {who}");
         let mut cmd = Command::new(&st);
-        cmd.args(["run", &schema, "--checks", "not_a_server_error"])
+        cmd.args(["run", &schema, "--checks", "all"])
+            .args(["--exclude-checks", EXCLUDED_CHECKS])
             .args(["--max-examples", &args.max_examples.to_string()])
-            .args(["--workers", "2", "--generation-deterministic", "--no-color"])
+            // One worker: hypothesis parses lambda sources with `ast` while generating, and
+            // CPython before 3.11.8 can fail that from two threads at once with "AST
+            // constructor recursion depth mismatch" (cpython gh-106905).
+            .args(["--workers", "1", "--generation-deterministic", "--no-color"])
             .args(["-H", &origin])
             .current_dir(&scratch.0);
         if let Some(header) = extra {
@@ -106,7 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let status = cmd.status().context("running schemathesis")?;
         if !status.success() {
             bail!(
-                "schemathesis found server errors as {who}; server log:\n{}",
+                "schemathesis found failures as {who}; server log:\n{}",
                 crate::server::log_tail(&server.log)
             );
         }
@@ -115,6 +131,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         bail!("the server died during the fuzzing pass ({status})");
     }
     runtime.block_on(wait_ready(&mut server))?;
-    println!("\nfuzzing: no server error, the server still ready");
+    println!("\nfuzzing: the server answered as its document says, and is still ready");
     Ok(())
 }

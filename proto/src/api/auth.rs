@@ -10,13 +10,20 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Login e-mail.
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
     pub email: String,
     /// At least 10 characters.
+    #[cfg_attr(feature = "server", schema(min_length = 10, max_length = 256))]
     pub password: String,
     /// Name shown to the shop.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Phone for the driver, optional.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "server",
+        schema(max_length = 30, pattern = r"^[0-9 +.()-]*$")
+    )]
     pub phone: Option<String>,
 }
 

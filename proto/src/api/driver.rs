@@ -53,6 +53,7 @@ impl DriverActionKind {
 #[serde(deny_unknown_fields)]
 pub struct DriverAction {
     /// Idempotency key chosen by the phone: 16 to 64 characters of `[A-Za-z0-9_-]`.
+    #[cfg_attr(feature = "server", schema(pattern = r"^[A-Za-z0-9_-]{16,64}$"))]
     pub key: String,
     /// The order.
     pub order_id: OrderId,
@@ -65,6 +66,7 @@ pub struct DriverAction {
     pub cash_collected: Option<Money>,
     /// Why the delivery failed (required for `failed`).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub reason: Option<String>,
 }
 
@@ -180,10 +182,13 @@ pub struct DriverLocation {
     /// The order being delivered.
     pub order_id: OrderId,
     /// Latitude, degrees (−90 to 90).
+    #[cfg_attr(feature = "server", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
     /// Longitude, degrees (−180 to 180).
+    #[cfg_attr(feature = "server", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
     /// Accuracy radius in metres.
+    #[cfg_attr(feature = "server", schema(minimum = 0, maximum = 100_000))]
     pub accuracy_m: f64,
     /// When the phone measured it.
     pub device_at: jiff::Timestamp,

@@ -43,13 +43,17 @@ impl Channel {
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Street and number.
+    #[cfg_attr(feature = "server", schema(min_length = 3, max_length = 200))]
     pub street: String,
     /// Postcode; must be in the shop's delivery area.
+    #[cfg_attr(feature = "server", schema(pattern = r"^\s*[0-9]{5}\s*$"))]
     pub postcode: String,
     /// City.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub city: String,
     /// Floor, door code…
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub instructions: Option<String>,
 }
 
@@ -59,11 +63,17 @@ pub struct Address {
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     /// Name.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Phone.
+    #[cfg_attr(
+        feature = "server",
+        schema(max_length = 30, pattern = r"^[0-9 +.()-]*$")
+    )]
     pub phone: String,
     /// E-mail, optional.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
     pub email: Option<String>,
 }
 
@@ -77,12 +87,14 @@ pub struct LineInput {
     /// Size code.
     pub size: String,
     /// 1 to 20.
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 20))]
     pub quantity: i64,
     /// Extras (each at most once).
     #[serde(default)]
     pub extras: Vec<IngredientId>,
     /// Note for the kitchen ("bien cuite").
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 200))]
     pub note: Option<String>,
 }
 
@@ -106,9 +118,11 @@ pub struct PlaceOrder {
     #[serde(default)]
     pub contact: Option<Contact>,
     /// At least one line.
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 30))]
     pub lines: Vec<LineInput>,
     /// Note for the whole order.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 500))]
     pub note: Option<String>,
     /// How the customer pays.
     pub payment_method: PaymentMethod,
@@ -126,12 +140,14 @@ pub struct EditOrder {
     pub version: i64,
     /// New lines (replace all).
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(min_items = 1, max_items = 30))]
     pub lines: Option<Vec<LineInput>>,
     /// New delivery address.
     #[serde(default)]
     pub address: Option<Address>,
     /// New note.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 500))]
     pub note: Option<String>,
 }
 
@@ -147,6 +163,7 @@ pub struct TransitionRequest {
     pub version: Option<i64>,
     /// Required for staff cancellations and failed deliveries.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub reason: Option<String>,
 }
 
@@ -160,6 +177,7 @@ pub struct CancelRequest {
     pub version: Option<i64>,
     /// Required when staff cancel an order the kitchen started.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 300))]
     pub reason: Option<String>,
 }
 
@@ -170,8 +188,13 @@ pub struct CancelRequest {
 #[serde(deny_unknown_fields)]
 pub struct CancelByPhone {
     /// The contact phone, written any way (`+33 6 12…`, `06.12…`).
+    #[cfg_attr(
+        feature = "server",
+        schema(max_length = 30, pattern = r"^[0-9 +.()-]*$")
+    )]
     pub phone: String,
     /// Why, shown to the customer and kept with each order.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 300))]
     pub reason: String,
 }
 

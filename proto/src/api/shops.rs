@@ -41,6 +41,7 @@ pub struct Shop {
 pub struct PauseRequest {
     /// Shown to customers ("four en panne", "trop de commandes").
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 200))]
     pub reason: Option<String>,
 }
 
@@ -51,9 +52,14 @@ pub struct PauseRequest {
 pub struct ShopPatch {
     /// New display name.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
     pub name: Option<String>,
     /// New phone.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "server",
+        schema(max_length = 30, pattern = r"^[0-9 +.()-]*$")
+    )]
     pub phone: Option<String>,
     /// New weekly hours.
     #[serde(default)]

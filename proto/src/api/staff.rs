@@ -27,11 +27,13 @@ pub struct StaffMember {
 #[serde(deny_unknown_fields)]
 pub struct AddStaff {
     /// E-mail of the (new or existing) account.
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
     pub email: String,
     /// Role in this shop.
     pub role: StaffRole,
     /// Name, for a new account.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 100))]
     pub name: Option<String>,
     /// Initial password, for a new account (≥ 10 characters).
     #[serde(default)]

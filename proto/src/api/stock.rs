@@ -44,9 +44,11 @@ pub struct StockMovement {
     /// Ingredient.
     pub ingredient_id: IngredientId,
     /// How much arrives (restock) or is thrown away (waste); > 0.
+    #[cfg_attr(feature = "server", schema(minimum = 1, maximum = 10_000_000))]
     pub quantity: i64,
     /// Delivery note, reason of the waste…
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(max_length = 200))]
     pub reason: Option<String>,
 }
 
@@ -58,11 +60,14 @@ pub struct StockCorrection {
     /// Ingredient.
     pub ingredient_id: IngredientId,
     /// What is physically there, ≥ 0.
+    #[cfg_attr(feature = "server", schema(minimum = 0, maximum = 10_000_000))]
     pub on_hand: i64,
     /// Why (required).
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 200))]
     pub reason: String,
     /// Optionally a new low-stock threshold.
     #[serde(default)]
+    #[cfg_attr(feature = "server", schema(minimum = 0, maximum = 10_000_000))]
     pub low_threshold: Option<i64>,
 }
 

@@ -65,9 +65,12 @@ fn patterns(query: &str) -> Option<(String, String)> {
 
 /// The phone number searched.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
-    /// At least 6 digits of the number; spaces, dots and `+33` are ignored.
+    /// At least 6 digits of the number; spaces, dots and `+33` are ignored. Required: an
+    /// absent or shorter one is refused (422).
+    #[param(required = true, pattern = "[0-9](?:[^0-9]*[0-9]){5}")]
     pub phone: Option<String>,
 }
 
@@ -76,7 +79,11 @@ pub struct CustomerQuery {
 /// admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/customers", tag = "customers",
     params(("id" = i64, Path), CustomerQuery),
-    responses((status = 200, body = CustomerMatches), (status = 422, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = CustomerMatches),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not an order taker or manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "fewer than 6 digits given", body = ocpizza_proto::ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,

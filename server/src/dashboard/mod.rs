@@ -54,7 +54,9 @@ fn today() -> (i64, i64) {
 
 /// Every shop the caller runs, live (managers: their shops; admin: all).
 #[utoipa::path(get, path = "/api/v1/group/dashboard", tag = "dashboard",
-    responses((status = 200, body = Dashboard), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Dashboard),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "neither an administrator nor a manager", body = ocpizza_proto::ErrorBody)))]
 pub async fn dashboard(
     State(state): State<AppState>,
     caller: Caller,

@@ -38,8 +38,11 @@ pub fn router() -> Router<AppState> {
 /// per `key`: a replay answers `already_applied` with the first result, or the same 409.
 #[utoipa::path(post, path = "/api/v1/driver/actions", tag = "driver", request_body = DriverAction,
     responses((status = 200, body = ocpizza_proto::api::driver::DriverActionResult),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a driver of the order's shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
               (status = 409, description = "order_cancelled, assigned_to_other_driver or invalid_transition; replays get the same", body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody)))]
+              (status = 422, description = "a field is invalid, or the key was used for another action", body = ocpizza_proto::ErrorBody)))]
 pub async fn action(
     State(state): State<AppState>,
     caller: Caller,
@@ -51,7 +54,10 @@ pub async fn action(
 
 /// The driver actions received for an order, oldest first (staff of its shop, admin).
 #[utoipa::path(get, path = "/api/v1/orders/{id}/driver-actions", tag = "driver", params(("id" = i64, Path)),
-    responses((status = 200, body = DriverActionList), (status = 404, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = DriverActionList),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not staff of the order's shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody)))]
 pub async fn order_actions(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,8 +105,11 @@ fn check_location(req: &DriverLocation) -> ApiResult<()> {
 /// kept, and it is published on the order's stream for its customer.
 #[utoipa::path(post, path = "/api/v1/driver/location", tag = "driver", request_body = DriverLocation,
     responses((status = 200, body = Position),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not the order's driver", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
               (status = 409, description = "not_out_for_delivery", body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody)))]
+              (status = 422, description = "a coordinate is out of range", body = ocpizza_proto::ErrorBody)))]
 pub async fn location(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,9 +171,11 @@ pub async fn location(
 
 /// The day of a cash report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CashQuery {
-    /// `YYYY-MM-DD` (UTC day); today when absent.
+    /// `YYYY-MM-DD` (UTC day); today when absent or empty.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub date: Option<String>,
 }
 
@@ -191,7 +202,10 @@ fn total(deliveries: &[CashDelivery]) -> Money {
 
 /// What the calling driver delivered on a day, with the cash collected.
 #[utoipa::path(get, path = "/api/v1/driver/cash", tag = "driver", params(CashQuery),
-    responses((status = 200, body = CashReport), (status = 422, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = CashReport),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a driver", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "`date` is not a date", body = ocpizza_proto::ErrorBody)))]
 pub async fn my_cash(
     State(state): State<AppState>,
     caller: Caller,
@@ -217,7 +231,11 @@ pub async fn my_cash(
 /// A shop's deliveries of a day per driver, with the cash each collected (manager of the
 /// shop, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/cash", tag = "driver", params(("id" = i64, Path), CashQuery),
-    responses((status = 200, body = ShopCashReport), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = ShopCashReport),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "`date` is not a date", body = ocpizza_proto::ErrorBody)))]
 pub async fn shop_cash(
     State(state): State<AppState>,
     caller: Caller,

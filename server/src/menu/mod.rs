@@ -131,7 +131,10 @@ fn menu_extras(p: &db::PizzaSpec) -> Vec<MenuExtra> {
 
 /// The recipe card of a pizza: quantities per size, extras, steps, oven (staff only).
 #[utoipa::path(get, path = "/api/v1/pizzas/{id}/recipe", tag = "menu", params(("id" = i64, Path)),
-    responses((status = 200, body = Recipe), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Recipe),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not staff of any shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such pizza", body = ocpizza_proto::ErrorBody)))]
 pub async fn recipe(
     State(state): State<AppState>,
     caller: Caller,
@@ -150,7 +153,9 @@ pub async fn recipe(
 /// Every recipe card, in menu order: the cooks' aide-mémoire, kept offline by the app
 /// (staff only).
 #[utoipa::path(get, path = "/api/v1/recipes", tag = "menu",
-    responses((status = 200, body = RecipeBook), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = RecipeBook),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not staff of any shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn recipes(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<RecipeBook>> {
     require_staff(&caller)?;
     let pool = state.db.pool();
@@ -213,7 +218,10 @@ fn recipe_card(p: db::PizzaSpec, steps: Vec<String>) -> Recipe {
 /// Switches a pizza on or off in one shop (manager of the shop, admin).
 #[utoipa::path(put, path = "/api/v1/shops/{id}/pizzas/{pizza_id}/enabled", tag = "menu",
     params(("id" = i64, Path), ("pizza_id" = i64, Path)), request_body = SetPizzaEnabled,
-    responses((status = 204, description = "switched")))]
+    responses((status = 204, description = "switched"),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop or pizza", body = ocpizza_proto::ErrorBody)))]
 pub async fn set_enabled(
     State(state): State<AppState>,
     caller: Caller,

@@ -99,9 +99,13 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
 /// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
-    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
-    responses((status = 201, body = Order), (status = 409, body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
+    responses((status = 201, body = Order),
+              (status = 401, description = "a guest asked for a `phone` or `counter` order", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "only the shop's order takers and managers take `phone` and `counter` orders", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "out_of_stock, shop_paused, shop_closed or too_many_open_orders", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (see `fields`), or the Idempotency-Key was used for another request", body = ocpizza_proto::ErrorBody),
               (status = 429, body = ocpizza_proto::ErrorBody,
                headers(("Retry-After" = u64, description = "seconds before another order is accepted")))))]
 pub async fn place(
@@ -121,7 +125,9 @@ pub async fn place(
 
 /// One order (its customer, the shop's staff, admin).
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
-    responses((status = 200, body = Order), (status = 404, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Order),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -140,7 +146,12 @@ pub async fn get_one(
 /// Changes lines, address or note while the order is `placed` (its customer, order takers and
 /// managers of the shop, admin). Requires the current `version`.
 #[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path)),
-    request_body = EditOrder, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+    request_body = EditOrder, responses((status = 200, body = Order),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller's role may not edit this order", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version, invalid_transition (no longer `placed`) or out_of_stock", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn edit(
     State(state): State<AppState>,
     caller: Caller,
@@ -156,8 +167,14 @@ pub async fn edit(
 /// Moves the order to another status, if the caller's role allows that transition.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/transition", tag = "orders", params(("id" = i64, Path),
-    ("Idempotency-Key" = Option<String>, Header, description = "replays return the first result")),
-    request_body = TransitionRequest, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+    ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
+    request_body = TransitionRequest, responses((status = 200, body = Order),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller's role may not make this transition", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version or invalid_transition", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid, or the Idempotency-Key was used for another request", body = ocpizza_proto::ErrorBody)))]
 pub async fn transition(
     State(state): State<AppState>,
     caller: Caller,
@@ -181,8 +198,15 @@ pub async fn transition(
 
 /// Cancels the order: its customer while `placed`, staff before it leaves (with a reason).
 /// Accepts `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path)),
-    request_body = CancelRequest, responses((status = 200, body = Order), (status = 409, body = ocpizza_proto::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
+    request_body = CancelRequest, responses((status = 200, body = Order),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller's role may not cancel this order", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version or invalid_transition", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (a staff cancellation needs a `reason`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -207,7 +231,12 @@ pub async fn cancel(
 /// Assigns a driver (managers and order takers of the shop, admin), or a driver takes or drops
 /// a delivery themselves.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/driver", tag = "orders", params(("id" = i64, Path)),
-    request_body = AssignDriver, responses((status = 200, body = Order)))]
+    request_body = AssignDriver, responses((status = 200, body = Order),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller's role may not assign this order", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such order, or not visible to the caller", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version, invalid_transition or assigned_to_other_driver", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "`driver_id` is not a driver of this shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn assign_driver(
     State(state): State<AppState>,
     caller: Caller,
@@ -222,7 +251,8 @@ pub async fn assign_driver(
 }
 
 /// The logged-in customer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/me/orders", tag = "orders", responses((status = 200, body = Vec<Order>)))]
+#[utoipa::path(get, path = "/api/v1/me/orders", tag = "orders", responses((status = 200, body = Vec<Order>),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody)))]
 pub async fn my_orders(
     State(state): State<AppState>,
     caller: Caller,
@@ -243,9 +273,11 @@ pub async fn my_orders(
 
 /// Filter of a shop's order list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// One status, `open` (not finished, the default) or `all`.
+    #[param(schema_with = status_filter)]
     pub status: Option<String>,
     /// Only orders with a greater id (the previous page's `next_after`); not with `open`.
     #[param(minimum = 0)]
@@ -255,6 +287,18 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+/// The values `ListQuery::status` accepts.
+fn status_filter() -> utoipa::openapi::Object {
+    let names = OrderStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain(["open", "all"]);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(names))
+        .build()
+}
+
 /// Most orders one page of a shop's list holds.
 pub const PAGE_MAX: i64 = 500;
 /// Most open orders listed at once.
@@ -262,7 +306,11 @@ pub const OPEN_MAX: usize = 5000;
 
 /// Orders of a shop, oldest first (any staff of the shop, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/orders", tag = "orders", params(("id" = i64, Path), ListQuery),
-    responses((status = 200, body = OrderList), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = OrderList),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not staff of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a query parameter is invalid (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn shop_orders(
     State(state): State<AppState>,
     caller: Caller,
@@ -324,8 +372,11 @@ pub async fn shop_orders(
 /// shop, admin), releasing their stock; the customers see the reason on their tracker.
 #[utoipa::path(post, path = "/api/v1/shops/{id}/orders/cancel-by-phone", tag = "orders",
     params(("id" = i64, Path)), request_body = CancelByPhone,
-    responses((status = 200, body = CancelledOrders), (status = 403, body = ocpizza_proto::ErrorBody),
-              (status = 422, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = CancelledOrders),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn cancel_by_phone(
     State(state): State<AppState>,
     caller: Caller,
@@ -344,9 +395,10 @@ pub async fn cancel_by_phone(
 /// Follows an order with its tracking token (public: the token is the secret). The contact's
 /// phone and e-mail are masked, staff named by first name only; 410 some hours after the order
 /// is finished (`OCPIZZA_TRACKING_HOURS`).
-#[utoipa::path(get, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
-    responses((status = 200, body = TrackedOrder), (status = 404, body = ocpizza_proto::ErrorBody),
-              (status = 410, body = ocpizza_proto::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path, pattern = "^[0-9a-fA-F]{32}$", description = "the order's tracking token")),
+    responses((status = 200, body = TrackedOrder),
+              (status = 404, description = "no order has this token", body = ocpizza_proto::ErrorBody),
+              (status = 410, description = "the order was finished long ago: the link expired", body = ocpizza_proto::ErrorBody)))]
 pub async fn track(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -375,8 +427,13 @@ pub async fn track(
 }
 
 /// Edits a guest's order with its tracking token, while `placed`; 403 for an account's order.
-#[utoipa::path(patch, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path)),
-    request_body = EditOrder, responses((status = 200, body = Order), (status = 403, body = ocpizza_proto::ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/track/{token}", tag = "orders", params(("token" = String, Path, pattern = "^[0-9a-fA-F]{32}$", description = "the order's tracking token")),
+    request_body = EditOrder, responses((status = 200, body = Order),
+              (status = 403, description = "the order belongs to an account: log in to change it", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no order has this token", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version, invalid_transition or out_of_stock", body = ocpizza_proto::ErrorBody),
+              (status = 410, description = "the order was finished long ago: the link expired", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn track_edit(
     State(state): State<AppState>,
     caller: Caller,
@@ -391,8 +448,15 @@ pub async fn track_edit(
 }
 
 /// Cancels a guest's order with its tracking token, while `placed`; 403 for an account's order.
-#[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path)),
-    request_body = CancelRequest, responses((status = 200, body = Order), (status = 403, body = ocpizza_proto::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/track/{token}/cancel", tag = "orders", params(("token" = String, Path, pattern = "^[0-9a-fA-F]{32}$", description = "the order's tracking token"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
+        description = "8 to 128 visible ASCII characters; replays return the first result")),
+    request_body = CancelRequest, responses((status = 200, body = Order),
+              (status = 403, description = "the order belongs to an account: log in to change it", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no order has this token", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "stale_version or invalid_transition", body = ocpizza_proto::ErrorBody),
+              (status = 410, description = "the order was finished long ago: the link expired", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid, or the Idempotency-Key was used for another request", body = ocpizza_proto::ErrorBody)))]
 pub async fn track_cancel(
     State(state): State<AppState>,
     caller: Caller,
@@ -421,7 +485,9 @@ pub async fn track_cancel(
 
 /// A driver's deliveries: ready ones nobody took in their shops, and their own.
 #[utoipa::path(get, path = "/api/v1/driver/deliveries", tag = "orders",
-    responses((status = 200, body = Deliveries), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Deliveries),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a driver", body = ocpizza_proto::ErrorBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,

@@ -56,7 +56,10 @@ pub async fn get_one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiR
 
 /// Changes name, phone, hours or delivery area (manager of the shop, admin).
 #[utoipa::path(patch, path = "/api/v1/shops/{id}", tag = "shops", params(("id" = i64, Path)),
-    request_body = ShopPatch, responses((status = 200, body = Shop)))]
+    request_body = ShopPatch, responses((status = 200, body = Shop),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,7 +97,10 @@ pub async fn patch(
 
 /// Stops taking orders (manager of the shop, admin).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/pause", tag = "shops", params(("id" = i64, Path)),
-    request_body = PauseRequest, responses((status = 200, body = Shop)))]
+    request_body = PauseRequest, responses((status = 200, body = Shop),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn pause(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,7 +113,10 @@ pub async fn pause(
 
 /// Takes orders again (manager of the shop, admin).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/resume", tag = "shops", params(("id" = i64, Path)),
-    responses((status = 200, body = Shop)))]
+    responses((status = 200, body = Shop),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
     caller: Caller,

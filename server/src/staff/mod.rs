@@ -55,7 +55,10 @@ async fn members(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<StaffMember>>
 
 /// Staff of a shop (its managers, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<StaffMember>), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Vec<StaffMember>),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,7 +72,12 @@ pub async fn list(
 
 /// Gives a role in the shop to an account, creating the account if the e-mail is new.
 #[utoipa::path(post, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
-    request_body = AddStaff, responses((status = 201, body = StaffMember), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    request_body = AddStaff, responses((status = 201, body = StaffMember),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller may not give this role in this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "the e-mail was registered meanwhile", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid (a new account needs `name` and `password`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,7 +130,11 @@ pub async fn add(
 /// Takes a role in the shop away from an account.
 #[utoipa::path(delete, path = "/api/v1/shops/{id}/staff/{user_id}/{role}", tag = "staff",
     params(("id" = i64, Path), ("user_id" = i64, Path), ("role" = StaffRole, Path)),
-    responses((status = 204, description = "removed"), (status = 404, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 204, description = "removed"),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "the caller may not take this role away in this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such role held", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "a manager cannot remove their own manager role", body = ocpizza_proto::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

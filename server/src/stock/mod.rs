@@ -153,7 +153,10 @@ pub fn router() -> Router<AppState> {
 
 /// Stock levels of a shop (its managers and cooks, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/stock", tag = "stock", params(("id" = i64, Path)),
-    responses((status = 200, body = StockList), (status = 403, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = StockList),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager or cook of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -311,7 +314,11 @@ async fn movement(
 
 /// Goods received (manager of the shop, admin).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/stock/restock", tag = "stock",
-    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel)))]
+    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid, or no such ingredient", body = ocpizza_proto::ErrorBody)))]
 pub async fn restock(
     State(state): State<AppState>,
     caller: Caller,
@@ -323,7 +330,12 @@ pub async fn restock(
 
 /// Thrown away (manager of the shop, admin). Reserved stock cannot be wasted.
 #[utoipa::path(post, path = "/api/v1/shops/{id}/stock/waste", tag = "stock",
-    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel)))]
+    params(("id" = i64, Path)), request_body = StockMovement, responses((status = 200, body = StockLevel),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "more than the free stock (on hand minus reserved)", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid, or no such ingredient", body = ocpizza_proto::ErrorBody)))]
 pub async fn waste(
     State(state): State<AppState>,
     caller: Caller,
@@ -335,7 +347,11 @@ pub async fn waste(
 
 /// Inventory count: sets on-hand to what was counted (manager of the shop, admin).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/stock/correction", tag = "stock",
-    params(("id" = i64, Path)), request_body = StockCorrection, responses((status = 200, body = StockLevel)))]
+    params(("id" = i64, Path)), request_body = StockCorrection, responses((status = 200, body = StockLevel),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is invalid, or no such ingredient", body = ocpizza_proto::ErrorBody)))]
 pub async fn correction(
     State(state): State<AppState>,
     caller: Caller,
@@ -372,6 +388,7 @@ pub async fn correction(
 
 /// Filters of the ledger.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerQuery {
     /// Only this ingredient.
@@ -379,12 +396,16 @@ pub struct LedgerQuery {
     /// Rows with an id below this (paging).
     pub before: Option<i64>,
     /// At most this many rows (default 100, max 500).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
 /// Stock movements of a shop, newest first (manager of the shop, admin).
 #[utoipa::path(get, path = "/api/v1/shops/{id}/stock/ledger", tag = "stock",
-    params(("id" = i64, Path), LedgerQuery), responses((status = 200, body = Vec<LedgerEntry>)))]
+    params(("id" = i64, Path), LedgerQuery), responses((status = 200, body = Vec<LedgerEntry>),
+              (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "`limit` is out of range", body = ocpizza_proto::ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
     caller: Caller,

@@ -268,6 +268,58 @@ async fn the_openapi_document_describes_every_endpoint() {
 }
 
 #[tokio::test]
+async fn the_openapi_document_puts_query_parameters_in_the_query_and_lists_error_answers() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.anonymous().get_json("/api/openapi.json").await;
+    let ledger = &doc["paths"]["/api/v1/shops/{id}/stock/ledger"]["get"];
+    let limit = ledger["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("limit documented");
+    assert_eq!(limit["in"], "query");
+    assert_eq!(limit["required"], false);
+    assert_eq!(limit["schema"]["maximum"], 500);
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("503"), "{method} {path}: 503");
+            if method != "get" {
+                assert!(responses.contains_key("403"), "{method} {path}: 403");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path}: 404");
+            }
+        }
+    }
+    let orders = &doc["paths"]["/api/v1/shops/{id}/orders"]["get"]["responses"];
+    for status in ["401", "403", "404", "422"] {
+        assert_eq!(
+            orders[status]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "{status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_a_json_array_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_demo("admin").await;
+    let path = format!("/api/v1/shops/{}", SHOP.0);
+    let before: Value = admin.get_json(&path).await;
+    let r = admin
+        .patch(&path, &json!(["Renamed by position", null]))
+        .await;
+    let (code, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(code, "invalid_input");
+    assert!(body["error"]["fields"]["body"].is_string());
+    let after: Value = admin.get_json(&path).await;
+    assert_eq!(after["name"], before["name"]);
+}
+
+#[tokio::test]
 async fn names_and_notes_with_direction_overrides_or_invisible_characters_are_refused() {
     let app = TestApp::spawn().await;
     let before = app.menu(SHOP).await;
