@@ -55,6 +55,9 @@ use utoipa::OpenApi;
         staff::list,
         staff::add,
         staff::remove,
+        staff::invitations::mine,
+        staff::invitations::accept,
+        staff::invitations::decline,
     ),
     components(schemas(ocpizza_proto::events::Event))
 )]

@@ -22,5 +22,6 @@ mod permissions;
 mod position;
 mod pwa;
 mod shops;
+mod staff;
 mod stock;
 mod tracking;
