@@ -39,3 +39,7 @@ typed_id!(
     /// An order; also the number shown on kitchen tickets.
     OrderId
 );
+typed_id!(
+    /// A staff role offered to an account, waiting for it to accept.
+    InvitationId
+);

@@ -17,7 +17,7 @@ pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hours::{OpeningHours, OpeningSlot};
-pub use ids::{IngredientId, OrderId, PizzaId, ShopId, UserId};
+pub use ids::{IngredientId, InvitationId, OrderId, PizzaId, ShopId, UserId};
 pub use money::Money;
 pub use status::{Actor, Fulfilment, OrderStatus, PaymentMethod, PaymentStatus, StaffRole};
 

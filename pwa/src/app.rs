@@ -1,6 +1,6 @@
 //! Routes and the session context.
 
-use crate::components::{Header, SessionHandle};
+use crate::components::{Header, Invitations, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
     checkout::Checkout,
@@ -174,6 +174,7 @@ pub fn App() -> Html {
             <BrowserRouter>
                 <Header />
                 <div class="content">
+                    <Invitations />
                     <Switch<Route> render={switch} />
                 </div>
             </BrowserRouter>

@@ -5,9 +5,11 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
+mod invitations;
 mod road;
 
 pub use counter::CounterTexts;
+pub use invitations::InvitationTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.
@@ -627,6 +629,11 @@ pub struct ManageTexts {
     pub add: &'static str,
     pub remove: &'static str,
     pub no_staff: &'static str,
+    pub status: &'static str,
+    pub invited: &'static str,
+    pub active: &'static str,
+    pub withdraw: &'static str,
+    pub invitation_sent: &'static str,
     pub role_order_taker: &'static str,
     pub role_cook: &'static str,
     pub role_driver: &'static str,
@@ -739,6 +746,11 @@ static MANAGE_FR: ManageTexts = ManageTexts {
     add: "Ajouter",
     remove: "Retirer",
     no_staff: "Personne dans l’équipe pour l’instant.",
+    status: "État",
+    invited: "invitation envoyée",
+    active: "dans l’équipe",
+    withdraw: "Retirer l’invitation",
+    invitation_sent: "Ce compte existe déjà : une invitation lui est envoyée. Il fera partie de l’équipe dès qu’il l’aura acceptée.",
     role_order_taker: "Prise de commande",
     role_cook: "Pizzaïolo",
     role_driver: "Livreur",
@@ -829,6 +841,11 @@ static MANAGE_EN: ManageTexts = ManageTexts {
     add: "Add",
     remove: "Remove",
     no_staff: "Nobody on the staff yet.",
+    status: "Status",
+    invited: "invitation sent",
+    active: "on the staff",
+    withdraw: "Withdraw the invitation",
+    invitation_sent: "This account already exists: it has been sent an invitation. It joins the staff once it accepts.",
     role_order_taker: "Order taker",
     role_cook: "Cook",
     role_driver: "Driver",

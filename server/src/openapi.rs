@@ -57,6 +57,9 @@ use utoipa::{Modify, OpenApi};
         staff::list,
         staff::add,
         staff::remove,
+        staff::invitations::mine,
+        staff::invitations::accept,
+        staff::invitations::decline,
     ),
     components(schemas(ocpizza_proto::events::Event)),
     modifiers(&CommonResponses)

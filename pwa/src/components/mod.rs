@@ -3,12 +3,14 @@
 mod cart;
 mod connection;
 mod header;
+mod invitations;
 mod payment;
 mod recipe_card;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
 pub use header::Header;
+pub use invitations::Invitations;
 pub use payment::PaymentStep;
 pub use recipe_card::{LineRecipe, amount};
 

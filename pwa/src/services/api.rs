@@ -144,6 +144,11 @@ pub async fn put_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Ap
     read_empty(request.send().await).await
 }
 
+/// `POST path` without body, expecting no answer body (204): success, or the server's error.
+pub async fn post_no_content(path: &str) -> Result<(), ApiFailure> {
+    read_empty(Request::post(path).send().await).await
+}
+
 /// `DELETE path`, expecting no answer body.
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
     read_empty(Request::delete(path).send().await).await

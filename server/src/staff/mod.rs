@@ -1,5 +1,14 @@
 //! Staff management: admins manage every shop's staff; a manager manages order takers, cooks
 //! and drivers of their own shop (only admins appoint managers).
+//!
+//! A role reaches an existing account only by invitation: the manager's request offers it, and
+//! the account holds it once it accepts (see [`invitations`]). Otherwise any manager could
+//! attach any customer's account to their shop, which would then receive staff payloads
+//! without having agreed. An account the manager creates here for a new employee gets its role
+//! at once: nobody else uses that account yet.
+
+mod db;
+pub mod invitations;
 
 use crate::auth::{Caller, db as auth_db, password};
 use crate::error::{ApiError, ApiResult};
@@ -12,13 +21,13 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use ocpizza_proto::api::staff::{AddStaff, StaffMember};
 use ocpizza_proto::{ShopId, StaffRole, UserId};
-use sqlx::{AnyPool, Row};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/shops/{id}/staff", get(list).post(add))
         .route("/api/v1/shops/{id}/staff/{user_id}/{role}", delete(remove))
+        .merge(invitations::router())
 }
 
 fn may_manage(caller: &Caller, shop: ShopId, role: StaffRole) -> ApiResult<UserId> {
@@ -31,29 +40,7 @@ fn may_manage(caller: &Caller, shop: ShopId, role: StaffRole) -> ApiResult<UserI
     }
 }
 
-async fn members(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<StaffMember>> {
-    sqlx::query(
-        "SELECT u.id, u.email, u.name, s.role FROM staff s JOIN users u ON u.id = s.user_id \
-         WHERE s.shop_id = $1 ORDER BY s.role, u.name",
-    )
-    .bind(shop.0)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .filter_map(|r| {
-        let role = StaffRole::parse(&r.try_get::<String, _>("role").ok()?)?;
-        Some(Ok(StaffMember {
-            user_id: UserId(r.try_get("id").ok()?),
-            email: r.try_get("email").ok()?,
-            name: r.try_get("name").ok()?,
-            shop_id: shop,
-            role,
-        }))
-    })
-    .collect()
-}
-
-/// Staff of a shop (its managers, admin).
+/// Staff of a shop (its managers, admin), pending invitations last.
 #[utoipa::path(get, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<StaffMember>),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
@@ -67,12 +54,16 @@ pub async fn list(
     let shop = ShopId(id);
     caller.staff(shop, &[StaffRole::Manager])?;
     crate::shops::require(&state, shop).await?;
-    Ok(Json(members(state.db.pool(), shop).await?))
+    Ok(Json(db::members(state.db.pool(), shop).await?))
 }
 
-/// Gives a role in the shop to an account, creating the account if the e-mail is new.
+/// Gives a role in the shop to a new account created with the given name and password (201),
+/// or invites an existing account to take it (202, `status: "invited"`; 200 when it already
+/// holds the role).
 #[utoipa::path(post, path = "/api/v1/shops/{id}/staff", tag = "staff", params(("id" = i64, Path)),
-    request_body = AddStaff, responses((status = 201, body = StaffMember),
+    request_body = AddStaff, responses((status = 201, description = "a new account created with this role", body = StaffMember),
+              (status = 202, description = "an existing account invited: the role is theirs once they accept", body = StaffMember),
+              (status = 200, description = "the account already holds this role", body = StaffMember),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "the caller may not give this role in this shop", body = ocpizza_proto::ErrorBody),
               (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
@@ -88,52 +79,77 @@ pub async fn add(
     let me = may_manage(&caller, shop, req.role)?;
     crate::shops::require(&state, shop).await?;
     let email = validate::email("email", &req.email)?;
-    let existing = auth_db::credentials(state.db.pool(), &email).await?;
-    let new_account = match existing {
-        Some(_) => None,
-        None => {
-            let name = validate::text("name", req.name.as_deref().unwrap_or(""), 1, 100)?;
-            let pw = req.password.clone().unwrap_or_default();
-            password::check_strength("password", &pw, &email, &name).await?;
-            Some((name, password::hash(pw, state.config.hashing).await?))
-        }
+    let (status, user_id) = match auth_db::credentials(state.db.pool(), &email).await? {
+        Some((user_id, _)) => (invite(&state, shop, user_id, req.role, me).await?, user_id),
+        None => (
+            StatusCode::CREATED,
+            create(&state, shop, &email, &req, me).await?,
+        ),
     };
+    let member = db::members(state.db.pool(), shop)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id && m.role == req.role)
+        .ok_or(ApiError::NotFound("staff member"))?;
+    Ok((status, Json(member)))
+}
+
+/// Offers the role to an existing account (or offers it again); nothing when the account holds
+/// it already.
+async fn invite(
+    state: &AppState,
+    shop: ShopId,
+    user: UserId,
+    role: StaffRole,
+    me: UserId,
+) -> ApiResult<StatusCode> {
     let mut tx = state.db.begin().await?;
-    let user_id = match (existing, new_account) {
-        (Some((id, _)), _) => id,
-        (None, Some((name, hash))) => {
-            match auth_db::insert_user(&mut tx, &email, &name, None, &hash, false).await {
-                Ok(id) => id,
-                Err(e) if crate::db::is_unique_violation(&e) => {
-                    return Err(ApiError::Conflict(format!(
-                        "{email} was registered meanwhile; retry"
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            }
+    if db::holds(&mut tx, user, shop, role).await? {
+        return Ok(StatusCode::OK);
+    }
+    db::invite(&mut tx, shop, user, role, me).await?;
+    tx.commit().await?;
+    tracing::info!(shop = %shop, user = %user, role = role.as_str(), "staff invitation sent");
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Creates the account of a new employee with the role granted.
+async fn create(
+    state: &AppState,
+    shop: ShopId,
+    email: &str,
+    req: &AddStaff,
+    me: UserId,
+) -> ApiResult<UserId> {
+    let name = validate::text("name", req.name.as_deref().unwrap_or(""), 1, 100)?;
+    let pw = req.password.clone().unwrap_or_default();
+    password::check_strength("password", &pw, email, &name).await?;
+    let hash = password::hash(pw, state.config.hashing).await?;
+    let mut tx = state.db.begin().await?;
+    let user_id = match auth_db::insert_user(&mut tx, email, &name, None, &hash, false).await {
+        Ok(id) => id,
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict(format!(
+                "{email} was registered meanwhile; retry"
+            )));
         }
-        (None, None) => unreachable!("a new account is prepared when none exists"),
+        Err(e) => return Err(e.into()),
     };
     auth_db::grant(&mut tx, user_id, shop, req.role).await?;
     let published = crate::auth::access_changed(&mut tx, me, user_id, "role_granted").await?;
     tx.commit().await?;
     state.bus.publish(published);
-    let member = members(state.db.pool(), shop)
-        .await?
-        .into_iter()
-        .find(|m| m.user_id == user_id && m.role == req.role)
-        .ok_or(ApiError::NotFound("staff member"))?;
     tracing::info!(shop = %shop, user = %user_id, role = req.role.as_str(), "staff role granted");
-    Ok((StatusCode::CREATED, Json(member)))
+    Ok(user_id)
 }
 
-/// Takes a role in the shop away from an account.
+/// Takes a role in the shop away from an account, or withdraws the invitation to take it.
 #[utoipa::path(delete, path = "/api/v1/shops/{id}/staff/{user_id}/{role}", tag = "staff",
     params(("id" = i64, Path), ("user_id" = i64, Path), ("role" = StaffRole, Path)),
-    responses((status = 204, description = "removed"),
+    responses((status = 204, description = "removed, or the invitation withdrawn"),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "the caller may not take this role away in this shop", body = ocpizza_proto::ErrorBody),
-              (status = 404, description = "no such role held", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such role held nor invited", body = ocpizza_proto::ErrorBody),
               (status = 409, description = "a manager cannot remove their own manager role", body = ocpizza_proto::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
@@ -156,7 +172,12 @@ pub async fn remove(
         .await?
         .rows_affected();
     if done == 0 {
-        return Err(ApiError::NotFound("staff member"));
+        return if db::withdraw(&mut tx, shop, UserId(user_id), role).await? {
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::NotFound("staff member"))
+        };
     }
     let published =
         crate::auth::access_changed(&mut tx, me, UserId(user_id), "role_removed").await?;

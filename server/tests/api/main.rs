@@ -23,5 +23,6 @@ mod permissions;
 mod position;
 mod pwa;
 mod shops;
+mod staff;
 mod stock;
 mod tracking;

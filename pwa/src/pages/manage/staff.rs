@@ -1,10 +1,12 @@
 //! A shop's staff (`/manage/shops/{id}/staff`, its managers and admins): who holds which role,
-//! adding someone by e-mail (creating the account when the e-mail is new) and removing a role.
-//! A manager may not hand out or take away the manager role; the server says so when asked.
+//! adding someone by e-mail and removing a role. A new e-mail gets an account with the role at
+//! once; an existing account is sent an invitation, listed as such until it accepts, and the
+//! manager may withdraw it. A manager may not hand out or take away the manager role; the
+//! server says so when asked.
 
 use crate::i18n::Lang;
 use crate::services::api;
-use ocpizza_proto::api::staff::{AddStaff, StaffMember};
+use ocpizza_proto::api::staff::{AddStaff, StaffMember, StaffStatus};
 use ocpizza_proto::{ShopId, StaffRole};
 use std::collections::BTreeMap;
 use yew::{
@@ -94,6 +96,7 @@ pub fn StaffScreen(props: &ScreenProps) -> Html {
                                         <th scope="col">{ m.name }</th>
                                         <th scope="col">{ m.email }</th>
                                         <th scope="col">{ m.role }</th>
+                                        <th scope="col">{ m.status }</th>
                                         <th scope="col"><span class="sr-only">{ m.remove }</span></th>
                                     </tr></thead>
                                     <tbody>
@@ -103,15 +106,23 @@ pub fn StaffScreen(props: &ScreenProps) -> Html {
                                                 on_remove.reform(move |_| member.clone())
                                             };
                                             let key = format!("{}-{}", member.user_id.0, member.role.as_str());
+                                            let invited = member.status == StaffStatus::Invited;
+                                            let (status, action) = if invited {
+                                                (m.invited, m.withdraw)
+                                            } else {
+                                                (m.active, m.remove)
+                                            };
                                             html! {
-                                                <tr key={key.clone()} data-testid={format!("staff-{key}")}>
+                                                <tr key={key.clone()} data-testid={format!("staff-{key}")}
+                                                    class={invited.then_some("staff--invited")}>
                                                     <th scope="row">{ &member.name }</th>
                                                     <td>{ &member.email }</td>
                                                     <td>{ props.lang.role(member.role) }</td>
+                                                    <td data-testid={format!("status-{key}")}>{ status }</td>
                                                     <td>
                                                         <button type="button" onclick={remove}
-                                                                aria-label={format!("{} {} ({})", m.remove, member.name, props.lang.role(member.role))}
-                                                                data-testid={format!("remove-{key}")}>{ m.remove }</button>
+                                                                aria-label={format!("{action} {} ({})", member.name, props.lang.role(member.role))}
+                                                                data-testid={format!("remove-{key}")}>{ action }</button>
                                                     </td>
                                                 </tr>
                                             }
@@ -193,7 +204,7 @@ fn AddForm(props: &AddProps) -> Html {
         password: String::new(),
     });
     let errors = use_state(BTreeMap::<String, String>::new);
-    let outcome = use_state(|| None::<Result<(), String>>);
+    let outcome = use_state(|| None::<Result<StaffStatus, String>>);
     let on_submit = {
         let (draft, errors, outcome, on_added) = (
             draft.clone(),
@@ -220,9 +231,9 @@ fn AddForm(props: &AddProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/api/v1/shops/{shop}/staff");
                 match api::post::<_, StaffMember>(&path, &body).await {
-                    Ok(_) => {
+                    Ok(member) => {
                         errors.set(BTreeMap::new());
-                        outcome.set(Some(Ok(())));
+                        outcome.set(Some(Ok(member.status)));
                         draft.set(Draft {
                             email: String::new(),
                             name: String::new(),
@@ -271,7 +282,10 @@ fn AddForm(props: &AddProps) -> Html {
             { field("staff-password", m.new_password, "password", &draft.password, text_input(&draft, |d, v| d.password = v), &errors, "password") }
             <button type="submit" class="button go" data-testid="staff-submit">{ m.add }</button>
             { match &*outcome {
-                Some(Ok(())) => html! { <p class="notice notice--ok" role="status">{ m.saved }</p> },
+                Some(Ok(StaffStatus::Active)) => html! { <p class="notice notice--ok" role="status">{ m.saved }</p> },
+                Some(Ok(StaffStatus::Invited)) => html! {
+                    <p class="notice notice--ok" role="status" data-testid="invitation-sent">{ m.invitation_sent }</p>
+                },
                 Some(Err(e)) if errors.is_empty() => html! { <p class="notice notice--error" role="alert" data-testid="add-staff-error">{ e }</p> },
                 _ => Html::default(),
             } }
