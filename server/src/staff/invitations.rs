@@ -24,7 +24,8 @@ pub fn router() -> Router<AppState> {
 
 /// The roles shops offer to the logged-in account, newest first.
 #[utoipa::path(get, path = "/api/v1/me/invitations", tag = "staff",
-    responses((status = 200, body = Vec<Invitation>), (status = 401, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 200, body = Vec<Invitation>),
+        (status = 401, description = "login required", body = ocpizza_proto::ErrorBody)))]
 pub async fn mine(
     State(state): State<AppState>,
     caller: Caller,
@@ -38,8 +39,10 @@ pub async fn mine(
 /// The offer must still be one its sender may make: a manager who lost the shop since cannot
 /// bring anyone in through an invitation left behind.
 #[utoipa::path(post, path = "/api/v1/me/invitations/{id}/accept", tag = "staff", params(("id" = i64, Path)),
-    responses((status = 204, description = "role granted"), (status = 404, body = ocpizza_proto::ErrorBody),
-        (status = 409, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 204, description = "role granted"),
+        (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+        (status = 404, description = "no such invitation for this account", body = ocpizza_proto::ErrorBody),
+        (status = 409, description = "whoever invited may no longer give this role", body = ocpizza_proto::ErrorBody)))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,
@@ -69,7 +72,9 @@ pub async fn accept(
 
 /// Declines an invitation: it is deleted and the account holds nothing more.
 #[utoipa::path(post, path = "/api/v1/me/invitations/{id}/decline", tag = "staff", params(("id" = i64, Path)),
-    responses((status = 204, description = "declined"), (status = 404, body = ocpizza_proto::ErrorBody)))]
+    responses((status = 204, description = "declined"),
+        (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
+        (status = 404, description = "no such invitation for this account", body = ocpizza_proto::ErrorBody)))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
