@@ -51,7 +51,11 @@ impl Nginx {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.command().args(["-s", "stop"]).status();
+        let _ = self
+            .command()
+            .args(["-s", "stop"])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
