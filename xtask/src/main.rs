@@ -8,6 +8,8 @@
 //! - `cargo xtask fuzz`: the API fuzzed from its OpenAPI document (schemathesis);
 //! - `cargo xtask faults`: the server binary through kill -9, Redis and PostgreSQL outages, a
 //!   full disk and a stalled WebSocket client, nothing acknowledged lost or duplicated;
+//! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
+//!   service's exposure at most 1.5;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -19,6 +21,7 @@ mod fuzz;
 mod host;
 mod pwa;
 mod server;
+mod systemd;
 mod test;
 mod wsbench;
 
@@ -50,6 +53,8 @@ enum Command {
     /// Put the server through faults (kill -9, Redis and PostgreSQL outages, full disk, a
     /// stalled client); fails if anything acknowledged is lost or duplicated.
     Faults(faults::Args),
+    /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
+    SystemdCheck(systemd::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -66,6 +71,7 @@ fn main() -> anyhow::Result<()> {
         Command::E2e(args) => e2e::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Faults(args) => faults::run(&args),
+        Command::SystemdCheck(args) => systemd::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),
