@@ -215,6 +215,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let admin = crate::auth::db::any_admin(db.pool()).await?;
     print_banner(&config, demo, admin);
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
+    crate::systemd::ready();
+    crate::systemd::spawn_watchdog();
     crate::app::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("stopped");
@@ -264,6 +266,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
+    crate::systemd::stopping();
     tracing::info!("shutting down: finishing in-flight requests");
 }
 

@@ -31,4 +31,5 @@ pub mod shops;
 pub mod staff;
 pub mod state;
 pub mod stock;
+pub mod systemd;
 pub mod validate;

@@ -10,6 +10,8 @@
 //!   full disk and a stalled WebSocket client, nothing acknowledged lost or duplicated;
 //! - `cargo xtask nginx-check`: the nginx site file checked by nginx and run in front of a
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
+//! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
+//!   service's exposure at most 1.5;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -22,6 +24,7 @@ mod host;
 mod nginx;
 mod pwa;
 mod server;
+mod systemd;
 mod test;
 mod wsbench;
 
@@ -55,6 +58,8 @@ enum Command {
     Faults(faults::Args),
     /// Check `nginx/ocpizza.conf` with `nginx -t`, then run it in front of a real server.
     NginxCheck,
+    /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
+    SystemdCheck(systemd::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -72,6 +77,7 @@ fn main() -> anyhow::Result<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
+        Command::SystemdCheck(args) => systemd::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -1,10 +1,11 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
-//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the API fuzzed from its
-//! OpenAPI document (`fuzz.rs`), and last the end-to-end tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the PostgreSQL pass
-//! is skipped with a loud warning, except under CI (`CI` set), where that is a failure. The
-//! end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
+//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
+//! (`systemd.rs`), the API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
+//! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
+//! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
+//! failure. The end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
 
 use anyhow::{Context, bail};
 use std::net::TcpStream;
@@ -195,6 +196,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::faults::run(&crate::faults::Args { only: Vec::new() })?;
     println!("\n==> nginx in front of the server (cargo xtask nginx-check)");
     crate::nginx::run()?;
+    println!("\n==> systemd units (cargo xtask systemd-check)");
+    crate::systemd::run(&crate::systemd::Args {})?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");
     crate::fuzz::run(&crate::fuzz::Args { max_examples: 20 })?;
     crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;

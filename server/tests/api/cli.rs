@@ -325,3 +325,66 @@ async fn serving_with_demo_seeds_an_empty_database_of_either_kind() {
     assert_eq!(demo.shop_count().await, 5);
     assert_eq!(demo.login_as_demo_admin().await, StatusCode::OK);
 }
+
+#[cfg(target_os = "linux")]
+/// systemd's end of `Type=notify`: the datagram socket `NOTIFY_SOCKET` names. Returns the next
+/// message, or panics after `wait` without one.
+fn notification(socket: &std::os::unix::net::UnixDatagram, wait: std::time::Duration) -> String {
+    socket.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 512];
+    let n = socket
+        .recv(&mut buf)
+        .unwrap_or_else(|e| panic!("no notification within {wait:?}: {e}"));
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn under_systemd_serve_reports_ready_feeds_the_watchdog_and_reports_stopping() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    let path = path.to_str().unwrap();
+    let mut server = Served::start(
+        dir.path(),
+        &[],
+        &[("NOTIFY_SOCKET", path), ("WATCHDOG_USEC", "200000")],
+    );
+
+    assert_eq!(
+        notification(&socket, Duration::from_secs(30)),
+        "READY=1\n",
+        "READY=1 comes first, before any keep-alive"
+    );
+    let ready = reqwest::get(format!("{}/readyz", server.base))
+        .await
+        .expect("GET /readyz");
+    assert_eq!(ready.status(), StatusCode::OK, "ready means ready");
+
+    // One every 100 ms (half the watchdog interval); the wait is generous for a loaded machine.
+    for _ in 0..2 {
+        assert_eq!(
+            notification(&socket, Duration::from_secs(2)),
+            "WATCHDOG=1\n"
+        );
+    }
+
+    let pid = rustix::process::Pid::from_child(&server.child);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    loop {
+        let message = notification(&socket, Duration::from_secs(5));
+        if message == "STOPPING=1\n" {
+            break;
+        }
+        assert_eq!(
+            message, "WATCHDOG=1\n",
+            "only keep-alives before STOPPING=1"
+        );
+    }
+    let status = server.child.wait().unwrap();
+    assert!(
+        status.success(),
+        "a SIGTERM stops the server cleanly: {status}"
+    );
+}
