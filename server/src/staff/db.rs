@@ -55,6 +55,18 @@ pub async fn holds(tx: &mut Tx, user: UserId, shop: ShopId, role: StaffRole) -> 
     Ok(row.is_some())
 }
 
+/// Whether the account is a group administrator.
+pub async fn is_admin(tx: &mut Tx, user: UserId) -> sqlx::Result<bool> {
+    let row = sqlx::query("SELECT is_admin FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get::<i64, _>("is_admin")? != 0,
+        None => false,
+    })
+}
+
 /// Offers `role` in `shop` to the account, or sends the same offer again (it then counts as
 /// made by `by`, now).
 pub async fn invite(

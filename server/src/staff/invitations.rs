@@ -53,9 +53,10 @@ pub async fn accept(
     let taken = db::take(&mut tx, InvitationId(id), me)
         .await?
         .ok_or(ApiError::NotFound("invitation"))?;
-    let sender = auth_db::user_by_id(state.db.pool(), taken.invited_by).await?;
-    let still_allowed = sender
-        .is_some_and(|s| s.admin || (s.manages(taken.shop) && taken.role != StaffRole::Manager));
+    // Read within the transaction: no second pooled connection while this one is held.
+    let still_allowed = db::is_admin(&mut tx, taken.invited_by).await?
+        || (taken.role != StaffRole::Manager
+            && db::holds(&mut tx, taken.invited_by, taken.shop, StaffRole::Manager).await?);
     if !still_allowed {
         return Err(ApiError::Conflict(
             "whoever sent this invitation no longer manages the shop; decline it and ask again"
