@@ -12,15 +12,19 @@
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
+//! - `cargo xtask manual`: the operations manual `docs/exploitation.md` carried out, every
+//!   command block in order, on a Debian 12 machine booted with systemd;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
+mod container;
 mod e2e;
 mod faults;
 mod fuzz;
 mod host;
+mod manual;
 mod nginx;
 mod pwa;
 mod server;
@@ -60,6 +64,8 @@ enum Command {
     NginxCheck,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
+    /// Carry out the operations manual (docs/exploitation.md) on a Debian 12 booted with systemd.
+    Manual(manual::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -78,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
+        Command::Manual(args) => manual::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),
