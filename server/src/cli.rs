@@ -101,7 +101,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
+    // Before anything else runs, so that a panic anywhere is reported (when SENTRY_DSN is set).
+    let reporting = crate::reporting::init(&config);
+    init_logging(config.log_format, reporting.is_some());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -122,14 +124,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
+fn init_logging(format: LogFormat, sentry: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(crate::reporting::tracing_layer(sentry));
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
+        LogFormat::Text => registry.with(fmt::layer()).try_init(),
     };
 }
 
@@ -214,6 +222,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let admin = crate::auth::db::any_admin(db.pool()).await?;
     print_banner(&config, demo, admin);
+    if let Some(metrics) = crate::metrics::bind(&config).await? {
+        let addr = metrics.local_addr()?;
+        tracing::info!(%addr, "metrics at http://{addr}/metrics");
+        tokio::spawn(crate::metrics::serve(
+            metrics,
+            state.clone(),
+            std::future::pending(),
+        ));
+    }
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::systemd::ready();
     crate::systemd::spawn_watchdog();
