@@ -60,6 +60,13 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => api.fallback_service(crate::assets::router(dir)),
         None => api,
     };
+    layered(api, state)
+}
+
+/// `api` wrapped in the middleware every request goes through: origin check, body limit,
+/// time limit, panic catcher, metrics, security headers, request id, trace span, error
+/// reporting.
+pub fn layered(api: Router<AppState>, state: AppState) -> Router {
     let reporting = state.config.sentry_dsn.is_some();
     let security = crate::headers::SecurityHeaders::new(
         &state.config.public_url,
@@ -78,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         state.clone(),
         crate::metrics::track,
     ))
+    .layer(axum::middleware::from_fn(crate::reporting::tag_route))
     .layer(axum::middleware::from_fn_with_state(
         security,
         crate::headers::add,

@@ -43,9 +43,13 @@ where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a> + Send + Sync,
 {
     use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
+    use tracing_subscriber::filter::{FilterExt, filter_fn};
+    // The trace layer logs every 5xx answer at error level too: the cause was reported
+    // where it happened, so that line is not another event.
+    let not_trace_layer = filter_fn(|m| !m.target().starts_with("tower_http::trace"));
     enabled.then(|| {
         ErrorLayer::new()
-            .with_filter(LevelFilter::ERROR)
+            .with_filter(LevelFilter::ERROR.and(not_trace_layer))
             .and_then(BreadcrumbLayer::new().with_filter(LevelFilter::INFO))
             .boxed()
     })
@@ -69,12 +73,32 @@ pub fn http_layer(enabled: bool) -> Either<sentry::integrations::tower::SentryHt
     )
 }
 
+/// Names the request's Sentry scope by its method and matched route (a route template:
+/// `/api/v1/track/{token}`, never the token), as the `route` tag and the transaction of its
+/// events. Does nothing when Sentry is off.
+pub async fn tag_route(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if sentry::Hub::current().client().is_some() {
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or("unmatched", axum::extract::MatchedPath::as_str);
+        let name = format!("{} {route}", req.method());
+        sentry::configure_scope(|scope| {
+            scope.set_tag("route", &name);
+            scope.set_transaction(Some(&name));
+        });
+    }
+    next.run(req).await
+}
+
 /// Headers kept on a reported request; every other one is dropped.
 const KEPT_HEADERS: [&str; 4] = ["content-type", "accept", "user-agent", "x-request-id"];
 
 /// Removes personal data from an event (see the module documentation).
 pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
-    let route = event.transaction.clone();
     if let Some(req) = event.request.as_mut() {
         req.url = None;
         req.query_string = None;
@@ -85,9 +109,6 @@ pub fn scrub_event(mut event: Event<'static>) -> Event<'static> {
             .retain(|name, _| KEPT_HEADERS.contains(&name.to_ascii_lowercase().as_str()));
         for value in req.headers.values_mut() {
             *value = redact(value);
-        }
-        if let Some(route) = route {
-            event.tags.insert("route".to_owned(), redact(&route));
         }
     }
     event.user = None;
@@ -316,7 +337,6 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(event.user.is_none());
-        assert_eq!(event.tags["route"], "GET /api/v1/track/{token}");
         assert!(text.contains("User-Agent"));
     }
 }
