@@ -12,7 +12,16 @@ use std::process::ExitCode;
 
 /// OC Pizza: real-time order platform for a group of pizzerias.
 #[derive(Debug, Parser)]
-#[command(name = "ocpizza", version, about)]
+#[command(
+    name = "ocpizza",
+    version,
+    about,
+    after_help = "Monitoring: OCPIZZA_METRICS_BIND=IP:PORT serves Prometheus metrics at \
+                  http://IP:PORT/metrics (unset: no metrics listener; never the public port). \
+                  SENTRY_DSN=https://KEY@HOST/PROJECT reports panics and errors to Sentry, \
+                  personal data removed (unset: nothing is loaded or sent); SENTRY_ENVIRONMENT \
+                  names the environment (default production)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server (applies migrations first; seeds the shops and menu into an empty
-    /// embedded database).
+    /// embedded database). With OCPIZZA_METRICS_BIND, also serves Prometheus metrics there.
     Serve {
         /// Address to listen on [env: OCPIZZA_BIND] [default: 127.0.0.1:8080].
         #[arg(long)]

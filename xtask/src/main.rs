@@ -12,6 +12,8 @@
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
+//! - `cargo xtask monitoring-check`: the alert rules checked and unit-tested by promtool, and
+//!   every metric they and the Grafana dashboard use present in a real server's scrape;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -21,6 +23,7 @@ mod e2e;
 mod faults;
 mod fuzz;
 mod host;
+mod monitoring;
 mod nginx;
 mod pwa;
 mod server;
@@ -60,6 +63,9 @@ enum Command {
     NginxCheck,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
+    /// Check `monitoring/`: promtool on the alert rules and their tests, and every metric
+    /// they and the dashboard use exported by a real server.
+    MonitoringCheck,
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -78,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
+        Command::MonitoringCheck => monitoring::run(),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -163,6 +163,10 @@ impl Gauges {
             "Scrapes where a source (database, backup, maintenance) could not be read; its gauges are then absent",
             g.errors.clone(),
         );
+        // Present from the start, so that a dashboard or rule using them never reads nothing.
+        for source in ["database", "backup", "maintenance"] {
+            drop(g.errors.get_or_create(&SourceLabels { source }));
+        }
         g
     }
 }
