@@ -173,7 +173,7 @@ fn scrub_value(v: &mut Value) {
     }
 }
 
-/// Masks what looks like an e-mail address, a phone number (six digits or more, spaces, dots,
+/// Masks what looks like an e-mail address, an IP address, a phone number (six digits or more, spaces, dots,
 /// dashes or a leading `+` between them) or a token (20 or more letters, digits, `-` or `_`
 /// mixing letters and digits) in `text`.
 pub fn redact(text: &str) -> String {
@@ -203,6 +203,15 @@ fn redact_word(word: &str) -> String {
         && word[at + 1..].contains('.')
     {
         return "[email]".to_owned();
+    }
+    // An IPv6 address (an IPv4 one is masked as a number).
+    if word.matches(':').count() >= 2
+        && word.chars().any(|c| c.is_ascii_hexdigit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '[' | ']'))
+    {
+        return "[address]".to_owned();
     }
     // Tokens inside a word (a path `/track/AbC…`, `token=…`): mask each long run.
     let mut out = String::with_capacity(word.len());
