@@ -39,6 +39,11 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(health::router())
         .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))
+        // Metrics are served on their own listener only (OCPIZZA_METRICS_BIND).
+        .route(
+            "/metrics",
+            axum::routing::any(|| async { ApiError::NotFound("route") }),
+        )
         .route(
             "/api/{*rest}",
             axum::routing::any(|| async { ApiError::NotFound("route") }),
@@ -55,6 +60,14 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => api.fallback_service(crate::assets::router(dir)),
         None => api,
     };
+    layered(api, state)
+}
+
+/// `api` wrapped in the middleware every request goes through: origin check, body limit,
+/// time limit, panic catcher, metrics, security headers, request id, trace span, error
+/// reporting.
+pub fn layered(api: Router<AppState>, state: AppState) -> Router {
+    let reporting = state.config.sentry_dsn.is_some();
     let security = crate::headers::SecurityHeaders::new(
         &state.config.public_url,
         state.config.static_dir.as_deref(),
@@ -68,6 +81,11 @@ pub fn router(state: AppState) -> Router {
     .layer(CatchPanicLayer::custom(|_| {
         ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
     }))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::metrics::track,
+    ))
+    .layer(axum::middleware::from_fn(crate::reporting::tag_route))
     .layer(axum::middleware::from_fn_with_state(
         security,
         crate::headers::add,
@@ -86,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), route, request_id = id)
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    .layer(crate::reporting::http_layer(reporting))
+    .layer(crate::reporting::hub_layer(reporting))
     .with_state(state)
 }
 

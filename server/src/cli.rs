@@ -12,7 +12,16 @@ use std::process::ExitCode;
 
 /// OC Pizza: real-time order platform for a group of pizzerias.
 #[derive(Debug, Parser)]
-#[command(name = "ocpizza", version, about)]
+#[command(
+    name = "ocpizza",
+    version,
+    about,
+    after_help = "Monitoring: OCPIZZA_METRICS_BIND=IP:PORT serves Prometheus metrics at \
+                  http://IP:PORT/metrics (unset: no metrics listener; never the public port). \
+                  SENTRY_DSN=https://KEY@HOST/PROJECT reports panics and errors to Sentry, \
+                  personal data removed (unset: nothing is loaded or sent); SENTRY_ENVIRONMENT \
+                  names the environment (default production)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server (applies migrations first; seeds the shops and menu into an empty
-    /// embedded database).
+    /// embedded database). With OCPIZZA_METRICS_BIND, also serves Prometheus metrics there.
     Serve {
         /// Address to listen on [env: OCPIZZA_BIND] [default: 127.0.0.1:8080].
         #[arg(long)]
@@ -101,7 +110,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
+    // Before anything else runs, so that a panic anywhere is reported (when SENTRY_DSN is set).
+    let reporting = crate::reporting::init(&config);
+    init_logging(config.log_format, reporting.is_some());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -122,14 +133,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
+fn init_logging(format: LogFormat, sentry: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(crate::reporting::tracing_layer(sentry));
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
+        LogFormat::Text => registry.with(fmt::layer()).try_init(),
     };
 }
 
@@ -214,6 +231,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let admin = crate::auth::db::any_admin(db.pool()).await?;
     print_banner(&config, demo, admin);
+    if let Some(metrics) = crate::metrics::bind(&config).await? {
+        let addr = metrics.local_addr()?;
+        tracing::info!(%addr, "metrics at http://{addr}/metrics");
+        tokio::spawn(crate::metrics::serve(
+            metrics,
+            state.clone(),
+            std::future::pending(),
+        ));
+    }
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::systemd::ready();
     crate::systemd::spawn_watchdog();

@@ -114,6 +114,13 @@ pub struct Config {
     pub tracking_hours: u32,
     /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
     pub static_dir: Option<PathBuf>,
+    /// Where Prometheus scrapes `GET /metrics` (`OCPIZZA_METRICS_BIND`); `None`: no metrics
+    /// listener. Never the public port.
+    pub metrics_bind: Option<SocketAddr>,
+    /// `SENTRY_DSN`: report panics and errors to Sentry; `None`: nothing is loaded or sent.
+    pub sentry_dsn: Option<Secret<sentry::types::Dsn>>,
+    /// `SENTRY_ENVIRONMENT` sent with every report (default `production`).
+    pub sentry_environment: String,
 }
 
 impl Config {
@@ -144,6 +151,9 @@ impl Config {
             event_retention_hours: 72,
             tracking_hours: 24,
             static_dir: None,
+            metrics_bind: None,
+            sentry_dsn: None,
+            sentry_environment: "production".to_owned(),
         }
     }
 
@@ -187,6 +197,7 @@ impl Config {
             "OCPIZZA_EVENT_RETENTION_HOURS",
             "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
+            "OCPIZZA_METRICS_BIND",
         ];
         if vars.contains_key("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN") {
             bail!(
@@ -299,6 +310,29 @@ impl Config {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
         }
         c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
+        if let Some(v) = get("OCPIZZA_METRICS_BIND") {
+            let addr: SocketAddr = v
+                .parse()
+                .with_context(|| format!("OCPIZZA_METRICS_BIND={v}: expected IP:PORT"))?;
+            if addr == c.bind {
+                bail!(
+                    "OCPIZZA_METRICS_BIND={v} is the public address: give metrics their own port"
+                );
+            }
+            c.metrics_bind = Some(addr);
+        }
+        if let Some(v) = get("SENTRY_DSN") {
+            // Parsed here: the Sentry client panics on a DSN it cannot read.
+            let dsn: sentry::types::Dsn = v.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "SENTRY_DSN: not a Sentry DSN ({e}); expected https://KEY@HOST/PROJECT"
+                )
+            })?;
+            c.sentry_dsn = Some(Secret::new(dsn));
+        }
+        if let Some(v) = get("SENTRY_ENVIRONMENT") {
+            c.sentry_environment.clone_from(v);
+        }
         Ok(c)
     }
 
@@ -418,6 +452,42 @@ mod tests {
         assert_eq!(c.tracking_hours, 48);
         let err = Config::from_vars(&vars(&[("OCPIZZA_TRACKING_HOURS", "0")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_TRACKING_HOURS"));
+    }
+
+    #[test]
+    fn metrics_get_their_own_port_and_a_bad_sentry_dsn_is_a_configuration_error() {
+        assert_eq!(Config::defaults().metrics_bind, None);
+        let c = Config::from_vars(&vars(&[("OCPIZZA_METRICS_BIND", "127.0.0.1:9464")])).unwrap();
+        assert_eq!(c.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
+        let err = Config::from_vars(&vars(&[("OCPIZZA_METRICS_BIND", "9464")])).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_METRICS_BIND"));
+        let err = Config::from_vars(&vars(&[
+            ("OCPIZZA_BIND", "127.0.0.1:8080"),
+            ("OCPIZZA_METRICS_BIND", "127.0.0.1:8080"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("public address"));
+
+        assert!(Config::defaults().sentry_dsn.is_none());
+        let err = Config::from_vars(&vars(&[("SENTRY_DSN", "not a dsn")])).unwrap_err();
+        assert!(err.to_string().contains("SENTRY_DSN"));
+        let c = Config::from_vars(&vars(&[(
+            "SENTRY_DSN",
+            "https://abc123@o1.ingest.example/42",
+        )]))
+        .unwrap();
+        assert_eq!(c.sentry_dsn.unwrap().expose().project_id().value(), "42");
+        assert!(
+            !format!(
+                "{:?}",
+                Config::from_vars(&vars(&[(
+                    "SENTRY_DSN",
+                    "https://abc123@o1.ingest.example/42"
+                )]))
+                .unwrap()
+            )
+            .contains("abc123")
+        );
     }
 
     #[test]

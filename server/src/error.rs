@@ -224,7 +224,11 @@ impl IntoResponse for ApiError {
         };
         match &self {
             ApiError::Database(e) => tracing::error!(error = %e, "database error"),
-            ApiError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
+            // As an error value: the log shows its chain, and Sentry gets it as exceptions.
+            ApiError::Internal(e) => {
+                let error: &(dyn std::error::Error + 'static) = &**e;
+                tracing::error!(error, "internal error");
+            }
             _ => {}
         }
         let message = match &self {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub order_limits: Arc<OrderLimits>,
     /// A password hash verified when an e-mail is unknown, so timing does not tell.
     pub dummy_hash: Arc<str>,
+    /// This app's Prometheus registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -44,7 +46,9 @@ impl AppState {
             )?;
         }
         hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
+        let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         Ok(AppState {
+            metrics,
             hub,
             bus,
             db,

@@ -14,6 +14,8 @@
 //!   service's exposure at most 1.5;
 //! - `cargo xtask manual`: the operations manual `docs/exploitation.md` carried out, every
 //!   command block in order, on a Debian 12 machine booted with systemd;
+//! - `cargo xtask monitoring-check`: the alert rules checked and unit-tested by promtool, and
+//!   every metric they and the Grafana dashboard use present in a real server's scrape;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -25,6 +27,7 @@ mod faults;
 mod fuzz;
 mod host;
 mod manual;
+mod monitoring;
 mod nginx;
 mod pwa;
 mod server;
@@ -66,6 +69,9 @@ enum Command {
     SystemdCheck(systemd::Args),
     /// Carry out the operations manual (docs/exploitation.md) on a Debian 12 booted with systemd.
     Manual(manual::Args),
+    /// Check `monitoring/`: promtool on the alert rules and their tests, and every metric
+    /// they and the dashboard use exported by a real server.
+    MonitoringCheck,
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -85,6 +91,7 @@ fn main() -> anyhow::Result<()> {
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
         Command::Manual(args) => manual::run(&args),
+        Command::MonitoringCheck => monitoring::run(),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -57,6 +57,18 @@ impl Bus {
         let _ = self.local.send(event);
     }
 
+    /// Events published in this process that some listener has not taken yet.
+    pub fn backlog(&self) -> usize {
+        self.local.len()
+    }
+
+    /// Batches waiting for the Redis publisher (0 without Redis).
+    pub fn remote_backlog(&self) -> usize {
+        self.remote
+            .as_ref()
+            .map_or(0, |r| r.max_capacity() - r.capacity())
+    }
+
     /// A new listener, receiving events published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Published> {
         self.local.subscribe()

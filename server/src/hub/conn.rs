@@ -18,12 +18,12 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
-use ocpizza_proto::ErrorCode;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
     CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
     PROTOCOL_VERSION, ServerMsg,
 };
+use ocpizza_proto::{ErrorCode, StaffRole};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -158,6 +158,8 @@ struct Conn {
 struct Sub {
     last: i64,
     scope: Scope,
+    /// The shop whose kitchen display this subscription is (a cook following its orders).
+    kitchen: Option<ocpizza_proto::ShopId>,
 }
 
 /// Why the loop ended.
@@ -184,8 +186,8 @@ impl Conn {
             let close = socket.send(Message::Close(Some(frame)));
             let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
         }
-        for stream in self.subs.drain().map(|(s, _)| s).collect::<Vec<_>>() {
-            self.forget(&stream);
+        for (stream, sub) in self.subs.drain().collect::<Vec<_>>() {
+            self.forget(&stream, &sub);
         }
         if let Some(access) = self.access.take() {
             self.state.hub.unsubscribe(&access, &self.handle);
@@ -344,8 +346,8 @@ impl Conn {
             }
             ClientMsg::Subscribe { stream, since } => self.subscribe(socket, &stream, since).await,
             ClientMsg::Unsubscribe { stream } => {
-                if self.subs.remove(stream.as_str()).is_some() {
-                    self.forget(&stream);
+                if let Some(sub) = self.subs.remove(stream.as_str()) {
+                    self.forget(&stream, &sub);
                 }
                 Ok(())
             }
@@ -435,7 +437,26 @@ impl Conn {
                 built.seq
             }
         };
-        self.subs.insert(key, Sub { last: at, scope });
+        let kitchen = match (&stream, &self.caller.0) {
+            (Stream::ShopOrders(shop), Some(user)) if user.has_role(*shop, StaffRole::Cook) => {
+                Some(*shop)
+            }
+            _ => None,
+        };
+        let previous = self.subs.insert(
+            key,
+            Sub {
+                last: at,
+                scope,
+                kitchen,
+            },
+        );
+        if let Some(shop) = previous.and_then(|p| p.kitchen) {
+            self.hub().metrics().kitchen_display(shop, -1);
+        }
+        if let Some(shop) = kitchen {
+            self.hub().metrics().kitchen_display(shop, 1);
+        }
         if fresh {
             self.hub().metrics().subscriptions[super::metrics::kind_index(&stream)]
                 .fetch_add(1, Ordering::Relaxed);
@@ -535,8 +556,11 @@ impl Conn {
     }
 
     /// Leaves `stream` in the hub and in the counters (the caller removed it from `subs`).
-    fn forget(&self, stream: &str) {
+    fn forget(&self, stream: &str, sub: &Sub) {
         self.hub().unsubscribe(stream, &self.handle);
+        if let Some(shop) = sub.kitchen {
+            self.hub().metrics().kitchen_display(shop, -1);
+        }
         if let Some(s) = Stream::parse(stream) {
             self.hub().metrics().subscriptions[super::metrics::kind_index(&s)]
                 .fetch_sub(1, Ordering::Relaxed);
@@ -585,13 +609,33 @@ impl Conn {
             };
             match self.authorise(&stream).await? {
                 Ok(scope) => {
+                    let still_cook = |shop| {
+                        self.caller
+                            .0
+                            .as_ref()
+                            .is_some_and(|u| u.has_role(shop, StaffRole::Cook))
+                    };
+                    let mut left_kitchen = None;
+                    if let Some(sub) = self.subs.get(&name)
+                        && let Some(shop) = sub.kitchen
+                        && !still_cook(shop)
+                    {
+                        left_kitchen = Some(shop);
+                    }
                     if let Some(sub) = self.subs.get_mut(&name) {
                         sub.scope = scope;
+                        if left_kitchen.is_some() {
+                            sub.kitchen = None;
+                        }
+                    }
+                    if let Some(shop) = left_kitchen {
+                        self.hub().metrics().kitchen_display(shop, -1);
                     }
                 }
                 Err((code, message)) => {
-                    self.subs.remove(&name);
-                    self.forget(&name);
+                    if let Some(sub) = self.subs.remove(&name) {
+                        self.forget(&name, &sub);
+                    }
                     let msg = ServerMsg::Error {
                         code,
                         message,

@@ -1,7 +1,10 @@
 //! Counters of the live hub, read by the metrics endpoint and the load benchmark.
 
+use ocpizza_proto::ShopId;
 use serde::Serialize;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// Monotonic counters and gauges.
 #[derive(Debug, Default)]
@@ -20,6 +23,20 @@ pub struct Metrics {
     pub snapshots: AtomicU64,
     /// Gaps the hub filled from the log.
     pub gaps_filled: AtomicU64,
+    /// Events the hub missed on the in-process bus because it lagged (then read from the log).
+    pub bus_lagged: AtomicU64,
+    /// Events the hub was behind the log, summed over the streams, at its last periodic check.
+    pub log_lag: AtomicI64,
+    /// Times the Redis subscription was (re)established after the first.
+    pub redis_reconnects: AtomicU64,
+    /// 1 while the Redis subscription is up (stays 0 without Redis).
+    pub redis_connected: AtomicI64,
+    /// Whether the Redis subscription was ever up (the first connection is no reconnect).
+    pub redis_ever_connected: AtomicBool,
+    /// Batches of events that could not be published to Redis.
+    pub redis_publish_failures: AtomicU64,
+    /// Kitchen displays (a cook's connection following `shop:{id}:orders`) per shop.
+    kitchen_displays: Mutex<BTreeMap<ShopId, i64>>,
 }
 
 /// A point-in-time copy of [`Metrics`].
@@ -50,6 +67,36 @@ impl Metrics {
         }
     }
 }
+
+impl Metrics {
+    /// A cook's connection started (`+1`) or stopped (`-1`) following `shop`'s orders.
+    pub fn kitchen_display(&self, shop: ShopId, delta: i64) {
+        let mut map = self.kitchen_displays.lock().expect("kitchen displays lock");
+        let n = map.entry(shop).or_insert(0);
+        *n += delta;
+        if *n <= 0 {
+            map.remove(&shop);
+        }
+    }
+
+    /// Connected kitchen displays per shop (shops with none are absent).
+    pub fn kitchen_displays(&self) -> BTreeMap<ShopId, i64> {
+        self.kitchen_displays
+            .lock()
+            .expect("kitchen displays lock")
+            .clone()
+    }
+}
+
+/// Names of the stream kinds, in the order of [`Metrics::subscriptions`].
+pub const KINDS: [&str; 6] = [
+    "shop_orders",
+    "shop_stock",
+    "shop_menu",
+    "order",
+    "driver",
+    "group_orders",
+];
 
 /// Index of a stream's kind in [`Metrics::subscriptions`].
 pub fn kind_index(stream: &ocpizza_proto::events::Stream) -> usize {

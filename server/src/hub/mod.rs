@@ -335,18 +335,36 @@ impl Hub {
                 return;
             }
         };
+        let mut lag = 0;
         for (stream, head) in heads {
             let behind = {
                 let streams = self.inner.streams.lock().expect("streams lock");
                 streams
                     .get(stream.as_str())
-                    .is_some_and(|e| e.last_seq < head)
+                    .map_or(0, |e| (head - e.last_seq).max(0))
             };
-            if behind {
+            lag += behind;
+            if behind > 0 {
                 self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
                 self.catch_up(&stream).await;
             }
         }
+        self.metrics().log_lag.store(lag, Ordering::Relaxed);
+    }
+
+    /// Frames waiting in the connections' queues: the total, and the deepest queue.
+    pub fn queued_frames(&self) -> (usize, usize) {
+        let streams = self.inner.streams.lock().expect("streams lock");
+        let mut seen = std::collections::HashSet::new();
+        let (mut total, mut deepest) = (0, 0);
+        for conn in streams.values().flat_map(|e| &e.subscribers) {
+            if seen.insert(conn.id) {
+                let queued = conn.tx.max_capacity() - conn.tx.capacity();
+                total += queued;
+                deepest = deepest.max(queued);
+            }
+        }
+        (total, deepest)
     }
 
     /// Catches up every subscribed stream (after the bus lost messages, e.g. Redis came back).
@@ -373,6 +391,7 @@ impl Hub {
                     received = bus.recv() => match received {
                         Ok(event) => hub.deliver(&event).await,
                         Err(broadcast::error::RecvError::Lagged(n)) => {
+                            hub.metrics().bus_lagged.fetch_add(n, Ordering::Relaxed);
                             tracing::warn!(missed = n, "hub lagged behind the bus; catching up from the log");
                             hub.resync_all().await;
                         }

@@ -47,7 +47,7 @@ pub fn start(url: &str, channel: String, bus: Bus, hub: Hub) -> anyhow::Result<B
         .context("configuring the Redis pool (REDIS_URL)")?;
     let client = redis::Client::open(url).context("parsing REDIS_URL")?;
     let (tx, rx) = mpsc::channel(4096);
-    tokio::spawn(publish(pool, channel.clone(), rx));
+    tokio::spawn(publish(pool, channel.clone(), rx, hub.clone()));
     let bus = bus.with_remote(tx);
     tokio::spawn(subscribe(client, channel, bus.clone(), hub));
     Ok(bus)
@@ -57,6 +57,7 @@ async fn publish(
     pool: deadpool_redis::Pool,
     channel: String,
     mut rx: mpsc::Receiver<Vec<Published>>,
+    hub: Hub,
 ) {
     while let Some(first) = rx.recv().await {
         let mut pipe = redis::pipe();
@@ -77,6 +78,11 @@ async fn publish(
                 .map_err(anyhow::Error::from)
         })
         .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            hub.metrics()
+                .redis_publish_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         match sent {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
@@ -90,7 +96,11 @@ async fn publish(
 async fn subscribe(client: redis::Client, channel: String, bus: Bus, hub: Hub) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match listen(&client, &channel, &bus, &hub, &mut backoff).await {
+        let result = listen(&client, &channel, &bus, &hub, &mut backoff).await;
+        hub.metrics()
+            .redis_connected
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        match result {
             Ok(()) => tracing::warn!("Redis subscription closed; reconnecting"),
             Err(e) => tracing::warn!(error = %e, "Redis subscription failed; retrying"),
         }
@@ -109,6 +119,19 @@ async fn listen(
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(channel).await?;
     tracing::info!(channel, "listening to Redis");
+    let metrics = hub.metrics();
+    if metrics
+        .redis_connected
+        .swap(1, std::sync::atomic::Ordering::Relaxed)
+        == 0
+        && metrics
+            .redis_ever_connected
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        metrics
+            .redis_reconnects
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     *backoff = Duration::from_millis(200);
     // Whatever was published while we were away is in the log.
     hub.resync_all().await;

@@ -241,6 +241,7 @@ pub async fn place(
     req: PlaceOrder,
     idem: Option<&Pending>,
 ) -> ApiResult<Order> {
+    let started = std::time::Instant::now();
     let shop = crate::shops::db::get(state.db.pool(), req.shop_id)
         .await?
         .ok_or_else(|| ApiError::field("shop_id", "no such shop"))?;
@@ -340,6 +341,9 @@ pub async fn place(
     };
     order.contact.email = email;
     commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
+    state
+        .metrics
+        .order_placed(shop.id, order.channel, started.elapsed());
     tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
     Ok(order)
 }

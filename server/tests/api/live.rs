@@ -449,6 +449,30 @@ async fn a_redis_outage_loses_nothing_duplicates_nothing_and_reorders_nothing() 
     // Nothing more arrives: no duplicate after the catch-up.
     ws.send(json!({"type": "ping", "id": 1})).await;
     assert_eq!(ws.recv().await, ServerMsg::Pong { id: Some(1) });
+    // The metrics tell the operator what happened.
+    let reconnected = |text: &str| {
+        text.lines().any(|l| l == "ocpizza_redis_connected 1")
+            && text.lines().any(|l| {
+                l.strip_prefix("ocpizza_redis_reconnects_total ")
+                    .is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n >= 1))
+            })
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !reconnected(&ocpizza::metrics::render(&b.state).await) {
+        assert!(
+            Instant::now() < deadline,
+            "the Redis reconnect is counted: {}",
+            ocpizza::metrics::render(&b.state).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let published = ocpizza::metrics::render(&a.state).await;
+    assert!(
+        published.lines().any(|l| l
+            .strip_prefix("ocpizza_redis_publish_failures_total ")
+            .is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n >= 1))),
+        "publishing during the outage failed: {published}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
