@@ -114,6 +114,9 @@ pub struct Config {
     pub tracking_hours: u32,
     /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
     pub static_dir: Option<PathBuf>,
+    /// Backups (`OCPIZZA_BACKUP_DIR`, `OCPIZZA_BACKUP_COPY_TO`, `OCPIZZA_BACKUP_KEEP`,
+    /// `OCPIZZA_BACKUP_AT`).
+    pub backup: crate::backup::Settings,
 }
 
 impl Config {
@@ -144,6 +147,7 @@ impl Config {
             event_retention_hours: 72,
             tracking_hours: 24,
             static_dir: None,
+            backup: crate::backup::Settings::default(),
         }
     }
 
@@ -187,6 +191,10 @@ impl Config {
             "OCPIZZA_EVENT_RETENTION_HOURS",
             "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
+            "OCPIZZA_BACKUP_DIR",
+            "OCPIZZA_BACKUP_COPY_TO",
+            "OCPIZZA_BACKUP_KEEP",
+            "OCPIZZA_BACKUP_AT",
         ];
         if vars.contains_key("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN") {
             bail!(
@@ -299,6 +307,7 @@ impl Config {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
         }
         c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
+        c.backup = crate::backup::Settings::from_vars(|k| get(k).cloned())?;
         Ok(c)
     }
 
