@@ -12,10 +12,12 @@
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
+//! - `cargo xtask backup-s3`: `ocpizza backup create` copying off-site to a local S3 fake (moto);
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
+mod backup_s3;
 mod bench;
 mod e2e;
 mod faults;
@@ -60,6 +62,9 @@ enum Command {
     NginxCheck,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
+    /// Back up with the off-site copy going to S3 (a local moto server): the objects must be
+    /// the local backup and manifest, byte for byte.
+    BackupS3,
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -78,6 +83,7 @@ fn main() -> anyhow::Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
+        Command::BackupS3 => backup_s3::run(),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

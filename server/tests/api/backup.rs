@@ -397,3 +397,76 @@ async fn live_streams_resync_after_a_restore_without_duplicate_or_phantom_events
     assert_eq!(events[0].1, head_at_backup + 2);
     assert!(matches!(&events[0].2, Event::OrderPlaced { order } if order.id == more.id));
 }
+
+/// `ocpizza ARGS` on the SQLite database in `data_dir`, in a clean environment.
+fn ocpizza(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ocpizza"))
+        .args(args)
+        .env_clear()
+        .env("OCPIZZA_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run ocpizza");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn the_backup_commands_of_the_binary_take_list_verify_prune_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let (ok, _, out) = ocpizza(data, &["seed"], &[]);
+    assert!(ok, "{out}");
+    let (ok, _, out) = ocpizza(data, &["backup", "create"], &[]);
+    assert!(ok, "{out}");
+    let files = backup::files(&data.join("backups")).unwrap();
+    assert_eq!(files.len(), 1, "{out}");
+    let name = files[0].1.clone();
+    assert!(out.contains(&name), "{out}");
+    let file = data.join("backups").join(&name);
+    let file = file.to_str().unwrap();
+
+    let (ok, _, out) = ocpizza(data, &["backup", "verify", file], &[]);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("ok "), "{out}");
+    let (ok, _, out) = ocpizza(data, &["backup", "list"], &[]);
+    assert!(ok, "{out}");
+    let line = out.lines().find(|l| l.contains(&name)).expect("listed");
+    assert!(line.contains(" ok "), "{line}");
+    assert!(out.contains(&format!("last good backup: {name}")), "{out}");
+
+    let (ok, _, out) = ocpizza(
+        data,
+        &[
+            "backup",
+            "prune",
+            "--dry-run",
+            "--now",
+            "2099-01-01T00:00:00Z",
+        ],
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), format!("{name}  kept: newest backup"));
+
+    let (ok, code, out) = ocpizza(data, &["backup", "restore", file], &[]);
+    assert!(!ok && code == 1, "{out}");
+    assert!(out.contains("--force"), "{out}");
+    let (ok, _, out) = ocpizza(data, &["backup", "restore", "--force", file], &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("safety backup"), "{out}");
+    assert_eq!(backup::files(&data.join("backups")).unwrap().len(), 2);
+
+    let (ok, code, out) = ocpizza(
+        data,
+        &["backup", "list"],
+        &[("OCPIZZA_BACKUP_KEEP", "daily")],
+    );
+    assert!(!ok && code == 2, "{out}");
+    assert!(out.contains("OCPIZZA_BACKUP_KEEP"), "{out}");
+}
