@@ -193,6 +193,7 @@ async fn take(
         }
     };
     let (sha256, size_bytes) = manifest::checksum(partial)?;
+    private_file(partial)?;
     sync_file(partial)?;
     let path = dir.join(name);
     std::fs::rename(partial, &path).with_context(|| format!("renaming to {}", path.display()))?;
@@ -236,6 +237,17 @@ fn create_dir_private(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Backups hold every customer's contact details: readable by the service's user only.
+fn private_file(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn sync_file(path: &Path) -> anyhow::Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
@@ -253,6 +265,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.push(".partial");
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    private_file(&tmp)?;
     sync_file(&tmp)?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
 }

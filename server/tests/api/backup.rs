@@ -269,6 +269,14 @@ async fn each_backup_is_copied_off_site_and_every_run_is_recorded() {
     )
     .unwrap();
     assert_eq!(copied, taken.manifest);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [taken.path.clone(), Manifest::path_for(&taken.path)] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", f.display());
+        }
+    }
     let good = backup::last_good(&app.db).await.expect("a good backup");
     assert_eq!(good.file.as_deref(), Some(taken.manifest.file.as_str()));
     assert_eq!(good.sha256.as_deref(), Some(taken.manifest.sha256.as_str()));
