@@ -8,11 +8,13 @@
 //! generation, which tells every live hub that stream sequences went back (see
 //! [`crate::hub::Hub::check_generation`]).
 
+mod command;
 pub mod copy;
 pub mod inspect;
 pub mod manifest;
 pub mod policy;
 pub mod postgres;
+mod restore;
 pub mod runs;
 pub mod schedule;
 pub mod sqlite;
@@ -26,6 +28,8 @@ use manifest::{Kind, Manifest};
 use runs::{Outcome, RunKind};
 use std::path::{Path, PathBuf};
 
+pub use command::run;
+pub use restore::{Restored, holds_data, restore};
 pub use runs::{BackupRun, last_good};
 
 /// `ocpizza backup …`.
@@ -324,115 +328,6 @@ pub async fn verify(db: Option<&Db>, file: &Path) -> anyhow::Result<Manifest> {
     result
 }
 
-/// What a restore did.
-#[derive(Debug, Clone)]
-pub struct Restored {
-    /// The backup's manifest.
-    pub manifest: Manifest,
-    /// The safety backup taken of the replaced database, if it held data.
-    pub safety: Option<PathBuf>,
-}
-
-/// Rows that make a database "not empty" for a restore: shops, accounts, orders.
-pub async fn holds_data(db: &Db) -> anyhow::Result<Option<String>> {
-    let n: (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM users), \
-         (SELECT COUNT(*) FROM orders)",
-    )
-    .fetch_one(db.pool())
-    .await?;
-    Ok((n != (0, 0, 0)).then(|| format!("{} shops, {} accounts, {} orders", n.0, n.1, n.2)))
-}
-
-/// Restores `file` into `db`: verified first; refused into a database holding data unless
-/// `force`, and then a safety backup of it is taken first. Recorded as a run.
-pub async fn restore(
-    config: &Config,
-    db: &Db,
-    file: &Path,
-    force: bool,
-) -> anyhow::Result<Restored> {
-    let manifest = verify_file(file)
-        .await
-        .context("the backup did not verify; nothing was changed")?;
-    let (kind, level) = (manifest.kind, manifest.contents.migration_level);
-    match (db.backend(), kind) {
-        (Backend::Sqlite, Kind::Sqlite) | (Backend::Postgres, Kind::Postgres) => {}
-        _ => bail!(
-            "{} is a {kind:?} backup, and the configured database is {:?}",
-            file.display(),
-            db.backend()
-        ),
-    }
-    let known = db.known_migration_level();
-    let fits = match kind {
-        Kind::Sqlite => level <= known,
-        Kind::Postgres => level == known,
-    };
-    if !fits {
-        bail!(
-            "this backup is at migration level {level} (ocpizza {}) and this ocpizza at {known}: \
-             restore it with the version that took it, then update",
-            manifest.server_version
-        );
-    }
-    db.migrate().await?;
-    // Maintenance mode: the refusal while instances are serving is wired here.
-    let mut safety = None;
-    if let Some(what) = holds_data(db).await? {
-        if !force {
-            bail!(
-                "the database is not empty ({what}): add --force to replace it (a safety backup \
-                 of it is taken first)"
-            );
-        }
-        let copy = create(config, db, Some("safety copy before restore"))
-            .await
-            .context("taking the safety backup; nothing was restored")?;
-        safety = Some(copy.path);
-    }
-    let name = file.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-    let run = runs::start(db, RunKind::Restore, name.as_deref()).await?;
-    let saved = runs::all(db.pool()).await?;
-    let result = match kind {
-        Kind::Sqlite => sqlite::restore(db, file, &backup_dir(config)).await,
-        Kind::Postgres => {
-            let url = config
-                .database_url
-                .as_ref()
-                .context("no DATABASE_URL for pg_restore")?;
-            restore_postgres(db, url.expose(), file, &saved).await
-        }
-    };
-    let outcome = Outcome {
-        file: name,
-        size_bytes: Some(manifest.size_bytes),
-        sha256: Some(manifest.sha256.clone()),
-        error: result.as_ref().err().map(|e| format!("{e:#}")),
-        ..Outcome::default()
-    };
-    if let Err(e) = runs::finish(db, run, &outcome).await {
-        tracing::warn!(error = %e, "recording the restore failed");
-    }
-    result?;
-    Ok(Restored { manifest, safety })
-}
-
-async fn restore_postgres(
-    db: &Db,
-    url: &str,
-    file: &Path,
-    saved: &[BackupRun],
-) -> anyhow::Result<()> {
-    postgres::restore(db, url, file).await?;
-    // The dump brought its own record of runs, which stops at the backup: the replaced
-    // database's record (this restore included) is the one that goes on.
-    runs::replace_all(db, saved).await?;
-    db.migrate().await?;
-    runs::new_generation(db).await?;
-    Ok(())
-}
-
 /// One line of `backup list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -514,120 +409,4 @@ pub fn prune(
         out.push((name, decision));
     }
     Ok(out)
-}
-
-fn human_size(n: u64) -> String {
-    match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
-        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
-        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
-        n => format!("{n} B"),
-    }
-}
-
-/// Runs `ocpizza backup …`.
-pub async fn run(config: &Config, command: BackupCommand) -> anyhow::Result<()> {
-    match command {
-        BackupCommand::Create => {
-            let db = Db::connect(config).await?;
-            db.migrate().await?;
-            let result = create(config, &db, None).await;
-            db.close().await;
-            let c = result?;
-            println!(
-                "backup {} ({}, SHA-256 {})",
-                c.path.display(),
-                human_size(c.manifest.size_bytes),
-                c.manifest.sha256
-            );
-            if let Some(to) = c.copied_to {
-                println!("copied to {to}");
-            }
-        }
-        BackupCommand::List => {
-            let db = Db::connect(config).await?;
-            db.migrate().await?;
-            let listed = list(config, &db).await?;
-            let last = last_good(&db).await;
-            db.close().await;
-            println!(
-                "{:<22} {:<36} {:>10}  {:<6} {:<9} MANIFEST",
-                "TIME (UTC)", "FILE", "SIZE", "TAKEN", "VERIFIED"
-            );
-            let word = |v: Option<bool>, yes: &'static str| match v {
-                Some(true) => yes,
-                Some(false) => "FAILED",
-                None => "-",
-            };
-            for l in &listed {
-                println!(
-                    "{:<22} {:<36} {:>10}  {:<6} {:<9} {}",
-                    l.at.strftime("%Y-%m-%d %H:%M:%S"),
-                    l.file,
-                    human_size(l.size),
-                    word(l.taken_ok, "ok"),
-                    word(l.verified, "ok"),
-                    if l.manifest { "yes" } else { "MISSING" }
-                );
-            }
-            match last {
-                Some(run) => println!(
-                    "last good backup: {} at {}",
-                    run.file.clone().unwrap_or_default(),
-                    runs::when(&run)
-                ),
-                None => println!("no good backup recorded yet"),
-            }
-        }
-        BackupCommand::Verify { file } => {
-            let db = Db::connect(config).await.ok();
-            let m = verify(db.as_ref(), &file).await;
-            if let Some(db) = db {
-                db.close().await;
-            }
-            let m = m?;
-            println!(
-                "ok    {}: checksum, contents and manifest agree (migration level {}, {} orders, {} events)",
-                file.display(),
-                m.contents.migration_level,
-                m.contents.row_counts.get("orders").copied().unwrap_or(0),
-                m.contents.row_counts.get("events").copied().unwrap_or(0)
-            );
-        }
-        BackupCommand::Restore { file, force } => {
-            let db = Db::connect(config).await?;
-            let result = restore(config, &db, &file, force).await;
-            db.close().await;
-            let r = result?;
-            if let Some(safety) = r.safety {
-                println!(
-                    "safety backup of the replaced database: {}",
-                    safety.display()
-                );
-            }
-            println!(
-                "restored {} (taken {}); connected screens resync by themselves",
-                file.display(),
-                r.manifest.created_at
-            );
-        }
-        BackupCommand::Prune { dry_run, now } => {
-            let now = match now {
-                Some(t) => t
-                    .parse::<Timestamp>()
-                    .with_context(|| format!("--now {t}: expected e.g. 2027-01-01T03:00:00Z"))?,
-                None => Timestamp::now(),
-            };
-            let dir = backup_dir(config);
-            for (name, decision) in prune(&dir, &config.backup.keep, now, dry_run)? {
-                let what = if dry_run && !decision.keeps() {
-                    "would be removed".to_owned()
-                } else {
-                    decision.to_string()
-                };
-                println!("{name}  {what}");
-            }
-        }
-    }
-    Ok(())
 }
