@@ -1,4 +1,4 @@
-//! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`.
+//! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`, `backup`.
 
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
@@ -54,6 +54,13 @@ enum Command {
     },
     /// Check configuration, database connection and migrations; non-zero exit on any failure.
     Check,
+    /// Back up, list, verify, restore and prune backups (OCPIZZA_BACKUP_DIR, default
+    /// <data dir>/backups; off-site copy to OCPIZZA_BACKUP_COPY_TO; retention
+    /// OCPIZZA_BACKUP_KEEP; in-process daily run at OCPIZZA_BACKUP_AT).
+    Backup {
+        #[command(subcommand)]
+        command: crate::backup::BackupCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +190,7 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => create_user(&config, command).await?,
         Command::Check => return Ok(check(&config).await),
+        Command::Backup { command } => crate::backup::run(&config, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -231,6 +239,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let admin = crate::auth::db::any_admin(db.pool()).await?;
     print_banner(&config, demo, admin);
+    state.metrics.probe_last_good_backup(|state| async move {
+        Ok(crate::backup::last_good(&state.db)
+            .await
+            .and_then(|run| run.finished_at))
+    });
+    state
+        .metrics
+        .watch_disk("backup", crate::backup::backup_dir(&config));
     if let Some(metrics) = crate::metrics::bind(&config).await? {
         let addr = metrics.local_addr()?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
@@ -241,6 +257,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         ));
     }
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
+    crate::backup::schedule::spawn(&config, &db);
     crate::systemd::ready();
     crate::systemd::spawn_watchdog();
     crate::app::serve(listener, state, shutdown_signal()).await?;

@@ -121,6 +121,9 @@ pub struct Config {
     pub sentry_dsn: Option<Secret<sentry::types::Dsn>>,
     /// `SENTRY_ENVIRONMENT` sent with every report (default `production`).
     pub sentry_environment: String,
+    /// Backups (`OCPIZZA_BACKUP_DIR`, `OCPIZZA_BACKUP_COPY_TO`, `OCPIZZA_BACKUP_KEEP`,
+    /// `OCPIZZA_BACKUP_AT`).
+    pub backup: crate::backup::Settings,
 }
 
 impl Config {
@@ -154,6 +157,7 @@ impl Config {
             metrics_bind: None,
             sentry_dsn: None,
             sentry_environment: "production".to_owned(),
+            backup: crate::backup::Settings::default(),
         }
     }
 
@@ -198,6 +202,10 @@ impl Config {
             "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
             "OCPIZZA_METRICS_BIND",
+            "OCPIZZA_BACKUP_DIR",
+            "OCPIZZA_BACKUP_COPY_TO",
+            "OCPIZZA_BACKUP_KEEP",
+            "OCPIZZA_BACKUP_AT",
         ];
         if vars.contains_key("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN") {
             bail!(
@@ -333,6 +341,7 @@ impl Config {
         if let Some(v) = get("SENTRY_ENVIRONMENT") {
             c.sentry_environment.clone_from(v);
         }
+        c.backup = crate::backup::Settings::from_vars(|k| get(k).cloned())?;
         Ok(c)
     }
 

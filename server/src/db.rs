@@ -233,6 +233,11 @@ impl Db {
         }
     }
 
+    /// The highest migration this binary knows.
+    pub fn known_migration_level(&self) -> i64 {
+        self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
     /// Applies pending migrations.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.migrator()

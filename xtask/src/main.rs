@@ -16,10 +16,12 @@
 //!   command block in order, on a Debian 12 machine booted with systemd;
 //! - `cargo xtask monitoring-check`: the alert rules checked and unit-tested by promtool, and
 //!   every metric they and the Grafana dashboard use present in a real server's scrape;
+//! - `cargo xtask backup-s3`: `ocpizza backup create` copying off-site to a local S3 fake (moto);
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
+mod backup_s3;
 mod bench;
 mod container;
 mod e2e;
@@ -72,6 +74,9 @@ enum Command {
     /// Check `monitoring/`: promtool on the alert rules and their tests, and every metric
     /// they and the dashboard use exported by a real server.
     MonitoringCheck,
+    /// Back up with the off-site copy going to S3 (a local moto server): the objects must be
+    /// the local backup and manifest, byte for byte.
+    BackupS3,
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -92,6 +97,7 @@ fn main() -> anyhow::Result<()> {
         Command::SystemdCheck(args) => systemd::run(&args),
         Command::Manual(args) => manual::run(&args),
         Command::MonitoringCheck => monitoring::run(),
+        Command::BackupS3 => backup_s3::run(),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -200,6 +200,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::systemd::run(&crate::systemd::Args {})?;
     println!("\n==> alert rules and dashboard (cargo xtask monitoring-check)");
     crate::monitoring::run()?;
+    println!("\n==> backups copied to S3 (cargo xtask backup-s3)");
+    crate::backup_s3::run()?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");
     crate::fuzz::run(&crate::fuzz::Args { max_examples: 20 })?;
     crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;

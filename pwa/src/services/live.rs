@@ -36,12 +36,20 @@ impl Resume {
         self.0.insert(stream.to_owned(), since);
     }
 
-    /// Advances the resume point from a server message.
+    /// Advances the resume point from a server message. A snapshot sets it, even back: the
+    /// server sends one with a lower sequence when the event log was restored from a backup,
+    /// and what was seen after that sequence no longer exists.
     pub fn observe(&mut self, msg: &ServerMsg) {
         let (stream, seq) = match msg {
-            ServerMsg::Event { stream, seq, .. }
-            | ServerMsg::Snapshot { stream, seq, .. }
-            | ServerMsg::Subscribed { stream, seq } => (stream, *seq),
+            ServerMsg::Snapshot { stream, seq, .. } => {
+                if let Some(last) = self.0.get_mut(stream) {
+                    *last = Some(*seq);
+                }
+                return;
+            }
+            ServerMsg::Event { stream, seq, .. } | ServerMsg::Subscribed { stream, seq } => {
+                (stream, *seq)
+            }
             _ => return,
         };
         if let Some(last) = self.0.get_mut(stream) {
@@ -238,6 +246,24 @@ mod tests {
         assert_eq!(backoff_ms(3, 0.5), BACKOFF_BASE_MS * 8 / 2);
         assert_eq!(backoff_ms(30, 0.999_999), BACKOFF_CAP_MS - 1);
         assert_eq!(backoff_ms(5, 0.0), 0, "full jitter may retry at once");
+    }
+
+    #[test]
+    fn a_snapshot_after_a_restore_moves_the_resume_point_back() {
+        let mut resume = Resume::default();
+        resume.add("shop:1:orders", Some(40));
+        resume.observe(&ServerMsg::Snapshot {
+            stream: "shop:1:orders".into(),
+            seq: 25,
+            state: ocpizza_proto::ws::Snapshot::Orders { orders: Vec::new() },
+        });
+        assert_eq!(
+            resume.messages(),
+            vec![ClientMsg::Subscribe {
+                stream: "shop:1:orders".into(),
+                since: Some(25)
+            }]
+        );
     }
 
     #[test]

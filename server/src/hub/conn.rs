@@ -412,30 +412,7 @@ impl Conn {
                     .fetch_add(1, Ordering::Relaxed);
                 last
             }
-            None => {
-                let built = {
-                    let (state, stream, scope) =
-                        (self.state.clone(), stream.clone(), scope.clone());
-                    self.hub()
-                        .on_requests(async move {
-                            state.hub.snapshots().get(&state, &stream, &scope).await
-                        })
-                        .await
-                        .flatten()
-                };
-                let Some(built) = built else {
-                    return Err(End::Close(1011, "could not build the snapshot"));
-                };
-                self.hub()
-                    .metrics()
-                    .snapshots
-                    .fetch_add(1, Ordering::Relaxed);
-                socket
-                    .send(Message::Text(built.text))
-                    .await
-                    .map_err(|_| End::Gone)?;
-                built.seq
-            }
+            None => self.send_snapshot(socket, &stream, &scope).await?,
         };
         let kitchen = match (&stream, &self.caller.0) {
             (Stream::ShopOrders(shop), Some(user)) if user.has_role(*shop, StaffRole::Cook) => {
@@ -469,6 +446,50 @@ impl Conn {
             },
         )
         .await
+    }
+
+    /// Builds `stream`'s snapshot for `scope`, sends it, and returns its sequence.
+    async fn send_snapshot(
+        &mut self,
+        socket: &mut WebSocket,
+        stream: &Stream,
+        scope: &Scope,
+    ) -> Result<i64, End> {
+        let built = {
+            let (state, stream, scope) = (self.state.clone(), stream.clone(), scope.clone());
+            self.hub()
+                .on_requests(
+                    async move { state.hub.snapshots().get(&state, &stream, &scope).await },
+                )
+                .await
+                .flatten()
+        };
+        let Some(built) = built else {
+            return Err(End::Close(1011, "could not build the snapshot"));
+        };
+        self.hub()
+            .metrics()
+            .snapshots
+            .fetch_add(1, Ordering::Relaxed);
+        socket
+            .send(Message::Text(built.text))
+            .await
+            .map_err(|_| End::Gone)?;
+        Ok(built.seq)
+    }
+
+    /// The stream's history was replaced (a restore): a fresh snapshot, and live from there.
+    async fn resync(&mut self, socket: &mut WebSocket, name: &Arc<str>) -> Result<(), End> {
+        let (Some(sub), Some(stream)) = (self.subs.get(name), Stream::parse(name)) else {
+            return Ok(());
+        };
+        let scope = sub.scope.clone();
+        self.flush(socket).await?;
+        let at = self.send_snapshot(socket, &stream, &scope).await?;
+        if let Some(sub) = self.subs.get_mut(name) {
+            sub.last = at;
+        }
+        Ok(())
     }
 
     /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
@@ -519,6 +540,9 @@ impl Conn {
     async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
         if self.access.as_ref() == Some(&frame.stream) {
             return self.access_changed(socket).await;
+        }
+        if frame.is_resync() {
+            return self.resync(socket, &frame.stream).await;
         }
         let Some(sub) = self.subs.get(&frame.stream) else {
             return Ok(());

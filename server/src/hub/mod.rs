@@ -8,6 +8,11 @@
 //! whose bytes every recipient shares. Each connection has a bounded queue; one that is full
 //! is a slow consumer and is told to resume from its last sequence, so neither the publisher
 //! nor other clients ever wait for it.
+//!
+//! A restore puts an older event log back: sequences go back, and what a client saw after the
+//! backup never happened. The restore writes a new log generation; the periodic check notices
+//! it, sets every stream back to the log's head and queues a [`Frame::resync`] to each
+//! subscriber, which then gets a fresh snapshot instead of events it could not reconcile.
 
 pub mod authz;
 pub mod conn;
@@ -33,6 +38,8 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 pub const QUEUE_FRAMES: usize = 256;
 /// Events read from the log per query when filling a gap or replaying.
 pub const LOG_PAGE: i64 = 500;
+/// The sequence of a [`Frame::resync`]: no event has it.
+pub const RESYNC_SEQ: i64 = -1;
 
 /// One event of one stream, encoded once as the `event` server message.
 #[derive(Debug)]
@@ -55,6 +62,21 @@ impl Frame {
             seq,
             text: text.into(),
         }
+    }
+
+    /// Tells a subscriber that the stream's history was replaced (a restore): it sends its
+    /// client a fresh snapshot and goes on from there.
+    pub fn resync(stream: Arc<str>) -> Frame {
+        Frame {
+            stream,
+            seq: RESYNC_SEQ,
+            text: Utf8Bytes::from_static(""),
+        }
+    }
+
+    /// Whether this is a [`Frame::resync`].
+    pub fn is_resync(&self) -> bool {
+        self.seq == RESYNC_SEQ
     }
 }
 
@@ -95,6 +117,8 @@ struct Inner {
     /// Where connections run; `None`: on `requests`.
     live: Option<Arc<LiveRuntime>>,
     snapshots: snapshot::Snapshots,
+    /// The event log's generation last seen (`None` until first read).
+    generation: Mutex<Option<String>>,
 }
 
 /// Cheap to clone.
@@ -139,6 +163,7 @@ impl Hub {
                     db.pool().options().get_max_connections() as usize / 2,
                 ),
                 db,
+                generation: Mutex::new(None),
             }),
         })
     }
@@ -241,6 +266,9 @@ impl Hub {
             return;
         }
         if event.seq > last + 1 {
+            if self.check_generation().await {
+                return;
+            }
             self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
             self.catch_up(&event.stream).await;
             return;
@@ -321,8 +349,81 @@ impl Hub {
         }
     }
 
+    /// Reads the event log's generation; when a restore changed it, sets every stream back to
+    /// the log's head and asks each subscriber to resync. True if it did.
+    pub async fn check_generation(&self) -> bool {
+        let pool = self.db().pool().clone();
+        let read = self
+            .on_requests(async move { crate::backup::runs::generation(&pool).await })
+            .await;
+        let current = match read {
+            Some(Ok(Some(g))) => g,
+            Some(Ok(None)) | None => return false,
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "reading the event log's generation failed");
+                return false;
+            }
+        };
+        {
+            let mut seen = self.inner.generation.lock().expect("generation lock");
+            match seen.as_deref() {
+                None => {
+                    *seen = Some(current);
+                    return false;
+                }
+                Some(g) if g == current => return false,
+                Some(_) => *seen = Some(current),
+            }
+        }
+        tracing::warn!("the event log was restored: resyncing every live stream");
+        self.resync_restored().await;
+        true
+    }
+
+    /// After a restore: every stream's delivered sequence becomes the log's head, and every
+    /// subscriber is queued a [`Frame::resync`] (a full queue drops it, to resume later).
+    async fn resync_restored(&self) {
+        let names: Vec<Arc<str>> = {
+            let streams = self.inner.streams.lock().expect("streams lock");
+            streams.keys().cloned().collect()
+        };
+        for name in names {
+            let head = {
+                let (pool, name) = (self.db().pool().clone(), name.to_string());
+                self.on_requests(async move { crate::events::db::head(&pool, &name).await })
+                    .await
+            };
+            let Some(Ok(head)) = head else {
+                continue;
+            };
+            let frame = Arc::new(Frame::resync(name.clone()));
+            let mut streams = self.inner.streams.lock().expect("streams lock");
+            let Some(entry) = streams.get_mut(&name) else {
+                continue;
+            };
+            entry.last_seq = head;
+            entry
+                .subscribers
+                .retain(|conn| match conn.tx.try_send(frame.clone()) {
+                    Ok(()) => true,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        conn.slow.store(true, Ordering::Release);
+                        conn.kick.notify_one();
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                });
+            if entry.subscribers.is_empty() {
+                streams.remove(&name);
+            }
+        }
+    }
+
     /// Compares recently written streams with what was delivered and catches up.
     pub async fn check_log(&self, window: Duration) {
+        if self.check_generation().await {
+            return;
+        }
         let since = now_ms() - i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let pool = self.db().pool().clone();
         let heads =

@@ -6,6 +6,7 @@ mod ws;
 
 mod abuse;
 mod auth;
+mod backup;
 mod bad_input;
 mod cash;
 mod cli;
