@@ -8,6 +8,7 @@
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod customers;
@@ -22,6 +23,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod hub;
 pub mod idempotency;
+pub mod maintenance;
 pub mod menu;
 pub mod net;
 pub mod openapi;
