@@ -19,6 +19,7 @@ mod idempotency;
 mod lifecycle;
 mod live;
 mod login_throttle;
+mod maintenance;
 mod permissions;
 mod position;
 mod pwa;
