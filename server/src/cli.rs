@@ -127,7 +127,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
+    // `check` prints its own report (which `--json` keeps parseable): no log lines in it.
+    if !matches!(cli.command, Command::Check { .. }) {
+        init_logging(config.log_format);
+    }
     match runtime.block_on(run(cli, config)) {
         Ok(code) => code,
         Err(e) => {

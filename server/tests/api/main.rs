@@ -8,6 +8,7 @@ mod abuse;
 mod auth;
 mod bad_input;
 mod cash;
+mod check;
 mod cli;
 mod concurrency;
 mod counter;
