@@ -81,7 +81,14 @@ pub async fn run(config: anyhow::Result<Config>, json: bool) -> ExitCode {
         Ok(config) => {
             let lines = lines(&config).await;
             let failed = lines.iter().any(|l| l.status == Status::Fail);
-            (lines, if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            (
+                lines,
+                if failed {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
         }
         Err(e) => (
             vec![Line::fail(
@@ -151,7 +158,11 @@ async fn database_lines(db: &Db) -> Vec<Line> {
             return lines;
         }
         Err(e) => {
-            lines.push(Line::fail("migrations", format!("{e:#}"), "see the error above"));
+            lines.push(Line::fail(
+                "migrations",
+                format!("{e:#}"),
+                "see the error above",
+            ));
             return lines;
         }
     }
@@ -215,15 +226,24 @@ async fn pg_dump(db: &Db) -> Line {
         Ok(Err(e)) => return Line::fail("pg_dump", e.to_string(), "see the error above"),
         Err(e) => return Line::fail("pg_dump", e.to_string(), "see the error above"),
     };
-    let install = format!("install the matching client: `apt-get install postgresql-client-{server}`");
+    let install =
+        format!("install the matching client: `apt-get install postgresql-client-{server}`");
     let output = tokio::task::spawn_blocking(|| {
-        std::process::Command::new("pg_dump").arg("--version").output()
+        std::process::Command::new("pg_dump")
+            .arg("--version")
+            .output()
     })
     .await
     .unwrap_or_else(|e| Err(std::io::Error::other(e)));
     let text = match output {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-        Ok(o) => return Line::fail("pg_dump", format!("`pg_dump --version` failed: {}", o.status), install),
+        Ok(o) => {
+            return Line::fail(
+                "pg_dump",
+                format!("`pg_dump --version` failed: {}", o.status),
+                install,
+            );
+        }
         Err(e) => return Line::fail("pg_dump", format!("not found on PATH ({e})"), install),
     };
     match client_major(&text) {
@@ -239,19 +259,28 @@ async fn pg_dump(db: &Db) -> Line {
             format!("{client}, older than the server's {server}: it refuses to dump it"),
             install,
         ),
-        None => Line::fail("pg_dump", format!("unexpected version text {text:?}"), install),
+        None => Line::fail(
+            "pg_dump",
+            format!("unexpected version text {text:?}"),
+            install,
+        ),
     }
 }
 
 /// The major version in `pg_dump (PostgreSQL) 15.10 (Debian …)`.
 pub fn client_major(text: &str) -> Option<u32> {
-    let version = text.split_whitespace().find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let version = text
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
     version.split('.').next()?.parse().ok()
 }
 
 async fn redis(config: &Config) -> Line {
     let Some(url) = &config.redis_url else {
-        return Line::ok("redis", "not configured (one instance, or events cross instances through the database only)");
+        return Line::ok(
+            "redis",
+            "not configured (one instance, or events cross instances through the database only)",
+        );
     };
     let ping = async {
         let client = redis::Client::open(url.expose().as_str())?;
@@ -285,7 +314,11 @@ fn web_app(dir: Option<&Path>) -> Line {
     let rebuild = "build it with `cargo xtask pwa` from this version's sources and point \
                    OCPIZZA_STATIC_DIR at its pwa/dist";
     let Some(dir) = dir else {
-        return Line::fail("web app", "not found (OCPIZZA_STATIC_DIR unset, no pwa/dist)", rebuild);
+        return Line::fail(
+            "web app",
+            "not found (OCPIZZA_STATIC_DIR unset, no pwa/dist)",
+            rebuild,
+        );
     };
     let stamp = dir.join(WEB_APP_STAMP);
     let text = match std::fs::read_to_string(&stamp) {
@@ -293,7 +326,10 @@ fn web_app(dir: Option<&Path>) -> Line {
         Err(e) => {
             return Line::fail(
                 "web app",
-                format!("{} has no {WEB_APP_STAMP} ({e}): built by an older version", dir.display()),
+                format!(
+                    "{} has no {WEB_APP_STAMP} ({e}): built by an older version",
+                    dir.display()
+                ),
                 rebuild,
             );
         }
@@ -305,10 +341,18 @@ fn web_app(dir: Option<&Path>) -> Line {
         }
         Ok(s) => Line::fail(
             "web app",
-            format!("{} was built for {}, this server is {server}", dir.display(), s.version),
+            format!(
+                "{} was built for {}, this server is {server}",
+                dir.display(),
+                s.version
+            ),
             rebuild,
         ),
-        Err(e) => Line::fail("web app", format!("{} is unreadable: {e}", stamp.display()), rebuild),
+        Err(e) => Line::fail(
+            "web app",
+            format!("{} is unreadable: {e}", stamp.display()),
+            rebuild,
+        ),
     }
 }
 
@@ -322,7 +366,11 @@ fn folder(name: &'static str, dir: &Path) -> Line {
     }
     let probe = dir.join(format!(".ocpizza-check-{}", std::process::id()));
     if let Err(e) = std::fs::write(&probe, b"check").and_then(|()| std::fs::remove_file(&probe)) {
-        return Line::fail(name, format!("{} is not writable: {e}", dir.display()), fix_owner);
+        return Line::fail(
+            name,
+            format!("{} is not writable: {e}", dir.display()),
+            fix_owner,
+        );
     }
     let free = free_bytes(dir);
     let mib = |b: u64| b / (1024 * 1024);
@@ -337,7 +385,10 @@ fn folder(name: &'static str, dir: &Path) -> Line {
             format!("{}: writable, {} MiB free", dir.display(), mib(f)),
             "free some space soon",
         ),
-        Some(f) => Line::ok(name, format!("{}: writable, {} MiB free", dir.display(), mib(f))),
+        Some(f) => Line::ok(
+            name,
+            format!("{}: writable, {} MiB free", dir.display(), mib(f)),
+        ),
         None => Line::ok(name, format!("{}: writable", dir.display())),
     }
 }

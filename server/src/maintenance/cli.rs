@@ -43,10 +43,7 @@ pub fn parse_until(
         let today = now.to_zoned(tz.clone()).date();
         let mut at = today.to_datetime(time).to_zoned(tz.clone())?;
         if at.timestamp() <= now {
-            at = today
-                .tomorrow()?
-                .to_datetime(time)
-                .to_zoned(tz.clone())?;
+            at = today.tomorrow()?.to_datetime(time).to_zoned(tz.clone())?;
         }
         return Ok(at.timestamp());
     }
@@ -68,12 +65,9 @@ pub async fn run(config: &Config, command: MaintenanceCommand) -> anyhow::Result
     let current = super::db::get(db.pool()).await?;
     match command {
         MaintenanceCommand::On { message, until } => {
-            let message = crate::validate::optional_text(
-                "--message",
-                message.as_deref(),
-                super::MAX_MESSAGE,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let message =
+                crate::validate::optional_text("--message", message.as_deref(), super::MAX_MESSAGE)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             let now = jiff::Timestamp::now();
             let until = until
                 .map(|u| parse_until(&u, now, &jiff::tz::TimeZone::system()))
@@ -112,7 +106,11 @@ pub async fn run(config: &Config, command: MaintenanceCommand) -> anyhow::Result
 
 fn print_state(state: &Maintenance) {
     let tz = jiff::tz::TimeZone::system();
-    let local = |t: jiff::Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string();
+    let local = |t: jiff::Timestamp| {
+        t.to_zoned(tz.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
     if let Some(since) = state.since {
         println!("  since:   {}", local(since));
     }

@@ -6,11 +6,10 @@ use sqlx::{AnyPool, Row};
 
 /// The stored state. A database migrated before maintenance existed has none: it is off.
 pub async fn get(pool: &AnyPool) -> sqlx::Result<Maintenance> {
-    let row = sqlx::query(
-        "SELECT active, message, until_ms, since_ms FROM maintenance WHERE id = 1",
-    )
-    .fetch_optional(pool)
-    .await;
+    let row =
+        sqlx::query("SELECT active, message, until_ms, since_ms FROM maintenance WHERE id = 1")
+            .fetch_optional(pool)
+            .await;
     let row = match row {
         Ok(row) => row,
         // No such table yet (migration 6 pending).

@@ -2,8 +2,8 @@
 //! it when it stops gracefully, so that `migrate` (and the backups' `restore`) can tell a live
 //! database from an idle one and ask for maintenance mode first.
 
-use super::db::{self, InstanceRow};
 use super::Switch;
+use super::db::{self, InstanceRow};
 use crate::db::{Db, now_ms};
 use anyhow::bail;
 

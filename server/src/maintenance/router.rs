@@ -17,7 +17,10 @@ pub const HISTORY: i64 = 100;
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/maintenance", get(status).put(turn_on).delete(turn_off))
+        .route(
+            "/api/v1/maintenance",
+            get(status).put(turn_on).delete(turn_off),
+        )
         .route("/api/v1/maintenance/history", get(history))
 }
 
@@ -44,7 +47,10 @@ pub async fn turn_on(
     let admin = caller.admin()?;
     let message = validate::optional_text("message", req.message.as_deref(), MAX_MESSAGE)?;
     if req.until.is_some_and(|u| u <= jiff::Timestamp::now()) {
-        return Err(ApiError::field("until", "the announced end must be in the future"));
+        return Err(ApiError::field(
+            "until",
+            "the announced end must be in the future",
+        ));
     }
     let next = super::turned_on(&state.maintenance.current(), message, req.until);
     let by = by_admin(admin);
@@ -58,9 +64,18 @@ pub async fn turn_on(
     responses((status = 200, body = Maintenance),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "not an administrator", body = ocpizza_proto::ErrorBody)))]
-pub async fn turn_off(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Maintenance>> {
+pub async fn turn_off(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Maintenance>> {
     let admin = caller.admin()?;
-    let stored = super::switch(&state.db, &state.bus, Maintenance::default(), &by_admin(admin)).await?;
+    let stored = super::switch(
+        &state.db,
+        &state.bus,
+        Maintenance::default(),
+        &by_admin(admin),
+    )
+    .await?;
     state.maintenance.changed_here(stored.clone());
     Ok(Json(stored))
 }

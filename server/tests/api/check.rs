@@ -22,7 +22,11 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// `ocpizza check [--json]` on the SQLite database in `dir/data`, with `env` added.
 fn check(dir: &Path, json: bool, env: &[(&str, &str)]) -> Output {
-    let args: &[&str] = if json { &["check", "--json"] } else { &["check"] };
+    let args: &[&str] = if json {
+        &["check", "--json"]
+    } else {
+        &["check"]
+    };
     command(&dir.join("data"), args, env)
         .current_dir(dir)
         .output()
@@ -118,7 +122,17 @@ fn check_fails_on_pending_migrations_then_without_shops_then_without_an_administ
 
     let admin = ocpizza(
         &data,
-        &["user", "create", "--email", "boss@ocpizza.fr", "--name", "Boss", "--role", "admin", "--password-stdin"],
+        &[
+            "user",
+            "create",
+            "--email",
+            "boss@ocpizza.fr",
+            "--name",
+            "Boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
         Some("a-long-password-for-the-boss\n"),
     );
     assert!(admin.status.success(), "{}", text(&admin));
@@ -132,7 +146,10 @@ fn check_fails_when_the_configuration_is_invalid() {
     let out = check(dir.path(), false, &[("OCPIZZA_SESSION_HOURS", "forever")]);
     assert_eq!(out.status.code(), Some(2));
     let l = line(&text(&out), "configuration").to_owned();
-    assert!(l.starts_with('✗') && l.contains("OCPIZZA_SESSION_HOURS"), "{l}");
+    assert!(
+        l.starts_with('✗') && l.contains("OCPIZZA_SESSION_HOURS"),
+        "{l}"
+    );
     assert!(text(&out).contains("ocpizza.env"), "says where to fix it");
     let json = check(dir.path(), true, &[("OCPIZZA_SESSION_HOURS", "forever")]);
     assert_eq!(json.status.code(), Some(2));
@@ -153,7 +170,10 @@ fn check_fails_when_the_database_cannot_be_reached() {
     assert_eq!(status, "fail");
     assert!(detail.contains("cannot be reached"), "{detail}");
     assert!(fix.contains("DATABASE_URL"), "{fix}");
-    assert!(!detail.contains("postgres@"), "the URL is a secret: {detail}");
+    assert!(
+        !detail.contains("postgres@"),
+        "the URL is a secret: {detail}"
+    );
 }
 
 #[test]
@@ -192,18 +212,29 @@ fn check_fails_when_the_web_app_is_missing_or_built_for_another_version() {
 
     let other = tempfile::tempdir().unwrap();
     let unstamped = web_app(other.path(), None);
-    let out = check(dir.path(), true, &[("OCPIZZA_STATIC_DIR", unstamped.to_str().unwrap())]);
+    let out = check(
+        dir.path(),
+        true,
+        &[("OCPIZZA_STATIC_DIR", unstamped.to_str().unwrap())],
+    );
     let (status, detail, _) = entry(&out, "web app");
     assert_eq!(status, "fail");
     assert!(detail.contains("version.json"), "{detail}");
 
     let old = tempfile::tempdir().unwrap();
     let stale = web_app(old.path(), Some("0.0.1"));
-    let out = check(dir.path(), true, &[("OCPIZZA_STATIC_DIR", stale.to_str().unwrap())]);
+    let out = check(
+        dir.path(),
+        true,
+        &[("OCPIZZA_STATIC_DIR", stale.to_str().unwrap())],
+    );
     assert_eq!(out.status.code(), Some(1));
     let (status, detail, _) = entry(&out, "web app");
     assert_eq!(status, "fail");
-    assert!(detail.contains("built for 0.0.1") && detail.contains(VERSION), "{detail}");
+    assert!(
+        detail.contains("built for 0.0.1") && detail.contains(VERSION),
+        "{detail}"
+    );
 }
 
 #[cfg(target_os = "linux")]
@@ -218,7 +249,11 @@ fn check_fails_when_the_data_folder_is_not_writable() {
     std::fs::set_permissions(dir.path(), open.clone()).unwrap();
     std::fs::set_permissions(&web, open).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let mut cmd = command(&data, &["check", "--json"], &[("OCPIZZA_STATIC_DIR", web.to_str().unwrap())]);
+    let mut cmd = command(
+        &data,
+        &["check", "--json"],
+        &[("OCPIZZA_STATIC_DIR", web.to_str().unwrap())],
+    );
     cmd.current_dir(dir.path());
     // Root writes anywhere: the check runs as nobody, as a service account would.
     if rustix::process::geteuid().is_root() {
@@ -241,31 +276,59 @@ fn check_shows_maintenance_on_as_a_warning_and_maintenance_commands_switch_it() 
     let data = dir.path().join("data");
     let on = ocpizza(
         &data,
-        &["maintenance", "on", "--message", "Mise à jour", "--until", "45m"],
+        &[
+            "maintenance",
+            "on",
+            "--message",
+            "Mise à jour",
+            "--until",
+            "45m",
+        ],
         None,
     );
     assert!(on.status.success(), "{}", text(&on));
     let status = ocpizza(&data, &["maintenance", "status"], None);
     let said = text(&status);
-    assert!(said.contains("maintenance on") && said.contains("Mise à jour"), "{said}");
+    assert!(
+        said.contains("maintenance on") && said.contains("Mise à jour"),
+        "{said}"
+    );
     assert!(said.contains("0 instance(s) serving"), "{said}");
 
     let out = check(dir.path(), false, &env);
-    assert!(out.status.success(), "a warning is no failure: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "a warning is no failure: {}",
+        text(&out)
+    );
     let l = line(&text(&out), "maintenance").to_owned();
-    assert!(l.starts_with('!') && l.contains("ON") && l.contains("Mise à jour"), "{l}");
+    assert!(
+        l.starts_with('!') && l.contains("ON") && l.contains("Mise à jour"),
+        "{l}"
+    );
     let json = check(dir.path(), true, &env);
     let (status, _, fix) = entry(&json, "maintenance");
     assert_eq!(status, "warn");
     assert!(fix.contains("ocpizza maintenance off"), "{fix}");
 
     let history = rusqlite_free_history(&data);
-    assert!(history.contains("cli ("), "the operator is named: {history}");
+    assert!(
+        history.contains("cli ("),
+        "the operator is named: {history}"
+    );
 
-    assert!(ocpizza(&data, &["maintenance", "off"], None).status.success());
+    assert!(
+        ocpizza(&data, &["maintenance", "off"], None)
+            .status
+            .success()
+    );
     let json = check(dir.path(), true, &env);
     assert_eq!(entry(&json, "maintenance").0, "ok");
-    let bad = ocpizza(&data, &["maintenance", "on", "--until", "yesterday-ish"], None);
+    let bad = ocpizza(
+        &data,
+        &["maintenance", "on", "--until", "yesterday-ish"],
+        None,
+    );
     assert!(!bad.status.success());
     assert!(text(&bad).contains("--until"), "{}", text(&bad));
 }
@@ -274,7 +337,9 @@ fn check_shows_maintenance_on_as_a_warning_and_maintenance_commands_switch_it() 
 fn rusqlite_free_history(data: &Path) -> String {
     let path = data.join("ocpizza.db");
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let db = ocpizza::db::Db::connect_sqlite(path.to_str().unwrap()).await.unwrap();
+        let db = ocpizza::db::Db::connect_sqlite(path.to_str().unwrap())
+            .await
+            .unwrap();
         let rows: Vec<String> =
             sqlx::query_scalar("SELECT payload FROM events WHERE stream = 'group:audit'")
                 .fetch_all(db.pool())
@@ -300,7 +365,10 @@ async fn migrate_and_serve_refuse_pending_migrations_while_an_instance_serves_wi
     let db = ocpizza::db::Db::connect_sqlite(data.join("ocpizza.db").to_str().unwrap())
         .await
         .unwrap();
-    sqlx::query("DROP TABLE staff_invitations").execute(db.writer()).await.unwrap();
+    sqlx::query("DROP TABLE staff_invitations")
+        .execute(db.writer())
+        .await
+        .unwrap();
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 4")
         .execute(db.writer())
         .await
@@ -311,19 +379,41 @@ async fn migrate_and_serve_refuse_pending_migrations_while_an_instance_serves_wi
     let refused = ocpizza(&data, &["migrate"], None);
     assert!(!refused.status.success());
     let said = text(&refused);
-    assert!(said.contains("refusing to apply 1 pending migration"), "{said}");
+    assert!(
+        said.contains("refusing to apply 1 pending migration"),
+        "{said}"
+    );
     assert!(said.contains("maintenance on"), "says what to do: {said}");
-    assert!(said.contains(&first.base.replace("http://", "")), "names the instance: {said}");
+    assert!(
+        said.contains(&first.base.replace("http://", "")),
+        "names the instance: {said}"
+    );
     let mut cmd = command(&data, &["serve", "--bind", "127.0.0.1:0"], &[]);
     let refused = cmd.output().unwrap();
     assert!(!refused.status.success());
-    assert!(text(&refused).contains("refusing to apply"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("refusing to apply"),
+        "{}",
+        text(&refused)
+    );
 
-    assert!(ocpizza(&data, &["maintenance", "on"], None).status.success());
+    assert!(
+        ocpizza(&data, &["maintenance", "on"], None)
+            .status
+            .success()
+    );
     let applied = ocpizza(&data, &["migrate"], None);
     assert!(applied.status.success(), "{}", text(&applied));
-    assert!(text(&applied).contains("migrations applied: 1"), "{}", text(&applied));
-    assert!(ocpizza(&data, &["maintenance", "off"], None).status.success());
+    assert!(
+        text(&applied).contains("migrations applied: 1"),
+        "{}",
+        text(&applied)
+    );
+    assert!(
+        ocpizza(&data, &["maintenance", "off"], None)
+            .status
+            .success()
+    );
 
     // A graceful stop removes the instance's heartbeat at once.
     let pid = rustix::process::Pid::from_child(&first.child);
@@ -367,7 +457,11 @@ async fn on_postgresql_check_fails_when_pg_dump_is_missing_or_older_than_the_ser
         check(
             dir.path(),
             true,
-            &[("OCPIZZA_STATIC_DIR", web), ("DATABASE_URL", &url), ("PATH", path)],
+            &[
+                ("OCPIZZA_STATIC_DIR", web),
+                ("DATABASE_URL", &url),
+                ("PATH", path),
+            ],
         )
     };
 

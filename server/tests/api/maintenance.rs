@@ -37,17 +37,31 @@ async fn customers_orders_get_503_with_retry_after_while_staff_keep_working() {
     let public: Maintenance = guest.get_json("/api/v1/maintenance").await;
     assert_eq!(public, on, "anyone reads the state");
 
-    let r = guest.post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1)).await;
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((590..=600).contains(&retry), "until the announced end: {retry}");
+    let r = guest
+        .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
+        .await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (590..=600).contains(&retry),
+        "until the announced end: {retry}"
+    );
     let (code, body) = error_code(r, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(code, "maintenance");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("Mise à jour du site"), "{message}");
 
     let customer = app.customer().await;
-    let r = customer.post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1)).await;
-    assert_eq!(error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0, "maintenance");
+    let r = customer
+        .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
+        .await;
+    assert_eq!(
+        error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0,
+        "maintenance"
+    );
 
     // Staff keep working: managers log in, the counter takes phone orders, the kitchen
     // finishes the orders in flight.
@@ -73,13 +87,19 @@ async fn customers_orders_get_503_with_retry_after_while_staff_keep_working() {
 async fn without_an_announced_end_a_refused_order_retries_after_five_minutes() {
     let app = TestApp::spawn().await;
     let admin = app.as_demo("admin").await;
-    assert_eq!(admin.put("/api/v1/maintenance", &json!({})).await.status(), StatusCode::OK);
+    assert_eq!(
+        admin.put("/api/v1/maintenance", &json!({})).await.status(),
+        StatusCode::OK
+    );
     let r = app
         .anonymous()
         .post("/api/v1/orders", &pickup(MARGHERITA, "medium", 1))
         .await;
     assert_eq!(r.headers()["retry-after"], "300");
-    assert_eq!(error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0, "maintenance");
+    assert_eq!(
+        error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0,
+        "maintenance"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +107,10 @@ async fn only_admins_switch_maintenance_or_read_its_history() {
     let app = TestApp::spawn().await;
     let guest = app.anonymous();
     let r = guest.put("/api/v1/maintenance", &json!({})).await;
-    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await.0, "unauthenticated");
+    assert_eq!(
+        error_code(r, StatusCode::UNAUTHORIZED).await.0,
+        "unauthenticated"
+    );
     for who in ["manager", "customer", "cook"] {
         let api = app.as_demo(who).await;
         let r = api.put("/api/v1/maintenance", &json!({})).await;
@@ -116,7 +139,10 @@ async fn a_past_end_or_a_control_character_is_refused() {
     let r = admin
         .put("/api/v1/maintenance", &json!({"message": "a\u{202e}b"}))
         .await;
-    assert_eq!(error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0, "invalid_input");
+    assert_eq!(
+        error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await.0,
+        "invalid_input"
+    );
     let state: Maintenance = admin.get_json("/api/v1/maintenance").await;
     assert!(!state.on);
 }
@@ -171,15 +197,27 @@ async fn open_screens_hear_of_a_switch_live_and_only_admins_follow_the_audit_str
         "{got:?}"
     );
     let denied = screen.subscribe("group:audit", None).await;
-    assert!(matches!(denied.last(), Some(ServerMsg::Error { .. })), "{denied:?}");
+    assert!(
+        matches!(denied.last(), Some(ServerMsg::Error { .. })),
+        "{denied:?}"
+    );
     let cookie = app.cookie("admin").await;
     let mut admin_screen = Ws::connect(&app, Some(&cookie)).await;
     let got = admin_screen.subscribe("group:audit", None).await;
-    assert!(matches!(&got[0], ServerMsg::Snapshot { state: Snapshot::Audit { .. }, .. }));
+    assert!(matches!(
+        &got[0],
+        ServerMsg::Snapshot {
+            state: Snapshot::Audit { .. },
+            ..
+        }
+    ));
 
     let admin = app.as_demo("admin").await;
     admin
-        .put("/api/v1/maintenance", &json!({"message": "Pause technique"}))
+        .put(
+            "/api/v1/maintenance",
+            &json!({"message": "Pause technique"}),
+        )
         .await;
     let (stream, _, event) = screen.events(1).await.remove(0);
     assert_eq!(stream, "site");
@@ -213,13 +251,19 @@ async fn an_instance_that_did_not_make_the_switch_follows_it_within_two_seconds(
         if state.on {
             break;
         }
-        assert!(switched.elapsed() < Duration::from_secs(2), "B still serves orders");
+        assert!(
+            switched.elapsed() < Duration::from_secs(2),
+            "B still serves orders"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let r = guest_on_b
         .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
         .await;
-    assert_eq!(error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0, "maintenance");
+    assert_eq!(
+        error_code(r, StatusCode::SERVICE_UNAVAILABLE).await.0,
+        "maintenance"
+    );
     // Without Redis, B's screens get the event from the log.
     let (stream, _, event) = screen_on_b.events(1).await.remove(0);
     assert_eq!(stream, "site");
@@ -237,12 +281,21 @@ async fn migrating_a_live_database_asks_for_maintenance_first() {
     let id = ocpizza::maintenance::instances::register(switch, db, "127.0.0.1:1")
         .await
         .unwrap();
-    assert_eq!(ocpizza::maintenance::serving_instances(db).await.unwrap().len(), 1);
+    assert_eq!(
+        ocpizza::maintenance::serving_instances(db)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let err = ocpizza::maintenance::ensure_maintenance_or_idle(db)
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("maintenance on") && err.contains("127.0.0.1:1"), "{err}");
+    assert!(
+        err.contains("maintenance on") && err.contains("127.0.0.1:1"),
+        "{err}"
+    );
     let admin = app.as_demo("admin").await;
     admin.put("/api/v1/maintenance", &json!({})).await;
     ocpizza::maintenance::ensure_maintenance_or_idle(db)
@@ -250,7 +303,12 @@ async fn migrating_a_live_database_asks_for_maintenance_first() {
         .expect("maintenance is on");
     admin.delete("/api/v1/maintenance").await;
     ocpizza::maintenance::instances::deregister(switch, db, &id).await;
-    assert!(ocpizza::maintenance::serving_instances(db).await.unwrap().is_empty());
+    assert!(
+        ocpizza::maintenance::serving_instances(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     ocpizza::maintenance::ensure_maintenance_or_idle(db)
         .await
         .expect("the instance stopped");
