@@ -8,6 +8,7 @@
 use crate::config::Config;
 use crate::db::{Backend, Db};
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -201,13 +202,13 @@ async fn maintenance(db: &Db) -> Line {
     }
     let mut detail = "ON: customers cannot order".to_owned();
     if let Some(since) = state.since {
-        detail.push_str(&format!(", since {since}"));
+        let _ = write!(detail, ", since {since}");
     }
     if let Some(until) = state.until {
-        detail.push_str(&format!(", announced until {until}"));
+        let _ = write!(detail, ", announced until {until}");
     }
     if let Some(message) = &state.message {
-        detail.push_str(&format!(", message \"{message}\""));
+        let _ = write!(detail, ", message \"{message}\"");
     }
     Line::warn(
         "maintenance",

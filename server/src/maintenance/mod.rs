@@ -20,6 +20,7 @@ use crate::events::{Bus, Outbox};
 use ocpizza_proto::UserId;
 use ocpizza_proto::api::maintenance::{Maintenance, MaintenanceSwitch};
 use ocpizza_proto::events::{Event, Stream};
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,7 +33,7 @@ pub use router::router;
 pub const POLL: Duration = Duration::from_secs(1);
 
 /// `Retry-After` of a refused order when no end was announced (or it is past).
-pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(300);
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_mins(5);
 
 /// Longest operator message.
 pub const MAX_MESSAGE: usize = 300;
@@ -100,10 +101,11 @@ impl Switch {
 fn refusal(state: &Maintenance) -> String {
     let mut text = "OC Pizza is under maintenance: orders are paused".to_owned();
     if let Some(until) = state.until {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "; back around {} UTC",
             until.strftime("%Y-%m-%d %H:%M")
-        ));
+        );
     }
     if let Some(message) = &state.message {
         text.push_str(" (");
