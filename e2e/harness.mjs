@@ -25,6 +25,8 @@ export const COOK = "cook@demo.ocpizza.fr";
 export const MANAGER = "manager@demo.ocpizza.fr";
 export const DRIVER = "driver@demo.ocpizza.fr";
 export const COUNTER = "counter@demo.ocpizza.fr";
+/** The demo administrator of the group. */
+export const ADMIN = "admin@demo.ocpizza.fr";
 
 /** Viewports of the two kinds of device the product is used on. */
 export const PHONE = { width: 390, height: 844 };
@@ -273,6 +275,18 @@ export class Api {
   /** `POST path` with a JSON body; the JSON answer, if any. */
   async post(path, body) {
     const text = await (await this.#send("POST", path, body)).text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** `PUT path` with a JSON body; the JSON answer, if any. */
+  async put(path, body) {
+    const text = await (await this.#send("PUT", path, body)).text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** `DELETE path`; the JSON answer, if any. */
+  async delete(path) {
+    const text = await (await this.#send("DELETE", path)).text();
     return text ? JSON.parse(text) : null;
   }
 

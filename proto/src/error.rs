@@ -51,6 +51,9 @@ pub enum ErrorCode {
     Internal,
     /// A dependency (the database) is unavailable.
     Unavailable,
+    /// The site is in maintenance: customers cannot order now (`Retry-After` says when to
+    /// try again).
+    Maintenance,
 }
 
 /// The envelope: `{ "error": … }`.

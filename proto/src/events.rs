@@ -1,6 +1,7 @@
 //! Events written to the event log in the same transaction as each change, and the streams
 //! they are published on. The live hub replays them to clients; the log is also the audit trail.
 
+use crate::api::maintenance::{Maintenance, MaintenanceSwitch};
 use crate::api::menu::Availability;
 use crate::api::orders::{DriverRef, Order};
 use crate::api::stock::StockLevel;
@@ -24,6 +25,10 @@ pub enum Stream {
     Driver(UserId),
     /// `group:orders`: every order change of the group (admins; managers see their shops').
     GroupOrders,
+    /// `site`: the whole site's state, maintenance mode (public).
+    Site,
+    /// `group:audit`: operations on the whole site, with who made them (admins).
+    GroupAudit,
     /// `user:{id}`: changes to an account's access (logout, roles). Internal to the server:
     /// each live connection of the account follows it; no client may subscribe.
     User(UserId),
@@ -38,6 +43,8 @@ impl fmt::Display for Stream {
             Stream::Order(token) => write!(f, "order:{token}"),
             Stream::Driver(id) => write!(f, "driver:{id}"),
             Stream::GroupOrders => f.write_str("group:orders"),
+            Stream::Site => f.write_str("site"),
+            Stream::GroupAudit => f.write_str("group:audit"),
             Stream::User(id) => write!(f, "user:{id}"),
         }
     }
@@ -46,8 +53,11 @@ impl fmt::Display for Stream {
 impl Stream {
     /// Parses the `Display` form back; `None` for anything else.
     pub fn parse(s: &str) -> Option<Stream> {
-        if s == "group:orders" {
-            return Some(Stream::GroupOrders);
+        match s {
+            "group:orders" => return Some(Stream::GroupOrders),
+            "site" => return Some(Stream::Site),
+            "group:audit" => return Some(Stream::GroupAudit),
+            _ => {}
         }
         if let Some(token) = s.strip_prefix("order:") {
             let ok = !token.is_empty() && token.bytes().all(|b| b.is_ascii_alphanumeric());
@@ -174,6 +184,16 @@ pub enum Event {
         /// `logout`, `role_granted`, `role_removed`.
         reason: String,
     },
+    /// Maintenance mode was switched (on `site`: what customers see).
+    MaintenanceChanged {
+        /// The state now.
+        maintenance: Maintenance,
+    },
+    /// Maintenance mode was switched (on `group:audit`: with who did it).
+    MaintenanceSwitched {
+        /// The switch.
+        switch: MaintenanceSwitch,
+    },
 }
 
 /// The only floating-point fields are a driver's coordinates, checked to be finite and in
@@ -195,6 +215,8 @@ impl Event {
             Event::ShopResumed { .. } => "shop_resumed",
             Event::DriverPosition { .. } => "driver_position",
             Event::AccessChanged { .. } => "access_changed",
+            Event::MaintenanceChanged { .. } => "maintenance_changed",
+            Event::MaintenanceSwitched { .. } => "maintenance_switched",
         }
     }
 }
@@ -213,6 +235,8 @@ mod tests {
             Stream::Driver(UserId(7)),
             Stream::GroupOrders,
             Stream::User(UserId(9)),
+            Stream::Site,
+            Stream::GroupAudit,
         ];
         for s in streams {
             assert_eq!(Stream::parse(&s.to_string()), Some(s));
@@ -223,6 +247,7 @@ mod tests {
             "order:",
             "order:a b",
             "group:stock",
+            "site:1",
             "",
         ] {
             assert_eq!(Stream::parse(bad), None, "{bad}");

@@ -3,6 +3,7 @@
 //! `since` the last sequence it saw; the server replays what was missed (or sends a fresh
 //! `snapshot`) and continues live, never with a gap, a duplicate or a reordering.
 
+use crate::api::maintenance::{Maintenance, MaintenanceSwitch};
 use crate::api::menu::Menu;
 use crate::api::orders::{Deliveries, Order};
 use crate::api::shops::Shop;
@@ -140,6 +141,16 @@ pub enum Snapshot {
     Deliveries {
         /// Available and own deliveries.
         deliveries: Box<Deliveries>,
+    },
+    /// `site`: maintenance mode.
+    Site {
+        /// The state now.
+        maintenance: Maintenance,
+    },
+    /// `group:audit`: the latest switches of maintenance mode, newest first.
+    Audit {
+        /// Newest first.
+        switches: Vec<MaintenanceSwitch>,
     },
 }
 

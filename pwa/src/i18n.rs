@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 
 mod counter;
 mod invitations;
+mod maintenance;
 mod road;
 
 pub use counter::CounterTexts;
 pub use invitations::InvitationTexts;
+pub use maintenance::MaintenanceTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

@@ -4,7 +4,8 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, health, menu, net, openapi, orders, shops, staff, stock,
+    auth, customers, dashboard, driver, health, maintenance, menu, net, openapi, orders, shops,
+    staff, stock,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(stock::router())
         .merge(staff::router())
+        .merge(maintenance::router())
         .merge(openapi::router())
         .merge(health::router())
         .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))

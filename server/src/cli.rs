@@ -1,4 +1,5 @@
-//! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`, `backup`.
+//! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`,
+//! `maintenance`, `backup`.
 
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
@@ -39,7 +40,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Apply pending database migrations.
+    /// Apply pending database migrations (refused while instances serve the database with
+    /// maintenance mode off).
     Migrate,
     /// Create the group's shops, ingredients and menu with opening stock (idempotent).
     Seed {
@@ -52,14 +54,25 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Check configuration, database connection and migrations; non-zero exit on any failure.
-    Check,
     /// Back up, list, verify, restore and prune backups (OCPIZZA_BACKUP_DIR, default
     /// <data dir>/backups; off-site copy to OCPIZZA_BACKUP_COPY_TO; retention
     /// OCPIZZA_BACKUP_KEEP; in-process daily run at OCPIZZA_BACKUP_AT).
     Backup {
         #[command(subcommand)]
         command: crate::backup::BackupCommand,
+    },
+    /// Check that everything is in place (configuration, database, migrations, shops, an
+    /// administrator, Redis, the web app, the data folder, pg_dump, maintenance mode): one
+    /// ✓/!/✗ line each, with what to do; non-zero exit on any ✗.
+    Check {
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Maintenance mode: customers see a banner and cannot order; staff keep working.
+    Maintenance {
+        #[command(subcommand)]
+        command: crate::maintenance::cli::MaintenanceCommand,
     },
 }
 
@@ -110,16 +123,6 @@ impl RoleArg {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("configuration error: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    // Before anything else runs, so that a panic anywhere is reported (when SENTRY_DSN is set).
-    let reporting = crate::reporting::init(&config);
-    init_logging(config.log_format, reporting.is_some());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -130,6 +133,22 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let config = match (Config::from_env(), &cli.command) {
+        (Err(e), Command::Check { json }) => {
+            return runtime.block_on(crate::check::run(Err(e), *json));
+        }
+        (Ok(c), _) => c,
+        (Err(e), _) => {
+            eprintln!("configuration error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    // Before anything else runs, so that a panic anywhere is reported (when SENTRY_DSN is set).
+    let reporting = crate::reporting::init(&config);
+    // `check` prints its own report (which `--json` keeps parseable): no log lines in it.
+    if !matches!(cli.command, Command::Check { .. }) {
+        init_logging(config.log_format, reporting.is_some());
+    }
     match runtime.block_on(run(cli, config)) {
         Ok(code) => code,
         Err(e) => {
@@ -173,8 +192,8 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let db = Db::connect(&config).await?;
-            db.migrate().await?;
-            println!("migrations applied");
+            let applied = migrate_unless_live(&db).await?;
+            println!("migrations applied: {applied}");
         }
         Command::Seed { demo } => {
             if demo {
@@ -189,8 +208,9 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
             );
         }
         Command::User { command } => create_user(&config, command).await?,
-        Command::Check => return Ok(check(&config).await),
+        Command::Check { json } => return Ok(crate::check::run(Ok(config), json).await),
         Command::Backup { command } => crate::backup::run(&config, command).await?,
+        Command::Maintenance { command } => crate::maintenance::cli::run(&config, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -215,7 +235,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Err(e) => tracing::warn!(error = %e, "could not raise the open files limit"),
     }
     let db = Db::connect(&config).await?;
-    db.migrate().await?;
+    migrate_unless_live(&db).await?;
     let state = AppState::new(config.clone(), db.clone()).await?;
     let empty = crate::seed::is_empty(&db).await?;
     let demo_missing = demo && !crate::seed::has_demo_accounts(&db).await?;
@@ -247,6 +267,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     state
         .metrics
         .watch_disk("backup", crate::backup::backup_dir(&config));
+    state
+        .metrics
+        .probe_maintenance(|state| async move { Ok(state.maintenance.current().on) });
     if let Some(metrics) = crate::metrics::bind(&config).await? {
         let addr = metrics.local_addr()?;
         tracing::info!(%addr, "metrics at http://{addr}/metrics");
@@ -258,9 +281,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::backup::schedule::spawn(&config, &db);
+    let (switch, bind) = (state.maintenance.clone(), config.bind.to_string());
+    let instance = crate::maintenance::instances::register(&switch, &db, &bind).await?;
     crate::systemd::ready();
     crate::systemd::spawn_watchdog();
     crate::app::serve(listener, state, shutdown_signal()).await?;
+    crate::maintenance::instances::deregister(&switch, &db, &instance).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -370,33 +396,15 @@ async fn create_user(config: &Config, command: UserCommand) -> anyhow::Result<()
     Ok(())
 }
 
-async fn check(config: &Config) -> ExitCode {
-    println!("ok    configuration");
-    let db = match Db::connect(config).await {
-        Ok(db) => db,
-        Err(e) => {
-            println!("FAIL  database: {e:#}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(e) = db.ping().await {
-        println!("FAIL  database: {e}");
-        return ExitCode::FAILURE;
+/// Applies pending migrations, unless other instances serve the database with maintenance
+/// mode off (a rolling restart with nothing to apply is never refused); returns how many.
+async fn migrate_unless_live(db: &Db) -> anyhow::Result<usize> {
+    let pending = db.pending_migrations().await?;
+    if !pending.is_empty() {
+        crate::maintenance::ensure_maintenance_or_idle(db)
+            .await
+            .with_context(|| format!("refusing to apply {} pending migration(s)", pending.len()))?;
     }
-    println!("ok    database reachable");
-    match db.pending_migrations().await {
-        Ok(p) if p.is_empty() => println!("ok    migrations current"),
-        Ok(p) => {
-            println!(
-                "FAIL  migrations: {} pending ({p:?}); run `ocpizza migrate`",
-                p.len()
-            );
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            println!("FAIL  migrations: {e:#}");
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
+    db.migrate().await?;
+    Ok(pending.len())
 }

@@ -81,6 +81,14 @@ pub enum ApiError {
         /// Wait before the next attempt (sent as `Retry-After`, in whole seconds).
         retry_after: std::time::Duration,
     },
+    /// Maintenance mode: customers' new orders wait until it is over.
+    #[error("{message}")]
+    Maintenance {
+        /// Says so, with the announced end and the operator's message.
+        message: String,
+        /// Until the announced end (sent as `Retry-After`, in whole seconds).
+        retry_after: std::time::Duration,
+    },
     /// Body over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -138,6 +146,7 @@ impl ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, C::RateLimited)
             }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
+            ApiError::Maintenance { .. } => (StatusCode::SERVICE_UNAVAILABLE, C::Maintenance),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
             ApiError::Database(e) if is_foreign_key_violation(e) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, C::InvalidInput)
@@ -254,7 +263,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::Throttled { retry_after, .. } = &self {
+        if let ApiError::Throttled { retry_after, .. } | ApiError::Maintenance { retry_after, .. } =
+            &self
+        {
             let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             response
                 .headers_mut()

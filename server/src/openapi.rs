@@ -1,7 +1,7 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `GET /api/openapi.json`.
 
 use crate::state::AppState;
-use crate::{auth, customers, dashboard, driver, menu, orders, shops, staff, stock};
+use crate::{auth, customers, dashboard, driver, maintenance, menu, orders, shops, staff, stock};
 use axum::Router;
 use axum::routing::get;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -60,6 +60,10 @@ use utoipa::{Modify, OpenApi};
         staff::invitations::mine,
         staff::invitations::accept,
         staff::invitations::decline,
+        maintenance::router::status,
+        maintenance::router::turn_on,
+        maintenance::router::turn_off,
+        maintenance::router::history,
     ),
     components(schemas(ocpizza_proto::events::Event)),
     modifiers(&CommonResponses)

@@ -23,6 +23,8 @@ pub struct AppState {
     pub auth_limits: Arc<AuthLimits>,
     /// Order throttling.
     pub order_limits: Arc<OrderLimits>,
+    /// Maintenance mode as this instance last read it.
+    pub maintenance: crate::maintenance::Switch,
     /// A password hash verified when an e-mail is unknown, so timing does not tell.
     pub dummy_hash: Arc<str>,
     /// This app's Prometheus registry.
@@ -31,7 +33,7 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state around an open (and migrated) database and starts the live hub (and
-    /// the Redis fan-out when configured).
+    /// the Redis fan-out when configured) and the maintenance poll.
     pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let dummy_hash =
             crate::auth::password::hash(crate::auth::random_token(16), config.hashing).await?;
@@ -47,6 +49,8 @@ impl AppState {
         }
         hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
+        let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
+        crate::maintenance::spawn(maintenance.clone(), db.clone());
         Ok(AppState {
             metrics,
             hub,
@@ -61,6 +65,7 @@ impl AppState {
                 config.orders_per_ip_per_min,
                 config.orders_per_phone_per_min,
             )),
+            maintenance,
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),
         })

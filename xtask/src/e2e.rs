@@ -25,6 +25,7 @@ pub const READY: &[&str] = &[
     "tests/driver_position.test.mjs",
     "tests/counter.test.mjs",
     "tests/login_next.test.mjs",
+    "tests/maintenance.test.mjs",
     // Manager screens.
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",

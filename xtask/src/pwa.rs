@@ -242,6 +242,9 @@ pub fn build() -> anyhow::Result<PathBuf> {
             &serde_json::to_string(ocpizza_proto::STAFF_PATHS)?,
         );
     std::fs::write(dist.join("sw.js"), sw)?;
+    // Which server version this build belongs to: `ocpizza check` compares it with its own.
+    let stamp = serde_json::json!({ "version": env!("CARGO_PKG_VERSION"), "build": version });
+    std::fs::write(dist.join("version.json"), serde_json::to_string(&stamp)?)?;
     let size = |name: &str| std::fs::metadata(dist.join(name)).map_or(0, |m| m.len() / 1024);
     println!("PWA built in {}:", dist.display());
     for (bundle, b) in BUNDLES.iter().zip(&built) {

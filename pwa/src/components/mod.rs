@@ -4,6 +4,7 @@ mod cart;
 mod connection;
 mod header;
 mod invitations;
+mod maintenance;
 mod payment;
 mod recipe_card;
 
@@ -11,6 +12,7 @@ pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
 pub use header::Header;
 pub use invitations::Invitations;
+pub use maintenance::MaintenanceBanner;
 pub use payment::PaymentStep;
 pub use recipe_card::{LineRecipe, amount};
 

@@ -4,7 +4,7 @@
 //! and the form keeps what was typed; on success the cart is emptied and tracking opens.
 
 use crate::app::Route;
-use crate::components::{PaymentStep, use_session};
+use crate::components::{MaintenanceBanner, PaymentStep, use_session};
 use crate::i18n::Texts;
 use crate::services::api::{self, ApiFailure};
 use crate::services::storage;
@@ -208,6 +208,7 @@ pub fn Checkout(props: &Props) -> Html {
     let delivery = form.fulfilment == Fulfilment::Delivery;
     html! {
         <section class="page checkout">
+            <MaintenanceBanner />
             { back }
             <h1>{ t.checkout_title }</h1>
             <form class="checkout-form" {onsubmit} novalidate=true aria-busy={(*sending).then_some("true")}>

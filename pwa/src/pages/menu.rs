@@ -2,7 +2,7 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
-use crate::components::{CartBar, CartPanel, ConnectionBadge, use_session};
+use crate::components::{CartBar, CartPanel, ConnectionBadge, MaintenanceBanner, use_session};
 use crate::services::live::Live;
 use crate::services::{api, storage};
 use crate::state::cart::CartAction;
@@ -93,6 +93,7 @@ pub fn MenuPage(props: &Props) -> Html {
     let cart = Rc::new((*cart).clone());
     html! {
         <section class="page shop-page">
+            <MaintenanceBanner />
             <div class="page-head">
                 <h1>{ &shop.name }</h1>
                 <ConnectionBadge state={state.connection} />

@@ -9,6 +9,7 @@ pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
 pub mod session;
+pub mod site;
 pub mod stock;
 pub mod tracking;
 

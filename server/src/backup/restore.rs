@@ -62,7 +62,8 @@ pub async fn restore(
         );
     }
     db.migrate().await?;
-    // Maintenance mode: the refusal while instances are serving is wired here.
+    // Replacing the data under serving instances is refused unless the site is in maintenance.
+    crate::maintenance::instances::ensure_maintenance_or_idle(db).await?;
     let mut safety = None;
     if let Some(what) = holds_data(db).await? {
         if !force {

@@ -174,10 +174,12 @@ pub async fn recent_heads(pool: &AnyPool, since_ms: i64) -> sqlx::Result<Vec<(St
         .collect()
 }
 
-/// Deletes events older than `before_ms` (resuming from before then gets a snapshot).
+/// Deletes events older than `before_ms` (resuming from before then gets a snapshot), except
+/// the audit trail of operations on the whole site (`group:audit`), kept for good.
 pub async fn prune(pool: &AnyPool, before_ms: i64) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM events WHERE at < $1")
+    sqlx::query("DELETE FROM events WHERE at < $1 AND stream <> $2")
         .bind(before_ms)
+        .bind(ocpizza_proto::events::Stream::GroupAudit.to_string())
         .execute(pool)
         .await
         .map(|r| r.rows_affected())

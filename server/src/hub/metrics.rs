@@ -107,6 +107,6 @@ pub fn kind_index(stream: &ocpizza_proto::events::Stream) -> usize {
         S::ShopMenu(_) => 2,
         S::Order(_) => 3,
         S::Driver(_) => 4,
-        S::GroupOrders | S::User(_) => 5,
+        S::GroupOrders | S::User(_) | S::Site | S::GroupAudit => 5,
     }
 }

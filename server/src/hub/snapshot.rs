@@ -127,6 +127,13 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
             deliveries: Box::new(crate::orders::deliveries_of(state, *id).await?),
         },
         Stream::User(_) => return Err(ApiError::NotFound("stream")),
+        Stream::Site => Snapshot::Site {
+            maintenance: crate::maintenance::db::get(pool).await?,
+        },
+        Stream::GroupAudit => Snapshot::Audit {
+            switches: crate::maintenance::db::history(pool, crate::maintenance::router::HISTORY)
+                .await?,
+        },
     };
     Ok((seq, snapshot))
 }

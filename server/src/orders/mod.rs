@@ -97,6 +97,7 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
 /// Online orders are throttled per client address and per phone (429 `rate_limited` with
 /// `Retry-After`), and one phone may only have a few orders waiting for a shop to start them
 /// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
+/// While the site is in maintenance, customers' orders get 503 `maintenance`.
 /// Accepts `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
@@ -107,7 +108,9 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
               (status = 409, description = "out_of_stock, shop_paused, shop_closed or too_many_open_orders", body = ocpizza_proto::ErrorBody),
               (status = 422, description = "a field is invalid (see `fields`), or the Idempotency-Key was used for another request", body = ocpizza_proto::ErrorBody),
               (status = 429, body = ocpizza_proto::ErrorBody,
-               headers(("Retry-After" = u64, description = "seconds before another order is accepted")))))]
+               headers(("Retry-After" = u64, description = "seconds before another order is accepted"))),
+              (status = 503, description = "`maintenance`: the site is in maintenance and takes no customer order (staff phone and counter orders go on); or the database is unavailable", body = ocpizza_proto::ErrorBody,
+               headers(("Retry-After" = u64, description = "seconds before trying again (until the announced end of maintenance)")))))]
 pub async fn place(
     State(state): State<AppState>,
     caller: Caller,

@@ -246,6 +246,10 @@ pub async fn place(
         .await?
         .ok_or_else(|| ApiError::field("shop_id", "no such shop"))?;
     let (channel, customer, contact) = channel_and_customer(who, &shop, &req)?;
+    // Maintenance stops customers' orders only: staff keep taking phone and counter orders.
+    if channel == Channel::Web {
+        state.maintenance.refuse_customer_orders()?;
+    }
     check_payment(&req)?;
     let address = match (req.fulfilment, &req.address) {
         (Fulfilment::Delivery, Some(a)) => Some(check_address(&shop, a)?),

@@ -409,6 +409,16 @@ impl Api {
             .expect("PATCH")
     }
 
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.http
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
+    }
+
     /// DELETE.
     pub async fn delete(&self, path: &str) -> Response {
         self.http
