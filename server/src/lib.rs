@@ -22,6 +22,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod hub;
 pub mod idempotency;
+pub mod listener;
 pub mod menu;
 pub mod net;
 pub mod openapi;
