@@ -12,6 +12,8 @@
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
+//! - `cargo xtask handover`: the single-instance update on a socket held as systemd holds it
+//!   (`ocpizza@.socket`), under load: no connection refused, nothing lost;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -20,6 +22,7 @@ mod bench;
 mod e2e;
 mod faults;
 mod fuzz;
+mod handover;
 mod host;
 mod nginx;
 mod pwa;
@@ -60,6 +63,9 @@ enum Command {
     NginxCheck,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
+    /// Update a single instance on a socket held as systemd holds it, under load: no
+    /// connection refused, no request failed, no order or live event lost.
+    Handover(handover::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -78,6 +84,7 @@ fn main() -> anyhow::Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
+        Command::Handover(args) => handover::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),
