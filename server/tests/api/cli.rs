@@ -417,7 +417,7 @@ fn serve_on_socket(data_dir: &Path, socket: &std::net::TcpListener) -> Child {
 #[cfg(target_os = "linux")]
 fn get_shops(tcp: &mut std::net::TcpStream) -> String {
     use std::io::{Read, Write};
-    tcp.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+    tcp.set_read_timeout(Some(std::time::Duration::from_mins(1)))
         .unwrap();
     tcp.write_all(b"GET /api/v1/shops HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
@@ -433,7 +433,7 @@ fn under_socket_activation_serve_takes_the_passed_socket_and_its_successor_answe
     // systemd's part: the socket outlives the processes.
     let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = socket.local_addr().unwrap();
-    let mut first = serve_on_socket(dir.path(), &socket);
+    let first = serve_on_socket(dir.path(), &socket);
     // Sent before the server is up: it waits in the backlog (the server, binding its
     // `--bind` address itself, would fail: this process holds it).
     let mut early = std::net::TcpStream::connect(addr).unwrap();
