@@ -18,8 +18,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Close code: the client fell behind; reconnect and subscribe `since` the last sequence seen.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
-/// Close code: the server is going away (restart, update); reconnect and resume elsewhere.
-pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code: the server is restarting (update, stop, another instance taking over):
+/// reconnect and resume with `since`, as after any disconnection (RFC 6455 "Service Restart").
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
 /// Close code: too many connections from this address.
 pub const CLOSE_TOO_MANY: u16 = 4029;
 /// Close code: no pong to our pings.

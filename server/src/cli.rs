@@ -32,8 +32,13 @@ pub struct Cli {
 enum Command {
     /// Run the server (applies migrations first; seeds the shops and menu into an empty
     /// embedded database). With OCPIZZA_METRICS_BIND, also serves Prometheus metrics there.
+    /// Under systemd socket activation (`ocpizza@.socket`: LISTEN_FDS,
+    /// LISTEN_PID) it serves the socket it is passed instead of binding, so that a restart
+    /// refuses no connection. On SIGTERM it stops accepting, closes live connections with
+    /// 1012 (reconnect), answers the requests it accepted, then exits.
     Serve {
-        /// Address to listen on [env: OCPIZZA_BIND] [default: 127.0.0.1:8080].
+        /// Address to listen on, unless systemd passes the socket [env: OCPIZZA_BIND]
+        /// [default: 127.0.0.1:8080].
         #[arg(long)]
         bind: Option<SocketAddr>,
         /// Also create the demo accounts (password `demo-pizza`); refused over https.
@@ -247,9 +252,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             "the database has no shop yet: run `ocpizza seed` (add --demo for demo accounts)"
         );
     }
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("binding {}", config.bind))?;
+    let listener = crate::listener::open(config.bind).await?;
     let demo = crate::seed::has_demo_accounts(&db).await?;
     if demo && config.is_https() {
         tracing::warn!(

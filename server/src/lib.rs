@@ -25,6 +25,7 @@ pub mod housekeeping;
 pub mod hub;
 pub mod idempotency;
 pub mod maintenance;
+pub mod listener;
 pub mod menu;
 pub mod metrics;
 pub mod net;

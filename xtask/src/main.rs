@@ -17,6 +17,8 @@
 //! - `cargo xtask monitoring-check`: the alert rules checked and unit-tested by promtool, and
 //!   every metric they and the Grafana dashboard use present in a real server's scrape;
 //! - `cargo xtask backup-s3`: `ocpizza backup create` copying off-site to a local S3 fake (moto);
+//! - `cargo xtask handover`: the single-instance update on a socket held as systemd holds it
+//!   (`ocpizza@.socket`), under load: no connection refused, nothing lost;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -27,6 +29,7 @@ mod container;
 mod e2e;
 mod faults;
 mod fuzz;
+mod handover;
 mod host;
 mod manual;
 mod monitoring;
@@ -77,6 +80,9 @@ enum Command {
     /// Back up with the off-site copy going to S3 (a local moto server): the objects must be
     /// the local backup and manifest, byte for byte.
     BackupS3,
+    /// Update a single instance on a socket held as systemd holds it, under load: no
+    /// connection refused, no request failed, no order or live event lost.
+    Handover(handover::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -98,6 +104,7 @@ fn main() -> anyhow::Result<()> {
         Command::Manual(args) => manual::run(&args),
         Command::MonitoringCheck => monitoring::run(),
         Command::BackupS3 => backup_s3::run(),
+        Command::Handover(args) => handover::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -103,7 +103,8 @@ impl Drop for Server {
     }
 }
 
-/// An `ocpizza` command with nothing inherited from the caller's configuration.
+/// An `ocpizza` command (or a wrapper that execs it) with nothing inherited from the
+/// caller's configuration.
 pub fn ocpizza_command(binary: &Path, env: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(binary);
     for (key, _) in std::env::vars_os() {
@@ -167,6 +168,51 @@ pub fn start_server_on(
         .spawn()
         .with_context(|| format!("starting {}", binary.display()))?;
     println!("server started on {addr} (pid {})", child.id());
+    Ok(Server {
+        child,
+        addr,
+        base: format!("http://{addr}"),
+        log,
+    })
+}
+
+/// How a process started by [`start_server_with_socket`] gets the socket, as systemd's socket
+/// activation gives it: the socket arrives as standard input, `sh` moves it to fd 3, puts
+/// `/dev/null` on standard input, sets `LISTEN_FDS=1` and `LISTEN_PID` to its own pid (`$$`),
+/// then execs the server in its place (same pid). No `unsafe` `pre_exec` needed.
+const SOCKET_ACTIVATION_SH: &str = r#"exec 3<&0 0</dev/null; LISTEN_FDS=1; LISTEN_PID=$$; export LISTEN_FDS LISTEN_PID; exec "$0" "$@""#;
+
+/// [`start_server_on`], but serving `socket` (listening; it stays open here) passed as
+/// systemd's socket activation passes it (fd 3, `LISTEN_FDS`, `LISTEN_PID`), with `--bind`
+/// its address as the systemd unit says: successive servers share one socket.
+pub fn start_server_with_socket(
+    binary: &Path,
+    env: &[(&str, String)],
+    log: PathBuf,
+    socket: &TcpListener,
+) -> anyhow::Result<Server> {
+    let addr = socket.local_addr()?;
+    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let err = out.try_clone()?;
+    let env: Vec<(&str, String)> = UNTHROTTLED
+        .iter()
+        .map(|(k, v)| (*k, (*v).to_owned()))
+        .chain(env.iter().cloned())
+        .collect();
+    let fd: std::os::fd::OwnedFd = socket.try_clone().context("sharing the socket")?.into();
+    let child = ocpizza_command(Path::new("sh"), &env)
+        .args(["-c", SOCKET_ACTIVATION_SH])
+        .arg(binary)
+        .args(["serve", "--demo", "--bind", &addr.to_string()])
+        .stdin(fd)
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .with_context(|| format!("starting {} on a passed socket", binary.display()))?;
+    println!(
+        "server started on the socket {addr} passed as fd 3 (pid {})",
+        child.id()
+    );
     Ok(Server {
         child,
         addr,

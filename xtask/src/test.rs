@@ -2,7 +2,9 @@
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
 //! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
-//! (`systemd.rs`), the alert rules and dashboard checked against a real scrape (`monitoring.rs`), the API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
+//! (`systemd.rs`), the alert rules and dashboard checked against a real scrape (`monitoring.rs`),
+//! the off-site copy of backups to S3 (`backup_s3.rs`), the update of a single instance on a socket handed over (`handover.rs`), the
+//! API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
 //! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
 //! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
 //! failure. The end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
@@ -202,6 +204,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::monitoring::run()?;
     println!("\n==> backups copied to S3 (cargo xtask backup-s3)");
     crate::backup_s3::run()?;
+    println!("\n==> single-instance update without downtime (cargo xtask handover)");
+    crate::handover::run(&crate::handover::Args {})?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");
     crate::fuzz::run(&crate::fuzz::Args { max_examples: 20 })?;
     crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::SinkExt;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
-    CLOSE_GOING_AWAY, CLOSE_NO_PONG, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
+    CLOSE_NO_PONG, CLOSE_SERVICE_RESTART, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
     PROTOCOL_VERSION, ServerMsg,
 };
 use ocpizza_proto::{ErrorCode, StaffRole};
@@ -220,7 +220,7 @@ impl Conn {
                 () = &mut drain => {
                     let jitter = rand::random_range(0..DRAIN_WINDOW.as_millis() as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
-                    return End::Close(CLOSE_GOING_AWAY, "server restarting: reconnect and resume");
+                    return End::Close(CLOSE_SERVICE_RESTART, "server restarting: reconnect and resume");
                 }
                 incoming = socket.recv() => match incoming {
                     None | Some(Ok(Message::Close(_))) => return End::Gone,

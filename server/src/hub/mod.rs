@@ -504,7 +504,7 @@ impl Hub {
         });
     }
 
-    /// Tells every connection to close with "going away".
+    /// Tells every connection to close with "service restart" (1012).
     pub fn start_drain(&self) {
         self.inner.draining.send_replace(true);
     }

@@ -375,3 +375,72 @@ async fn under_systemd_serve_reports_ready_feeds_the_watchdog_and_reports_stoppi
         "a SIGTERM stops the server cleanly: {status}"
     );
 }
+
+/// `ocpizza serve` on `socket`, passed as systemd passes it (fd 3, `LISTEN_FDS=1`, `LISTEN_PID`
+/// its own pid), with `--bind` the socket's address as in the systemd unit. `sh` moves the
+/// socket from standard input to fd 3 and execs the server in its place, so `$$` is its pid.
+#[cfg(target_os = "linux")]
+fn serve_on_socket(data_dir: &Path, socket: &std::net::TcpListener) -> Child {
+    let addr = socket.local_addr().unwrap().to_string();
+    let fd: std::os::fd::OwnedFd = socket.try_clone().unwrap().into();
+    Command::new("sh")
+        .args([
+            "-c",
+            r#"exec 3<&0 0</dev/null; LISTEN_FDS=1; LISTEN_PID=$$; export LISTEN_FDS LISTEN_PID; exec "$0" "$@""#,
+        ])
+        .arg(env!("CARGO_BIN_EXE_ocpizza"))
+        .args(["serve", "--bind", &addr])
+        .env_clear()
+        .env("OCPIZZA_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(fd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run ocpizza serve on a passed socket")
+}
+
+/// Sends `GET /api/v1/shops` on `tcp` and reads the whole answer (`Connection: close`).
+#[cfg(target_os = "linux")]
+fn get_shops(tcp: &mut std::net::TcpStream) -> String {
+    use std::io::{Read, Write};
+    tcp.set_read_timeout(Some(std::time::Duration::from_mins(1)))
+        .unwrap();
+    tcp.write_all(b"GET /api/v1/shops HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).expect("an answer");
+    answer
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn under_socket_activation_serve_takes_the_passed_socket_and_its_successor_answers_who_waited() {
+    let dir = tempfile::tempdir().unwrap();
+    // systemd's part: the socket outlives the processes.
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    let first = serve_on_socket(dir.path(), &socket);
+    // Sent before the server is up: it waits in the backlog (the server, binding its
+    // `--bind` address itself, would fail: this process holds it).
+    let mut early = std::net::TcpStream::connect(addr).unwrap();
+    let answer = get_shops(&mut early);
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+
+    let pid = rustix::process::Pid::from_child(&first);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let out = first.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Between the two processes: accepted by the kernel, not refused, answered by the next.
+    let mut between = std::net::TcpStream::connect(addr).expect("not refused");
+    let mut second = serve_on_socket(dir.path(), &socket);
+    let answer = get_shops(&mut between);
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    let _ = second.kill();
+    let _ = second.wait();
+}

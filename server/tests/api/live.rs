@@ -476,7 +476,7 @@ async fn a_redis_outage_loses_nothing_duplicates_nothing_and_reorders_nothing() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_draining_server_says_going_away_and_clients_resume_on_the_other_instance() {
+async fn a_draining_server_says_service_restart_and_clients_resume_on_the_other_instance() {
     let (mut a, b) = TestApp::spawn_pair(|_| {}).await;
     let cookie = a.cookie("cook").await;
     let mut ws = Ws::connect(&a, Some(&cookie)).await;
@@ -487,7 +487,7 @@ async fn a_draining_server_says_going_away_and_clients_resume_on_the_other_insta
         a.shutdown().await;
         a
     });
-    assert_eq!(ws.closed().await, 1001);
+    assert_eq!(ws.closed().await, ocpizza_proto::ws::CLOSE_SERVICE_RESTART);
     let _a = stopping.await.unwrap();
     b.as_demo("cook")
         .await

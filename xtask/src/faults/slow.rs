@@ -21,7 +21,7 @@ const CLIENTS: usize = 4;
 /// How long the server may keep a client that stopped reading.
 const KICK_LIMIT: Duration = Duration::from_secs(30);
 /// The streams the display follows.
-const STREAMS: [&str; 3] = ["shop:1:orders", "shop:1:stock", "group:orders"];
+pub const STREAMS: [&str; 3] = ["shop:1:orders", "shop:1:stock", "group:orders"];
 /// The stalled client's socket receive buffer, small so that the server's writes block soon.
 const STALLED_RECV_BUFFER: u32 = 4096;
 
@@ -56,8 +56,8 @@ fn queued_toward(table: &str, local_port: u16, remote_port: u16) -> Option<u64> 
     })
 }
 
-/// The heads of [`STREAMS`].
-async fn heads(
+/// The heads of [`STREAMS`], read as `admin`.
+pub async fn heads(
     api: &Api,
     admin: &reqwest::header::HeaderValue,
 ) -> anyhow::Result<BTreeMap<String, i64>> {
