@@ -12,11 +12,16 @@
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
+//! - `cargo xtask dist`: the release archive and the Debian package, into `target/dist/`;
+//! - `cargo xtask deb-check`: that package installed on a clean Debian 12 (a cached
+//!   `debootstrap` chroot), then `ocpizza check` run there, the package removed and purged;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
 
 mod bench;
+mod deb;
+mod dist;
 mod e2e;
 mod faults;
 mod fuzz;
@@ -60,6 +65,10 @@ enum Command {
     NginxCheck,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
+    /// Build the release archive and the Debian package into `target/dist/`.
+    Dist(dist::Args),
+    /// Install the Debian package on a clean Debian 12 chroot and check it (needs root).
+    DebCheck(deb::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -78,6 +87,8 @@ fn main() -> anyhow::Result<()> {
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
         Command::SystemdCheck(args) => systemd::run(&args),
+        Command::Dist(args) => dist::run(&args),
+        Command::DebCheck(args) => deb::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

@@ -2,7 +2,8 @@
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
 //! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
-//! (`systemd.rs`), the API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
+//! (`systemd.rs`), the Debian package installed and checked in a clean Debian 12 chroot
+//! (`deb.rs`), the API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
 //! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
 //! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
 //! failure. The end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
@@ -198,6 +199,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::nginx::run()?;
     println!("\n==> systemd units (cargo xtask systemd-check)");
     crate::systemd::run(&crate::systemd::Args {})?;
+    println!("\n==> the Debian package on a clean Debian 12 (cargo xtask deb-check)");
+    crate::deb::run(&crate::deb::Args { deb: None })?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");
     crate::fuzz::run(&crate::fuzz::Args { max_examples: 20 })?;
     crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;
