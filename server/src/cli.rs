@@ -303,6 +303,13 @@ fn print_banner(config: &Config, demo: bool, admin: bool) {
     };
     println!("\nOC Pizza is running at {}  ({db})", config.public_url);
     println!("  API description: {}/api/openapi.json", config.public_url);
+    match &config.static_dir {
+        Some(dir) => println!("  Web app: {}", dir.display()),
+        None => println!(
+            "  No web app found (API only): build it with `cargo xtask pwa`, or set \
+             OCPIZZA_STATIC_DIR"
+        ),
+    }
     if demo {
         println!("  Demo logins (password `{}`):", crate::seed::DEMO_PASSWORD);
         for (email, name, role, admin) in crate::seed::DEMO_ACCOUNTS {

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A value that must never appear in logs: `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -112,7 +112,8 @@ pub struct Config {
     /// Hours after an order is finished (delivered, collected, failed, cancelled) during which
     /// its tracking link still works (`OCPIZZA_TRACKING_HOURS`).
     pub tracking_hours: u32,
-    /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; default `pwa/dist` when it exists).
+    /// The built PWA to serve (`OCPIZZA_STATIC_DIR`; otherwise the first of
+    /// [`default_static_dirs`] holding an `index.html`).
     pub static_dir: Option<PathBuf>,
     /// Where Prometheus scrapes `GET /metrics` (`OCPIZZA_METRICS_BIND`); `None`: no metrics
     /// listener. Never the public port.
@@ -281,16 +282,7 @@ impl Config {
         c.open_orders_per_phone = num("OCPIZZA_OPEN_ORDERS_PER_PHONE", c.open_orders_per_phone)?;
         c.unstarted_order_minutes =
             num("OCPIZZA_UNSTARTED_ORDER_MINUTES", c.unstarted_order_minutes)?;
-        c.static_dir = match get("OCPIZZA_STATIC_DIR") {
-            Some(v) => {
-                let dir = PathBuf::from(v);
-                if !dir.join("index.html").is_file() {
-                    bail!("OCPIZZA_STATIC_DIR={v}: no index.html there (run `cargo xtask pwa`)");
-                }
-                Some(dir)
-            }
-            None => Some(PathBuf::from("pwa/dist")).filter(|d| d.join("index.html").is_file()),
-        };
+        c.static_dir = find_static_dir(get("OCPIZZA_STATIC_DIR"), &default_static_dirs())?;
         if let Some(v) = get("REDIS_URL") {
             if !(v.starts_with("redis://") || v.starts_with("rediss://")) {
                 bail!("REDIS_URL must be a redis:// URL");
@@ -359,6 +351,41 @@ impl Config {
     pub fn is_embedded(&self) -> bool {
         self.database_url.is_none()
     }
+}
+
+/// Where the Debian package installs the built web app.
+pub const PACKAGED_STATIC_DIR: &str = "/usr/share/ocpizza/pwa";
+
+/// Where the server looks for the built web app when `OCPIZZA_STATIC_DIR` is unset, in this
+/// order: `pwa/dist` under the current folder (a source tree after `cargo xtask pwa`), `pwa/`
+/// next to the binary (the release archive), then [`PACKAGED_STATIC_DIR`] (the Debian package).
+pub fn default_static_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![PathBuf::from("pwa/dist")];
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|p| p.join("pwa")))
+    {
+        dirs.push(dir);
+    }
+    dirs.push(PathBuf::from(PACKAGED_STATIC_DIR));
+    dirs
+}
+
+/// The web app's folder: `explicit` (`OCPIZZA_STATIC_DIR`), which must hold an `index.html`,
+/// or else the first of `candidates` that does; `None` (API only) when none does.
+pub fn find_static_dir(
+    explicit: Option<&String>,
+    candidates: &[PathBuf],
+) -> anyhow::Result<Option<PathBuf>> {
+    let has_index = |dir: &Path| dir.join("index.html").is_file();
+    if let Some(v) = explicit {
+        let dir = PathBuf::from(v);
+        if !has_index(&dir) {
+            bail!("OCPIZZA_STATIC_DIR={v}: no index.html there (run `cargo xtask pwa`)");
+        }
+        return Ok(Some(dir));
+    }
+    Ok(candidates.iter().find(|d| has_index(d)).cloned())
 }
 
 fn parse_bool(key: &str, v: &str) -> anyhow::Result<bool> {
@@ -433,6 +460,43 @@ mod tests {
         );
         let err = Config::from_vars(&vars(&[("OCPIZZA_LIVE_NICE", "20")])).unwrap_err();
         assert!(err.to_string().contains("OCPIZZA_LIVE_NICE"));
+    }
+
+    #[test]
+    fn the_web_app_is_found_in_the_first_folder_holding_one_unless_named() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = ["tree", "archive", "package"]
+            .iter()
+            .map(|d| root.path().join(d))
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        // No folder holds a built app: the server runs API only.
+        assert_eq!(find_static_dir(None, &dirs).unwrap(), None);
+        // Only the packaged one: found without any setting.
+        std::fs::write(dirs[2].join("index.html"), "<html>").unwrap();
+        assert_eq!(find_static_dir(None, &dirs).unwrap(), Some(dirs[2].clone()));
+        // A folder earlier in the order wins over it.
+        std::fs::write(dirs[1].join("index.html"), "<html>").unwrap();
+        assert_eq!(find_static_dir(None, &dirs).unwrap(), Some(dirs[1].clone()));
+        // An explicit folder wins over every candidate, and must hold an app.
+        let named = root.path().join("named");
+        std::fs::create_dir_all(&named).unwrap();
+        let v = named.to_str().unwrap().to_owned();
+        let err = find_static_dir(Some(&v), &dirs).unwrap_err();
+        assert!(err.to_string().contains("OCPIZZA_STATIC_DIR"));
+        std::fs::write(named.join("index.html"), "<html>").unwrap();
+        assert_eq!(find_static_dir(Some(&v), &dirs).unwrap(), Some(named));
+    }
+
+    #[test]
+    fn the_default_search_ends_with_the_packaged_web_app() {
+        let dirs = default_static_dirs();
+        assert_eq!(dirs.first(), Some(&PathBuf::from("pwa/dist")));
+        assert_eq!(dirs.last(), Some(&PathBuf::from(PACKAGED_STATIC_DIR)));
+        let exe = std::env::current_exe().unwrap();
+        assert!(dirs.contains(&exe.parent().unwrap().join("pwa")));
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //! - `cargo xtask backup-s3`: `ocpizza backup create` copying off-site to a local S3 fake (moto);
 //! - `cargo xtask handover`: the single-instance update on a socket held as systemd holds it
 //!   (`ocpizza@.socket`), under load: no connection refused, nothing lost;
+//! - `cargo xtask dist`: the release archive and the Debian package, into `target/dist/`;
+//! - `cargo xtask deb-check`: that package installed on a clean Debian 12 (a cached
+//!   `debootstrap` chroot), then `ocpizza check` run there, the package removed and purged;
 //! - `cargo xtask screenshots`: the product's screenshots into `docs/screenshots/`;
 //! - `cargo xtask bench`: the order-placement benchmark against a real server;
 //! - `cargo xtask ws-bench`: the live-hub load test (WebSocket clients, delivery latency).
@@ -26,6 +29,8 @@
 mod backup_s3;
 mod bench;
 mod container;
+mod deb;
+mod dist;
 mod e2e;
 mod faults;
 mod fuzz;
@@ -83,6 +88,10 @@ enum Command {
     /// Update a single instance on a socket held as systemd holds it, under load: no
     /// connection refused, no request failed, no order or live event lost.
     Handover(handover::Args),
+    /// Build the release archive and the Debian package into `target/dist/`.
+    Dist(dist::Args),
+    /// Install the Debian package on a clean Debian 12 chroot and check it (needs root).
+    DebCheck(deb::Args),
     /// Write the product's screenshots (phone and kitchen screens) into `docs/screenshots/`.
     Screenshots(e2e::ScreenshotArgs),
     /// Benchmark order placement against a real server on SQLite and PostgreSQL.
@@ -105,6 +114,8 @@ fn main() -> anyhow::Result<()> {
         Command::MonitoringCheck => monitoring::run(),
         Command::BackupS3 => backup_s3::run(),
         Command::Handover(args) => handover::run(&args),
+        Command::Dist(args) => dist::run(&args),
+        Command::DebCheck(args) => deb::run(&args),
         Command::Screenshots(args) => e2e::screenshots(&args),
         Command::Bench(args) => bench::run(&args),
         Command::WsBench(args) => wsbench::run(&args),

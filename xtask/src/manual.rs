@@ -131,7 +131,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let blocks = blocks(&markdown)?;
     let runnable = blocks.iter().filter(|b| b.runs()).count();
     ensure!(runnable > 0, "{MANUAL} has no ```sh block");
-    let deb = args.deb.clone().context("--deb")?;
+    let deb = match &args.deb {
+        Some(deb) => deb.clone(),
+        None => crate::dist::build()?.deb,
+    };
     let rootfs = rootfs("manual", PACKAGES)?;
     println!("booting a Debian 12 machine with systemd");
     let machine = Machine::boot(&rootfs, "ocpizza-manual", standard_ports)?;

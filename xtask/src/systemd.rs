@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use std::path::Path;
 use std::process::Command;
 
-/// Where the units say the binary is installed.
-const INSTALLED_BINARY: &str = "/usr/local/bin/ocpizza";
+/// Where the units say the binary is installed (by the Debian package, `cargo xtask dist`).
+pub const INSTALLED_BINARY: &str = "/usr/bin/ocpizza";
 /// The instance a template unit is checked as.
 const INSTANCE: &str = "8080";
 /// Highest exposure allowed, on `systemd-analyze security`'s 0–100 `--threshold` scale (1.5).

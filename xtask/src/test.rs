@@ -3,7 +3,9 @@
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
 //! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
 //! (`systemd.rs`), the alert rules and dashboard checked against a real scrape (`monitoring.rs`),
-//! the off-site copy of backups to S3 (`backup_s3.rs`), the update of a single instance on a socket handed over (`handover.rs`), the
+//! the off-site copy of backups to S3 (`backup_s3.rs`), the update of a single instance on a socket handed over (`handover.rs`), the Debian package installed and checked in a clean Debian 12
+//! chroot (`deb.rs`), the operations manual carried out on a Debian 12 booted with systemd
+//! (`manual.rs`), the
 //! API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
 //! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
 //! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
@@ -206,6 +208,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::backup_s3::run()?;
     println!("\n==> single-instance update without downtime (cargo xtask handover)");
     crate::handover::run(&crate::handover::Args {})?;
+    println!("\n==> the Debian package on a clean Debian 12 (cargo xtask deb-check)");
+    crate::deb::run(&crate::deb::Args { deb: None })?;
+    println!("\n==> the operations manual on Debian 12 with systemd (cargo xtask manual)");
+    crate::manual::run(&crate::manual::Args { deb: None })?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");
     crate::fuzz::run(&crate::fuzz::Args { max_examples: 20 })?;
     crate::e2e::run_suite(dist.as_deref(), crate::e2e::READY)?;
