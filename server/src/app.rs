@@ -102,27 +102,36 @@ async fn time_limit(req: Request, next: axum::middleware::Next) -> axum::respons
 
 /// Serves the app on `listener` until `shutdown` resolves; then stops accepting, closes the
 /// live connections with "going away" spread over a short window (clients resume on another
-/// instance), and finishes in-flight requests.
+/// instance), lets the other connections' clients close them (see [`crate::drain`]), and
+/// finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let drain = hub.clone();
+    let drain = crate::drain::Drain::default();
+    let app = router(state)
+        .layer(axum::middleware::from_fn_with_state(
+            drain.clone(),
+            crate::drain::close_when_draining,
+        ))
+        .into_make_service_with_connect_info::<SocketAddr>();
     // Nagle's algorithm would hold a live event back while the client's delayed ack for the
     // previous one is pending (up to 40 ms); the hub already writes a connection's backlog in
     // one go, so small writes are what it means to send.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
+    let listener = drain.listener(listener).tap_io(|conn| {
+        if let Err(e) = conn.tcp().set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
+    let live = hub.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
-            drain.start_drain();
+            drain.start();
+            live.start_drain();
+            drain.closed(crate::drain::IDLE_GRACE).await;
         })
         .await?;
     hub.drained(crate::hub::conn::DRAIN_WINDOW + Duration::from_secs(3))

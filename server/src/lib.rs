@@ -13,6 +13,7 @@ pub mod config;
 pub mod customers;
 pub mod dashboard;
 pub mod db;
+pub mod drain;
 pub mod driver;
 pub mod error;
 pub mod events;

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
-//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
+//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), two instances behind nginx
+//! through a kill -9 and a rolling update (`cluster/`), the systemd units checked
 //! (`systemd.rs`), the API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
 //! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
 //! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
@@ -196,6 +197,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::faults::run(&crate::faults::Args { only: Vec::new() })?;
     println!("\n==> nginx in front of the server (cargo xtask nginx-check)");
     crate::nginx::run()?;
+    println!("\n==> two instances behind nginx: kill -9, rolling update (cargo xtask cluster)");
+    crate::cluster::run(dist.as_deref())?;
     println!("\n==> systemd units (cargo xtask systemd-check)");
     crate::systemd::run(&crate::systemd::Args {})?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");

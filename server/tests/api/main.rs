@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod counter;
 mod dashboard;
+mod drain;
 mod driver;
 mod events;
 mod hardening;

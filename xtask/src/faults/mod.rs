@@ -17,11 +17,11 @@
 //! (root, the PostgreSQL cluster tools, `redis-server`) is skipped with a loud banner, except
 //! under CI (`CI` set), where that is a failure.
 
-mod api;
+pub mod api;
 mod disk;
-mod guards;
+pub mod guards;
 mod kill;
-mod live;
+pub mod live;
 mod postgres;
 mod redis;
 mod slow;
@@ -43,7 +43,7 @@ pub struct Args {
 /// Longest a scenario may take, setup included.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(90);
 /// How long a scenario's clients may go on retrying an order, from the start of its load.
-const RETRY_LIMIT: Duration = Duration::from_mins(1);
+pub const RETRY_LIMIT: Duration = Duration::from_mins(1);
 
 /// One scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
