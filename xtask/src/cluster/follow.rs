@@ -128,6 +128,16 @@ impl Follower {
         })
     }
 
+    /// The last sequence it read of `stream`, if it follows it.
+    pub fn last(&self, stream: &str) -> Option<i64> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last
+            .get(stream)
+            .copied()
+    }
+
     /// Events of its streams up to `heads` not read yet (gaps included), and events read twice.
     pub fn lost_and_duplicated(&self, heads: &BTreeMap<String, i64>) -> (i64, usize) {
         lost_and_duplicated(&self.streams, &self.seen, heads)

@@ -35,6 +35,7 @@ use deploy::Instance;
 use follow::{Followed, Follower, Logged};
 use reqwest::header::HeaderValue;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -265,6 +266,8 @@ async fn scenario(binary: &Path, dist: &Path, chromium: Option<PathBuf>) -> anyh
         d.scratch.0.join("a-restarted.log"),
     )
     .await?;
+    // So that the rolling update starts with A under load too.
+    routed(&d, &a).await?;
     load.step().await?;
     let kill = load.stop().await?;
     let kill_end = caught_up(&d, &followers).await?;
@@ -419,6 +422,30 @@ async fn deploy(binary: &Path, dist: &Path) -> anyhow::Result<(Deployment, [Inst
     Ok((d, [a, b], nginx))
 }
 
+impl Deployment {
+    /// The last lines of every instance's log and of nginx's error log, for a failure.
+    fn log_tails(&self) -> String {
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(&self.scratch.0)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .collect();
+        logs.push(self.site.prefix.join("error.log"));
+        let mut tails = String::new();
+        for p in &logs {
+            let _ = writeln!(
+                tails,
+                "--- {} ---\n{}",
+                p.display(),
+                crate::server::log_tail(p)
+            );
+        }
+        tails
+    }
+}
+
 fn mark(display: Option<&mut kitchen::Display>, name: &str) -> anyhow::Result<()> {
     display.map_or(Ok(()), |d| d.mark(name))
 }
@@ -433,7 +460,6 @@ async fn update(
     unit: usize,
 ) -> anyhow::Result<Instance> {
     let addr = old.server.addr;
-    let logged_before = follow::access_log(&d.site.access_log())?.len();
     let took = old.stop().await?;
     println!(
         "instance on {addr} stopped by SIGTERM in {:.1} s",
@@ -444,18 +470,30 @@ async fn update(
         .0
         .join(format!("{}.log", name.replace('\'', "-next")));
     let new = Instance::start(name, binary, &d.units[unit], log).await?;
+    routed(d, &new).await?;
+    Ok(new)
+}
+
+/// Waits until nginx's access log shows a request `instance` (started and ready, its
+/// predecessor gone) answered (nginx leaves an instance it could not reach out for
+/// `fail_timeout`). WebSockets are logged when they end, so they do not count.
+async fn routed(d: &Deployment, instance: &Instance) -> anyhow::Result<()> {
+    let (addr, name) = (instance.server.addr, &instance.name);
+    let logged_before = follow::access_log(&d.site.access_log())?.len();
     let started = Instant::now();
     loop {
         let logged = follow::access_log(&d.site.access_log())?;
-        let served = logged[logged_before.min(logged.len())..]
-            .iter()
-            .any(|l| l.status < 400 && l.served_by() == Some(addr.to_string().as_str()));
+        let served = logged[logged_before.min(logged.len())..].iter().any(|l| {
+            l.status < 400
+                && l.uri != "/api/v1/ws"
+                && l.served_by() == Some(addr.to_string().as_str())
+        });
         if served {
             println!(
                 "nginx sends requests to {name} again, {:.1} s after it was ready",
                 started.elapsed().as_secs_f64()
             );
-            return Ok(new);
+            return Ok(());
         }
         ensure!(
             started.elapsed() < ROUTED_LIMIT,
@@ -482,10 +520,16 @@ async fn caught_up(d: &Deployment, followers: &[Follower]) -> anyhow::Result<Pha
         .iter()
         .flat_map(|(_, _, s)| s.iter().copied())
         .collect();
-    let wanted: Vec<(&str, Option<i64>)> = streams.iter().map(|s| (*s, None)).collect();
-    let heads = Live::connect_to(d.target, &d.admin, &wanted, None)
-        .await?
-        .at;
+    // Subscribing after what the clients already read: the server replays the few events
+    // after it and says where the stream stands, without a snapshot of every open order.
+    let wanted: Vec<(&str, Option<i64>)> = streams
+        .iter()
+        .map(|s| (*s, followers.iter().filter_map(|f| f.last(s)).min()))
+        .collect();
+    let heads = match Live::connect_to(d.target, &d.admin, &wanted, None).await {
+        Ok(live) => live.at,
+        Err(e) => return Err(e.context(format!("reading the stream heads\n{}", d.log_tails()))),
+    };
     let start = Instant::now();
     let tally = |heads: &BTreeMap<String, i64>| {
         followers
