@@ -329,8 +329,11 @@ export class Api {
   }
 }
 
-/** Headless Chromium, French, with the flags that work on the project's machines. */
-export async function launchBrowser() {
+/**
+ * Headless Chromium, French, with the flags that work on the project's machines (and
+ * `extraArgs`, e.g. `--ignore-certificate-errors` for a test certificate).
+ */
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.OCPIZZA_E2E_CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -343,6 +346,7 @@ export async function launchBrowser() {
       "--disable-sync",
       "--no-first-run",
       "--lang=fr-FR",
+      ...extraArgs,
     ],
   });
 }

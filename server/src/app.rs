@@ -11,7 +11,9 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -121,20 +123,39 @@ async fn time_limit(req: Request, next: axum::middleware::Next) -> axum::respons
 }
 
 /// Serves the app on `listener` until `shutdown` resolves; then stops accepting, closes the
-/// live connections with "service restart" spread over a short window (clients resume on the
-/// successor or another instance), and finishes in-flight requests (see [`crate::listener`]).
+/// live connections with "service restart" (1012) spread over a short window (clients resume
+/// on the successor or another instance), lets the other connections' clients close them (see
+/// [`crate::drain`]), and finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
-    let drain = hub.clone();
-    crate::listener::serve(listener, router(state), async move {
-        shutdown.await;
-        drain.start_drain();
-    })
-    .await?;
+    let drain = crate::drain::Drain::default();
+    let app = router(state)
+        .layer(axum::middleware::from_fn_with_state(
+            drain.clone(),
+            crate::drain::close_when_draining,
+        ))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    // Nagle's algorithm would hold a live event back while the client's delayed ack for the
+    // previous one is pending (up to 40 ms); the hub already writes a connection's backlog in
+    // one go, so small writes are what it means to send.
+    let listener = drain.listener(listener).tap_io(|conn| {
+        if let Err(e) = conn.tcp().set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
+    let live = hub.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            drain.start();
+            live.start_drain();
+            drain.closed(crate::drain::IDLE_GRACE).await;
+        })
+        .await?;
     hub.drained(crate::hub::conn::DRAIN_WINDOW + Duration::from_secs(3))
         .await;
     Ok(())

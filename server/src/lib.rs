@@ -15,6 +15,7 @@ pub mod config;
 pub mod customers;
 pub mod dashboard;
 pub mod db;
+pub mod drain;
 pub mod driver;
 pub mod error;
 pub mod events;

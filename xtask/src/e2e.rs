@@ -122,7 +122,7 @@ pub fn screenshots(args: &ScreenshotArgs) -> anyhow::Result<()> {
 
 /// Node, the npm packages and Chromium; the browser's path, or `None` when they are missing
 /// outside CI (after the banner). Under CI a missing piece is an error.
-fn prerequisites() -> anyhow::Result<Option<PathBuf>> {
+pub fn prerequisites() -> anyhow::Result<Option<PathBuf>> {
     let ci = std::env::var_os("CI").is_some();
     let problem = match check_node() {
         Ok(()) => match npm_ci() {

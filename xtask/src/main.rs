@@ -10,6 +10,8 @@
 //!   full disk and a stalled WebSocket client, nothing acknowledged lost or duplicated;
 //! - `cargo xtask nginx-check`: the nginx site file checked by nginx and run in front of a
 //!   real server (TLS, redirects, WebSockets, limits, the maintenance page);
+//! - `cargo xtask cluster`: nginx in front of two instances on PostgreSQL and Redis, through
+//!   a kill -9 and a rolling update under load, with a kitchen display in Chromium;
 //! - `cargo xtask systemd-check`: the units in `systemd/` verified by `systemd-analyze`, each
 //!   service's exposure at most 1.5;
 //! - `cargo xtask manual`: the operations manual `docs/exploitation.md` carried out, every
@@ -28,6 +30,7 @@
 
 mod backup_s3;
 mod bench;
+mod cluster;
 mod container;
 mod deb;
 mod dist;
@@ -75,6 +78,9 @@ enum Command {
     Faults(faults::Args),
     /// Check `nginx/ocpizza.conf` with `nginx -t`, then run it in front of a real server.
     NginxCheck,
+    /// Two instances behind nginx (TLS) on PostgreSQL and Redis: kill -9 and a rolling update
+    /// under load, live clients and a kitchen display in Chromium; nothing lost or duplicated.
+    Cluster,
     /// Check the units in `systemd/`: `systemd-analyze verify` silent, exposure at most 1.5.
     SystemdCheck(systemd::Args),
     /// Carry out the operations manual (docs/exploitation.md) on a Debian 12 booted with systemd.
@@ -109,6 +115,7 @@ fn main() -> anyhow::Result<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Faults(args) => faults::run(&args),
         Command::NginxCheck => nginx::run(),
+        Command::Cluster => cluster::run(None),
         Command::SystemdCheck(args) => systemd::run(&args),
         Command::Manual(args) => manual::run(&args),
         Command::MonitoringCheck => monitoring::run(),

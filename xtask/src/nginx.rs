@@ -23,22 +23,77 @@ use std::time::Instant;
 /// Where Debian puts nginx, for shells whose PATH lacks `/usr/sbin`.
 const DEBIAN_NGINX: &str = "/usr/sbin/nginx";
 /// The maintenance page's headline.
-const MAINTENANCE_TEXT: &str = "OC Pizza revient dans un instant";
+pub const MAINTENANCE_TEXT: &str = "OC Pizza revient dans un instant";
 
-/// Ports and paths of one test deployment.
-struct Deployment {
-    prefix: PathBuf,
-    http: u16,
-    https: u16,
+/// The site file deployed into a scratch prefix: its ports, and where its files are.
+#[derive(Debug)]
+pub struct Site {
+    /// The prefix (configuration, certificate, webroots, logs).
+    pub prefix: PathBuf,
+    /// The port standing for 80.
+    pub http: u16,
+    /// The port standing for 443.
+    pub https: u16,
 }
 
+impl Site {
+    /// Writes a self-signed certificate, the webroots and the configuration into `prefix`,
+    /// the site file's two upstream servers swapped for `upstreams`.
+    pub fn prepare(prefix: &Path, upstreams: [SocketAddr; 2]) -> anyhow::Result<Site> {
+        let site = Site {
+            prefix: prefix.to_owned(),
+            http: free_port()?,
+            https: free_port()?,
+        };
+        prepare(&site, upstreams)?;
+        Ok(site)
+    }
+
+    /// `https://127.0.0.1:port`, the address browsers use.
+    pub fn https_base(&self) -> String {
+        format!("https://127.0.0.1:{}", self.https)
+    }
+
+    /// nginx's access log (see [`ACCESS_LOG_FORMAT`]).
+    pub fn access_log(&self) -> PathBuf {
+        self.prefix.join("access.log")
+    }
+}
+
+/// What the test configuration logs per request: the client's port, method, path and status,
+/// then quoted: the upstream(s) tried, their statuses (`, ` between retries), and the
+/// request's Idempotency-Key (`-` if none).
+pub const ACCESS_LOG_FORMAT: &str = r#"$remote_port $request_method $uri $status "$upstream_addr" "$upstream_status" "$http_idempotency_key""#;
+
 /// A running nginx, stopped on drop.
-struct Nginx {
+#[derive(Debug)]
+pub struct Nginx {
     binary: PathBuf,
     prefix: PathBuf,
 }
 
 impl Nginx {
+    /// Checks the configuration with `nginx -t`, then starts nginx.
+    pub fn start(site: &Site) -> anyhow::Result<Nginx> {
+        let nginx = Nginx {
+            binary: nginx_binary()?,
+            prefix: site.prefix.clone(),
+        };
+        let out = nginx
+            .command()
+            .arg("-t")
+            .output()
+            .context("running nginx -t")?;
+        ensure!(
+            out.status.success(),
+            "nginx -t refused the site file:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let status = nginx.command().status().context("starting nginx")?;
+        ensure!(status.success(), "nginx did not start ({status})");
+        Ok(nginx)
+    }
+
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.binary);
         let prefix = self.prefix.display().to_string();
@@ -62,31 +117,10 @@ impl Drop for Nginx {
 /// Runs the check.
 pub fn run() -> anyhow::Result<()> {
     let start = Instant::now();
-    let binary = nginx_binary()?;
     let scratch = ScratchDir::new("nginx")?;
     let app = SocketAddr::from(([127, 0, 0, 1], free_port()?));
-    let deployment = Deployment {
-        prefix: scratch.0.clone(),
-        http: free_port()?,
-        https: free_port()?,
-    };
-    prepare(&deployment, app)?;
-    let nginx = Nginx {
-        binary,
-        prefix: deployment.prefix.clone(),
-    };
-    let out = nginx
-        .command()
-        .arg("-t")
-        .output()
-        .context("running nginx -t")?;
-    ensure!(
-        out.status.success(),
-        "nginx -t refused the site file:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    println!("nginx -t: the site file is valid");
-
+    let down = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    let site = Site::prepare(&scratch.0, [app, down])?;
     let server_binary = build_debug_server(&workspace_root())?;
     // The public URL stays http: `--demo` is refused over https. So the app sends no HSTS
     // here, and the one HSTS header the check sees is nginx's.
@@ -94,9 +128,9 @@ pub fn run() -> anyhow::Result<()> {
     let mut server = start_server_on(&server_binary, &env, scratch.0.join("server.log"), app)?;
     tokio::runtime::Runtime::new()?.block_on(wait_ready(&mut server))?;
 
-    let status = nginx.command().status().context("starting nginx")?;
-    ensure!(status.success(), "nginx did not start ({status})");
-    check_through(&deployment, server)?;
+    let nginx = Nginx::start(&site)?;
+    println!("nginx -t: the site file is valid");
+    check_through(&site, server)?;
     drop(nginx);
     println!(
         "nginx check passed in {:.1} s",
@@ -121,7 +155,7 @@ fn nginx_binary() -> anyhow::Result<PathBuf> {
 }
 
 /// Writes the certificate, the webroots and the configuration into the prefix.
-fn prepare(d: &Deployment, app: SocketAddr) -> anyhow::Result<()> {
+fn prepare(d: &Site, upstreams: [SocketAddr; 2]) -> anyhow::Result<()> {
     let p = &d.prefix;
     let status = Command::new("openssl")
         .args([
@@ -149,14 +183,14 @@ fn prepare(d: &Deployment, app: SocketAddr) -> anyhow::Result<()> {
     std::fs::create_dir_all(p.join("logs"))?;
 
     let site = std::fs::read_to_string(nginx_dir.join("ocpizza.conf"))?;
-    std::fs::write(p.join("ocpizza.conf"), test_site(&site, d, app)?)?;
+    std::fs::write(p.join("ocpizza.conf"), test_site(&site, d, upstreams)?)?;
     std::fs::write(p.join("nginx.conf"), main_conf(p))?;
     Ok(())
 }
 
 /// The site file with its deployment values swapped for the test's; fails if one is missing,
 /// so that the check keeps following the file.
-fn test_site(site: &str, d: &Deployment, app: SocketAddr) -> anyhow::Result<String> {
+fn test_site(site: &str, d: &Site, [one, two]: [SocketAddr; 2]) -> anyhow::Result<String> {
     let p = d.prefix.display();
     let live = "/etc/letsencrypt/live/ocpizza.example";
     let swaps = [
@@ -183,11 +217,11 @@ fn test_site(site: &str, d: &Deployment, app: SocketAddr) -> anyhow::Result<Stri
         ),
         (
             "server 127.0.0.1:8080 ".to_owned(),
-            format!("server {app} "),
+            format!("server {one} "),
         ),
         (
             "server 127.0.0.1:8081 ".to_owned(),
-            format!("server 127.0.0.1:{} ", free_port()?),
+            format!("server {two} "),
         ),
     ];
     let mut text = site.to_owned();
@@ -207,8 +241,10 @@ fn main_conf(prefix: &Path) -> String {
     let p = prefix.display();
     format!(
         "daemon on;\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n  include /etc/nginx/mime.types;\n  access_log {p}/access.log;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n  include /etc/nginx/mime.types;\n\
+           log_format ocpizza_test '{ACCESS_LOG_FORMAT}';\n\
+           access_log {p}/access.log ocpizza_test;\n\
            client_body_temp_path {p}/body;\n  proxy_temp_path {p}/proxy;\n\
            fastcgi_temp_path {p}/fastcgi;\n  uwsgi_temp_path {p}/uwsgi;\n\
            scgi_temp_path {p}/scgi;\n  include {p}/ocpizza.conf;\n}}\n"
@@ -269,7 +305,7 @@ fn curl(args: &[&str]) -> anyhow::Result<Answer> {
 }
 
 /// Everything checked through the running nginx; stops the server before the last check.
-fn check_through(d: &Deployment, server: Server) -> anyhow::Result<()> {
+fn check_through(d: &Site, server: Server) -> anyhow::Result<()> {
     let http = format!("http://127.0.0.1:{}", d.http);
     let https = format!("https://127.0.0.1:{}", d.https);
 

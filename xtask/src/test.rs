@@ -1,12 +1,14 @@
 //! `cargo xtask test`: everything CI checks, in order, stopping at the first failure:
 //! formatting, lints (natively and for wasm32), the PWA build, then the whole test suite on SQLite and
 //! again on PostgreSQL (each test on a fresh database), the server binary put through faults
-//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), the systemd units checked
-//! (`systemd.rs`), the alert rules and dashboard checked against a real scrape (`monitoring.rs`),
-//! the off-site copy of backups to S3 (`backup_s3.rs`), the update of a single instance on a socket handed over (`handover.rs`), the Debian package installed and checked in a clean Debian 12
-//! chroot (`deb.rs`), the operations manual carried out on a Debian 12 booted with systemd
-//! (`manual.rs`), the
-//! API fuzzed from its OpenAPI document (`fuzz.rs`), and last the end-to-end
+//! (`faults/`), the nginx site file run in front of it (`nginx.rs`), two instances behind nginx
+//! through a kill -9 and a rolling update (`cluster/`), the systemd units checked
+//! (`systemd.rs`), the alert rules and dashboard checked against a real scrape
+//! (`monitoring.rs`), the off-site copy of backups to S3 (`backup_s3.rs`), the update of a
+//! single instance on a socket handed over (`handover.rs`), the Debian package installed and
+//! checked in a clean Debian 12 chroot (`deb.rs`), the operations manual carried out on a
+//! Debian 12 booted with systemd (`manual.rs`), the API fuzzed from its OpenAPI document
+//! (`fuzz.rs`), and last the end-to-end
 //! tests in Chromium. PostgreSQL is started if it is down; when it cannot be reached the
 //! PostgreSQL pass is skipped with a loud warning, except under CI (`CI` set), where that is a
 //! failure. The end-to-end tests follow the same rule for a missing browser (see `e2e.rs`).
@@ -200,6 +202,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::faults::run(&crate::faults::Args { only: Vec::new() })?;
     println!("\n==> nginx in front of the server (cargo xtask nginx-check)");
     crate::nginx::run()?;
+    println!("\n==> two instances behind nginx: kill -9, rolling update (cargo xtask cluster)");
+    crate::cluster::run(dist.as_deref())?;
     println!("\n==> systemd units (cargo xtask systemd-check)");
     crate::systemd::run(&crate::systemd::Args {})?;
     println!("\n==> alert rules and dashboard (cargo xtask monitoring-check)");

@@ -3,7 +3,7 @@
 //! that a restarted server is not hit by every screen at once.
 
 use crate::state::Connection;
-use ocpizza_proto::ws::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
+use ocpizza_proto::ws::{CLOSE_SERVICE_RESTART, ClientMsg, PROTOCOL_VERSION, ServerMsg};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,6 +24,17 @@ pub fn backoff_ms(attempt: u32, random: f64) -> u32 {
         .saturating_mul(1 << attempt.min(16))
         .min(BACKOFF_CAP_MS);
     (f64::from(ceiling) * random.clamp(0.0, 1.0)) as u32
+}
+
+/// What the screen shows once the connection closed with `code`: a server stopping on
+/// purpose ("service restart", 1012: an update, another instance or the restarted one takes over) is a
+/// reconnection under way, not an outage; anything else is offline until an attempt succeeds.
+pub fn state_after_close(code: u16) -> Connection {
+    if code == CLOSE_SERVICE_RESTART {
+        Connection::Connecting
+    } else {
+        Connection::Offline
+    }
 }
 
 /// The resume points of the subscriptions: stream → last sequence seen (`None` = snapshot).
@@ -207,7 +218,7 @@ impl Live {
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
             let live = self.clone();
-            move |_event: CloseEvent| live.on_closed()
+            move |event: CloseEvent| live.on_closed(event.code())
         });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -217,11 +228,11 @@ impl Live {
         inner.handlers = vec![Box::new(on_open), Box::new(on_message), Box::new(on_close)];
     }
 
-    fn on_closed(&self) {
+    fn on_closed(&self, code: u16) {
         if self.inner.borrow().stopped {
             return;
         }
-        self.inner.borrow().on_state.emit(Connection::Offline);
+        self.inner.borrow().on_state.emit(state_after_close(code));
         self.schedule_retry();
     }
 
@@ -239,6 +250,14 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_going_away_is_a_reconnection_and_any_other_close_is_offline() {
+        assert_eq!(state_after_close(1012), Connection::Connecting);
+        assert_eq!(state_after_close(1006), Connection::Offline);
+        assert_eq!(state_after_close(4008), Connection::Offline);
+        assert_eq!(state_after_close(1000), Connection::Offline);
+    }
 
     #[test]
     fn backoff_grows_exponentially_is_capped_and_fully_jittered() {

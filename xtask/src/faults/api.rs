@@ -37,7 +37,8 @@ pub struct Api {
 pub enum Attempt {
     /// `201`: the order is acknowledged.
     Acked(Box<Order>),
-    /// `503` with the JSON error body: try again later.
+    /// `503` with `Retry-After` and the JSON error body (the app) or the maintenance page
+    /// (nginx, when no instance answered): try again later.
     Unavailable,
     /// No answer (refused, reset, timed out).
     Unreachable(String),
@@ -131,6 +132,19 @@ impl Api {
         })
     }
 
+    /// A client of the site at `base` (`https://…` through nginx), accepting the test's
+    /// self-signed certificate.
+    pub fn through_tls(base: &str) -> anyhow::Result<Api> {
+        Ok(Api {
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .tls_danger_accept_invalid_certs(true)
+                .build()?,
+            base: base.to_owned(),
+            large: false,
+        })
+    }
+
     /// The same client, placing [`large_order_body`]s.
     pub fn with_large_orders(mut self) -> Api {
         self.large = true;
@@ -139,7 +153,14 @@ impl Api {
 
     /// Logs in as the demo account `who` (`admin`, `cook`, …); returns the session cookie.
     pub async fn login(&self, who: &str) -> anyhow::Result<HeaderValue> {
-        let body = json!({"email": format!("{who}@demo.ocpizza.fr"), "password": DEMO_PASSWORD});
+        self.login_as(&format!("{who}@demo.ocpizza.fr"), DEMO_PASSWORD)
+            .await
+    }
+
+    /// Logs in as `email`; returns the session cookie.
+    pub async fn login_as(&self, email: &str, password: &str) -> anyhow::Result<HeaderValue> {
+        let who = email;
+        let body = json!({"email": email, "password": password});
         let r = self
             .http
             .post(format!("{}/api/v1/auth/login", self.base))
@@ -272,6 +293,11 @@ impl Api {
             StatusCode::CREATED => Ok(Attempt::Acked(Box::new(
                 serde_json::from_str(&text).context("201 without an order")?,
             ))),
+            StatusCode::SERVICE_UNAVAILABLE
+                if retry_after && text.contains(crate::nginx::MAINTENANCE_TEXT) =>
+            {
+                Ok(Attempt::Unavailable)
+            }
             StatusCode::SERVICE_UNAVAILABLE => {
                 let body: Value = serde_json::from_str(&text)
                     .with_context(|| format!("503 without a JSON body: {text}"))?;

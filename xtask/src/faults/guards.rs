@@ -108,9 +108,11 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    /// Creates it.
-    pub fn create() -> anyhow::Result<PgDatabase> {
-        let name = format!("ocpizza_faults_{}", std::process::id());
+    /// Creates `<prefix>_<this process's id>` (one of [`DATABASE_PREFIXES`], so that
+    /// [`sweep_stale`] drops it if the run is interrupted).
+    pub fn create(prefix: &str) -> anyhow::Result<PgDatabase> {
+        debug_assert!(DATABASE_PREFIXES.contains(&prefix));
+        let name = format!("{prefix}_{}", std::process::id());
         psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
         psql(&format!("CREATE DATABASE {name}"))?;
         Ok(PgDatabase {
@@ -186,9 +188,13 @@ fn gone(pid: &str) -> bool {
         .is_ok_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
 }
 
+/// What the databases of the fault scenarios and of the cluster test are called, before
+/// `_<pid>` (never `ocpizza_test_`, which the test command drops wholesale).
+pub const DATABASE_PREFIXES: [&str; 2] = ["ocpizza_faults", "ocpizza_cluster"];
+
 /// Undoes what an interrupted earlier run left (its process is gone): clusters
-/// `faults_<pid>_<port>`, databases `ocpizza_faults_<pid>`, tmpfs mounts under its scratch
-/// folders. What a run still going on holds is left alone.
+/// `faults_<pid>_<port>`, databases `<prefix>_<pid>` ([`DATABASE_PREFIXES`]), tmpfs mounts
+/// under its scratch folders. What a run still going on holds is left alone.
 pub fn sweep_stale() {
     if let Some(version) = pg_version()
         && let Ok(clusters) = std::fs::read_dir(format!("/etc/postgresql/{version}"))
@@ -215,7 +221,7 @@ pub fn sweep_stale() {
             "postgres",
             "-Atc",
         ])
-        .arg("SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza_faults_%'")
+        .arg("SELECT datname FROM pg_database WHERE datname LIKE 'ocpizza\\_%'")
         .output();
     for name in listed.iter().flat_map(|o| {
         String::from_utf8_lossy(&o.stdout)
@@ -224,7 +230,10 @@ pub fn sweep_stale() {
             .map(str::to_owned)
             .collect::<Vec<_>>()
     }) {
-        if name.strip_prefix("ocpizza_faults_").is_some_and(gone) {
+        let pid = DATABASE_PREFIXES
+            .iter()
+            .find_map(|p| name.strip_prefix(p)?.strip_prefix('_'));
+        if pid.is_some_and(gone) {
             let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }

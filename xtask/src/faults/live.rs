@@ -15,8 +15,18 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{Connector, MaybeTlsStream};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Where a client connects.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// An instance itself, `ws://`.
+    Plain(SocketAddr),
+    /// The site through nginx, `wss://`, accepting the test's self-signed certificate.
+    Tls(SocketAddr),
+}
 
 /// What the client read next.
 #[derive(Debug)]
@@ -60,17 +70,38 @@ impl Live {
         streams: &[(&str, Option<i64>)],
         recv_buffer: Option<u32>,
     ) -> anyhow::Result<Live> {
+        Live::connect_to(Target::Plain(server), cookie, streams, recv_buffer).await
+    }
+
+    /// [`Live::connect`] to any [`Target`].
+    pub async fn connect_to(
+        target: Target,
+        cookie: &HeaderValue,
+        streams: &[(&str, Option<i64>)],
+        recv_buffer: Option<u32>,
+    ) -> anyhow::Result<Live> {
+        let (server, url, connector) = match target {
+            Target::Plain(a) => (a, format!("ws://{a}/api/v1/ws"), Connector::Plain),
+            Target::Tls(a) => {
+                let tls = native_tls::TlsConnector::builder()
+                    .danger_accept_invalid_certs(true)
+                    .danger_accept_invalid_hostnames(true)
+                    .build()?;
+                (a, format!("wss://{a}/api/v1/ws"), Connector::NativeTls(tls))
+            }
+        };
         let socket = TcpSocket::new_v4()?;
         if let Some(size) = recv_buffer {
             socket.set_recv_buffer_size(size)?;
         }
         let tcp = socket.connect(server).await.context("connecting")?;
         let local_port = tcp.local_addr()?.port();
-        let mut request = format!("ws://{server}/api/v1/ws").into_client_request()?;
+        let mut request = url.into_client_request()?;
         request.headers_mut().insert(COOKIE, cookie.clone());
-        let (mut ws, _) = tokio_tungstenite::client_async(request, tcp)
-            .await
-            .context("WebSocket upgrade")?;
+        let (mut ws, _) =
+            tokio_tungstenite::client_async_tls_with_config(request, tcp, None, Some(connector))
+                .await
+                .context("WebSocket upgrade")?;
         let hello = ClientMsg::Hello {
             protocol: PROTOCOL_VERSION,
         };
@@ -175,6 +206,10 @@ pub struct Sequences {
     pub last: BTreeMap<String, i64>,
     /// Every gap, duplicate or reordering, described.
     pub problems: Vec<String>,
+    /// Events skipped by the gaps.
+    pub missing: i64,
+    /// Events read again (a sequence not above the last one read).
+    pub duplicated: usize,
     /// The ids of the orders of `order_placed` events, in the order read.
     pub placed: Vec<i64>,
 }
@@ -185,6 +220,8 @@ impl Sequences {
         Sequences {
             last: at,
             problems: Vec::new(),
+            missing: 0,
+            duplicated: 0,
             placed: Vec::new(),
         }
     }
@@ -195,6 +232,11 @@ impl Sequences {
         if seq != *last + 1 {
             self.problems
                 .push(format!("{stream}: event {seq} after {last}"));
+        }
+        if seq > *last + 1 {
+            self.missing += seq - *last - 1;
+        } else if seq <= *last {
+            self.duplicated += 1;
         }
         *last = (*last).max(seq);
         if stream.ends_with(":orders") && stream.starts_with("shop:") {
@@ -273,6 +315,7 @@ mod tests {
             ]
         );
         assert_eq!(seen.placed, [10, 12, 11, 12]);
+        assert_eq!((seen.missing, seen.duplicated), (1, 2));
         assert_eq!(seen.last["shop:1:orders"], 8);
     }
 

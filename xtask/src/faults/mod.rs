@@ -19,7 +19,7 @@
 
 pub mod api;
 mod disk;
-mod guards;
+pub mod guards;
 mod kill;
 pub mod live;
 mod postgres;

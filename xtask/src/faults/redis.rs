@@ -30,7 +30,7 @@ pub const CHECKS: &str = "two instances share a PostgreSQL database and a privat
 /// Runs the scenario.
 pub async fn run(binary: &Path) -> anyhow::Result<()> {
     let scratch = ScratchDir::new("faults-redis")?;
-    let db = PgDatabase::create()?;
+    let db = PgDatabase::create("ocpizza_faults")?;
     let mut redis = PrivateRedis::start(free_port()?)?;
     let env = [
         ("DATABASE_URL", db.url.clone()),
