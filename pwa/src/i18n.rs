@@ -550,6 +550,11 @@ static EN: Texts = Texts {
 pub struct ManageTexts {
     pub nav: &'static str,
     pub dashboard_title: &'static str,
+    /// Followed by the age in hours.
+    pub backup_age: &'static str,
+    pub backup_hours: &'static str,
+    pub backup_none: &'static str,
+    pub backup_late: &'static str,
     pub not_allowed: &'static str,
     pub stage_placed: &'static str,
     pub stage_preparing: &'static str,
@@ -667,6 +672,10 @@ impl Lang {
 static MANAGE_FR: ManageTexts = ManageTexts {
     nav: "Gestion",
     dashboard_title: "Tableau de bord",
+    backup_age: "Dernière sauvegarde : il y a",
+    backup_hours: "h",
+    backup_none: "Aucune sauvegarde réussie pour l’instant.",
+    backup_late: "Prévenez l’exploitation : la sauvegarde quotidienne n’a pas eu lieu.",
     not_allowed: "Réservé aux gérants et à l’administration du groupe.",
     stage_placed: "Reçues",
     stage_preparing: "En préparation",
@@ -762,6 +771,10 @@ static MANAGE_FR: ManageTexts = ManageTexts {
 static MANAGE_EN: ManageTexts = ManageTexts {
     nav: "Manage",
     dashboard_title: "Dashboard",
+    backup_age: "Last backup:",
+    backup_hours: "h ago",
+    backup_none: "No successful backup yet.",
+    backup_late: "Tell the operators: the daily backup did not happen.",
     not_allowed: "For shop managers and the group’s administrators only.",
     stage_placed: "Received",
     stage_preparing: "Preparing",

@@ -41,4 +41,19 @@ pub struct Dashboard {
     pub stream_seq: i64,
     /// The shops, by id.
     pub shops: Vec<ShopDashboard>,
+    /// The last backup taken without error (`ocpizza backup create`), `None` when there is
+    /// none yet: a stale one is something to ask the operators about.
+    #[serde(default)]
+    pub last_backup: Option<LastBackup>,
 }
+
+/// When the group's data was last backed up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct LastBackup {
+    /// When it finished, in milliseconds since the Unix epoch.
+    pub finished_ms: i64,
+}
+
+/// A backup older than this is late: the daily run (03:00) plus slack.
+pub const BACKUP_LATE_HOURS: i64 = 26;

@@ -162,6 +162,22 @@ pub struct DashboardState {
     pub now_ms: f64,
     /// Last problem to show (a refused assignment or pause).
     pub error: Option<String>,
+    /// When the last good backup finished (ms since the epoch), as the load said.
+    pub last_backup_ms: Option<i64>,
+}
+
+impl DashboardState {
+    /// Hours since the last good backup (`None`: no backup yet), by the board's clock.
+    pub fn backup_age_hours(&self) -> Option<i64> {
+        self.last_backup_ms
+            .map(|at| ((self.now_ms as i64 - at).max(0)) / 3_600_000)
+    }
+
+    /// Whether the backups are late: none yet, or the last one older than the daily run allows.
+    pub fn backup_late(&self) -> bool {
+        self.backup_age_hours()
+            .is_none_or(|h| h >= ocpizza_proto::api::dashboard::BACKUP_LATE_HOURS)
+    }
 }
 
 /// What can happen to the dashboard.
@@ -354,6 +370,7 @@ impl Reducible for DashboardState {
                     return self;
                 }
                 next.seq = dashboard.stream_seq;
+                next.last_backup_ms = dashboard.last_backup.as_ref().map(|b| b.finished_ms);
                 next.shops = dashboard
                     .shops
                     .into_iter()

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use jiff::tz::TimeZone;
-use ocpizza_proto::api::dashboard::{Dashboard, ShopDashboard, TodayFigures};
+use ocpizza_proto::api::dashboard::{Dashboard, LastBackup, ShopDashboard, TodayFigures};
 use ocpizza_proto::api::orders::DriverRef;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{Money, OrderStatus, ShopId, StaffRole};
@@ -102,5 +102,15 @@ pub async fn dashboard(
         });
     }
     shops.sort_by_key(|s| s.shop_id);
-    Ok(Json(Dashboard { stream_seq, shops }))
+    let last_backup = crate::backup::last_good(&state.db)
+        .await
+        .and_then(|run| run.finished_at)
+        .map(|t| LastBackup {
+            finished_ms: t.as_millisecond(),
+        });
+    Ok(Json(Dashboard {
+        stream_seq,
+        shops,
+        last_backup,
+    }))
 }

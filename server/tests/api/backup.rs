@@ -478,3 +478,48 @@ fn the_backup_commands_of_the_binary_take_list_verify_prune_and_restore() {
     assert!(!ok && code == 2, "{out}");
     assert!(out.contains("OCPIZZA_BACKUP_KEEP"), "{out}");
 }
+
+#[tokio::test]
+async fn a_restore_under_a_serving_instance_waits_for_maintenance_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_backing_up_to(dir.path()).await;
+    let taken = backup::create(&app.state.config, &app.db, None)
+        .await
+        .unwrap();
+    let order = app.anonymous().place(&pickup(REGINA, "medium", 1)).await;
+    // This test's app serves the database, as a running instance does.
+    ocpizza::maintenance::instances::register(&app.state.maintenance, &app.db, &app.base)
+        .await
+        .unwrap();
+
+    let err = backup::restore(&app.state.config, &app.db, &taken.path, true)
+        .await
+        .unwrap_err();
+    let said = format!("{err:#}");
+    assert!(said.contains("maintenance on"), "says what to do: {said}");
+    let admin = app.as_demo("admin").await;
+    let path = format!("/api/v1/orders/{}", order.id);
+    assert_eq!(
+        admin.get(&path).await.status(),
+        StatusCode::OK,
+        "nothing restored"
+    );
+
+    let r = admin
+        .put(
+            "/api/v1/maintenance",
+            &serde_json::json!({"message": "restauration"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    backup::restore(&app.state.config, &app.db, &taken.path, true)
+        .await
+        .unwrap();
+    // The session was opened after the backup: log in again.
+    let admin = app.as_demo("admin").await;
+    assert_eq!(
+        admin.get(&path).await.status(),
+        StatusCode::NOT_FOUND,
+        "restored to before the order"
+    );
+}

@@ -141,6 +141,9 @@ fn Board() -> Html {
             if !state.loaded && state.error.is_none() {
                 <p aria-busy="true">{ t.loading }</p>
             }
+            if state.loaded {
+                <BackupLine state={state.clone()} />
+            }
             <div class="shop-cards">
                 { for state.shops.values().map(|card| html! {
                     <ShopPanel key={card.shop_id.0} card={card.clone()} now_ms={state.now_ms}
@@ -417,5 +420,33 @@ fn PauseControl(props: &PauseProps) -> Html {
                 </button>
             }
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct BackupLineProps {
+    state: UseReducerHandle<DashboardState>,
+}
+
+/// When the group's data was last backed up, and a warning when the daily backup is late.
+#[component]
+fn BackupLine(props: &BackupLineProps) -> Html {
+    let m = use_session().lang.manage();
+    let state = &props.state;
+    let class = if state.backup_late() {
+        "notice notice--warn"
+    } else {
+        "muted"
+    };
+    html! {
+        <p class={class} data-testid="backup-age">
+            { match state.backup_age_hours() {
+                Some(h) => format!("{} {h} {}", m.backup_age, m.backup_hours),
+                None => m.backup_none.to_owned(),
+            } }
+            if state.backup_late() {
+                { " " }{ m.backup_late }
+            }
+        </p>
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use ocpizza_proto::api::dashboard::ShopDashboard;
+use ocpizza_proto::api::dashboard::{LastBackup, ShopDashboard};
 use ocpizza_proto::api::orders::{Channel, Contact};
 use ocpizza_proto::{Fulfilment, PaymentMethod, PaymentStatus, UserId};
 
@@ -64,7 +64,23 @@ fn loaded() -> Rc<DashboardState> {
                 card(1, vec![order(1, 1, OrderStatus::Placed, 1000)], 3, 4500),
                 card(2, vec![], 0, 0),
             ],
+            last_backup: Some(LastBackup {
+                finished_ms: T0 as i64 - 5 * 3_600_000,
+            }),
         })))
+}
+
+#[test]
+fn the_board_says_how_old_the_last_backup_is_and_when_it_is_late() {
+    let state = loaded();
+    assert_eq!(state.backup_age_hours(), Some(5));
+    assert!(!state.backup_late());
+    let later = state.reduce(DashboardAction::Tick(T0 + 21.0 * 3_600_000.0));
+    assert_eq!(later.backup_age_hours(), Some(26));
+    assert!(later.backup_late());
+    let none = DashboardState::default();
+    assert_eq!(none.backup_age_hours(), None);
+    assert!(none.backup_late(), "no backup at all is late too");
 }
 
 fn event(stream: &str, seq: i64, event: Event) -> DashboardAction {
