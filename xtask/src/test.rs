@@ -202,8 +202,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::faults::run(&crate::faults::Args { only: Vec::new() })?;
     println!("\n==> nginx in front of the server (cargo xtask nginx-check)");
     crate::nginx::run()?;
-    println!("\n==> two instances behind nginx: kill -9, rolling update (cargo xtask cluster)");
-    crate::cluster::run(dist.as_deref())?;
     println!("\n==> systemd units (cargo xtask systemd-check)");
     crate::systemd::run(&crate::systemd::Args {})?;
     println!("\n==> alert rules and dashboard (cargo xtask monitoring-check)");
@@ -214,6 +212,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     crate::handover::run(&crate::handover::Args {})?;
     println!("\n==> the Debian package on a clean Debian 12 (cargo xtask deb-check)");
     crate::deb::run(&crate::deb::Args { deb: None })?;
+    println!(
+        "\n==> two instances behind nginx: kill -9, rolling update to the release build (cargo xtask cluster)"
+    );
+    crate::cluster::run(dist.as_deref())?;
     println!("\n==> the operations manual on Debian 12 with systemd (cargo xtask manual)");
     crate::manual::run(&crate::manual::Args { deb: None })?;
     println!("\n==> API fuzzing (cargo xtask fuzz)");

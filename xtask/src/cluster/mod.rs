@@ -13,9 +13,10 @@
 //! Two phases under a steady order load. **kill -9**: instance A is killed, and started again
 //! 2 s later (the unit's `RestartSec=`); every acknowledged order must exist exactly once,
 //! and every live client end with every event of its streams, no gap, no duplicate.
-//! **Rolling update**: A is stopped with SIGTERM, A' started from a copy of the binary
-//! installed at another path (the same build: what is proven is the hand-over between
-//! processes, not a schema change), then the same for B; not one order request may fail, no
+//! **Rolling update**: A is stopped with SIGTERM, A' started from another build of the server,
+//! the release build (optimised, LTO: another binary at another path, as an upgrade installs;
+//! same source, so what is proven is the hand-over between processes, not a schema change),
+//! then the same for B; not one order request may fail, no
 //! event be lost, and the kitchen display may show nothing but a brief "connecting".
 //! At the end, nginx's access log tells which instance served each order and each live
 //! connection: orders placed through one instance must have reached clients on the other.
@@ -30,7 +31,7 @@ use crate::faults::guards::{PgDatabase, PrivateRedis};
 use crate::faults::live::{Live, Target};
 use crate::nginx::{Nginx, Site};
 use crate::server::{ScratchDir, build_debug_server, free_port, workspace_root};
-use anyhow::{Context, bail, ensure};
+use anyhow::{bail, ensure};
 use deploy::Instance;
 use follow::{Followed, Follower, Logged};
 use reqwest::header::HeaderValue;
@@ -105,6 +106,9 @@ pub fn run(dist: Option<&Path>) -> anyhow::Result<()> {
     }
     let root = workspace_root();
     let binary = build_debug_server(&root)?;
+    // The build the rolling update moves to (already built when the test command made the
+    // Debian package before).
+    let next = crate::server::build_server(&root)?;
     let dist = match dist {
         Some(d) => d.to_path_buf(),
         None => crate::pwa::build()?,
@@ -114,7 +118,9 @@ pub fn run(dist: Option<&Path>) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime
-        .block_on(async { tokio::time::timeout(LIMIT, scenario(&binary, &dist, chromium)).await })
+        .block_on(async {
+            tokio::time::timeout(LIMIT, scenario(&binary, &next, &dist, chromium)).await
+        })
         .map_err(|_| anyhow::anyhow!("the cluster check took more than {LIMIT:?}"))??;
     println!(
         "cluster check passed in {:.0} s",
@@ -231,7 +237,12 @@ struct Deployment {
     _redis: PrivateRedis,
 }
 
-async fn scenario(binary: &Path, dist: &Path, chromium: Option<PathBuf>) -> anyhow::Result<()> {
+async fn scenario(
+    binary: &Path,
+    next: &Path,
+    dist: &Path,
+    chromium: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let (d, [a, b], nginx) = deploy(binary, dist).await?;
     let cook = d.api.login_as(ACCOUNTS[1].0, PASSWORD).await?;
     let manager = d.api.login_as(ACCOUNTS[2].0, PASSWORD).await?;
@@ -275,17 +286,13 @@ async fn scenario(binary: &Path, dist: &Path, chromium: Option<PathBuf>) -> anyh
     mark(display.as_mut(), "kill-end")?;
 
     // Phase 2: rolling update.
-    let next = d.scratch.0.join("release-next");
-    std::fs::create_dir_all(&next)?;
-    let next = next.join("ocpizza");
-    std::fs::copy(&d.binary, &next).context("installing the next release")?;
     mark(display.as_mut(), "rolling")?;
     let roll_from = Instant::now();
     let load = Load::start(&d.api, "roll");
     load.step().await?;
-    let a = update(&d, a, "A'", &next, 0).await?;
+    let a = update(&d, a, "A'", next, 0).await?;
     load.step().await?;
-    let b = update(&d, b, "B'", &next, 1).await?;
+    let b = update(&d, b, "B'", next, 1).await?;
     load.step().await?;
     let roll = load.stop().await?;
     let roll_end = caught_up(&d, &followers).await?;
