@@ -455,6 +455,9 @@ export async function withApp(body) {
  * page shows came live, without a reload or a navigation.
  */
 export async function markDocument(page) {
+  // On a first visit the app reloads once when its service worker takes over: mark the
+  // document that stays, not the one about to be replaced.
+  await waitForServiceWorker(page);
   await page.evaluate(() => {
     window.__ocpizzaE2eMark = true;
   });
