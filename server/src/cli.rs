@@ -32,7 +32,7 @@ pub struct Cli {
 enum Command {
     /// Run the server (applies migrations first; seeds the shops and menu into an empty
     /// embedded database). With OCPIZZA_METRICS_BIND, also serves Prometheus metrics there.
-    /// Under systemd socket activation (`ocpizza@.socket`: LISTEN_FDS,
+    /// Under systemd socket activation (`ocpizza.socket`: LISTEN_FDS,
     /// LISTEN_PID) it serves the socket it is passed instead of binding, so that a restart
     /// refuses no connection. On SIGTERM it stops accepting, closes live connections with
     /// 1012 (reconnect), answers the requests it accepted, then exits.

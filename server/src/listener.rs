@@ -1,7 +1,7 @@
 //! Where the server listens: the listening socket, handed over by systemd or bound here. How it
 //! lets go without losing a request is [`crate::drain`]'s.
 //!
-//! **Socket hand-over.** Under `ocpizza@.socket` systemd owns the listening socket and passes
+//! **Socket hand-over.** Under `ocpizza.socket` systemd owns the listening socket and passes
 //! it to each process it starts (`LISTEN_FDS`/`LISTEN_PID`, the socket as fd 3). The socket
 //! outlives the process: during `systemctl restart`, connections that arrive while the old
 //! process drains and the new one starts wait in the socket's backlog and are accepted by the

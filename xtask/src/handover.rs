@@ -1,5 +1,5 @@
 //! `cargo xtask handover`: updating the single instance of an embedded (SQLite) install
-//! loses nothing and refuses nobody. The task plays systemd with `ocpizza@.socket`: it holds
+//! loses nothing and refuses nobody. The task plays systemd with `ocpizza.socket`: it holds
 //! the listening socket and starts each server with it as fd 3 (`LISTEN_FDS`, `LISTEN_PID`),
 //! then restarts as `systemctl restart` does (SIGTERM to the old process, wait for its exit,
 //! start the new one on the same socket) under a steady load:
@@ -57,7 +57,7 @@ pub const CHECKS: &str = "systemd-socket-activate holds a socket and starts the 
     first connection, which is answered. Then, holding the listening socket as systemd does, \
     the task runs a server on it under load (probes on new connections, orders with \
     Idempotency-Keys, WebSocket followers) and updates it as `systemctl restart` with \
-    ocpizza@.socket would: SIGTERM, wait for the exit, start the new process on the same socket. \
+    ocpizza.socket would: SIGTERM, wait for the exit, start the new process on the same socket. \
     No connection is refused, no probe fails, every acknowledged order is stored once, the \
     followers are told 1012 and resume with `since`, getting every event once and in order.";
 

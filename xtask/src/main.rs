@@ -20,7 +20,7 @@
 //!   every metric they and the Grafana dashboard use present in a real server's scrape;
 //! - `cargo xtask backup-s3`: `ocpizza backup create` copying off-site to a local S3 fake (moto);
 //! - `cargo xtask handover`: the single-instance update on a socket held as systemd holds it
-//!   (`ocpizza@.socket`), under load: no connection refused, nothing lost;
+//!   (`ocpizza.socket`), under load: no connection refused, nothing lost;
 //! - `cargo xtask dist`: the release archive and the Debian package, into `target/dist/`;
 //! - `cargo xtask deb-check`: that package installed on a clean Debian 12 (a cached
 //!   `debootstrap` chroot), then `ocpizza check` run there, the package removed and purged;
