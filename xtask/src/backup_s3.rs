@@ -27,22 +27,7 @@ fn moto_python(root: &Path) -> anyhow::Result<PathBuf> {
     if current {
         return Ok(python);
     }
-    println!("installing {MOTO} into {}", venv.display());
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .context("python3 -m venv (Python 3 with venv is needed: apt-get install python3-venv)")?;
-    if !created.success() {
-        bail!("could not create {}", venv.display());
-    }
-    let installed = Command::new(venv.join("bin").join("pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", MOTO])
-        .status()
-        .context("pip install moto")?;
-    if !installed.success() {
-        bail!("pip could not install {MOTO}");
-    }
+    crate::fuzz::pip_install(&venv, MOTO)?;
     Ok(python)
 }
 

@@ -43,10 +43,17 @@ fn schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
     if current {
         return Ok(st);
     }
-    println!("installing {SCHEMATHESIS} into {}", venv.display());
+    pip_install(&venv, SCHEMATHESIS)?;
+    Ok(st)
+}
+
+/// Makes the virtual environment `venv` (if needed) and installs `requirement` into it from
+/// PyPI; for the Python tools the checks run (schemathesis, moto).
+pub fn pip_install(venv: &Path, requirement: &str) -> anyhow::Result<()> {
+    println!("installing {requirement} into {}", venv.display());
     let created = Command::new("python3")
         .args(["-m", "venv"])
-        .arg(&venv)
+        .arg(venv)
         .status()
         .context("python3 -m venv (Python 3 with venv is needed: apt-get install python3-venv)")?;
     if !created.success() {
@@ -57,14 +64,14 @@ fn schemathesis(root: &Path) -> anyhow::Result<PathBuf> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            SCHEMATHESIS,
+            requirement,
         ])
         .status()
-        .context("pip install schemathesis")?;
+        .with_context(|| format!("pip install {requirement}"))?;
     if !installed.success() {
-        bail!("pip could not install {SCHEMATHESIS}");
+        bail!("pip could not install {requirement}");
     }
-    Ok(st)
+    Ok(())
 }
 
 async fn admin_cookie(base: &str) -> anyhow::Result<String> {
