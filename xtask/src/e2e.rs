@@ -30,6 +30,8 @@ pub const READY: &[&str] = &[
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
     "tests/manage_staff.test.mjs",
+    // axe-core on the main screens.
+    "tests/accessibility.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
