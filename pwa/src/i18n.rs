@@ -5,13 +5,17 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
+mod errors;
 mod invitations;
 mod maintenance;
+mod ordering;
 mod road;
 
 pub use counter::CounterTexts;
+pub use errors::ErrorTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;
+pub use ordering::OrderingTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

@@ -2,14 +2,18 @@
 //! year, the shell (`index.html`, the service worker, the manifest) revalidated every time,
 //! gzip/brotli when the browser accepts it, and the app's page for every client-side route:
 //! `staff.html` (the full bundle) under the staff screens' paths, `index.html` (the customers'
-//! smaller bundle) everywhere else.
+//! smaller bundle) everywhere else — with status 404 where the address is none of the app's
+//! routes, so that crawlers and link checkers see a missing page while people still get the
+//! app's own "page not found".
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
-use std::path::Path;
+use axum::response::{IntoResponse, Response};
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -35,10 +39,53 @@ async fn cache_headers(req: Request, next: Next) -> Response {
     response
 }
 
+/// The customers' routes of the PWA (`pwa/src/app.rs`; a test below checks that every route
+/// there is known here), `:name`
+/// standing for one path segment. The staff screens are [`ocpizza_proto::STAFF_PATHS`].
+pub const APP_ROUTES: &[&str] = &[
+    "/",
+    "/shops/:id",
+    "/checkout/:shop",
+    "/track/:token",
+    "/login",
+];
+
+/// Whether `path` is an address the app has a screen for.
+pub fn is_app_route(path: &str) -> bool {
+    let matches = |route: &str| {
+        let (mut want, mut got) = (route.split('/'), path.split('/'));
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w.starts_with(':') && !g.is_empty() => {}
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    };
+    ocpizza_proto::is_staff_path(path) || APP_ROUTES.iter().any(|r| matches(r))
+}
+
+/// The app's page for an address that is no file: `index.html`, with 404 when the address is
+/// not one of the app's routes (the app then shows its "page not found").
+async fn app_page(index: PathBuf, req: Request) -> Response {
+    let known = is_app_route(req.uri().path());
+    let mut response = match ServeFile::new(index).oneshot(req).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    };
+    if !known && response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
 /// A router serving `dir`, falling back to its `staff.html` under the staff paths (when the
 /// build has one) and to its `index.html` elsewhere.
 pub fn router(dir: &Path) -> Router {
-    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    let index = dir.join("index.html");
+    let page = move |req: Request| app_page(index.clone(), req);
+    let files = ServeDir::new(dir).fallback(page.into_service());
     let mut router = Router::new();
     let staff = dir.join("staff.html");
     if staff.is_file() {
@@ -56,7 +103,67 @@ pub fn router(dir: &Path) -> Router {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed;
+    use super::{is_app_route, is_hashed};
+
+    #[test]
+    fn the_apps_routes_are_known_and_other_addresses_are_not() {
+        for path in [
+            "/",
+            "/shops/999",
+            "/checkout/1",
+            "/track/abc",
+            "/login",
+            "/kitchen",
+            "/manage/shops/1/stock",
+        ] {
+            assert!(is_app_route(path), "{path}");
+        }
+        for path in [
+            "/nope",
+            "/shops",
+            "/shops/",
+            "/shops/1/extra",
+            "/kitchenette",
+            "/robots",
+        ] {
+            assert!(!is_app_route(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn every_route_of_the_pwa_is_an_app_route() {
+        let app = include_str!("../../pwa/src/app.rs");
+        let routes: Vec<String> = app
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("#[at(\"")?.strip_suffix("\")]"))
+            .filter(|r| *r != "/404")
+            .map(|r| {
+                r.split('/')
+                    .map(|seg| if seg.starts_with(':') { "7" } else { seg })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        assert!(routes.len() >= 10, "{routes:?}");
+        for route in routes {
+            assert!(is_app_route(&route), "{route} would answer 404");
+        }
+    }
+
+    #[test]
+    fn robots_txt_keeps_crawlers_out_of_the_api_and_the_staff_screens() {
+        let robots = include_str!("../../pwa/static/robots.txt");
+        let disallowed: Vec<&str> = robots
+            .lines()
+            .filter_map(|l| l.strip_prefix("Disallow:"))
+            .map(str::trim)
+            .collect();
+        assert!(disallowed.contains(&"/api/"), "{robots}");
+        for path in ocpizza_proto::STAFF_PATHS {
+            assert!(disallowed.contains(path), "{path} is not disallowed");
+        }
+        assert!(robots.contains("Allow: /shops/"), "{robots}");
+    }
 
     #[test]
     fn only_content_hashed_names_are_cached_forever() {

@@ -199,7 +199,7 @@ pub fn build() -> anyhow::Result<PathBuf> {
     ] {
         std::fs::write(dist.join("icons").join(name), icon(size, maskable)?)?;
     }
-    for name in ["manifest.webmanifest", "register-sw.js"] {
+    for name in ["manifest.webmanifest", "register-sw.js", "robots.txt"] {
         std::fs::copy(static_dir.join(name), dist.join(name))?;
     }
     let template = String::from_utf8(read(&static_dir.join("index.html"))?)?;

@@ -4,10 +4,11 @@
 
 use super::use_session;
 use crate::app::Route;
-use crate::i18n::Texts;
+use crate::i18n::Lang;
 use crate::state::cart::{Cart, CartAction, extra_price};
 use ocpizza_proto::api::menu::Menu;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::{Callback, Html, InputEvent, MouseEvent, Properties, TargetCast, component, html};
 use yew_router::Routable;
@@ -30,22 +31,24 @@ pub struct Props {
 /// The lines of the cart, editable.
 #[component]
 pub fn CartPanel(props: &Props) -> Html {
-    let t = use_session().lang.texts();
+    let lang = use_session().lang;
+    let t = lang.texts();
     html! {
-        <aside class="cart" aria-labelledby="cart-title">
-            <h2 id="cart-title">{ t.cart_title }</h2>
+        <aside class="cart" id="cart" aria-labelledby="cart-title">
+            <h2 id="cart-title" tabindex="-1">{ t.cart_title }</h2>
             if props.cart.is_empty() {
                 <p class="muted">{ t.cart_empty }</p>
             } else {
                 <ul class="cart-lines">
-                    { for (0..props.cart.lines.len()).map(|i| cart_line(props, i, t)) }
+                    { for (0..props.cart.lines.len()).map(|i| cart_line(props, i, lang)) }
                 </ul>
             }
         </aside>
     }
 }
 
-fn cart_line(props: &Props, i: usize, t: &Texts) -> Html {
+fn cart_line(props: &Props, i: usize, lang: Lang) -> Html {
+    let t = lang.texts();
     let line = &props.cart.lines[i];
     let act = |action: CartAction| {
         let on_action = props.on_action.clone();
@@ -91,7 +94,7 @@ fn cart_line(props: &Props, i: usize, t: &Texts) -> Html {
     html! {
         <li {class} key={i} data-testid={format!("cart-line-{i}")}>
             <div class="cart-line-head">
-                <strong>{ format!("{} · {}", priced.pizza.name, priced.size.label) }</strong>
+                <strong>{ format!("{} · {}", priced.pizza.name, lang.size_label(&priced.size.code, &priced.size.label)) }</strong>
                 <span class="price">{ priced.total.to_string() }</span>
             </div>
             if let Some(available) = shortage {
@@ -127,7 +130,8 @@ fn cart_line(props: &Props, i: usize, t: &Texts) -> Html {
 /// The total and the link to checkout; nothing while the cart is empty.
 #[component]
 pub fn CartBar(props: &Props) -> Html {
-    let t = use_session().lang.texts();
+    let lang = use_session().lang;
+    let t = lang.texts();
     let navigator = use_navigator();
     if props.cart.is_empty() {
         return html! {};
@@ -140,6 +144,7 @@ pub fn CartBar(props: &Props) -> Html {
             nav.push(&route);
         }
     });
+    let show_cart = Callback::from(|_: MouseEvent| show_cart());
     html! {
         <div class="cart-bar" role="region" aria-label={t.cart_title}>
             <div>
@@ -149,9 +154,24 @@ pub fn CartBar(props: &Props) -> Html {
                     <p class="short" role="status">{ t.fix_cart }</p>
                 }
             </div>
+            <button type="button" class="button" onclick={show_cart} data-testid="cart-open">
+                { lang.ordering().see_cart }
+            </button>
             <a class="button button--primary" {href} data-testid="cart-checkout" {onclick}>
                 { t.to_checkout }
             </a>
         </div>
+    }
+}
+
+/// Scrolls the cart into view and moves focus to its title, so that a keyboard or screen
+/// reader user lands on it too.
+fn show_cart() {
+    let Some(title) = gloo::utils::document().get_element_by_id("cart-title") else {
+        return;
+    };
+    title.scroll_into_view();
+    if let Ok(title) = title.dyn_into::<web_sys::HtmlElement>() {
+        let _ = title.focus();
     }
 }

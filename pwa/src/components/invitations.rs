@@ -51,10 +51,7 @@ pub fn Invitations() -> Html {
                             super::recognise(session).await;
                         }
                     }
-                    Err(e) => problem.set(Some(
-                        e.body()
-                            .map_or_else(|| e.to_string(), |b| b.error.message.clone()),
-                    )),
+                    Err(e) => problem.set(Some(crate::i18n::Lang::of_document().failure(&e))),
                 }
                 reload(&invitations);
             });

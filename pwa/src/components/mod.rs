@@ -2,19 +2,27 @@
 
 mod cart;
 mod connection;
+mod extras_picker;
 mod header;
 mod invitations;
 mod maintenance;
+mod missing_shop;
 mod payment;
 mod recipe_card;
+mod stock_out;
+mod thanks;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
+pub use extras_picker::ExtrasPicker;
 pub use header::Header;
 pub use invitations::Invitations;
 pub use maintenance::MaintenanceBanner;
+pub use missing_shop::{MissingShop, is_missing};
 pub use payment::PaymentStep;
 pub use recipe_card::{LineRecipe, amount};
+pub use stock_out::StockOutNotice;
+pub use thanks::OrderThanks;
 
 use crate::state::session::{Session, SessionAction};
 use gloo::storage::Storage;

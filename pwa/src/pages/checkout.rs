@@ -4,16 +4,18 @@
 //! and the form keeps what was typed; on success the cart is emptied and tracking opens.
 
 use crate::app::Route;
-use crate::components::{MaintenanceBanner, PaymentStep, use_session};
-use crate::i18n::Texts;
-use crate::services::api::{self, ApiFailure};
+use crate::components::{
+    MaintenanceBanner, MissingShop, PaymentStep, StockOutNotice, is_missing, use_session,
+};
+use crate::i18n::Lang;
+use crate::services::api::ApiFailure;
 use crate::services::storage;
 use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
+use crate::state::stock_out::{self as fix, StockOut};
+use ocpizza_proto::Fulfilment;
 use ocpizza_proto::api::menu::Menu;
-use ocpizza_proto::api::orders::Order;
 use ocpizza_proto::api::shops::Shop;
-use ocpizza_proto::{ErrorBody, ErrorCode, Fulfilment, ShopId};
 use web_sys::HtmlInputElement;
 use yew::{
     Callback, Html, InputEvent, Properties, SubmitEvent, TargetCast, UseStateHandle, component,
@@ -21,24 +23,15 @@ use yew::{
 };
 use yew_router::prelude::{Link, use_navigator};
 
+mod submit;
+
+use submit::Submit;
+
 /// Props of [`Checkout`].
 #[derive(Debug, Properties, PartialEq)]
 pub struct Props {
     /// The shop whose cart is ordered.
     pub shop: i64,
-}
-
-/// The general error shown for a refusal: what kind of problem, then the server's words.
-fn general_error(t: &Texts, body: &ErrorBody, errors: &mut FormErrors) {
-    if let Some(message) = errors.general.take() {
-        let lead = match body.error.code {
-            ErrorCode::OutOfStock => t.out_of_stock,
-            ErrorCode::ShopPaused => t.shop_paused_error,
-            ErrorCode::ShopClosed => t.shop_closed_error,
-            _ => t.refused,
-        };
-        errors.general = Some(format!("{lead} {message}"));
-    }
 }
 
 /// One labelled text input with its error (also used by the counter).
@@ -71,12 +64,14 @@ pub(crate) fn text_field(
 #[component]
 pub fn Checkout(props: &Props) -> Html {
     let session = use_session();
-    let t = session.lang.texts();
+    let lang = session.lang;
+    let t = lang.texts();
     let shop_id = props.shop;
     let loaded = use_state(|| None::<Result<(Shop, Menu), ApiFailure>>);
     let cart = use_state(|| storage::load_cart(shop_id));
     let form = use_reducer(|| CheckoutForm::new(Fulfilment::Delivery));
     let errors = use_state(FormErrors::default);
+    let stock_out = use_state(|| None::<StockOut>);
     let sending = use_state(|| false);
     let in_flight = use_mut_ref(|| false);
     let navigator = use_navigator();
@@ -106,6 +101,7 @@ pub fn Checkout(props: &Props) -> Html {
         None => {
             return html! { <section class="page"><p aria-busy="true">{ t.loading }</p></section> };
         }
+        Some(Err(failure)) if is_missing(failure) => return html! { <MissingShop /> },
         Some(Err(_)) => {
             return html! { <section class="page"><p role="alert">{ t.load_failed }</p></section> };
         }
@@ -124,60 +120,44 @@ pub fn Checkout(props: &Props) -> Html {
         };
     }
     let onsubmit = {
-        let (form, cart, errors, sending, in_flight) = (
-            form.clone(),
-            cart.clone(),
-            errors.clone(),
-            sending.clone(),
-            in_flight.clone(),
-        );
+        let submit = Submit {
+            shop: shop_id,
+            delivered: shop.delivery_postcodes.clone(),
+            lang,
+            loaded: loaded.clone(),
+            cart: cart.clone(),
+            errors: errors.clone(),
+            stock_out: stock_out.clone(),
+            sending: sending.clone(),
+            in_flight: in_flight.clone(),
+            navigator,
+        };
+        let form = form.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if in_flight.replace(true) {
-                return;
-            }
-            sending.set(true);
-            let request = form.to_request(ShopId(shop_id), &cart);
-            let (errors, sending, in_flight, navigator) = (
-                errors.clone(),
-                sending.clone(),
-                in_flight.clone(),
-                navigator.clone(),
-            );
-            wasm_bindgen_futures::spawn_local(async move {
-                let key = storage::attempt_idempotency_key(shop_id);
-                let answer: Result<Order, _> = api::post_with_headers(
-                    "/api/v1/orders",
-                    &request,
-                    &[("Idempotency-Key", &key)],
-                )
-                .await;
-                *in_flight.borrow_mut() = false;
-                sending.set(false);
-                match answer {
-                    Ok(order) => {
-                        storage::save_cart(shop_id, &Cart::default());
-                        storage::finish_attempt(shop_id);
-                        if let (Some(nav), Some(token)) = (navigator, order.tracking_token) {
-                            nav.push(&Route::Track { token });
-                        }
-                    }
-                    Err(ApiFailure::Server(_, body)) => {
-                        if body.error.code == ErrorCode::IdempotencyKeyReused {
-                            storage::finish_attempt(shop_id);
-                        }
-                        let mut sorted = FormErrors::from_body(&body);
-                        general_error(t, &body, &mut sorted);
-                        errors.set(sorted);
-                    }
-                    Err(_) => errors.set(FormErrors {
-                        general: Some(t.network_error.to_owned()),
-                        ..FormErrors::default()
-                    }),
-                }
-            });
+            submit.run(&form);
         })
     };
+    let fix_stock = |change: fn(&Cart, usize, &str, &Menu) -> Cart| {
+        let (cart, stock_out, errors, menu) = (
+            cart.clone(),
+            stock_out.clone(),
+            errors.clone(),
+            menu.clone(),
+        );
+        Callback::from(move |size: String| {
+            if let Some(out) = &*stock_out {
+                let next = change(&cart, out.line, &size, &menu);
+                storage::save_cart(shop_id, &next);
+                cart.set(next);
+                stock_out.set(None);
+                errors.set(FormErrors::default());
+            }
+        })
+    };
+    let on_remove =
+        fix_stock(|cart, line, _, _| fix::remove(cart, line)).reform(|()| String::new());
+    let on_size = fix_stock(fix::resize);
     let input = |field: Field| {
         let (form, errors) = (form.clone(), errors.clone());
         Callback::from(move |e: InputEvent| {
@@ -257,8 +237,11 @@ pub fn Checkout(props: &Props) -> Html {
                 </div>
                 <PaymentStep fulfilment={form.fulfilment} selected={form.payment} on_select={on_payment}
                              error={errors.fields.get(&Field::Payment).cloned()} />
-                { summary(t, &cart, menu, &errors) }
-                if let Some(general) = &errors.general {
+                { summary(lang, &cart, menu, &errors) }
+                if let Some(out) = &*stock_out {
+                    <StockOutNotice stock_out={out.clone()} {on_remove} {on_size} />
+                }
+                if let (None, Some(general)) = (&*stock_out, &errors.general) {
                     <p class="error form-error" role="alert" data-testid="form-error">{ general }</p>
                 }
                 <button type="submit" class="button button--primary" disabled={*sending}
@@ -280,7 +263,8 @@ fn forget_error(errors: &UseStateHandle<FormErrors>, field: Field) {
 }
 
 /// The cart as it will be ordered, with each line's problem.
-fn summary(t: &Texts, cart: &Cart, menu: &Menu, errors: &FormErrors) -> Html {
+fn summary(lang: Lang, cart: &Cart, menu: &Menu, errors: &FormErrors) -> Html {
+    let t = lang.texts();
     html! {
         <section class="step summary" aria-labelledby="summary-title">
             <h2 id="summary-title">{ t.summary }</h2>
@@ -289,7 +273,12 @@ fn summary(t: &Texts, cart: &Cart, menu: &Menu, errors: &FormErrors) -> Html {
                     let priced = cart.priced(menu, i);
                     let title = priced.as_ref().map_or_else(
                         || t.no_longer_on_menu.to_owned(),
-                        |p| format!("{} × {} · {}", line.quantity, p.pizza.name, p.size.label),
+                        |p| format!(
+                            "{} × {} · {}",
+                            line.quantity,
+                            p.pizza.name,
+                            lang.size_label(&p.size.code, &p.size.label)
+                        ),
                     );
                     let extras: Vec<&str> = priced.as_ref().map(|p| {
                         p.pizza.extras.iter()

@@ -218,7 +218,9 @@ fn Desk(props: &DeskProps) -> Html {
                         sent.set(Some(order));
                         refresh_orders(shop, &orders);
                     }
-                    Err(ApiFailure::Server(_, body)) => errors.set(FormErrors::from_body(&body)),
+                    Err(ApiFailure::Server(_, body)) => {
+                        errors.set(FormErrors::from_body(&body, lang));
+                    }
                     Err(_) => errors.set(FormErrors {
                         general: Some(t.network_error.to_owned()),
                         ..FormErrors::default()
@@ -475,10 +477,7 @@ fn OpenOrders(props: &OpenProps) -> Html {
                         cancelling.set(None);
                         problem.set(None);
                     }
-                    Err(e) => problem.set(Some(
-                        e.body()
-                            .map_or_else(|| e.to_string(), |b| b.error.message.clone()),
-                    )),
+                    Err(e) => problem.set(Some(lang.failure(&e))),
                 }
             });
         })

@@ -375,7 +375,11 @@ fn conflict_view(r: &RoadTexts, index: usize, c: &Conflict, state: &State) -> Ht
         ErrorCode::OrderCancelled => r.conflict_cancelled.to_owned(),
         ErrorCode::AssignedToOtherDriver => r.conflict_other_driver.to_owned(),
         ErrorCode::InvalidTransition => r.conflict_invalid.to_owned(),
-        _ => format!("{} {}", r.conflict_other, c.message),
+        code => format!(
+            "{} {}",
+            r.conflict_other,
+            crate::i18n::Lang::of_document().error(code)
+        ),
     };
     let dismiss = {
         let state = state.clone();

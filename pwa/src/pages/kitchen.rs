@@ -141,10 +141,10 @@ fn send_due(state: &UseReducerHandle<KitchenState>) {
             let path = format!("/api/v1/orders/{}/transition", id.0);
             match api::post::<_, Order>(&path, &request).await {
                 Ok(order) => state.dispatch(KitchenAction::Sent(Box::new(order))),
-                Err(api::ApiFailure::Server(_, body)) => {
-                    state.dispatch(KitchenAction::Refused(id, body.error.message));
+                Err(e) => {
+                    let why = crate::i18n::Lang::of_document().failure(&e);
+                    state.dispatch(KitchenAction::Refused(id, why));
                 }
-                Err(e) => state.dispatch(KitchenAction::Refused(id, e.to_string())),
             }
         });
     }

@@ -2,7 +2,9 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
-use crate::components::{CartBar, CartPanel, ConnectionBadge, MaintenanceBanner, use_session};
+use crate::components::{
+    CartBar, CartPanel, ConnectionBadge, ExtrasPicker, MaintenanceBanner, MissingShop, use_session,
+};
 use crate::services::live::Live;
 use crate::services::{api, storage};
 use crate::state::cart::CartAction;
@@ -10,7 +12,7 @@ use crate::state::menu::{MenuAction, MenuState};
 use ocpizza_proto::api::menu::{Menu, MenuPizza};
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::Stream;
-use ocpizza_proto::{PizzaId, ShopId};
+use ocpizza_proto::{IngredientId, PizzaId, ShopId};
 use std::rc::Rc;
 use yew::{
     Callback, Html, Properties, UseReducerHandle, component, html, use_effect_with, use_reducer,
@@ -52,6 +54,11 @@ pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
                 state.dispatch(MenuAction::Loaded(Box::new(s), Box::new(menu)));
                 subscriber.subscribe(&stream, Some(seq));
             }
+            // No such shop: said once, nothing followed or retried.
+            Err(failure) if crate::components::is_missing(&failure) => {
+                state.dispatch(MenuAction::Missing);
+                subscriber.stop();
+            }
             Err(_) => {
                 state.dispatch(MenuAction::Failed);
                 subscriber.subscribe(&stream, None);
@@ -76,6 +83,9 @@ pub fn MenuPage(props: &Props) -> Html {
             move || live.stop()
         });
     }
+    if state.missing {
+        return html! { <MissingShop /> };
+    }
     let (Some(shop), Some(menu)) = (&state.shop, &state.menu) else {
         let text = if state.failed {
             t.load_failed
@@ -89,6 +99,8 @@ pub fn MenuPage(props: &Props) -> Html {
         Callback::from(move |action| cart.dispatch(action))
     };
     let on_add = on_action.reform(|(pizza, size)| CartAction::Add(pizza, size));
+    let on_extras =
+        on_action.reform(|(pizza, size, extras)| CartAction::AddWithExtras(pizza, size, extras));
     let menu = Rc::new(menu.clone());
     let cart = Rc::new((*cart).clone());
     html! {
@@ -106,7 +118,7 @@ pub fn MenuPage(props: &Props) -> Html {
             }
             <div class="shop-layout">
                 <ul class="menu">
-                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add)) }
+                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add, &on_extras)) }
                 </ul>
                 <CartPanel shop={shop_id} cart={cart.clone()} menu={menu.clone()} {on_action} />
             </div>
@@ -115,7 +127,11 @@ pub fn MenuPage(props: &Props) -> Html {
     }
 }
 
-fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
+fn pizza_card(
+    pizza: &MenuPizza,
+    on_add: &Callback<(PizzaId, String)>,
+    on_extras: &Callback<(PizzaId, String, Vec<IngredientId>)>,
+) -> Html {
     let lang = document_lang();
     let t = lang.texts();
     let sold_out = !pizza.enabled || pizza.sizes.iter().all(|s| s.available == 0);
@@ -134,7 +150,7 @@ fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
                     html! {
                         <li class={if out { "size size--out" } else { "size" }} data-size={s.code.clone()}
                             data-testid={format!("size-{}-{}", pizza.id, s.code)}>
-                            <span>{ &s.label }</span>
+                            <span>{ lang.size_label(&s.code, &s.label) }</span>
                             <span class="price">{ s.price.to_string() }</span>
                             if out {
                                 <span class="badge badge--out">{ t.unavailable }</span>
@@ -142,7 +158,7 @@ fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
                                 <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
                             }
                             <button type="button" class="add" disabled={out} {onclick}
-                                    aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, s.label)}
+                                    aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, lang.size_label(&s.code, &s.label))}
                                     data-testid={format!("add-{}-{}", pizza.id, s.code)}>
                                 { t.add }
                             </button>
@@ -150,6 +166,7 @@ fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
                     }
                 }) }
             </ul>
+            <ExtrasPicker pizza={pizza.clone()} on_add={on_extras.clone()} />
             if !pizza.allergens.is_empty() {
                 <p class="allergens">
                     { format!("{} ", t.allergens) }

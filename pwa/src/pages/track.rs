@@ -6,7 +6,7 @@
 //! order id to edit a phone or counter order.
 
 use crate::app::Route;
-use crate::components::{ConnectionBadge, use_session};
+use crate::components::{ConnectionBadge, OrderThanks, use_session};
 use crate::i18n::Lang;
 use crate::services::api::{self, ApiFailure};
 use crate::services::live::Live;
@@ -98,12 +98,8 @@ async fn load(target: &Target, state: &State) -> Loaded {
 
 /// Handles a refused edit or cancellation: a changed or started order is reloaded and the
 /// customer told why; anything else is shown as is.
-async fn refused(
-    target: &Target,
-    state: &State,
-    failure: ApiFailure,
-    t: &'static crate::i18n::Texts,
-) -> Notice {
+async fn refused(target: &Target, state: &State, failure: ApiFailure, lang: Lang) -> Notice {
+    let t = lang.texts();
     match failure.body().map(|b| b.error.code) {
         Some(ErrorCode::StaleVersion) => {
             load(target, state).await;
@@ -113,10 +109,7 @@ async fn refused(
             load(target, state).await;
             Notice::Info(t.too_late)
         }
-        _ => Notice::Error(match failure {
-            ApiFailure::Server(_, body) => format!("{} {}", t.refused, body.error.message),
-            _ => t.network_error.to_owned(),
-        }),
+        _ => Notice::Error(lang.failure(&failure)),
     }
 }
 
@@ -220,7 +213,7 @@ pub fn Track(props: &Props) -> Html {
         busy: busy.clone(),
         notice: notice.clone(),
         cancel_key: cancel_key.clone(),
-        t,
+        lang,
     };
     html! {
         <section class="page track">
@@ -234,6 +227,9 @@ pub fn Track(props: &Props) -> Html {
                data-status={order.status.as_str()} role="status" aria-live="polite">
                 { lang.status(order.status) }
             </p>
+            if placed && !staff {
+                <OrderThanks fulfilment={order.fulfilment} {may_change} />
+            }
             { final_message(lang, order) }
             { stages(lang, order) }
             if let (OrderStatus::OutForDelivery, Some(position)) = (order.status, &state.driver_position) {
@@ -284,7 +280,7 @@ struct Actions {
     notice: UseStateHandle<Option<Notice>>,
     /// The `Idempotency-Key` of the cancellation being confirmed.
     cancel_key: Rc<RefCell<String>>,
-    t: &'static crate::i18n::Texts,
+    lang: Lang,
 }
 
 impl Actions {
@@ -302,7 +298,7 @@ impl Actions {
     }
 
     fn save(&self) -> Callback<()> {
-        let (target, path, state, draft, errors, busy, notice, t) = (
+        let (target, path, state, draft, errors, busy, notice, lang) = (
             self.target.clone(),
             self.path.clone(),
             self.state.clone(),
@@ -310,8 +306,9 @@ impl Actions {
             self.edit_errors.clone(),
             self.busy.clone(),
             self.notice.clone(),
-            self.t,
+            self.lang,
         );
+        let t = lang.texts();
         Callback::from(move |()| {
             let Some(request) = draft.as_ref().map(EditDraft::to_request) else {
                 return;
@@ -338,12 +335,10 @@ impl Actions {
                         notice.set(Some(Notice::Info(t.saved)));
                     }
                     Err(ApiFailure::Server(422, body)) => {
-                        let mut sorted = FormErrors::from_body(&body);
-                        sorted.general = sorted.general.map(|m| format!("{} {m}", t.refused));
-                        errors.set(sorted);
+                        errors.set(FormErrors::from_body(&body, lang));
                     }
                     Err(failure) => {
-                        let told = refused(&target, &state, failure, t).await;
+                        let told = refused(&target, &state, failure, lang).await;
                         if matches!(told, Notice::Info(_)) {
                             draft.set(None);
                             errors.set(FormErrors::default());
@@ -357,14 +352,14 @@ impl Actions {
     }
 
     fn cancel(&self, version: i64) -> Callback<yew::MouseEvent> {
-        let (target, path, state, confirming, busy, notice, t) = (
+        let (target, path, state, confirming, busy, notice, lang) = (
             self.target.clone(),
             self.path.clone(),
             self.state.clone(),
             self.confirming.clone(),
             self.busy.clone(),
             self.notice.clone(),
-            self.t,
+            self.lang,
         );
         let key = self.cancel_key.borrow().clone();
         Callback::from(move |_| {
@@ -393,7 +388,7 @@ impl Actions {
                         state.dispatch(TrackAction::Changed(Box::new(order)));
                         notice.set(None);
                     }
-                    Err(failure) => notice.set(Some(refused(&target, &state, failure, t).await)),
+                    Err(failure) => notice.set(Some(refused(&target, &state, failure, lang).await)),
                 }
                 confirming.set(false);
                 busy.set(false);
@@ -402,7 +397,7 @@ impl Actions {
     }
 
     fn buttons(&self, order: &Order) -> Html {
-        let t = self.t;
+        let t = self.lang.texts();
         if *self.confirming {
             let keep = {
                 let confirming = self.confirming.clone();

@@ -63,6 +63,8 @@ struct Saved {
 pub enum CartAction {
     /// One more of a pizza size (a new line unless a plain line of it exists).
     Add(PizzaId, String),
+    /// One pizza size with the extras chosen where it was added (see `state::add`).
+    AddWithExtras(PizzaId, String, Vec<IngredientId>),
     /// One more on a line.
     Increment(usize),
     /// One less on a line (never below one: removing is explicit).
@@ -213,6 +215,9 @@ impl Cart {
                         note: String::new(),
                     });
                 }
+            }
+            CartAction::AddWithExtras(pizza_id, size, extras) => {
+                self.add_with_extras(pizza_id, size, extras);
             }
             CartAction::Increment(i) => {
                 if let Some(line) = self.lines.get_mut(i) {

@@ -2,6 +2,8 @@
 //! and the server's refusals sorted by the field they concern.
 
 use super::cart::Cart;
+use super::validate::{self, Problem};
+use crate::i18n::Lang;
 use ocpizza_proto::api::auth::Me;
 use ocpizza_proto::api::orders::{Address, Contact, PlaceOrder};
 use ocpizza_proto::{ErrorBody, Fulfilment, PaymentMethod, ShopId};
@@ -218,26 +220,43 @@ fn line_index(path: &str) -> Option<usize> {
 }
 
 impl FormErrors {
-    /// Sorts the server's error body. Field problems go by their field; the message goes to the
-    /// general error unless every problem is already shown by a field.
-    pub fn from_body(body: &ErrorBody) -> FormErrors {
+    /// Sorts the server's error body, in `lang`: field problems go by their field; the code's
+    /// text goes to the general error unless every problem is already shown by a field. The
+    /// server's English words are never shown.
+    pub fn from_body(body: &ErrorBody, lang: Lang) -> FormErrors {
         let mut errors = FormErrors::default();
         let mut unplaced = false;
-        for (path, problem) in body.error.fields.iter().flatten() {
+        for (path, message) in body.error.fields.iter().flatten() {
             if let Some(i) = line_index(path) {
-                errors.lines.insert(i, problem.clone());
+                errors
+                    .lines
+                    .insert(i, lang.errors().line_refused.to_owned());
             }
             match Field::from_path(path) {
                 Some(Field::Lines) | None => unplaced = true,
                 Some(field) => {
-                    errors.fields.insert(field, problem.clone());
+                    errors
+                        .fields
+                        .insert(field, lang.problem(&validate::from_server(message)));
                 }
             }
         }
         if unplaced || errors.fields.is_empty() {
-            errors.general = Some(body.error.message.clone());
+            errors.general = Some(lang.error(body.error.code).to_owned());
         }
         errors
+    }
+
+    /// The problems found in the browser, in `lang`.
+    pub fn from_problems(problems: &BTreeMap<Field, Problem>, lang: Lang) -> FormErrors {
+        FormErrors {
+            fields: problems
+                .iter()
+                .map(|(field, p)| (*field, lang.problem(p)))
+                .collect(),
+            lines: BTreeMap::new(),
+            general: (!problems.is_empty()).then(|| lang.errors().check_fields.to_owned()),
+        }
     }
 }
 
@@ -264,28 +283,46 @@ mod tests {
 
     #[test]
     fn field_problems_go_next_to_their_input() {
-        let errors = FormErrors::from_body(&body(
-            ErrorCode::InvalidInput,
-            &[
-                ("contact.phone", "must be a phone number"),
-                ("address.postcode", "does not deliver there"),
-            ],
-        ));
-        assert_eq!(errors.fields[&Field::Phone], "must be a phone number");
-        assert_eq!(errors.fields[&Field::Postcode], "does not deliver there");
+        let errors = FormErrors::from_body(
+            &body(
+                ErrorCode::InvalidInput,
+                &[
+                    ("contact.phone", "must be a phone number"),
+                    ("address.postcode", "Pizza 11 does not deliver to 75020"),
+                ],
+            ),
+            Lang::Fr,
+        );
+        assert_eq!(
+            errors.fields[&Field::Phone],
+            "Numéro de téléphone invalide (exemple : 06 12 34 56 78)."
+        );
+        assert_eq!(
+            errors.fields[&Field::Postcode],
+            "Cette pizzeria ne livre pas ce code postal."
+        );
         assert_eq!(errors.general, None);
     }
 
     #[test]
     fn a_shortage_names_its_line_and_is_shown_for_the_whole_form() {
-        let errors = FormErrors::from_body(&body(
-            ErrorCode::OutOfStock,
-            &[("lines[1]", "not enough mozzarella")],
-        ));
-        assert_eq!(errors.lines[&1], "not enough mozzarella");
-        assert_eq!(errors.general.as_deref(), Some("refused"));
-        let errors = FormErrors::from_body(&body(ErrorCode::ShopClosed, &[]));
-        assert_eq!(errors.general.as_deref(), Some("refused"));
+        let errors = FormErrors::from_body(
+            &body(
+                ErrorCode::OutOfStock,
+                &[("lines[1]", "not enough mozzarella")],
+            ),
+            Lang::Fr,
+        );
+        assert_eq!(errors.lines[&1], "Cette ligne ne peut pas être commandée.");
+        assert_eq!(
+            errors.general.as_deref(),
+            Some("Plus assez d'ingrédients pour une pizza du panier.")
+        );
+        let errors = FormErrors::from_body(&body(ErrorCode::ShopClosed, &[]), Lang::En);
+        assert_eq!(
+            errors.general.as_deref(),
+            Some("The pizzeria is closed at this hour.")
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct MenuState {
     pub connection: Connection,
     /// Loading failed.
     pub failed: bool,
+    /// No such shop: nothing to retry.
+    pub missing: bool,
 }
 
 /// What can happen to it.
@@ -30,6 +32,8 @@ pub enum MenuAction {
     Loaded(Box<Shop>, Box<Menu>),
     /// The REST load failed.
     Failed,
+    /// The shop does not exist.
+    Missing,
     /// A message of the live stream.
     Server(Box<ServerMsg>),
     /// The connection changed.
@@ -88,6 +92,7 @@ impl Reducible for MenuState {
                 next.failed = false;
             }
             MenuAction::Failed => next.failed = true,
+            MenuAction::Missing => next.missing = true,
             MenuAction::Connection(c) => next.connection = c,
             MenuAction::Server(msg) => match *msg {
                 ServerMsg::Snapshot {

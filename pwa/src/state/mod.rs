@@ -1,6 +1,7 @@
 //! Pure state: every change is an action fed to a reducer, server messages included, so the
 //! logic is unit-tested natively without a browser.
 
+pub mod add;
 pub mod cart;
 pub mod checkout;
 pub mod dashboard;
@@ -11,7 +12,9 @@ pub mod order_edit;
 pub mod session;
 pub mod site;
 pub mod stock;
+pub mod stock_out;
 pub mod tracking;
+pub mod validate;
 
 /// State of the live connection, shown on every screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

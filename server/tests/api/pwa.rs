@@ -24,7 +24,6 @@ async fn staff_screens_get_the_staff_bundle_and_everything_else_the_customers_on
         ("/", "customer"),
         ("/shops/1", "customer"),
         ("/track/abc", "customer"),
-        ("/kitchenette", "customer"),
         ("/kitchen", "staff"),
         ("/driver", "staff"),
         ("/counter", "staff"),
@@ -42,6 +41,10 @@ async fn staff_screens_get_the_staff_bundle_and_everything_else_the_customers_on
         let body = response.text().await.expect("body");
         assert!(body.contains(&format!("{bundle} bundle")), "{path}: {body}");
     }
+    let unknown = guest.get("/kitchenette").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let body = unknown.text().await.expect("body");
+    assert!(body.contains("customer bundle"), "the app says so: {body}");
     let asset = guest.get("/app-0123456789ab.js").await;
     assert_eq!(
         asset.headers()["cache-control"],
@@ -107,5 +110,48 @@ async fn an_https_site_sends_hsts() {
             .to_str()
             .expect("hsts")
             .starts_with("max-age=")
+    );
+}
+
+#[tokio::test]
+async fn unknown_addresses_answer_404_with_the_app_and_deep_links_200() {
+    let dist = built_app();
+    std::fs::write(
+        dist.path().join("robots.txt"),
+        "User-agent: *\nDisallow: /api/\n",
+    )
+    .expect("write");
+    let path = dist.path().to_path_buf();
+    let app = TestApp::spawn_with(move |c| c.static_dir = Some(path)).await;
+    let guest = app.anonymous();
+    for path in ["/nope", "/shops", "/shops/1/nope", "/index"] {
+        let response = guest.get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body = response.text().await.expect("body");
+        assert!(body.contains("customer bundle"), "{path}: {body}");
+    }
+    for path in [
+        "/shops/999",
+        "/checkout/1",
+        "/track/abc",
+        "/login",
+        "/index.html",
+    ] {
+        assert_eq!(guest.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let robots = guest.get("/robots.txt").await;
+    assert_eq!(robots.status(), StatusCode::OK);
+    assert!(
+        robots.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
+    assert!(
+        robots
+            .text()
+            .await
+            .expect("body")
+            .contains("Disallow: /api/")
     );
 }

@@ -34,10 +34,9 @@ pub fn CashScreen(props: &ScreenProps) -> Html {
                 format!("/api/v1/shops/{shop}/cash?date={date}")
             };
             wasm_bindgen_futures::spawn_local(async move {
-                let answer = api::get::<ShopCashReport>(&path).await.map_err(|e| {
-                    e.body()
-                        .map_or_else(|| e.to_string(), |b| b.error.message.clone())
-                });
+                let answer = api::get::<ShopCashReport>(&path)
+                    .await
+                    .map_err(|e| crate::i18n::Lang::of_document().failure(&e));
                 report.set(Some(answer));
             });
         });

@@ -39,8 +39,7 @@ pub fn DashboardPage() -> Html {
 }
 
 fn failure_text(e: &api::ApiFailure) -> String {
-    e.body()
-        .map_or_else(|| e.to_string(), |b| b.error.message.clone())
+    crate::i18n::Lang::of_document().failure(e)
 }
 
 /// Loads the dashboard, then follows the group's orders and each shop's menu stream (where

@@ -24,8 +24,7 @@ pub struct ScreenProps {
 }
 
 fn failure_text(e: &api::ApiFailure) -> String {
-    e.body()
-        .map_or_else(|| e.to_string(), |b| b.error.message.clone())
+    crate::i18n::Lang::of_document().failure(e)
 }
 
 fn reload(shop: i64, members: &UseStateHandle<Option<Vec<StaffMember>>>) {

@@ -69,8 +69,7 @@ fn follow(shop: i64, state: &UseReducerHandle<StockState>) -> Live {
 }
 
 fn failure_text(e: &api::ApiFailure) -> String {
-    e.body()
-        .map_or_else(|| e.to_string(), |b| b.error.message.clone())
+    crate::i18n::Lang::of_document().failure(e)
 }
 
 /// The live stock screen of one shop.
