@@ -31,3 +31,4 @@ mod shops;
 mod staff;
 mod stock;
 mod tracking;
+mod visitor;
