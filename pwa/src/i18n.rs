@@ -5,11 +5,13 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
+mod driver;
 mod invitations;
 mod maintenance;
 mod road;
 
 pub use counter::CounterTexts;
+pub use driver::DriverTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;
 pub use road::RoadTexts;
@@ -110,6 +112,7 @@ impl Lang {
             PaymentMethod::CashOnDelivery => t.pay_on_delivery,
             PaymentMethod::AtCounter => t.pay_at_counter,
             PaymentMethod::Online => t.pay_online,
+            PaymentMethod::CardOnDelivery => self.driver().card_on_delivery,
         }
     }
 

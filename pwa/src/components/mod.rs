@@ -2,6 +2,7 @@
 
 mod cart;
 mod connection;
+mod handover;
 mod header;
 mod invitations;
 mod maintenance;
@@ -10,6 +11,7 @@ mod recipe_card;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
+pub use handover::HandoverForm;
 pub use header::Header;
 pub use invitations::Invitations;
 pub use maintenance::MaintenanceBanner;

@@ -17,6 +17,7 @@ mod dashboard;
 mod drain;
 mod driver;
 mod events;
+mod handover;
 mod hardening;
 mod idempotency;
 mod lifecycle;
