@@ -34,6 +34,11 @@ async function readyDelivery(api, cook, line, name) {
   return order;
 }
 
+/** An amount in cents as a driver types it: `2350` → `23,50`. */
+function typed(cents) {
+  return `${Math.floor(cents / 100)},${String(cents % 100).padStart(2, "0")}`;
+}
+
 function card(page, id) {
   return page.getByTestId(`delivery-${id}`);
 }
@@ -65,10 +70,11 @@ test("actions taken offline survive a reload and reach the server once each with
     assert.equal((await manager.order(first.id)).status, "out_for_delivery");
     assert.equal((await manager.order(second.id)).driver.name.length > 0, true);
 
-    // No signal: deliver the first (cash collected), pick up the second.
+    // No signal: deliver the first (paid in cash, the exact amount), pick up the second.
     await context.setOffline(true);
     const tappedAt = Date.now();
-    await page.getByTestId(`cash-${first.id}`).fill("23,50");
+    await page.getByTestId(`pay-cash-${first.id}`).click();
+    await page.getByTestId(`cash-${first.id}`).fill(typed(first.total));
     await page.getByTestId(`delivered-${first.id}`).click();
     await page.getByTestId(`picked-up-${second.id}`).click();
     await see(pending(page, 2));
@@ -88,7 +94,7 @@ test("actions taken offline survive a reload and reach the server once each with
 
     const delivered = await manager.order(first.id);
     assert.equal(delivered.status, "delivered");
-    assert.equal(delivered.cash_collected, 2350);
+    assert.equal(delivered.cash_collected, first.total);
     assert.equal((await manager.order(second.id)).status, "out_for_delivery");
     for (const [order, kind] of [
       [first, "delivered"],
@@ -110,17 +116,17 @@ test("actions taken offline survive a reload and reach the server once each with
     await see(trackerStatus(customer, "delivered"));
 
     // End of the shift: the driver's screen and the manager's cash page show what to hand in.
-    await see(page.getByTestId("cash-total").filter({ hasText: "23,50" }), SYNC_MS);
+    await see(page.getByTestId("cash-total").filter({ hasText: typed(first.total) }), SYNC_MS);
     const office = await (await newContext(browser, server, PHONE)).newPage();
     await logIn(office, MANAGER);
     await office.goto("/manage/shops/1/cash");
-    await see(office.getByTestId("shop-cash-total").filter({ hasText: "23,50" }));
+    await see(office.getByTestId("shop-cash-total").filter({ hasText: typed(first.total) }));
 
     // A replay of the same action (same key) is applied once.
     const { actions } = await manager.get(`/api/v1/orders/${first.id}/driver-actions`);
     const key = actions.find((a) => a.kind === "delivered").key;
-    const replay = await page.evaluate(async ({ key, id }) => {
-      const body = { key, order_id: id, kind: "delivered", device_at: new Date().toISOString(), cash_collected: 2350 };
+    const replay = await page.evaluate(async ({ key, id, total }) => {
+      const body = { key, order_id: id, kind: "delivered", device_at: new Date().toISOString(), cash_collected: total };
       const send = () =>
         fetch("/api/v1/driver/actions", {
           method: "POST",
@@ -128,7 +134,7 @@ test("actions taken offline survive a reload and reach the server once each with
           body: JSON.stringify(body),
         }).then(async (r) => ({ status: r.status, body: await r.json() }));
       return [await send(), await send()];
-    }, { key, id: first.id });
+    }, { key, id: first.id, total: first.total });
     for (const answer of replay) {
       assert.equal(answer.status, 200);
       assert.equal(answer.body.outcome, "already_applied");

@@ -53,6 +53,7 @@ test("the customer follows the driver's position during the delivery, and only t
     assert.ok(Math.abs(tracked.driver_position.lat - BASTILLE.latitude) < 1e-6);
 
     // Delivered: the position is gone, from the page and from the server.
+    await page.getByTestId(`pay-card-${order.id}`).click();
     await page.getByTestId(`delivered-${order.id}`).click();
     await see(trackerStatus(customer, "delivered"), 10_000 + SHARE_MS);
     assert.equal(await customer.getByTestId("driver-position").count(), 0);

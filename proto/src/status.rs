@@ -50,10 +50,14 @@ pub enum Fulfilment {
 pub enum PaymentMethod {
     /// Paid online before the kitchen sees the order.
     Online,
-    /// Cash or card to the driver.
+    /// Paid to the driver at the door: how the customer will pay (cash or card) is told when
+    /// the driver hands the order over. Every delivery is placed with this method.
     CashOnDelivery,
     /// Paid when collecting at the counter.
     AtCounter,
+    /// Paid by card to the driver at the door: recorded at the hand-over (never chosen when
+    /// ordering), in place of [`PaymentMethod::CashOnDelivery`].
+    CardOnDelivery,
 }
 
 /// Whether the money has been received.
@@ -255,7 +259,12 @@ macro_rules! str_enum {
 }
 
 str_enum!(Fulfilment { Delivery => "delivery", Pickup => "pickup" });
-str_enum!(PaymentMethod { Online => "online", CashOnDelivery => "cash_on_delivery", AtCounter => "at_counter" });
+str_enum!(PaymentMethod {
+    Online => "online",
+    CashOnDelivery => "cash_on_delivery",
+    AtCounter => "at_counter",
+    CardOnDelivery => "card_on_delivery",
+});
 str_enum!(PaymentStatus { Pending => "pending", Paid => "paid", Refunded => "refunded", Short => "short" });
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 mod counter;
 mod errors;
+mod driver;
 mod invitations;
 mod maintenance;
 mod ordering;
@@ -13,6 +14,7 @@ mod road;
 
 pub use counter::CounterTexts;
 pub use errors::ErrorTexts;
+pub use driver::DriverTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
@@ -114,6 +116,7 @@ impl Lang {
             PaymentMethod::CashOnDelivery => t.pay_on_delivery,
             PaymentMethod::AtCounter => t.pay_at_counter,
             PaymentMethod::Online => t.pay_online,
+            PaymentMethod::CardOnDelivery => self.driver().card_on_delivery,
         }
     }
 

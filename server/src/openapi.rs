@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         auth::handlers::login,
         auth::handlers::logout,
         auth::handlers::me,
+        auth::handlers::session,
         shops::list,
         shops::get_one,
         shops::patch,

@@ -60,6 +60,16 @@ pub struct ShopRole {
     pub role: StaffRole,
 }
 
+/// `GET /api/v1/auth/session`: who is visiting. An anonymous visitor is not an error here
+/// (`me` is `null`), so that an app can ask on every start without a `401`; `GET
+/// /api/v1/auth/me` and every other account's endpoint still answer `401` to anonymous callers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Visitor {
+    /// The account of the session, or `null` without a valid session.
+    pub me: Option<Me>,
+}
+
 /// The logged-in account (`GET /api/v1/auth/me`, and the answer to login).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

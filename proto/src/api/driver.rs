@@ -61,9 +61,14 @@ pub struct DriverAction {
     pub kind: DriverActionKind,
     /// When the driver tapped, by the phone's clock.
     pub device_at: jiff::Timestamp,
-    /// Cash received, required for `delivered` when the order is paid on delivery.
+    /// Cash kept, required for `delivered` when the order is paid on delivery in cash: the
+    /// total, or less when the customer paid short (the change given back is not counted).
     #[serde(default)]
     pub cash_collected: Option<Money>,
+    /// How an order paid on delivery was paid, for `delivered`: `cash_on_delivery` (the
+    /// default, with `cash_collected`) or `card_on_delivery` (no cash).
+    #[serde(default)]
+    pub payment_method: Option<PaymentMethod>,
     /// Why the delivery failed (required for `failed`).
     #[serde(default)]
     #[cfg_attr(feature = "server", schema(max_length = 300))]

@@ -1,4 +1,5 @@
-//! The top bar: the brand, what the role may open, the account, the language switch.
+//! The top bar: the brand, what the role may open, the account, the language switch. On a
+//! phone it stays one line: the links fold into a menu opened by a button (`aria-expanded`).
 
 use super::use_session;
 use crate::app::Route;
@@ -6,7 +7,7 @@ use crate::services::api;
 use crate::state::session::SessionAction;
 use gloo::storage::Storage;
 use ocpizza_proto::StaffRole;
-use yew::{Callback, Html, component, html};
+use yew::{Callback, Html, TargetCast, component, html, use_state};
 use yew_router::prelude::Link;
 
 /// The top bar.
@@ -14,6 +15,31 @@ use yew_router::prelude::Link;
 pub fn Header() -> Html {
     let session = use_session();
     let t = session.lang.texts();
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(!*open))
+    };
+    // A link or button of the menu was used: fold it again.
+    let close = {
+        let open = open.clone();
+        Callback::from(move |e: yew::MouseEvent| {
+            let used = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|el| el.closest("a, button").ok().flatten());
+            if used.is_some() {
+                open.set(false);
+            }
+        })
+    };
+    let escape = {
+        let open = open.clone();
+        Callback::from(move |e: yew::KeyboardEvent| {
+            if e.key() == "Escape" {
+                open.set(false);
+            }
+        })
+    };
     let switch = {
         let session = session.clone();
         Callback::from(move |_| {
@@ -33,9 +59,15 @@ pub fn Header() -> Html {
         })
     };
     html! {
-        <header class="topbar">
+        <header class="topbar" onkeydown={escape}>
             <Link<Route> to={Route::Shops} classes="brand">{ t.app_name }</Link<Route>>
-            <nav aria-label="principal">
+            <button type="button" class="menu-toggle" aria-controls="topbar-menu"
+                aria-expanded={open.to_string()} data-testid="menu-toggle" onclick={toggle}>
+                <span aria-hidden="true">{ if *open { "✕ " } else { "☰ " } }</span>
+                { session.lang.driver().menu }
+            </button>
+            <nav id="topbar-menu" aria-label="principal" onclick={close}
+                class={if *open { "topbar-menu topbar-menu--open" } else { "topbar-menu" }}>
                 if session.can(StaffRole::Cook) || session.can(StaffRole::Manager) {
                     <Link<Route> to={Route::Kitchen}>{ t.kitchen_title }</Link<Route>>
                 }

@@ -3,6 +3,7 @@
 mod cart;
 mod connection;
 mod extras_picker;
+mod handover;
 mod header;
 mod invitations;
 mod maintenance;
@@ -15,6 +16,7 @@ mod thanks;
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
 pub use extras_picker::ExtrasPicker;
+pub use handover::HandoverForm;
 pub use header::Header;
 pub use invitations::Invitations;
 pub use maintenance::MaintenanceBanner;
@@ -52,12 +54,14 @@ pub fn logged_out(session: &SessionHandle) {
     session.dispatch(SessionAction::LoggedOut);
 }
 
-/// Asks the server who is there; without network, trusts the account last seen (the server
-/// still checks every request when it comes back).
+/// Asks the server who is there (an anonymous visitor is an answer, not a `401` in the
+/// console); without network, trusts the account last seen (the server still checks every
+/// request when it comes back).
 pub async fn recognise(session: SessionHandle) {
     use crate::services::api::{self, ApiFailure};
-    match api::get::<ocpizza_proto::api::auth::Me>("/api/v1/auth/me").await {
-        Ok(me) => logged_in(&session, me),
+    match api::get::<ocpizza_proto::api::auth::Visitor>("/api/v1/auth/session").await {
+        Ok(ocpizza_proto::api::auth::Visitor { me: Some(me) }) => logged_in(&session, me),
+        Ok(ocpizza_proto::api::auth::Visitor { me: None }) => logged_out(&session),
         Err(ApiFailure::Network(_)) => {
             match gloo::storage::LocalStorage::get::<ocpizza_proto::api::auth::Me>(ME_KEY) {
                 Ok(me) => session.dispatch(SessionAction::LoggedIn(Box::new(me))),

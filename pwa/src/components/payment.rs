@@ -25,6 +25,7 @@ fn wire_name(method: PaymentMethod) -> &'static str {
         PaymentMethod::Online => "online",
         PaymentMethod::CashOnDelivery => "cash_on_delivery",
         PaymentMethod::AtCounter => "at_counter",
+        PaymentMethod::CardOnDelivery => "card_on_delivery",
     }
 }
 

@@ -3,12 +3,12 @@
 //! the amount to collect. Every tap is queued on the phone first (see `state::driver`), shown at
 //! once, and sent when the network allows; the list opens from the phone's copy when offline.
 
-use crate::components::{ConnectionBadge, use_session};
+use crate::components::{ConnectionBadge, HandoverForm, use_session};
 use crate::i18n::{Lang, RoadTexts};
 use crate::services::driver::{self as sync, Sent};
 use crate::services::live::Live;
 use crate::services::{api, device};
-use crate::state::driver::{Conflict, DriverMsg, DriverState, parse_euros};
+use crate::state::driver::{Conflict, DriverMsg, DriverState};
 use gloo::timers::callback::Interval;
 use ocpizza_proto::api::driver::{CashReport, DriverAction, DriverActionKind};
 use ocpizza_proto::api::orders::{Deliveries, Order};
@@ -275,14 +275,15 @@ fn Road(props: &RoadProps) -> Html {
 
     let act = {
         let state = state.clone();
-        Callback::from(move |(order_id, kind, cash_collected, reason): ActArgs| {
+        Callback::from(move |tap: Tap| {
             let action = DriverAction {
                 key: sync::new_key(),
-                order_id,
-                kind,
+                order_id: tap.order_id,
+                kind: tap.kind,
                 device_at: sync::device_now(),
-                cash_collected,
-                reason,
+                cash_collected: tap.cash,
+                payment_method: tap.paid_by,
+                reason: tap.reason,
             };
             state.dispatch(DriverMsg::Act(Box::new(action), js_sys::Date::now()));
         })
@@ -363,12 +364,30 @@ fn Road(props: &RoadProps) -> Html {
     }
 }
 
-type ActArgs = (
-    OrderId,
-    DriverActionKind,
-    Option<ocpizza_proto::Money>,
-    Option<String>,
-);
+/// A tap on a delivery, before it gets its key and time.
+#[derive(Debug, Clone, PartialEq)]
+struct Tap {
+    order_id: OrderId,
+    kind: DriverActionKind,
+    /// Cash kept, for a delivery paid in cash.
+    cash: Option<ocpizza_proto::Money>,
+    /// How a delivery paid at the door was paid.
+    paid_by: Option<PaymentMethod>,
+    /// Why a delivery failed.
+    reason: Option<String>,
+}
+
+impl Tap {
+    fn new(order_id: OrderId, kind: DriverActionKind) -> Tap {
+        Tap {
+            order_id,
+            kind,
+            cash: None,
+            paid_by: None,
+            reason: None,
+        }
+    }
+}
 
 fn conflict_view(r: &RoadTexts, index: usize, c: &Conflict, state: &State) -> Html {
     let why = match c.code {
@@ -434,7 +453,7 @@ struct CardProps {
     mine: bool,
     /// The key of an action that can still be undone.
     undo_key: Option<String>,
-    act: Callback<ActArgs>,
+    act: Callback<Tap>,
     undo: Callback<String>,
 }
 
@@ -454,26 +473,21 @@ fn DeliveryCard(props: &CardProps) -> Html {
     let r = lang.road();
     let o = &props.order;
     let failing = use_state(|| false);
-    let cash_text = use_state(|| o.total.to_string().replace(" €", "").replace('\u{a0}', ""));
     let reason = use_state(String::new);
     let cash_due = o.payment_method == PaymentMethod::CashOnDelivery;
     let send = |kind: DriverActionKind| {
         let act = props.act.clone();
         let id = o.id;
-        Callback::from(move |_| act.emit((id, kind, None, None)))
+        Callback::from(move |_| act.emit(Tap::new(id, kind)))
     };
-    let deliver = {
-        let (act, id, cash_text) = (props.act.clone(), o.id, cash_text.clone());
-        Callback::from(move |_| {
-            let cash = if cash_due {
-                parse_euros(&cash_text)
-            } else {
-                None
-            };
-            if cash_due && cash.is_none() {
-                return;
-            }
-            act.emit((id, DriverActionKind::Delivered, cash, None));
+    let delivered = {
+        let (act, id) = (props.act.clone(), o.id);
+        Callback::from(move |(method, cash)| {
+            act.emit(Tap {
+                cash,
+                paid_by: Some(method),
+                ..Tap::new(id, DriverActionKind::Delivered)
+            });
         })
     };
     let fail = {
@@ -481,12 +495,10 @@ fn DeliveryCard(props: &CardProps) -> Html {
         Callback::from(move |e: yew::SubmitEvent| {
             e.prevent_default();
             if !reason.trim().is_empty() {
-                act.emit((
-                    id,
-                    DriverActionKind::Failed,
-                    None,
-                    Some(reason.trim().to_owned()),
-                ));
+                act.emit(Tap {
+                    reason: Some(reason.trim().to_owned()),
+                    ..Tap::new(id, DriverActionKind::Failed)
+                });
             }
         })
     };
@@ -516,20 +528,15 @@ fn DeliveryCard(props: &CardProps) -> Html {
             OrderStatus::OutForDelivery => html! {
                 <div class="road-actions">
                     if cash_due {
-                        <label class="field">
-                            <span>{ r.cash_label }</span>
-                            <input inputmode="decimal" value={(*cash_text).clone()}
-                                data-testid={format!("cash-{}", o.id.0)}
-                                aria-invalid={parse_euros(&cash_text).is_none().then_some("true")}
-                                oninput={let c = cash_text.clone(); Callback::from(move |e: yew::InputEvent| {
-                                    c.set(e.target_unchecked_into::<HtmlInputElement>().value());
-                                })} />
-                        </label>
+                        <HandoverForm order_id={o.id} total={o.total} label={r.delivered}
+                            on_delivered={delivered} />
+                    } else {
+                        <button type="button" class="button button--primary button--wide"
+                            data-testid={format!("delivered-{}", o.id.0)}
+                            onclick={send(DriverActionKind::Delivered)}>
+                            { format!("✓ {}", r.delivered) }
+                        </button>
                     }
-                    <button type="button" class="button button--primary button--wide"
-                        data-testid={format!("delivered-{}", o.id.0)} onclick={deliver}>
-                        { format!("✓ {}", r.delivered) }
-                    </button>
                     if *failing {
                         <form class="fail-form" onsubmit={fail}>
                             <label class="field">

@@ -1,6 +1,12 @@
 //! The live WebSocket: one connection per page that needs it, resuming every subscription from
 //! the last sequence it saw after any disconnection, with exponential backoff and full jitter so
 //! that a restarted server is not hit by every screen at once.
+//!
+//! A phone losing its network may keep a socket that looks open for a long time (the server's
+//! pings only detect it after two unanswered ones). So the screen also listens to the browser's
+//! `offline` and `online` events — offline at once, reconnecting as soon as the network is back —
+//! and sends its own small ping when the connection has been quiet: a ping left unanswered for
+//! [`HEARTBEAT_DEADLINE_MS`] drops the socket and shows the screen offline.
 
 use crate::state::Connection;
 use ocpizza_proto::ws::{CLOSE_SERVICE_RESTART, ClientMsg, PROTOCOL_VERSION, ServerMsg};
@@ -16,6 +22,51 @@ use yew::Callback;
 pub const BACKOFF_BASE_MS: u32 = 500;
 /// Longest retry delay.
 pub const BACKOFF_CAP_MS: u32 = 15_000;
+/// Quiet time after which the screen pings the server.
+pub const HEARTBEAT_MS: f64 = 8_000.0;
+/// A ping unanswered this long means the connection is gone.
+pub const HEARTBEAT_DEADLINE_MS: f64 = 4_000.0;
+/// How often the heartbeat is checked.
+const HEARTBEAT_CHECK_MS: u32 = 1_000;
+
+/// What the heartbeat asks for at a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Beat {
+    /// Nothing to do.
+    Quiet,
+    /// Send a ping now.
+    Ping,
+    /// The ping went unanswered: the connection is dead.
+    Dead,
+}
+
+/// The application-level heartbeat of an open connection.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Heartbeat {
+    last_heard_ms: f64,
+    ping_sent_ms: Option<f64>,
+}
+
+impl Heartbeat {
+    /// Starts afresh (the connection opened, or a message arrived) at `now_ms`.
+    pub fn heard(&mut self, now_ms: f64) {
+        self.last_heard_ms = now_ms;
+        self.ping_sent_ms = None;
+    }
+
+    /// What to do at `now_ms`.
+    pub fn check(&mut self, now_ms: f64) -> Beat {
+        match self.ping_sent_ms {
+            Some(sent) if now_ms - sent >= HEARTBEAT_DEADLINE_MS => Beat::Dead,
+            Some(_) => Beat::Quiet,
+            None if now_ms - self.last_heard_ms >= HEARTBEAT_MS => {
+                self.ping_sent_ms = Some(now_ms);
+                Beat::Ping
+            }
+            None => Beat::Quiet,
+        }
+    }
+}
 
 /// Delay before retry number `attempt` (0-based), given `random` in `[0, 1)`: uniformly
 /// between 0 and `min(cap, base × 2^attempt)` ("full jitter").
@@ -90,6 +141,9 @@ struct Inner {
     retry: Option<gloo::timers::callback::Timeout>,
     /// Keeps the JavaScript callbacks alive as long as the socket.
     handlers: Vec<Box<dyn std::any::Any>>,
+    heartbeat: Heartbeat,
+    /// The heartbeat's timer and the `online`/`offline` listeners, for the connection's life.
+    watchers: Vec<Box<dyn std::any::Any>>,
 }
 
 /// A self-healing live connection.
@@ -136,8 +190,11 @@ impl Live {
                 on_state,
                 retry: None,
                 handlers: Vec::new(),
+                heartbeat: Heartbeat::default(),
+                watchers: Vec::new(),
             })),
         };
+        live.watch();
         live.open();
         live
     }
@@ -166,12 +223,18 @@ impl Live {
         let mut inner = self.inner.borrow_mut();
         inner.stopped = true;
         inner.retry = None;
+        inner.watchers.clear();
         if let Some(socket) = inner.socket.take() {
             let _ = socket.close();
         }
     }
 
     fn open(&self) {
+        if !network_up() {
+            // The `online` listener opens it when the network is back.
+            self.inner.borrow().on_state.emit(Connection::Offline);
+            return;
+        }
         let Ok(socket) = WebSocket::new(&url()) else {
             self.schedule_retry();
             return;
@@ -184,6 +247,7 @@ impl Live {
                 let Some(inner) = weak.upgrade() else { return };
                 let mut inner = inner.borrow_mut();
                 inner.attempt = 0;
+                inner.heartbeat.heard(js_sys::Date::now());
                 if let Some(socket) = &inner.socket {
                     send(
                         socket,
@@ -210,6 +274,7 @@ impl Live {
                 };
                 let callback = {
                     let mut inner = inner.borrow_mut();
+                    inner.heartbeat.heard(js_sys::Date::now());
                     inner.resume.observe(&msg);
                     inner.on_message.clone()
                 };
@@ -236,7 +301,106 @@ impl Live {
         self.schedule_retry();
     }
 
+    /// Listens to the network going and coming back, and checks the heartbeat every second.
+    fn watch(&self) {
+        let window = gloo::utils::window();
+        let weak = Rc::downgrade(&self.inner);
+        let revive = |weak: std::rc::Weak<RefCell<Inner>>| {
+            move || weak.upgrade().map(|inner| Live { inner })
+        };
+        let offline = {
+            let live = revive(weak.clone());
+            gloo::events::EventListener::new(&window, "offline", move |_| {
+                if let Some(live) = live() {
+                    live.drop_socket(Connection::Offline);
+                }
+            })
+        };
+        let online = {
+            let live = revive(weak.clone());
+            gloo::events::EventListener::new(&window, "online", move |_| {
+                if let Some(live) = live() {
+                    live.reconnect_now();
+                }
+            })
+        };
+        let beat = {
+            let live = revive(weak);
+            gloo::timers::callback::Interval::new(HEARTBEAT_CHECK_MS, move || {
+                if let Some(live) = live() {
+                    live.beat();
+                }
+            })
+        };
+        self.inner.borrow_mut().watchers =
+            vec![Box::new(offline), Box::new(online), Box::new(beat)];
+    }
+
+    fn beat(&self) {
+        let mut inner = self.inner.borrow_mut();
+        let Some(socket) = inner
+            .socket
+            .clone()
+            .filter(|s| s.ready_state() == WebSocket::OPEN)
+        else {
+            return;
+        };
+        match inner.heartbeat.check(js_sys::Date::now()) {
+            Beat::Quiet => {}
+            Beat::Ping => send(&socket, &ClientMsg::Ping { id: None }),
+            Beat::Dead => {
+                drop(inner);
+                self.drop_socket(Connection::Offline);
+            }
+        }
+    }
+
+    /// Gives up on the current socket at once (its close handshake could take long on a dead
+    /// network), shows `state` and retries when the network allows.
+    fn drop_socket(&self, state: Connection) {
+        let socket = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.stopped {
+                return;
+            }
+            inner.retry = None;
+            inner.handlers.clear();
+            inner.socket.take()
+        };
+        if let Some(socket) = socket {
+            socket.set_onopen(None);
+            socket.set_onmessage(None);
+            socket.set_onclose(None);
+            let _ = socket.close();
+        }
+        self.inner.borrow().on_state.emit(state);
+        self.schedule_retry();
+    }
+
+    /// The network is back: reconnect now rather than at the end of a backoff.
+    fn reconnect_now(&self) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            if inner.stopped {
+                return;
+            }
+            let open = inner.socket.as_ref().is_some_and(|s| {
+                s.ready_state() == WebSocket::OPEN || s.ready_state() == WebSocket::CONNECTING
+            });
+            if open {
+                return;
+            }
+            inner.retry = None;
+            inner.attempt = 0;
+        }
+        self.open();
+    }
+
     fn schedule_retry(&self) {
+        if !network_up() {
+            // No retry while the browser knows it has no network: `online` reconnects.
+            return;
+        }
         let live = self.clone();
         let mut inner = self.inner.borrow_mut();
         let delay = backoff_ms(inner.attempt, js_sys::Math::random());
@@ -247,9 +411,35 @@ impl Live {
     }
 }
 
+/// Whether the browser believes it has a network (`navigator.onLine`; only its `false` is
+/// reliable, so a `true` still goes through the heartbeat).
+fn network_up() -> bool {
+    gloo::utils::window().navigator().on_line()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quiet_connection_is_pinged_and_an_unanswered_ping_means_it_is_gone() {
+        let mut beat = Heartbeat::default();
+        beat.heard(0.0);
+        assert_eq!(beat.check(HEARTBEAT_MS - 1.0), Beat::Quiet);
+        assert_eq!(beat.check(HEARTBEAT_MS), Beat::Ping);
+        assert_eq!(
+            beat.check(HEARTBEAT_MS + 1_000.0),
+            Beat::Quiet,
+            "one ping at a time"
+        );
+        let answered = {
+            let mut b = beat.clone();
+            b.heard(HEARTBEAT_MS + 500.0);
+            b.check(HEARTBEAT_MS + HEARTBEAT_DEADLINE_MS + 1.0)
+        };
+        assert_eq!(answered, Beat::Quiet, "an answer keeps it alive");
+        assert_eq!(beat.check(HEARTBEAT_MS + HEARTBEAT_DEADLINE_MS), Beat::Dead);
+    }
 
     #[test]
     fn a_server_going_away_is_a_reconnection_and_any_other_close_is_offline() {

@@ -142,6 +142,9 @@ impl DriverState {
             }
             if q.action.kind == DriverActionKind::Delivered {
                 order.cash_collected = q.action.cash_collected;
+                if let Some(method) = q.action.payment_method {
+                    order.payment_method = method;
+                }
             }
         }
         order
@@ -345,6 +348,7 @@ mod tests {
                 kind,
                 device_at: ocpizza_proto::Timestamp::from_millisecond(T0 as i64).expect("time"),
                 cash_collected: None,
+                payment_method: None,
                 reason: None,
             }),
             T0,

@@ -6,6 +6,7 @@ pub mod cart;
 pub mod checkout;
 pub mod dashboard;
 pub mod driver;
+pub mod handover;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;

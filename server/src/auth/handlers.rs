@@ -11,7 +11,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ocpizza_proto::api::auth::{LoginRequest, Me, RegisterRequest, Registration, ShopRole};
+use ocpizza_proto::api::auth::{
+    LoginRequest, Me, RegisterRequest, Registration, ShopRole, Visitor,
+};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/me", get(me))
+        .route("/api/v1/auth/session", get(session))
 }
 
 /// Creates a customer account, or says the same if the e-mail already has one.
@@ -121,6 +124,17 @@ pub async fn logout(
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     let user = caller.user()?;
     Ok(Json(me_of(&state, user).await?))
+}
+
+/// Who is visiting: the session's account, or `null` for an anonymous visitor (never `401`).
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = Visitor)))]
+pub async fn session(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Visitor>> {
+    let me = match caller.0.as_ref() {
+        Some(user) => Some(me_of(&state, user).await?),
+        None => None,
+    };
+    Ok(Json(Visitor { me }))
 }
 
 async fn me_of(state: &AppState, user: &super::AuthUser) -> ApiResult<Me> {

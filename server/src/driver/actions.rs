@@ -68,12 +68,7 @@ pub async fn submit(state: &AppState, user: &AuthUser, req: DriverAction) -> Api
     if !may {
         return Err(ApiError::Forbidden);
     }
-    let cash = match (req.kind, rec.order.payment_method) {
-        (DriverActionKind::Delivered, PaymentMethod::CashOnDelivery) => {
-            Some(cash(req.cash_collected)?)
-        }
-        _ => None,
-    };
+    let (cash, paid_by) = handover(&req, rec.order.payment_method)?;
     if req.kind == DriverActionKind::Failed && reason.is_none() {
         return Err(ApiError::field(
             "reason",
@@ -95,7 +90,7 @@ pub async fn submit(state: &AppState, user: &AuthUser, req: DriverAction) -> Api
     };
 
     let mut tx = state.db.begin().await?;
-    match apply(&mut tx, user, &action).await {
+    match apply(&mut tx, user, &action, paid_by).await {
         Ok((order, outbox)) => {
             let result = DriverActionResult {
                 outcome: DriverActionOutcome::Applied,
@@ -128,6 +123,43 @@ pub async fn submit(state: &AppState, user: &AuthUser, req: DriverAction) -> Api
             tracing::info!(order = %action.order_id, outcome = outcome.as_str(), "driver action refused");
             Err(e)
         }
+    }
+}
+
+/// What a hand-over says about the payment of an order paid at the door: the cash kept, and
+/// the method to record when it changes (a card payment). Without a method, a delivery paid at
+/// the door is paid in cash, as phones sent it before the card existed.
+fn handover(
+    req: &DriverAction,
+    method: PaymentMethod,
+) -> ApiResult<(Option<Money>, Option<PaymentMethod>)> {
+    use PaymentMethod::{CardOnDelivery, CashOnDelivery};
+    if req.kind != DriverActionKind::Delivered {
+        return match req.payment_method {
+            None => Ok((None, None)),
+            Some(_) => Err(ApiError::field(
+                "payment_method",
+                "only a delivery says how the order was paid",
+            )),
+        };
+    }
+    match (method, req.payment_method) {
+        (CashOnDelivery, None | Some(CashOnDelivery)) => {
+            Ok((Some(cash(req.cash_collected)?), None))
+        }
+        (CashOnDelivery, Some(CardOnDelivery)) if req.cash_collected.is_some() => Err(
+            ApiError::field("cash_collected", "a card payment has no cash: leave it out"),
+        ),
+        (CashOnDelivery, Some(CardOnDelivery)) => Ok((None, Some(CardOnDelivery))),
+        (CashOnDelivery, Some(_)) => Err(ApiError::field(
+            "payment_method",
+            "at the door an order is paid by cash_on_delivery or card_on_delivery",
+        )),
+        (_, None) => Ok((None, None)),
+        (_, Some(_)) => Err(ApiError::field(
+            "payment_method",
+            "this order is not paid at the door",
+        )),
     }
 }
 
@@ -211,8 +243,13 @@ fn code_of(outcome: RecordedOutcome) -> ErrorCode {
 }
 
 /// Locks the order, explains a conflict in the driver's terms, then runs the action through
-/// the orders' own code.
-async fn apply(tx: &mut Tx, user: &AuthUser, action: &StoredAction) -> ApiResult<(Order, Outbox)> {
+/// the orders' own code. `paid_by` is the payment method a hand-over records (a card).
+async fn apply(
+    tx: &mut Tx,
+    user: &AuthUser,
+    action: &StoredAction,
+    paid_by: Option<PaymentMethod>,
+) -> ApiResult<(Order, Outbox)> {
     let id = action.order_id;
     if !crate::orders::db::lock(tx, id).await? {
         return Err(ApiError::NotFound("order"));
@@ -229,6 +266,9 @@ async fn apply(tx: &mut Tx, user: &AuthUser, action: &StoredAction) -> ApiResult
         DriverActionKind::PickedUp => OrderStatus::OutForDelivery,
         DriverActionKind::Delivered => {
             crate::orders::db::set_cash(tx, id, action.cash_collected).await?;
+            if let Some(method) = paid_by {
+                crate::orders::db::set_payment_method(tx, id, method).await?;
+            }
             OrderStatus::Delivered
         }
         DriverActionKind::Failed => OrderStatus::DeliveryFailed,

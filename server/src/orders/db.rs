@@ -517,6 +517,20 @@ pub async fn lock(tx: &mut Tx, order: OrderId) -> sqlx::Result<bool> {
         .map(|r| r.rows_affected() == 1)
 }
 
+/// Records how an order paid at the door was paid (a card, told at the hand-over).
+pub async fn set_payment_method(
+    tx: &mut Tx,
+    order: OrderId,
+    method: PaymentMethod,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET payment_method = $1 WHERE id = $2")
+        .bind(method.as_str())
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// Records the cash the driver declared.
 pub async fn set_cash(tx: &mut Tx, order: OrderId, cash: Option<Money>) -> sqlx::Result<()> {
     sqlx::query("UPDATE orders SET cash_collected_cents = $1 WHERE id = $2")

@@ -609,7 +609,11 @@ pub async fn transition_in(
         .is_some_and(|cash| cash.0 < order.total.0);
     let payment = match (change.to, order.payment_method, order.payment_status) {
         (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _) if short => PaymentStatus::Short,
-        (OrderStatus::Delivered, PaymentMethod::CashOnDelivery, _)
+        (
+            OrderStatus::Delivered,
+            PaymentMethod::CashOnDelivery | PaymentMethod::CardOnDelivery,
+            _,
+        )
         | (OrderStatus::Collected, PaymentMethod::AtCounter, _) => PaymentStatus::Paid,
         (OrderStatus::Cancelled, _, PaymentStatus::Paid) => PaymentStatus::Refunded,
         (_, _, current) => current,
