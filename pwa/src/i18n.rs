@@ -5,11 +5,13 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
+mod hours;
 mod invitations;
 mod maintenance;
 mod road;
 
 pub use counter::CounterTexts;
+pub use hours::HoursTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;
 pub use road::RoadTexts;

@@ -7,6 +7,7 @@ mod invitations;
 mod maintenance;
 mod payment;
 mod recipe_card;
+pub mod shop_hours;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;

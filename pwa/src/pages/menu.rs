@@ -2,6 +2,9 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
+use crate::components::shop_hours::{
+    OrderingClosed, ShopStatusLine, TodayHours, orderable, use_clock, use_refresh_at,
+};
 use crate::components::{CartBar, CartPanel, ConnectionBadge, MaintenanceBanner, use_session};
 use crate::services::live::Live;
 use crate::services::{api, storage};
@@ -64,7 +67,8 @@ pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
 /// The live menu of one shop.
 #[component]
 pub fn MenuPage(props: &Props) -> Html {
-    let t = use_session().lang.texts();
+    let lang = use_session().lang;
+    let t = lang.texts();
     let state = use_reducer(MenuState::default);
     let shop_id = props.shop;
     let cart = use_reducer(move || storage::load_cart(shop_id));
@@ -76,6 +80,22 @@ pub fn MenuPage(props: &Props) -> Html {
             move || live.stop()
         });
     }
+    let now = use_clock(15_000);
+    let changes_at = state
+        .shop
+        .as_ref()
+        .and_then(|s| s.open_state.changes_at_ms());
+    use_refresh_at(changes_at, {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(shop) = api::get::<Shop>(&format!("/api/v1/shops/{shop_id}")).await {
+                    state.dispatch(MenuAction::ShopLoaded(Box::new(shop)));
+                }
+            });
+        })
+    });
     let (Some(shop), Some(menu)) = (&state.shop, &state.menu) else {
         let text = if state.failed {
             t.load_failed
@@ -89,6 +109,7 @@ pub fn MenuPage(props: &Props) -> Html {
         Callback::from(move |action| cart.dispatch(action))
     };
     let on_add = on_action.reform(|(pizza, size)| CartAction::Add(pizza, size));
+    let open = orderable(shop, now);
     let menu = Rc::new(menu.clone());
     let cart = Rc::new((*cart).clone());
     html! {
@@ -98,15 +119,15 @@ pub fn MenuPage(props: &Props) -> Html {
                 <h1>{ &shop.name }</h1>
                 <ConnectionBadge state={state.connection} />
             </div>
-            if shop.paused {
-                <p class="notice" role="status" data-testid="shop-paused">
-                    { t.paused }
-                    { shop.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
-                </p>
-            }
+            <div class="shop-hours">
+                <ShopStatusLine {lang} paused={shop.paused} reason={shop.pause_reason.clone()}
+                    state={shop.open_state.clone()} now_ms={now} testid="shop-status" />
+                <TodayHours {lang} slots={shop.today_hours.clone()} testid="shop-hours" />
+            </div>
+            <OrderingClosed {lang} shop={shop.clone()} now_ms={now} />
             <div class="shop-layout">
                 <ul class="menu">
-                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add)) }
+                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add, open)) }
                 </ul>
                 <CartPanel shop={shop_id} cart={cart.clone()} menu={menu.clone()} {on_action} />
             </div>
@@ -115,7 +136,8 @@ pub fn MenuPage(props: &Props) -> Html {
     }
 }
 
-fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
+/// A pizza and its sizes; `open` is false while the shop takes no order (adding is disabled).
+fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>, open: bool) -> Html {
     let lang = document_lang();
     let t = lang.texts();
     let sold_out = !pizza.enabled || pizza.sizes.iter().all(|s| s.available == 0);
@@ -141,7 +163,7 @@ fn pizza_card(pizza: &MenuPizza, on_add: &Callback<(PizzaId, String)>) -> Html {
                             } else if s.available <= 5 {
                                 <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
                             }
-                            <button type="button" class="add" disabled={out} {onclick}
+                            <button type="button" class="add" disabled={out || !open} {onclick}
                                     aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, s.label)}
                                     data-testid={format!("add-{}-{}", pizza.id, s.code)}>
                                 { t.add }
