@@ -36,6 +36,14 @@ fn minutes(hhmm: &str) -> Option<u16> {
     (m < 60 && total <= 24 * 60).then_some(total)
 }
 
+impl OpeningSlot {
+    /// Its opening and closing times in minutes after local midnight (`None` if malformed);
+    /// a closing not after the opening falls on the next day.
+    pub fn minutes(&self) -> Option<(u16, u16)> {
+        Some((minutes(&self.opens)?, minutes(&self.closes)?))
+    }
+}
+
 impl OpeningHours {
     /// Checks every slot; the error names the first bad one.
     pub fn validate(&self) -> Result<(), String> {

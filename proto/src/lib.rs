@@ -12,6 +12,7 @@ pub mod events;
 pub mod hours;
 pub mod ids;
 pub mod money;
+pub mod opening;
 pub mod status;
 pub mod ws;
 
@@ -19,6 +20,7 @@ pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use hours::{OpeningHours, OpeningSlot};
 pub use ids::{IngredientId, InvitationId, OrderId, PizzaId, ShopId, UserId};
 pub use money::Money;
+pub use opening::{BusinessDay, LocalTime, OpenState};
 pub use status::{Actor, Fulfilment, OrderStatus, PaymentMethod, PaymentStatus, StaffRole};
 
 /// Re-exported so that dependants name timestamps the same way.

@@ -3,9 +3,10 @@
 use crate::api::orders::{DriverRef, Order};
 use crate::ids::ShopId;
 use crate::money::Money;
+use crate::opening::{BusinessDay, OpenState};
 use serde::{Deserialize, Serialize};
 
-/// Today's figures of one shop (UTC day).
+/// Today's figures of one shop (its business day, see `ShopDashboard::day`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct TodayFigures {
@@ -29,6 +30,16 @@ pub struct ShopDashboard {
     pub open_orders: Vec<Order>,
     /// Today's orders and revenue.
     pub today: TodayFigures,
+    /// The shop's business day `today` counts (`day`, `day_starts_at`, `day_ends_at`): the
+    /// figures start again from zero at `day_ends_at`.
+    #[serde(flatten)]
+    pub day: BusinessDay,
+    /// What its hours say now, as its customers are told.
+    #[serde(default)]
+    pub open_state: OpenState,
+    /// Why it is paused, when it is.
+    #[serde(default)]
+    pub pause_reason: Option<String>,
     /// Drivers out on a delivery right now.
     pub drivers_out: Vec<DriverRef>,
 }

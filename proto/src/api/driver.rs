@@ -237,8 +237,12 @@ pub struct CashDelivery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CashReport {
-    /// The day (UTC).
+    /// The day: a local date of the shop (see `BusinessDay`).
     pub date: jiff::civil::Date,
+    /// Its first instant (the shop's local midnight).
+    pub day_starts_at: jiff::Timestamp,
+    /// The first instant of the next day: a screen showing today refreshes then.
+    pub day_ends_at: jiff::Timestamp,
     /// Deliveries, in the order they were handed over.
     pub deliveries: Vec<CashDelivery>,
     /// Sum of the cash collected.
@@ -261,8 +265,12 @@ pub struct DriverCash {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ShopCashReport {
-    /// The day (UTC).
+    /// The day: a local date of the shop (see `BusinessDay`).
     pub date: jiff::civil::Date,
+    /// Its first instant (the shop's local midnight).
+    pub day_starts_at: jiff::Timestamp,
+    /// The first instant of the next day: a screen showing today refreshes then.
+    pub day_ends_at: jiff::Timestamp,
     /// One entry per driver who delivered that day, by name.
     pub drivers: Vec<DriverCash>,
     /// Sum of every driver's cash.

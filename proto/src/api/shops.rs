@@ -1,7 +1,8 @@
 //! Shops: where they are, when they open, whether they take orders.
 
-use crate::hours::OpeningHours;
+use crate::hours::{OpeningHours, OpeningSlot};
 use crate::ids::ShopId;
+use crate::opening::OpenState;
 use serde::{Deserialize, Serialize};
 
 /// A pizzeria of the group.
@@ -32,6 +33,12 @@ pub struct Shop {
     pub pause_reason: Option<String>,
     /// Open at this moment according to its hours.
     pub open_now: bool,
+    /// Today's service periods (the shop's local weekday; a late one may end tomorrow).
+    #[serde(default)]
+    pub today_hours: Vec<OpeningSlot>,
+    /// What its hours say now, in its time zone: open until, closes soon, closed until.
+    #[serde(default)]
+    pub open_state: OpenState,
 }
 
 /// `POST /api/v1/shops/{id}/pause`.

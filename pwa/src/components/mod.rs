@@ -12,6 +12,7 @@ mod payment;
 mod recipe_card;
 mod stock_out;
 mod thanks;
+pub mod shop_hours;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;

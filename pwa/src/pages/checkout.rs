@@ -4,6 +4,7 @@
 //! and the form keeps what was typed; on success the cart is emptied and tracking opens.
 
 use crate::app::Route;
+use crate::components::shop_hours::{OrderingClosed, orderable, use_clock};
 use crate::components::{
     MaintenanceBanner, MissingShop, PaymentStep, StockOutNotice, is_missing, use_session,
 };
@@ -75,6 +76,7 @@ pub fn Checkout(props: &Props) -> Html {
     let sending = use_state(|| false);
     let in_flight = use_mut_ref(|| false);
     let navigator = use_navigator();
+    let now = use_clock(15_000);
     {
         let (loaded, form) = (loaded.clone(), form.clone());
         use_effect_with(shop_id, move |&shop| {
@@ -191,6 +193,7 @@ pub fn Checkout(props: &Props) -> Html {
             <MaintenanceBanner />
             { back }
             <h1>{ t.checkout_title }</h1>
+            <OrderingClosed lang={session.lang} shop={shop.clone()} now_ms={now} />
             <form class="checkout-form" {onsubmit} novalidate=true aria-busy={(*sending).then_some("true")}>
                 <fieldset class="step">
                     <legend>{ t.fulfilment }</legend>
@@ -244,7 +247,7 @@ pub fn Checkout(props: &Props) -> Html {
                 if let (None, Some(general)) = (&*stock_out, &errors.general) {
                     <p class="error form-error" role="alert" data-testid="form-error">{ general }</p>
                 }
-                <button type="submit" class="button button--primary" disabled={*sending}
+                <button type="submit" class="button button--primary" disabled={*sending || !orderable(shop, now)}
                         data-testid="place-order">
                     { if *sending { t.placing } else { t.place_order } }
                 </button>

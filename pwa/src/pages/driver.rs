@@ -3,6 +3,7 @@
 //! the amount to collect. Every tap is queued on the phone first (see `state::driver`), shown at
 //! once, and sent when the network allows; the list opens from the phone's copy when offline.
 
+use crate::components::shop_hours::use_refresh_at;
 use crate::components::{ConnectionBadge, HandoverForm, use_session};
 use crate::i18n::{Lang, RoadTexts};
 use crate::services::driver::{self as sync, Sent};
@@ -20,8 +21,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::{
-    Callback, Html, Properties, TargetCast, UseReducerHandle, component, html, use_effect_with,
-    use_mut_ref, use_reducer, use_state,
+    Callback, Html, Properties, TargetCast, UseReducerHandle, UseStateHandle, component, html,
+    use_effect_with, use_mut_ref, use_reducer, use_state,
 };
 
 /// How often the position is shared while out for delivery.
@@ -264,14 +265,13 @@ fn Road(props: &RoadProps) -> Html {
             .iter()
             .filter(|o| o.status == OrderStatus::Delivered)
             .count();
-        use_effect_with((delivered, state.connection), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(report) = api::get::<CashReport>("/api/v1/driver/cash").await {
-                    cash.set(Some(report));
-                }
-            });
-        });
+        use_effect_with((delivered, state.connection), move |_| load_cash(&cash));
     }
+    // The cash of the day starts again at the shop's midnight.
+    use_refresh_at(cash.as_ref().map(|c| c.day_ends_at.as_millisecond()), {
+        let cash = cash.clone();
+        Callback::from(move |()| load_cash(&cash))
+    });
 
     let act = {
         let state = state.clone();
@@ -411,6 +411,16 @@ fn conflict_view(r: &RoadTexts, index: usize, c: &Conflict, state: &State) -> Ht
             <button type="button" onclick={dismiss}>{ r.ok }</button>
         </div>
     }
+}
+
+/// Loads the calling driver's cash of the day into `cash`.
+fn load_cash(cash: &UseStateHandle<Option<CashReport>>) {
+    let cash = cash.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(report) = api::get::<CashReport>("/api/v1/driver/cash").await {
+            cash.set(Some(report));
+        }
+    });
 }
 
 fn cash_view(lang: Lang, report: Option<&CashReport>) -> Html {

@@ -2,6 +2,9 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
+use crate::components::shop_hours::{
+    OrderingClosed, ShopStatusLine, TodayHours, orderable, use_clock, use_refresh_at,
+};
 use crate::components::{
     CartBar, CartPanel, ConnectionBadge, ExtrasPicker, MaintenanceBanner, MissingShop, use_session,
 };
@@ -71,7 +74,8 @@ pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
 /// The live menu of one shop.
 #[component]
 pub fn MenuPage(props: &Props) -> Html {
-    let t = use_session().lang.texts();
+    let lang = use_session().lang;
+    let t = lang.texts();
     let state = use_reducer(MenuState::default);
     let shop_id = props.shop;
     let cart = use_reducer(move || storage::load_cart(shop_id));
@@ -83,6 +87,22 @@ pub fn MenuPage(props: &Props) -> Html {
             move || live.stop()
         });
     }
+    let now = use_clock(15_000);
+    let changes_at = state
+        .shop
+        .as_ref()
+        .and_then(|s| s.open_state.changes_at_ms());
+    use_refresh_at(changes_at, {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(shop) = api::get::<Shop>(&format!("/api/v1/shops/{shop_id}")).await {
+                    state.dispatch(MenuAction::ShopLoaded(Box::new(shop)));
+                }
+            });
+        })
+    });
     if state.missing {
         return html! { <MissingShop /> };
     }
@@ -101,6 +121,7 @@ pub fn MenuPage(props: &Props) -> Html {
     let on_add = on_action.reform(|(pizza, size)| CartAction::Add(pizza, size));
     let on_extras =
         on_action.reform(|(pizza, size, extras)| CartAction::AddWithExtras(pizza, size, extras));
+    let open = orderable(shop, now);
     let menu = Rc::new(menu.clone());
     let cart = Rc::new((*cart).clone());
     html! {
@@ -110,15 +131,15 @@ pub fn MenuPage(props: &Props) -> Html {
                 <h1>{ &shop.name }</h1>
                 <ConnectionBadge state={state.connection} />
             </div>
-            if shop.paused {
-                <p class="notice" role="status" data-testid="shop-paused">
-                    { t.paused }
-                    { shop.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
-                </p>
-            }
+            <div class="shop-hours">
+                <ShopStatusLine {lang} paused={shop.paused} reason={shop.pause_reason.clone()}
+                    state={shop.open_state.clone()} now_ms={now} testid="shop-status" />
+                <TodayHours {lang} slots={shop.today_hours.clone()} testid="shop-hours" />
+            </div>
+            <OrderingClosed {lang} shop={shop.clone()} now_ms={now} />
             <div class="shop-layout">
                 <ul class="menu">
-                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add, &on_extras)) }
+                    { for menu.pizzas.iter().map(|p| pizza_card(p, &on_add, &on_extras, open)) }
                 </ul>
                 <CartPanel shop={shop_id} cart={cart.clone()} menu={menu.clone()} {on_action} />
             </div>
@@ -127,10 +148,12 @@ pub fn MenuPage(props: &Props) -> Html {
     }
 }
 
+/// A pizza and its sizes; `open` is false while the shop takes no order (adding is disabled).
 fn pizza_card(
     pizza: &MenuPizza,
     on_add: &Callback<(PizzaId, String)>,
     on_extras: &Callback<(PizzaId, String, Vec<IngredientId>)>,
+    open: bool,
 ) -> Html {
     let lang = document_lang();
     let t = lang.texts();
@@ -157,7 +180,7 @@ fn pizza_card(
                             } else if s.available <= 5 {
                                 <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
                             }
-                            <button type="button" class="add" disabled={out} {onclick}
+                            <button type="button" class="add" disabled={out || !open} {onclick}
                                     aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, lang.size_label(&s.code, &s.label))}
                                     data-testid={format!("add-{}-{}", pizza.id, s.code)}>
                                 { t.add }

@@ -1,6 +1,7 @@
 //! The managers' dashboard: one card per shop with its open orders by stage, the late ones,
-//! today's count and revenue and the drivers out, kept live from the `group:orders` stream
-//! (orders) and each shop's `shop:{id}:menu` stream (pause and resume are published there).
+//! today's count and revenue (the shop's own day, see `day`) and the drivers out, kept live
+//! from the `group:orders` stream (orders) and each shop's `shop:{id}:menu` stream (pause and
+//! resume are published there).
 
 use super::Connection;
 use ocpizza_proto::api::dashboard::{Dashboard, TodayFigures};
@@ -8,7 +9,7 @@ use ocpizza_proto::api::orders::{DriverRef, Order, StageTimes};
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
-use ocpizza_proto::{Money, OrderId, OrderStatus, ShopId, Timestamp};
+use ocpizza_proto::{BusinessDay, Money, OpenState, OrderId, OrderStatus, ShopId, Timestamp};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::Reducible;
@@ -112,6 +113,10 @@ pub struct ShopCard {
     pub orders: BTreeMap<OrderId, Order>,
     /// Today's orders and revenue.
     pub today: TodayFigures,
+    /// The shop's business day `today` counts.
+    pub day: BusinessDay,
+    /// What its hours said at the last load, as its customers are told.
+    pub open_state: OpenState,
 }
 
 impl ShopCard {
@@ -223,13 +228,15 @@ impl DashboardState {
             return;
         };
         let before = card.orders.get(&order.id).map(|o| (o.status, o.total));
+        // An order placed on another day than the one shown is not in its figures.
+        let today = card.counts_today(&order);
         match before {
             // New here: it reached the shop now (an order already on the loaded dashboard
             // is known and never counted twice).
-            None if counted(order.status) => {
+            None if today && counted(order.status) => {
                 add_today(&mut card.today, 1, order.total.0);
             }
-            Some((status, total)) if counted(status) && counted(order.status) => {
+            Some((status, total)) if today && counted(status) && counted(order.status) => {
                 add_today(&mut card.today, 0, order.total.0 - total.0);
             }
             _ => {}
@@ -259,7 +266,10 @@ impl DashboardState {
                     return;
                 };
                 // Paid online: it reaches the shop only now.
-                if !counted(order.status) && counted(status) {
+                if !counted(order.status)
+                    && counted(status)
+                    && card.day.contains_ms(order.created_at.as_millisecond())
+                {
                     add_today(&mut card.today, 1, order.total.0);
                 }
                 order.status = status;
@@ -278,6 +288,7 @@ impl DashboardState {
                 };
                 if let Some(order) = card.orders.remove(&order_id)
                     && counted(order.status)
+                    && card.counts_today(&order)
                 {
                     add_today(&mut card.today, -1, -order.total.0);
                 }
@@ -379,9 +390,11 @@ impl Reducible for DashboardState {
                             shop_id: s.shop_id,
                             name: s.name,
                             accepting_orders: s.accepting_orders,
-                            pause_reason: None,
+                            pause_reason: s.pause_reason,
                             orders: s.open_orders.into_iter().map(|o| (o.id, o)).collect(),
                             today: s.today,
+                            day: s.day,
+                            open_state: s.open_state,
                         };
                         (card.shop_id, card)
                     })
@@ -394,7 +407,10 @@ impl Reducible for DashboardState {
                 }
             }
             DashboardAction::Connection(c) => next.connection = c,
-            DashboardAction::Tick(now) => next.now_ms = now,
+            DashboardAction::Tick(now) => {
+                next.now_ms = now;
+                next.roll_days(now);
+            }
             DashboardAction::OrderSaved(order) => {
                 let newer = next
                     .shops
@@ -416,5 +432,6 @@ impl Reducible for DashboardState {
     }
 }
 
+mod day;
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,8 @@ pub struct MenuState {
 pub enum MenuAction {
     /// The REST load finished.
     Loaded(Box<Shop>, Box<Menu>),
+    /// The shop asked again (its hours changed what it shows).
+    ShopLoaded(Box<Shop>),
     /// The REST load failed.
     Failed,
     /// The shop does not exist.
@@ -91,6 +93,15 @@ impl Reducible for MenuState {
                 next.menu = Some(*menu);
                 next.failed = false;
             }
+            // Its pause is followed live; keep the stream's word on it.
+            MenuAction::ShopLoaded(shop) => match &mut next.shop {
+                Some(current) => {
+                    current.open_state = shop.open_state;
+                    current.open_now = shop.open_now;
+                    current.today_hours = shop.today_hours;
+                }
+                None => return self,
+            },
             MenuAction::Failed => next.failed = true,
             MenuAction::Missing => next.missing = true,
             MenuAction::Connection(c) => next.connection = c,
@@ -137,6 +148,8 @@ mod tests {
             paused: false,
             pause_reason: None,
             open_now: true,
+            today_hours: vec![],
+            open_state: ocpizza_proto::OpenState::Open { until: None },
         };
         let size = |code: &str, available| MenuSize {
             code: code.into(),

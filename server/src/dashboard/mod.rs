@@ -1,6 +1,7 @@
 //! The manager's dashboard: for each shop they run (every shop for admins), its open orders,
-//! today's figures and the drivers out, labelled with the sequence of `group:orders` so that
-//! the screen then follows that stream live.
+//! today's figures (the shop's own business day, in its time zone) and the drivers out,
+//! labelled with the sequence of `group:orders` so that the screen then follows that stream
+//! live.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -9,7 +10,6 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use jiff::tz::TimeZone;
 use ocpizza_proto::api::dashboard::{Dashboard, LastBackup, ShopDashboard, TodayFigures};
 use ocpizza_proto::api::orders::DriverRef;
 use ocpizza_proto::events::Stream;
@@ -43,15 +43,6 @@ async fn figures(
     })
 }
 
-/// Today in UTC, as Unix milliseconds.
-fn today() -> (i64, i64) {
-    let now = jiff::Timestamp::now().to_zoned(TimeZone::UTC);
-    let start = now
-        .start_of_day()
-        .map_or(0, |z| z.timestamp().as_millisecond());
-    (start, start + 86_400_000)
-}
-
 /// Every shop the caller runs, live (managers: their shops; admin: all).
 #[utoipa::path(get, path = "/api/v1/group/dashboard", tag = "dashboard",
     responses((status = 200, body = Dashboard),
@@ -69,7 +60,6 @@ pub async fn dashboard(
     let pool = state.db.pool();
     // The sequence first, then the state: see `events::db::head`.
     let stream_seq = crate::events::db::head(pool, &Stream::GroupOrders.to_string()).await?;
-    let day = today();
     let mut shops = Vec::new();
     for shop in crate::shops::db::list(pool).await? {
         if !user.admin && !managed.contains(&shop.id) {
@@ -92,10 +82,14 @@ pub async fn dashboard(
                 drivers_out.push(d.clone());
             }
         }
+        let day = crate::shops::day::today(&crate::shops::day::zone(&shop.timezone));
         shops.push(ShopDashboard {
             shop_id: shop.id,
             accepting_orders: !shop.paused,
-            today: figures(pool, shop.id, day).await?,
+            today: figures(pool, shop.id, day.bounds_ms()).await?,
+            day,
+            open_state: shop.open_state,
+            pause_reason: shop.pause_reason,
             open_orders,
             drivers_out,
             name: shop.name,

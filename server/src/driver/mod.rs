@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::extract::{Json, Path, Query};
+use crate::shops;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
@@ -21,7 +22,7 @@ use ocpizza_proto::api::driver::{
     ShopCashReport,
 };
 use ocpizza_proto::events::{Event, Stream};
-use ocpizza_proto::{ErrorCode, Money, OrderId, OrderStatus, ShopId, StaffRole};
+use ocpizza_proto::{BusinessDay, ErrorCode, Money, OrderId, OrderStatus, ShopId, StaffRole};
 use serde::Deserialize;
 
 /// Routes of this module.
@@ -174,26 +175,29 @@ pub async fn location(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CashQuery {
-    /// `YYYY-MM-DD` (UTC day); today when absent or empty.
+    /// `YYYY-MM-DD`, a local date of the shop; the shop's today when absent or empty.
     #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub date: Option<String>,
 }
 
-/// The UTC day asked for, and its bounds in Unix milliseconds.
-fn day(q: &CashQuery) -> ApiResult<(Date, (i64, i64))> {
+/// The business day asked for, in the time zone `tz` of the shop.
+fn day(q: &CashQuery, tz: &TimeZone) -> ApiResult<BusinessDay> {
     let bad = || ApiError::field("query.date", "must be a date written YYYY-MM-DD");
-    let date = match q.date.as_deref() {
-        None | Some("") => jiff::Timestamp::now().to_zoned(TimeZone::UTC).date(),
-        Some(s) if s.len() == 10 => s.parse::<Date>().map_err(|_| bad())?,
-        Some(_) => return Err(bad()),
-    };
-    let start = |d: Date| {
-        d.to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp().as_millisecond())
-            .map_err(|_| bad())
-    };
-    let next = date.tomorrow().map_err(|_| bad())?;
-    Ok((date, (start(date)?, start(next)?)))
+    match q.date.as_deref() {
+        None | Some("") => Ok(shops::day::today(tz)),
+        Some(s) if s.len() == 10 => {
+            let date = s.parse::<Date>().map_err(|_| bad())?;
+            shops::day::of_date(tz, date).ok_or_else(bad)
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The time zone of the shop `id` (UTC if it is gone).
+async fn zone_of(state: &AppState, id: ShopId) -> ApiResult<TimeZone> {
+    Ok(shops::db::get(state.db.pool(), id)
+        .await?
+        .map_or(TimeZone::UTC, |s| shops::day::zone(&s.timezone)))
 }
 
 fn total(deliveries: &[CashDelivery]) -> Money {
@@ -212,17 +216,22 @@ pub async fn my_cash(
     Query(q): Query<CashQuery>,
 ) -> ApiResult<Json<CashReport>> {
     let user = caller.user()?;
-    if user.shops_with(StaffRole::Driver).is_empty() {
+    // A driver's day is that of the (first) shop they drive for: the group's shops share a
+    // zone, and a driver hands the cash in at one shop.
+    let Some(&shop) = user.shops_with(StaffRole::Driver).first() else {
         return Err(ApiError::Forbidden);
-    }
-    let (date, bounds) = day(&q)?;
+    };
+    let day = day(&q, &zone_of(&state, shop).await?)?;
+    let bounds = day.bounds_ms();
     let deliveries: Vec<CashDelivery> = db::delivered(state.db.pool(), Some(user.id), None, bounds)
         .await?
         .into_iter()
         .map(|(_, d)| d)
         .collect();
     Ok(Json(CashReport {
-        date,
+        date: day.day,
+        day_starts_at: day.day_starts_at,
+        day_ends_at: day.day_ends_at,
         total_cash: total(&deliveries),
         deliveries,
     }))
@@ -244,8 +253,9 @@ pub async fn shop_cash(
 ) -> ApiResult<Json<ShopCashReport>> {
     let shop = ShopId(id);
     caller.staff(shop, &[StaffRole::Manager])?;
-    crate::shops::require(&state, shop).await?;
-    let (date, bounds) = day(&q)?;
+    let tz = shops::day::zone(&crate::shops::require(&state, shop).await?.timezone);
+    let day = day(&q, &tz)?;
+    let bounds = day.bounds_ms();
     let mut drivers: Vec<DriverCash> = Vec::new();
     for (driver, delivery) in db::delivered(state.db.pool(), None, Some(shop), bounds).await? {
         match drivers.iter_mut().find(|d| d.driver.id == driver.id) {
@@ -262,7 +272,9 @@ pub async fn shop_cash(
     }
     drivers.sort_by(|a, b| (&a.driver.name, a.driver.id).cmp(&(&b.driver.name, b.driver.id)));
     Ok(Json(ShopCashReport {
-        date,
+        date: day.day,
+        day_starts_at: day.day_starts_at,
+        day_ends_at: day.day_ends_at,
         total_cash: drivers.iter().map(|d| d.total_cash).sum(),
         drivers,
     }))

@@ -342,6 +342,8 @@ fn shop_of(s: &ShopData) -> Shop {
         paused: false,
         pause_reason: None,
         open_now: false,
+        today_hours: Vec::new(),
+        open_state: ocpizza_proto::OpenState::default(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::db::Tx;
 use ocpizza_proto::api::shops::Shop;
-use ocpizza_proto::{OpeningHours, ShopId};
+use ocpizza_proto::{OpenState, OpeningHours, ShopId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::collections::HashMap;
@@ -15,21 +15,23 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Shop> {
     let hours: OpeningHours =
         serde_json::from_str(&r.try_get::<String, _>("hours")?).map_err(json_err)?;
     let timezone: String = r.try_get("timezone")?;
-    Ok(Shop {
+    Ok(super::with_open_state(Shop {
         id: ShopId(r.try_get("id")?),
         name: r.try_get("name")?,
         street: r.try_get("street")?,
         postcode: r.try_get("postcode")?,
         city: r.try_get("city")?,
         phone: r.try_get("phone")?,
-        open_now: super::is_open_now(&hours, &timezone),
         timezone,
         hours,
         delivery_postcodes: serde_json::from_str(&r.try_get::<String, _>("delivery_postcodes")?)
             .map_err(json_err)?,
         paused: r.try_get::<i64, _>("paused")? != 0,
         pause_reason: r.try_get("pause_reason")?,
-    })
+        open_now: false,
+        today_hours: Vec::new(),
+        open_state: OpenState::default(),
+    }))
 }
 
 /// Every shop, by id.

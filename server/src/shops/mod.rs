@@ -1,6 +1,8 @@
 //! Shops: listing, details, pause/resume and settings (hours, delivery area).
 
+pub mod day;
 pub mod db;
+pub mod open;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -11,9 +13,9 @@ use crate::validate;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
+use ocpizza_proto::ShopId;
 use ocpizza_proto::api::shops::{PauseRequest, Shop, ShopPatch};
 use ocpizza_proto::events::{Event, Stream};
-use ocpizza_proto::{OpeningHours, ShopId};
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -24,14 +26,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/shops/{id}/resume", post(resume))
 }
 
-/// Whether a shop with these hours is open now in its time zone (closed if the zone is unknown).
-pub fn is_open_now(hours: &OpeningHours, timezone: &str) -> bool {
-    let Ok(tz) = jiff::tz::TimeZone::get(timezone) else {
-        return false;
-    };
-    let now = jiff::Timestamp::now().to_zoned(tz);
-    let minute = now.hour() as u16 * 60 + now.minute() as u16;
-    hours.is_open_at(now.weekday().to_monday_one_offset() as u8, minute)
+/// Fills what a shop's hours say now in its time zone: open or not, how long, today's slots.
+pub fn with_open_state(mut shop: Shop) -> Shop {
+    let (state, today) = open::state(&shop.hours, &shop.timezone, jiff::Timestamp::now());
+    shop.open_now = state.is_open();
+    shop.open_state = state;
+    shop.today_hours = today;
+    shop
 }
 
 /// Loads a shop or 404.
@@ -155,5 +156,5 @@ async fn set_paused(
     let published = outbox.write(&mut tx).await?;
     tx.commit().await?;
     state.bus.publish(published);
-    Ok(Json(shop))
+    Ok(Json(with_open_state(shop)))
 }

@@ -28,6 +28,7 @@ mod metrics;
 mod permissions;
 mod position;
 mod pwa;
+mod shop_hours;
 mod shops;
 mod staff;
 mod stock;

@@ -2,6 +2,7 @@
 //! delivery paid on delivery and the total each must hand in, for the end-of-shift count.
 
 use super::shop_nav;
+use crate::components::shop_hours::use_refresh_at;
 use crate::i18n::Lang;
 use crate::services::api;
 use ocpizza_proto::ShopId;
@@ -25,22 +26,35 @@ pub fn CashScreen(props: &ScreenProps) -> Html {
     let (m, r) = (lang.manage(), lang.road());
     let date = use_state(String::new);
     let report = use_state(|| None::<Result<ShopCashReport, String>>);
+    let generation = use_state(|| 0_u32);
     {
         let report = report.clone();
-        use_effect_with((shop, (*date).clone()), move |(shop, date)| {
-            let path = if date.is_empty() {
-                format!("/api/v1/shops/{shop}/cash")
-            } else {
-                format!("/api/v1/shops/{shop}/cash?date={date}")
-            };
-            wasm_bindgen_futures::spawn_local(async move {
-                let answer = api::get::<ShopCashReport>(&path)
-                    .await
-                    .map_err(|e| crate::i18n::Lang::of_document().failure(&e));
-                report.set(Some(answer));
-            });
-        });
+        use_effect_with(
+            (shop, (*date).clone(), *generation),
+            move |(shop, date, _)| {
+                let path = if date.is_empty() {
+                    format!("/api/v1/shops/{shop}/cash")
+                } else {
+                    format!("/api/v1/shops/{shop}/cash?date={date}")
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = api::get::<ShopCashReport>(&path)
+                        .await
+                        .map_err(|e| crate::i18n::Lang::of_document().failure(&e));
+                    report.set(Some(answer));
+                });
+            },
+        );
     }
+    // Today's cash (no date chosen) starts again at the shop's midnight.
+    let day_ends = match &*report {
+        Some(Ok(r)) if date.is_empty() => Some(r.day_ends_at.as_millisecond()),
+        _ => None,
+    };
+    use_refresh_at(day_ends, {
+        let generation = generation.clone();
+        Callback::from(move |()| generation.set(*generation + 1))
+    });
     let on_date = {
         let date = date.clone();
         Callback::from(move |e: yew::Event| {

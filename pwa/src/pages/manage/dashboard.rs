@@ -3,6 +3,7 @@
 //! delivery and the shop paused or resumed from its card.
 
 use super::Access;
+use crate::components::shop_hours::{ShopStatusLine, use_refresh_at};
 use crate::components::{ConnectionBadge, use_session};
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
@@ -120,6 +121,19 @@ fn Board() -> Html {
             move || drop(clock)
         });
     }
+    // At a shop's midnight (or when its hours change its state) the board is loaded again:
+    // the reducer has already started the new day from zero, the server gives its bounds.
+    use_refresh_at(state.refresh_at_ms(), {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(d) = api::get::<Dashboard>("/api/v1/group/dashboard").await {
+                    state.dispatch(DashboardAction::Loaded(Box::new(d)));
+                }
+            });
+        })
+    });
     let act = {
         let state = state.clone();
         Callback::from(move |a: DashboardAction| state.dispatch(a))
@@ -202,6 +216,8 @@ fn ShopPanel(props: &PanelProps) -> Html {
                     </span>
                 }
             </header>
+            <ShopStatusLine lang={props.lang} paused={!card.accepting_orders} reason={card.pause_reason.clone()}
+                state={card.open_state.clone()} now_ms={props.now_ms} testid={format!("shop-hours-state-{id}")} />
             <PauseControl shop={card.shop_id} accepting={card.accepting_orders} lang={props.lang} act={props.act.clone()} />
             <dl class="figures">
                 { for STAGES.iter().map(|&stage| html! {
@@ -219,7 +235,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                 </div>
                 <div class="figure">
                     <dt>{ m.today_orders }</dt>
-                    <dd data-testid={format!("today-orders-{id}")}>{ card.today.orders }</dd>
+                    <dd data-testid={format!("today-orders-{id}")} data-day={card.day.day.to_string()}>{ card.today.orders }</dd>
                 </div>
                 <div class="figure">
                     <dt>{ m.today_revenue }</dt>

@@ -51,7 +51,19 @@ fn card(shop: i64, open_orders: Vec<Order>, orders: i64, revenue: i64) -> ShopDa
             orders,
             revenue: Money(revenue),
         },
+        day: day_around(T0),
+        open_state: OpenState::Open { until: None },
+        pause_reason: None,
         drivers_out: vec![],
+    }
+}
+
+/// A business day from 6 hours before `ms` to 6 hours after.
+fn day_around(ms: f64) -> BusinessDay {
+    BusinessDay {
+        day: "2027-01-15".parse().unwrap(),
+        day_starts_at: at(ms - 6.0 * 3_600_000.0),
+        day_ends_at: at(ms + 6.0 * 3_600_000.0),
     }
 }
 
@@ -312,4 +324,56 @@ fn an_assignment_answer_applies_only_when_newer() {
         .reduce(DashboardAction::OrderSaved(Box::new(newer)));
     assert!(Rc::ptr_eq(&state, &same));
     assert_eq!(today(&state, 1), (3, 4500));
+}
+
+/// An order of shop 1 placed at `ms`.
+fn placed_at(id: i64, total: i64, ms: f64) -> Event {
+    let mut order = order(id, 1, OrderStatus::Placed, total);
+    order.created_at = at(ms);
+    Event::OrderPlaced {
+        order: Box::new(order),
+    }
+}
+
+#[test]
+fn an_order_placed_after_the_shops_midnight_is_not_added_to_the_day_shown() {
+    let end = T0 + 6.0 * 3_600_000.0;
+    let state = loaded()
+        .reduce(group(11, placed_at(2, 2000, end - 1_000.0)))
+        .reduce(group(12, placed_at(3, 1500, end)));
+    assert_eq!(
+        today(&state, 1),
+        (4, 6500),
+        "only the order before midnight counts"
+    );
+    assert_eq!(
+        stage_ids(&state, OrderStatus::Placed),
+        [1, 2, 3],
+        "both are still on the board"
+    );
+}
+
+#[test]
+fn the_figures_start_again_from_zero_at_the_shops_midnight_and_count_the_new_day() {
+    let end = T0 + 6.0 * 3_600_000.0;
+    let state = loaded().reduce(DashboardAction::Tick(end - 1.0));
+    assert_eq!(today(&state, 1), (3, 4500));
+    let next = state.reduce(DashboardAction::Tick(end));
+    assert_eq!(today(&next, 1), (0, 0));
+    assert_eq!(next.shops[&SHOP].day.day.to_string(), "2027-01-16");
+    assert_eq!(next.refresh_at_ms(), Some(end as i64 + 24 * 3_600_000));
+    let next = next.reduce(group(11, placed_at(2, 2000, end + 60_000.0)));
+    assert_eq!(today(&next, 1), (1, 2000));
+    // Yesterday's order cancelled after midnight leaves today's figures alone.
+    let next = next.reduce(group(
+        12,
+        Event::OrderCancelled {
+            order_id: OrderId(1),
+            shop_id: SHOP,
+            at: at(end + 120_000.0),
+            version: 2,
+            reason: None,
+        },
+    ));
+    assert_eq!(today(&next, 1), (1, 2000));
 }
