@@ -189,7 +189,9 @@ fn pizza_card(
                     }
                 }) }
             </ul>
-            <ExtrasPicker pizza={pizza.clone()} on_add={on_extras.clone()} />
+            if open {
+                <ExtrasPicker pizza={pizza.clone()} on_add={on_extras.clone()} />
+            }
             if !pizza.allergens.is_empty() {
                 <p class="allergens">
                     { format!("{} ", t.allergens) }
