@@ -26,6 +26,9 @@ pub const READY: &[&str] = &[
     "tests/counter.test.mjs",
     "tests/login_next.test.mjs",
     "tests/maintenance.test.mjs",
+    // Errors in the customer's language, and ordering.
+    "tests/checkout_errors.test.mjs",
+    "tests/ordering.test.mjs",
     // Manager screens.
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",

@@ -13,7 +13,7 @@ use crate::services::api::ApiFailure;
 use crate::services::storage;
 use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
-use crate::state::stock_out::{self as fix, StockOut};
+use crate::state::stock_out::StockOut;
 use ocpizza_proto::Fulfilment;
 use ocpizza_proto::api::menu::Menu;
 use ocpizza_proto::api::shops::Shop;
@@ -140,26 +140,7 @@ pub fn Checkout(props: &Props) -> Html {
             submit.run(&form);
         })
     };
-    let fix_stock = |change: fn(&Cart, usize, &str, &Menu) -> Cart| {
-        let (cart, stock_out, errors, menu) = (
-            cart.clone(),
-            stock_out.clone(),
-            errors.clone(),
-            menu.clone(),
-        );
-        Callback::from(move |size: String| {
-            if let Some(out) = &*stock_out {
-                let next = change(&cart, out.line, &size, &menu);
-                storage::save_cart(shop_id, &next);
-                cart.set(next);
-                stock_out.set(None);
-                errors.set(FormErrors::default());
-            }
-        })
-    };
-    let on_remove =
-        fix_stock(|cart, line, _, _| fix::remove(cart, line)).reform(|()| String::new());
-    let on_size = fix_stock(fix::resize);
+    let (on_remove, on_size) = submit::stock_fixes(shop_id, &cart, &stock_out, &errors, menu);
     let input = |field: Field| {
         let (form, errors) = (form.clone(), errors.clone());
         Callback::from(move |e: InputEvent| {

@@ -9,7 +9,7 @@ use crate::services::api::{self, ApiFailure};
 use crate::services::storage;
 use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormErrors};
-use crate::state::stock_out::StockOut;
+use crate::state::stock_out::{self, StockOut};
 use crate::state::validate;
 use ocpizza_proto::api::menu::Menu;
 use ocpizza_proto::api::orders::{Order, PlaceOrder};
@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
-use yew::UseStateHandle;
+use yew::{Callback, UseStateHandle};
 use yew_router::prelude::Navigator;
 
 /// Moves focus to `field`'s input (the first one with a problem), so that the customer reads
@@ -115,4 +115,29 @@ impl Submit {
             self.loaded.set(Some(Ok((shop, menu))));
         }
     }
+}
+
+/// The stock-out notice's buttons: remove the line, or take it in another size. Either saves
+/// the cart and clears the refusal, ready to send again.
+pub(super) fn stock_fixes(
+    shop: i64,
+    cart: &UseStateHandle<Cart>,
+    out: &UseStateHandle<Option<StockOut>>,
+    errors: &UseStateHandle<FormErrors>,
+    menu: &Menu,
+) -> (Callback<()>, Callback<String>) {
+    let fix = |change: fn(&Cart, usize, &str, &Menu) -> Cart| {
+        let (cart, out, errors, menu) = (cart.clone(), out.clone(), errors.clone(), menu.clone());
+        Callback::from(move |size: String| {
+            if let Some(line) = out.as_ref().map(|o| o.line) {
+                let next = change(&cart, line, &size, &menu);
+                storage::save_cart(shop, &next);
+                cart.set(next);
+                out.set(None);
+                errors.set(FormErrors::default());
+            }
+        })
+    };
+    let remove = fix(|cart, line, _, _| stock_out::remove(cart, line));
+    (remove.reform(|()| String::new()), fix(stock_out::resize))
 }
