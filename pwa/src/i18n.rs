@@ -5,8 +5,8 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
-mod errors;
 mod driver;
+mod errors;
 mod hours;
 mod invitations;
 mod maintenance;
@@ -14,8 +14,8 @@ mod ordering;
 mod road;
 
 pub use counter::CounterTexts;
-pub use errors::ErrorTexts;
 pub use driver::DriverTexts;
+pub use errors::ErrorTexts;
 pub use hours::HoursTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;

@@ -10,9 +10,9 @@ mod maintenance;
 mod missing_shop;
 mod payment;
 mod recipe_card;
+pub mod shop_hours;
 mod stock_out;
 mod thanks;
-pub mod shop_hours;
 
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;

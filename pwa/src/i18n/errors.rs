@@ -161,6 +161,18 @@ impl Lang {
                 "Cette pizzeria ne livre pas ce code postal.",
                 "This pizzeria does not deliver to this postcode.",
             ),
+            Problem::OutOfRange(min, max) if fr => format!("Un nombre entre {min} et {max}."),
+            Problem::OutOfRange(min, max) => format!("A number between {min} and {max}."),
+            Problem::BelowReserved(n) if fr => format!(
+                "{n} sont réservés par des commandes en cours : comptez-en au moins autant."
+            ),
+            Problem::BelowReserved(n) => {
+                format!("{n} are reserved by placed orders: count at least that many.")
+            }
+            Problem::WeakPassword => text(
+                "Mot de passe trop facile à deviner : ajoutez un ou deux mots peu courants.",
+                "Password too easy to guess: add another word or two, uncommon ones.",
+            ),
             Problem::Refused => text(
                 "Valeur refusée : vérifiez ce champ.",
                 "Value refused: check this field.",
@@ -282,6 +294,9 @@ mod tests {
             Problem::NotAPhone,
             Problem::NotAPostcode,
             Problem::NotDelivered,
+            Problem::OutOfRange(0, 10),
+            Problem::BelowReserved(4),
+            Problem::WeakPassword,
             Problem::Refused,
         ];
         for p in &problems {

@@ -28,6 +28,12 @@ pub enum Problem {
     NotAPostcode,
     /// The shop does not deliver to this postcode.
     NotDelivered,
+    /// A number outside `0..=1`.
+    OutOfRange(i64, i64),
+    /// A stock count below what placed orders hold (`0` reserved).
+    BelowReserved(i64),
+    /// A password too easy to guess.
+    WeakPassword,
     /// Refused for a reason the browser does not know.
     Refused,
 }
@@ -174,15 +180,39 @@ pub fn first_shown<V>(problems: &BTreeMap<Field, V>) -> Option<Field> {
     SHOWN_ORDER.into_iter().find(|f| problems.contains_key(f))
 }
 
+/// The server's field problems of a failed request, each in the page's language (never the
+/// server's English words).
+pub fn field_texts(failure: &crate::services::api::ApiFailure) -> BTreeMap<String, String> {
+    let lang = crate::i18n::Lang::of_document();
+    failure
+        .body()
+        .and_then(|b| b.error.fields.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|(field, message)| (field.clone(), lang.problem(&from_server(message))))
+        .collect()
+}
+
 /// The problem a server's English field message describes (see the server's `validate.rs`).
 pub fn from_server(message: &str) -> Problem {
+    let numbers: Vec<i64> = message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
     let number = || {
-        message
-            .split(|c: char| !c.is_ascii_digit())
-            .find_map(|n| n.parse().ok())
-            .unwrap_or(0)
+        numbers
+            .first()
+            .map_or(0, |&n| usize::try_from(n).unwrap_or(0))
     };
-    if message.contains("does not deliver") {
+    if message.contains("must be between") && numbers.len() == 2 {
+        Problem::OutOfRange(numbers[0], numbers[1])
+    } else if message.contains("reserved by placed orders") {
+        Problem::BelowReserved(numbers.first().copied().unwrap_or(0))
+    } else if message.contains("too easy to guess") {
+        Problem::WeakPassword
+    } else if message.contains("at least") && message.contains("characters") {
+        Problem::TooShort(number())
+    } else if message.contains("does not deliver") {
         Problem::NotDelivered
     } else if ["must not be empty", "required", "needed"]
         .iter()
@@ -274,6 +304,22 @@ mod tests {
         assert_eq!(
             from_server("OC Pizza Paris 11e does not deliver to 75020"),
             Problem::NotDelivered
+        );
+        assert_eq!(
+            from_server("must be between 1 and 10000000"),
+            Problem::OutOfRange(1, 10_000_000)
+        );
+        assert_eq!(
+            from_server("12 are reserved by placed orders; count at least that"),
+            Problem::BelowReserved(12)
+        );
+        assert_eq!(
+            from_server("is too easy to guess. Add another word or two."),
+            Problem::WeakPassword
+        );
+        assert_eq!(
+            from_server("must be at least 10 characters"),
+            Problem::TooShort(10)
         );
         assert_eq!(from_server("something new"), Problem::Refused);
     }

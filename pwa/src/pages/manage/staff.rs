@@ -242,11 +242,7 @@ fn AddForm(props: &AddProps) -> Html {
                         on_added.emit(());
                     }
                     Err(e) => {
-                        errors.set(
-                            e.body()
-                                .and_then(|b| b.error.fields.clone())
-                                .unwrap_or_default(),
-                        );
+                        errors.set(crate::state::validate::field_texts(&e));
                         outcome.set(Some(Err(failure_text(&e))));
                     }
                 }

@@ -392,13 +392,9 @@ async fn send(
         };
         api::post::<_, serde::de::IgnoredAny>(&path, &body).await
     };
-    answer.map(|_| ()).map_err(|e| {
-        let fields = e
-            .body()
-            .and_then(|b| b.error.fields.clone())
-            .unwrap_or_default();
-        (failure_text(&e), fields)
-    })
+    answer
+        .map(|_| ())
+        .map_err(|e| (failure_text(&e), crate::state::validate::field_texts(&e)))
 }
 
 fn field_error(errors: &BTreeMap<String, String>, name: &str, id: &str) -> Html {
