@@ -3,6 +3,7 @@
 mod cart;
 mod connection;
 mod header;
+mod icons;
 mod invitations;
 mod maintenance;
 mod payment;
@@ -11,6 +12,7 @@ mod recipe_card;
 pub use cart::{CartBar, CartPanel};
 pub use connection::ConnectionBadge;
 pub use header::Header;
+pub use icons::{Icon, IconKind};
 pub use invitations::Invitations;
 pub use maintenance::MaintenanceBanner;
 pub use payment::PaymentStep;

@@ -5,6 +5,7 @@ pub mod cart;
 pub mod checkout;
 pub mod dashboard;
 pub mod driver;
+pub mod fit;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
