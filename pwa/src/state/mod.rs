@@ -3,6 +3,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod counter;
 pub mod dashboard;
 pub mod driver;
 pub mod fit;
