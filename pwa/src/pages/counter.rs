@@ -7,26 +7,25 @@
 
 mod open_orders;
 mod picker;
+mod send;
 
 use crate::components::{CartPanel, ConnectionBadge, Icon, IconKind, PaymentStep, use_session};
 use crate::i18n::{CounterTexts, Lang};
 use crate::pages::checkout::text_field;
-use crate::services::api::{self, ApiFailure};
+use crate::services::api;
 use crate::services::live::Live;
-use crate::state::cart::{Cart, CartAction};
+use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
 use crate::state::menu::MenuState;
 use gloo::timers::callback::Timeout;
 use ocpizza_proto::api::customers::{CustomerMatch, CustomerMatches};
-use ocpizza_proto::api::menu::Menu;
-use ocpizza_proto::api::orders::{Channel, Order, OrderList};
+use ocpizza_proto::api::orders::{Channel, Order};
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{Fulfilment, ShopId, StaffRole};
 use open_orders::OpenOrders;
-use std::cell::RefCell;
+use send::{Call, Toast, refresh_orders, send, send_bar};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 use yew::{
     Callback, Html, InputEvent, Properties, SubmitEvent, TargetCast, UseReducerHandle,
     UseStateHandle, component, html, use_effect_with, use_mut_ref, use_reducer, use_state,
@@ -73,129 +72,6 @@ pub fn CounterPage() -> Html {
 #[derive(Debug, Properties, PartialEq)]
 struct DeskProps {
     shop: i64,
-}
-
-fn refresh_orders(shop: i64, orders: &UseStateHandle<Vec<Order>>) {
-    let orders = orders.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(list) = api::get::<OrderList>(&format!("/api/v1/shops/{shop}/orders")).await {
-            orders.set(list.orders);
-        }
-    });
-}
-
-/// How long the "order sent" message stays.
-const TOAST_MS: u32 = 8_000;
-
-/// What the desk holds for the call in progress: emptied once its order is sent.
-#[derive(Clone)]
-struct Call {
-    form: UseReducerHandle<CheckoutForm>,
-    cart: UseReducerHandle<Cart>,
-    errors: UseStateHandle<FormErrors>,
-    channel: UseStateHandle<Channel>,
-    matches: UseStateHandle<Option<Vec<CustomerMatch>>>,
-    filter: UseStateHandle<String>,
-}
-
-impl Call {
-    /// Ready for the next call: no customer, no lines, no note, by phone, pickup; the cursor
-    /// in the phone field.
-    fn reset(&self) {
-        self.cart.dispatch(CartAction::Clear);
-        self.form.dispatch(FormAction::Reset);
-        self.form
-            .dispatch(FormAction::Fulfilment(Fulfilment::Pickup));
-        self.errors.set(FormErrors::default());
-        self.channel.set(Channel::Phone);
-        self.matches.set(None);
-        self.filter.set(String::new());
-        let phone = gloo::utils::document().get_element_by_id(PHONE_FIELD);
-        if let Some(phone) = phone.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-            let _ = phone.focus();
-        }
-    }
-}
-
-/// The confirmation of the order just sent, and the timer that takes it away.
-#[derive(Clone)]
-struct Toast {
-    sent: UseStateHandle<Option<Order>>,
-    timer: Rc<RefCell<Option<Timeout>>>,
-}
-
-impl Toast {
-    fn show(&self, order: Order) {
-        self.sent.set(Some(order));
-        let sent = self.sent.clone();
-        *self.timer.borrow_mut() = Some(Timeout::new(TOAST_MS, move || sent.set(None)));
-    }
-}
-
-/// Sends the call's order (once, whatever the retries: one idempotency key per order).
-fn send(
-    shop: i64,
-    call: &Call,
-    toast: &Toast,
-    sending: &UseStateHandle<bool>,
-    attempt: &Rc<RefCell<Option<String>>>,
-    orders: &UseStateHandle<Vec<Order>>,
-    network_error: &'static str,
-) {
-    if **sending {
-        return;
-    }
-    sending.set(true);
-    let mut request = call.form.to_request(ShopId(shop), &call.cart);
-    request.channel = Some(*call.channel);
-    let key = attempt
-        .borrow_mut()
-        .get_or_insert_with(api::new_idempotency_key)
-        .clone();
-    let (call, toast, sending, attempt, orders) = (
-        call.clone(),
-        toast.clone(),
-        sending.clone(),
-        attempt.clone(),
-        orders.clone(),
-    );
-    wasm_bindgen_futures::spawn_local(async move {
-        let answer: Result<Order, _> =
-            api::post_with_headers("/api/v1/orders", &request, &[("Idempotency-Key", &key)]).await;
-        sending.set(false);
-        match answer {
-            Ok(order) => {
-                *attempt.borrow_mut() = None;
-                call.reset();
-                toast.show(order);
-                refresh_orders(shop, &orders);
-            }
-            Err(ApiFailure::Server(_, body)) => call.errors.set(FormErrors::from_body(&body)),
-            Err(_) => call.errors.set(FormErrors {
-                general: Some(network_error.to_owned()),
-                ..FormErrors::default()
-            }),
-        }
-    });
-}
-
-/// The bar that stays at the bottom of the screen: what the order comes to, and the send button.
-fn send_bar(lang: Lang, cart: &Cart, menu: &Menu, errors: &FormErrors, sending: bool) -> Html {
-    let (t, c) = (lang.texts(), lang.counter());
-    html! {
-        <div class="counter-bar" data-testid="counter-bar">
-            <p class="counter-total" data-testid="counter-total">
-                { format!("{} {} · ", cart.count(), t.pizzas) }<strong>{ format!("{} {}", t.total, cart.total(menu)) }</strong>
-            </p>
-            if let Some(general) = &errors.general {
-                <p class="error form-error" role="alert" data-testid="form-error">{ general }</p>
-            }
-            <button type="submit" form={FORM_ID} class="button button--primary" data-testid="counter-send"
-                    disabled={sending || cart.is_empty()}>
-                { if sending { c.sending } else { c.send_order } }
-            </button>
-        </div>
-    }
 }
 
 /// Pickup or delivery, with the address for a delivery.
