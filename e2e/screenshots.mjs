@@ -56,21 +56,31 @@ const SHOTS = [
     viewport: KITCHEN_SCREEN,
     login: COOK,
     async prepare({ page, server, menu, state }) {
-      // A realistic service: a few new tickets, one in the oven.
+      // Rush hour: the oldest orders furthest along, more new ones than the column holds.
       const guest = new Api(server.base);
       const cook = await new Api(server.base).login(COOK);
-      const pizzas = menu.pizzas.filter((p) => p.enabled && p.sizes.some((s) => s.available > 2));
-      const names = ["Camille Martin", "Louis Bernard", "Inès Petit", "Hugo Moreau"];
+      const sizes = menu.pizzas
+        .filter((p) => p.enabled)
+        .flatMap((p) => p.sizes.map((s) => ({ pizza_id: p.id, size: s.code, left: s.available })))
+        .sort((a, b) => b.left - a.left)
+        .slice(0, 4);
+      const names = ["Camille Martin", "Louis Bernard", "Inès Petit", "Hugo Moreau", "Léa Roux", "Nathan Faure",
+        "Chloé Girard", "Yanis Blanc", "Manon Garnier", "Théo Lambert", "Sarah Chevalier"];
+      const stages = ["ready", "ready", "preparing", "preparing", "preparing", "preparing"];
       const orders = [];
       for (const [i, name] of names.entries()) {
-        const pizza = pizzas[i % pizzas.length];
-        const size = pizza.sizes.find((s) => s.available > 2);
-        orders.push(await guest.placeOrder([{ pizza_id: pizza.id, size: size.code, quantity: 1 + (i % 2) }], { name }));
+        const lines = sizes.slice(0, 1 + (i % 2)).map(({ pizza_id, size }) => ({ pizza_id, size, quantity: i % 3 === 0 ? 2 : 1 }));
+        const order = await guest.placeOrder(lines, { name });
+        const stage = stages[i] ?? "placed";
+        if (stage !== "placed") await cook.transition(order.id, "preparing");
+        if (stage === "ready") await cook.transition(order.id, "ready");
+        orders.push(order);
       }
-      await cook.post(`/api/v1/orders/${orders[0].id}/transition`, { to: "preparing" });
-      state.ticket = orders[1].id;
+      const oldestNew = orders[stages.length];
+      state.ticket = oldestNew.id;
       await page.goto("/kitchen");
-      return page.getByTestId(`ticket-${orders[1].id}`);
+      await page.getByTestId("more-placed").waitFor({ timeout: SCREEN_MS });
+      return page.getByTestId(`ticket-${oldestNew.id}`);
     },
   },
   {

@@ -9,6 +9,7 @@ mod driver;
 mod errors;
 mod hours;
 mod invitations;
+mod kitchen;
 mod maintenance;
 mod ordering;
 mod road;
@@ -18,6 +19,7 @@ pub use driver::DriverTexts;
 pub use errors::ErrorTexts;
 pub use hours::HoursTexts;
 pub use invitations::InvitationTexts;
+pub use kitchen::KitchenTexts;
 pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
 pub use road::RoadTexts;
@@ -158,19 +160,12 @@ pub struct Texts {
     pub col_placed: &'static str,
     pub col_preparing: &'static str,
     pub col_ready: &'static str,
-    pub start: &'static str,
-    pub bump: &'static str,
-    pub undo: &'static str,
     pub sending: &'static str,
     pub dismiss: &'static str,
-    pub edited: &'static str,
-    pub cancelled_ticket: &'static str,
     pub age_fresh: &'static str,
     pub age_waiting: &'static str,
     pub age_late: &'static str,
     pub empty_column: &'static str,
-    pub enable_sound: &'static str,
-    pub sound_on: &'static str,
     pub staff_only: &'static str,
     pub no_kitchen: &'static str,
     pub shop_label: &'static str,
@@ -291,19 +286,12 @@ static FR: Texts = Texts {
     col_placed: "À préparer",
     col_preparing: "En préparation",
     col_ready: "Prêtes",
-    start: "▶ Commencer",
-    bump: "✓ Prête",
-    undo: "↶ Annuler",
     sending: "Envoi…",
     dismiss: "Vu",
-    edited: "✎ Modifiée",
-    cancelled_ticket: "✕ ANNULÉE",
     age_fresh: "à l'heure",
     age_waiting: "attente",
     age_late: "en retard",
     empty_column: "Rien ici pour l'instant.",
-    enable_sound: "🔈 Activer le son",
-    sound_on: "🔊 Son activé",
     staff_only: "Cet écran est réservé au personnel. Connectez-vous avec un compte de cuisine.",
     no_kitchen: "Votre compte n'est rattaché à aucune cuisine.",
     shop_label: "Pizzeria",
@@ -424,19 +412,12 @@ static EN: Texts = Texts {
     col_placed: "To start",
     col_preparing: "Preparing",
     col_ready: "Ready",
-    start: "▶ Start",
-    bump: "✓ Ready",
-    undo: "↶ Undo",
     sending: "Sending…",
     dismiss: "Got it",
-    edited: "✎ Changed",
-    cancelled_ticket: "✕ CANCELLED",
     age_fresh: "on time",
     age_waiting: "waiting",
     age_late: "late",
     empty_column: "Nothing here yet.",
-    enable_sound: "🔈 Enable sound",
-    sound_on: "🔊 Sound on",
     staff_only: "This screen is for staff. Log in with a kitchen account.",
     no_kitchen: "Your account is not attached to any kitchen.",
     shop_label: "Pizzeria",

@@ -24,6 +24,8 @@ pub const READY: &[&str] = &[
     "tests/driver_offline.test.mjs",
     "tests/driver_position.test.mjs",
     "tests/counter.test.mjs",
+    "tests/counter_next_call.test.mjs",
+    "tests/kitchen_rush.test.mjs",
     "tests/login_next.test.mjs",
     "tests/maintenance.test.mjs",
     // Errors in the customer's language, and ordering.

@@ -2,7 +2,7 @@
 //! two radio-like buttons (nothing chosen in advance), the cash received with the change due
 //! shown as it is typed, an unusual amount confirmed, then "delivered".
 
-use super::use_session;
+use super::{Icon, IconKind, use_session};
 use crate::state::handover::{Handover, PaidBy, Verdict, change_due};
 use ocpizza_proto::{Money, OrderId, PaymentMethod};
 use web_sys::HtmlInputElement;
@@ -122,7 +122,7 @@ pub fn HandoverForm(props: &Props) -> Html {
             }
             <button type="button" class="button button--primary button--wide"
                 data-testid={format!("delivered-{id}")} onclick={deliver}>
-                { format!("✓ {}", props.label) }
+                <Icon kind={IconKind::Done} />{ props.label.clone() }
             </button>
         </div>
     }

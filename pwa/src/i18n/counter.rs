@@ -30,6 +30,7 @@ pub struct CounterTexts {
     pub no_open_orders: &'static str,
     pub new_order: &'static str,
     pub menu: &'static str,
+    pub enter_hint: &'static str,
 }
 
 const FR: CounterTexts = CounterTexts {
@@ -37,7 +38,7 @@ const FR: CounterTexts = CounterTexts {
     staff_only: "Cet écran est réservé aux preneurs de commande et aux gérants.",
     find_customer: "Client",
     phone_search: "Téléphone du client",
-    phone_hint: "Tapez au moins 3 chiffres pour retrouver un client.",
+    phone_hint: "Tapez au moins 6 chiffres pour retrouver un client.",
     no_match: "Aucun client connu : remplissez ses coordonnées.",
     orders_count: "commande(s)",
     use_customer: "Choisir",
@@ -57,6 +58,7 @@ const FR: CounterTexts = CounterTexts {
     no_open_orders: "Aucune commande en cours.",
     new_order: "Nouvelle commande",
     menu: "Carte",
+    enter_hint: "Entrée ajoute la pizza quand la recherche n'en laisse qu'une (ex. « regina grande »).",
 };
 
 const EN: CounterTexts = CounterTexts {
@@ -64,7 +66,7 @@ const EN: CounterTexts = CounterTexts {
     staff_only: "This screen is for order takers and managers.",
     find_customer: "Customer",
     phone_search: "Customer's phone",
-    phone_hint: "Type at least 3 digits to find a customer.",
+    phone_hint: "Type at least 6 digits to find a customer.",
     no_match: "No known customer: fill in their details.",
     orders_count: "order(s)",
     use_customer: "Choose",
@@ -84,6 +86,7 @@ const EN: CounterTexts = CounterTexts {
     no_open_orders: "No open order.",
     new_order: "New order",
     menu: "Menu",
+    enter_hint: "Enter adds the pizza when the search leaves only one (e.g. “regina large”).",
 };
 
 impl Lang {

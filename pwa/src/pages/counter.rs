@@ -1,30 +1,40 @@
 //! Counter and phone orders (`/counter`, order takers and managers): find the caller by a few
 //! digits of their phone, pick pizzas with live availability, delivery or pickup, payment at the
 //! counter or on delivery; the order goes to the kitchen at once. Open orders can be edited
-//! (through their tracking page) or cancelled with a reason.
+//! (through their tracking page) or cancelled with a reason. Between calls the desk is
+//! emptied and the cursor waits in the phone field; the total and the send button stay on
+//! screen however long the order.
 
-use crate::app::Route;
-use crate::components::{CartPanel, ConnectionBadge, PaymentStep, use_session};
+mod open_orders;
+mod picker;
+mod send;
+
+use crate::components::{CartPanel, ConnectionBadge, Icon, IconKind, PaymentStep, use_session};
 use crate::i18n::{CounterTexts, Lang};
 use crate::pages::checkout::text_field;
-use crate::services::api::{self, ApiFailure};
+use crate::services::api;
 use crate::services::live::Live;
-use crate::state::cart::{Cart, CartAction};
+use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
 use crate::state::menu::MenuState;
 use gloo::timers::callback::Timeout;
 use ocpizza_proto::api::customers::{CustomerMatch, CustomerMatches};
-use ocpizza_proto::api::menu::Menu;
-use ocpizza_proto::api::orders::{CancelRequest, Channel, Order, OrderList};
+use ocpizza_proto::api::orders::{Channel, Order};
 use ocpizza_proto::events::Stream;
-use ocpizza_proto::{Fulfilment, OrderStatus, ShopId, StaffRole};
+use ocpizza_proto::{Fulfilment, ShopId, StaffRole};
+use open_orders::OpenOrders;
+use send::{Call, Toast, refresh_orders, send, send_bar};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::{
-    Callback, Html, InputEvent, Properties, SubmitEvent, TargetCast, UseStateHandle, component,
-    html, use_effect_with, use_mut_ref, use_reducer, use_state,
+    Callback, Html, InputEvent, Properties, SubmitEvent, TargetCast, UseReducerHandle,
+    UseStateHandle, component, html, use_effect_with, use_mut_ref, use_reducer, use_state,
 };
-use yew_router::prelude::Link;
+
+/// The order form (its send button sits in the bar at the bottom of the screen).
+const FORM_ID: &str = "counter-form";
+/// The phone field, where each call starts.
+const PHONE_FIELD: &str = "checkout-phone";
 
 /// Digits needed before the customer search starts.
 const SEARCH_FROM_DIGITS: usize = 6;
@@ -64,13 +74,35 @@ struct DeskProps {
     shop: i64,
 }
 
-fn refresh_orders(shop: i64, orders: &UseStateHandle<Vec<Order>>) {
-    let orders = orders.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(list) = api::get::<OrderList>(&format!("/api/v1/shops/{shop}/orders")).await {
-            orders.set(list.orders);
-        }
-    });
+/// Pickup or delivery, with the address for a delivery.
+fn fulfilment_step(
+    lang: Lang,
+    form: &UseReducerHandle<CheckoutForm>,
+    field: &dyn Fn(Field, &str, &str) -> Html,
+) -> Html {
+    let t = lang.texts();
+    let delivery = form.fulfilment == Fulfilment::Delivery;
+    let choose = |fulfilment: Fulfilment| {
+        let form = form.clone();
+        Callback::from(move |_| form.dispatch(FormAction::Fulfilment(fulfilment)))
+    };
+    html! {
+        <fieldset class="step">
+            <legend>{ t.fulfilment }</legend>
+            <div class="choices">
+                { radio("fulfilment", "counter-pickup", t.pickup, !delivery, choose(Fulfilment::Pickup)) }
+                { radio("fulfilment", "counter-delivery", t.delivery, delivery, choose(Fulfilment::Delivery)) }
+            </div>
+            if delivery {
+                { field(Field::Street, t.street, "text") }
+                <div class="row">
+                    { field(Field::Postcode, t.postcode, "text") }
+                    { field(Field::City, t.city, "text") }
+                </div>
+                { field(Field::Instructions, t.instructions, "text") }
+            }
+        </fieldset>
+    }
 }
 
 /// The order-entry desk of one shop.
@@ -80,16 +112,21 @@ fn Desk(props: &DeskProps) -> Html {
     let (t, c) = (lang.texts(), lang.counter());
     let shop = props.shop;
     let menu = use_reducer(MenuState::default);
-    let cart = use_reducer(Cart::default);
-    let form = use_reducer(|| CheckoutForm::new(Fulfilment::Pickup));
-    let errors = use_state(FormErrors::default);
-    let channel = use_state(|| Channel::Phone);
-    let matches = use_state(|| None::<Vec<CustomerMatch>>);
-    let sent = use_state(|| None::<Order>);
+    let call = Call {
+        form: use_reducer(|| CheckoutForm::new(Fulfilment::Pickup)),
+        cart: use_reducer(Cart::default),
+        errors: use_state(FormErrors::default),
+        channel: use_state(|| Channel::Phone),
+        matches: use_state(|| None::<Vec<CustomerMatch>>),
+        filter: use_state(String::new),
+    };
+    let toast = Toast {
+        sent: use_state(|| None::<Order>),
+        timer: use_mut_ref(|| None::<Timeout>),
+    };
     let sending = use_state(|| false);
     let attempt = use_mut_ref(|| None::<String>);
     let search = use_mut_ref(|| None::<Timeout>);
-    let filter = use_state(String::new);
     let orders = use_state(Vec::<Order>::new);
     {
         let menu = menu.clone();
@@ -115,6 +152,14 @@ fn Desk(props: &DeskProps) -> Html {
     let (Some(shop_info), Some(menu_now)) = (&menu.shop, &menu.menu) else {
         return html! { <section class="page"><p aria-busy="true">{ t.loading }</p></section> };
     };
+    let Call {
+        form,
+        cart,
+        errors,
+        channel,
+        matches,
+        filter,
+    } = call.clone();
     let on_input = |field: Field| {
         let (form, errors, matches, search) = (
             form.clone(),
@@ -146,10 +191,6 @@ fn Desk(props: &DeskProps) -> Html {
             on_input(f),
         )
     };
-    let choose = |fulfilment: Fulfilment| {
-        let form = form.clone();
-        Callback::from(move |_| form.dispatch(FormAction::Fulfilment(fulfilment)))
-    };
     let pick_channel = |ch: Channel| {
         let channel = channel.clone();
         Callback::from(move |_| channel.set(ch))
@@ -170,66 +211,26 @@ fn Desk(props: &DeskProps) -> Html {
         })
     };
     let onsubmit = {
-        let (form, cart, errors, sending, sent, attempt, orders, channel) = (
-            form.clone(),
-            cart.clone(),
-            errors.clone(),
+        let (call, toast, sending, attempt, orders) = (
+            call.clone(),
+            toast.clone(),
             sending.clone(),
-            sent.clone(),
             attempt.clone(),
             orders.clone(),
-            channel.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            if *sending {
-                return;
-            }
-            sending.set(true);
-            let mut request = form.to_request(ShopId(shop), &cart);
-            request.channel = Some(*channel);
-            let key = attempt
-                .borrow_mut()
-                .get_or_insert_with(api::new_idempotency_key)
-                .clone();
-            let (form, cart, errors, sending, sent, attempt, orders) = (
-                form.clone(),
-                cart.clone(),
-                errors.clone(),
-                sending.clone(),
-                sent.clone(),
-                attempt.clone(),
-                orders.clone(),
+            send(
+                shop,
+                &call,
+                &toast,
+                &sending,
+                &attempt,
+                &orders,
+                t.network_error,
             );
-            wasm_bindgen_futures::spawn_local(async move {
-                let answer: Result<Order, _> = api::post_with_headers(
-                    "/api/v1/orders",
-                    &request,
-                    &[("Idempotency-Key", &key)],
-                )
-                .await;
-                sending.set(false);
-                match answer {
-                    Ok(order) => {
-                        *attempt.borrow_mut() = None;
-                        cart.dispatch(CartAction::Clear);
-                        form.dispatch(FormAction::Reset);
-                        errors.set(FormErrors::default());
-                        sent.set(Some(order));
-                        refresh_orders(shop, &orders);
-                    }
-                    Err(ApiFailure::Server(_, body)) => {
-                        errors.set(FormErrors::from_body(&body, lang));
-                    }
-                    Err(_) => errors.set(FormErrors {
-                        general: Some(t.network_error.to_owned()),
-                        ..FormErrors::default()
-                    }),
-                }
-            });
         })
     };
-    let delivery = form.fulfilment == Fulfilment::Delivery;
     let menu_rc = Rc::new(menu_now.clone());
     html! {
         <section class="page counter">
@@ -237,13 +238,15 @@ fn Desk(props: &DeskProps) -> Html {
                 <h1>{ format!("{} · {}", c.title, shop_info.name) }</h1>
                 <ConnectionBadge state={menu.connection} />
             </div>
-            if let Some(order) = &*sent {
-                <p class="notice" role="status" data-testid="counter-sent" data-order={order.id.0.to_string()}>
-                    { format!("{} {} {}", t.order_no, order.id, c.sent) }
-                </p>
-            }
+            <div class="toast-region" role="status">
+                if let Some(order) = &*toast.sent {
+                    <p class="toast" data-testid="counter-sent" data-order={order.id.0.to_string()}>
+                        <Icon kind={IconKind::Done} />{ format!("{} {} {}", t.order_no, order.id, c.sent) }
+                    </p>
+                }
+            </div>
             <div class="counter-layout">
-                <form class="checkout-form" {onsubmit} novalidate=true>
+                <form id={FORM_ID} class="checkout-form" {onsubmit} novalidate=true>
                     <fieldset class="step">
                         <legend>{ c.find_customer }</legend>
                         { field(Field::Phone, c.phone_search, "tel") }
@@ -258,38 +261,18 @@ fn Desk(props: &DeskProps) -> Html {
                             { radio("channel", "channel-counter", c.walk_in, *channel == Channel::Counter, pick_channel(Channel::Counter)) }
                         </div>
                     </fieldset>
-                    <fieldset class="step">
-                        <legend>{ t.fulfilment }</legend>
-                        <div class="choices">
-                            { radio("fulfilment", "counter-pickup", t.pickup, !delivery, choose(Fulfilment::Pickup)) }
-                            { radio("fulfilment", "counter-delivery", t.delivery, delivery, choose(Fulfilment::Delivery)) }
-                        </div>
-                        if delivery {
-                            { field(Field::Street, t.street, "text") }
-                            <div class="row">
-                                { field(Field::Postcode, t.postcode, "text") }
-                                { field(Field::City, t.city, "text") }
-                            </div>
-                            { field(Field::Instructions, t.instructions, "text") }
-                        }
-                    </fieldset>
+                    { fulfilment_step(lang, &form, &field) }
                     { field(Field::Note, t.order_note, "text") }
                     <PaymentStep fulfilment={form.fulfilment} selected={form.payment} on_select={on_payment}
                                  error={errors.fields.get(&Field::Payment).cloned()} />
-                    if let Some(general) = &errors.general {
-                        <p class="error form-error" role="alert" data-testid="form-error">{ general }</p>
-                    }
-                    <button type="submit" class="button button--primary" data-testid="counter-send"
-                            disabled={*sending || cart.is_empty()}>
-                        { if *sending { c.sending } else { c.send_order } }
-                    </button>
                 </form>
                 <div class="counter-menu">
-                    { pizza_picker(lang, menu_now, &filter, &cart) }
-                    <CartPanel {shop} cart={Rc::new((*cart).clone())} menu={menu_rc} on_action={on_cart} />
+                    { picker::pizza_picker(lang, &menu_rc, &filter, &cart) }
+                    <CartPanel {shop} cart={Rc::new((*cart).clone())} menu={menu_rc.clone()} on_action={on_cart} />
                 </div>
             </div>
             <OpenOrders {shop} orders={(*orders).clone()} />
+            { send_bar(lang, &cart, menu_now, &errors, *sending) }
         </section>
     }
 }
@@ -379,143 +362,5 @@ fn match_list(
                 }
             }) }
         </ul>
-    }
-}
-
-/// Every size of every pizza as one button, narrowed by a typed filter.
-fn pizza_picker(
-    lang: Lang,
-    menu: &Menu,
-    filter: &UseStateHandle<String>,
-    cart: &yew::UseReducerHandle<Cart>,
-) -> Html {
-    let t = lang.texts();
-    let wanted = filter.to_lowercase();
-    let on_filter = {
-        let filter = filter.clone();
-        Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<HtmlInputElement>().value());
-        })
-    };
-    html! {
-        <section class="step picker" aria-labelledby="picker-title">
-            <h2 id="picker-title">{ lang.counter().menu }</h2>
-            <label class="field">
-                <span>{ lang.counter().filter }</span>
-                <input type="search" value={(**filter).clone()} oninput={on_filter} data-testid="pizza-filter" />
-            </label>
-            <ul class="picker-list">
-                { for menu.pizzas.iter().filter(|p| p.name.to_lowercase().contains(&wanted)).flat_map(|p| {
-                    p.sizes.iter().map(move |s| (p, s))
-                }).map(|(p, s)| {
-                    let out = !p.enabled || s.available <= 0;
-                    let onclick = { let (cart, id, code) = (cart.clone(), p.id, s.code.clone()); Callback::from(move |_| cart.dispatch(CartAction::Add(id, code.clone()))) };
-                    html! {
-                        <li>
-                            <button type="button" class={if out { "pick pick--out" } else { "pick" }} disabled={out} {onclick}
-                                    data-testid={format!("add-{}-{}", p.id, s.code)}>
-                                <strong>{ &p.name }</strong>{ format!(" · {} · {}", lang.size(&s.code), s.price) }
-                                if out {
-                                    <span class="badge badge--out">{ t.unavailable }</span>
-                                } else {
-                                    <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
-                                }
-                            </button>
-                        </li>
-                    }
-                }) }
-            </ul>
-        </section>
-    }
-}
-
-/// Props of [`OpenOrders`].
-#[derive(Debug, Properties, PartialEq)]
-struct OpenProps {
-    shop: i64,
-    orders: Vec<Order>,
-}
-
-/// The shop's open orders, with edit (while placed) and cancel with a reason (before they leave).
-#[component]
-fn OpenOrders(props: &OpenProps) -> Html {
-    let lang = use_session().lang;
-    let c = lang.counter();
-    let cancelling = use_state(|| None::<(i64, String)>);
-    let problem = use_state(|| None::<String>);
-    let open: Vec<&Order> = props
-        .orders
-        .iter()
-        .filter(|o| {
-            matches!(
-                o.status,
-                OrderStatus::Placed | OrderStatus::Preparing | OrderStatus::Ready
-            )
-        })
-        .collect();
-    let confirm = {
-        let (cancelling, problem) = (cancelling.clone(), problem.clone());
-        let orders = props.orders.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let Some((id, reason)) = (*cancelling).clone() else {
-                return;
-            };
-            if reason.trim().is_empty() {
-                problem.set(Some(c.reason_needed.to_owned()));
-                return;
-            }
-            let version = orders.iter().find(|o| o.id.0 == id).map(|o| o.version);
-            let (cancelling, problem) = (cancelling.clone(), problem.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let body = CancelRequest {
-                    version,
-                    reason: Some(reason.trim().to_owned()),
-                };
-                match api::post::<_, Order>(&format!("/api/v1/orders/{id}/cancel"), &body).await {
-                    Ok(_) => {
-                        cancelling.set(None);
-                        problem.set(None);
-                    }
-                    Err(e) => problem.set(Some(lang.failure(&e))),
-                }
-            });
-        })
-    };
-    html! {
-        <section class="step open-orders" aria-labelledby="open-title">
-            <h2 id="open-title">{ c.open_orders }</h2>
-            if open.is_empty() { <p class="muted">{ c.no_open_orders }</p> }
-            <ul class="open-list">
-                { for open.iter().map(|o| {
-                    let id = o.id.0;
-                    let start = { let cancelling = cancelling.clone(); Callback::from(move |_| cancelling.set(Some((id, String::new())))) };
-                    html! {
-                        <li data-testid={format!("open-{id}")}>
-                            <span><strong>{ format!("#{id}") }</strong>{ format!(" {} · {} · {}", o.contact.name, lang.status(o.status), o.total) }</span>
-                            if o.status == OrderStatus::Placed {
-                                <Link<Route> to={Route::CounterOrder { id }} classes="button">{ c.edit }</Link<Route>>
-                            }
-                            <button type="button" class="button" onclick={start} data-testid={format!("cancel-{id}")}>{ c.cancel }</button>
-                            if cancelling.as_ref().is_some_and(|(cid, _)| *cid == id) {
-                                <form class="fail-form" onsubmit={confirm.clone()}>
-                                    <label class="field">
-                                        <span>{ c.cancel_reason }</span>
-                                        <input data-testid={format!("cancel-reason-{id}")}
-                                            value={cancelling.as_ref().map(|(_, r)| r.clone()).unwrap_or_default()}
-                                            aria-invalid={problem.is_some().then_some("true")}
-                                            oninput={ let cancelling = cancelling.clone(); Callback::from(move |e: InputEvent| {
-                                                cancelling.set(Some((id, e.target_unchecked_into::<HtmlInputElement>().value())));
-                                            }) } />
-                                    </label>
-                                    if let Some(p) = &*problem { <p class="field-error" role="alert">{ p }</p> }
-                                    <button type="submit" class="button button--primary" data-testid={format!("confirm-cancel-{id}")}>{ c.confirm_cancel }</button>
-                                </form>
-                            }
-                        </li>
-                    }
-                }) }
-            </ul>
-        </section>
     }
 }

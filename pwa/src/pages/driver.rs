@@ -4,7 +4,7 @@
 //! once, and sent when the network allows; the list opens from the phone's copy when offline.
 
 use crate::components::shop_hours::use_refresh_at;
-use crate::components::{ConnectionBadge, HandoverForm, use_session};
+use crate::components::{ConnectionBadge, HandoverForm, Icon, IconKind, use_session};
 use crate::i18n::{Lang, RoadTexts};
 use crate::services::driver::{self as sync, Sent};
 use crate::services::live::Live;
@@ -324,10 +324,10 @@ fn Road(props: &RoadProps) -> Html {
             <p class={if waiting > 0 { "sync sync--waiting" } else { "sync" }} role="status"
                 data-testid="sync-pending" data-count={waiting.to_string()}>
                 if waiting > 0 {
-                    <span aria-hidden="true">{ "⏳ " }</span>
+                    <Icon kind={IconKind::Hourglass} />
                     <strong>{ waiting }</strong>{ " " }{ r.waiting_sync }
                 } else {
-                    <span aria-hidden="true">{ "✓ " }</span>{ r.all_synced }
+                    <Icon kind={IconKind::Done} />{ r.all_synced }
                 }
             </p>
             if state.from_cache {
@@ -517,7 +517,7 @@ fn DeliveryCard(props: &CardProps) -> Html {
         html! {
             <button type="button" class="button button--wide" data-testid={format!("undo-{}", o.id.0)}
                 onclick={Callback::from(move |_| undo.emit(key.clone()))}>
-                { format!("↶ {}", r.undo) }
+                <Icon kind={IconKind::Undo} />{ r.undo }
             </button>
         }
     } else if !props.mine {
@@ -544,7 +544,7 @@ fn DeliveryCard(props: &CardProps) -> Html {
                         <button type="button" class="button button--primary button--wide"
                             data-testid={format!("delivered-{}", o.id.0)}
                             onclick={send(DriverActionKind::Delivered)}>
-                            { format!("✓ {}", r.delivered) }
+                            <Icon kind={IconKind::Done} />{ r.delivered }
                         </button>
                     }
                     if *failing {
@@ -589,10 +589,10 @@ fn DeliveryCard(props: &CardProps) -> Html {
             { for address }
             <p class="links">
                 if let Some(href) = map_link(o) {
-                    <a class="button" href={href}>{ format!("🧭 {}", r.navigate) }</a>
+                    <a class="button" href={href}><Icon kind={IconKind::Navigate} />{ r.navigate }</a>
                 }
                 <a class="button" href={format!("tel:{}", o.contact.phone.replace(' ', ""))}>
-                    { format!("📞 {}", r.call) }
+                    <Icon kind={IconKind::Call} />{ r.call }
                 </a>
             </p>
             <p class="collect">

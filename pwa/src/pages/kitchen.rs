@@ -1,22 +1,25 @@
 //! The kitchen wall display (`/kitchen`, cooks and managers): a shop's tickets in three
 //! columns, live from the shop's order stream, readable at 3 m and touch-first. A tap starts
-//! or bumps a ticket at once on screen; the request leaves when the undo window ends.
+//! or bumps a ticket at once on screen; the request leaves when the undo window ends. At rush
+//! hour the wall still fits the screen: each column shows its oldest tickets, as many as fit,
+//! and counts the others ("+4 autres").
 
-use crate::components::{ConnectionBadge, LineRecipe, use_session};
-use crate::i18n::Texts;
-use crate::services::api;
-use crate::services::live::Live;
-use crate::state::kitchen::{Age, COLUMNS, KitchenAction, KitchenState, NEW_MS, Ticket};
+mod feed;
+mod ticket;
+
+use crate::components::{ConnectionBadge, Icon, IconKind, LineRecipe, use_session};
+use crate::i18n::{Lang, Texts};
+use crate::state::fit::{Room, fitting, wall_order};
+use crate::state::kitchen::{COLUMNS, KitchenAction, KitchenState, Ticket};
+use feed::{beep, follow, send_due, use_recipes};
 use gloo::timers::callback::Interval;
-use ocpizza_proto::api::menu::{Recipe, RecipeBook};
-use ocpizza_proto::api::orders::{Order, OrderList, TransitionRequest};
-use ocpizza_proto::events::Stream;
-use ocpizza_proto::{Fulfilment, OrderId, OrderStatus, ShopId, StaffRole};
+use ocpizza_proto::api::menu::Recipe;
+use ocpizza_proto::{OrderId, OrderStatus, ShopId, StaffRole};
 use std::collections::HashMap;
 use std::rc::Rc;
 use yew::{
-    Callback, Html, Properties, UseReducerHandle, component, html, use_effect_with, use_mut_ref,
-    use_reducer, use_state,
+    Callback, Html, NodeRef, Properties, component, hook, html, use_effect, use_effect_with,
+    use_mut_ref, use_node_ref, use_reducer, use_state, use_state_eq,
 };
 
 /// The shops whose kitchen this account may run: where it is cook or manager (admins: all).
@@ -99,84 +102,108 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Loads the open orders, then follows the stream from their sequence.
-fn follow(shop: i64, state: &UseReducerHandle<KitchenState>) -> Live {
-    let on_message = {
-        let state = state.clone();
-        Callback::from(move |msg| state.dispatch(KitchenAction::Server(Box::new(msg))))
+/// How many tickets end inside one column's ticket area, as drawn now.
+fn measure(list: &NodeRef) -> usize {
+    let Some(list) = list.cast::<web_sys::Element>() else {
+        return usize::MAX;
     };
-    let on_state = {
-        let state = state.clone();
-        Callback::from(move |c| state.dispatch(KitchenAction::Connection(c)))
-    };
-    let live = Live::connect(on_message, on_state);
-    let subscriber = live.clone();
-    let state = state.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let stream = Stream::ShopOrders(ShopId(shop)).to_string();
-        match api::get::<OrderList>(&format!("/api/v1/shops/{shop}/orders")).await {
-            Ok(list) => {
-                let seq = list.stream_seq;
-                state.dispatch(KitchenAction::Loaded(Box::new(list)));
-                subscriber.subscribe(&stream, Some(seq));
-            }
-            // The stream's snapshot gives the orders instead.
-            Err(_) => subscriber.subscribe(&stream, None),
-        }
-    });
-    live
+    let limit = list.get_bounding_client_rect().bottom();
+    let tickets = list.children();
+    fitting(
+        limit,
+        (0..tickets.length())
+            .filter_map(|i| tickets.item(i))
+            .map(|ticket| ticket.get_bounding_client_rect().bottom()),
+    )
 }
 
-/// Sends the moves whose undo window ended.
-fn send_due(state: &UseReducerHandle<KitchenState>) {
-    for (id, to) in state.due(state.now_ms) {
-        state.dispatch(KitchenAction::Sending(id));
-        let state = state.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let request = TransitionRequest {
-                to,
-                version: None,
-                reason: None,
-            };
-            let path = format!("/api/v1/orders/{}/transition", id.0);
-            match api::post::<_, Order>(&path, &request).await {
-                Ok(order) => state.dispatch(KitchenAction::Sent(Box::new(order))),
-                Err(e) => {
-                    let why = crate::i18n::Lang::of_document().failure(&e);
-                    state.dispatch(KitchenAction::Refused(id, why));
-                }
-            }
-        });
+/// The ticket areas of the three columns, and the room measured in them after every drawing
+/// (a new drawing only when the room changed).
+#[hook]
+fn use_room() -> ([NodeRef; 3], Room) {
+    let lists = [use_node_ref(), use_node_ref(), use_node_ref()];
+    let room = use_state_eq(Room::default);
+    {
+        let (lists, room) = (lists.clone(), room.clone());
+        use_effect(move || room.set(Room::measured(lists.each_ref().map(measure))));
     }
+    (lists, *room)
 }
 
-/// A short beep for a new ticket (only after a tap allowed sound).
-fn beep(audio: &web_sys::AudioContext) {
-    let Ok(osc) = audio.create_oscillator() else {
-        return;
-    };
-    let Ok(gain) = audio.create_gain() else {
-        return;
-    };
-    let at = audio.current_time();
-    osc.frequency().set_value(880.0);
-    gain.gain().set_value(0.2);
-    let _ = gain.gain().linear_ramp_to_value_at_time(0.0, at + 0.4);
-    let _ = osc.connect_with_audio_node(&gain);
-    let _ = gain.connect_with_audio_node(&audio.destination());
-    let _ = osc.start();
-    let _ = osc.stop_with_when(at + 0.4);
+/// The recipe card of one line of a ticket, over the wall.
+fn recipe_card(
+    lang: Lang,
+    ticket: &Ticket,
+    index: usize,
+    recipes: &Recipes,
+    close: &Callback<()>,
+) -> Option<Html> {
+    let t = lang.texts();
+    let line = ticket.order.lines.get(index)?;
+    let recipe = recipes.get(&line.pizza_id.0)?.clone();
+    let close = close.reform(|_: yew::MouseEvent| ());
+    Some(html! {
+        <div class="modal" role="dialog" aria-modal="true" aria-label={t.recipe_card}
+             data-testid="recipe-card" onclick={close.clone()}>
+            <div class="modal-body" onclick={Callback::from(|e: yew::MouseEvent| e.stop_propagation())}>
+                <LineRecipe recipe={recipe} size={line.size.clone()}
+                    extras={line.extras.iter().map(|e| e.ingredient_id).collect::<Vec<_>>()}
+                    quantity={line.quantity} />
+                if let Some(text) = &line.note {
+                    { ticket::note(lang.kitchen(), text) }
+                }
+                <button type="button" class="button big" data-testid="recipe-close" onclick={close}>
+                    { t.close }
+                </button>
+            </div>
+        </div>
+    })
+}
+
+/// One column: its title with its count, the tickets that fit (oldest first), then "+N".
+fn column(
+    wall: &ticket::View<'_>,
+    state: &KitchenState,
+    index: usize,
+    list: &NodeRef,
+    room: Room,
+) -> Html {
+    let (t, k) = (wall.lang.texts(), wall.lang.kitchen());
+    let status = COLUMNS[index];
+    let tickets = wall_order(state, status);
+    let shown = room.shown(index, tickets.len());
+    let more = room.more(index, tickets.len());
+    html! {
+        <section class={format!("column column--{}", status.as_str())}
+                 data-testid={format!("column-{}", status.as_str())}
+                 aria-label={column_title(t, status)}>
+            <h2>{ format!("{} ({})", column_title(t, status), tickets.len()) }</h2>
+            if tickets.is_empty() {
+                <p class="column-empty">{ t.empty_column }</p>
+            }
+            <div class="column-tickets" ref={list.clone()}>
+                { for tickets.iter().enumerate().map(|(i, ticket)| ticket::view_ticket(wall, ticket, i >= shown)) }
+            </div>
+            if more > 0 {
+                <p class="column-more" data-testid={format!("more-{}", status.as_str())} title={k.more_hint}>
+                    { k.more(more) }
+                </p>
+            }
+        </section>
+    }
 }
 
 /// The live wall of one shop.
 #[component]
 fn Wall(props: &WallProps) -> Html {
-    let t = use_session().lang.texts();
+    let lang = use_session().lang;
+    let (t, k) = (lang.texts(), lang.kitchen());
     let state = use_reducer(|| KitchenState {
         now_ms: now_ms(),
         ..KitchenState::default()
     });
-    let recipes = use_state(Recipes::default);
+    let recipes = use_recipes();
+    let (lists, room) = use_room();
     let open_line = use_state(|| None::<(OrderId, usize)>);
     let audio = use_mut_ref(|| None::<web_sys::AudioContext>);
     let newest = use_mut_ref(|| None::<OrderId>);
@@ -192,21 +219,6 @@ fn Wall(props: &WallProps) -> Html {
         use_effect_with((), move |()| {
             let clock = Interval::new(1_000, move || state.dispatch(KitchenAction::Tick(now_ms())));
             move || drop(clock)
-        });
-    }
-    {
-        let recipes = recipes.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(book) = api::get::<RecipeBook>("/api/v1/recipes").await {
-                    let by_pizza = book
-                        .recipes
-                        .into_iter()
-                        .map(|r| (r.pizza_id.0, Rc::new(r)))
-                        .collect();
-                    recipes.set(Rc::new(by_pizza));
-                }
-            });
         });
     }
     {
@@ -249,34 +261,23 @@ fn Wall(props: &WallProps) -> Html {
         let open_line = open_line.clone();
         Callback::from(move |line: (OrderId, usize)| open_line.set(Some(line)))
     };
+    let close_card = {
+        let open_line = open_line.clone();
+        Callback::from(move |()| open_line.set(None))
+    };
     let card = (*open_line).and_then(|(id, index)| {
-        let ticket = state.tickets.get(&id)?;
-        let line = ticket.order.lines.get(index)?;
-        let recipe = recipes.get(&line.pizza_id.0)?.clone();
-        let close = {
-            let open_line = open_line.clone();
-            Callback::from(move |_| open_line.set(None))
-        };
-        Some(html! {
-            <div class="modal" role="dialog" aria-modal="true" aria-label={t.recipe_card}
-                 data-testid="recipe-card" onclick={close.clone()}>
-                <div class="modal-body" onclick={Callback::from(|e: yew::MouseEvent| e.stop_propagation())}>
-                    <LineRecipe recipe={recipe} size={line.size.clone()}
-                        extras={line.extras.iter().map(|e| e.ingredient_id).collect::<Vec<_>>()}
-                        quantity={line.quantity} />
-                    if let Some(note) = &line.note {
-                        <p class="ticket-note">{ format!("📝 {note}") }</p>
-                    }
-                    <button type="button" class="button big" data-testid="recipe-close" onclick={close}>
-                        { t.close }
-                    </button>
-                </div>
-            </div>
-        })
+        recipe_card(lang, state.tickets.get(&id)?, index, &recipes, &close_card)
     });
     let dismiss_error = {
         let state = state.clone();
         Callback::from(move |_| state.dispatch(KitchenAction::ClearError))
+    };
+    let wall = ticket::View {
+        lang,
+        now: state.now_ms,
+        recipes: &recipes,
+        act: &act,
+        on_line: &on_line,
     };
     html! {
         <section class="kitchen" aria-label={t.kitchen_title}>
@@ -290,7 +291,11 @@ fn Wall(props: &WallProps) -> Html {
                     </nav>
                 }
                 <button type="button" class="sound" onclick={enable_sound} aria-pressed={sound_on.to_string()}>
-                    { if sound_on { t.sound_on } else { t.enable_sound } }
+                    if sound_on {
+                        <Icon kind={IconKind::SoundOn} />{ k.sound_on }
+                    } else {
+                        <Icon kind={IconKind::SoundOff} />{ k.enable_sound }
+                    }
                 </button>
                 <ConnectionBadge state={state.connection} />
             </div>
@@ -304,20 +309,7 @@ fn Wall(props: &WallProps) -> Html {
                 <p aria-busy="true">{ t.loading }</p>
             }
             <div class="columns">
-                { for COLUMNS.iter().map(|&column| {
-                    let tickets: Vec<&Ticket> = state.column(column).collect();
-                    html! {
-                        <section class={format!("column column--{}", column.as_str())}
-                                 data-testid={format!("column-{}", column.as_str())}
-                                 aria-label={column_title(t, column)}>
-                            <h2>{ format!("{} ({})", column_title(t, column), tickets.len()) }</h2>
-                            if tickets.is_empty() {
-                                <p class="column-empty">{ t.empty_column }</p>
-                            }
-                            { for tickets.into_iter().map(|ticket| view_ticket(t, ticket, state.now_ms, &recipes, &act, &on_line)) }
-                        </section>
-                    }
-                }) }
+                { for lists.iter().enumerate().map(|(i, list)| column(&wall, &state, i, list, room)) }
             </div>
             { card.unwrap_or_default() }
         </section>
@@ -329,150 +321,5 @@ fn column_title(t: &Texts, status: OrderStatus) -> &'static str {
         OrderStatus::Placed => t.col_placed,
         OrderStatus::Preparing => t.col_preparing,
         _ => t.col_ready,
-    }
-}
-
-/// `m:ss`.
-fn clock(ms: f64) -> String {
-    let secs = (ms / 1000.0) as i64;
-    format!("{}:{:02}", secs / 60, secs % 60)
-}
-
-fn size_label(recipes: &Recipes, pizza: i64, code: &str) -> String {
-    recipes
-        .get(&pizza)
-        .and_then(|r| r.sizes.iter().find(|s| s.code == code))
-        .map_or_else(|| code.to_owned(), |s| s.label.clone())
-}
-
-fn view_ticket(
-    t: &Texts,
-    ticket: &Ticket,
-    now: f64,
-    recipes: &Recipes,
-    act: &Callback<KitchenAction>,
-    on_line: &Callback<(OrderId, usize)>,
-) -> Html {
-    let order = &ticket.order;
-    let id = order.id;
-    let age_ms = ticket.age_ms(now);
-    let (age_class, age_icon, age_label) = match Age::of(age_ms) {
-        Age::Fresh => ("ticket--fresh", "●", t.age_fresh),
-        Age::Waiting => ("ticket--waiting", "⏱", t.age_waiting),
-        Age::Late => ("ticket--late", "⚠", t.age_late),
-    };
-    let mut classes = vec!["ticket", age_class];
-    if now - ticket.shown_ms < NEW_MS && ticket.order.status == OrderStatus::Placed {
-        classes.push("ticket--new");
-    }
-    if ticket.edited {
-        classes.push("ticket--edited");
-    }
-    if ticket.cancelled {
-        classes.push("ticket--cancelled");
-    }
-    if ticket.pending.is_some() {
-        classes.push("ticket--pending");
-    }
-    let (kind_icon, kind) = match order.fulfilment {
-        Fulfilment::Delivery => ("🛵", t.delivery),
-        Fulfilment::Pickup => ("🛍", t.pickup),
-    };
-    let fire = |action: KitchenAction| {
-        let act = act.clone();
-        Callback::from(move |_| act.emit(action.clone()))
-    };
-    let advance = {
-        let act = act.clone();
-        Callback::from(move |_| act.emit(KitchenAction::Advance(id, now_ms())))
-    };
-    let footer = if ticket.cancelled {
-        html! {
-            <button type="button" class="button big" data-testid={format!("dismiss-{}", id.0)}
-                    onclick={fire(KitchenAction::Dismiss(id))}>{ t.dismiss }</button>
-        }
-    } else if let Some(pending) = ticket.pending {
-        if pending.sending {
-            html! { <span class="sending">{ t.sending }</span> }
-        } else {
-            let left = ((pending.due_ms - now) / 1000.0).ceil().max(0.0);
-            html! {
-                <button type="button" class="button big undo" data-testid={format!("undo-{}", id.0)}
-                        onclick={fire(KitchenAction::Undo(id))}>
-                    { format!("{} ({left:.0} s)", t.undo) }
-                </button>
-            }
-        }
-    } else {
-        match order.status {
-            OrderStatus::Placed => html! {
-                <button type="button" class="button big go" data-testid={format!("start-{}", id.0)}
-                        onclick={advance.clone()}>{ t.start }</button>
-            },
-            OrderStatus::Preparing => html! {
-                <button type="button" class="button big done" data-testid={format!("bump-{}", id.0)}
-                        onclick={advance.clone()}>{ t.bump }</button>
-            },
-            _ => {
-                let waiting = match (&order.driver, order.fulfilment) {
-                    (Some(d), _) => format!("{} {}", t.driver_label, d.name),
-                    (None, Fulfilment::Delivery) => t.waiting_driver.to_owned(),
-                    (None, Fulfilment::Pickup) => t.waiting_customer.to_owned(),
-                };
-                html! { <span class="waiting">{ waiting }</span> }
-            }
-        }
-    };
-    html! {
-        <article class={classes.join(" ")} key={id.0} data-testid={format!("ticket-{}", id.0)}
-                 data-status={order.status.as_str()}>
-            <header class="ticket-head">
-                <span class="ticket-no">{ format!("#{}", id.0) }</span>
-                <span class="ticket-kind">{ format!("{kind_icon} {kind}") }</span>
-                <span class="ticket-age" title={age_label}>
-                    <span aria-hidden="true">{ age_icon }</span>
-                    { format!(" {} ", clock(age_ms)) }
-                    <span class="sr-only">{ age_label }</span>
-                </span>
-            </header>
-            <p class="ticket-who">{ &order.contact.name }</p>
-            if ticket.cancelled {
-                <p class="flag flag--cancelled" role="alert">
-                    { t.cancelled_ticket }
-                    { order.cancel_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
-                </p>
-            } else if ticket.edited {
-                <p class="flag flag--edited">{ t.edited }</p>
-            }
-            <ul class="lines">
-                { for order.lines.iter().enumerate().map(|(i, line)| {
-                    let open = {
-                        let on_line = on_line.clone();
-                        Callback::from(move |_| on_line.emit((id, i)))
-                    };
-                    html! {
-                        <li>
-                            <button type="button" class="line" data-testid={format!("line-{}-{i}", id.0)} onclick={open}>
-                                <span class="line-qty">{ format!("{}×", line.quantity) }</span>
-                                <span class="line-name">{ &line.pizza_name }</span>
-                                <span class="line-size">{ size_label(recipes, line.pizza_id.0, &line.size) }</span>
-                                if !line.extras.is_empty() {
-                                    <span class="line-extras">
-                                        { format!("+ {}", line.extras.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")) }
-                                    </span>
-                                }
-                                if let Some(note) = &line.note {
-                                    <span class="line-note">{ format!("« {note} »") }</span>
-                                }
-                            </button>
-                        </li>
-                    }
-                }) }
-            </ul>
-            if let Some(note) = &order.note {
-                <p class="ticket-note">{ format!("📝 {note}") }</p>
-            }
-            <footer class="ticket-foot">{ footer }</footer>
-        </article>
     }
 }

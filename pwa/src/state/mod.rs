@@ -4,8 +4,10 @@
 pub mod add;
 pub mod cart;
 pub mod checkout;
+pub mod counter;
 pub mod dashboard;
 pub mod driver;
+pub mod fit;
 pub mod handover;
 pub mod kitchen;
 pub mod menu;

@@ -4,7 +4,7 @@
 
 use super::Access;
 use crate::components::shop_hours::{ShopStatusLine, use_refresh_at};
-use crate::components::{ConnectionBadge, use_session};
+use crate::components::{ConnectionBadge, Icon, IconKind, use_session};
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
 use crate::services::live::Live;
@@ -228,7 +228,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                 }) }
                 <div class={if late > 0 { "figure figure--late" } else { "figure" }}>
                     <dt>
-                        if late > 0 { <span aria-hidden="true">{ "⚠ " }</span> }
+                        if late > 0 { <Icon kind={IconKind::Warning} /> }
                         { m.late_orders }
                     </dt>
                     <dd data-testid={format!("late-{id}")}>{ late }</dd>
@@ -300,7 +300,7 @@ fn order_row(props: &PanelProps, order: &Order, drivers: &Rc<Vec<DriverRef>>) ->
             <td>
                 { format!("{minutes:.0} min") }
                 if late {
-                    <span class="late-flag"><span aria-hidden="true">{ " ⚠ " }</span>{ m.late }</span>
+                    <span class="late-flag">{ " " }<Icon kind={IconKind::Warning} />{ m.late }</span>
                 }
             </td>
             <td>{ &order.contact.name }</td>
@@ -427,11 +427,11 @@ fn PauseControl(props: &PauseProps) -> Html {
                 <label for={input_id.clone()}>{ m.pause_reason }</label>
                 <input id={input_id} type="text" maxlength="200" value={(*reason).clone()} oninput={on_reason} />
                 <button type="submit" class="button pause" disabled={*busy} data-testid={format!("pause-{id}")}>
-                    <span aria-hidden="true">{ "⏸ " }</span>{ m.pause }
+                    <Icon kind={IconKind::Pause} />{ m.pause }
                 </button>
             } else {
                 <button type="submit" class="button go" disabled={*busy} data-testid={format!("resume-{id}")}>
-                    <span aria-hidden="true">{ "▶ " }</span>{ m.resume }
+                    <Icon kind={IconKind::Start} />{ m.resume }
                 </button>
             }
         </form>

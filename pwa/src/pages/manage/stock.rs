@@ -3,7 +3,7 @@
 //! inventory count) with the server's errors next to the field, the ledger, and which pizzas
 //! cannot be made here and why, with the switch that takes a pizza off this shop's menu.
 
-use crate::components::{ConnectionBadge, amount};
+use crate::components::{ConnectionBadge, Icon, IconKind, amount};
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
 use crate::services::live::Live;
@@ -151,7 +151,7 @@ pub fn StockScreen(props: &ScreenProps) -> Html {
                 <section aria-labelledby="levels-title">
                     <h2 id="levels-title">{ m.stock_title }</h2>
                     <p data-testid="low-count" class={if low > 0 { "low-flag" } else { "muted" }}>
-                        if low > 0 { <span aria-hidden="true">{ "⚠ " }</span> }
+                        if low > 0 { <Icon kind={IconKind::Warning} /> }
                         { format!("{low} {}", m.low_summary) }
                     </p>
                     { levels_table(m, &state) }
@@ -191,7 +191,7 @@ fn levels_table(m: &ManageTexts, state: &StockState) -> Html {
                                 <td>{ amount(l.low_threshold, l.unit) }</td>
                                 <td>
                                     if l.low {
-                                        <span class="low-flag"><span aria-hidden="true">{ "⚠ " }</span>{ m.low }</span>
+                                        <span class="low-flag"><Icon kind={IconKind::Warning} />{ m.low }</span>
                                     } else {
                                         <span class="muted">{ m.ok }</span>
                                     }
@@ -227,11 +227,11 @@ fn menu_table(m: &ManageTexts, state: &StockState, on_toggle: &Callback<(PizzaId
                             let status = match why {
                                 None => html! { <span class="muted">{ m.available }</span> },
                                 Some(u) if u.switched_off => html! {
-                                    <span class="off-flag"><span aria-hidden="true">{ "⛔ " }</span>{ m.switched_off }</span>
+                                    <span class="off-flag"><Icon kind={IconKind::Blocked} />{ m.switched_off }</span>
                                 },
                                 Some(u) => html! {
                                     <span class="off-flag">
-                                        <span aria-hidden="true">{ "⚠ " }</span>
+                                        <Icon kind={IconKind::Warning} />
                                         { u.sizes.iter().map(|(size, short)| match short {
                                             Some(i) => format!("{size} : {} {i}", m.short_of),
                                             None => format!("{size} : {}", m.sold_out),

@@ -2,7 +2,7 @@
 //! last position is, a map link, and on request the distance from the customer's own position
 //! (asked only when they tap, never stored).
 
-use crate::components::use_session;
+use crate::components::{Icon, IconKind, use_session};
 use crate::services::device;
 use crate::state::driver::distance_m;
 use gloo::timers::callback::Interval;
@@ -67,7 +67,7 @@ pub fn Whereabouts(props: &Props) -> Html {
     );
     html! {
         <section class="step whereabouts" data-testid="driver-position" aria-live="polite">
-            <h2>{ format!("🛵 {}", r.where_title) }</h2>
+            <h2><Icon kind={IconKind::Delivery} />{ r.where_title }</h2>
             <p data-testid="driver-position-age">
                 { format!("{} {}", r.seen_ago, age_text(age, r.seconds, r.minutes)) }
             </p>
