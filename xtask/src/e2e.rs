@@ -30,6 +30,9 @@ pub const READY: &[&str] = &[
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
     "tests/manage_staff.test.mjs",
+    // The shop's own day and hours.
+    "tests/business_day.test.mjs",
+    "tests/closed_shop.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
