@@ -54,8 +54,8 @@ test("a closed shop shows its hours and next opening, and takes no order", async
     const board = await (await newContext(browser, server, { width: 1366, height: 768 })).newPage();
     await logIn(board, ADMIN);
     await board.goto("/manage");
-    await see(board.getByTestId("shop-hours-state-2"));
-    assert.equal((await board.getByTestId("shop-hours-state-2").textContent()).trim(), expected);
+    await see(board.getByTestId("shop-state-2"));
+    assert.equal((await board.getByTestId("shop-state-2").textContent()).trim(), expected);
   });
 });
 
