@@ -8,6 +8,8 @@
 //   OCPIZZA_E2E_STATIC    the built PWA (pwa/dist)
 //   OCPIZZA_E2E_CHROMIUM  the browser (default /usr/bin/chromium)
 // Set OCPIZZA_E2E_SERVER_LOG=1 to copy the server's log to stderr.
+// A server can run at another wall-clock time (`fakeTime`, Debian's `faketime`): its clock
+// starts there and runs on; monotonic time stays real, so its timers are unaffected.
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, openSync, closeSync, readFileSync } from "node:fs";
@@ -120,7 +122,8 @@ function tail(path, lines = 30) {
  * and starts it again on the same port and database, `stop()` ends it and removes its folder.
  */
 export class Server {
-  constructor() {
+  constructor({ fakeTime = null } = {}) {
+    this.fakeTime = fakeTime;
     this.binary = required("OCPIZZA_E2E_SERVER");
     if (!existsSync(this.binary)) throw new Error(`no server binary at ${this.binary}`);
     this.staticDir = required("OCPIZZA_E2E_STATIC", join(here, "..", "pwa", "dist"));
@@ -130,9 +133,12 @@ export class Server {
     this.port = 0;
   }
 
-  /** Starts a server with a fresh database; resolves once `/readyz` answers. */
-  static async start() {
-    const server = new Server();
+  /**
+   * Starts a server with a fresh database; resolves once `/readyz` answers. `fakeTime`
+   * (`"@2026-12-02 22:59:00"`, UTC) starts its wall clock at that instant.
+   */
+  static async start(options = {}) {
+    const server = new Server(options);
     try {
       server.port = await freePort();
       await server.#spawn();
@@ -153,9 +159,12 @@ export class Server {
     // The tests log in with the demo accounts.
     const args = ["serve", "--demo", "--bind", `127.0.0.1:${this.port}`];
     const stdio = process.env.OCPIZZA_E2E_SERVER_LOG ? ["ignore", "inherit", "inherit"] : ["ignore", out, out];
+    const [command, commandArgs, env] = this.fakeTime
+      ? ["faketime", ["-f", this.fakeTime, this.binary, ...args], { TZ: "UTC", DONT_FAKE_MONOTONIC: "1" }]
+      : [this.binary, args, {}];
     // Its own process group, so that stopping it stops anything it started too.
-    const child = spawn(this.binary, args, {
-      env: serverEnv(this.dir, this.staticDir),
+    const child = spawn(command, commandArgs, {
+      env: { ...serverEnv(this.dir, this.staticDir), ...env },
       stdio,
       detached: true,
     });
@@ -228,6 +237,12 @@ export class Server {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The server's wall-clock time now (Unix ms), from its `Date` header (to the second). */
+  async now() {
+    const response = await fetch(`${this.base}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    return Date.parse(response.headers.get("date"));
+  }
+
   /** The server's log so far (for failure messages). */
   logTail() {
     return tail(this.log);
@@ -281,6 +296,12 @@ export class Api {
   /** `PUT path` with a JSON body; the JSON answer, if any. */
   async put(path, body) {
     const text = await (await this.#send("PUT", path, body)).text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** `PATCH path` with a JSON body; the JSON answer, if any. */
+  async patch(path, body) {
+    const text = await (await this.#send("PATCH", path, body)).text();
     return text ? JSON.parse(text) : null;
   }
 
@@ -432,11 +453,12 @@ export function gone(locator, timeout = LIVE_MS) {
 }
 
 /**
- * Runs a scenario with a server and a browser, and always cleans both up. On failure the
- * server's last log lines are added to the error.
+ * Runs a scenario with a server (started with `serverOptions`, see `Server.start`) and a
+ * browser, and always cleans both up. On failure the server's last log lines are added to the
+ * error.
  */
-export async function withApp(body) {
-  const server = await Server.start();
+export async function withApp(body, serverOptions = {}) {
+  const server = await Server.start(serverOptions);
   let browser = null;
   try {
     browser = await launchBrowser();

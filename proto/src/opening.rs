@@ -61,7 +61,8 @@ impl OpenState {
     }
 
     /// The state at `now_ms`, as far as it can be told from this one: an open shop closes soon
-    /// and then closes (its next opening unknown until the server is asked again).
+    /// and then closes (its next opening unknown until the server is asked again). A closed
+    /// shop stays closed until the server, which takes the orders, says it opened.
     #[must_use]
     pub fn at(&self, now_ms: i64) -> OpenState {
         let ends = |until: &LocalTime| until.at.as_millisecond();
@@ -77,9 +78,6 @@ impl OpenState {
                 OpenState::ClosesSoon {
                     until: until.clone(),
                 }
-            }
-            OpenState::Closed { next: Some(next) } if now_ms >= next.at.as_millisecond() => {
-                OpenState::Open { until: None }
             }
             other => other.clone(),
         }
@@ -156,14 +154,15 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_shop_opens_at_its_next_opening_and_round_the_clock_never_changes() {
+    fn a_closed_shop_is_asked_again_at_its_next_opening_and_round_the_clock_never_changes() {
         let opens = 5 * 3_600_000;
         let closed = OpenState::Closed {
             next: Some(local(opens, "11:30")),
         };
-        assert_eq!(closed.at(opens - 1), closed);
-        assert!(closed.at(opens).is_open());
-        assert_eq!(OpenState::Open { until: None }.changes_at_ms(), None);
-        assert_eq!(OpenState::default().at(opens), OpenState::default());
+        assert_eq!(closed.changes_at_ms(), Some(opens));
+        assert_eq!(closed.at(opens), closed, "open once the server says so");
+        let always = OpenState::Open { until: None };
+        assert_eq!(always.changes_at_ms(), None);
+        assert_eq!(always.at(opens), always);
     }
 }

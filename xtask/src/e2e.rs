@@ -37,6 +37,9 @@ pub const READY: &[&str] = &[
     "tests/manage_staff.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
+    // The shop's own day and hours.
+    "tests/business_day.test.mjs",
+    "tests/closed_shop.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

@@ -230,4 +230,25 @@ mod tests {
         let state = state.reduce(event(12, Event::ShopResumed { shop_id: ShopId(1) }));
         assert!(!state.shop.as_ref().unwrap().paused);
     }
+
+    #[test]
+    fn the_shop_asked_again_brings_its_hours_state_and_keeps_the_live_pause() {
+        let paused = loaded().reduce(event(
+            11,
+            Event::ShopPaused {
+                shop_id: ShopId(1),
+                reason: None,
+            },
+        ));
+        let mut asked = paused.shop.clone().unwrap();
+        asked.paused = false;
+        asked.open_state = ocpizza_proto::OpenState::Closed { next: None };
+        let state = paused.reduce(MenuAction::ShopLoaded(Box::new(asked)));
+        let shop = state.shop.as_ref().unwrap();
+        assert_eq!(
+            shop.open_state,
+            ocpizza_proto::OpenState::Closed { next: None }
+        );
+        assert!(shop.paused, "the pause follows the menu stream");
+    }
 }

@@ -156,5 +156,5 @@ async fn set_paused(
     let published = outbox.write(&mut tx).await?;
     tx.commit().await?;
     state.bus.publish(published);
-    Ok(Json(with_open_state(shop)))
+    Ok(Json(shop))
 }

@@ -207,17 +207,10 @@ fn ShopPanel(props: &PanelProps) -> Html {
                  data-accepting={card.accepting_orders.to_string()} aria-labelledby={format!("shop-{id}-name")}>
             <header class="shop-card-head">
                 <h2 id={format!("shop-{id}-name")}>{ &card.name }</h2>
-                if card.accepting_orders {
-                    <span class="state state--open" data-testid={format!("shop-state-{id}")}>{ m.accepting }</span>
-                } else {
-                    <span class="state state--paused" data-testid={format!("shop-state-{id}")}>
-                        { m.paused_state }
-                        { card.pause_reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default() }
-                    </span>
-                }
+                // The state the customers see: paused, or what the hours say.
+                <ShopStatusLine lang={props.lang} paused={!card.accepting_orders} reason={card.pause_reason.clone()}
+                    state={card.open_state.clone()} now_ms={props.now_ms} testid={format!("shop-state-{id}")} />
             </header>
-            <ShopStatusLine lang={props.lang} paused={!card.accepting_orders} reason={card.pause_reason.clone()}
-                state={card.open_state.clone()} now_ms={props.now_ms} testid={format!("shop-hours-state-{id}")} />
             <PauseControl shop={card.shop_id} accepting={card.accepting_orders} lang={props.lang} act={props.act.clone()} />
             <dl class="figures">
                 { for STAGES.iter().map(|&stage| html! {
