@@ -5,11 +5,13 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod counter;
+mod eta;
 mod invitations;
 mod maintenance;
 mod road;
 
 pub use counter::CounterTexts;
+pub use eta::EtaTexts;
 pub use invitations::InvitationTexts;
 pub use maintenance::MaintenanceTexts;
 pub use road::RoadTexts;

@@ -2,6 +2,7 @@
 
 mod cart;
 mod connection;
+pub mod eta;
 mod header;
 mod invitations;
 mod maintenance;

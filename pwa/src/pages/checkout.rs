@@ -4,6 +4,7 @@
 //! and the form keeps what was typed; on success the cart is emptied and tracking opens.
 
 use crate::app::Route;
+use crate::components::eta::ShopPromise;
 use crate::components::{MaintenanceBanner, PaymentStep, use_session};
 use crate::i18n::Texts;
 use crate::services::api::{self, ApiFailure};
@@ -229,6 +230,7 @@ pub fn Checkout(props: &Props) -> Html {
                             <label for="fulfilment-pickup">{ t.pickup }</label>
                         </div>
                     </div>
+                    <ShopPromise shop={shop_id} fulfilment={Some(form.fulfilment)} />
                 </fieldset>
                 if delivery {
                     <fieldset class="step">

@@ -2,6 +2,7 @@
 //! columns, live from the shop's order stream, readable at 3 m and touch-first. A tap starts
 //! or bumps a ticket at once on screen; the request leaves when the undo window ends.
 
+use crate::components::eta::LateFlag;
 use crate::components::{ConnectionBadge, LineRecipe, use_session};
 use crate::i18n::Texts;
 use crate::services::api;
@@ -436,6 +437,7 @@ fn view_ticket(
                 </span>
             </header>
             <p class="ticket-who">{ &order.contact.name }</p>
+            <LateFlag order={order.clone()} now_ms={now} short=true />
             if ticket.cancelled {
                 <p class="flag flag--cancelled" role="alert">
                     { t.cancelled_ticket }

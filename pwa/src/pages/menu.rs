@@ -2,6 +2,7 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
+use crate::components::eta::ShopPromise;
 use crate::components::{CartBar, CartPanel, ConnectionBadge, MaintenanceBanner, use_session};
 use crate::services::live::Live;
 use crate::services::{api, storage};
@@ -98,6 +99,9 @@ pub fn MenuPage(props: &Props) -> Html {
                 <h1>{ &shop.name }</h1>
                 <ConnectionBadge state={state.connection} />
             </div>
+            if !shop.paused && shop.open_now {
+                <ShopPromise shop={shop_id} />
+            }
             if shop.paused {
                 <p class="notice" role="status" data-testid="shop-paused">
                     { t.paused }

@@ -411,10 +411,18 @@ pub async fn track(
     let rec = by_token(&state, &token).await?;
     let token = rec.tracking_token.clone();
     let account = rec.customer_id.is_some();
-    let order = Order {
+    let mut order = Order {
         tracking_token: Some(token),
         ..public::order(rec.with_email())
     };
+    // The estimate as of now: the orders ahead may have moved since this one last did.
+    if order.eta.is_some() {
+        let inputs = state.eta.inputs(&state, order.shop_id).await?;
+        order.eta = inputs.order(&order, jiff::Timestamp::now());
+    }
+    let timezone = crate::shops::db::get(state.db.pool(), order.shop_id)
+        .await?
+        .map(|shop| shop.timezone);
     let driver_position = match order.status {
         OrderStatus::OutForDelivery => {
             crate::driver::db::position(state.db.pool(), order.id).await?
@@ -426,6 +434,7 @@ pub async fn track(
         stream_seq,
         driver_position,
         account,
+        timezone,
     }))
 }
 

@@ -3,6 +3,7 @@
 //! delivery and the shop paused or resumed from its card.
 
 use super::Access;
+use crate::components::eta::LateFlag;
 use crate::components::{ConnectionBadge, use_session};
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
@@ -287,6 +288,7 @@ fn order_row(props: &PanelProps, order: &Order, drivers: &Rc<Vec<DriverRef>>) ->
                 if late {
                     <span class="late-flag"><span aria-hidden="true">{ " ⚠ " }</span>{ m.late }</span>
                 }
+                <LateFlag order={order.clone()} now_ms={props.now_ms} />
             </td>
             <td>{ &order.contact.name }</td>
             <td>{ driver_cell }</td>
