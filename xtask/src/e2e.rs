@@ -26,6 +26,7 @@ pub const READY: &[&str] = &[
     "tests/counter.test.mjs",
     "tests/login_next.test.mjs",
     "tests/maintenance.test.mjs",
+    "tests/eta.test.mjs",
     // Manager screens.
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
