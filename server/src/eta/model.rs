@@ -153,7 +153,9 @@ impl Durations {
                 v[(v.len() - 1) * q / 4]
             }
         };
-        let parallel = most_at_once(history).max(defaults.parallel.div_ceil(2));
+        let parallel = most_at_once(history).map_or(defaults.parallel, |most| {
+            most.max(defaults.parallel.div_ceil(2)).min(12)
+        });
         Durations {
             react: pick(
                 between(|t| t.placed_at, |t| t.preparing_at),
@@ -175,23 +177,23 @@ impl Durations {
                 2,
                 defaults.drive,
             ),
-            parallel: if history.len() < MIN_SAMPLES {
-                defaults.parallel
-            } else {
-                parallel.min(12)
-            },
+            parallel,
         }
     }
 }
 
-/// The most orders seen in the kitchen (preparing → ready) at the same moment.
-fn most_at_once(history: &[StageTimes]) -> usize {
+/// The most orders seen in the kitchen (preparing → ready) at the same moment, once enough
+/// orders went through it.
+fn most_at_once(history: &[StageTimes]) -> Option<usize> {
     let mut edges: Vec<(Timestamp, i32)> = Vec::new();
     for t in history {
         if let (Some(start), Some(end)) = (t.preparing_at, t.ready_at) {
             edges.push((start, 1));
             edges.push((end, -1));
         }
+    }
+    if edges.len() < 2 * MIN_SAMPLES {
+        return None;
     }
     // An order ready at the very moment another starts has left its slot first.
     edges.sort_unstable();
@@ -200,7 +202,7 @@ fn most_at_once(history: &[StageTimes]) -> usize {
         now += step;
         most = most.max(now);
     }
-    usize::try_from(most).unwrap_or(0)
+    usize::try_from(most).ok()
 }
 
 /// What to promise an order placed at `placed_at` and estimated at `estimate`: the estimate

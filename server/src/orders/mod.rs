@@ -363,8 +363,18 @@ pub async fn shop_orders(
     let next_after = truncated
         .then(|| orders.last().map(|r| r.order.id))
         .flatten();
+    let mut orders: Vec<Order> = orders.into_iter().map(|r| r.order).collect();
+    // The open orders (the kitchen's wall) get their estimate as of now: an order stays put
+    // while the ones ahead of it move.
+    if filter.is_none() {
+        let inputs = state.eta.inputs(&state, shop).await?;
+        let now = jiff::Timestamp::now();
+        for order in orders.iter_mut().filter(|o| o.eta.is_some()) {
+            order.eta = inputs.order(order, now);
+        }
+    }
     Ok(Json(OrderList {
-        orders: orders.into_iter().map(|r| r.order).collect(),
+        orders,
         stream_seq,
         truncated,
         next_after,

@@ -184,3 +184,40 @@ async fn the_estimate_of_an_unknown_shop_is_a_404_with_the_error_body() {
     let r = app.anonymous().get("/api/v1/shops/pizza/eta").await;
     assert!(r.status().is_client_error(), "{}", r.status());
 }
+
+#[tokio::test]
+async fn the_shop_s_open_orders_carry_their_estimate_as_of_now() {
+    let app = TestApp::spawn().await;
+    let counter = app.as_demo("counter").await;
+    let mut orders = Vec::new();
+    for _ in 0..=D.parallel {
+        orders.push(counter.place(&pickup(MARGHERITA, "medium", 1)).await);
+    }
+    let last = orders.last().unwrap().clone();
+    let behind = last.eta.unwrap();
+    // The first order is cancelled: the last one no longer waits for a free slot.
+    let r = counter
+        .post(
+            &format!("/api/v1/orders/{}/cancel", orders[0].id),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let stored: Order = counter
+        .get_json(&format!("/api/v1/orders/{}", last.id))
+        .await;
+    assert_eq!(stored.eta, Some(behind), "nothing moved this order itself");
+    let cook = app.as_demo("cook").await;
+    let wall: ocpizza_proto::api::orders::OrderList =
+        cook.get_json(&format!("/api/v1/shops/{SHOP}/orders")).await;
+    let now_listed = wall
+        .orders
+        .iter()
+        .find(|o| o.id == last.id)
+        .and_then(|o| o.eta)
+        .unwrap();
+    assert!(
+        minutes(now_listed, behind) >= 5.0,
+        "the wall sees it sooner than when it was placed: {behind} → {now_listed}"
+    );
+}

@@ -121,6 +121,15 @@ fn a_shop_without_history_uses_the_defaults() {
     assert_eq!(Durations::from_history(&[], D), D);
     let few = [order(0, 1, 11, None, None), order(0, 1, 11, None, None)];
     assert_eq!(Durations::from_history(&few, D), D);
+    // Orders only placed say nothing of how many the kitchen works at once.
+    let waiting = vec![
+        StageTimes {
+            placed_at: Some(at(0)),
+            ..StageTimes::default()
+        };
+        8
+    ];
+    assert_eq!(Durations::from_history(&waiting, D), D);
 }
 
 #[test]
