@@ -66,3 +66,18 @@ export function plentifulSize(menu) {
   }
   return best;
 }
+
+/** What the shop promises before ordering, for `delivery` or `pickup` (menu and checkout). */
+export function shopEta(page, fulfilment) {
+  return page.getByTestId(`eta-${fulfilment}`);
+}
+
+/** The tracker's live estimate ("Prévue vers 20 h 15"); `data-at` holds it in Unix ms. */
+export function orderEta(page) {
+  return page.getByTestId("order-eta");
+}
+
+/** The flag of an order that will miss its promised time (kitchen display, dashboard). */
+export function lateFlag(page, orderId) {
+  return page.getByTestId(`eta-late-${orderId}`);
+}

@@ -110,6 +110,9 @@ pub enum Event {
         version: i64,
         /// Payment status after the change.
         payment_status: PaymentStatus,
+        /// The order's estimate after the change (see `Order::eta`); none once it is finished.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        eta: Option<jiff::Timestamp>,
     },
     /// The order was cancelled.
     OrderCancelled {

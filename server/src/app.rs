@@ -4,8 +4,8 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, health, maintenance, menu, net, openapi, orders, shops,
-    staff, stock,
+    auth, customers, dashboard, driver, eta, health, maintenance, menu, net, openapi, orders,
+    shops, staff, stock,
 };
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(auth::router())
         .merge(shops::router())
+        .merge(eta::router())
         .merge(menu::router())
         .merge(orders::router())
         .merge(driver::router())

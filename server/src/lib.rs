@@ -18,6 +18,7 @@ pub mod db;
 pub mod drain;
 pub mod driver;
 pub mod error;
+pub mod eta;
 pub mod events;
 pub mod extract;
 pub mod headers;

@@ -1,7 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations, at `GET /api/openapi.json`.
 
 use crate::state::AppState;
-use crate::{auth, customers, dashboard, driver, maintenance, menu, orders, shops, staff, stock};
+use crate::{
+    auth, customers, dashboard, driver, eta, maintenance, menu, orders, shops, staff, stock,
+};
 use axum::Router;
 use axum::routing::get;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -26,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         shops::patch,
         shops::pause,
         shops::resume,
+        eta::shop_eta,
         menu::menu,
         menu::recipe,
         menu::recipes,

@@ -29,6 +29,8 @@ pub struct AppState {
     pub dummy_hash: Arc<str>,
     /// This app's Prometheus registry.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Each shop's estimate inputs, cached for menu views.
+    pub eta: crate::eta::Cache,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             maintenance,
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),
+            eta: crate::eta::Cache::default(),
         })
     }
 }

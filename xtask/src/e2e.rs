@@ -31,6 +31,7 @@ pub const READY: &[&str] = &[
     // Errors in the customer's language, and ordering.
     "tests/checkout_errors.test.mjs",
     "tests/ordering.test.mjs",
+    "tests/eta.test.mjs",
     // Manager screens.
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",

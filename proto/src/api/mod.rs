@@ -4,6 +4,7 @@ pub mod auth;
 pub mod customers;
 pub mod dashboard;
 pub mod driver;
+pub mod eta;
 pub mod maintenance;
 pub mod menu;
 pub mod orders;

@@ -323,6 +323,14 @@ pub struct Order {
     /// Cash the driver declared when handing over an order paid on delivery.
     #[serde(default)]
     pub cash_collected: Option<Money>,
+    /// The time promised when the order was placed: ready to collect (pickup) or at the door
+    /// (delivery). Kept as it was promised, whatever happens next.
+    #[serde(default)]
+    pub promised_at: Option<jiff::Timestamp>,
+    /// The current estimate of the same moment, recomputed as the order moves; none once it is
+    /// finished.
+    #[serde(default)]
+    pub eta: Option<jiff::Timestamp>,
 }
 
 /// `GET /api/v1/track/{token}`: the order and the sequence of its stream.
@@ -340,6 +348,9 @@ pub struct TrackedOrder {
     /// logged in, through `/api/v1/orders/{id}`, not with the tracking token.
     #[serde(default)]
     pub account: bool,
+    /// The shop's time zone (IANA name), in which promised and estimated times are shown.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// `GET /api/v1/shops/{id}/orders`.

@@ -4,6 +4,7 @@ mod cart;
 mod connection;
 mod extras_picker;
 mod handover;
+pub mod eta;
 mod header;
 mod icons;
 mod invitations;

@@ -27,11 +27,11 @@ pub fn status(
         OpenState::Open { until: None } => ("open", h.open_always.to_owned()),
         OpenState::Open { until: Some(until) } => (
             "open",
-            format!("{} {}", h.open_until, lang.clock(&until.time)),
+            format!("{} {}", h.open_until, lang.clock_hhmm(&until.time)),
         ),
         OpenState::ClosesSoon { until } => (
             "closes_soon",
-            format!("{} {}", h.closes_soon, lang.clock(&until.time)),
+            format!("{} {}", h.closes_soon, lang.clock_hhmm(&until.time)),
         ),
         OpenState::Closed { next } => ("closed", lang.closed_until(next.as_ref())),
     }

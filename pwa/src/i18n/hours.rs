@@ -74,23 +74,12 @@ impl Lang {
         }
     }
 
-    /// A local `"HH:MM"` as people say it: "22 h 30", "18 h" in French, "22:30" in English.
-    pub fn clock(self, hhmm: &str) -> String {
-        let Some((h, m)) = hhmm.split_once(':') else {
-            return hhmm.to_owned();
-        };
-        match self {
-            Lang::En => hhmm.to_owned(),
-            Lang::Fr => {
-                let h = h.trim_start_matches('0');
-                let h = if h.is_empty() { "0" } else { h };
-                if m == "00" {
-                    format!("{h} h")
-                } else {
-                    format!("{h} h {m}")
-                }
-            }
-        }
+    /// A local `"HH:MM"` as people say it (see [`Lang::clock`]): "22 h 30", "18 h".
+    pub fn clock_hhmm(self, hhmm: &str) -> String {
+        let parsed = hhmm
+            .split_once(':')
+            .and_then(|(h, m)| Some((h.parse().ok()?, m.parse().ok()?)));
+        parsed.map_or_else(|| hhmm.to_owned(), |(h, m)| self.clock(h, m))
     }
 
     /// "Fermé — ouvre mardi à 11 h 30" (or "… ouvre à 18 h" today, "… ouvre demain à …").
@@ -99,7 +88,7 @@ impl Lang {
         let Some(next) = next else {
             return h.closed.to_owned();
         };
-        let time = self.clock(&next.time);
+        let time = self.clock_hhmm(&next.time);
         match next.in_days {
             0 => format!("{} — {} {} {time}", h.closed, h.opens, h.opens_at),
             1 => format!(
@@ -131,7 +120,7 @@ impl Lang {
         }
         let periods: Vec<String> = slots
             .iter()
-            .map(|s| format!("{}–{}", self.clock(&s.opens), self.clock(&s.closes)))
+            .map(|s| format!("{}–{}", self.clock_hhmm(&s.opens), self.clock_hhmm(&s.closes)))
             .collect();
         format!("{} {}", h.today, periods.join(", "))
     }
@@ -153,8 +142,8 @@ mod tests {
     #[test]
     fn the_next_opening_is_told_as_a_french_customer_says_it() {
         let fr = Lang::Fr;
-        assert_eq!(fr.clock("22:30"), "22 h 30");
-        assert_eq!(fr.clock("08:00"), "8 h");
+        assert_eq!(fr.clock_hhmm("22:30"), "22 h 30");
+        assert_eq!(fr.clock_hhmm("08:00"), "8 h");
         assert_eq!(
             fr.closed_until(Some(&next(2, 2, "11:30"))),
             "Fermé — ouvre mardi à 11 h 30"
@@ -165,7 +154,7 @@ mod tests {
         );
         assert_eq!(
             Lang::En.closed_until(Some(&next(1, 4, "11:30"))),
-            "Closed — opens tomorrow at 11:30"
+            "Closed — opens tomorrow at 11:30 am"
         );
         assert_eq!(
             fr.paused_because(Some("four en panne")),

@@ -4,6 +4,7 @@
 //! and the form keeps what was typed; on success the cart is emptied and tracking opens.
 
 use crate::app::Route;
+use crate::components::eta::ShopPromise;
 use crate::components::shop_hours::{OrderingClosed, orderable, use_clock};
 use crate::components::{
     MaintenanceBanner, MissingShop, PaymentStep, StockOutNotice, is_missing, use_session,
@@ -193,6 +194,7 @@ pub fn Checkout(props: &Props) -> Html {
                             <label for="fulfilment-pickup">{ t.pickup }</label>
                         </div>
                     </div>
+                    <ShopPromise shop={shop_id} fulfilment={Some(form.fulfilment)} />
                 </fieldset>
                 if delivery {
                     <fieldset class="step">

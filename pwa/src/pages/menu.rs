@@ -2,6 +2,7 @@
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
 //! next to it (below on phones), saved per shop so that it survives a reload.
 
+use crate::components::eta::ShopPromise;
 use crate::components::shop_hours::{
     OrderingClosed, ShopStatusLine, TodayHours, orderable, use_clock, use_refresh_at,
 };
@@ -136,6 +137,9 @@ pub fn MenuPage(props: &Props) -> Html {
                     state={shop.open_state.clone()} now_ms={now} testid="shop-status" />
                 <TodayHours {lang} slots={shop.today_hours.clone()} testid="shop-hours" />
             </div>
+            if open {
+                <ShopPromise shop={shop_id} />
+            }
             <OrderingClosed {lang} shop={shop.clone()} now_ms={now} />
             <div class="shop-layout">
                 <ul class="menu">

@@ -6,6 +6,7 @@
 //! order id to edit a phone or counter order.
 
 use crate::app::Route;
+use crate::components::eta::OrderEstimate;
 use crate::components::{ConnectionBadge, OrderThanks, use_session};
 use crate::i18n::Lang;
 use crate::services::api::{self, ApiFailure};
@@ -19,8 +20,8 @@ use ocpizza_proto::{ErrorCode, Fulfilment, OrderStatus, Timestamp};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::{
-    Callback, Html, Properties, UseReducerHandle, UseStateHandle, component, html, use_effect_with,
-    use_mut_ref, use_reducer, use_state,
+    AttrValue, Callback, Html, Properties, UseReducerHandle, UseStateHandle, component, html,
+    use_effect_with, use_mut_ref, use_reducer, use_state,
 };
 use yew_router::prelude::Link;
 
@@ -73,6 +74,7 @@ async fn load(target: &Target, state: &State) -> Loaded {
                 stream_seq: 0,
                 driver_position: None,
                 account: false,
+                timezone: None,
             }),
     };
     match answer {
@@ -227,6 +229,7 @@ pub fn Track(props: &Props) -> Html {
                data-status={order.status.as_str()} role="status" aria-live="polite">
                 { lang.status(order.status) }
             </p>
+            <OrderEstimate order={order.clone()} timezone={state.timezone.clone().map(AttrValue::from)} />
             if placed && !staff {
                 <OrderThanks fulfilment={order.fulfilment} {may_change} />
             }

@@ -258,6 +258,7 @@ impl DashboardState {
                 at,
                 version,
                 payment_status,
+                eta,
             } => {
                 let Some(card) = self.shops.get_mut(&shop_id) else {
                     return;
@@ -275,6 +276,7 @@ impl DashboardState {
                 order.status = status;
                 order.version = version;
                 order.payment_status = payment_status;
+                order.eta = eta;
                 stamp(&mut order.times, status, at);
                 if finished(status) {
                     card.orders.remove(&order_id);

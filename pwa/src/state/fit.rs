@@ -95,6 +95,8 @@ mod tests {
             version: 1,
             tracking_token: None,
             cash_collected: None,
+            promised_at: None,
+            eta: None,
             times: StageTimes {
                 placed_at: Some(at),
                 ..StageTimes::default()

@@ -245,6 +245,7 @@ impl KitchenState {
                 at,
                 version,
                 payment_status,
+                eta,
                 ..
             } => {
                 if !on_wall(status) {
@@ -255,6 +256,7 @@ impl KitchenState {
                     t.order.status = status;
                     t.order.version = version;
                     t.order.payment_status = payment_status;
+                    t.order.eta = eta;
                     stamp(&mut t.order.times, status, at);
                     // Moved (by this tap or by another screen): nothing left to send.
                     t.pending = None;
@@ -444,6 +446,8 @@ mod tests {
             version,
             tracking_token: None,
             cash_collected: None,
+            promised_at: None,
+            eta: None,
             times: StageTimes {
                 placed_at: Some(placed),
                 ..StageTimes::default()
@@ -471,6 +475,7 @@ mod tests {
                 at: ocpizza_proto::Timestamp::from_millisecond(T0 as i64 + 60_000).unwrap(),
                 version,
                 payment_status: PaymentStatus::Pending,
+                eta: None,
             },
         )
     }

@@ -28,6 +28,8 @@ pub struct TrackState {
     pub account: bool,
     /// Where the driver was last seen, while the order is out for delivery.
     pub driver_position: Option<Position>,
+    /// The shop's time zone, in which times are shown.
+    pub timezone: Option<String>,
 }
 
 /// Why the server has no order to show.
@@ -112,11 +114,13 @@ impl TrackState {
                 at,
                 version,
                 payment_status,
+                eta,
                 ..
             } if version > order.version => {
                 order.status = status;
                 order.payment_status = payment_status;
                 order.version = version;
+                order.eta = eta;
                 set_stage_time(&mut order.times, status, at);
             }
             Event::OrderCancelled {
@@ -162,7 +166,9 @@ impl Reducible for TrackState {
                     stream_seq,
                     driver_position,
                     account,
+                    timezone,
                 } = *tracked;
+                next.timezone = timezone.or(next.timezone);
                 next.seq = next.seq.max(stream_seq);
                 next.driver_position = driver_position;
                 next.account = account;
@@ -238,6 +244,8 @@ mod tests {
             version,
             tracking_token: Some("abc".into()),
             cash_collected: None,
+            promised_at: None,
+            eta: None,
             times: StageTimes::default(),
             cancel_reason: None,
             created_at: Timestamp::UNIX_EPOCH,
@@ -250,6 +258,7 @@ mod tests {
             stream_seq: 5,
             driver_position: None,
             account: false,
+            timezone: None,
         })))
     }
 
@@ -273,6 +282,7 @@ mod tests {
             at: at(secs),
             version,
             payment_status: PaymentStatus::Pending,
+            eta: (!status.is_terminal()).then(|| at(secs + 600)),
         }
     }
 
@@ -395,7 +405,31 @@ mod tests {
                 stream_seq: 5,
                 driver_position: None,
                 account: true,
+                timezone: None,
             })));
         assert!(state.account, "changed through the account, not the link");
+    }
+
+    #[test]
+    fn the_estimate_follows_each_move_and_ends_with_the_order() {
+        let state =
+            Rc::new(TrackState::default()).reduce(TrackAction::Loaded(Box::new(TrackedOrder {
+                order: order(1),
+                stream_seq: 5,
+                driver_position: None,
+                account: false,
+                timezone: Some("Europe/Paris".into()),
+            })));
+        let state = state.reduce(event(6, status(OrderStatus::Preparing, 2, 100)));
+        assert_eq!(current(&state).eta, Some(at(700)));
+        assert_eq!(state.timezone.as_deref(), Some("Europe/Paris"));
+        let state = state.reduce(event(7, status(OrderStatus::Ready, 3, 200)));
+        assert_eq!(current(&state).eta, Some(at(800)), "moved with the order");
+        let state = state.reduce(event(8, status(OrderStatus::Delivered, 4, 300)));
+        assert_eq!(
+            current(&state).eta,
+            None,
+            "a finished order has no estimate"
+        );
     }
 }

@@ -42,7 +42,7 @@ const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, 
     o.total_cents, o.driver_id, d.name AS driver_name, o.version, o.tracking_token, \
     o.cancel_reason, o.placed_at, o.preparing_at, o.ready_at, o.out_for_delivery_at, \
     o.delivered_at, o.collected_at, o.delivery_failed_at, o.cancelled_at, o.created_at, \
-    o.cash_collected_cents";
+    o.cash_collected_cents, o.promised_at, o.eta_at";
 
 fn bad(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -121,6 +121,8 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
             cash_collected: r
                 .try_get::<Option<i64>, _>("cash_collected_cents")?
                 .map(Money),
+            promised_at: time(r, "promised_at")?,
+            eta: time(r, "eta_at")?,
         },
     })
 }
@@ -326,9 +328,10 @@ pub async fn insert(
         "INSERT INTO orders (shop_id, customer_id, created_by, channel, fulfilment, status, \
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
-         total_cents, version, tracking_token, placed_at, created_at, updated_at) \
+         total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
+         eta_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $21) RETURNING id",
+         $18, $19, $20, $21, $21, $22, $23) RETURNING id",
     )
     .bind(o.shop_id.0)
     .bind(customer.map(|c| c.0))
@@ -351,6 +354,8 @@ pub async fn insert(
     .bind(o.tracking_token.as_deref())
     .bind((o.status == OrderStatus::Placed).then_some(now))
     .bind(now)
+    .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
+    .bind(o.eta.map(jiff::Timestamp::as_millisecond))
     .fetch_one(&mut **tx)
     .await
     .map(OrderId)

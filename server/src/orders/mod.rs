@@ -363,8 +363,18 @@ pub async fn shop_orders(
     let next_after = truncated
         .then(|| orders.last().map(|r| r.order.id))
         .flatten();
+    let mut orders: Vec<Order> = orders.into_iter().map(|r| r.order).collect();
+    // The open orders (the kitchen's wall) get their estimate as of now: an order stays put
+    // while the ones ahead of it move.
+    if filter.is_none() {
+        let inputs = state.eta.inputs(&state, shop).await?;
+        let now = jiff::Timestamp::now();
+        for order in orders.iter_mut().filter(|o| o.eta.is_some()) {
+            order.eta = inputs.order(order, now);
+        }
+    }
     Ok(Json(OrderList {
-        orders: orders.into_iter().map(|r| r.order).collect(),
+        orders,
         stream_seq,
         truncated,
         next_after,
@@ -411,10 +421,18 @@ pub async fn track(
     let rec = by_token(&state, &token).await?;
     let token = rec.tracking_token.clone();
     let account = rec.customer_id.is_some();
-    let order = Order {
+    let mut order = Order {
         tracking_token: Some(token),
         ..public::order(rec.with_email())
     };
+    // The estimate as of now: the orders ahead may have moved since this one last did.
+    if order.eta.is_some() {
+        let inputs = state.eta.inputs(&state, order.shop_id).await?;
+        order.eta = inputs.order(&order, jiff::Timestamp::now());
+    }
+    let timezone = crate::shops::db::get(state.db.pool(), order.shop_id)
+        .await?
+        .map(|shop| shop.timezone);
     let driver_position = match order.status {
         OrderStatus::OutForDelivery => {
             crate::driver::db::position(state.db.pool(), order.id).await?
@@ -426,6 +444,7 @@ pub async fn track(
         stream_seq,
         driver_position,
         account,
+        timezone,
     }))
 }
 

@@ -290,6 +290,11 @@ pub async fn place(
     }
 
     let now = now_ms();
+    let eta = state
+        .eta
+        .inputs(state, shop.id)
+        .await?
+        .new_order(req.fulfilment, crate::db::ts(now));
     let token = crate::auth::random_token(16);
     let email = contact.email.clone();
     let mut order = Order {
@@ -312,6 +317,8 @@ pub async fn place(
         cancel_reason: None,
         created_at: crate::db::ts(now),
         cash_collected: None,
+        promised_at: Some(crate::eta::model::promise(crate::db::ts(now), eta)),
+        eta: Some(eta),
     };
     let mut tx = state.db.begin().await?;
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
@@ -367,6 +374,7 @@ pub(super) async fn commit(
         p.record(&mut tx, status, &body).await?;
     }
     tx.commit().await?;
+    state.eta.forget(order.shop_id);
     state.bus.publish(published);
     Ok(())
 }
@@ -621,6 +629,8 @@ pub async fn transition_in(
     let now = now_ms();
     db::set_status(tx, order.id, change.to, payment, reason.as_deref(), now).await?;
     order = reload(tx, order.id).await?;
+    order.eta = crate::eta::in_transaction(tx, &order).await?;
+    crate::eta::db::set_eta(tx, order.id, order.eta).await?;
 
     let mut outbox = Outbox::new(who.id());
     if let Some(driver) = driver_change {
@@ -653,6 +663,7 @@ pub async fn transition_in(
             at: crate::db::ts(now),
             version: order.version,
             payment_status: payment,
+            eta: order.eta,
         }
     };
     push(

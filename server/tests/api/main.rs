@@ -16,6 +16,7 @@ mod counter;
 mod dashboard;
 mod drain;
 mod driver;
+mod eta;
 mod events;
 mod handover;
 mod hardening;

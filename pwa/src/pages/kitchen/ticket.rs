@@ -3,6 +3,7 @@
 //! now (start, ready, take the tap back, or acknowledge a cancellation).
 
 use super::{Recipes, column_title, now_ms};
+use crate::components::eta::LateFlag;
 use crate::components::{Icon, IconKind};
 use crate::i18n::{KitchenTexts, Lang};
 use crate::state::kitchen::{Age, KitchenAction, NEW_MS, Ticket};
@@ -204,6 +205,7 @@ pub(super) fn view_ticket(wall: &View<'_>, ticket: &Ticket, beyond: bool) -> Htm
                 </span>
             </header>
             <p class="ticket-who">{ &order.contact.name }</p>
+            <LateFlag order={order.clone()} now_ms={wall.now} short=true />
             if ticket.cancelled {
                 <p class="flag flag--cancelled" role="alert">
                     <Icon kind={IconKind::Cancelled} />{ k.cancelled }

@@ -3,6 +3,7 @@
 //! delivery and the shop paused or resumed from its card.
 
 use super::Access;
+use crate::components::eta::LateFlag;
 use crate::components::shop_hours::{ShopStatusLine, use_refresh_at};
 use crate::components::{ConnectionBadge, Icon, IconKind, use_session};
 use crate::i18n::{Lang, ManageTexts};
@@ -295,6 +296,7 @@ fn order_row(props: &PanelProps, order: &Order, drivers: &Rc<Vec<DriverRef>>) ->
                 if late {
                     <span class="late-flag">{ " " }<Icon kind={IconKind::Warning} />{ m.late }</span>
                 }
+                <LateFlag order={order.clone()} now_ms={props.now_ms} />
             </td>
             <td>{ &order.contact.name }</td>
             <td>{ driver_cell }</td>

@@ -38,6 +38,8 @@ fn order(id: i64, shop: i64, status: OrderStatus, total: i64) -> Order {
         cancel_reason: None,
         created_at: at(T0),
         cash_collected: None,
+        promised_at: None,
+        eta: None,
     }
 }
 
@@ -121,6 +123,7 @@ fn moved(id: i64, status: OrderStatus, at_ms: f64, version: i64) -> Event {
         at: at(at_ms),
         version,
         payment_status: PaymentStatus::Pending,
+        eta: None,
     }
 }
 
