@@ -39,9 +39,6 @@ try {
     ignoreHTTPSErrors: true,
   });
   context.setDefaultTimeout(LOAD_MS);
-  await context.addInitScript(() => {
-    window.__ocpizzaControlledAtStart = Boolean(navigator.serviceWorker?.controller);
-  });
   const page = await context.newPage();
   await logIn(page, email, password);
   await page.goto("/kitchen");

@@ -382,18 +382,13 @@ export async function newContext(browser, server, viewport = PHONE) {
     serviceWorkers: "allow",
   });
   context.setDefaultTimeout(LOAD_MS);
-  // Whether each document was under a service worker's control when it was created.
-  await context.addInitScript(() => {
-    window.__ocpizzaControlledAtStart = Boolean(navigator.serviceWorker?.controller);
-  });
   return context;
 }
 
 /** Logs the browser profile in as `email` through the login page, as a person would. */
 export async function logIn(page, email, password = DEMO_PASSWORD) {
   await page.goto("/login");
-  // On a first visit the app reloads itself once its service worker takes over; typing before
-  // that would be lost.
+  // The shell is cached before the scenario goes on, so that its offline steps find it.
   await waitForServiceWorker(page);
   await page.locator("input#email").fill(email);
   await page.locator("input#password").fill(password);
@@ -430,16 +425,14 @@ async function settle(page) {
 }
 
 /**
- * Waits until the page is a document loaded under the service worker's control. On a first
- * visit the worker installs, precaches the shell and claims the page; the app then reloads
- * itself once (its `controllerchange` handler), and that document is controlled from the
- * start — the state in which the shell is served offline. Waiting on a flag set at document
- * creation (see `newContext`) survives that reload, so the test never races it.
+ * Waits until the service worker controls the page. On a first visit the worker installs,
+ * precaches the shell and claims the page, which keeps running (it is not loaded again); from
+ * then on the shell is served offline.
  */
 export async function waitForServiceWorker(page) {
-  await page.waitForFunction(() => navigator.serviceWorker.ready.then(() => true));
-  await page.waitForFunction(() => window.__ocpizzaControlledAtStart === true);
   await page.waitForLoadState("load");
+  await page.waitForFunction(() => navigator.serviceWorker.ready.then(() => true));
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
 }
 
 /** Waits until `locator` is visible. */
@@ -477,9 +470,6 @@ export async function withApp(body, serverOptions = {}) {
  * page shows came live, without a reload or a navigation.
  */
 export async function markDocument(page) {
-  // On a first visit the app reloads once when its service worker takes over: mark the
-  // document that stays, not the one about to be replaced.
-  await waitForServiceWorker(page);
   await page.evaluate(() => {
     window.__ocpizzaE2eMark = true;
   });

@@ -1,4 +1,8 @@
 // Registers the service worker and offers a reload when a new version is waiting.
+//
+// On a first visit the worker precaches the shell and claims the page: the page keeps running
+// (everything it needs came from the network already), so it is not loaded a second time. Only
+// a new version replacing the one that controlled the page reloads it, as the person asked.
 (function () {
   if (!("serviceWorker" in navigator)) return;
   const banner = document.getElementById("update");
@@ -8,7 +12,9 @@
       worker.postMessage("skip-waiting");
     };
   }
-  // The staff bundle is not precached for everyone: a staff page asks for it to be kept.
+  // The staff bundle is not precached for everyone: a staff page asks for it to be kept (with
+  // the data its screens read offline), once a worker is active — on a first visit, that is
+  // before it controls the page, so nothing this page fetched has gone through it.
   if (document.documentElement.dataset.bundle === "staff") {
     navigator.serviceWorker.ready.then(function (reg) {
       if (reg.active) reg.active.postMessage("keep-staff-bundle");
@@ -23,9 +29,12 @@
       });
     });
   });
+  let controlled = Boolean(navigator.serviceWorker.controller);
   let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", function () {
-    if (reloading) return;
+    const replaced = controlled;
+    controlled = true;
+    if (!replaced || reloading) return;
     reloading = true;
     location.reload();
   });

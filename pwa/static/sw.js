@@ -25,9 +25,25 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
   if (event.data === "keep-staff-bundle") {
-    event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(STAFF_SHELL)));
+    event.waitUntil(
+      Promise.all([caches.open(CACHE).then((cache) => cache.addAll(STAFF_SHELL)), keepStaffData()])
+    );
   }
 });
+
+// The staff data read offline, fetched here once: the page that asked may have fetched it
+// before this worker controlled it, and then its copy never went through the worker.
+function keepStaffData() {
+  return caches.open(DATA).then((cache) =>
+    Promise.all(
+      RECIPES.map((path) =>
+        fetch(path, { credentials: "same-origin" })
+          .then((response) => (response.ok ? cache.put(path, response) : undefined))
+          .catch(() => undefined)
+      )
+    )
+  );
+}
 
 function isStaffPath(path) {
   return STAFF_PATHS.some((p) => path === p || path.startsWith(p + "/"));

@@ -23,6 +23,8 @@ pub const READY: &[&str] = &[
     "tests/recipes_offline.test.mjs",
     "tests/driver_offline.test.mjs",
     "tests/driver_position.test.mjs",
+    "tests/driver_phone.test.mjs",
+    "tests/first_visit.test.mjs",
     "tests/counter.test.mjs",
     "tests/counter_next_call.test.mjs",
     "tests/kitchen_rush.test.mjs",

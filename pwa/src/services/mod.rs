@@ -3,5 +3,6 @@
 pub mod api;
 pub mod device;
 pub mod driver;
+pub mod heartbeat;
 pub mod live;
 pub mod storage;
