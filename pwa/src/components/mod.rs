@@ -2,9 +2,9 @@
 
 mod cart;
 mod connection;
+pub mod eta;
 mod extras_picker;
 mod handover;
-pub mod eta;
 mod header;
 mod icons;
 mod invitations;

@@ -120,7 +120,13 @@ impl Lang {
         }
         let periods: Vec<String> = slots
             .iter()
-            .map(|s| format!("{}–{}", self.clock_hhmm(&s.opens), self.clock_hhmm(&s.closes)))
+            .map(|s| {
+                format!(
+                    "{}–{}",
+                    self.clock_hhmm(&s.opens),
+                    self.clock_hhmm(&s.closes)
+                )
+            })
             .collect();
         format!("{} {}", h.today, periods.join(", "))
     }
