@@ -6,7 +6,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, MANAGER, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
+import { ADMIN, Api, COOK, COUNTER, DRIVER, KITCHEN_SCREEN, MANAGER, PHONE, logIn, newContext, see, withApp } from "./harness.mjs";
 import { plentifulSize } from "./screens.mjs";
 
 
@@ -21,6 +21,30 @@ const SCREEN_MS = 10_000;
  * proves it is shown.
  */
 const SHOTS = [
+  {
+    file: "shops.png",
+    viewport: PHONE,
+    async prepare({ page }) {
+      await page.goto("/");
+      return page.getByTestId("shop-status-1");
+    },
+  },
+  {
+    file: "closed.png",
+    viewport: PHONE,
+    async prepare({ page, server }) {
+      // Shop 2 open two days from now only: closed all day, whatever the time.
+      const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(
+        new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", weekday: "short" }).format(new Date()),
+      ) + 1;
+      const admin = await new Api(server.base).login(ADMIN);
+      await admin.patch("/api/v1/shops/2", {
+        hours: [{ weekday: ((weekday + 1) % 7) + 1, opens: "18:30", closes: "22:30" }],
+      });
+      await page.goto("/shops/2");
+      return page.getByTestId("shop-closed");
+    },
+  },
   {
     file: "menu.png",
     viewport: PHONE,
@@ -37,6 +61,18 @@ const SHOTS = [
       await page.getByTestId(`add-${choice.pizza.id}-${choice.size.code}`).click({ timeout: SCREEN_MS });
       await page.getByTestId("cart-checkout").click({ timeout: SCREEN_MS });
       return page.getByTestId("place-order");
+    },
+  },
+  {
+    file: "checkout-errors.png",
+    viewport: PHONE,
+    async prepare({ page, choice }) {
+      await page.goto("/shops/1");
+      await page.getByTestId(`add-${choice.pizza.id}-${choice.size.code}`).click({ timeout: SCREEN_MS });
+      await page.getByTestId("cart-checkout").click({ timeout: SCREEN_MS });
+      await page.locator('input[name="phone"]').fill("appelez-moi", { timeout: SCREEN_MS });
+      await page.getByTestId("place-order").click({ timeout: SCREEN_MS });
+      return page.locator("[aria-invalid='true']").first();
     },
   },
   {
@@ -136,6 +172,40 @@ const SHOTS = [
       }
       await page.goto("/driver");
       return page.getByTestId(`take-${ids[1]}`);
+    },
+  },
+  {
+    file: "handover.png",
+    viewport: PHONE,
+    login: DRIVER,
+    async prepare({ page, server, choice }) {
+      // At the door: cash chosen, a 50 € note typed, the change due shown.
+      const cook = await new Api(server.base).login(COOK);
+      const driver = await new Api(server.base).login(DRIVER);
+      const order = await new Api(server.base).post("/api/v1/orders", {
+        shop_id: 1,
+        fulfilment: "delivery",
+        address: { street: "3 rue de la Roquette", postcode: "75011", city: "Paris" },
+        contact: { name: "Julie Marchand", phone: "06 55 44 33 22" },
+        lines: [{ pizza_id: choice.pizza.id, size: choice.size.code, quantity: 2 }],
+        payment_method: "cash_on_delivery",
+      });
+      await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "preparing" });
+      await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "ready" });
+      for (const kind of ["take", "picked_up"]) {
+        await driver.post("/api/v1/driver/actions", {
+          key: `screenshot-door-${kind}-${order.id}-0000`,
+          order_id: order.id,
+          kind,
+          device_at: new Date().toISOString(),
+        });
+      }
+      await page.goto("/driver");
+      await page.getByTestId(`pay-cash-${order.id}`).click({ timeout: SCREEN_MS });
+      await page.getByTestId(`cash-${order.id}`).fill("50");
+      const change = page.getByTestId(`change-${order.id}`);
+      await change.scrollIntoViewIfNeeded({ timeout: SCREEN_MS });
+      return change;
     },
   },
   {

@@ -7,13 +7,13 @@ use std::time::Duration;
 /// Tells systemd the server is ready: migrations ran and the listener is bound.
 pub fn ready() {
     #[cfg(target_os = "linux")]
-    send(&[sd_notify::NotifyState::Ready]);
+    send("READY=1\n");
 }
 
 /// Tells systemd the server is shutting down (in-flight requests still finish).
 pub fn stopping() {
     #[cfg(target_os = "linux")]
-    send(&[sd_notify::NotifyState::Stopping]);
+    send("STOPPING=1\n");
 }
 
 /// When the unit has a watchdog (`WatchdogSec=`), sends keep-alives at half its interval from
@@ -29,7 +29,7 @@ pub fn spawn_watchdog() {
         loop {
             ticks.tick().await;
             #[cfg(target_os = "linux")]
-            send(&[sd_notify::NotifyState::Watchdog]);
+            send("WATCHDOG=1\n");
         }
     });
 }
@@ -41,9 +41,26 @@ fn watchdog_interval() -> Option<Duration> {
     None
 }
 
+/// Sends one notification without ever blocking: a worker thread stuck on a full notify
+/// socket would stall the runtime (and a shutdown with it). A message that cannot be queued
+/// at once is dropped and logged; systemd reads its socket continuously.
 #[cfg(target_os = "linux")]
-fn send(state: &[sd_notify::NotifyState]) {
-    if let Err(e) = sd_notify::notify(state) {
+fn send(message: &str) {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::net::{SocketAddr, UnixDatagram};
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = UnixDatagram::unbound().and_then(|socket| {
+        socket.set_nonblocking(true)?;
+        let address = match path.as_bytes().strip_prefix(b"@") {
+            Some(name) => SocketAddr::from_abstract_name(name)?,
+            None => SocketAddr::from_pathname(&path)?,
+        };
+        socket.send_to_addr(message.as_bytes(), &address)
+    });
+    if let Err(e) = sent {
         tracing::warn!(error = %e, "could not notify systemd");
     }
 }
