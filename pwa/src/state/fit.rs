@@ -63,46 +63,23 @@ impl Room {
 mod tests {
     use super::*;
     use crate::state::kitchen::{KitchenAction, UNDO_MS};
-    use ocpizza_proto::api::orders::{Channel, Contact, Order, OrderList, StageTimes};
-    use ocpizza_proto::{
-        Fulfilment, Money, OrderId, PaymentMethod, PaymentStatus, ShopId, Timestamp,
-    };
+    use ocpizza_proto::api::orders::{Order, OrderList, StageTimes};
+    use ocpizza_proto::{OrderId, Timestamp};
     use std::rc::Rc;
     use yew::Reducible;
 
     const T0: f64 = 1_800_000_000_000.0;
 
+    /// Order `id`, placed `id` minutes after `T0`.
     fn order(id: i64, status: OrderStatus) -> Order {
         let at = Timestamp::from_millisecond(T0 as i64 + id * 60_000).unwrap();
         Order {
-            id: OrderId(id),
-            shop_id: ShopId(1),
-            channel: Channel::Web,
-            fulfilment: Fulfilment::Pickup,
-            status,
-            payment_method: PaymentMethod::AtCounter,
-            payment_status: PaymentStatus::Pending,
-            contact: Contact {
-                name: "Claire".into(),
-                phone: "0600000000".into(),
-                email: None,
-            },
-            address: None,
-            lines: vec![],
-            note: None,
-            total: Money(1200),
-            driver: None,
-            version: 1,
-            tracking_token: None,
-            cash_collected: None,
-            promised_at: None,
-            eta: None,
             times: StageTimes {
                 placed_at: Some(at),
                 ..StageTimes::default()
             },
-            cancel_reason: None,
             created_at: at,
+            ..crate::state::kitchen::tests::order(id, status, 1)
         }
     }
 

@@ -416,14 +416,15 @@ impl Reducible for KitchenState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ocpizza_proto::api::orders::{Channel, Contact};
     use ocpizza_proto::{Fulfilment, Money, PaymentMethod, PaymentStatus, ShopId};
 
     const T0: f64 = 1_800_000_000_000.0;
 
-    fn order(id: i64, status: OrderStatus, version: i64) -> Order {
+    /// A pickup order of shop 1 placed at `T0` (also the fixture of the wall's fitting tests).
+    pub(crate) fn order(id: i64, status: OrderStatus, version: i64) -> Order {
         let placed = ocpizza_proto::Timestamp::from_millisecond(T0 as i64).unwrap();
         Order {
             id: OrderId(id),
