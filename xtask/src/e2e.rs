@@ -139,7 +139,7 @@ pub fn prerequisites() -> anyhow::Result<Option<PathBuf>> {
     let ci = std::env::var_os("CI").is_some();
     let problem = match check_node() {
         Ok(()) => match npm_ci() {
-            Ok(()) => match chromium() {
+            Ok(()) => match chromium().and_then(|path| faketime().map(|()| path)) {
                 Ok(path) => return Ok(Some(path)),
                 Err(e) => e,
             },
@@ -152,7 +152,9 @@ pub fn prerequisites() -> anyhow::Result<Option<PathBuf>> {
     }
     eprintln!("\n{}", "!".repeat(78));
     eprintln!("!! SKIPPED: the end-to-end tests in Chromium — {problem:#}");
-    eprintln!("!! Install Node 20+ and Chromium (`apt-get install -y chromium`), see README.");
+    eprintln!(
+        "!! Install Node 20+ and Chromium and faketime (`apt-get install -y chromium faketime`), see README."
+    );
     eprintln!("{}\n", "!".repeat(78));
     Ok(None)
 }
@@ -229,6 +231,25 @@ fn chromium() -> anyhow::Result<PathBuf> {
         }
     }
     bail!("Chromium does not run at {}", path.display())
+}
+
+/// Debian's `faketime`, which runs the business-day test's server at another wall-clock time
+/// (installed with apt when running as root).
+fn faketime() -> anyhow::Result<()> {
+    let present = || {
+        Command::new("faketime")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !present() && is_root() {
+        apt_install("faketime");
+    }
+    if present() {
+        Ok(())
+    } else {
+        bail!("faketime is missing (apt-get install -y faketime)")
+    }
 }
 
 /// The screens use a few emoji as icons; a bare server has no font for them, so the
