@@ -54,6 +54,14 @@ pub enum ErrorCode {
     /// The site is in maintenance: customers cannot order now (`Retry-After` says when to
     /// try again).
     Maintenance,
+    /// The payment provider refused the payment (card declined, authentication failed): the
+    /// customer may try another card or another way to pay.
+    PaymentDeclined,
+    /// The payment provider cannot be reached or failed: nothing was charged; retry later or
+    /// pay another way.
+    PaymentUnavailable,
+    /// A provider's notification whose signature, timestamp or shape is not valid.
+    BadSignature,
 }
 
 /// The envelope: `{ "error": … }`.

@@ -4,9 +4,11 @@
 use crate::api::maintenance::{Maintenance, MaintenanceSwitch};
 use crate::api::menu::Availability;
 use crate::api::orders::{DriverRef, Order};
+use crate::api::payments::OperationKind;
 use crate::api::stock::StockLevel;
 use crate::ids::{OrderId, ShopId, UserId};
-use crate::status::{OrderStatus, PaymentStatus};
+use crate::money::Money;
+use crate::status::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -197,6 +199,32 @@ pub enum Event {
         /// The switch.
         switch: MaintenanceSwitch,
     },
+    /// Money moved on an order paid online (authorised, captured, voided, refunded) or an
+    /// attempt failed. Also written to `group:audit` for refunds, with who asked and why.
+    PaymentChanged {
+        /// Order.
+        order_id: OrderId,
+        /// Its shop.
+        shop_id: ShopId,
+        /// Where the money stands now.
+        payment_status: PaymentStatus,
+        /// How the order is paid now (the customer may have switched to paying on delivery).
+        payment_method: PaymentMethod,
+        /// New version.
+        version: i64,
+        /// The movement that made the change, if one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operation: Option<OperationKind>,
+        /// Its amount.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount: Option<Money>,
+        /// Why (refunds), or the provider's refusal.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// Who asked (staff refunds); none when it followed a status change or the provider.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<UserId>,
+    },
 }
 
 /// The only floating-point fields are a driver's coordinates, checked to be finite and in
@@ -220,6 +248,7 @@ impl Event {
             Event::AccessChanged { .. } => "access_changed",
             Event::MaintenanceChanged { .. } => "maintenance_changed",
             Event::MaintenanceSwitched { .. } => "maintenance_switched",
+            Event::PaymentChanged { .. } => "payment_changed",
         }
     }
 }

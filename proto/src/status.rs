@@ -60,20 +60,47 @@ pub enum PaymentMethod {
     CardOnDelivery,
 }
 
-/// Whether the money has been received.
+/// Where the order's money stands. For online payment: `pending` (waiting for the customer to
+/// authorise) → `authorised` (held on the card, not taken) → `paid` (captured when the kitchen
+/// starts), or `voided` (the hold released: cancelled before the kitchen started), `failed`
+/// (refused, abandoned, or the capture failed), and after a capture `partly_refunded` /
+/// `refunded`. Paid on delivery or at the counter: `pending` → `paid` (or `short`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     /// Not paid yet.
     Pending,
-    /// Paid (online, cash collected, or paid at the counter).
+    /// Online: the amount is held on the customer's card or PayPal account, not taken yet.
+    Authorised,
+    /// Paid (captured online, cash collected, or paid at the counter).
     Paid,
+    /// Online: the hold was released before anything was taken.
+    Voided,
+    /// Online: the provider refused the payment, the customer abandoned it, or the capture
+    /// failed (the managers' screens flag it).
+    Failed,
+    /// Paid, then part of it given back.
+    PartlyRefunded,
     /// Paid and given back after a cancellation.
     Refunded,
     /// Delivered, but the driver collected less cash than the total: the shop settles the
     /// difference (the order is not marked paid).
     Short,
+}
+
+impl PaymentStatus {
+    /// Every status.
+    pub const ALL: [PaymentStatus; 8] = [
+        PaymentStatus::Pending,
+        PaymentStatus::Authorised,
+        PaymentStatus::Paid,
+        PaymentStatus::Voided,
+        PaymentStatus::Failed,
+        PaymentStatus::PartlyRefunded,
+        PaymentStatus::Refunded,
+        PaymentStatus::Short,
+    ];
 }
 
 /// What a staff member does in one shop.
@@ -265,7 +292,16 @@ str_enum!(PaymentMethod {
     AtCounter => "at_counter",
     CardOnDelivery => "card_on_delivery",
 });
-str_enum!(PaymentStatus { Pending => "pending", Paid => "paid", Refunded => "refunded", Short => "short" });
+str_enum!(PaymentStatus {
+    Pending => "pending",
+    Authorised => "authorised",
+    Paid => "paid",
+    Voided => "voided",
+    Failed => "failed",
+    PartlyRefunded => "partly_refunded",
+    Refunded => "refunded",
+    Short => "short",
+});
 
 #[cfg(test)]
 mod tests {

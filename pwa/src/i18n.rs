@@ -134,6 +134,12 @@ impl Lang {
             PaymentStatus::Paid => t.paid,
             PaymentStatus::Refunded => t.refunded,
             PaymentStatus::Short => t.cash_short,
+            PaymentStatus::Authorised => self.pick("autorisé en ligne", "authorised online"),
+            PaymentStatus::Voided => self.pick("autorisation annulée", "authorisation voided"),
+            PaymentStatus::Failed => self.pick("paiement refusé", "payment failed"),
+            PaymentStatus::PartlyRefunded => {
+                self.pick("remboursée en partie", "partly refunded")
+            }
         }
     }
 

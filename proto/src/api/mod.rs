@@ -8,6 +8,7 @@ pub mod eta;
 pub mod maintenance;
 pub mod menu;
 pub mod orders;
+pub mod payments;
 pub mod shops;
 pub mod staff;
 pub mod stock;

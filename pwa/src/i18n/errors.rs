@@ -108,6 +108,20 @@ impl Lang {
                 "Site en maintenance : les commandes reprennent bientôt.",
                 "Site under maintenance: ordering resumes shortly.",
             ),
+            C::PaymentDeclined => (
+                "Le paiement a été refusé : essayez une autre carte ou payez à la livraison.",
+                "The payment was declined: try another card or pay on delivery.",
+            ),
+            C::PaymentUnavailable => (
+                "Le paiement en ligne est indisponible pour le moment : rien n'a été débité. \
+                 Réessayez ou choisissez de payer à la livraison.",
+                "Online payment is unavailable right now: nothing was charged. Try again or \
+                 pay on delivery.",
+            ),
+            C::BadSignature => (
+                "Notification de paiement refusée.",
+                "Payment notification refused.",
+            ),
         };
         self.pick(fr, en)
     }
@@ -242,6 +256,9 @@ mod tests {
             C::Internal,
             C::Unavailable,
             C::Maintenance,
+            C::PaymentDeclined,
+            C::PaymentUnavailable,
+            C::BadSignature,
         ];
         for code in all {
             match code {
@@ -266,7 +283,10 @@ mod tests {
                 | C::BadOrigin
                 | C::Internal
                 | C::Unavailable
-                | C::Maintenance => {}
+                | C::Maintenance
+                | C::PaymentDeclined
+                | C::PaymentUnavailable
+                | C::BadSignature => {}
             }
         }
         all.to_vec()
