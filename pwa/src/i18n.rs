@@ -137,9 +137,7 @@ impl Lang {
             PaymentStatus::Authorised => self.pick("autorisé en ligne", "authorised online"),
             PaymentStatus::Voided => self.pick("autorisation annulée", "authorisation voided"),
             PaymentStatus::Failed => self.pick("paiement refusé", "payment failed"),
-            PaymentStatus::PartlyRefunded => {
-                self.pick("remboursée en partie", "partly refunded")
-            }
+            PaymentStatus::PartlyRefunded => self.pick("remboursée en partie", "partly refunded"),
         }
     }
 

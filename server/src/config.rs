@@ -125,6 +125,9 @@ pub struct Config {
     /// Backups (`OCPIZZA_BACKUP_DIR`, `OCPIZZA_BACKUP_COPY_TO`, `OCPIZZA_BACKUP_KEEP`,
     /// `OCPIZZA_BACKUP_AT`).
     pub backup: crate::backup::Settings,
+    /// Online payment (`OCPIZZA_PAYMENT_PROVIDER` and the provider's keys, see
+    /// [`crate::payments::settings`]).
+    pub payments: crate::payments::settings::Settings,
 }
 
 impl Config {
@@ -159,6 +162,7 @@ impl Config {
             sentry_dsn: None,
             sentry_environment: "production".to_owned(),
             backup: crate::backup::Settings::default(),
+            payments: crate::payments::settings::Settings::default(),
         }
     }
 
@@ -215,10 +219,11 @@ impl Config {
                  another person out"
             );
         }
-        if let Some(unknown) = vars
-            .keys()
-            .find(|k| k.starts_with("OCPIZZA_") && !KNOWN.contains(&k.as_str()))
-        {
+        if let Some(unknown) = vars.keys().find(|k| {
+            k.starts_with("OCPIZZA_")
+                && !KNOWN.contains(&k.as_str())
+                && !crate::payments::settings::VARIABLES.contains(&k.as_str())
+        }) {
             bail!("unknown configuration variable {unknown}");
         }
         let mut c = Config::defaults();
@@ -334,6 +339,7 @@ impl Config {
             c.sentry_environment.clone_from(v);
         }
         c.backup = crate::backup::Settings::from_vars(|k| get(k).cloned())?;
+        c.payments = crate::payments::settings::Settings::from_vars(|k| get(k).cloned())?;
         Ok(c)
     }
 

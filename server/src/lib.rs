@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod net;
 pub mod openapi;
 pub mod orders;
+pub mod payments;
 pub mod reporting;
 pub mod seed;
 pub mod shops;
