@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(eta::router())
         .merge(menu::router())
         .merge(orders::router())
+        .merge(crate::payments::router())
         .merge(driver::router())
         .merge(customers::router())
         .merge(dashboard::router())
@@ -74,6 +75,7 @@ pub fn layered(api: Router<AppState>, state: AppState) -> Router {
     let security = crate::headers::SecurityHeaders::new(
         &state.config.public_url,
         state.config.static_dir.as_deref(),
+        &state.config.payments.browser_origins(),
     );
     api.layer(axum::middleware::from_fn_with_state(
         state.clone(),
