@@ -11,5 +11,6 @@
 //! their id, and only make the server ask the provider for the payment's state: whichever of
 //! the webhook, the customer's browser or the reconciler comes first applies it, once.
 
+pub mod paypal;
 pub mod provider;
 pub mod settings;

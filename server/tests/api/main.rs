@@ -26,6 +26,7 @@ mod live;
 mod login_throttle;
 mod maintenance;
 mod metrics;
+mod paypal_client;
 mod permissions;
 mod position;
 mod pwa;
