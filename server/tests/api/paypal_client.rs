@@ -25,13 +25,17 @@ async fn fake() -> FakePaypal {
     fake_with(Options::default()).await
 }
 
-fn client_for(api_url: &str) -> Paypal {
-    Paypal::new(PaypalSettings {
+fn settings_for(api_url: &str) -> PaypalSettings {
+    PaypalSettings {
         client_id: "ocpizza-test".to_owned(),
         client_secret: Secret::new("test-secret".to_owned()),
         webhook_id: Some(paypal_fake::WEBHOOK_ID.to_owned()),
         api_url: api_url.to_owned(),
-    })
+    }
+}
+
+fn client_for(api_url: &str) -> Paypal {
+    Paypal::new(settings_for(api_url))
 }
 
 /// The buyer's browser: submits the fake's approval form, returns where it is sent back to.
@@ -340,10 +344,8 @@ async fn an_access_token_paypal_stopped_taking_is_renewed_and_bad_credentials_ar
     );
 
     let no_secret = Paypal::new(PaypalSettings {
-        client_id: "ocpizza-test".to_owned(),
         client_secret: Secret::new(String::new()),
-        webhook_id: None,
-        api_url: fake.url().to_owned(),
+        ..settings_for(fake.url())
     });
     let checked = no_secret.check().await;
     assert!(
@@ -463,6 +465,19 @@ async fn webhooks_paypal_sent_verify_and_altered_or_made_up_ones_do_not() {
     assert!(
         matches!(forged, Err(ProviderError::Rejected(_))),
         "{forged:?}"
+    );
+
+    // Without a webhook id configured, no notification is taken.
+    let unconfigured = Paypal::new(PaypalSettings {
+        webhook_id: None,
+        ..settings_for(fake.url())
+    });
+    let refused = unconfigured
+        .verify_webhook(&headers_of(&sent), sent.body.as_bytes())
+        .await;
+    assert!(
+        matches!(refused, Err(ProviderError::Rejected(_))),
+        "{refused:?}"
     );
 
     // Paused notifications: the payment moves, nothing is sent.
