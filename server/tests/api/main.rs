@@ -28,6 +28,7 @@ mod login_throttle;
 mod maintenance;
 mod metrics;
 mod payments;
+mod paypal_client;
 mod permissions;
 mod position;
 mod pwa;
