@@ -2,7 +2,7 @@
 
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, eta, maintenance, menu, orders, shops, staff, stock,
+    auth, cash, customers, dashboard, driver, eta, maintenance, menu, orders, shops, staff, stock,
 };
 use axum::Router;
 use axum::routing::get;
@@ -51,6 +51,8 @@ use utoipa::{Modify, OpenApi};
         driver::location,
         driver::my_cash,
         driver::shop_cash,
+        cash::record,
+        cash::history,
         customers::search,
         dashboard::dashboard,
         stock::list,
