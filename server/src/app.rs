@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, eta, health, maintenance, menu, net, openapi, orders,
+    auth, cash, customers, dashboard, driver, eta, health, maintenance, menu, net, openapi, orders,
     shops, staff, stock,
 };
 use axum::Router;
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(crate::payments::router())
         .merge(driver::router())
+        .merge(cash::router())
         .merge(customers::router())
         .merge(dashboard::router())
         .merge(stock::router())

@@ -2,8 +2,8 @@
 
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, eta, maintenance, menu, orders, payments, shops, staff,
-    stock,
+    auth, cash, customers, dashboard, driver, eta, maintenance, menu, orders, payments, shops,
+    staff, stock,
 };
 use axum::Router;
 use axum::routing::get;
@@ -61,6 +61,8 @@ use utoipa::{Modify, OpenApi};
         driver::location,
         driver::my_cash,
         driver::shop_cash,
+        cash::record,
+        cash::history,
         customers::search,
         dashboard::dashboard,
         stock::list,

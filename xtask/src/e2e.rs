@@ -38,6 +38,7 @@ pub const READY: &[&str] = &[
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
     "tests/manage_staff.test.mjs",
+    "tests/cash_handover.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
     // The shop's own day and hours.

@@ -9,6 +9,7 @@ mod auth;
 mod backup;
 mod bad_input;
 mod cash;
+mod cash_handover;
 mod check;
 mod cli;
 mod concurrency;
