@@ -398,35 +398,32 @@ pub async fn refresh(state: &AppState, rec: &OrderRecord) -> ApiResult<()> {
 /// Asks the provider how `attempt` stands and applies it; an approved PayPal order is
 /// authorised.
 pub async fn sync(state: &AppState, attempt: &Attempt) -> ApiResult<()> {
-    let Some(reference) = attempt.provider_ref.as_deref() else {
+    if attempt.provider_ref.is_none() {
         return Ok(());
-    };
-    let observed = match &state.payments.client {
-        Client::Stripe(s) => s.fetch(reference).await.map(|i| i.observed()),
-        Client::Paypal(p) => {
-            match p
-                .fetch(reference, attempt.authorization_ref.as_deref())
-                .await
-            {
-                Ok(Observed::Approved) => {
-                    let k = key(attempt.order_id, attempt.attempt, "authorise");
-                    match p.authorize(reference, &k).await {
-                        Err(ProviderError::Declined(reason)) => Ok(Observed::Failed { reason }),
-                        other => other,
-                    }
-                }
-                other => other,
-            }
-        }
-        Client::None => return Ok(()),
-    };
-    match observed {
+    }
+    match current(&state.payments.client, attempt).await {
         Ok(observed) => apply(state, attempt.id, observed).await,
         Err(e @ ProviderError::Unavailable(_)) => Err(unavailable(&e)),
         Err(e) => Err(ApiError::Internal(anyhow::anyhow!(
             "the provider refused to tell how payment {} stands: {e}",
             attempt.id
         ))),
+    }
+}
+
+/// How `attempt` stands at the provider, moving it on where only the server can: a PayPal
+/// order its buyer approved is authorised (with the attempt's own idempotency key).
+async fn current(client: &Client, attempt: &Attempt) -> Result<Observed, ProviderError> {
+    let observed = observe(client, attempt).await?;
+    match (client, &observed, attempt.provider_ref.as_deref()) {
+        (Client::Paypal(p), Observed::Approved, Some(reference)) => {
+            let k = key(attempt.order_id, attempt.attempt, "authorise");
+            match p.authorize(reference, &k).await {
+                Err(ProviderError::Declined(reason)) => Ok(Observed::Failed { reason }),
+                other => other,
+            }
+        }
+        _ => Ok(observed),
     }
 }
 
@@ -1120,7 +1117,7 @@ pub async fn on_notification(
     attempt: Option<&Attempt>,
 ) -> ApiResult<bool> {
     let observed = match attempt {
-        Some(a) => match observe(&state.payments.client, a).await {
+        Some(a) => match current(&state.payments.client, a).await {
             Ok(o) => Some(o),
             Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
             Err(e) => {

@@ -29,6 +29,7 @@ mod login_throttle;
 mod maintenance;
 mod metrics;
 mod payments;
+mod payments_paypal;
 mod paypal_client;
 mod permissions;
 mod position;
