@@ -641,8 +641,28 @@ pub async fn on_transition(
         return Ok(());
     }
     let attempts = db::attempts(tx, order.id).await?;
+    // Only the latest hold is taken; an older one (replaced by a re-authorisation whose void
+    // has not been carried out yet) is released.
+    let latest = attempts
+        .iter()
+        .rev()
+        .find(|a| a.state == AttemptState::Authorised)
+        .map(|a| a.id);
     for a in &attempts {
         match (to, a.state) {
+            (OrderStatus::Preparing, AttemptState::Authorised) if Some(a.id) != latest => {
+                db::ask(
+                    tx,
+                    a.id,
+                    order.id,
+                    OperationKind::Void,
+                    a.amount,
+                    &key(order.id, a.attempt, "void"),
+                    Some("replaced by a later authorisation"),
+                    actor,
+                )
+                .await?;
+            }
             (OrderStatus::Preparing, AttemptState::Authorised) => {
                 let amount = Money(order.total.0.min(a.amount.0));
                 db::ask(
@@ -695,6 +715,159 @@ pub async fn on_transition(
     if to == OrderStatus::Cancelled {
         db::set_deadline(tx, order.id, None).await?;
     }
+    Ok(())
+}
+
+/// Before an edit of `rec` to `total`: an order paid online must stay covered. While it waits
+/// for its payment it cannot change (pay, or cancel). Once authorised, a smaller total is
+/// simply captured smaller; a larger one is authorised anew on the same card (Stripe) before
+/// the edit is made — the new attempt's id is returned, and [`replaced`] releases the old
+/// hold in the edit's transaction. A refusal leaves the order as it was.
+pub async fn before_edit(
+    state: &AppState,
+    rec: &OrderRecord,
+    total: Money,
+) -> ApiResult<Option<i64>> {
+    let order = &rec.order;
+    if order.payment_method != PaymentMethod::Online {
+        return Ok(None);
+    }
+    if order.status == OrderStatus::AwaitingPayment {
+        return Err(ApiError::InvalidTransition(
+            "the order waits for its online payment: pay it first (it can then be changed until \
+             the kitchen starts), or cancel it"
+                .into(),
+        ));
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let attempts = db::attempts(&mut conn, order.id).await?;
+    drop(conn);
+    let Some(held) = attempts
+        .iter()
+        .rev()
+        .find(|a| a.state == AttemptState::Authorised)
+    else {
+        return Ok(None);
+    };
+    if total <= held.amount {
+        return Ok(None);
+    }
+    let (Client::Stripe(stripe), Some(customer), Some(card)) = (
+        &state.payments.client,
+        held.customer_ref.as_deref(),
+        held.method_ref.as_deref(),
+    ) else {
+        return Err(ApiError::InvalidTransition(format!(
+            "this order was paid online for {}: it can be made smaller, but to add to it, cancel \
+             it and order again, or call the shop",
+            held.amount
+        )));
+    };
+    let n = attempts.last().map_or(1, |a| a.attempt) + 1;
+    let mut conn = state.db.pool().acquire().await?;
+    let id = db::open_attempt(&mut conn, order.id, n, Provider::Stripe, total).await?;
+    let mut attempt = attempt_by_id(&mut conn, id).await?;
+    drop(conn);
+    let base = key(order.id, n, "authorise");
+    let intent = match stripe
+        .create_intent(
+            order.id,
+            order.shop_id,
+            total,
+            customer,
+            card,
+            &format!("{base}-intent"),
+        )
+        .await
+    {
+        Ok(intent) => intent,
+        Err(ProviderError::Declined(reason)) => {
+            return refuse(state, order.id, id, reason).await.map(|()| None);
+        }
+        Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
+        Err(ProviderError::Rejected(m)) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "Stripe refused a request: {m}"
+            )));
+        }
+    };
+    attempt.provider_ref = Some(intent.id.clone());
+    attempt.customer_ref = Some(customer.to_owned());
+    attempt.method_ref = Some(card.to_owned());
+    let mut conn = state.db.pool().acquire().await?;
+    db::save_attempt(&mut conn, &attempt).await?;
+    drop(conn);
+    let observed = match stripe.confirm(&intent.id, &format!("{base}-confirm")).await {
+        Ok(intent) => intent.observed(),
+        Err(ProviderError::Declined(reason)) => Observed::Failed { reason },
+        Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
+        Err(ProviderError::Rejected(m)) => Observed::Failed { reason: m },
+    };
+    match observed {
+        Observed::Authorised { .. } => {
+            apply(state, id, observed).await?;
+            Ok(Some(id))
+        }
+        Observed::AwaitingCustomer { .. } => {
+            // The bank wants the cardholder: not something an edit can wait for.
+            release(state, id, "the bank asked to confirm the new amount").await?;
+            Err(ApiError::PaymentDeclined(
+                "your bank asks you to confirm the new amount: the order was not changed; \
+                 cancel it and order again, or call the shop"
+                    .into(),
+            ))
+        }
+        Observed::Failed { reason } => refuse(state, order.id, id, reason).await.map(|()| None),
+        other => {
+            apply(state, id, other).await?;
+            Err(ApiError::PaymentDeclined(
+                "the new amount could not be authorised: the order was not changed".into(),
+            ))
+        }
+    }
+}
+
+/// In an edit's transaction: the hold of attempt `keep` replaces every other one, which is
+/// released.
+pub async fn replaced(tx: &mut Tx, order: OrderId, keep: i64) -> ApiResult<()> {
+    for a in db::attempts(tx, order).await? {
+        if a.id != keep && a.state == AttemptState::Authorised {
+            db::ask(
+                tx,
+                a.id,
+                order,
+                OperationKind::Void,
+                a.amount,
+                &key(order, a.attempt, "void"),
+                Some("replaced by the authorisation of the edited order"),
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Releases attempt `id` (an authorisation that is no longer wanted: the edit it was made for
+/// failed), at once.
+pub async fn release(state: &AppState, id: i64, reason: &str) -> ApiResult<()> {
+    let mut tx = state.db.begin().await?;
+    let a = attempt_by_id(&mut tx, id).await?;
+    if a.provider_ref.is_some() && !a.state.is_settled() {
+        db::ask(
+            &mut tx,
+            a.id,
+            a.order_id,
+            OperationKind::Void,
+            a.amount,
+            &key(a.order_id, a.attempt, "void"),
+            Some(reason),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    run_due(state, Some(a.order_id)).await;
     Ok(())
 }
 

@@ -729,3 +729,103 @@ async fn without_a_provider_online_payment_is_not_offered() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+async fn edit_to(app: &TestApp, token: &str, version: i64, quantity: i64) -> reqwest::Response {
+    app.anonymous()
+        .patch(
+            &format!("/api/v1/track/{token}"),
+            &json!({"version": version, "lines": [{"pizza_id": 1, "size": "medium", "quantity": quantity}]}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_larger_edit_is_authorised_anew_on_the_same_card_and_the_old_hold_released() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    // Waiting for its payment, the order cannot change.
+    let (code, _) = error_code(
+        edit_to(&app, &token, placed.version, 2).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(code, "invalid_transition");
+    paid(&app, &stripe, &token).await;
+    let first = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    let r = edit_to(&app, &token, o.version, 3).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let edited: Order = r.json().await.unwrap();
+    assert!(edited.total > placed.total);
+    reconcile(&app).await;
+    let second = intent_of(&app, placed.id).await;
+    assert_ne!(first, second);
+    assert_eq!(stripe.intent_status(&first).await, "canceled");
+    assert_eq!(stripe.intent_status(&second).await, "requires_capture");
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.authorised, edited.total);
+    assert_eq!(p.payment_status, PaymentStatus::Authorised);
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.captured, edited.total);
+    assert_eq!(stripe.intent_status(&second).await, "succeeded");
+}
+
+#[tokio::test]
+async fn a_larger_edit_the_bank_wants_confirmed_is_refused_and_changes_nothing() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    // A card whose bank asks for 3-D Secure on every payment.
+    let card = stripe.card_token("4000002500003155").await;
+    let state: PaymentState = pay(&app, &token, &card).await.json().await.unwrap();
+    let Some(NextStep::Authenticate { client_secret, .. }) = state.next else {
+        panic!("expected an authentication step: {state:?}");
+    };
+    // What Stripe.js's confirmCardPayment does once the cardholder confirms.
+    let intent = client_secret.split("_secret_").next().unwrap().to_owned();
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/payment_intents/{intent}/_authenticate?success=true",
+            stripe.url
+        ))
+        .json(&json!({"key": localstripe::PUBLISHABLE_KEY, "client_secret": client_secret}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = app
+        .anonymous()
+        .post(
+            &format!("/api/v1/track/{token}/payment/refresh"),
+            &json!({}),
+        )
+        .await;
+    let state: PaymentState = r.json().await.unwrap();
+    assert_eq!(state.payment_status, PaymentStatus::Authorised);
+    let o = order(&app, placed.id).await;
+    let (code, body) = error_code(
+        edit_to(&app, &token, o.version, 3).await,
+        StatusCode::PAYMENT_REQUIRED,
+    )
+    .await;
+    assert_eq!(code, "payment_declined");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not changed")
+    );
+    reconcile(&app).await;
+    let after = order(&app, placed.id).await;
+    assert_eq!(after.total, placed.total);
+    assert_eq!(after.lines, placed.lines);
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.authorised, placed.total);
+    assert_eq!(stripe.intent_status(&intent).await, "requires_capture");
+}
