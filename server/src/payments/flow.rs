@@ -56,7 +56,7 @@ fn unavailable(e: &ProviderError) -> ApiError {
     tracing::warn!(error = %e, "payment provider unavailable");
     ApiError::PaymentUnavailable(
         "the payment provider cannot be reached: nothing was charged; try again in a moment \
-         or pay on delivery"
+         or choose to pay on delivery or at the counter"
             .into(),
     )
 }
@@ -681,6 +681,11 @@ pub async fn on_transition(
                 OrderStatus::Cancelled,
                 AttemptState::Authorised | AttemptState::Created | AttemptState::RequiresAction,
             ) if a.provider_ref.is_some() => {
+                // A capture asked when the kitchen started, not carried out yet, is dropped; if
+                // it is being carried out right now, the void finds the money taken and
+                // refunds it instead.
+                db::drop_pending(tx, a.id, OperationKind::Capture, "the order was cancelled")
+                    .await?;
                 db::ask(
                     tx,
                     a.id,
@@ -1107,7 +1112,7 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
             tracing::info!(order = %op.order_id, kind = op.kind.as_str(), amount = op.amount.0, "payment movement done");
         }
         Err(ProviderError::Unavailable(m)) => {
-            db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries), &m).await?;
+            db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries - 1), &m).await?;
             tx.commit().await?;
             return Err(ApiError::PaymentUnavailable(m));
         }
@@ -1117,7 +1122,8 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
             let truth = match observe(&state.payments.client, &attempt).await {
                 Ok(o) => o,
                 Err(e) => {
-                    db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries), &m).await?;
+                    db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries - 1), &m)
+                        .await?;
                     tx.commit().await?;
                     return Err(ApiError::PaymentUnavailable(e.to_string()));
                 }
@@ -1127,7 +1133,32 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
                 (OperationKind::Capture, Observed::Captured { .. })
                     | (OperationKind::Void, Observed::Voided)
             );
-            if done {
+            if let (OperationKind::Void, Observed::Captured { amount, .. }) = (op.kind, &truth) {
+                // Taken before the release could be made (a capture in flight when the order
+                // was cancelled): give it back instead.
+                db::finish(
+                    &mut tx,
+                    op.id,
+                    OperationState::Done,
+                    None,
+                    Some("already captured: refunded instead"),
+                )
+                .await?;
+                let applied = apply_in(&mut tx, attempt.id, &truth).await?;
+                outbox = merge(outbox, applied);
+                db::ask(
+                    &mut tx,
+                    attempt.id,
+                    op.order_id,
+                    OperationKind::Refund,
+                    *amount,
+                    &key(op.order_id, attempt.attempt, "refund-cancelled"),
+                    op.reason.as_deref(),
+                    op.actor,
+                )
+                .await?;
+                state.payments.kick();
+            } else if done {
                 db::finish(&mut tx, op.id, OperationState::Done, None, None).await?;
                 let applied = apply_in(&mut tx, attempt.id, &truth).await?;
                 outbox = merge(outbox, applied);
@@ -1213,6 +1244,7 @@ async fn carry_out(
     op: &PendingOp,
     a: &Attempt,
 ) -> Result<(Option<Observed>, Option<String>), ProviderError> {
+    same_provider(client, a)?;
     let reference = a.provider_ref.as_deref();
     match (client, op.kind) {
         (Client::Stripe(s), OperationKind::Capture) => {
@@ -1267,8 +1299,27 @@ async fn carry_out(
     }
 }
 
+/// A payment is only ever handled by the provider that took it: after a change of
+/// provider, its movements wait (pending) until that provider is configured again.
+fn same_provider(client: &Client, a: &Attempt) -> Result<(), ProviderError> {
+    let configured = match client {
+        Client::Stripe(_) => Some(Provider::Stripe),
+        Client::Paypal(_) => Some(Provider::Paypal),
+        Client::None => None,
+    };
+    if configured == Some(a.provider) {
+        Ok(())
+    } else {
+        Err(ProviderError::Unavailable(format!(
+            "this payment was made with {}, which is not the configured provider",
+            a.provider.as_str()
+        )))
+    }
+}
+
 /// What the provider says of an attempt now.
 async fn observe(client: &Client, a: &Attempt) -> Result<Observed, ProviderError> {
+    same_provider(client, a)?;
     let reference = a.provider_ref.as_deref().unwrap_or_default();
     match client {
         Client::Stripe(s) => s.fetch(reference).await.map(|i| i.observed()),

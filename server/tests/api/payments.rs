@@ -829,3 +829,146 @@ async fn a_larger_edit_the_bank_wants_confirmed_is_refused_and_changes_nothing()
     assert_eq!(p.authorised, placed.total);
     assert_eq!(stripe.intent_status(&intent).await, "requires_capture");
 }
+
+#[tokio::test]
+async fn the_browser_the_webhooks_and_the_reconciler_racing_apply_an_authorisation_once() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, intent) = authorised_unseen(&app, &stripe).await;
+    let token = app.tracking_token(&placed).await;
+    let now = jiff::Timestamp::now().as_second();
+    let mut racers = Vec::new();
+    for _ in 0..4 {
+        let (app_url, token) = (app.base.clone(), token.clone());
+        racers.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{app_url}/api/v1/track/{token}/payment/refresh"))
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }));
+    }
+    for i in 0..3 {
+        let body = intent_event(
+            &format!("evt_race_{i}"),
+            "payment_intent.amount_capturable_updated",
+            &intent,
+        );
+        let signature = localstripe::sign(WEBHOOK_SECRET, now, &body);
+        let url = app.url("/api/v1/payments/stripe/webhook");
+        racers.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Stripe-Signature", signature)
+                .body(body)
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }));
+    }
+    let state = app.state.clone();
+    let reconciler = tokio::spawn(async move { ocpizza::payments::reconcile::once(&state).await });
+    for r in racers {
+        let status = r.await.unwrap();
+        // Contention may ask a client to retry; nothing else.
+        assert!(status == 200 || status == 503, "status {status}");
+    }
+    let _ = reconciler.await.unwrap();
+    reconcile(&app).await;
+    let o = order(&app, placed.id).await;
+    assert_eq!(o.status, ocpizza_proto::OrderStatus::Placed);
+    assert_eq!(o.payment_status, PaymentStatus::Authorised);
+    assert_eq!(
+        events(
+            &app,
+            &format!("shop:{SHOP}:orders"),
+            "order_placed",
+            placed.id
+        )
+        .await,
+        1,
+        "the shop heard of the order exactly once"
+    );
+    assert_eq!(
+        events(
+            &app,
+            &format!("order:{token}"),
+            "order_status_changed",
+            placed.id
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_while_the_capture_waits_releases_the_hold_instead() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    paid(&app, &stripe, &token).await;
+    let intent = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    // The capture has not been carried out yet when the manager cancels.
+    let r = app
+        .as_demo("manager")
+        .await
+        .post(
+            &format!("/api/v1/orders/{}/cancel", placed.id),
+            &json!({"reason": "customer not reachable"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.payment_status, PaymentStatus::Voided);
+    assert_eq!(p.captured.0, 0);
+    assert_eq!(stripe.intent_status(&intent).await, "canceled");
+}
+
+#[tokio::test]
+async fn a_capture_in_flight_when_the_order_is_cancelled_is_refunded() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    paid(&app, &stripe, &token).await;
+    let intent = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    // Stripe took the money; the server has not recorded it yet.
+    let amount = placed.total.0.to_string();
+    stripe
+        .api(
+            reqwest::Method::POST,
+            &format!("/v1/payment_intents/{intent}/capture"),
+            &[("amount_to_capture", &amount)],
+        )
+        .await;
+    let r = app
+        .as_demo("manager")
+        .await
+        .post(
+            &format!("/api/v1/orders/{}/cancel", placed.id),
+            &json!({"reason": "oven fire"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    reconcile(&app).await;
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.captured, placed.total);
+    assert_eq!(p.refunded, placed.total);
+    assert_eq!(p.payment_status, PaymentStatus::Refunded);
+    let refunds: Value = stripe.api(reqwest::Method::GET, "/v1/refunds", &[]).await;
+    let back: i64 = refunds["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(back, placed.total.0);
+}
