@@ -972,3 +972,53 @@ async fn a_capture_in_flight_when_the_order_is_cancelled_is_refunded() {
         .sum();
     assert_eq!(back, placed.total.0);
 }
+
+/// The "online payment" line of `ocpizza check` for `settings`.
+async fn check_line(settings: ocpizza::payments::settings::Settings) -> ocpizza::check::Line {
+    let mut config = ocpizza::config::Config::defaults();
+    let dir = tempfile::tempdir().unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    config.payments = settings;
+    ocpizza::check::lines(&config)
+        .await
+        .into_iter()
+        .find(|l| l.name == "online payment")
+        .expect("an online payment line")
+}
+
+#[tokio::test]
+async fn check_reports_the_payment_provider_reachable_its_webhook_secret_or_what_is_wrong() {
+    use ocpizza::check::Status;
+    use ocpizza::payments::settings::ProviderSettings;
+    let Some(stripe) = localstripe::start().await else {
+        return;
+    };
+    let off = check_line(ocpizza::payments::settings::Settings::default()).await;
+    assert_eq!(off.status, Status::Ok);
+    assert!(off.detail.contains("not offered"), "{}", off.detail);
+
+    let good = check_line(stripe.settings()).await;
+    assert_eq!(good.status, Status::Ok, "{good:?}");
+    assert!(good.detail.contains("Stripe reachable"), "{}", good.detail);
+    assert!(good.detail.contains("webhook secret set"));
+
+    let mut no_webhook = stripe.settings();
+    if let ProviderSettings::Stripe(s) = &mut no_webhook.provider {
+        s.webhook_secret = None;
+    }
+    let warn = check_line(no_webhook).await;
+    assert_eq!(warn.status, Status::Warn, "{warn:?}");
+    assert!(warn.fix.unwrap().contains("OCPIZZA_STRIPE_WEBHOOK_SECRET"));
+
+    let mut down = stripe.settings();
+    if let ProviderSettings::Stripe(s) = &mut down.provider {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        s.api_url = format!("http://{}", closed.local_addr().unwrap());
+    }
+    let fail = check_line(down).await;
+    assert_eq!(fail.status, Status::Fail, "{fail:?}");
+    assert!(
+        !format!("{fail:?}").contains(localstripe::SECRET_KEY),
+        "no secret in the report"
+    );
+}
