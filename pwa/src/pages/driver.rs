@@ -165,6 +165,9 @@ fn Road(props: &RoadProps) -> Html {
             let on_message = {
                 let state = state.clone();
                 Callback::from(move |msg| {
+                    if let ocpizza_proto::ws::ServerMsg::Event { event, .. } = &msg {
+                        state.dispatch(DriverMsg::Event(Box::new(event.clone())));
+                    }
                     if matches!(
                         msg,
                         ocpizza_proto::ws::ServerMsg::Event { .. }

@@ -12,6 +12,7 @@ pub mod handover;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
+pub mod payment;
 pub mod session;
 pub mod site;
 pub mod stock;
