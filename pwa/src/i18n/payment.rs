@@ -54,6 +54,7 @@ pub struct PaymentTexts {
     pub refund_done: &'static str,
     pub nothing_to_refund: &'static str,
     pub by_system: &'static str,
+    pub lookup_label: &'static str,
 }
 
 impl Lang {
@@ -227,6 +228,7 @@ const FR: PaymentTexts = PaymentTexts {
     refund_done: "Remboursement demandé.",
     nothing_to_refund: "Rien à rembourser.",
     by_system: "automatique",
+    lookup_label: "Paiement en ligne de la commande n°",
 };
 
 const EN: PaymentTexts = PaymentTexts {
@@ -278,6 +280,7 @@ const EN: PaymentTexts = PaymentTexts {
     refund_done: "Refund requested.",
     nothing_to_refund: "Nothing to refund.",
     by_system: "automatic",
+    lookup_label: "Online payment of order no.",
 };
 
 #[cfg(test)]

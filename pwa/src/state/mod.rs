@@ -13,6 +13,7 @@ pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
 pub mod payment;
+pub mod refund;
 pub mod session;
 pub mod site;
 pub mod stock;
