@@ -39,6 +39,7 @@ mod faults;
 mod fuzz;
 mod handover;
 mod host;
+mod localstripe;
 mod manual;
 mod monitoring;
 mod nginx;
