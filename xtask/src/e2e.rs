@@ -101,7 +101,10 @@ pub fn run_suite(dist: Option<&Path>, files: &[&str]) -> anyhow::Result<()> {
         .stdin(Stdio::null());
     // Only the tests of online payment start localstripe (with their own server).
     if files.iter().any(|f| f.contains(PAYMENT_TESTS)) {
-        node.env("OCPIZZA_E2E_LOCALSTRIPE", crate::localstripe::command(&root)?);
+        node.env(
+            "OCPIZZA_E2E_LOCALSTRIPE",
+            crate::localstripe::command(&root)?,
+        );
     }
     let status = node.status().context("starting node --test")?;
     if !status.success() {

@@ -119,7 +119,10 @@ impl Lang {
             PaymentStatus::Pending => ("En attente de paiement", "Awaiting payment"),
             PaymentStatus::Authorised => ("Payé en ligne", "Paid online"),
             PaymentStatus::Paid => ("Débité", "Charged"),
-            PaymentStatus::Voided => ("Paiement annulé, rien n'a été débité", "Payment voided, nothing was charged"),
+            PaymentStatus::Voided => (
+                "Paiement annulé, rien n'a été débité",
+                "Payment voided, nothing was charged",
+            ),
             PaymentStatus::Failed => ("Paiement échoué", "Payment failed"),
             PaymentStatus::PartlyRefunded => ("Remboursé en partie", "Partly refunded"),
             PaymentStatus::Refunded => ("Remboursé", "Refunded"),
@@ -165,7 +168,10 @@ impl Lang {
         let known = [
             ("insufficient funds", "Votre carte n'a pas assez de fonds."),
             ("expired", "Votre carte a expiré."),
-            ("security code", "Le code de sécurité de la carte est incorrect."),
+            (
+                "security code",
+                "Le code de sécurité de la carte est incorrect.",
+            ),
             ("incorrect number", "Le numéro de carte est incorrect."),
             ("invalid number", "Le numéro de carte est incorrect."),
             ("authenticat", "L'authentification de la carte a échoué."),

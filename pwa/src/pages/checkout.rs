@@ -99,10 +99,8 @@ pub fn Checkout(props: &Props) -> Html {
         let form = form.clone();
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(config) = crate::services::api::get::<PaymentConfig>(
-                    "/api/v1/payments/config",
-                )
-                .await
+                if let Ok(config) =
+                    crate::services::api::get::<PaymentConfig>("/api/v1/payments/config").await
                 {
                     form.dispatch(FormAction::Offer(config.provider));
                 }

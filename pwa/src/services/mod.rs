@@ -5,5 +5,5 @@ pub mod device;
 pub mod driver;
 pub mod heartbeat;
 pub mod live;
-pub mod stripe;
 pub mod storage;
+pub mod stripe;

@@ -52,8 +52,7 @@ pub async fn load(js_url: &str) -> Result<(), String> {
     let document = gloo::utils::document();
     let selector = format!("script[{MARK}]");
     if let Ok(Some(existing)) = document.query_selector(&selector) {
-        if existing.get_attribute("src").as_deref() == Some(js_url) && stripe_function().is_some()
-        {
+        if existing.get_attribute("src").as_deref() == Some(js_url) && stripe_function().is_some() {
             return Ok(());
         }
         existing.remove();
@@ -117,9 +116,13 @@ impl CardField {
 
     /// The token of the card typed: `tok_…`.
     pub async fn token(&self) -> Result<String, CardError> {
-        let answer = call_async(&self.stripe, "createToken", std::slice::from_ref(&self.card))
-            .await
-            .map_err(CardError::Broken)?;
+        let answer = call_async(
+            &self.stripe,
+            "createToken",
+            std::slice::from_ref(&self.card),
+        )
+        .await
+        .map_err(CardError::Broken)?;
         let error = get(&answer, "error").map_err(CardError::Broken)?;
         if !error.is_undefined() && !error.is_null() {
             return Err(CardError::Refused(describe(&error)));

@@ -385,8 +385,14 @@ mod tests {
     fn online_payment_is_offered_only_when_a_provider_takes_it() {
         let form = Rc::new(CheckoutForm::new(Fulfilment::Delivery));
         assert_eq!(form.methods(), [PaymentMethod::CashOnDelivery]);
-        let refused = form.clone().reduce(FormAction::Payment(PaymentMethod::Online));
-        assert_eq!(refused.payment, PaymentMethod::CashOnDelivery, "not offered");
+        let refused = form
+            .clone()
+            .reduce(FormAction::Payment(PaymentMethod::Online));
+        assert_eq!(
+            refused.payment,
+            PaymentMethod::CashOnDelivery,
+            "not offered"
+        );
         let form = form
             .reduce(FormAction::Offer(Some(Provider::Stripe)))
             .reduce(FormAction::Payment(PaymentMethod::Online));
@@ -396,7 +402,11 @@ mod tests {
         );
         let cart = Rc::new(Cart::default()).reduce(CartAction::Add(PizzaId(4), "medium".into()));
         let form = form.reduce(FormAction::Fulfilment(Fulfilment::Pickup));
-        assert_eq!(form.payment, PaymentMethod::Online, "online fits a pickup too");
+        assert_eq!(
+            form.payment,
+            PaymentMethod::Online,
+            "online fits a pickup too"
+        );
         assert_eq!(
             form.to_request(ShopId(1), &cart).payment_method,
             PaymentMethod::Online

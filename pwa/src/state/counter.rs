@@ -24,8 +24,7 @@ pub fn apply_payment(orders: &[Order], event: &Event) -> Option<Vec<Order>> {
     };
     let mut next = orders.to_vec();
     let order = next.iter_mut().find(|o| o.id == *order_id)?;
-    super::payment::apply_change(order, *payment_status, *payment_method, *version)
-        .then_some(next)
+    super::payment::apply_change(order, *payment_status, *payment_method, *version).then_some(next)
 }
 
 /// Whether the shop can make this size now.
@@ -175,7 +174,10 @@ mod tests {
         };
         let next = apply_payment(&orders, &change(PaymentStatus::Paid, 3)).expect("applied");
         assert_eq!(next[0].payment_status, PaymentStatus::Paid);
-        assert_eq!(apply_payment(&next, &change(PaymentStatus::Authorised, 2)), None);
+        assert_eq!(
+            apply_payment(&next, &change(PaymentStatus::Authorised, 2)),
+            None
+        );
         assert_eq!(
             apply_payment(&next, &Event::ShopResumed { shop_id: ShopId(1) }),
             None

@@ -469,12 +469,7 @@ mod tests {
                 by: None,
             }))
         };
-        let state = loaded().reduce(change(
-            2,
-            PaymentMethod::Online,
-            PaymentStatus::Paid,
-            4,
-        ));
+        let state = loaded().reduce(change(2, PaymentMethod::Online, PaymentStatus::Paid, 4));
         let mine = state.order(OrderId(2)).expect("mine");
         assert_eq!(
             (mine.payment_method, mine.payment_status, mine.version),
@@ -491,9 +486,11 @@ mod tests {
             PaymentMethod::CashOnDelivery
         );
         // Another event leaves the lists as they are (the page reloads them).
-        let same = state.clone().reduce(DriverMsg::Event(Box::new(Event::ShopResumed {
-            shop_id: ShopId(1),
-        })));
+        let same = state
+            .clone()
+            .reduce(DriverMsg::Event(Box::new(Event::ShopResumed {
+                shop_id: ShopId(1),
+            })));
         assert_eq!(same, state);
     }
 

@@ -299,11 +299,11 @@ mod tests {
             js_url: "u".into(),
             client_secret: "pi_1_secret_2".into(),
         };
-        let step = Rc::new(PayStep::default()).reduce(PayAction::Loaded(Box::new(state(
-            Some(auth),
-            None,
-        ))));
-        assert!(matches!(step.shown(), Shown::Authenticate { client_secret, .. } if client_secret == "pi_1_secret_2"));
+        let step = Rc::new(PayStep::default())
+            .reduce(PayAction::Loaded(Box::new(state(Some(auth), None))));
+        assert!(
+            matches!(step.shown(), Shown::Authenticate { client_secret, .. } if client_secret == "pi_1_secret_2")
+        );
         let step = step
             .reduce(PayAction::Loaded(Box::new(state(
                 Some(NextStep::Approve {

@@ -76,16 +76,19 @@ mod tests {
     #[test]
     fn a_refund_needs_a_reason_and_an_amount_within_what_is_left() {
         let left = Money(1850);
-        assert_eq!(
-            request("18,50", "  ", left),
-            Err(RefundProblem::Reason)
-        );
+        assert_eq!(request("18,50", "  ", left), Err(RefundProblem::Reason));
         assert_eq!(
             request("19", "pizza froide", left),
             Err(RefundProblem::Amount)
         );
-        assert_eq!(request("0", "pizza froide", left), Err(RefundProblem::Amount));
-        assert_eq!(request("abc", "pizza froide", left), Err(RefundProblem::Amount));
+        assert_eq!(
+            request("0", "pizza froide", left),
+            Err(RefundProblem::Amount)
+        );
+        assert_eq!(
+            request("abc", "pizza froide", left),
+            Err(RefundProblem::Amount)
+        );
         assert_eq!(
             request("5", "pizza froide", Money(0)),
             Err(RefundProblem::NothingLeft)

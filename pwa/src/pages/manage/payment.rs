@@ -222,7 +222,14 @@ pub fn PaymentLookup(props: &LookupProps) -> Html {
         let (typed, shown) = (typed.clone(), shown.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            shown.set(typed.trim().trim_start_matches('#').parse().ok().map(OrderId));
+            shown.set(
+                typed
+                    .trim()
+                    .trim_start_matches('#')
+                    .parse()
+                    .ok()
+                    .map(OrderId),
+            );
         })
     };
     let oninput = {

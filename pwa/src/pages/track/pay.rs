@@ -8,7 +8,9 @@ use crate::components::shop_hours::use_clock;
 use crate::i18n::Lang;
 use crate::services::api::{self, ApiFailure};
 use crate::services::stripe::{self, CardError, CardField};
-use crate::state::payment::{Busy, PayAction, PayStep, Problem, Shown, pay_later_method, seconds_left};
+use crate::state::payment::{
+    Busy, PayAction, PayStep, Problem, Shown, pay_later_method, seconds_left,
+};
 use ocpizza_proto::api::orders::{CancelRequest, Order};
 use ocpizza_proto::api::payments::{CardToken, PaymentState, Provider, SwitchPayment};
 use ocpizza_proto::{ErrorCode, Fulfilment, Timestamp};
@@ -47,7 +49,10 @@ fn paypal_return() -> Option<String> {
 
 /// Sorts a refused payment request.
 fn refused(step: &Step, failure: &ApiFailure, lang: Lang) {
-    match failure.body().map(|b| (b.error.code, b.error.message.clone())) {
+    match failure
+        .body()
+        .map(|b| (b.error.code, b.error.message.clone()))
+    {
         Some((ErrorCode::PaymentDeclined, message)) => step.dispatch(PayAction::Declined(message)),
         Some((ErrorCode::PaymentUnavailable, _)) => step.dispatch(PayAction::Unavailable),
         _ => step.dispatch(PayAction::Failed(lang.failure(failure))),
@@ -105,7 +110,8 @@ pub fn OnlinePayment(props: &Props) -> Html {
     let confirming = use_state(|| false);
     let now = use_clock(1_000);
     {
-        let (step, token, on_changed) = (step.clone(), props.token.clone(), props.on_changed.clone());
+        let (step, token, on_changed) =
+            (step.clone(), props.token.clone(), props.on_changed.clone());
         use_effect_with(token.clone(), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
                 let back = paypal_return();
@@ -135,7 +141,9 @@ pub fn OnlinePayment(props: &Props) -> Html {
             _ => None,
         };
         let (node, card, step) = (card_node.clone(), card.clone(), step.clone());
-        use_effect_with(wanted, move |wanted| mount_card(wanted.clone(), node, card, step));
+        use_effect_with(wanted, move |wanted| {
+            mount_card(wanted.clone(), node, card, step);
+        });
     }
     let deadline = step.state.as_ref().and_then(|s| s.expires_at);
     html! {
@@ -222,10 +230,16 @@ fn body(
             js_url,
         } => {
             let onclick = {
-                let (step, token, on_changed) = (step.clone(), props.token.clone(), props.on_changed.clone());
-                let (key, secret, url) = (publishable_key.clone(), client_secret.clone(), js_url.clone());
+                let (step, token, on_changed) =
+                    (step.clone(), props.token.clone(), props.on_changed.clone());
+                let (key, secret, url) = (
+                    publishable_key.clone(),
+                    client_secret.clone(),
+                    js_url.clone(),
+                );
                 Callback::from(move |_| {
-                    let (step, token, on_changed) = (step.clone(), token.clone(), on_changed.clone());
+                    let (step, token, on_changed) =
+                        (step.clone(), token.clone(), on_changed.clone());
                     let (key, secret, url) = (key.clone(), secret.clone(), url.clone());
                     wasm_bindgen_futures::spawn_local(async move {
                         if stripe::load(&url).await.is_err() {
@@ -297,8 +311,12 @@ fn pay_with_card(
         if step.busy != Busy::Idle {
             return;
         }
-        let (step, card, token, on_changed) =
-            (step.clone(), card.clone(), token.clone(), on_changed.clone());
+        let (step, card, token, on_changed) = (
+            step.clone(),
+            card.clone(),
+            token.clone(),
+            on_changed.clone(),
+        );
         wasm_bindgen_futures::spawn_local(async move {
             step.dispatch(PayAction::Start(Busy::Paying));
             let Some(field) = card.borrow().clone() else {
@@ -306,7 +324,9 @@ fn pay_with_card(
             };
             let card_token = match field.token().await {
                 Ok(t) => t,
-                Err(CardError::Refused(message)) => return step.dispatch(PayAction::Declined(message)),
+                Err(CardError::Refused(message)) => {
+                    return step.dispatch(PayAction::Declined(message));
+                }
                 Err(CardError::Broken(_)) => return step.dispatch(PayAction::CardFormFailed),
             };
             let path = format!("/api/v1/track/{token}/payment/card");
@@ -321,8 +341,15 @@ fn pay_with_card(
                         ..
                     }) = next
                     {
-                        authenticate(&token, &publishable_key, &client_secret, &step, lang, &on_changed)
-                            .await;
+                        authenticate(
+                            &token,
+                            &publishable_key,
+                            &client_secret,
+                            &step,
+                            lang,
+                            &on_changed,
+                        )
+                        .await;
                     }
                 }
                 Err(failure) => refused(&step, &failure, lang),
@@ -332,23 +359,22 @@ fn pay_with_card(
 }
 
 /// Paying on delivery (or at the counter) instead, and cancelling: always at hand.
-fn fallbacks(
-    props: &Props,
-    step: &Step,
-    confirming: &yew::UseStateHandle<bool>,
-) -> Html {
+fn fallbacks(props: &Props, step: &Step, confirming: &yew::UseStateHandle<bool>) -> Html {
     let lang = props.lang;
     let p = lang.pay();
     let busy = step.busy != Busy::Idle;
     let later = pay_later_method(props.order.fulfilment);
     let switch = {
-        let (step, token, on_changed) = (step.clone(), props.token.clone(), props.on_changed.clone());
+        let (step, token, on_changed) =
+            (step.clone(), props.token.clone(), props.on_changed.clone());
         Callback::from(move |_| {
             let (step, token, on_changed) = (step.clone(), token.clone(), on_changed.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 step.dispatch(PayAction::Start(Busy::Switching));
                 let path = format!("/api/v1/track/{token}/payment/switch");
-                let body = SwitchPayment { payment_method: later };
+                let body = SwitchPayment {
+                    payment_method: later,
+                };
                 match api::post::<_, PaymentState>(&path, &body).await {
                     Ok(state) => {
                         step.dispatch(PayAction::Loaded(Box::new(state)));
@@ -372,19 +398,34 @@ fn fallbacks(
             let (step, path, version, on_changed, confirming) = (
                 step.clone(),
                 props.path.clone(),
-                step.state.as_ref().map_or(props.order.version, |s| s.version.max(props.order.version)),
+                step.state
+                    .as_ref()
+                    .map_or(props.order.version, |s| s.version.max(props.order.version)),
                 props.on_changed.clone(),
                 confirming.clone(),
             );
             let key = api::new_idempotency_key();
             Callback::from(move |_| {
-                let (step, path, on_changed, confirming, key) =
-                    (step.clone(), path.clone(), on_changed.clone(), confirming.clone(), key.clone());
+                let (step, path, on_changed, confirming, key) = (
+                    step.clone(),
+                    path.clone(),
+                    on_changed.clone(),
+                    confirming.clone(),
+                    key.clone(),
+                );
                 wasm_bindgen_futures::spawn_local(async move {
                     step.dispatch(PayAction::Start(Busy::Switching));
-                    let request = CancelRequest { version: Some(version), reason: None };
+                    let request = CancelRequest {
+                        version: Some(version),
+                        reason: None,
+                    };
                     let headers = [("Idempotency-Key", key.as_str())];
-                    let answer = api::post_with_headers::<_, Order>(&format!("{path}/cancel"), &request, &headers).await;
+                    let answer = api::post_with_headers::<_, Order>(
+                        &format!("{path}/cancel"),
+                        &request,
+                        &headers,
+                    )
+                    .await;
                     confirming.set(false);
                     match answer {
                         Ok(_) => on_changed.emit(()),

@@ -235,17 +235,20 @@ fn a_managers_row_follows_the_money_of_an_order_paid_online() {
         (PaymentMethod::Online, PaymentStatus::Paid, 4)
     );
     // A change for an order the board does not hold is ignored.
-    let state = state.reduce(group(16, Event::PaymentChanged {
-        order_id: OrderId(99),
-        shop_id: SHOP,
-        payment_status: PaymentStatus::Refunded,
-        payment_method: PaymentMethod::Online,
-        version: 5,
-        operation: None,
-        amount: None,
-        reason: None,
-        by: None,
-    }));
+    let state = state.reduce(group(
+        16,
+        Event::PaymentChanged {
+            order_id: OrderId(99),
+            shop_id: SHOP,
+            payment_status: PaymentStatus::Refunded,
+            payment_method: PaymentMethod::Online,
+            version: 5,
+            operation: None,
+            amount: None,
+            reason: None,
+            by: None,
+        },
+    ));
     assert!(!state.shops[&SHOP].orders.contains_key(&OrderId(99)));
 }
 
