@@ -1,6 +1,7 @@
 //! Events written to the event log in the same transaction as each change, and the streams
 //! they are published on. The live hub replays them to clients; the log is also the audit trail.
 
+use crate::api::cash::CashHandover;
 use crate::api::maintenance::{Maintenance, MaintenanceSwitch};
 use crate::api::menu::Availability;
 use crate::api::orders::{DriverRef, Order};
@@ -225,6 +226,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<UserId>,
     },
+    /// A manager recorded (or corrected) what a driver handed in at the end of a shift (on
+    /// `group:audit`, on the driver's `driver:{id}` and, for the shop's managers, on
+    /// `group:orders`).
+    CashHandedOver {
+        /// The shop, at the top so that subscribers scoped to some shops see it.
+        shop_id: ShopId,
+        /// The record, with who recorded it.
+        handover: Box<CashHandover>,
+    },
 }
 
 /// The only floating-point fields are a driver's coordinates, checked to be finite and in
@@ -249,6 +259,7 @@ impl Event {
             Event::MaintenanceChanged { .. } => "maintenance_changed",
             Event::MaintenanceSwitched { .. } => "maintenance_switched",
             Event::PaymentChanged { .. } => "payment_changed",
+            Event::CashHandedOver { .. } => "cash_handed_over",
         }
     }
 }

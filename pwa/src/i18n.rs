@@ -4,6 +4,7 @@ use ocpizza_proto::api::Allergen;
 use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
+mod cash;
 mod counter;
 mod driver;
 mod errors;
@@ -16,6 +17,7 @@ mod ordering;
 mod payment;
 mod road;
 
+pub use cash::CashTexts;
 pub use counter::CounterTexts;
 pub use driver::DriverTexts;
 pub use errors::ErrorTexts;

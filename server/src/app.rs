@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, eta, health, maintenance, menu, net, openapi, orders,
+    auth, cash, customers, dashboard, driver, eta, health, maintenance, menu, net, openapi, orders,
     shops, staff, stock,
 };
 use axum::Router;
@@ -33,7 +33,9 @@ pub fn router(state: AppState) -> Router {
         .merge(eta::router())
         .merge(menu::router())
         .merge(orders::router())
+        .merge(crate::payments::router())
         .merge(driver::router())
+        .merge(cash::router())
         .merge(customers::router())
         .merge(dashboard::router())
         .merge(stock::router())
@@ -74,6 +76,7 @@ pub fn layered(api: Router<AppState>, state: AppState) -> Router {
     let security = crate::headers::SecurityHeaders::new(
         &state.config.public_url,
         state.config.static_dir.as_deref(),
+        &state.config.payments.browser_origins(),
     );
     api.layer(axum::middleware::from_fn_with_state(
         state.clone(),

@@ -123,10 +123,38 @@ pub async fn lines(config: &Config) -> Vec<Line> {
         Err(_) => lines.push(unreachable(config, "no answer within 10 s")),
     }
     lines.push(redis(config).await);
+    lines.push(payments(config).await);
     lines.push(web_app(config.static_dir.as_deref()));
     lines.push(folder("data folder", &config.data_dir));
     lines.push(backup_folder(&crate::backup::backup_dir(config)));
     lines
+}
+
+/// The payment provider: reachable with the configured keys, webhooks verifiable.
+async fn payments(config: &Config) -> Line {
+    let payments = crate::payments::Payments::new(config.payments.clone());
+    let (health, detail) = match tokio::time::timeout(TIMEOUT, payments.check()).await {
+        Ok(checked) => checked,
+        Err(_) => (
+            crate::payments::Health::Fail,
+            "the provider gave no answer within 10 s".to_owned(),
+        ),
+    };
+    match health {
+        crate::payments::Health::Ok => Line::ok("online payment", detail),
+        crate::payments::Health::Warn => Line::warn(
+            "online payment",
+            detail,
+            "set OCPIZZA_STRIPE_WEBHOOK_SECRET (Stripe) or OCPIZZA_PAYPAL_WEBHOOK_ID (PayPal) and \
+             point the provider's webhook at https://SITE/api/v1/payments/<provider>/webhook",
+        ),
+        crate::payments::Health::Fail => Line::fail(
+            "online payment",
+            detail,
+            "check the provider's keys and URL in the environment file, and that this host can \
+             reach the provider (HTTPS out); until then, customers cannot pay online",
+        ),
+    }
 }
 
 /// How old the last good backup may be before `check` warns: a day and two hours of slack

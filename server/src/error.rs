@@ -89,6 +89,15 @@ pub enum ApiError {
         /// Until the announced end (sent as `Retry-After`, in whole seconds).
         retry_after: std::time::Duration,
     },
+    /// The payment provider refused the payment; says why, in the provider's words.
+    #[error("{0}")]
+    PaymentDeclined(String),
+    /// The payment provider cannot be reached; nothing was charged.
+    #[error("{0}")]
+    PaymentUnavailable(String),
+    /// A provider notification that does not verify.
+    #[error("{0}")]
+    BadSignature(String),
     /// Body over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -146,6 +155,11 @@ impl ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, C::RateLimited)
             }
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
+            ApiError::PaymentDeclined(_) => (StatusCode::PAYMENT_REQUIRED, C::PaymentDeclined),
+            ApiError::PaymentUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, C::PaymentUnavailable)
+            }
+            ApiError::BadSignature(_) => (StatusCode::BAD_REQUEST, C::BadSignature),
             ApiError::Maintenance { .. } => (StatusCode::SERVICE_UNAVAILABLE, C::Maintenance),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
             ApiError::Database(e) if is_foreign_key_violation(e) => {

@@ -21,8 +21,13 @@ pub struct SecurityHeaders {
 
 impl SecurityHeaders {
     /// Headers for a site whose public URL is `public_url`, serving the app's pages from
-    /// `static_dir` (their inline scripts are allowed by hash).
-    pub fn new(public_url: &str, static_dir: Option<&Path>) -> SecurityHeaders {
+    /// `static_dir` (their inline scripts are allowed by hash), whose checkout also talks to
+    /// the payment provider's `payment_origins` (Stripe.js, its API and frames).
+    pub fn new(
+        public_url: &str,
+        static_dir: Option<&Path>,
+        payment_origins: &[String],
+    ) -> SecurityHeaders {
         let hashes: Vec<String> = static_dir
             .map(|dir| {
                 ["index.html", "staff.html"]
@@ -34,12 +39,23 @@ impl SecurityHeaders {
             .unwrap_or_default();
         let scripts: String = std::iter::once("'self' 'wasm-unsafe-eval'".to_owned())
             .chain(hashes.iter().map(|h| format!("'{h}'")))
+            .chain(payment_origins.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
+        let extra: String = payment_origins
+            .iter()
+            .flat_map(|o| [" ", o.as_str()])
+            .collect();
+        let frames = if extra.is_empty() {
+            String::new()
+        } else {
+            format!(" frame-src{extra};")
+        };
         let csp = format!(
             "default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; \
-             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+             connect-src 'self'{extra}; font-src 'self'; manifest-src 'self'; worker-src 'self';\
+             {frames} object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'"
         );
         let mut headers = HeaderMap::new();
         let mut set = |name: HeaderName, value: &str| {

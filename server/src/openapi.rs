@@ -2,7 +2,8 @@
 
 use crate::state::AppState;
 use crate::{
-    auth, customers, dashboard, driver, eta, maintenance, menu, orders, shops, staff, stock,
+    auth, cash, customers, dashboard, driver, eta, maintenance, menu, orders, payments, shops,
+    staff, stock,
 };
 use axum::Router;
 use axum::routing::get;
@@ -46,11 +47,22 @@ use utoipa::{Modify, OpenApi};
         orders::track_edit,
         orders::track_cancel,
         orders::deliveries,
+        payments::router::config,
+        payments::router::customer_state,
+        payments::router::card,
+        payments::router::refresh,
+        payments::router::switch,
+        payments::router::staff_view,
+        payments::router::refund,
+        payments::router::stripe_webhook,
+        payments::router::paypal_webhook,
         driver::action,
         driver::order_actions,
         driver::location,
         driver::my_cash,
         driver::shop_cash,
+        cash::record,
+        cash::history,
         customers::search,
         dashboard::dashboard,
         stock::list,

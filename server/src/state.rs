@@ -31,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Each shop's estimate inputs, cached for menu views.
     pub eta: crate::eta::Cache,
+    /// Online payment: the provider's client and the reconciler's bell.
+    pub payments: crate::payments::Payments,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
                 config.orders_per_phone_per_min,
             )),
             maintenance,
+            payments: crate::payments::Payments::new(config.payments.clone()),
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),
             eta: crate::eta::Cache::default(),

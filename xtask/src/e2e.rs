@@ -38,6 +38,7 @@ pub const READY: &[&str] = &[
     "tests/manage_dashboard.test.mjs",
     "tests/manage_stock.test.mjs",
     "tests/manage_staff.test.mjs",
+    "tests/cash_handover.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
     // The shop's own day and hours.
@@ -103,7 +104,7 @@ pub fn run_suite(dist: Option<&Path>, files: &[&str]) -> anyhow::Result<()> {
     if files.iter().any(|f| f.contains(PAYMENT_TESTS)) {
         node.env(
             "OCPIZZA_E2E_LOCALSTRIPE",
-            crate::localstripe::command(&root)?,
+            crate::localstripe::binary(&root)?,
         );
     }
     let status = node.status().context("starting node --test")?;

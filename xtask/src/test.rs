@@ -177,7 +177,28 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         println!("\n==> PWA build (cargo xtask pwa)");
         dist = Some(crate::pwa::build()?);
     }
-    step("tests on SQLite", test_command(&["--workspace"]))?;
+    // The Stripe payment tests start their own localstripe (a fake of Stripe's API).
+    let localstripe = match crate::localstripe::binary(&crate::server::workspace_root()) {
+        Ok(bin) => Some(bin),
+        Err(e) if ci => return Err(e.context("CI must run the payment tests against localstripe")),
+        Err(e) => {
+            eprintln!("\n{}", "!".repeat(78));
+            eprintln!("!! localstripe could not be installed ({e:#}):");
+            eprintln!("!! the Stripe payment tests will be SKIPPED.");
+            eprintln!("{}\n", "!".repeat(78));
+            None
+        }
+    };
+    let with_localstripe = |mut cmd: Command| {
+        if let Some(bin) = &localstripe {
+            cmd.env("OCPIZZA_LOCALSTRIPE", bin);
+        }
+        cmd
+    };
+    step(
+        "tests on SQLite",
+        with_localstripe(test_command(&["--workspace"])),
+    )?;
 
     if !postgres_reachable() {
         start_postgres();
@@ -186,7 +207,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         drop_old_test_databases();
         // Same package selection as the SQLite pass, so nothing is rebuilt: only the API
         // tests touch the database.
-        let mut pg = test_command(&["--workspace", "--test", "api"]);
+        let mut pg = with_localstripe(test_command(&["--workspace", "--test", "api"]));
         pg.env("OCPIZZA_TEST_DATABASE_URL", &args.postgres);
         step("tests on PostgreSQL", pg)?;
         drop_old_test_databases();

@@ -1,6 +1,7 @@
 //! The driver's phone: actions replayed from its offline queue, its position while out for
 //! delivery, and the cash it collected (also per shop, for the manager's end-of-day count).
 
+use crate::api::cash::CashHandover;
 use crate::api::orders::{DriverRef, Order};
 use crate::ids::{OrderId, UserId};
 use crate::money::Money;
@@ -247,6 +248,10 @@ pub struct CashReport {
     pub deliveries: Vec<CashDelivery>,
     /// Sum of the cash collected.
     pub total_cash: Money,
+    /// The hand-overs in force for that day, one per shop where one was recorded: what the
+    /// driver handed in, confirmed by a manager.
+    #[serde(default)]
+    pub handovers: Vec<CashHandover>,
 }
 
 /// One driver's day in a shop's cash report.
@@ -259,6 +264,9 @@ pub struct DriverCash {
     pub deliveries: Vec<CashDelivery>,
     /// Sum of the cash they collected.
     pub total_cash: Money,
+    /// The hand-over in force for that day, once a manager recorded one.
+    #[serde(default)]
+    pub handover: Option<CashHandover>,
 }
 
 /// `GET /api/v1/shops/{id}/cash?date=YYYY-MM-DD`: the shop's deliveries of the day per driver.
@@ -271,7 +279,7 @@ pub struct ShopCashReport {
     pub day_starts_at: jiff::Timestamp,
     /// The first instant of the next day: a screen showing today refreshes then.
     pub day_ends_at: jiff::Timestamp,
-    /// One entry per driver who delivered that day, by name.
+    /// One entry per driver who delivered that day or handed cash in, by name.
     pub drivers: Vec<DriverCash>,
     /// Sum of every driver's cash.
     pub total_cash: Money,

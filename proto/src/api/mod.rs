@@ -1,6 +1,7 @@
 //! Request and response bodies of the REST API under `/api/v1`, one module per resource.
 
 pub mod auth;
+pub mod cash;
 pub mod customers;
 pub mod dashboard;
 pub mod driver;

@@ -1,6 +1,8 @@
 //! Pieces shared by the pages.
 
 mod cart;
+#[cfg(feature = "staff")]
+pub mod cash_handover;
 mod connection;
 pub mod eta;
 mod extras_picker;

@@ -3,6 +3,7 @@
 //! the amount to collect. Every tap is queued on the phone first (see `state::driver`), shown at
 //! once, and sent when the network allows; the list opens from the phone's copy when offline.
 
+use crate::components::cash_handover::recorded_view;
 use crate::components::shop_hours::use_refresh_at;
 use crate::components::{ConnectionBadge, HandoverForm, Icon, IconKind, use_session};
 use crate::i18n::{Lang, RoadTexts};
@@ -152,6 +153,7 @@ fn Road(props: &RoadProps) -> Html {
     {
         let state = state.clone();
         let shops = props.shops.clone();
+        let cash = cash.clone();
         use_effect_with(me, move |&me| {
             state.dispatch(DriverMsg::Restored(sync::load_queue(me)));
             if let Some(copy) = sync::load_deliveries(me) {
@@ -167,6 +169,14 @@ fn Road(props: &RoadProps) -> Html {
                 Callback::from(move |msg| {
                     if let ocpizza_proto::ws::ServerMsg::Event { event, .. } = &msg {
                         state.dispatch(DriverMsg::Event(Box::new(event.clone())));
+                    }
+                    // A manager recorded what the driver handed in: the confirmation shows.
+                    if let ocpizza_proto::ws::ServerMsg::Event {
+                        event: ocpizza_proto::events::Event::CashHandedOver { .. },
+                        ..
+                    } = &msg
+                    {
+                        load_cash(&cash);
                     }
                     if matches!(
                         msg,
@@ -430,7 +440,7 @@ fn cash_view(lang: Lang, report: Option<&CashReport>) -> Html {
     let r = lang.road();
     let body = match report {
         None => html! { <p class="muted">{ r.cash_offline }</p> },
-        Some(report) if report.deliveries.is_empty() => {
+        Some(report) if report.deliveries.is_empty() && report.handovers.is_empty() => {
             html! { <p class="muted">{ r.cash_none }</p> }
         }
         Some(report) => html! {
@@ -447,6 +457,7 @@ fn cash_view(lang: Lang, report: Option<&CashReport>) -> Html {
                 <p class="total" data-testid="cash-total">
                     <span>{ r.cash_total }</span><strong>{ report.total_cash.to_string() }</strong>
                 </p>
+                { for report.handovers.iter().map(|h| recorded_view(lang, h)) }
             </>
         },
     };

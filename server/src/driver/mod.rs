@@ -15,7 +15,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use ocpizza_proto::api::driver::{
     CashDelivery, CashReport, DriverAction, DriverActionList, DriverCash, DriverLocation, Position,
@@ -182,15 +181,7 @@ pub struct CashQuery {
 
 /// The business day asked for, in the time zone `tz` of the shop.
 fn day(q: &CashQuery, tz: &TimeZone) -> ApiResult<BusinessDay> {
-    let bad = || ApiError::field("query.date", "must be a date written YYYY-MM-DD");
-    match q.date.as_deref() {
-        None | Some("") => Ok(shops::day::today(tz)),
-        Some(s) if s.len() == 10 => {
-            let date = s.parse::<Date>().map_err(|_| bad())?;
-            shops::day::of_date(tz, date).ok_or_else(bad)
-        }
-        Some(_) => Err(bad()),
-    }
+    crate::cash::day_of("query.date", q.date.as_deref(), tz)
 }
 
 /// The time zone of the shop `id` (UTC if it is gone).
@@ -228,12 +219,16 @@ pub async fn my_cash(
         .into_iter()
         .map(|(_, d)| d)
         .collect();
+    let handovers = crate::cash::db::in_force(
+        crate::cash::db::of_day(state.db.pool(), None, Some(user.id), day.day).await?,
+    );
     Ok(Json(CashReport {
         date: day.day,
         day_starts_at: day.day_starts_at,
         day_ends_at: day.day_ends_at,
         total_cash: total(&deliveries),
         deliveries,
+        handovers,
     }))
 }
 
@@ -264,6 +259,22 @@ pub async fn shop_cash(
                 driver,
                 deliveries: vec![delivery],
                 total_cash: Money::ZERO,
+                handover: None,
+            }),
+        }
+    }
+    // A driver who handed cash in without a delivery that day is listed too.
+    let handovers = crate::cash::db::in_force(
+        crate::cash::db::of_day(state.db.pool(), Some(shop), None, day.day).await?,
+    );
+    for h in handovers {
+        match drivers.iter_mut().find(|d| d.driver.id == h.driver.id) {
+            Some(d) => d.handover = Some(h),
+            None => drivers.push(DriverCash {
+                driver: h.driver.clone(),
+                deliveries: Vec::new(),
+                total_cash: Money::ZERO,
+                handover: Some(h),
             }),
         }
     }

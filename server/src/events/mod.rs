@@ -49,6 +49,12 @@ impl Outbox {
         self.items.push((streams, event));
     }
 
+    /// Adds every event of `other` after those already here.
+    pub fn append(&mut self, other: Outbox) {
+        self.items.extend(other.items);
+        self.availability.extend(other.availability);
+    }
+
     /// Asks for the shop's availability to be recomputed when the outbox is written, and an
     /// `availability_changed` event for the sizes whose count moved.
     pub fn refresh_availability(&mut self, shop: ShopId) {

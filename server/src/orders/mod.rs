@@ -63,7 +63,7 @@ async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<OrderR
 }
 
 /// Loads the order of a tracking token; 410 once its tracking has expired.
-async fn by_token(state: &AppState, token: &str) -> ApiResult<OrderRecord> {
+pub(crate) async fn by_token(state: &AppState, token: &str) -> ApiResult<OrderRecord> {
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound("order"));
     }

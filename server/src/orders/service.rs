@@ -65,7 +65,7 @@ fn actors(who: Who<'_>, rec: &OrderRecord, token: bool) -> Vec<Actor> {
 }
 
 /// The staff streams an order's changes go to: its shop's, the group's, its drivers'.
-fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
+pub(crate) fn streams(order: &Order, extra_driver: Option<UserId>) -> Vec<Stream> {
     let mut s = vec![Stream::ShopOrders(order.shop_id), Stream::GroupOrders];
     for d in order
         .driver
@@ -212,12 +212,18 @@ fn channel_and_customer(
     Ok((channel, customer.map(|u| u.id), contact))
 }
 
-fn check_payment(req: &PlaceOrder) -> ApiResult<()> {
+fn check_payment(state: &AppState, req: &PlaceOrder, channel: Channel) -> ApiResult<()> {
     match (req.fulfilment, req.payment_method) {
-        (_, PaymentMethod::Online) => Err(ApiError::field(
+        (_, PaymentMethod::Online) if state.payments.provider().is_none() => Err(ApiError::field(
             "payment_method",
-            "online payment is not available yet; pay on delivery or at the counter",
+            "online payment is not offered here; pay on delivery or at the counter",
         )),
+        (_, PaymentMethod::Online) if channel != Channel::Web => Err(ApiError::field(
+            "payment_method",
+            "online payment is for customers ordering on the web; staff take cash or card \
+             on delivery or at the counter",
+        )),
+        (_, PaymentMethod::Online) => Ok(()),
         (Fulfilment::Delivery, PaymentMethod::CashOnDelivery)
         | (Fulfilment::Pickup, PaymentMethod::AtCounter) => Ok(()),
         (Fulfilment::Delivery, _) => Err(ApiError::field(
@@ -250,7 +256,7 @@ pub async fn place(
     if channel == Channel::Web {
         state.maintenance.refuse_customer_orders()?;
     }
-    check_payment(&req)?;
+    check_payment(state, &req, channel)?;
     let address = match (req.fulfilment, &req.address) {
         (Fulfilment::Delivery, Some(a)) => Some(check_address(&shop, a)?),
         (Fulfilment::Delivery, None) => {
@@ -297,12 +303,17 @@ pub async fn place(
         .new_order(req.fulfilment, crate::db::ts(now));
     let token = crate::auth::random_token(16);
     let email = contact.email.clone();
+    let online = req.payment_method == PaymentMethod::Online;
     let mut order = Order {
         id: OrderId(0),
         shop_id: shop.id,
         channel,
         fulfilment: req.fulfilment,
-        status: OrderStatus::Placed,
+        status: if online {
+            OrderStatus::AwaitingPayment
+        } else {
+            OrderStatus::Placed
+        },
         payment_method: req.payment_method,
         payment_status: PaymentStatus::Pending,
         contact,
@@ -324,6 +335,9 @@ pub async fn place(
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
     db::write_lines(&mut tx, order.id, &order.lines).await?;
     db::set_reservations(&mut tx, order.id, &priced.needs).await?;
+    if online {
+        crate::payments::flow::on_place(&state.payments, &mut tx, order.id, order.total).await?;
+    }
     let order = reload(&mut tx, order.id).await?;
     // Stock rows are shared by every order of the shop: lock them as late as possible, so
     // that what follows until commit is short.
@@ -335,10 +349,16 @@ pub async fn place(
     let mut moves = Movements::new(shop.id);
     reserve(&mut tx, &mut moves, &priced, &priced.needs, cause).await?;
     let mut outbox = Outbox::new(who.id());
+    // An order waiting for its online payment reaches the shop once authorised.
+    let staff = if online {
+        Vec::new()
+    } else {
+        streams(&order, None)
+    };
     push(
         &mut outbox,
         (&token, email.as_deref()),
-        streams(&order, None),
+        staff,
         Event::OrderPlaced {
             order: Box::new(order.clone()),
         },
@@ -352,6 +372,9 @@ pub async fn place(
     };
     order.contact.email = email;
     commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
+    if online {
+        crate::payments::flow::after_place(state, order.id).await?;
+    }
     state
         .metrics
         .order_placed(shop.id, order.channel, started.elapsed());
@@ -376,6 +399,8 @@ pub(super) async fn commit(
     tx.commit().await?;
     state.eta.forget(order.shop_id);
     state.bus.publish(published);
+    // A status change may have asked the payment provider to capture, void or refund.
+    state.payments.kick();
     Ok(())
 }
 
@@ -603,6 +628,8 @@ pub async fn transition_in(
         user: who.id(),
         reason: reason.as_deref(),
     };
+    crate::payments::flow::on_transition(tx, &order, change.to, reason.as_deref(), who.id())
+        .await?;
     let held = db::reservations(tx, order.id).await?;
     match change.to {
         OrderStatus::Preparing => moves.consume(tx, &held, cause).await?,
@@ -623,7 +650,12 @@ pub async fn transition_in(
             _,
         )
         | (OrderStatus::Collected, PaymentMethod::AtCounter, _) => PaymentStatus::Paid,
-        (OrderStatus::Cancelled, _, PaymentStatus::Paid) => PaymentStatus::Refunded,
+        // Online payments change as the provider confirms each movement (`payments`).
+        (OrderStatus::Cancelled, method, PaymentStatus::Paid)
+            if method != PaymentMethod::Online =>
+        {
+            PaymentStatus::Refunded
+        }
         (_, _, current) => current,
     };
     let now = now_ms();
@@ -666,12 +698,28 @@ pub async fn transition_in(
             eta: order.eta,
         }
     };
-    push(
-        &mut outbox,
-        (&current.tracking_token, current.contact_email.as_deref()),
-        streams(&order, None),
-        event,
-    );
+    if from == OrderStatus::AwaitingPayment && change.to == OrderStatus::Placed {
+        // Paid (or switched to paying on delivery): the order reaches the shop now.
+        outbox.push(
+            streams(&order, None),
+            Event::OrderPlaced {
+                order: Box::new(order.clone()),
+            },
+        );
+        push(
+            &mut outbox,
+            (&current.tracking_token, current.contact_email.as_deref()),
+            Vec::new(),
+            event,
+        );
+    } else {
+        push(
+            &mut outbox,
+            (&current.tracking_token, current.contact_email.as_deref()),
+            streams(&order, None),
+            event,
+        );
+    }
     if from == OrderStatus::OutForDelivery {
         // A driver's position is kept only during the delivery.
         crate::driver::db::forget_position(tx, order.id).await?;
