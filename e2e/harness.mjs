@@ -329,6 +329,21 @@ class LocalStripe {
     };
   }
 
+  /**
+   * Serves localstripe's Stripe.js stand-in to `context` wrapped in a block. The stand-in
+   * declares a top-level `class Element`, which in a classic script hides the DOM's `Element`
+   * from every other script of the page, the app's generated glue included (its `instanceof
+   * Element` checks then fail and no button answers). Real Stripe.js declares no such name; in
+   * a block the class stays the stand-in's own, and its `Stripe = …` still sets the global.
+   */
+  async serveStripeJs(context) {
+    await context.route(`${this.base}/js.stripe.com/v3/`, async (route) => {
+      const response = await route.fetch();
+      const body = `{\n${await response.text()}\n}\n`;
+      await route.fulfill({ response, body });
+    });
+  }
+
   async stop() {
     try {
       process.kill(-this.child.pid, "SIGKILL");
@@ -472,6 +487,7 @@ export async function newContext(browser, server, viewport = PHONE) {
     serviceWorkers: "allow",
   });
   context.setDefaultTimeout(LOAD_MS);
+  if (server.localstripe) await server.localstripe.serveStripeJs(context);
   return context;
 }
 

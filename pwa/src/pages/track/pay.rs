@@ -12,7 +12,7 @@ use crate::state::payment::{
     Busy, PayAction, PayStep, Problem, Shown, pay_later_method, seconds_left,
 };
 use ocpizza_proto::api::orders::{CancelRequest, Order};
-use ocpizza_proto::api::payments::{CardToken, PaymentState, Provider, SwitchPayment};
+use ocpizza_proto::api::payments::{CardToken, NextStep, PaymentState, Provider, SwitchPayment};
 use ocpizza_proto::{ErrorCode, Fulfilment, Timestamp};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -273,12 +273,28 @@ fn body(
                 Problem::PaypalCancelled => p.paypal_cancelled.to_owned(),
                 Problem::Other(text) => text.clone(),
             };
-            let retry = {
-                let step = step.clone();
-                Callback::from(move |_| step.dispatch(PayAction::Retry))
-            };
             let paypal = matches!(problem, Problem::PaypalCancelled)
                 || step.state.as_ref().and_then(|s| s.provider) == Some(Provider::Paypal);
+            let retry = {
+                let (step, token, on_changed) =
+                    (step.clone(), props.token.clone(), props.on_changed.clone());
+                let no_link = !matches!(
+                    step.state.as_ref().and_then(|s| s.next.as_ref()),
+                    Some(NextStep::Approve { .. })
+                );
+                Callback::from(move |_| {
+                    step.dispatch(PayAction::Retry);
+                    // A refused PayPal payment needs a new approval link, which the server
+                    // opens when asked where the payment stands.
+                    if paypal && no_link {
+                        let (step, token, on_changed) =
+                            (step.clone(), token.clone(), on_changed.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            refresh(&token, &step, lang, &on_changed).await;
+                        });
+                    }
+                })
+            };
             html! {
                 <div class="pay-problem">
                     <p class="error" role="alert" data-testid="payment-declined">{ text }</p>
@@ -335,7 +351,7 @@ fn pay_with_card(
                 Ok(state) => {
                     let next = state.next.clone();
                     answered(&step, state, &on_changed);
-                    if let Some(ocpizza_proto::api::payments::NextStep::Authenticate {
+                    if let Some(NextStep::Authenticate {
                         publishable_key,
                         client_secret,
                         ..
