@@ -1,6 +1,7 @@
 // Paying online with a card, against localstripe (Stripe's API and Stripe.js stand-in): the
 // order reaches the kitchen marked paid online only once the card is authorised, the kitchen
-// starting it captures the payment, a cancellation before that voids it, a declined card is
+// starting it captures the payment (and a manager can refund part of it, with a reason), a
+// cancellation before that voids it, a declined card is
 // told clearly and another card can be tried, and a customer can pay on delivery instead.
 
 import { test } from "node:test";
@@ -141,6 +142,28 @@ test("a card payment sends the order to the kitchen marked paid online, and star
       await see(board.getByTestId(`payment-captured-${waiting.id}`).filter({ hasText: euros(waiting.total) }));
       await see(board.getByTestId(`refund-amount-${waiting.id}`));
       assert.equal(await board.getByTestId(`refund-amount-${waiting.id}`).inputValue(), euros(waiting.total).replace(" €", ""));
+
+      // A refund needs its reason; part of the total is given back.
+      await board.getByTestId(`refund-amount-${waiting.id}`).fill("2,00");
+      await board.getByTestId(`refund-${waiting.id}`).click();
+      await see(board.getByTestId(`payment-panel-${waiting.id}`).getByRole("alert").filter({ hasText: "motif" }));
+      await board.getByTestId(`refund-reason-${waiting.id}`).fill("Boisson oubliée");
+      await board.getByTestId(`refund-${waiting.id}`).click();
+      await see(board.getByTestId(`payment-refunded-${waiting.id}`).filter({ hasText: "2,00 €" }), LIVE_MS);
+      const refunded = await eventually(
+        async () => {
+          const p = await manager.get(`/api/v1/orders/${waiting.id}/payment`);
+          return p.refunded === 200 ? p : null;
+        },
+        LIVE_MS,
+        "the refund",
+      );
+      assert.equal(refunded.payment_status, "partly_refunded");
+      assert.ok(refunded.operations.some((o) => o.kind === "refund" && o.reason === "Boisson oubliée"));
+      await see(
+        phone.locator('[data-testid="payment-status"][data-payment="partly_refunded"]').filter({ hasText: "Remboursé en partie" }),
+        LIVE_MS,
+      );
 
       await managerContext.close();
       await phoneContext.close();
