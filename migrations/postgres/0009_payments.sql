@@ -26,6 +26,8 @@ CREATE TABLE payments (
     UNIQUE (order_id, attempt)
 );
 CREATE UNIQUE INDEX payments_provider_ref ON payments (provider, provider_ref);
+-- The reconciler looks for attempts left waiting.
+CREATE INDEX payments_state ON payments (state, updated_at);
 
 -- Every money movement asked of a provider after authorisation (capture, void, refund). It is
 -- written in the same transaction as the order change that calls for it, carried out after

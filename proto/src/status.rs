@@ -197,7 +197,10 @@ impl OrderStatus {
         use OrderStatus as S;
         let (allowed, needs_reason) = match (self, to, fulfilment) {
             (S::AwaitingPayment, S::Placed, _) => (&[System][..], false),
-            (S::AwaitingPayment, S::Cancelled, _) => (&[Customer, System][..], false),
+            // Staff cancel an unpaid order a customer calls about (or left behind).
+            (S::AwaitingPayment, S::Cancelled, _) => {
+                (&[Customer, Staff(Manager), Admin, System][..], false)
+            }
             (S::Placed, S::Preparing, _) | (S::Preparing, S::Ready, _) => (KITCHEN, false),
             (S::Ready, S::OutForDelivery, Delivery) => (DRIVING, false),
             (S::OutForDelivery, S::Delivered, Delivery) => (DRIVING, false),

@@ -78,6 +78,9 @@ pub(super) struct Gauges {
     backup_timestamp: FloatGauge,
     backup_age: FloatGauge,
     maintenance: Gauge,
+    payments_pending: Family<KindLabels, Gauge>,
+    payments_oldest_pending: FloatGauge,
+    payments_capture_failures: Gauge,
     errors: Family<SourceLabels, Counter>,
 }
 
@@ -96,6 +99,9 @@ impl Gauges {
             backup_timestamp: FloatGauge::default(),
             backup_age: FloatGauge::default(),
             maintenance: Gauge::default(),
+            payments_pending: Family::default(),
+            payments_oldest_pending: FloatGauge::default(),
+            payments_capture_failures: Gauge::default(),
             errors: Family::default(),
         };
         r.register(
@@ -157,6 +163,21 @@ impl Gauges {
             "ocpizza_maintenance",
             "1 while the site is in maintenance mode",
             g.maintenance.clone(),
+        );
+        r.register(
+            "ocpizza_payment_movements_pending",
+            "Online payment movements (capture, void, refund) asked of the provider and not confirmed yet, by kind",
+            g.payments_pending.clone(),
+        );
+        r.register(
+            "ocpizza_payment_movements_oldest_pending_seconds",
+            "Age of the oldest online payment movement the provider has not confirmed; 0 when none waits",
+            g.payments_oldest_pending.clone(),
+        );
+        r.register(
+            "ocpizza_payment_capture_failures",
+            "Orders paid online whose capture failed after the kitchen started them (the money must be collected another way), open or finished in the last 24 hours",
+            g.payments_capture_failures.clone(),
         );
         r.register(
             "ocpizza_metrics_collect_errors",
@@ -298,6 +319,7 @@ async fn from_database(state: &AppState, g: &Gauges) -> anyhow::Result<()> {
                 .set(row.try_get("n")?);
         }
     }
+    payments(pool, g, now).await?;
     g.shop_open.clear();
     g.kitchen_displays.clear();
     for shop in &shops {
@@ -307,6 +329,46 @@ async fn from_database(state: &AppState, g: &Gauges) -> anyhow::Result<()> {
             .set(i64::from(shop.open_now));
         g.kitchen_displays.get_or_create(&labels).set(0);
     }
+    Ok(())
+}
+
+/// Online payment: movements waiting for the provider, and captures that failed.
+async fn payments(pool: &sqlx::AnyPool, g: &Gauges, now: i64) -> anyhow::Result<()> {
+    let pending = sqlx::query(
+        "SELECT kind, COUNT(*) AS n, MIN(created_at) AS oldest FROM payment_operations \
+         WHERE state = 'pending' GROUP BY kind",
+    )
+    .fetch_all(pool)
+    .await?;
+    g.payments_pending.clear();
+    for kind in ["capture", "void", "refund"] {
+        drop(g.payments_pending.get_or_create(&KindLabels { kind }));
+    }
+    let mut oldest: Option<i64> = None;
+    for row in &pending {
+        let kind: String = row.try_get("kind")?;
+        let kind = match kind.as_str() {
+            "capture" => "capture",
+            "void" => "void",
+            _ => "refund",
+        };
+        g.payments_pending
+            .get_or_create(&KindLabels { kind })
+            .set(row.try_get("n")?);
+        let at: i64 = row.try_get("oldest")?;
+        oldest = Some(oldest.map_or(at, |o| o.min(at)));
+    }
+    g.payments_oldest_pending
+        .set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders WHERE payment_method = 'online' AND payment_status = 'failed' \
+         AND preparing_at IS NOT NULL AND (status NOT IN ('delivered', 'collected', \
+         'delivery_failed', 'cancelled') OR updated_at >= $1)",
+    )
+    .bind(now - 24 * 3_600_000)
+    .fetch_one(pool)
+    .await?;
+    g.payments_capture_failures.set(failed);
     Ok(())
 }
 

@@ -478,8 +478,42 @@ pub async fn edit(
         None => None,
     };
 
+    // An order paid online stays covered: a larger total is authorised first.
+    let reauthorised = match &new_lines {
+        Some(priced) => crate::payments::flow::before_edit(state, rec, priced.total).await?,
+        None => None,
+    };
+    let edited = edit_in(
+        state,
+        who,
+        (rec.order.id, token),
+        req,
+        new_lines,
+        address,
+        note,
+        reauthorised,
+    )
+    .await;
+    if let (Err(_), Some(attempt)) = (&edited, reauthorised) {
+        crate::payments::flow::release(state, attempt, "the edit it was made for failed").await?;
+    }
+    edited
+}
+
+/// The edit itself, in one transaction.
+#[allow(clippy::too_many_arguments)]
+async fn edit_in(
+    state: &AppState,
+    who: Who<'_>,
+    (id, token): (OrderId, bool),
+    req: EditOrder,
+    new_lines: Option<Priced>,
+    address: Option<Address>,
+    note: Option<String>,
+    reauthorised: Option<i64>,
+) -> ApiResult<Order> {
     let mut tx = state.db.begin().await?;
-    let current = claim(&mut tx, rec.order.id, Some(req.version)).await?;
+    let current = claim(&mut tx, id, Some(req.version)).await?;
     if !current.order.status.is_editable() {
         return Err(ApiError::InvalidTransition(format!(
             "the order is {}: it can only be changed while placed",
@@ -508,6 +542,9 @@ pub async fn edit(
     order.address = address;
     order.note = note;
     db::update_details(&mut tx, &order).await?;
+    if let Some(attempt) = reauthorised {
+        crate::payments::flow::replaced(&mut tx, order.id, attempt).await?;
+    }
     let order = reload(&mut tx, order.id).await?;
     let mut outbox = Outbox::new(who.id());
     push(

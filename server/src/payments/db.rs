@@ -344,6 +344,27 @@ pub async fn finish(
     .map(|_| ())
 }
 
+/// Drops the pending movements of `kind` on `payment` (they will not be carried out), saying
+/// why.
+pub async fn drop_pending(
+    tx: &mut Tx,
+    payment: i64,
+    kind: OperationKind,
+    why: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payment_operations SET state = 'failed', error = $1, done_at = $2 \
+         WHERE payment_id = $3 AND kind = $4 AND state = 'pending'",
+    )
+    .bind(why)
+    .bind(now_ms())
+    .bind(payment)
+    .bind(kind.as_str())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
 /// Leaves a movement pending, to try again at `next` (Unix ms), remembering why it failed.
 pub async fn retry_later(
     conn: &mut AnyConnection,

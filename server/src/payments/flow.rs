@@ -56,7 +56,7 @@ fn unavailable(e: &ProviderError) -> ApiError {
     tracing::warn!(error = %e, "payment provider unavailable");
     ApiError::PaymentUnavailable(
         "the payment provider cannot be reached: nothing was charged; try again in a moment \
-         or pay on delivery"
+         or choose to pay on delivery or at the counter"
             .into(),
     )
 }
@@ -641,8 +641,28 @@ pub async fn on_transition(
         return Ok(());
     }
     let attempts = db::attempts(tx, order.id).await?;
+    // Only the latest hold is taken; an older one (replaced by a re-authorisation whose void
+    // has not been carried out yet) is released.
+    let latest = attempts
+        .iter()
+        .rev()
+        .find(|a| a.state == AttemptState::Authorised)
+        .map(|a| a.id);
     for a in &attempts {
         match (to, a.state) {
+            (OrderStatus::Preparing, AttemptState::Authorised) if Some(a.id) != latest => {
+                db::ask(
+                    tx,
+                    a.id,
+                    order.id,
+                    OperationKind::Void,
+                    a.amount,
+                    &key(order.id, a.attempt, "void"),
+                    Some("replaced by a later authorisation"),
+                    actor,
+                )
+                .await?;
+            }
             (OrderStatus::Preparing, AttemptState::Authorised) => {
                 let amount = Money(order.total.0.min(a.amount.0));
                 db::ask(
@@ -661,6 +681,11 @@ pub async fn on_transition(
                 OrderStatus::Cancelled,
                 AttemptState::Authorised | AttemptState::Created | AttemptState::RequiresAction,
             ) if a.provider_ref.is_some() => {
+                // A capture asked when the kitchen started, not carried out yet, is dropped; if
+                // it is being carried out right now, the void finds the money taken and
+                // refunds it instead.
+                db::drop_pending(tx, a.id, OperationKind::Capture, "the order was cancelled")
+                    .await?;
                 db::ask(
                     tx,
                     a.id,
@@ -695,6 +720,159 @@ pub async fn on_transition(
     if to == OrderStatus::Cancelled {
         db::set_deadline(tx, order.id, None).await?;
     }
+    Ok(())
+}
+
+/// Before an edit of `rec` to `total`: an order paid online must stay covered. While it waits
+/// for its payment it cannot change (pay, or cancel). Once authorised, a smaller total is
+/// simply captured smaller; a larger one is authorised anew on the same card (Stripe) before
+/// the edit is made — the new attempt's id is returned, and [`replaced`] releases the old
+/// hold in the edit's transaction. A refusal leaves the order as it was.
+pub async fn before_edit(
+    state: &AppState,
+    rec: &OrderRecord,
+    total: Money,
+) -> ApiResult<Option<i64>> {
+    let order = &rec.order;
+    if order.payment_method != PaymentMethod::Online {
+        return Ok(None);
+    }
+    if order.status == OrderStatus::AwaitingPayment {
+        return Err(ApiError::InvalidTransition(
+            "the order waits for its online payment: pay it first (it can then be changed until \
+             the kitchen starts), or cancel it"
+                .into(),
+        ));
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let attempts = db::attempts(&mut conn, order.id).await?;
+    drop(conn);
+    let Some(held) = attempts
+        .iter()
+        .rev()
+        .find(|a| a.state == AttemptState::Authorised)
+    else {
+        return Ok(None);
+    };
+    if total <= held.amount {
+        return Ok(None);
+    }
+    let (Client::Stripe(stripe), Some(customer), Some(card)) = (
+        &state.payments.client,
+        held.customer_ref.as_deref(),
+        held.method_ref.as_deref(),
+    ) else {
+        return Err(ApiError::InvalidTransition(format!(
+            "this order was paid online for {}: it can be made smaller, but to add to it, cancel \
+             it and order again, or call the shop",
+            held.amount
+        )));
+    };
+    let n = attempts.last().map_or(1, |a| a.attempt) + 1;
+    let mut conn = state.db.pool().acquire().await?;
+    let id = db::open_attempt(&mut conn, order.id, n, Provider::Stripe, total).await?;
+    let mut attempt = attempt_by_id(&mut conn, id).await?;
+    drop(conn);
+    let base = key(order.id, n, "authorise");
+    let intent = match stripe
+        .create_intent(
+            order.id,
+            order.shop_id,
+            total,
+            customer,
+            card,
+            &format!("{base}-intent"),
+        )
+        .await
+    {
+        Ok(intent) => intent,
+        Err(ProviderError::Declined(reason)) => {
+            return refuse(state, order.id, id, reason).await.map(|()| None);
+        }
+        Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
+        Err(ProviderError::Rejected(m)) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "Stripe refused a request: {m}"
+            )));
+        }
+    };
+    attempt.provider_ref = Some(intent.id.clone());
+    attempt.customer_ref = Some(customer.to_owned());
+    attempt.method_ref = Some(card.to_owned());
+    let mut conn = state.db.pool().acquire().await?;
+    db::save_attempt(&mut conn, &attempt).await?;
+    drop(conn);
+    let observed = match stripe.confirm(&intent.id, &format!("{base}-confirm")).await {
+        Ok(intent) => intent.observed(),
+        Err(ProviderError::Declined(reason)) => Observed::Failed { reason },
+        Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
+        Err(ProviderError::Rejected(m)) => Observed::Failed { reason: m },
+    };
+    match observed {
+        Observed::Authorised { .. } => {
+            apply(state, id, observed).await?;
+            Ok(Some(id))
+        }
+        Observed::AwaitingCustomer { .. } => {
+            // The bank wants the cardholder: not something an edit can wait for.
+            release(state, id, "the bank asked to confirm the new amount").await?;
+            Err(ApiError::PaymentDeclined(
+                "your bank asks you to confirm the new amount: the order was not changed; \
+                 cancel it and order again, or call the shop"
+                    .into(),
+            ))
+        }
+        Observed::Failed { reason } => refuse(state, order.id, id, reason).await.map(|()| None),
+        other => {
+            apply(state, id, other).await?;
+            Err(ApiError::PaymentDeclined(
+                "the new amount could not be authorised: the order was not changed".into(),
+            ))
+        }
+    }
+}
+
+/// In an edit's transaction: the hold of attempt `keep` replaces every other one, which is
+/// released.
+pub async fn replaced(tx: &mut Tx, order: OrderId, keep: i64) -> ApiResult<()> {
+    for a in db::attempts(tx, order).await? {
+        if a.id != keep && a.state == AttemptState::Authorised {
+            db::ask(
+                tx,
+                a.id,
+                order,
+                OperationKind::Void,
+                a.amount,
+                &key(order, a.attempt, "void"),
+                Some("replaced by the authorisation of the edited order"),
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Releases attempt `id` (an authorisation that is no longer wanted: the edit it was made for
+/// failed), at once.
+pub async fn release(state: &AppState, id: i64, reason: &str) -> ApiResult<()> {
+    let mut tx = state.db.begin().await?;
+    let a = attempt_by_id(&mut tx, id).await?;
+    if a.provider_ref.is_some() && !a.state.is_settled() {
+        db::ask(
+            &mut tx,
+            a.id,
+            a.order_id,
+            OperationKind::Void,
+            a.amount,
+            &key(a.order_id, a.attempt, "void"),
+            Some(reason),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    run_due(state, Some(a.order_id)).await;
     Ok(())
 }
 
@@ -934,7 +1112,7 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
             tracing::info!(order = %op.order_id, kind = op.kind.as_str(), amount = op.amount.0, "payment movement done");
         }
         Err(ProviderError::Unavailable(m)) => {
-            db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries), &m).await?;
+            db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries - 1), &m).await?;
             tx.commit().await?;
             return Err(ApiError::PaymentUnavailable(m));
         }
@@ -944,7 +1122,8 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
             let truth = match observe(&state.payments.client, &attempt).await {
                 Ok(o) => o,
                 Err(e) => {
-                    db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries), &m).await?;
+                    db::retry_later(&mut tx, op.id, now_ms() + backoff_ms(op.tries - 1), &m)
+                        .await?;
                     tx.commit().await?;
                     return Err(ApiError::PaymentUnavailable(e.to_string()));
                 }
@@ -954,7 +1133,32 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
                 (OperationKind::Capture, Observed::Captured { .. })
                     | (OperationKind::Void, Observed::Voided)
             );
-            if done {
+            if let (OperationKind::Void, Observed::Captured { amount, .. }) = (op.kind, &truth) {
+                // Taken before the release could be made (a capture in flight when the order
+                // was cancelled): give it back instead.
+                db::finish(
+                    &mut tx,
+                    op.id,
+                    OperationState::Done,
+                    None,
+                    Some("already captured: refunded instead"),
+                )
+                .await?;
+                let applied = apply_in(&mut tx, attempt.id, &truth).await?;
+                outbox = merge(outbox, applied);
+                db::ask(
+                    &mut tx,
+                    attempt.id,
+                    op.order_id,
+                    OperationKind::Refund,
+                    *amount,
+                    &key(op.order_id, attempt.attempt, "refund-cancelled"),
+                    op.reason.as_deref(),
+                    op.actor,
+                )
+                .await?;
+                state.payments.kick();
+            } else if done {
                 db::finish(&mut tx, op.id, OperationState::Done, None, None).await?;
                 let applied = apply_in(&mut tx, attempt.id, &truth).await?;
                 outbox = merge(outbox, applied);
@@ -1040,6 +1244,7 @@ async fn carry_out(
     op: &PendingOp,
     a: &Attempt,
 ) -> Result<(Option<Observed>, Option<String>), ProviderError> {
+    same_provider(client, a)?;
     let reference = a.provider_ref.as_deref();
     match (client, op.kind) {
         (Client::Stripe(s), OperationKind::Capture) => {
@@ -1094,8 +1299,27 @@ async fn carry_out(
     }
 }
 
+/// A payment is only ever handled by the provider that took it: after a change of
+/// provider, its movements wait (pending) until that provider is configured again.
+fn same_provider(client: &Client, a: &Attempt) -> Result<(), ProviderError> {
+    let configured = match client {
+        Client::Stripe(_) => Some(Provider::Stripe),
+        Client::Paypal(_) => Some(Provider::Paypal),
+        Client::None => None,
+    };
+    if configured == Some(a.provider) {
+        Ok(())
+    } else {
+        Err(ProviderError::Unavailable(format!(
+            "this payment was made with {}, which is not the configured provider",
+            a.provider.as_str()
+        )))
+    }
+}
+
 /// What the provider says of an attempt now.
 async fn observe(client: &Client, a: &Attempt) -> Result<Observed, ProviderError> {
+    same_provider(client, a)?;
     let reference = a.provider_ref.as_deref().unwrap_or_default();
     match client {
         Client::Stripe(s) => s.fetch(reference).await.map(|i| i.observed()),

@@ -15,9 +15,7 @@ pub const QUIET_MS: i64 = 60_000;
 /// One round: due movements, expired orders, quiet attempts. Returns how many orders were
 /// cancelled for want of payment.
 pub async fn once(state: &AppState) -> ApiResult<usize> {
-    if state.payments.provider().is_none() {
-        return Ok(0);
-    }
+    // Also without a provider (switched off): unpaid orders still expire and free their stock.
     flow::run_due(state, None).await;
     let now = now_ms();
     let mut conn = state.db.pool().acquire().await?;
@@ -57,9 +55,6 @@ pub async fn once(state: &AppState) -> ApiResult<usize> {
 /// Runs [`once`] every `every`, and as soon as a movement is asked for.
 pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        if state.payments.provider().is_none() {
-            return;
-        }
         loop {
             if let Err(e) = once(&state).await {
                 tracing::warn!(error = %e, "payment reconciliation failed");

@@ -10,7 +10,8 @@ use crate::orders::service::can_view;
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use crate::extract::Path;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use ocpizza_proto::api::payments::{
@@ -190,12 +191,14 @@ pub async fn stripe_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Received>> {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::BadSignature("missing Stripe-Signature header".into()))?;
     let super::Client::Stripe(stripe) = &state.payments.client else {
         return Err(ApiError::NotFound("route"));
     };
-    let signature = headers
-        .get("stripe-signature")
-        .and_then(|v| v.to_str().ok());
+    let signature = Some(signature);
     let event = stripe
         .verify_webhook(signature, &body, jiff::Timestamp::now().as_second())
         .map_err(|why| {

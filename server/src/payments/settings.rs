@@ -110,6 +110,7 @@ impl Settings {
                     .filter_map(|u| origin(u))
                     .collect();
                 if s.js_url.starts_with("https://js.stripe.com") {
+                    origins.push("https://*.js.stripe.com".to_owned());
                     origins.push("https://hooks.stripe.com".to_owned());
                 }
                 origins.dedup();
@@ -150,6 +151,20 @@ impl Settings {
                 let publishable_key = required("OCPIZZA_STRIPE_PUBLISHABLE_KEY")?;
                 if !publishable_key.starts_with("pk_") {
                     bail!("OCPIZZA_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…)");
+                }
+                let mode = |k: &str| k.split('_').nth(1).unwrap_or_default().to_owned();
+                if mode(&secret_key) != mode(&publishable_key) {
+                    bail!(
+                        "OCPIZZA_STRIPE_SECRET_KEY and OCPIZZA_STRIPE_PUBLISHABLE_KEY are of \
+                         different modes (test and live): use the pair of one mode"
+                    );
+                }
+                if let Some(w) = get("OCPIZZA_STRIPE_WEBHOOK_SECRET")
+                    && !w.starts_with("whsec_")
+                {
+                    bail!(
+                        "OCPIZZA_STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)"
+                    );
                 }
                 let mut js_url = url("OCPIZZA_STRIPE_JS_URL", "https://js.stripe.com/v3")?;
                 js_url.push('/');
@@ -225,6 +240,7 @@ mod tests {
             ("OCPIZZA_PAYMENT_PROVIDER", "stripe"),
             ("OCPIZZA_STRIPE_SECRET_KEY", "sk_test_abcdef"),
             ("OCPIZZA_STRIPE_PUBLISHABLE_KEY", "pk_test_abcdef"),
+            ("OCPIZZA_STRIPE_WEBHOOK_SECRET", "whsec_abc"),
             ("OCPIZZA_STRIPE_API_URL", "http://127.0.0.1:8420/"),
             (
                 "OCPIZZA_STRIPE_JS_URL",
@@ -243,6 +259,21 @@ mod tests {
         };
         assert_eq!(stripe.api_url, "http://127.0.0.1:8420");
         assert_eq!(stripe.js_url, "http://127.0.0.1:8420/js.stripe.com/v3/");
+    }
+
+    #[test]
+    fn stripe_keys_of_different_modes_or_a_wrong_webhook_secret_are_refused() {
+        let base = [
+            ("OCPIZZA_PAYMENT_PROVIDER", "stripe"),
+            ("OCPIZZA_STRIPE_SECRET_KEY", "sk_test_abcdef"),
+        ];
+        let mut mixed = base.to_vec();
+        mixed.push(("OCPIZZA_STRIPE_PUBLISHABLE_KEY", "pk_live_abcdef"));
+        assert!(read(&mixed).unwrap_err().to_string().contains("modes"));
+        let mut webhook = base.to_vec();
+        webhook.push(("OCPIZZA_STRIPE_PUBLISHABLE_KEY", "pk_test_abcdef"));
+        webhook.push(("OCPIZZA_STRIPE_WEBHOOK_SECRET", "sk_test_abcdef"));
+        assert!(read(&webhook).unwrap_err().to_string().contains("whsec_"));
     }
 
     #[test]

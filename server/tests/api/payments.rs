@@ -723,9 +723,303 @@ async fn without_a_provider_online_payment_is_not_offered() {
     );
     let r = reqwest::Client::new()
         .post(app.url("/api/v1/payments/stripe/webhook"))
+        .header("Stripe-Signature", "t=1,v1=00")
         .body("{}")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+async fn edit_to(app: &TestApp, token: &str, version: i64, quantity: i64) -> reqwest::Response {
+    app.anonymous()
+        .patch(
+            &format!("/api/v1/track/{token}"),
+            &json!({"version": version, "lines": [{"pizza_id": 1, "size": "medium", "quantity": quantity}]}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_larger_edit_is_authorised_anew_on_the_same_card_and_the_old_hold_released() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    // Waiting for its payment, the order cannot change.
+    let (code, _) = error_code(
+        edit_to(&app, &token, placed.version, 2).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(code, "invalid_transition");
+    paid(&app, &stripe, &token).await;
+    let first = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    let r = edit_to(&app, &token, o.version, 3).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let edited: Order = r.json().await.unwrap();
+    assert!(edited.total > placed.total);
+    reconcile(&app).await;
+    let second = intent_of(&app, placed.id).await;
+    assert_ne!(first, second);
+    assert_eq!(stripe.intent_status(&first).await, "canceled");
+    assert_eq!(stripe.intent_status(&second).await, "requires_capture");
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.authorised, edited.total);
+    assert_eq!(p.payment_status, PaymentStatus::Authorised);
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.captured, edited.total);
+    assert_eq!(stripe.intent_status(&second).await, "succeeded");
+}
+
+#[tokio::test]
+async fn a_larger_edit_the_bank_wants_confirmed_is_refused_and_changes_nothing() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    // A card whose bank asks for 3-D Secure on every payment.
+    let card = stripe.card_token("4000002500003155").await;
+    let state: PaymentState = pay(&app, &token, &card).await.json().await.unwrap();
+    let Some(NextStep::Authenticate { client_secret, .. }) = state.next else {
+        panic!("expected an authentication step: {state:?}");
+    };
+    // What Stripe.js's confirmCardPayment does once the cardholder confirms.
+    let intent = client_secret.split("_secret_").next().unwrap().to_owned();
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/payment_intents/{intent}/_authenticate?success=true",
+            stripe.url
+        ))
+        .json(&json!({"key": localstripe::PUBLISHABLE_KEY, "client_secret": client_secret}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = app
+        .anonymous()
+        .post(
+            &format!("/api/v1/track/{token}/payment/refresh"),
+            &json!({}),
+        )
+        .await;
+    let state: PaymentState = r.json().await.unwrap();
+    assert_eq!(state.payment_status, PaymentStatus::Authorised);
+    let o = order(&app, placed.id).await;
+    let (code, body) = error_code(
+        edit_to(&app, &token, o.version, 3).await,
+        StatusCode::PAYMENT_REQUIRED,
+    )
+    .await;
+    assert_eq!(code, "payment_declined");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not changed")
+    );
+    reconcile(&app).await;
+    let after = order(&app, placed.id).await;
+    assert_eq!(after.total, placed.total);
+    assert_eq!(after.lines, placed.lines);
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.authorised, placed.total);
+    assert_eq!(stripe.intent_status(&intent).await, "requires_capture");
+}
+
+#[tokio::test]
+async fn the_browser_the_webhooks_and_the_reconciler_racing_apply_an_authorisation_once() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, intent) = authorised_unseen(&app, &stripe).await;
+    let token = app.tracking_token(&placed).await;
+    let now = jiff::Timestamp::now().as_second();
+    let mut racers = Vec::new();
+    for _ in 0..4 {
+        let (app_url, token) = (app.base.clone(), token.clone());
+        racers.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(format!("{app_url}/api/v1/track/{token}/payment/refresh"))
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }));
+    }
+    for i in 0..3 {
+        let body = intent_event(
+            &format!("evt_race_{i}"),
+            "payment_intent.amount_capturable_updated",
+            &intent,
+        );
+        let signature = localstripe::sign(WEBHOOK_SECRET, now, &body);
+        let url = app.url("/api/v1/payments/stripe/webhook");
+        racers.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Stripe-Signature", signature)
+                .body(body)
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16())
+        }));
+    }
+    let state = app.state.clone();
+    let reconciler = tokio::spawn(async move { ocpizza::payments::reconcile::once(&state).await });
+    for r in racers {
+        let status = r.await.unwrap();
+        // Contention may ask a client to retry; nothing else.
+        assert!(status == 200 || status == 503, "status {status}");
+    }
+    let _ = reconciler.await.unwrap();
+    reconcile(&app).await;
+    let o = order(&app, placed.id).await;
+    assert_eq!(o.status, ocpizza_proto::OrderStatus::Placed);
+    assert_eq!(o.payment_status, PaymentStatus::Authorised);
+    assert_eq!(
+        events(
+            &app,
+            &format!("shop:{SHOP}:orders"),
+            "order_placed",
+            placed.id
+        )
+        .await,
+        1,
+        "the shop heard of the order exactly once"
+    );
+    assert_eq!(
+        events(
+            &app,
+            &format!("order:{token}"),
+            "order_status_changed",
+            placed.id
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cancellation_while_the_capture_waits_releases_the_hold_instead() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    paid(&app, &stripe, &token).await;
+    let intent = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    // The capture has not been carried out yet when the manager cancels.
+    let r = app
+        .as_demo("manager")
+        .await
+        .post(
+            &format!("/api/v1/orders/{}/cancel", placed.id),
+            &json!({"reason": "customer not reachable"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.payment_status, PaymentStatus::Voided);
+    assert_eq!(p.captured.0, 0);
+    assert_eq!(stripe.intent_status(&intent).await, "canceled");
+}
+
+#[tokio::test]
+async fn a_capture_in_flight_when_the_order_is_cancelled_is_refunded() {
+    let Some((stripe, app)) = setup().await else {
+        return;
+    };
+    let (placed, token) = place_online(&app, 1).await;
+    paid(&app, &stripe, &token).await;
+    let intent = intent_of(&app, placed.id).await;
+    let o = order(&app, placed.id).await;
+    app.as_demo("cook").await.transition(&o, "preparing").await;
+    // Stripe took the money; the server has not recorded it yet.
+    let amount = placed.total.0.to_string();
+    stripe
+        .api(
+            reqwest::Method::POST,
+            &format!("/v1/payment_intents/{intent}/capture"),
+            &[("amount_to_capture", &amount)],
+        )
+        .await;
+    let r = app
+        .as_demo("manager")
+        .await
+        .post(
+            &format!("/api/v1/orders/{}/cancel", placed.id),
+            &json!({"reason": "oven fire"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    reconcile(&app).await;
+    reconcile(&app).await;
+    let p = payment(&app, placed.id).await;
+    assert_eq!(p.captured, placed.total);
+    assert_eq!(p.refunded, placed.total);
+    assert_eq!(p.payment_status, PaymentStatus::Refunded);
+    let refunds: Value = stripe.api(reqwest::Method::GET, "/v1/refunds", &[]).await;
+    let back: i64 = refunds["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .sum();
+    assert_eq!(back, placed.total.0);
+}
+
+/// The "online payment" line of `ocpizza check` for `settings`.
+async fn check_line(settings: ocpizza::payments::settings::Settings) -> ocpizza::check::Line {
+    let mut config = ocpizza::config::Config::defaults();
+    let dir = tempfile::tempdir().unwrap();
+    config.data_dir = dir.path().to_path_buf();
+    config.payments = settings;
+    ocpizza::check::lines(&config)
+        .await
+        .into_iter()
+        .find(|l| l.name == "online payment")
+        .expect("an online payment line")
+}
+
+#[tokio::test]
+async fn check_reports_the_payment_provider_reachable_its_webhook_secret_or_what_is_wrong() {
+    use ocpizza::check::Status;
+    use ocpizza::payments::settings::ProviderSettings;
+    let Some(stripe) = localstripe::start().await else {
+        return;
+    };
+    let off = check_line(ocpizza::payments::settings::Settings::default()).await;
+    assert_eq!(off.status, Status::Ok);
+    assert!(off.detail.contains("not offered"), "{}", off.detail);
+
+    let good = check_line(stripe.settings()).await;
+    assert_eq!(good.status, Status::Ok, "{good:?}");
+    assert!(good.detail.contains("Stripe reachable"), "{}", good.detail);
+    assert!(good.detail.contains("webhook secret set"));
+
+    let mut no_webhook = stripe.settings();
+    if let ProviderSettings::Stripe(s) = &mut no_webhook.provider {
+        s.webhook_secret = None;
+    }
+    let warn = check_line(no_webhook).await;
+    assert_eq!(warn.status, Status::Warn, "{warn:?}");
+    assert!(warn.fix.unwrap().contains("OCPIZZA_STRIPE_WEBHOOK_SECRET"));
+
+    let mut down = stripe.settings();
+    if let ProviderSettings::Stripe(s) = &mut down.provider {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        s.api_url = format!("http://{}", closed.local_addr().unwrap());
+    }
+    let fail = check_line(down).await;
+    assert_eq!(fail.status, Status::Fail, "{fail:?}");
+    assert!(
+        !format!("{fail:?}").contains(localstripe::SECRET_KEY),
+        "no secret in the report"
+    );
 }

@@ -301,3 +301,41 @@ async fn with_paypal_down_the_order_is_refused_clearly_and_its_stock_released() 
             .unwrap();
     assert_eq!(waiting, 0);
 }
+
+#[tokio::test]
+async fn a_paypal_order_can_be_made_smaller_but_not_larger_once_authorised() {
+    let (_fake, app) = setup(false).await;
+    let mut body = delivery(1, "medium", 2);
+    body["payment_method"] = json!("online");
+    let placed = app.anonymous().place(&body).await;
+    let token = placed.tracking_token.clone().unwrap();
+    let Some(NextStep::Approve { url }) = payment_state(&app, &token).await.next else {
+        panic!("no approval link");
+    };
+    buyer(&url, "approve").await;
+    assert_eq!(refresh(&app, &token).await.status(), StatusCode::OK);
+    let edit = |version: i64, quantity: i64| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.anonymous()
+                .patch(
+                    &format!("/api/v1/track/{token}"),
+                    &json!({"version": version, "lines": [{"pizza_id": 1, "size": "medium", "quantity": quantity}]}),
+                )
+                .await
+        }
+    };
+    let o = order(&app, placed.id).await;
+    let (code, body) = error_code(edit(o.version, 3).await, StatusCode::CONFLICT).await;
+    assert_eq!(code, "invalid_transition");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("smaller")
+    );
+    assert_eq!(order(&app, placed.id).await.total, placed.total);
+    let r = edit(o.version, 1).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
