@@ -7,7 +7,11 @@
 //   OCPIZZA_E2E_SERVER    the `ocpizza` binary (target/debug/ocpizza)
 //   OCPIZZA_E2E_STATIC    the built PWA (pwa/dist)
 //   OCPIZZA_E2E_CHROMIUM  the browser (default /usr/bin/chromium)
+//   OCPIZZA_E2E_LOCALSTRIPE  the `localstripe` command (only for the online payment tests)
 // Set OCPIZZA_E2E_SERVER_LOG=1 to copy the server's log to stderr.
+// A server started with `payment: "stripe"` gets its own localstripe (Stripe's API and
+// Stripe.js stand-in) and the configuration to take online payments with it; every other
+// server offers no online payment.
 // A server can run at another wall-clock time (`fakeTime`, Debian's `faketime`): its clock
 // starts there and runs on; monotonic time stays real, so its timers are unaffected.
 
@@ -122,8 +126,10 @@ function tail(path, lines = 30) {
  * and starts it again on the same port and database, `stop()` ends it and removes its folder.
  */
 export class Server {
-  constructor({ fakeTime = null } = {}) {
+  constructor({ fakeTime = null, payment = null } = {}) {
     this.fakeTime = fakeTime;
+    this.payment = payment;
+    this.localstripe = null;
     this.binary = required("OCPIZZA_E2E_SERVER");
     if (!existsSync(this.binary)) throw new Error(`no server binary at ${this.binary}`);
     this.staticDir = required("OCPIZZA_E2E_STATIC", join(here, "..", "pwa", "dist"));
@@ -141,6 +147,7 @@ export class Server {
     const server = new Server(options);
     try {
       server.port = await freePort();
+      if (server.payment === "stripe") server.localstripe = await LocalStripe.start(server);
       await server.#spawn();
       return server;
     } catch (error) {
@@ -164,7 +171,7 @@ export class Server {
       : [this.binary, args, {}];
     // Its own process group, so that stopping it stops anything it started too.
     const child = spawn(command, commandArgs, {
-      env: { ...serverEnv(this.dir, this.staticDir), ...env },
+      env: { ...serverEnv(this.dir, this.staticDir), ...(this.localstripe?.serverEnv() ?? {}), ...env },
       stdio,
       detached: true,
     });
@@ -234,6 +241,7 @@ export class Server {
   /** Stops the server and removes its database and log. */
   async stop() {
     await this.#halt();
+    await this.localstripe?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -246,6 +254,103 @@ export class Server {
   /** The server's log so far (for failure messages). */
   logTail() {
     return tail(this.log);
+  }
+}
+
+/** The webhook signing secret shared by localstripe and the server in tests. */
+const STRIPE_WEBHOOK_SECRET = "whsec_ocpizza";
+
+/**
+ * localstripe on a free port for one server: its API, its Stripe.js stand-in at
+ * `/js.stripe.com/v3/`, and its webhooks sent to that server.
+ */
+class LocalStripe {
+  constructor(port, child, log) {
+    this.port = port;
+    this.child = child;
+    this.log = log;
+  }
+
+  /** `http://127.0.0.1:PORT`. */
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(server) {
+    const command = process.env.OCPIZZA_E2E_LOCALSTRIPE;
+    if (!command) throw new Error("OCPIZZA_E2E_LOCALSTRIPE is not set: run the tests with `cargo xtask e2e`");
+    const port = await freePort();
+    const log = join(server.dir, "localstripe.log");
+    const out = openSync(log, "a");
+    const child = spawn(command, ["--port", String(port)], { stdio: ["ignore", out, out], detached: true });
+    closeSync(out);
+    running.add(child);
+    child.exited = new Promise((ok) => {
+      child.once("exit", (code, signal) => ok({ code, signal }));
+      child.once("error", (error) => ok({ error: error.message }));
+    });
+    child.exited.then(() => running.delete(child));
+    const stripe = new LocalStripe(port, child, log);
+    let exit = null;
+    child.exited.then((e) => (exit = e));
+    const started = Date.now();
+    for (;;) {
+      if (exit) throw new Error(`localstripe exited (${JSON.stringify(exit)}):\n${tail(log)}`);
+      try {
+        const response = await fetch(`${stripe.base}/js.stripe.com/v3/`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() - started > READY_TIMEOUT_MS) throw new Error(`localstripe did not start:\n${tail(log)}`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    const hook = await fetch(`${stripe.base}/_config/webhooks/ocpizza`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        url: `${server.base}/api/v1/payments/stripe/webhook`,
+        secret: STRIPE_WEBHOOK_SECRET,
+      }).toString(),
+    });
+    if (!hook.ok) throw new Error(`registering localstripe's webhook: ${hook.status} ${await hook.text()}`);
+    return stripe;
+  }
+
+  /** The server's configuration for taking payments with this localstripe. */
+  serverEnv() {
+    return {
+      OCPIZZA_PAYMENT_PROVIDER: "stripe",
+      OCPIZZA_STRIPE_API_URL: this.base,
+      OCPIZZA_STRIPE_JS_URL: `${this.base}/js.stripe.com/v3/`,
+      OCPIZZA_STRIPE_SECRET_KEY: "sk_test_ocpizza",
+      OCPIZZA_STRIPE_PUBLISHABLE_KEY: "pk_test_ocpizza",
+      OCPIZZA_STRIPE_WEBHOOK_SECRET: STRIPE_WEBHOOK_SECRET,
+    };
+  }
+
+  /**
+   * Serves localstripe's Stripe.js stand-in to `context` wrapped in a block. The stand-in
+   * declares a top-level `class Element`, which in a classic script hides the DOM's `Element`
+   * from every other script of the page, the app's generated glue included (its `instanceof
+   * Element` checks then fail and no button answers). Real Stripe.js declares no such name; in
+   * a block the class stays the stand-in's own, and its `Stripe = …` still sets the global.
+   */
+  async serveStripeJs(context) {
+    await context.route(`${this.base}/js.stripe.com/v3/`, async (route) => {
+      const response = await route.fetch();
+      const body = `{\n${await response.text()}\n}\n`;
+      await route.fulfill({ response, body });
+    });
+  }
+
+  async stop() {
+    try {
+      process.kill(-this.child.pid, "SIGKILL");
+    } catch {
+      return;
+    }
+    await this.child.exited;
   }
 }
 
@@ -382,6 +487,7 @@ export async function newContext(browser, server, viewport = PHONE) {
     serviceWorkers: "allow",
   });
   context.setDefaultTimeout(LOAD_MS);
+  if (server.localstripe) await server.localstripe.serveStripeJs(context);
   return context;
 }
 

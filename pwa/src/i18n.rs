@@ -14,6 +14,7 @@ mod invitations;
 mod kitchen;
 mod maintenance;
 mod ordering;
+mod payment;
 mod road;
 
 pub use cash::CashTexts;
@@ -26,6 +27,7 @@ pub use invitations::InvitationTexts;
 pub use kitchen::KitchenTexts;
 pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
+pub use payment::PaymentTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

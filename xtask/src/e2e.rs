@@ -44,9 +44,14 @@ pub const READY: &[&str] = &[
     // The shop's own day and hours.
     "tests/business_day.test.mjs",
     "tests/closed_shop.test.mjs",
+    // Paying online, against localstripe.
+    "tests/online_payment.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The test files that need localstripe (a part of their name).
+const PAYMENT_TESTS: &str = "online_payment";
 
 /// Options of `cargo xtask e2e`.
 #[derive(Debug, clap::Args)]
@@ -87,16 +92,22 @@ pub fn run_suite(dist: Option<&Path>, files: &[&str]) -> anyhow::Result<()> {
         Some(d) => d.to_path_buf(),
         None => crate::pwa::build()?,
     };
-    let status = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+    let mut node = Command::new("node");
+    node.args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .args(files)
         .current_dir(root.join("e2e"))
         .env("OCPIZZA_E2E_SERVER", &server)
         .env("OCPIZZA_E2E_STATIC", &dist)
         .env("OCPIZZA_E2E_CHROMIUM", &chromium)
-        .stdin(Stdio::null())
-        .status()
-        .context("starting node --test")?;
+        .stdin(Stdio::null());
+    // Only the tests of online payment start localstripe (with their own server).
+    if files.iter().any(|f| f.contains(PAYMENT_TESTS)) {
+        node.env(
+            "OCPIZZA_E2E_LOCALSTRIPE",
+            crate::localstripe::binary(&root)?,
+        );
+    }
+    let status = node.status().context("starting node --test")?;
     if !status.success() {
         bail!("end-to-end tests failed ({status})");
     }

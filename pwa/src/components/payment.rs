@@ -1,8 +1,9 @@
-//! The payment step of checkout, its own section so that online payment fits in later: it
-//! lists the methods the chosen fulfilment allows and reports the choice.
+//! The payment step of checkout: the methods the chosen fulfilment allows (paying on delivery
+//! or at the counter, and paying online when the site offers it) and the choice made.
 
 use super::use_session;
 use crate::state::checkout::payment_methods;
+use ocpizza_proto::api::payments::Provider;
 use ocpizza_proto::{Fulfilment, PaymentMethod};
 use yew::{Callback, Html, Properties, component, html};
 
@@ -15,18 +16,12 @@ pub struct Props {
     pub selected: PaymentMethod,
     /// A method was chosen.
     pub on_select: Callback<PaymentMethod>,
+    /// The provider of online payment, when the site offers it.
+    #[prop_or_default]
+    pub online: Option<Provider>,
     /// The server's problem with the payment, if any.
     #[prop_or_default]
     pub error: Option<String>,
-}
-
-fn wire_name(method: PaymentMethod) -> &'static str {
-    match method {
-        PaymentMethod::Online => "online",
-        PaymentMethod::CashOnDelivery => "cash_on_delivery",
-        PaymentMethod::AtCounter => "at_counter",
-        PaymentMethod::CardOnDelivery => "card_on_delivery",
-    }
 }
 
 /// How the customer pays.
@@ -37,18 +32,25 @@ pub fn PaymentStep(props: &Props) -> Html {
     html! {
         <fieldset class="step payment">
             <legend>{ t.payment }</legend>
-            { for payment_methods(props.fulfilment).iter().map(|&method| {
-                let id = format!("payment-{}", wire_name(method));
+            { for payment_methods(props.fulfilment, props.online).into_iter().map(|method| {
+                let id = format!("payment-{}", method.as_str());
                 let onchange = props.on_select.reform(move |_| method);
+                let label = match (method, props.online) {
+                    (PaymentMethod::Online, Some(provider)) => lang.pay_online_with(provider),
+                    _ => lang.payment(method),
+                };
                 html! {
                     <div class="choice">
-                        <input type="radio" name="payment" id={id.clone()} value={wire_name(method)}
+                        <input type="radio" name="payment" id={id.clone()} value={method.as_str()}
                                checked={props.selected == method} {onchange}
                                data-testid={id.clone()} />
-                        <label for={id}>{ lang.payment(method) }</label>
+                        <label for={id}>{ label }</label>
                     </div>
                 }
             }) }
+            if props.selected == PaymentMethod::Online {
+                <p class="hint">{ lang.pay().online_hint }</p>
+            }
             if let Some(error) = &props.error {
                 <p class="field-error" role="alert">{ error }</p>
             }

@@ -17,6 +17,7 @@ use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
 use crate::state::stock_out::StockOut;
 use ocpizza_proto::Fulfilment;
 use ocpizza_proto::api::menu::Menu;
+use ocpizza_proto::api::payments::PaymentConfig;
 use ocpizza_proto::api::shops::Shop;
 use web_sys::HtmlInputElement;
 use yew::{
@@ -89,6 +90,20 @@ pub fn Checkout(props: &Props) -> Html {
                     form.dispatch(FormAction::Fulfilment(Fulfilment::Pickup));
                 }
                 loaded.set(Some(result));
+            });
+        });
+    }
+    {
+        // Online payment is offered only when the server names a provider; without an answer
+        // the checkout stays as it always was.
+        let form = form.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(config) =
+                    crate::services::api::get::<PaymentConfig>("/api/v1/payments/config").await
+                {
+                    form.dispatch(FormAction::Offer(config.provider));
+                }
             });
         });
     }
@@ -222,6 +237,7 @@ pub fn Checkout(props: &Props) -> Html {
                     { field(Field::Note, t.order_note, "text", "off") }
                 </div>
                 <PaymentStep fulfilment={form.fulfilment} selected={form.payment} on_select={on_payment}
+                             online={form.online}
                              error={errors.fields.get(&Field::Payment).cloned()} />
                 { summary(lang, &cart, menu, &errors) }
                 if let Some(out) = &*stock_out {

@@ -140,7 +140,10 @@ fn Desk(props: &DeskProps) -> Html {
         use_effect_with(shop, move |&shop| {
             refresh_orders(shop, &orders);
             let on_message = Callback::from(move |msg| {
-                if matches!(msg, ocpizza_proto::ws::ServerMsg::Event { .. }) {
+                if let ocpizza_proto::ws::ServerMsg::Event { event, .. } = &msg {
+                    if let Some(next) = crate::state::counter::apply_payment(&orders, event) {
+                        orders.set(next);
+                    }
                     refresh_orders(shop, &orders);
                 }
             });

@@ -167,6 +167,9 @@ fn Road(props: &RoadProps) -> Html {
             let on_message = {
                 let state = state.clone();
                 Callback::from(move |msg| {
+                    if let ocpizza_proto::ws::ServerMsg::Event { event, .. } = &msg {
+                        state.dispatch(DriverMsg::Event(Box::new(event.clone())));
+                    }
                     // A manager recorded what the driver handed in: the confirmation shows.
                     if let ocpizza_proto::ws::ServerMsg::Event {
                         event: ocpizza_proto::events::Event::CashHandedOver { .. },

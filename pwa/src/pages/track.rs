@@ -26,6 +26,7 @@ use yew::{
 use yew_router::prelude::Link;
 
 mod editor;
+mod pay;
 mod whereabouts;
 
 /// Which order the page shows, and how it was reached.
@@ -204,6 +205,17 @@ pub fn Track(props: &Props) -> Html {
         _ => format!("/api/v1/orders/{}", order.id),
     };
     let may_change = !state.account || session.me.is_some();
+    let awaiting = order.status == OrderStatus::AwaitingPayment
+        && order.payment_method == ocpizza_proto::PaymentMethod::Online;
+    let reload = {
+        let (target, state) = (props.target.clone(), state.clone());
+        Callback::from(move |()| {
+            let (target, state) = (target.clone(), state.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                load(&target, &state).await;
+            });
+        })
+    };
     let actions = Actions {
         target: props.target.clone(),
         path,
@@ -245,6 +257,10 @@ pub fn Track(props: &Props) -> Html {
                 },
                 None => html! {},
             } }
+            if let (true, Target::Token(token)) = (awaiting, &props.target) {
+                <pay::OnlinePayment token={token.clone()} order={order.clone()} path={actions.path.clone()}
+                                    {lang} on_changed={reload} />
+            }
             if let (true, Some(d)) = (placed, &*draft) {
                 <editor::Editor draft={d.clone()} errors={(*edit_errors).clone()} busy={*busy}
                                 fulfilment={order.fulfilment}
@@ -538,7 +554,14 @@ fn details(lang: Lang, order: &Order) -> Html {
             <p class="total"><span>{ t.total }</span><strong>{ order.total.to_string() }</strong></p>
             <dl class="facts">
                 <dt>{ t.payment }</dt>
-                <dd>{ format!("{} — {}", lang.payment(order.payment_method), lang.payment_status(order.payment_status)) }</dd>
+                <dd data-testid="payment-status" data-payment={order.payment_status.as_str()}
+                    data-method={order.payment_method.as_str()}>
+                    { if order.payment_method == ocpizza_proto::PaymentMethod::Online {
+                        lang.payment_status_online(order.payment_status).to_owned()
+                    } else {
+                        format!("{} — {}", lang.payment(order.payment_method), lang.payment_status(order.payment_status))
+                    } }
+                </dd>
                 if let Some(a) = &order.address {
                     <dt>{ t.address }</dt>
                     <dd>{ format!("{}, {} {}", a.street, a.postcode, a.city) }

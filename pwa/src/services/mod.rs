@@ -6,3 +6,4 @@ pub mod driver;
 pub mod heartbeat;
 pub mod live;
 pub mod storage;
+pub mod stripe;

@@ -6,6 +6,7 @@ use super::validate::{self, Problem};
 use crate::i18n::Lang;
 use ocpizza_proto::api::auth::Me;
 use ocpizza_proto::api::orders::{Address, Contact, PlaceOrder};
+use ocpizza_proto::api::payments::Provider;
 use ocpizza_proto::{ErrorBody, Fulfilment, PaymentMethod, ShopId};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -79,17 +80,22 @@ pub struct CheckoutForm {
     pub fulfilment: Fulfilment,
     /// How they pay.
     pub payment: PaymentMethod,
+    /// The provider of online payment, when the site offers it (never at the counter).
+    pub online: Option<Provider>,
     /// Text inputs by field.
     pub values: BTreeMap<Field, String>,
 }
 
-/// The payment methods offered for a fulfilment, first one preselected. Online payment will
-/// be added here when it arrives.
-pub fn payment_methods(fulfilment: Fulfilment) -> &'static [PaymentMethod] {
-    match fulfilment {
-        Fulfilment::Delivery => &[PaymentMethod::CashOnDelivery],
-        Fulfilment::Pickup => &[PaymentMethod::AtCounter],
-    }
+/// The payment methods offered for a fulfilment, first one preselected: paying on delivery
+/// or at the counter, then paying online when a provider takes online payments.
+pub fn payment_methods(fulfilment: Fulfilment, online: Option<Provider>) -> Vec<PaymentMethod> {
+    let later = match fulfilment {
+        Fulfilment::Delivery => PaymentMethod::CashOnDelivery,
+        Fulfilment::Pickup => PaymentMethod::AtCounter,
+    };
+    std::iter::once(later)
+        .chain(online.map(|_| PaymentMethod::Online))
+        .collect()
 }
 
 impl CheckoutForm {
@@ -97,7 +103,8 @@ impl CheckoutForm {
     pub fn new(fulfilment: Fulfilment) -> CheckoutForm {
         CheckoutForm {
             fulfilment,
-            payment: payment_methods(fulfilment)[0],
+            payment: payment_methods(fulfilment, None)[0],
+            online: None,
             values: BTreeMap::new(),
         }
     }
@@ -115,8 +122,19 @@ impl CheckoutForm {
     /// Switches between delivery and pickup, keeping the payment method only if it still fits.
     pub fn set_fulfilment(&mut self, fulfilment: Fulfilment) {
         self.fulfilment = fulfilment;
-        if !payment_methods(fulfilment).contains(&self.payment) {
-            self.payment = payment_methods(fulfilment)[0];
+        self.fit_payment();
+    }
+
+    /// The methods offered now.
+    pub fn methods(&self) -> Vec<PaymentMethod> {
+        payment_methods(self.fulfilment, self.online)
+    }
+
+    /// Keeps the payment method only if it is still offered.
+    fn fit_payment(&mut self) {
+        let methods = self.methods();
+        if !methods.contains(&self.payment) {
+            self.payment = methods[0];
         }
     }
 
@@ -182,6 +200,8 @@ pub enum FormAction {
     Prefill(Box<Me>),
     /// Starts a new order (the counter, after one was sent): empty fields, same fulfilment.
     Reset,
+    /// The site's online payment became known: its provider, or none.
+    Offer(Option<Provider>),
 }
 
 impl Reducible for CheckoutForm {
@@ -192,12 +212,20 @@ impl Reducible for CheckoutForm {
         match action {
             FormAction::Set(field, value) => next.set(field, value),
             FormAction::Fulfilment(f) => next.set_fulfilment(f),
-            FormAction::Payment(p) if payment_methods(next.fulfilment).contains(&p) => {
+            FormAction::Payment(p) if next.methods().contains(&p) => {
                 next.payment = p;
             }
             FormAction::Payment(_) => return self,
             FormAction::Prefill(me) => next.prefill(&me),
-            FormAction::Reset => next = CheckoutForm::new(next.fulfilment),
+            FormAction::Reset => {
+                let online = next.online;
+                next = CheckoutForm::new(next.fulfilment);
+                next.online = online;
+            }
+            FormAction::Offer(provider) => {
+                next.online = provider;
+                next.fit_payment();
+            }
         }
         Rc::new(next)
     }
@@ -351,6 +379,41 @@ mod tests {
         assert_eq!(form.payment, PaymentMethod::AtCounter);
         let form = form.reduce(FormAction::Fulfilment(Fulfilment::Delivery));
         assert_eq!(form.payment, PaymentMethod::CashOnDelivery);
+    }
+
+    #[test]
+    fn online_payment_is_offered_only_when_a_provider_takes_it() {
+        let form = Rc::new(CheckoutForm::new(Fulfilment::Delivery));
+        assert_eq!(form.methods(), [PaymentMethod::CashOnDelivery]);
+        let refused = form
+            .clone()
+            .reduce(FormAction::Payment(PaymentMethod::Online));
+        assert_eq!(
+            refused.payment,
+            PaymentMethod::CashOnDelivery,
+            "not offered"
+        );
+        let form = form
+            .reduce(FormAction::Offer(Some(Provider::Stripe)))
+            .reduce(FormAction::Payment(PaymentMethod::Online));
+        assert_eq!(
+            form.methods(),
+            [PaymentMethod::CashOnDelivery, PaymentMethod::Online]
+        );
+        let cart = Rc::new(Cart::default()).reduce(CartAction::Add(PizzaId(4), "medium".into()));
+        let form = form.reduce(FormAction::Fulfilment(Fulfilment::Pickup));
+        assert_eq!(
+            form.payment,
+            PaymentMethod::Online,
+            "online fits a pickup too"
+        );
+        assert_eq!(
+            form.to_request(ShopId(1), &cart).payment_method,
+            PaymentMethod::Online
+        );
+        // The provider goes away (configuration read again): back to paying at the counter.
+        let form = form.reduce(FormAction::Offer(None));
+        assert_eq!(form.payment, PaymentMethod::AtCounter);
     }
 
     #[test]

@@ -1,11 +1,31 @@
 //! The counter's pizza search: which sizes of which pizzas a few typed words pick out, and the
 //! one the order taker means when Enter is pressed. Every word must appear in the pizza's name
 //! or its size ("regina gr" is the large Regina), so that a name and a size narrow the list to
-//! a single button.
+//! a single button. Also how a payment change updates the open orders listed under the counter.
 
 use crate::i18n::Lang;
 use ocpizza_proto::PizzaId;
 use ocpizza_proto::api::menu::{Menu, MenuPizza, MenuSize};
+use ocpizza_proto::api::orders::Order;
+use ocpizza_proto::events::Event;
+
+/// The counter's open orders after `event`, when it is a payment change of one of them (so
+/// that "paid online" or "to collect" shows at once, before the list is read again).
+pub fn apply_payment(orders: &[Order], event: &Event) -> Option<Vec<Order>> {
+    let Event::PaymentChanged {
+        order_id,
+        payment_status,
+        payment_method,
+        version,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let mut next = orders.to_vec();
+    let order = next.iter_mut().find(|o| o.id == *order_id)?;
+    super::payment::apply_change(order, *payment_status, *payment_method, *version).then_some(next)
+}
 
 /// Whether the shop can make this size now.
 pub fn orderable(pizza: &MenuPizza, size: &MenuSize) -> bool {
@@ -128,5 +148,39 @@ mod tests {
         );
         assert_eq!(single_match(&menu, "  ", Lang::Fr), None);
         assert_eq!(single_match(&menu, "calzone", Lang::Fr), None);
+    }
+
+    #[test]
+    fn the_counter_sees_at_once_whether_an_order_is_paid_online() {
+        use ocpizza_proto::{OrderId, PaymentMethod, PaymentStatus};
+        let json = serde_json::json!({
+            "id": 4, "shop_id": 1, "channel": "web", "fulfilment": "pickup",
+            "status": "placed", "payment_method": "online", "payment_status": "authorised",
+            "contact": {"name": "Ada", "phone": "0612345678"}, "address": null,
+            "lines": [], "note": null, "total": 2350, "driver": null, "version": 2,
+            "times": {}, "cancel_reason": null, "created_at": "2027-01-15T08:00:00Z"
+        });
+        let orders: Vec<Order> = vec![serde_json::from_value(json).expect("order")];
+        let change = |status, version| Event::PaymentChanged {
+            order_id: OrderId(4),
+            shop_id: ShopId(1),
+            payment_status: status,
+            payment_method: PaymentMethod::Online,
+            version,
+            operation: None,
+            amount: None,
+            reason: None,
+            by: None,
+        };
+        let next = apply_payment(&orders, &change(PaymentStatus::Paid, 3)).expect("applied");
+        assert_eq!(next[0].payment_status, PaymentStatus::Paid);
+        assert_eq!(
+            apply_payment(&next, &change(PaymentStatus::Authorised, 2)),
+            None
+        );
+        assert_eq!(
+            apply_payment(&next, &Event::ShopResumed { shop_id: ShopId(1) }),
+            None
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! resume are published there).
 
 use super::Connection;
+use super::payment::apply_change;
 use ocpizza_proto::api::dashboard::{Dashboard, TodayFigures};
 use ocpizza_proto::api::orders::{DriverRef, Order, StageTimes};
 use ocpizza_proto::api::shops::Shop;
@@ -308,6 +309,22 @@ impl DashboardState {
                 {
                     order.driver = driver;
                     order.version = version;
+                }
+            }
+            Event::PaymentChanged {
+                order_id,
+                shop_id,
+                payment_status,
+                payment_method,
+                version,
+                ..
+            } => {
+                if let Some(order) = self
+                    .shops
+                    .get_mut(&shop_id)
+                    .and_then(|c| c.orders.get_mut(&order_id))
+                {
+                    apply_change(order, payment_status, payment_method, version);
                 }
             }
             _ => {}

@@ -100,6 +100,10 @@ pub enum DriverMsg {
     Connection(Connection),
     /// The driver read a conflict message.
     Dismiss(usize),
+    /// An event of the driver's streams, applied at once when it concerns a listed order (a
+    /// payment change: whether there is money to collect at the door); the page reloads the
+    /// lists after any event too.
+    Event(Box<ocpizza_proto::events::Event>),
 }
 
 /// The status an action leads to, when it changes the status.
@@ -269,6 +273,26 @@ impl Reducible for DriverState {
                     next.conflicts.remove(i);
                 }
             }
+            DriverMsg::Event(event) => {
+                let ocpizza_proto::events::Event::PaymentChanged {
+                    order_id,
+                    payment_status,
+                    payment_method,
+                    version,
+                    ..
+                } = *event
+                else {
+                    return self;
+                };
+                for order in next
+                    .available
+                    .iter_mut()
+                    .chain(next.mine.iter_mut())
+                    .filter(|o| o.id == order_id)
+                {
+                    super::payment::apply_change(order, payment_status, payment_method, version);
+                }
+            }
         }
         Rc::new(next)
     }
@@ -426,6 +450,48 @@ mod tests {
         assert_eq!(state.conflicts[0].order_id, OrderId(2));
         assert_eq!(state.conflicts[0].code, ErrorCode::OrderCancelled);
         assert!(state.reduce(DriverMsg::Dismiss(0)).conflicts.is_empty());
+    }
+
+    #[test]
+    fn a_delivery_switched_to_paying_at_the_door_shows_cash_to_collect() {
+        use ocpizza_proto::events::Event;
+        use ocpizza_proto::{PaymentMethod, PaymentStatus, ShopId};
+        let change = |id: i64, method, status, version| {
+            DriverMsg::Event(Box::new(Event::PaymentChanged {
+                order_id: OrderId(id),
+                shop_id: ShopId(1),
+                payment_status: status,
+                payment_method: method,
+                version,
+                operation: None,
+                amount: None,
+                reason: None,
+                by: None,
+            }))
+        };
+        let state = loaded().reduce(change(2, PaymentMethod::Online, PaymentStatus::Paid, 4));
+        let mine = state.order(OrderId(2)).expect("mine");
+        assert_eq!(
+            (mine.payment_method, mine.payment_status, mine.version),
+            (PaymentMethod::Online, PaymentStatus::Paid, 4)
+        );
+        let state = state.reduce(change(
+            1,
+            PaymentMethod::CashOnDelivery,
+            PaymentStatus::Pending,
+            5,
+        ));
+        assert_eq!(
+            state.order(OrderId(1)).expect("available").payment_method,
+            PaymentMethod::CashOnDelivery
+        );
+        // Another event leaves the lists as they are (the page reloads them).
+        let same = state
+            .clone()
+            .reduce(DriverMsg::Event(Box::new(Event::ShopResumed {
+                shop_id: ShopId(1),
+            })));
+        assert_eq!(same, state);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! few seconds so that a mis-tap can be undone before anything is sent.
 
 use super::Connection;
+use super::payment::apply_change;
 use ocpizza_proto::api::orders::{Order, OrderList, StageTimes};
 use ocpizza_proto::events::Event;
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
@@ -110,6 +111,9 @@ pub struct KitchenState {
     pub now_ms: f64,
     /// Last problem to show (a refused tap).
     pub error: Option<String>,
+    /// Orders paid online whose payment is not authorised yet: off the wall, kept so that
+    /// the authorisation (a status change to `placed`) puts them up.
+    pub awaiting: BTreeMap<OrderId, Order>,
 }
 
 /// What can happen to the wall.
@@ -189,6 +193,11 @@ impl KitchenState {
 
     fn replace_all(&mut self, orders: Vec<Order>) {
         let old = std::mem::take(&mut self.tickets);
+        self.awaiting = orders
+            .iter()
+            .filter(|o| o.status == OrderStatus::AwaitingPayment)
+            .map(|o| (o.id, o.clone()))
+            .collect();
         for order in orders.into_iter().filter(|o| on_wall(o.status)) {
             let previous = old.get(&order.id);
             let ticket = Ticket {
@@ -215,6 +224,11 @@ impl KitchenState {
         match event {
             Event::OrderPlaced { order } | Event::OrderEdited { order } => {
                 let order = *order;
+                if order.status == OrderStatus::AwaitingPayment {
+                    self.awaiting.insert(order.id, order);
+                    return;
+                }
+                self.awaiting.remove(&order.id);
                 if !on_wall(order.status) {
                     self.tickets.remove(&order.id);
                     return;
@@ -248,9 +262,24 @@ impl KitchenState {
                 eta,
                 ..
             } => {
+                let paid = self.awaiting.remove(&order_id);
                 if !on_wall(status) {
                     self.tickets.remove(&order_id);
                     return;
+                }
+                // Paid online: the order reaches the wall once its payment is authorised.
+                if let (Some(order), false) = (paid, self.tickets.contains_key(&order_id)) {
+                    let shown_ms = self.now_ms;
+                    self.tickets.insert(
+                        order_id,
+                        Ticket {
+                            order,
+                            shown_ms,
+                            edited: false,
+                            cancelled: false,
+                            pending: None,
+                        },
+                    );
                 }
                 if let Some(t) = self.tickets.get_mut(&order_id) {
                     t.order.status = status;
@@ -269,6 +298,7 @@ impl KitchenState {
                 reason,
                 ..
             } => {
+                self.awaiting.remove(&order_id);
                 if let Some(t) = self.tickets.get_mut(&order_id) {
                     t.cancelled = true;
                     t.pending = None;
@@ -287,6 +317,21 @@ impl KitchenState {
                 if let Some(t) = self.tickets.get_mut(&order_id) {
                     t.order.driver = driver;
                     t.order.version = version;
+                }
+            }
+            Event::PaymentChanged {
+                order_id,
+                payment_status,
+                payment_method,
+                version,
+                ..
+            } => {
+                let order = match self.tickets.get_mut(&order_id) {
+                    Some(t) => Some(&mut t.order),
+                    None => self.awaiting.get_mut(&order_id),
+                };
+                if let Some(order) = order {
+                    apply_change(order, payment_status, payment_method, version);
                 }
             }
             _ => {}
@@ -498,6 +543,82 @@ pub(crate) mod tests {
 
     fn ids(state: &KitchenState, column: OrderStatus) -> Vec<i64> {
         state.column(column).map(|t| t.order.id.0).collect()
+    }
+
+    fn paid(seq: i64, id: i64, status: PaymentStatus, version: i64) -> KitchenAction {
+        event(
+            seq,
+            Event::PaymentChanged {
+                order_id: OrderId(id),
+                shop_id: ShopId(1),
+                payment_status: status,
+                payment_method: PaymentMethod::Online,
+                version,
+                operation: None,
+                amount: None,
+                reason: None,
+                by: None,
+            },
+        )
+    }
+
+    #[test]
+    fn an_order_paid_online_reaches_the_wall_once_authorised_and_shows_it() {
+        let mut online = order(9, OrderStatus::AwaitingPayment, 1);
+        online.payment_method = PaymentMethod::Online;
+        let state = wall().reduce(event(
+            11,
+            Event::OrderPlaced {
+                order: Box::new(online),
+            },
+        ));
+        assert!(
+            !state.tickets.contains_key(&OrderId(9)),
+            "not before it is paid"
+        );
+        let state = state
+            .reduce(status(12, 9, OrderStatus::Placed, 2))
+            .reduce(paid(13, 9, PaymentStatus::Authorised, 2));
+        assert_eq!(ids(&state, OrderStatus::Placed), [1, 9]);
+        let ticket = &state.tickets[&OrderId(9)];
+        assert_eq!(ticket.order.payment_method, PaymentMethod::Online);
+        assert_eq!(ticket.order.payment_status, PaymentStatus::Authorised);
+        // The kitchen starts it: the capture follows.
+        let state = state
+            .reduce(status(14, 9, OrderStatus::Preparing, 3))
+            .reduce(paid(15, 9, PaymentStatus::Paid, 4));
+        let ticket = &state.tickets[&OrderId(9)];
+        assert_eq!(
+            (ticket.order.payment_status, ticket.order.version),
+            (PaymentStatus::Paid, 4)
+        );
+    }
+
+    #[test]
+    fn an_abandoned_online_payment_never_shows_on_the_wall() {
+        let mut online = order(9, OrderStatus::AwaitingPayment, 1);
+        online.payment_method = PaymentMethod::Online;
+        let state = Rc::new(KitchenState::default())
+            .reduce(KitchenAction::Tick(T0))
+            .reduce(KitchenAction::Loaded(Box::new(OrderList {
+                orders: vec![online, order(1, OrderStatus::Placed, 1)],
+                stream_seq: 10,
+                truncated: false,
+                next_after: None,
+            })));
+        assert_eq!(ids(&state, OrderStatus::Placed), [1]);
+        assert!(state.awaiting.contains_key(&OrderId(9)));
+        let state = state.reduce(event(
+            11,
+            Event::OrderCancelled {
+                order_id: OrderId(9),
+                shop_id: ShopId(1),
+                at: ocpizza_proto::Timestamp::from_millisecond(T0 as i64).unwrap(),
+                version: 2,
+                reason: None,
+            },
+        ));
+        assert!(state.awaiting.is_empty() && !state.tickets.contains_key(&OrderId(9)));
     }
 
     #[test]

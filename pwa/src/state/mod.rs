@@ -12,6 +12,8 @@ pub mod handover;
 pub mod kitchen;
 pub mod menu;
 pub mod order_edit;
+pub mod payment;
+pub mod refund;
 pub mod session;
 pub mod site;
 pub mod stock;

@@ -3,6 +3,7 @@
 //! older than what an edit or a cancellation returned (by version) are skipped.
 
 use super::Connection;
+use super::payment::apply_change;
 use ocpizza_proto::api::driver::Position;
 use ocpizza_proto::api::orders::{Order, StageTimes, TrackedOrder};
 use ocpizza_proto::events::Event;
@@ -148,6 +149,14 @@ impl TrackState {
                         .to_owned();
                     d
                 });
+            }
+            Event::PaymentChanged {
+                payment_status,
+                payment_method,
+                version,
+                ..
+            } => {
+                apply_change(order, payment_status, payment_method, version);
             }
             _ => {}
         }
@@ -352,6 +361,56 @@ mod tests {
         assert_eq!(o.status, OrderStatus::Cancelled);
         assert_eq!(o.cancel_reason.as_deref(), Some("four en panne"));
         assert_eq!(o.times.cancelled_at, Some(at(30)));
+    }
+
+    fn payment(status: PaymentStatus, method: PaymentMethod, version: i64) -> Event {
+        Event::PaymentChanged {
+            order_id: OrderId(12),
+            shop_id: ShopId(1),
+            payment_status: status,
+            payment_method: method,
+            version,
+            operation: None,
+            amount: None,
+            reason: None,
+            by: None,
+        }
+    }
+
+    #[test]
+    fn the_tracker_follows_the_money_of_an_order_paid_online() {
+        let state = loaded()
+            .reduce(event(
+                6,
+                payment(PaymentStatus::Authorised, PaymentMethod::Online, 2),
+            ))
+            .reduce(event(7, status(OrderStatus::Cancelled, 3, 40)))
+            .reduce(event(
+                8,
+                payment(PaymentStatus::Voided, PaymentMethod::Online, 3),
+            ));
+        let o = current(&state);
+        assert_eq!(
+            (o.payment_method, o.payment_status, o.version),
+            (PaymentMethod::Online, PaymentStatus::Voided, 3)
+        );
+        // A change older than what the page holds is skipped.
+        let state = state.reduce(event(
+            9,
+            payment(PaymentStatus::Authorised, PaymentMethod::Online, 2),
+        ));
+        assert_eq!(current(&state).payment_status, PaymentStatus::Voided);
+    }
+
+    #[test]
+    fn a_customer_who_switches_to_paying_on_delivery_sees_it() {
+        let state = loaded().reduce(event(
+            6,
+            payment(PaymentStatus::Pending, PaymentMethod::CashOnDelivery, 2),
+        ));
+        let o = current(&state);
+        assert_eq!(o.payment_method, PaymentMethod::CashOnDelivery);
+        assert_eq!(state.seq, 6);
     }
 
     #[test]

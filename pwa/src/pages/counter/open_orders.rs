@@ -77,7 +77,8 @@ pub(super) fn OpenOrders(props: &OpenProps) -> Html {
                     let start = { let cancelling = cancelling.clone(); Callback::from(move |_| cancelling.set(Some((id, String::new())))) };
                     html! {
                         <li data-testid={format!("open-{id}")}>
-                            <span><strong>{ format!("#{id}") }</strong>{ format!(" {} · {} · {}", o.contact.name, lang.status(o.status), o.total) }</span>
+                            <span><strong>{ format!("#{id}") }</strong>{ format!(" {} · {} · {} ", o.contact.name, lang.status(o.status), o.total) }</span>
+                            { crate::components::MoneyBadge::view(lang, o) }
                             if o.status == OrderStatus::Placed {
                                 <Link<Route> to={Route::CounterOrder { id }} classes="button">{ c.edit }</Link<Route>>
                             }

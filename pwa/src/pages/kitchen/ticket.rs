@@ -205,6 +205,7 @@ pub(super) fn view_ticket(wall: &View<'_>, ticket: &Ticket, beyond: bool) -> Htm
                 </span>
             </header>
             <p class="ticket-who">{ &order.contact.name }</p>
+            { crate::components::MoneyBadge::view(wall.lang, order) }
             <LateFlag order={order.clone()} now_ms={wall.now} short=true />
             if ticket.cancelled {
                 <p class="flag flag--cancelled" role="alert">

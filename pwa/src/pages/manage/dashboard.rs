@@ -255,6 +255,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                             <th scope="col">{ m.stage }</th>
                             <th scope="col">{ m.since }</th>
                             <th scope="col">{ m.customer }</th>
+                            <th scope="col">{ props.lang.texts().payment }</th>
                             <th scope="col">{ m.driver }</th>
                         </tr></thead>
                         <tbody>
@@ -263,6 +264,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                     </table>
                 </div>
             }
+            <super::payment::PaymentLookup shop={id} lang={props.lang} />
             <nav class="shop-card-links" aria-label={card.name.clone()}>
                 <a class="button" href={format!("/manage/shops/{id}/stock")} data-testid={format!("stock-link-{id}")}>{ m.stock }</a>
                 <a class="button" href={format!("/manage/shops/{id}/staff")} data-testid={format!("staff-link-{id}")}>{ m.staff }</a>
@@ -299,6 +301,12 @@ fn order_row(props: &PanelProps, order: &Order, drivers: &Rc<Vec<DriverRef>>) ->
                 <LateFlag order={order.clone()} now_ms={props.now_ms} />
             </td>
             <td>{ &order.contact.name }</td>
+            <td>
+                { crate::components::MoneyBadge::view(props.lang, order) }
+                if order.payment_method == ocpizza_proto::PaymentMethod::Online {
+                    <super::payment::PaymentPanel order_id={order.id} lang={props.lang} />
+                }
+            </td>
             <td>{ driver_cell }</td>
         </tr>
     }

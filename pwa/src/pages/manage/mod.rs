@@ -8,6 +8,8 @@ pub mod cash;
 #[cfg(feature = "staff")]
 pub mod dashboard;
 #[cfg(feature = "staff")]
+pub mod payment;
+#[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]
 pub mod stock;

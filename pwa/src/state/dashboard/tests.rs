@@ -204,6 +204,55 @@ fn an_order_paid_online_counts_when_it_reaches_the_shop() {
 }
 
 #[test]
+fn a_managers_row_follows_the_money_of_an_order_paid_online() {
+    let mut online = order(2, 1, OrderStatus::AwaitingPayment, 2000);
+    online.payment_method = PaymentMethod::Online;
+    let payment = |status, version| Event::PaymentChanged {
+        order_id: OrderId(2),
+        shop_id: SHOP,
+        payment_status: status,
+        payment_method: PaymentMethod::Online,
+        version,
+        operation: None,
+        amount: None,
+        reason: None,
+        by: None,
+    };
+    let state = loaded()
+        .reduce(group(
+            11,
+            Event::OrderPlaced {
+                order: Box::new(online),
+            },
+        ))
+        .reduce(group(12, payment(PaymentStatus::Authorised, 2)))
+        .reduce(group(13, moved(2, OrderStatus::Placed, T0, 2)))
+        .reduce(group(14, moved(2, OrderStatus::Preparing, T0, 3)))
+        .reduce(group(15, payment(PaymentStatus::Paid, 4)));
+    let row = &state.shops[&SHOP].orders[&OrderId(2)];
+    assert_eq!(
+        (row.payment_method, row.payment_status, row.version),
+        (PaymentMethod::Online, PaymentStatus::Paid, 4)
+    );
+    // A change for an order the board does not hold is ignored.
+    let state = state.reduce(group(
+        16,
+        Event::PaymentChanged {
+            order_id: OrderId(99),
+            shop_id: SHOP,
+            payment_status: PaymentStatus::Refunded,
+            payment_method: PaymentMethod::Online,
+            version: 5,
+            operation: None,
+            amount: None,
+            reason: None,
+            by: None,
+        },
+    ));
+    assert!(!state.shops[&SHOP].orders.contains_key(&OrderId(99)));
+}
+
+#[test]
 fn finished_orders_leave_the_card_and_drivers_out_follow_assignments() {
     let driver = DriverRef {
         id: UserId(5),
