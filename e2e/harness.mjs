@@ -8,10 +8,12 @@
 //   OCPIZZA_E2E_STATIC    the built PWA (pwa/dist)
 //   OCPIZZA_E2E_CHROMIUM  the browser (default /usr/bin/chromium)
 //   OCPIZZA_E2E_LOCALSTRIPE  the `localstripe` command (only for the online payment tests)
+//   OCPIZZA_E2E_PAYPAL_FAKE  the local PayPal stand-in (`paypal-fake`, only for the PayPal tests)
 // Set OCPIZZA_E2E_SERVER_LOG=1 to copy the server's log to stderr.
 // A server started with `payment: "stripe"` gets its own localstripe (Stripe's API and
-// Stripe.js stand-in) and the configuration to take online payments with it; every other
-// server offers no online payment.
+// Stripe.js stand-in) and the configuration to take online payments with it; one started with
+// `payment: "paypal"` gets its own PayPal stand-in (`fakes/paypal`, which also sends its
+// webhooks to the server); every other server offers no online payment.
 // A server can run at another wall-clock time (`fakeTime`, Debian's `faketime`): its clock
 // starts there and runs on; monotonic time stays real, so its timers are unaffected.
 
@@ -129,7 +131,7 @@ export class Server {
   constructor({ fakeTime = null, payment = null } = {}) {
     this.fakeTime = fakeTime;
     this.payment = payment;
-    this.localstripe = null;
+    this.paymentProvider = null;
     this.binary = required("OCPIZZA_E2E_SERVER");
     if (!existsSync(this.binary)) throw new Error(`no server binary at ${this.binary}`);
     this.staticDir = required("OCPIZZA_E2E_STATIC", join(here, "..", "pwa", "dist"));
@@ -147,7 +149,8 @@ export class Server {
     const server = new Server(options);
     try {
       server.port = await freePort();
-      if (server.payment === "stripe") server.localstripe = await LocalStripe.start(server);
+      if (server.payment === "stripe") server.paymentProvider = await LocalStripe.start(server);
+      if (server.payment === "paypal") server.paymentProvider = await PaypalFake.start(server);
       await server.#spawn();
       return server;
     } catch (error) {
@@ -171,7 +174,7 @@ export class Server {
       : [this.binary, args, {}];
     // Its own process group, so that stopping it stops anything it started too.
     const child = spawn(command, commandArgs, {
-      env: { ...serverEnv(this.dir, this.staticDir), ...(this.localstripe?.serverEnv() ?? {}), ...env },
+      env: { ...serverEnv(this.dir, this.staticDir), ...(this.paymentProvider?.serverEnv() ?? {}), ...env },
       stdio,
       detached: true,
     });
@@ -241,7 +244,7 @@ export class Server {
   /** Stops the server and removes its database and log. */
   async stop() {
     await this.#halt();
-    await this.localstripe?.stop();
+    await this.paymentProvider?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -254,6 +257,67 @@ export class Server {
   /** The server's log so far (for failure messages). */
   logTail() {
     return tail(this.log);
+  }
+}
+
+/**
+ * The local PayPal stand-in (`fakes/paypal`): PayPal's REST API, its buyer's approval page and
+ * its webhooks (sent to the server), on a port of its own. Exposes the same `serverEnv` and
+ * `stop` as `LocalStripe`.
+ */
+class PaypalFake {
+  constructor(base, child) {
+    this.base = base;
+    this.child = child;
+  }
+
+  static async start(server) {
+    const command = process.env.OCPIZZA_E2E_PAYPAL_FAKE;
+    if (!command) throw new Error("OCPIZZA_E2E_PAYPAL_FAKE is not set: run the tests with `cargo xtask e2e`");
+    const webhook = `${server.base}/api/v1/payments/paypal/webhook`;
+    const child = spawn(command, ["--port", "0", "--webhook-url", webhook], {
+      stdio: ["ignore", "pipe", "inherit"],
+      detached: true,
+    });
+    running.add(child);
+    child.exited = new Promise((ok) => child.once("exit", (code, signal) => ok({ code, signal })));
+    child.exited.then(() => running.delete(child));
+    const base = await new Promise((ok, fail) => {
+      let seen = "";
+      const timer = setTimeout(() => fail(new Error(`the PayPal stand-in did not start: ${seen}`)), READY_TIMEOUT_MS);
+      child.stdout.on("data", (chunk) => {
+        seen += chunk.toString();
+        const found = seen.match(/listening on (http:\/\/\S+)/);
+        if (found) {
+          clearTimeout(timer);
+          ok(found[1]);
+        }
+      });
+      child.once("exit", (code) => fail(new Error(`the PayPal stand-in exited (${code}): ${seen}`)));
+    });
+    return new PaypalFake(base, child);
+  }
+
+  /** The server's configuration for taking payments with this stand-in. */
+  serverEnv() {
+    return {
+      OCPIZZA_PAYMENT_PROVIDER: "paypal",
+      OCPIZZA_PAYPAL_API_URL: this.base,
+      OCPIZZA_PAYPAL_CLIENT_ID: "ocpizza-e2e",
+      OCPIZZA_PAYPAL_CLIENT_SECRET: "ocpizza-e2e-secret",
+      OCPIZZA_PAYPAL_WEBHOOK_ID: "FAKEWEBHOOK0001",
+    };
+  }
+
+  async serveStripeJs() {}
+
+  async stop() {
+    try {
+      process.kill(-this.child.pid, "SIGKILL");
+    } catch {
+      return;
+    }
+    await this.child.exited;
   }
 }
 
@@ -282,7 +346,10 @@ class LocalStripe {
     const port = await freePort();
     const log = join(server.dir, "localstripe.log");
     const out = openSync(log, "a");
-    const child = spawn(command, ["--port", String(port)], { stdio: ["ignore", out, out], detached: true });
+    const child = spawn(command, ["--port", String(port), "--from-scratch"], {
+      stdio: ["ignore", out, out],
+      detached: true,
+    });
     closeSync(out);
     running.add(child);
     child.exited = new Promise((ok) => {
@@ -487,7 +554,7 @@ export async function newContext(browser, server, viewport = PHONE) {
     serviceWorkers: "allow",
   });
   context.setDefaultTimeout(LOAD_MS);
-  if (server.localstripe) await server.localstripe.serveStripeJs(context);
+  if (server.paymentProvider) await server.paymentProvider.serveStripeJs(context);
   return context;
 }
 

@@ -44,14 +44,17 @@ pub const READY: &[&str] = &[
     // The shop's own day and hours.
     "tests/business_day.test.mjs",
     "tests/closed_shop.test.mjs",
-    // Paying online, against localstripe.
+    // Paying online, against localstripe and the PayPal stand-in.
     "tests/online_payment.test.mjs",
+    "tests/paypal_payment.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The test files that need localstripe (a part of their name).
 const PAYMENT_TESTS: &str = "online_payment";
+/// The test files that need the PayPal stand-in (a part of their name).
+const PAYPAL_TESTS: &str = "paypal_payment";
 
 /// Options of `cargo xtask e2e`.
 #[derive(Debug, clap::Args)]
@@ -105,6 +108,20 @@ pub fn run_suite(dist: Option<&Path>, files: &[&str]) -> anyhow::Result<()> {
         node.env(
             "OCPIZZA_E2E_LOCALSTRIPE",
             crate::localstripe::binary(&root)?,
+        );
+    }
+    if files.iter().any(|f| f.contains(PAYPAL_TESTS)) {
+        let built = Command::new(env!("CARGO"))
+            .args(["build", "-p", "paypal-fake"])
+            .current_dir(&root)
+            .status()
+            .context("building the PayPal stand-in")?;
+        if !built.success() {
+            bail!("could not build the PayPal stand-in");
+        }
+        node.env(
+            "OCPIZZA_E2E_PAYPAL_FAKE",
+            crate::pwa::target_dir().join("debug").join("paypal-fake"),
         );
     }
     let status = node.status().context("starting node --test")?;
