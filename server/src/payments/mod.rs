@@ -137,13 +137,17 @@ impl Payments {
                 self.paypal_webhooks(),
             ),
         };
+        let set = match self.client {
+            Client::Paypal(_) => "webhook id set",
+            _ => "webhook secret set",
+        };
         match (reached, webhooks) {
-            (Ok(what), true) => (Health::Ok, format!("{what}; webhook secret set")),
+            (Ok(what), true) => (Health::Ok, format!("{what}; {set}")),
             (Ok(what), false) => (
                 Health::Warn,
                 format!(
-                    "{what}; no webhook secret: payments are followed by the reconciler only \
-                     (within a minute)"
+                    "{what}; no webhook secret or id: payments are followed by the reconciler \
+                     only (within a minute or two)"
                 ),
             ),
             (Err(e), _) => (Health::Fail, format!("provider {e}")),
