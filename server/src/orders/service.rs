@@ -399,8 +399,10 @@ pub(super) async fn commit(
     tx.commit().await?;
     state.eta.forget(order.shop_id);
     state.bus.publish(published);
-    // A status change may have asked the payment provider to capture, void or refund.
-    state.payments.kick();
+    // A change of an order paid online may have asked the provider to capture, void or refund.
+    if order.payment_method == PaymentMethod::Online {
+        state.payments.kick();
+    }
     Ok(())
 }
 

@@ -240,6 +240,7 @@ pub async fn pay_with_card(state: &AppState, rec: &OrderRecord, token: &str) -> 
         ));
     };
     if !(token.starts_with("tok_")
+        && token.len() > 4
         && token.len() <= 200
         && token
             .bytes()
@@ -281,7 +282,7 @@ pub async fn pay_with_card(state: &AppState, rec: &OrderRecord, token: &str) -> 
         Ok(ids) => ids,
         Err(e) => {
             let reason = declined(e).await?.unwrap_or_default();
-            return refuse(state, order, attempt.id, reason).await;
+            return refuse(state, attempt.id, reason).await;
         }
     };
     let intent = match stripe
@@ -298,7 +299,7 @@ pub async fn pay_with_card(state: &AppState, rec: &OrderRecord, token: &str) -> 
         Ok(intent) => intent,
         Err(e) => {
             let reason = declined(e).await?.unwrap_or_default();
-            return refuse(state, order, attempt.id, reason).await;
+            return refuse(state, attempt.id, reason).await;
         }
     };
     // Recorded before confirming: if the answer to the confirmation is lost (a crash, a
@@ -313,7 +314,7 @@ pub async fn pay_with_card(state: &AppState, rec: &OrderRecord, token: &str) -> 
     match stripe.confirm(&intent.id, &format!("{base}-confirm")).await {
         Ok(intent) => apply(state, attempt.id, intent.observed()).await?,
         Err(ProviderError::Declined(reason)) => {
-            return refuse(state, order, attempt.id, reason).await;
+            return refuse(state, attempt.id, reason).await;
         }
         Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
         Err(ProviderError::Rejected(m)) => {
@@ -342,7 +343,7 @@ async fn declined_now(state: &AppState, attempt: i64) -> ApiResult<()> {
 }
 
 /// Records a refusal and answers 402 with the provider's words.
-async fn refuse(state: &AppState, _order: OrderId, attempt: i64, reason: String) -> ApiResult<()> {
+async fn refuse(state: &AppState, attempt: i64, reason: String) -> ApiResult<()> {
     let reason = if reason.is_empty() {
         "the payment was declined".to_owned()
     } else {
@@ -528,13 +529,9 @@ pub async fn apply_in(tx: &mut Tx, id: i64, observed: &Observed) -> ApiResult<Ou
         if order_status == OrderStatus::Cancelled
             || rec.order.payment_method != PaymentMethod::Online
         {
-            db::ask(
+            release_hold(
                 tx,
-                a.id,
-                order,
-                OperationKind::Void,
-                a.amount,
-                &key(order, a.attempt, "void"),
+                &a,
                 Some("authorised after the order was cancelled"),
                 None,
             )
@@ -651,17 +648,7 @@ pub async fn on_transition(
     for a in &attempts {
         match (to, a.state) {
             (OrderStatus::Preparing, AttemptState::Authorised) if Some(a.id) != latest => {
-                db::ask(
-                    tx,
-                    a.id,
-                    order.id,
-                    OperationKind::Void,
-                    a.amount,
-                    &key(order.id, a.attempt, "void"),
-                    Some("replaced by a later authorisation"),
-                    actor,
-                )
-                .await?;
+                release_hold(tx, a, Some("replaced by a later authorisation"), actor).await?;
             }
             (OrderStatus::Preparing, AttemptState::Authorised) => {
                 let amount = Money(order.total.0.min(a.amount.0));
@@ -686,17 +673,7 @@ pub async fn on_transition(
                 // refunds it instead.
                 db::drop_pending(tx, a.id, OperationKind::Capture, "the order was cancelled")
                     .await?;
-                db::ask(
-                    tx,
-                    a.id,
-                    order.id,
-                    OperationKind::Void,
-                    a.amount,
-                    &key(order.id, a.attempt, "void"),
-                    reason,
-                    actor,
-                )
-                .await?;
+                release_hold(tx, a, reason, actor).await?;
             }
             (OrderStatus::Cancelled, AttemptState::Captured) => {
                 let left = Money(a.captured.0 - db::refunds_asked(tx, a.id).await?.0);
@@ -787,7 +764,7 @@ pub async fn before_edit(
     {
         Ok(intent) => intent,
         Err(ProviderError::Declined(reason)) => {
-            return refuse(state, order.id, id, reason).await.map(|()| None);
+            return refuse(state, id, reason).await.map(|()| None);
         }
         Err(e @ ProviderError::Unavailable(_)) => return Err(unavailable(&e)),
         Err(ProviderError::Rejected(m)) => {
@@ -822,7 +799,7 @@ pub async fn before_edit(
                     .into(),
             ))
         }
-        Observed::Failed { reason } => refuse(state, order.id, id, reason).await.map(|()| None),
+        Observed::Failed { reason } => refuse(state, id, reason).await.map(|()| None),
         other => {
             apply(state, id, other).await?;
             Err(ApiError::PaymentDeclined(
@@ -832,18 +809,35 @@ pub async fn before_edit(
     }
 }
 
+/// Asks for the hold of attempt `a` to be released (once: the key is the attempt's).
+async fn release_hold(
+    tx: &mut Tx,
+    a: &Attempt,
+    reason: Option<&str>,
+    actor: Option<UserId>,
+) -> ApiResult<()> {
+    db::ask(
+        tx,
+        a.id,
+        a.order_id,
+        OperationKind::Void,
+        a.amount,
+        &key(a.order_id, a.attempt, "void"),
+        reason,
+        actor,
+    )
+    .await?;
+    Ok(())
+}
+
 /// In an edit's transaction: the hold of attempt `keep` replaces every other one, which is
 /// released.
 pub async fn replaced(tx: &mut Tx, order: OrderId, keep: i64) -> ApiResult<()> {
     for a in db::attempts(tx, order).await? {
         if a.id != keep && a.state == AttemptState::Authorised {
-            db::ask(
+            release_hold(
                 tx,
-                a.id,
-                order,
-                OperationKind::Void,
-                a.amount,
-                &key(order, a.attempt, "void"),
+                &a,
                 Some("replaced by the authorisation of the edited order"),
                 None,
             )
@@ -859,17 +853,7 @@ pub async fn release(state: &AppState, id: i64, reason: &str) -> ApiResult<()> {
     let mut tx = state.db.begin().await?;
     let a = attempt_by_id(&mut tx, id).await?;
     if a.provider_ref.is_some() && !a.state.is_settled() {
-        db::ask(
-            &mut tx,
-            a.id,
-            a.order_id,
-            OperationKind::Void,
-            a.amount,
-            &key(a.order_id, a.attempt, "void"),
-            Some(reason),
-            None,
-        )
-        .await?;
+        release_hold(&mut tx, &a, Some(reason), None).await?;
     }
     tx.commit().await?;
     run_due(state, Some(a.order_id)).await;
@@ -975,13 +959,9 @@ pub async fn switch(state: &AppState, rec: &OrderRecord, method: PaymentMethod) 
                 AttemptState::Created | AttemptState::RequiresAction | AttemptState::Authorised
             )
     }) {
-        db::ask(
+        release_hold(
             &mut tx,
-            a.id,
-            order,
-            OperationKind::Void,
-            a.amount,
-            &key(order, a.attempt, "void"),
+            a,
             Some("the customer chose to pay on delivery"),
             None,
         )
@@ -1097,8 +1077,7 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
                 None,
             )
             .await?;
-            let applied = record(&mut tx, &op, &attempt, observed).await?;
-            outbox = merge(outbox, applied);
+            record(&mut tx, &op, &attempt, observed).await?;
             payment_changed(
                 &mut tx,
                 &mut outbox,
@@ -1204,7 +1183,7 @@ async fn record(
     op: &PendingOp,
     attempt: &Attempt,
     observed: Option<Observed>,
-) -> ApiResult<Outbox> {
+) -> ApiResult<()> {
     let mut a = attempt_by_id(tx, attempt.id).await?;
     match op.kind {
         OperationKind::Capture => {
@@ -1234,7 +1213,7 @@ async fn record(
     db::save_attempt(tx, &a).await?;
     let attempts = db::attempts(tx, op.order_id).await?;
     set_payment_status(tx, op.order_id, status_of(&attempts)).await?;
-    Ok(Outbox::new(op.actor))
+    Ok(())
 }
 
 /// Asks the provider to do `op`; returns what it then says of the payment, and the id it

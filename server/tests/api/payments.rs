@@ -217,6 +217,16 @@ async fn a_declined_card_is_told_and_the_customer_retries_or_pays_on_delivery() 
         return;
     };
     let (placed, token) = place_online(&app, 1).await;
+    // Not a token Stripe.js makes (a card number, above all, is never taken).
+    for bad in ["4242424242424242", "tok_", "tok_a b"] {
+        let (code, body) = error_code(
+            pay(&app, &token, bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(code, "invalid_input");
+        assert!(body["error"]["fields"]["token"].is_string(), "{body}");
+    }
     for number in [DECLINED, DECLINED_ON_CHARGE] {
         let card = stripe.card_token(number).await;
         let (code, body) =
