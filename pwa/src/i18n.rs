@@ -15,6 +15,7 @@ mod kitchen;
 mod maintenance;
 mod ordering;
 mod payment;
+mod push;
 mod road;
 
 pub use cash::CashTexts;
@@ -28,6 +29,7 @@ pub use kitchen::KitchenTexts;
 pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
 pub use payment::PaymentTexts;
+pub use push::PushTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

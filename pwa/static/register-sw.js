@@ -39,3 +39,44 @@
     location.reload();
   });
 })();
+
+// A push that arrives while a window of the app is open also shows in the page, on top of the
+// screen: the worker posts it here. A tap on the banner opens its page.
+(function () {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("message", function (event) {
+    const data = event.data;
+    if (!data || data.type !== "push" || !data.message) return;
+    const message = data.message;
+    let banner = document.getElementById("push-banner");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = "push-banner";
+      banner.className = "push-banner";
+      banner.setAttribute("role", "status");
+      banner.setAttribute("aria-live", "polite");
+      banner.dataset.testid = "push-banner";
+      document.body.appendChild(banner);
+    }
+    banner.textContent = "";
+    const link = document.createElement("a");
+    link.href = message.url;
+    link.className = "push-banner-text";
+    const title = document.createElement("strong");
+    title.textContent = message.title;
+    const body = document.createElement("span");
+    body.textContent = message.body;
+    link.append(title, body);
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "push-banner-close";
+    close.setAttribute("aria-label", document.documentElement.lang === "en" ? "Close" : "Fermer");
+    close.textContent = "×";
+    close.onclick = function () {
+      banner.hidden = true;
+    };
+    banner.append(link, close);
+    banner.dataset.tag = message.tag;
+    banner.hidden = false;
+  });
+})();

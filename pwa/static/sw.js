@@ -83,3 +83,57 @@ self.addEventListener("fetch", (event) => {
   // Hashed assets never change: the cache first.
   event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
 });
+
+// ==== Web push. A push carries {title, body, url, tag} (in the subscriber's language): it is
+// shown as a notification (one per tag: a newer status replaces the older), and every open
+// window of the app is told, so that the page on screen shows it as a banner too.
+const ICON = "/icons/icon-192.png";
+
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (e) {
+    message = { body: event.data ? event.data.text() : "" };
+  }
+  const shown = {
+    title: message.title || "OC Pizza",
+    body: message.body || "",
+    url: message.url || "/",
+    tag: message.tag || "",
+  };
+  const options = { body: shown.body, data: { url: shown.url }, icon: ICON, badge: ICON };
+  if (shown.tag) {
+    options.tag = shown.tag;
+    options.renotify = true;
+  }
+  event.waitUntil(
+    Promise.all([
+      self.registration.showNotification(shown.title, options),
+      self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) =>
+        windows.forEach((w) => w.postMessage({ type: "push", message: shown }))
+      ),
+    ])
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.waitUntil(openNotification(event.notification));
+});
+
+// A tap on a notification: closes it, then shows its page — the window already on it if
+// there is one, else a new window; if the browser refuses a new window, an open window of
+// the app goes there instead.
+function openNotification(notification) {
+  notification.close();
+  const path = (notification.data && notification.data.url) || "/";
+  const url = new URL(path, self.location.origin).href;
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    const same = windows.find((w) => w.url === url);
+    if (same) return same.focus().catch(() => same);
+    return self.clients.openWindow(url).catch(() => {
+      const any = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      return any ? any.navigate(url) : null;
+    });
+  });
+}

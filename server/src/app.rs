@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(menu::router())
         .merge(orders::router())
         .merge(crate::payments::router())
+        .merge(crate::notify::push::router())
         .merge(driver::router())
         .merge(cash::router())
         .merge(customers::router())

@@ -80,8 +80,16 @@ use utoipa::{Modify, OpenApi};
         maintenance::router::turn_on,
         maintenance::router::turn_off,
         maintenance::router::history,
+        crate::notify::push::router::key,
+        crate::notify::push::router::follow_order,
+        crate::notify::push::router::unfollow_order,
+        crate::notify::push::router::subscribe_staff,
+        crate::notify::push::router::unsubscribe_staff,
     ),
-    components(schemas(ocpizza_proto::events::Event)),
+    components(schemas(
+        ocpizza_proto::events::Event,
+        ocpizza_proto::api::push::PushMessage
+    )),
     modifiers(&CommonResponses)
 )]
 pub struct ApiDoc;

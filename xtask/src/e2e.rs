@@ -47,6 +47,8 @@ pub const READY: &[&str] = &[
     // Paying online, against localstripe and the PayPal stand-in.
     "tests/online_payment.test.mjs",
     "tests/paypal_payment.test.mjs",
+    // Push notifications, against a push service run by the test.
+    "tests/push_notifications.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

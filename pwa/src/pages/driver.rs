@@ -5,7 +5,8 @@
 
 use crate::components::cash_handover::recorded_view;
 use crate::components::shop_hours::use_refresh_at;
-use crate::components::{ConnectionBadge, HandoverForm, Icon, IconKind, use_session};
+use crate::components::{ConnectionBadge, HandoverForm, Icon, IconKind, PushButton, use_session};
+use crate::services::push::PushTarget;
 use crate::i18n::{Lang, RoadTexts};
 use crate::services::driver::{self as sync, Sent};
 use crate::services::live::Live;
@@ -373,6 +374,7 @@ fn Road(props: &RoadProps) -> Html {
                 { r.share_position }
             </label>
             { cash_view(lang, cash.as_ref()) }
+            <PushButton target={PushTarget::Staff} />
         </section>
     }
 }

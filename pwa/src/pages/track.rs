@@ -7,10 +7,11 @@
 
 use crate::app::Route;
 use crate::components::eta::OrderEstimate;
-use crate::components::{ConnectionBadge, OrderThanks, use_session};
+use crate::components::{ConnectionBadge, OrderThanks, PushButton, use_session};
 use crate::i18n::Lang;
 use crate::services::api::{self, ApiFailure};
 use crate::services::live::Live;
+use crate::services::push::PushTarget;
 use crate::state::checkout::FormErrors;
 use crate::state::order_edit::EditDraft;
 use crate::state::tracking::{Missing, TrackAction, TrackState};
@@ -244,6 +245,9 @@ pub fn Track(props: &Props) -> Html {
             <OrderEstimate order={order.clone()} timezone={state.timezone.clone().map(AttrValue::from)} />
             if placed && !staff {
                 <OrderThanks fulfilment={order.fulfilment} {may_change} />
+            }
+            if let (false, Target::Token(token)) = (order.status.is_terminal(), &props.target) {
+                <PushButton target={PushTarget::Order(token.clone())} />
             }
             { final_message(lang, order) }
             { stages(lang, order) }

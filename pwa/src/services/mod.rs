@@ -5,5 +5,6 @@ pub mod device;
 pub mod driver;
 pub mod heartbeat;
 pub mod live;
+pub mod push;
 pub mod storage;
 pub mod stripe;

@@ -21,8 +21,8 @@ use std::time::Duration;
 const PART_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long an order may stay in a stage before it is late: the manager's dashboard uses the
-/// same limits (`pwa/src/state/dashboard.rs`).
-const LATE_AFTER_MINUTES: [(OrderStatus, &str, i64); 4] = [
+/// same limits (`pwa/src/state/dashboard.rs`), and so do managers' push alerts.
+pub(crate) const LATE_AFTER_MINUTES: [(OrderStatus, &str, i64); 4] = [
     (OrderStatus::Placed, "placed_at", 10),
     (OrderStatus::Preparing, "preparing_at", 20),
     (OrderStatus::Ready, "ready_at", 10),

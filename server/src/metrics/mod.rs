@@ -24,6 +24,8 @@
 
 mod collect;
 
+pub(crate) use collect::LATE_AFTER_MINUTES;
+
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};

@@ -5,7 +5,8 @@
 use super::Access;
 use crate::components::eta::LateFlag;
 use crate::components::shop_hours::{ShopStatusLine, use_refresh_at};
-use crate::components::{ConnectionBadge, Icon, IconKind, use_session};
+use crate::components::{ConnectionBadge, Icon, IconKind, PushButton, use_session};
+use crate::services::push::PushTarget;
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
 use crate::services::live::Live;
@@ -146,6 +147,7 @@ fn Board() -> Html {
                 <h1 id="dashboard-title">{ m.dashboard_title }</h1>
                 <ConnectionBadge state={state.connection} />
             </div>
+            <PushButton target={PushTarget::Staff} />
             if let Some(error) = &state.error {
                 <p class="notice notice--error" role="alert" data-testid="manage-error">
                     { error }

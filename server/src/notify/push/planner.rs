@@ -1,0 +1,206 @@
+//! Which event tells whom what. Runs inside the notification follower's transaction: the
+//! deliveries are stored with the cursor's move, so an event is planned once, whatever
+//! crashes. Each delivery's key is `push:{subscription}:{stream}:{seq}`.
+
+use super::db::{self, Subscription};
+use super::texts::{self, Low};
+use super::{ALERT_TTL_MS, Envelope, STATUS_TTL_MS, Urgency};
+use crate::db::Tx;
+use crate::error::ApiResult;
+use crate::notify::{Channel, Delivery, Followed, Planner};
+use futures_util::future::BoxFuture;
+use ocpizza_proto::api::push::{PushLang, PushMessage};
+use ocpizza_proto::api::stock::StockLevel;
+use ocpizza_proto::events::Event;
+use ocpizza_proto::{OrderId, OrderStatus, PaymentStatus, ShopId, StaffRole};
+
+/// Web push's planner.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PushPlanner;
+
+impl Planner for PushPlanner {
+    fn plan<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        event: &'a Followed,
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
+        Box::pin(plan(tx, event))
+    }
+}
+
+/// The deliveries of one event, collected as the subscribers are found.
+struct Planned<'f> {
+    event: &'f Followed,
+    deliveries: Vec<Delivery>,
+}
+
+impl Planned<'_> {
+    /// One message per subscription, each in its subscriber's language.
+    fn to(
+        &mut self,
+        subscribers: &[Subscription],
+        urgency: Urgency,
+        ttl_ms: i64,
+        text: impl Fn(PushLang) -> Option<PushMessage>,
+    ) {
+        let f = self.event;
+        for sub in subscribers {
+            let Some(message) = text(sub.lang) else {
+                continue;
+            };
+            let envelope = Envelope {
+                urgency,
+                expires_at: f.at + ttl_ms,
+                message,
+            };
+            self.deliveries.push(Delivery {
+                key: format!("push:{}:{}:{}", sub.id, f.stream, f.seq),
+                channel: Channel::Push,
+                recipient: sub.id.to_string(),
+                payload: serde_json::to_string(&envelope).expect("an envelope serialises"),
+                event_at: f.at,
+                expires_at: f.at + ttl_ms,
+            });
+        }
+    }
+}
+
+async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
+    let mut out = Planned {
+        event: f,
+        deliveries: Vec::new(),
+    };
+    match &f.event {
+        Event::OrderPlaced { order } if order.status == OrderStatus::Placed => {
+            customer(tx, &mut out, order.id, |lang, token, pickup| {
+                texts::order_status(lang, order.id, token, OrderStatus::Placed, pickup)
+            })
+            .await?;
+        }
+        Event::OrderStatusChanged {
+            order_id,
+            shop_id,
+            status,
+            ..
+        } => {
+            let (id, status) = (*order_id, *status);
+            customer(tx, &mut out, id, |lang, token, pickup| {
+                texts::order_status(lang, id, token, status, pickup)
+            })
+            .await?;
+            if status == OrderStatus::Ready {
+                ready_for_drivers(tx, &mut out, id, *shop_id).await?;
+            }
+        }
+        Event::OrderCancelled {
+            order_id, reason, ..
+        } => {
+            let id = *order_id;
+            customer(tx, &mut out, id, |lang, token, _| {
+                Some(texts::cancelled(lang, id, token, reason.as_deref()))
+            })
+            .await?;
+        }
+        Event::PaymentChanged {
+            order_id,
+            payment_status: status @ (PaymentStatus::Failed | PaymentStatus::Short),
+            ..
+        } => {
+            let (id, short) = (*order_id, *status == PaymentStatus::Short);
+            customer(tx, &mut out, id, |lang, token, _| {
+                Some(texts::payment_problem(lang, id, token, short))
+            })
+            .await?;
+        }
+        Event::DriverAssigned {
+            order_id,
+            shop_id,
+            driver: Some(driver),
+            ..
+        } if f.actor != Some(driver.id) => {
+            // A driver taking an order themselves knows already.
+            let subs = db::of_user_in(tx, driver.id, *shop_id, StaffRole::Driver).await?;
+            out.to(&subs, Urgency::High, STATUS_TTL_MS, |lang| {
+                Some(texts::assigned(lang, *order_id))
+            });
+        }
+        Event::StockChanged { shop_id, items } => {
+            low_stock(tx, &mut out, *shop_id, items).await?;
+        }
+        _ => {}
+    }
+    Ok(out.deliveries)
+}
+
+/// Tells the customers following `order` what `text` says (given the language, the tracking
+/// token and whether the order is a pickup).
+async fn customer(
+    tx: &mut Tx,
+    out: &mut Planned<'_>,
+    order: OrderId,
+    text: impl Fn(PushLang, &str, bool) -> Option<PushMessage>,
+) -> ApiResult<()> {
+    let subs = db::of_order(tx, order).await?;
+    if subs.is_empty() {
+        return Ok(());
+    }
+    let Some((token, fulfilment, _)) = db::order_facts(tx, order).await? else {
+        return Ok(());
+    };
+    let pickup = fulfilment == "pickup";
+    out.to(&subs, Urgency::High, STATUS_TTL_MS, |lang| {
+        text(lang, &token, pickup)
+    });
+    Ok(())
+}
+
+/// A delivery order is ready: its driver if it has one, else every driver of the shop.
+async fn ready_for_drivers(
+    tx: &mut Tx,
+    out: &mut Planned<'_>,
+    order: OrderId,
+    shop: ShopId,
+) -> ApiResult<()> {
+    let Some((_, fulfilment, driver)) = db::order_facts(tx, order).await? else {
+        return Ok(());
+    };
+    if fulfilment != "delivery" {
+        return Ok(());
+    }
+    let subs = match driver {
+        Some(driver) => db::of_user_in(tx, driver, shop, StaffRole::Driver).await?,
+        None => db::of_staff(&mut **tx, shop, StaffRole::Driver, false).await?,
+    };
+    out.to(&subs, Urgency::High, STATUS_TTL_MS, |lang| {
+        Some(texts::ready_for_delivery(lang, order))
+    });
+    Ok(())
+}
+
+/// Tells the shop's managers (and admins) about ingredients that just crossed below their
+/// threshold; remembers which are low so that further movements while low say nothing.
+async fn low_stock(
+    tx: &mut Tx,
+    out: &mut Planned<'_>,
+    shop: ShopId,
+    items: &[StockLevel],
+) -> ApiResult<()> {
+    let mut crossed = Vec::new();
+    for item in items {
+        if db::note_low(tx, shop, item.ingredient_id.0, item.low, out.event.at).await? {
+            crossed.push(Low {
+                name: item.name.clone(),
+                free: item.on_hand - item.reserved,
+                unit: item.unit.as_str(),
+            });
+        }
+    }
+    if crossed.is_empty() {
+        return Ok(());
+    }
+    let subs = db::of_staff(&mut **tx, shop, StaffRole::Manager, true).await?;
+    out.to(&subs, Urgency::Normal, ALERT_TTL_MS, |lang| {
+        Some(texts::low_stock(lang, shop.0, &crossed))
+    });
+    Ok(())
+}
