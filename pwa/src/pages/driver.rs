@@ -6,10 +6,10 @@
 use crate::components::cash_handover::recorded_view;
 use crate::components::shop_hours::use_refresh_at;
 use crate::components::{ConnectionBadge, HandoverForm, Icon, IconKind, PushButton, use_session};
-use crate::services::push::PushTarget;
 use crate::i18n::{Lang, RoadTexts};
 use crate::services::driver::{self as sync, Sent};
 use crate::services::live::Live;
+use crate::services::push::PushTarget;
 use crate::services::{api, device};
 use crate::state::driver::{Conflict, DriverMsg, DriverState};
 use gloo::timers::callback::Interval;

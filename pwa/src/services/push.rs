@@ -38,10 +38,10 @@ fn get(target: &JsValue, name: &str) -> Option<JsValue> {
         .filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn failed(e: JsValue) -> PushFailure {
+fn failed(e: &JsValue) -> PushFailure {
     PushFailure::Failed(
         e.as_string()
-            .or_else(|| get(&e, "message").and_then(|m| m.as_string()))
+            .or_else(|| get(e, "message").and_then(|m| m.as_string()))
             .unwrap_or_else(|| "push subscription failed".to_owned()),
     )
 }
@@ -73,10 +73,10 @@ async fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValu
     let array = args.iter().collect::<js_sys::Array>();
     let promise: Promise = function
         .apply(target, &array)
-        .map_err(failed)?
+        .map_err(|e| failed(&e))?
         .dyn_into()
         .map_err(|_| PushFailure::Unsupported)?;
-    JsFuture::from(promise).await.map_err(failed)
+    JsFuture::from(promise).await.map_err(|e| failed(&e))
 }
 
 /// Asks for the permission, subscribes this browser and tells the server.
@@ -90,26 +90,26 @@ pub async fn subscribe(target: &PushTarget, lang: Lang) -> Result<Subscribed, Pu
     if answer.as_string().as_deref() != Some("granted") {
         return Err(PushFailure::Denied);
     }
-    let key: PushKey = api::get("/api/v1/push/key").await.map_err(server)?;
+    let key: PushKey = api::get("/api/v1/push/key").await.map_err(|f| server(&f))?;
     let navigator: JsValue = gloo::utils::window().navigator().into();
     let container = get(&navigator, "serviceWorker").ok_or(PushFailure::Unsupported)?;
     let ready: Promise = get(&container, "ready")
         .ok_or(PushFailure::Unsupported)?
         .dyn_into()
         .map_err(|_| PushFailure::Unsupported)?;
-    let registration = JsFuture::from(ready).await.map_err(failed)?;
+    let registration = JsFuture::from(ready).await.map_err(|e| failed(&e))?;
     let manager = get(&registration, "pushManager").ok_or(PushFailure::Unsupported)?;
     let options = Object::new();
-    Reflect::set(&options, &"userVisibleOnly".into(), &JsValue::TRUE).map_err(failed)?;
+    Reflect::set(&options, &"userVisibleOnly".into(), &JsValue::TRUE).map_err(|e| failed(&e))?;
     Reflect::set(
         &options,
         &"applicationServerKey".into(),
         &application_server_key(&key.public_key)?,
     )
-    .map_err(failed)?;
+    .map_err(|e| failed(&e))?;
     let subscription = call(&manager, "subscribe", &[options.into()]).await?;
     let json = js_sys::JSON::stringify(&subscription)
-        .map_err(failed)?
+        .map_err(|e| failed(&e))?
         .as_string()
         .unwrap_or_default();
     let subscription: PushSubscription =
@@ -125,10 +125,10 @@ pub async fn subscribe(target: &PushTarget, lang: Lang) -> Result<Subscribed, Pu
         PushTarget::Order(token) => format!("/api/v1/track/{token}/push"),
         PushTarget::Staff => "/api/v1/push/subscriptions".to_owned(),
     };
-    api::post(&path, &body).await.map_err(server)
+    api::post(&path, &body).await.map_err(|f| server(&f))
 }
 
-fn server(failure: ApiFailure) -> PushFailure {
+fn server(failure: &ApiFailure) -> PushFailure {
     PushFailure::Failed(match failure.body() {
         Some(body) => body.error.message.clone(),
         None => failure.to_string(),
@@ -146,7 +146,9 @@ fn application_server_key(base64url: &str) -> Result<JsValue, PushFailure> {
         })
         .collect();
     let padded = format!("{standard}{}", "=".repeat((4 - standard.len() % 4) % 4));
-    let binary = gloo::utils::window().atob(&padded).map_err(failed)?;
+    let binary = gloo::utils::window()
+        .atob(&padded)
+        .map_err(|e| failed(&e))?;
     let bytes: Vec<u8> = binary.chars().map(|c| c as u8).collect();
     Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
 }

@@ -33,6 +33,7 @@ mod payments_paypal;
 mod paypal_client;
 mod permissions;
 mod position;
+mod push;
 mod pwa;
 mod shop_hours;
 mod shops;

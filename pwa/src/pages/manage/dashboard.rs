@@ -6,10 +6,10 @@ use super::Access;
 use crate::components::eta::LateFlag;
 use crate::components::shop_hours::{ShopStatusLine, use_refresh_at};
 use crate::components::{ConnectionBadge, Icon, IconKind, PushButton, use_session};
-use crate::services::push::PushTarget;
 use crate::i18n::{Lang, ManageTexts};
 use crate::services::api;
 use crate::services::live::Live;
+use crate::services::push::PushTarget;
 use crate::state::dashboard::{
     DashboardAction, DashboardState, STAGES, ShopCard, in_stage_ms, is_late,
 };

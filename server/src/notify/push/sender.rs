@@ -62,7 +62,11 @@ impl PushSender {
             Ok(None) => return Outcome::Gone("the subscription was removed".into()),
             Err(e) => return Outcome::Retry(format!("database: {e}")),
         };
-        let info = SubscriptionInfo::new(sub.endpoint.as_str(), sub.p256dh.as_str(), sub.auth.as_str());
+        let info = SubscriptionInfo::new(
+            sub.endpoint.as_str(),
+            sub.p256dh.as_str(),
+            sub.auth.as_str(),
+        );
         let message = match self.build(&info, &envelope) {
             Ok(m) => m,
             Err(e) => return Outcome::Failed(format!("message not built: {e}")),
@@ -72,10 +76,10 @@ impl PushSender {
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
         let outcome = self.post(message).await;
-        if let Outcome::Gone(_) = outcome {
-            if let Err(e) = db::delete(self.db.writer(), id).await {
-                tracing::warn!(error = %e, "could not forget a gone push subscription");
-            }
+        if let Outcome::Gone(_) = outcome
+            && let Err(e) = db::delete(self.db.writer(), id).await
+        {
+            tracing::warn!(error = %e, "could not forget a gone push subscription");
         }
         tracing::debug!(push_service = host, outcome = ?outcome, "push attempt");
         outcome
@@ -89,6 +93,11 @@ impl PushSender {
     ) -> Result<WebPushMessage, web_push::WebPushError> {
         let mut signature = self.vapid.clone().add_sub_info(info);
         signature.add_claim("sub", self.subject.as_str());
+        // The audience is the push service's origin (RFC 8292), port included: the crate
+        // leaves a non-default port out.
+        if let Ok(endpoint) = reqwest::Url::parse(&info.endpoint) {
+            signature.add_claim("aud", endpoint.origin().ascii_serialization());
+        }
         let signature = signature.build()?;
         let body = serde_json::to_vec(&envelope.message).expect("a message serialises");
         let ttl = (envelope.expires_at - now_ms()).max(0) / 1000;
@@ -127,7 +136,11 @@ impl PushSender {
         }
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) => return Outcome::Retry(crate::payments::provider::ProviderError::transport(&e).to_string()),
+            Err(e) => {
+                return Outcome::Retry(
+                    crate::payments::provider::ProviderError::transport(&e).to_string(),
+                );
+            }
         };
         let status = response.status();
         match status {
@@ -135,7 +148,9 @@ impl PushSender {
             StatusCode::NOT_FOUND | StatusCode::GONE => {
                 Outcome::Gone(format!("push service answered {status}"))
             }
-            StatusCode::TOO_MANY_REQUESTS => Outcome::Retry(format!("push service answered {status}")),
+            StatusCode::TOO_MANY_REQUESTS => {
+                Outcome::Retry(format!("push service answered {status}"))
+            }
             s if s.is_server_error() => Outcome::Retry(format!("push service answered {status}")),
             _ => Outcome::Failed(format!("push service answered {status}")),
         }

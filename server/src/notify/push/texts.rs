@@ -68,7 +68,10 @@ pub fn order_status(
             format!("Commande n° {n} livrée"),
             "Bon appétit !".to_owned(),
         ),
-        S::Delivered => (format!("Order #{n} delivered"), "Enjoy your meal!".to_owned()),
+        S::Delivered => (
+            format!("Order #{n} delivered"),
+            "Enjoy your meal!".to_owned(),
+        ),
         S::DeliveryFailed if fr => (
             format!("Commande n° {n} non livrée"),
             "Le livreur n'a pas pu vous la remettre : la pizzeria va vous appeler.".to_owned(),
@@ -83,12 +86,7 @@ pub fn order_status(
 }
 
 /// The customer's message when their order is cancelled.
-pub fn cancelled(
-    lang: PushLang,
-    order: OrderId,
-    token: &str,
-    reason: Option<&str>,
-) -> PushMessage {
+pub fn cancelled(lang: PushLang, order: OrderId, token: &str, reason: Option<&str>) -> PushMessage {
     let n = order.0;
     let (title, body) = match (lang, reason) {
         (PushLang::Fr, Some(r)) => (format!("Commande n° {n} annulée"), format!("Motif : {r}")),
@@ -208,7 +206,10 @@ pub fn late(lang: PushLang, order: OrderId, status: OrderStatus, minutes: i64) -
     let (title, body) = match lang {
         PushLang::Fr => (
             format!("Commande n° {n} en retard"),
-            format!("Au stade « {} » depuis plus de {minutes} min.", stage_fr(status)),
+            format!(
+                "Au stade « {} » depuis plus de {minutes} min.",
+                stage_fr(status)
+            ),
         ),
         PushLang::En => (
             format!("Order #{n} is late"),

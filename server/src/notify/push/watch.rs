@@ -148,7 +148,12 @@ async fn offline_kitchens(state: &AppState, now: i64) -> anyhow::Result<Vec<Deli
             continue;
         }
         let local = jiff::tz::TimeZone::get(&shop.timezone)
-            .map(|tz| crate::db::ts(*since).to_zoned(tz).strftime("%H:%M").to_string())
+            .map(|tz| {
+                crate::db::ts(*since)
+                    .to_zoned(tz)
+                    .strftime("%H:%M")
+                    .to_string()
+            })
             .unwrap_or_default();
         let topic = format!("kitchen-offline:{}:{since}", shop.id.0);
         out.extend(
@@ -160,4 +165,3 @@ async fn offline_kitchens(state: &AppState, now: i64) -> anyhow::Result<Vec<Deli
     }
     Ok(out)
 }
-
