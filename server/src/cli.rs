@@ -284,6 +284,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     crate::housekeeping::spawn(state.clone(), std::time::Duration::from_hours(1));
     crate::payments::reconcile::spawn(state.clone(), std::time::Duration::from_secs(15));
+    state
+        .notify
+        .spawn(&state.bus, std::time::Duration::from_secs(2));
     crate::backup::schedule::spawn(&config, &db);
     crate::notify::push::watch::spawn(state.clone(), crate::notify::push::watch::EVERY);
     let (switch, bind) = (state.maintenance.clone(), config.bind.to_string());

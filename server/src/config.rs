@@ -128,6 +128,9 @@ pub struct Config {
     /// Online payment (`OCPIZZA_PAYMENT_PROVIDER` and the provider's keys, see
     /// [`crate::payments::settings`]).
     pub payments: crate::payments::settings::Settings,
+    /// Seconds before a failed notification is first tried again; each later wait is three
+    /// times longer, at most 10 minutes (`OCPIZZA_NOTIFY_RETRY_SECS`, default 5).
+    pub notify_retry_secs: u32,
 }
 
 impl Config {
@@ -163,6 +166,7 @@ impl Config {
             sentry_environment: "production".to_owned(),
             backup: crate::backup::Settings::default(),
             payments: crate::payments::settings::Settings::default(),
+            notify_retry_secs: 5,
         }
     }
 
@@ -211,6 +215,7 @@ impl Config {
             "OCPIZZA_BACKUP_COPY_TO",
             "OCPIZZA_BACKUP_KEEP",
             "OCPIZZA_BACKUP_AT",
+            "OCPIZZA_NOTIFY_RETRY_SECS",
         ];
         if vars.contains_key("OCPIZZA_LOGIN_PER_ACCOUNT_PER_MIN") {
             bail!(
@@ -315,6 +320,7 @@ impl Config {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
         }
         c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
+        c.notify_retry_secs = num("OCPIZZA_NOTIFY_RETRY_SECS", c.notify_retry_secs)?;
         if let Some(v) = get("OCPIZZA_METRICS_BIND") {
             let addr: SocketAddr = v
                 .parse()

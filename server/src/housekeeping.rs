@@ -1,6 +1,6 @@
 //! Periodic work while the server runs: every minute, orders no shop started in time are
 //! cancelled and their stock released; every hour, idempotency keys older than a week, expired
-//! sessions, and events older than the retention window (resuming from before it gets a
+//! sessions, and events and settled notifications older than the retention window (resuming from before it gets a
 //! snapshot) are removed. Failures are logged and retried at the next tick; they never stop
 //! the server.
 
@@ -16,6 +16,7 @@ pub const IDEMPOTENCY_DAYS: i64 = 7;
 pub async fn sweep(db: &Db, event_retention_hours: u32) -> sqlx::Result<(u64, u64)> {
     let horizon = now_ms() - i64::from(event_retention_hours) * 3_600_000;
     crate::events::db::prune(db.writer(), horizon).await?;
+    crate::notify::db::prune(db, horizon).await?;
     let keys = crate::idempotency::purge(db.writer(), IDEMPOTENCY_DAYS).await?;
     let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now_ms())

@@ -32,6 +32,7 @@ pub mod maintenance;
 pub mod menu;
 pub mod metrics;
 pub mod net;
+pub mod notify;
 pub mod openapi;
 pub mod orders;
 pub mod payments;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub eta: crate::eta::Cache,
     /// Online payment: the provider's client and the reconciler's bell.
     pub payments: crate::payments::Payments,
+    /// Notifications (web push, e-mail): their workers' bell.
+    pub notify: crate::notify::Notify,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
         hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
+        let notify = crate::notify::from_config(&config, &db).await?;
         crate::maintenance::spawn(maintenance.clone(), db.clone());
         Ok(AppState {
             metrics,
@@ -71,6 +74,7 @@ impl AppState {
             )),
             maintenance,
             payments: crate::payments::Payments::new(config.payments.clone()),
+            notify,
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),
             eta: crate::eta::Cache::default(),

@@ -110,8 +110,7 @@ pub async fn logout(
             Some(user) => super::access_changed(&mut tx, user, user, "logout").await?,
             None => Vec::new(),
         };
-        tx.commit().await?;
-        state.bus.publish(published);
+        crate::events::commit(tx, published, &state.bus).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     set_cookie(&mut response, &cookie(&state, "", 0));

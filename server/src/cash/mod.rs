@@ -147,9 +147,7 @@ pub async fn record(
             handover: Box::new(handover.clone()),
         },
     );
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     tracing::info!(
         shop = shop.0,
         driver = req.driver_id.0,

@@ -102,9 +102,7 @@ pub async fn submit(state: &AppState, user: &AuthUser, req: DriverAction) -> Api
             if let Err(e) = db::insert_action(&mut tx, &action).await {
                 return twin(state, e, user, &req).await;
             }
-            let published = outbox.write(&mut tx).await?;
-            tx.commit().await?;
-            state.bus.publish(published);
+            outbox.commit(tx, &state.bus).await?;
             Ok((StatusCode::OK, axum::Json(result)).into_response())
         }
         Err(e) => {

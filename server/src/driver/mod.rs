@@ -163,9 +163,7 @@ pub async fn location(
             at: position.at,
         },
     );
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     Ok(Json(position))
 }
 

@@ -1,11 +1,13 @@
 //! The event log (outbox). A change collects its events in an [`Outbox`] and writes them with
 //! [`Outbox::write`] inside its own transaction, so an event exists if and only if its change
 //! committed. Each stream has a contiguous sequence: the stream's head row is locked, the events
-//! numbered from it, and the head moved, all before commit. After commit the caller hands the
-//! returned [`Published`] events to the bus.
+//! numbered from it, and the head moved, all before commit. [`Outbox::commit`] ends a change:
+//! it writes the events, commits, and hands them to the bus; a change that must do more
+//! between writing its events and committing calls [`Outbox::write`], then [`commit`].
 
 pub mod bus;
 pub mod db;
+pub mod follow;
 
 use crate::db::Tx;
 use crate::error::ApiError;
@@ -59,6 +61,12 @@ impl Outbox {
     /// `availability_changed` event for the sizes whose count moved.
     pub fn refresh_availability(&mut self, shop: ShopId) {
         self.availability.insert(shop);
+    }
+
+    /// Writes the events within `tx`, commits, and publishes them: the end of a change.
+    pub async fn commit(self, mut tx: Tx, bus: &Bus) -> Result<(), ApiError> {
+        let published = self.write(&mut tx).await?;
+        commit(tx, published, bus).await
     }
 
     /// Writes the events into the log within `tx` and returns them numbered.
@@ -130,4 +138,11 @@ impl Outbox {
         db::set_heads(tx, &moved).await?;
         Ok(published)
     }
+}
+
+/// Commits `tx`, whose events `published` are, then hands them to `bus`.
+pub async fn commit(tx: Tx, published: Vec<Published>, bus: &Bus) -> Result<(), ApiError> {
+    tx.commit().await?;
+    bus.publish(published);
+    Ok(())
 }

@@ -179,9 +179,7 @@ pub async fn switch(
     );
     let mut tx = database.begin().await?;
     db::set(&mut tx, &next, &by.label).await?;
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    bus.publish(published);
+    outbox.commit(tx, bus).await?;
     tracing::info!(on = next.on, by = %by.label, "maintenance mode switched");
     Ok(next)
 }

@@ -246,8 +246,6 @@ pub async fn set_enabled(
     db::set_enabled(&mut tx, shop, PizzaId(pizza_id), req.enabled).await?;
     let mut outbox = Outbox::new(Some(user.id));
     outbox.refresh_availability(shop);
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

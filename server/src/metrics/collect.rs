@@ -81,6 +81,10 @@ pub(super) struct Gauges {
     payments_pending: Family<KindLabels, Gauge>,
     payments_oldest_pending: FloatGauge,
     payments_capture_failures: Gauge,
+    notifications_pending: Family<ChannelLabels, Gauge>,
+    notifications_oldest_pending: FloatGauge,
+    notifications_failed: Family<ChannelLabels, Gauge>,
+    notify_lag: Gauge,
     errors: Family<SourceLabels, Counter>,
 }
 
@@ -102,6 +106,10 @@ impl Gauges {
             payments_pending: Family::default(),
             payments_oldest_pending: FloatGauge::default(),
             payments_capture_failures: Gauge::default(),
+            notifications_pending: Family::default(),
+            notifications_oldest_pending: FloatGauge::default(),
+            notifications_failed: Family::default(),
+            notify_lag: Gauge::default(),
             errors: Family::default(),
         };
         r.register(
@@ -178,6 +186,26 @@ impl Gauges {
             "ocpizza_payment_capture_failures",
             "Orders paid online whose capture failed after the kitchen started them (the money must be collected another way), open or finished in the last 24 hours",
             g.payments_capture_failures.clone(),
+        );
+        r.register(
+            "ocpizza_notifications_pending",
+            "Notifications (web push, e-mail) waiting to be sent, by channel: due now or waiting for a retry",
+            g.notifications_pending.clone(),
+        );
+        r.register(
+            "ocpizza_notifications_oldest_pending_seconds",
+            "Age of the oldest notification not sent yet; 0 when none waits",
+            g.notifications_oldest_pending.clone(),
+        );
+        r.register(
+            "ocpizza_notifications_failed",
+            "Notifications given up (refused for good, or still failing after every retry) in the last hour, by channel",
+            g.notifications_failed.clone(),
+        );
+        r.register(
+            "ocpizza_notify_follower_lag_events",
+            "Events of the followed streams (orders, stock) the notification follower has not handled yet",
+            g.notify_lag.clone(),
         );
         r.register(
             "ocpizza_metrics_collect_errors",
@@ -320,6 +348,7 @@ async fn from_database(state: &AppState, g: &Gauges) -> anyhow::Result<()> {
         }
     }
     payments(pool, g, now).await?;
+    notifications(pool, g, now).await?;
     g.shop_open.clear();
     g.kitchen_displays.clear();
     for shop in &shops {
@@ -370,6 +399,66 @@ async fn payments(pool: &sqlx::AnyPool, g: &Gauges, now: i64) -> anyhow::Result<
     .await?;
     g.payments_capture_failures.set(failed);
     Ok(())
+}
+
+/// Notifications: what waits, what was given up, and how far behind the follower is.
+async fn notifications(pool: &sqlx::AnyPool, g: &Gauges, now: i64) -> anyhow::Result<()> {
+    g.notifications_pending.clear();
+    g.notifications_failed.clear();
+    for channel in ["push", "mail"] {
+        drop(
+            g.notifications_pending
+                .get_or_create(&ChannelLabels { channel }),
+        );
+        drop(
+            g.notifications_failed
+                .get_or_create(&ChannelLabels { channel }),
+        );
+    }
+    let rows = sqlx::query(
+        "SELECT channel, COUNT(*) AS n, MIN(created_at) AS oldest FROM notifications \
+         WHERE state = 'pending' GROUP BY channel",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut oldest: Option<i64> = None;
+    for row in &rows {
+        let channel = channel_label(&row.try_get::<String, _>("channel")?);
+        g.notifications_pending
+            .get_or_create(&ChannelLabels { channel })
+            .set(row.try_get("n")?);
+        let at: i64 = row.try_get("oldest")?;
+        oldest = Some(oldest.map_or(at, |o| o.min(at)));
+    }
+    g.notifications_oldest_pending
+        .set(oldest.map_or(0.0, |at| (now - at).max(0) as f64 / 1000.0));
+    let failed = sqlx::query(
+        "SELECT channel, COUNT(*) AS n FROM notifications WHERE state = 'failed' \
+         AND created_at >= $1 GROUP BY channel",
+    )
+    .bind(now - 3_600_000)
+    .fetch_all(pool)
+    .await?;
+    for row in &failed {
+        let channel = channel_label(&row.try_get::<String, _>("channel")?);
+        g.notifications_failed
+            .get_or_create(&ChannelLabels { channel })
+            .set(row.try_get("n")?);
+    }
+    let cursor =
+        crate::events::follow::Cursor::new(crate::notify::CONSUMER, crate::notify::followed());
+    let lag: i64 = cursor
+        .behind(pool)
+        .await?
+        .iter()
+        .map(|b| b.head - b.at)
+        .sum();
+    g.notify_lag.set(lag);
+    Ok(())
+}
+
+fn channel_label(stored: &str) -> &'static str {
+    if stored == "mail" { "mail" } else { "push" }
 }
 
 fn pools(state: &AppState, g: &Gauges) {
@@ -461,6 +550,11 @@ pub(super) struct HubCollector {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChannelLabels {
+    channel: &'static str,
 }
 
 fn gauge(e: &mut DescriptorEncoder, name: &str, help: &str, v: i64) -> std::fmt::Result {

@@ -396,9 +396,8 @@ pub(super) async fn commit(
         let body = serde_json::to_string(order).map_err(|e| ApiError::Internal(e.into()))?;
         p.record(&mut tx, status, &body).await?;
     }
-    tx.commit().await?;
+    crate::events::commit(tx, published, &state.bus).await?;
     state.eta.forget(order.shop_id);
-    state.bus.publish(published);
     // A change of an order paid online may have asked the provider to capture, void or refund.
     if order.payment_method == PaymentMethod::Online {
         state.payments.kick();

@@ -434,9 +434,7 @@ async fn current(client: &Client, attempt: &Attempt) -> Result<Observed, Provide
 pub async fn apply(state: &AppState, id: i64, observed: Observed) -> ApiResult<()> {
     let mut tx = state.db.begin().await?;
     let outbox = apply_in(&mut tx, id, &observed).await?;
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     state.payments.kick();
     Ok(())
 }
@@ -921,9 +919,7 @@ pub async fn refund(
             by: Some(by),
         },
     );
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     run_due(state, Some(order)).await;
     Ok(())
 }
@@ -1000,9 +996,7 @@ pub async fn switch(state: &AppState, rec: &OrderRecord, method: PaymentMethod) 
             by: None,
         },
     );
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     state.payments.kick();
     Ok(())
 }
@@ -1023,9 +1017,7 @@ pub async fn expire(state: &AppState, order: OrderId, reason: &str) -> ApiResult
         Err(ApiError::InvalidTransition(_)) => return Ok(()),
         Err(e) => return Err(e),
     };
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     state.payments.kick();
     tracing::info!(order = %order, reason, "unpaid order cancelled");
     Ok(())
@@ -1166,9 +1158,7 @@ async fn run_one(state: &AppState, id: i64) -> ApiResult<()> {
             }
         }
     }
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     Ok(())
 }
 
@@ -1338,9 +1328,7 @@ pub async fn on_notification(
     if let (Some(a), Some(observed)) = (attempt, &observed) {
         outbox = apply_in(&mut tx, a.id, observed).await?;
     }
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     state.payments.kick();
     Ok(true)
 }

@@ -231,9 +231,7 @@ pub async fn run(db: &Db, bus: &Bus, hashing: HashingCost, demo: bool) -> anyhow
     for shop in &shop_ids {
         outbox.refresh_availability(*shop);
     }
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    bus.publish(published);
+    outbox.commit(tx, bus).await?;
     Ok(report)
 }
 

@@ -153,8 +153,6 @@ async fn set_paused(
     outbox.push(vec![Stream::ShopMenu(id)], event);
     let mut tx = state.db.begin().await?;
     db::update(&mut tx, &shop).await?;
-    let published = outbox.write(&mut tx).await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    outbox.commit(tx, &state.bus).await?;
     Ok(Json(shop))
 }

@@ -65,8 +65,7 @@ pub async fn accept(
     }
     auth_db::grant(&mut tx, me, taken.shop, taken.role).await?;
     let published = crate::auth::access_changed(&mut tx, me, me, "role_granted").await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %taken.shop, user = %me, role = taken.role.as_str(), "staff invitation accepted");
     Ok(StatusCode::NO_CONTENT)
 }

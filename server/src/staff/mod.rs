@@ -137,8 +137,7 @@ async fn create(
     };
     auth_db::grant(&mut tx, user_id, shop, req.role).await?;
     let published = crate::auth::access_changed(&mut tx, me, user_id, "role_granted").await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %shop, user = %user_id, role = req.role.as_str(), "staff role granted");
     Ok(user_id)
 }
@@ -181,7 +180,6 @@ pub async fn remove(
     }
     let published =
         crate::auth::access_changed(&mut tx, me, UserId(user_id), "role_removed").await?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    crate::events::commit(tx, published, &state.bus).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -274,8 +274,7 @@ async fn operate(
         .into_iter()
         .find(|l| l.ingredient_id == ingredient)
         .ok_or(ApiError::NotFound("stock"))?;
-    tx.commit().await?;
-    state.bus.publish(published);
+    crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %shop, ingredient = %ingredient, kind = op.kind().as_str(), "stock moved");
     Ok(Json(level))
 }

@@ -19,6 +19,7 @@ mod drain;
 mod driver;
 mod eta;
 mod events;
+mod follower;
 mod handover;
 mod hardening;
 mod idempotency;

@@ -55,7 +55,7 @@ struct PushService {
 
 impl PushService {
     async fn start(app: &TestApp) -> PushService {
-        // The notification follower starts from where the log is when it first runs.
+        // What happened before the test's subscriptions (the demo data) is followed now.
         run(app).await;
         let key: Value = app.anonymous().get_json("/api/v1/push/key").await;
         let vapid = B64

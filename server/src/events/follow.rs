@@ -1,0 +1,324 @@
+//! Following the event log: where a reader stands in a stream, and the durable, named cursor
+//! that consumers outside the live hub (notifications) keep in the database.
+//!
+//! Every stream's sequence is contiguous, and the writers of a stream queue on its head row
+//! until commit, so the events of one stream become visible in sequence order: "everything up
+//! to `seq`" is a position that never skips an event, whatever order transactions of
+//! *different* streams commit in (the log's global id would: a transaction that took id 10
+//! may commit after the one that took id 11). Positions are therefore kept per stream.
+
+use crate::db::Tx;
+use sqlx::{AnyPool, Row};
+
+/// Events read per query.
+pub const PAGE: i64 = 500;
+
+/// Where an event stands against the last sequence a reader took from its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Already taken (a duplicate, or a Redis echo of a local event).
+    Old,
+    /// The very next one.
+    Next,
+    /// Events are missing before it: read them from the log first.
+    Gap,
+}
+
+/// Classifies `seq` for a reader whose last event was `last`.
+pub fn step(last: i64, seq: i64) -> Step {
+    match seq - last {
+        i64::MIN..=0 => Step::Old,
+        1 => Step::Next,
+        _ => Step::Gap,
+    }
+}
+
+/// A set of streams a durable consumer follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// One stream by name (`group:orders`).
+    One(String),
+    /// Every stream whose name starts with `prefix` and ends with `suffix`
+    /// (`shop:` … `:stock`), including streams created later.
+    Family {
+        /// Start of the names.
+        prefix: &'static str,
+        /// End of the names.
+        suffix: &'static str,
+    },
+}
+
+impl Selector {
+    /// Whether `stream` belongs to the set.
+    pub fn matches(&self, stream: &str) -> bool {
+        match self {
+            Selector::One(name) => name == stream,
+            Selector::Family { prefix, suffix } => {
+                stream.len() >= prefix.len() + suffix.len()
+                    && stream.starts_with(prefix)
+                    && stream.ends_with(suffix)
+            }
+        }
+    }
+}
+
+/// One event as a durable consumer reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its stream.
+    pub stream: String,
+    /// Its sequence there.
+    pub seq: i64,
+    /// When it was written (ms).
+    pub at: i64,
+    /// Who made the change, if someone did.
+    pub actor: Option<i64>,
+    /// The event as JSON.
+    pub payload: String,
+}
+
+/// A named, persisted position in every stream of some [`Selector`]s.
+///
+/// Each consumer reads a stream's next events, acts on them inside a transaction and moves its
+/// position in that same transaction with [`Cursor::advance`]: what it wrote commits if and
+/// only if the position moved. Two instances reading the same events both try; the second
+/// finds the position already moved and rolls back, so a consumer handles each event once.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    name: String,
+    selectors: Vec<Selector>,
+}
+
+/// A stream with events the consumer has not handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behind {
+    /// The stream.
+    pub stream: String,
+    /// The consumer's position (0: never read).
+    pub at: i64,
+    /// The stream's head.
+    pub head: i64,
+}
+
+impl Cursor {
+    /// The consumer `name`, following `selectors`.
+    pub fn new(name: impl Into<String>, selectors: Vec<Selector>) -> Cursor {
+        Cursor {
+            name: name.into(),
+            selectors,
+        }
+    }
+
+    /// The consumer's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates the consumer on its first start, positioned at the head of every stream it
+    /// follows: it acts on what happens from now on, not on the whole history. Later starts
+    /// change nothing. Streams created afterwards are read from their first event.
+    pub async fn register(&self, db: &crate::db::Db) -> sqlx::Result<()> {
+        let mut tx = db.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO event_consumers (name, created_at) VALUES ($1, $2) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&self.name)
+        .bind(crate::db::now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if created == 1 {
+            for (stream, head) in self.heads(&mut tx).await? {
+                sqlx::query(
+                    "INSERT INTO event_cursors (consumer, stream, seq) VALUES ($1, $2, $3) \
+                     ON CONFLICT (consumer, stream) DO NOTHING",
+                )
+                .bind(&self.name)
+                .bind(stream)
+                .bind(head)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Every followed stream with its head.
+    async fn heads(&self, tx: &mut Tx) -> sqlx::Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for selector in &self.selectors {
+            let rows = match selector {
+                Selector::One(name) => {
+                    sqlx::query("SELECT stream, seq FROM stream_heads WHERE stream = $1")
+                        .bind(name)
+                        .fetch_all(&mut **tx)
+                        .await?
+                }
+                Selector::Family { prefix, .. } => {
+                    let (low, high) = prefix_range(prefix);
+                    sqlx::query(
+                        "SELECT stream, seq FROM stream_heads WHERE stream >= $1 AND stream < $2",
+                    )
+                    .bind(low)
+                    .bind(high)
+                    .fetch_all(&mut **tx)
+                    .await?
+                }
+            };
+            for row in rows {
+                let stream: String = row.try_get("stream")?;
+                if selector.matches(&stream) {
+                    out.push((stream, row.try_get("seq")?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The followed streams whose head is past the consumer's position.
+    pub async fn behind(&self, pool: &AnyPool) -> sqlx::Result<Vec<Behind>> {
+        let mut out = Vec::new();
+        for selector in &self.selectors {
+            const BEHIND: &str = "SELECT h.stream, h.seq AS head, c.seq AS at FROM stream_heads h \
+                 LEFT JOIN event_cursors c ON c.consumer = $1 AND c.stream = h.stream \
+                 WHERE h.seq > COALESCE(c.seq, 0) AND ";
+            let rows = match selector {
+                Selector::One(name) => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("{BEHIND} h.stream = $2")))
+                        .bind(&self.name)
+                        .bind(name)
+                        .fetch_all(pool)
+                        .await?
+                }
+                Selector::Family { prefix, .. } => {
+                    let (low, high) = prefix_range(prefix);
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{BEHIND} h.stream >= $2 AND h.stream < $3"
+                    )))
+                    .bind(&self.name)
+                    .bind(low)
+                    .bind(high)
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
+            for row in rows {
+                let stream: String = row.try_get("stream")?;
+                if selector.matches(&stream) {
+                    out.push(Behind {
+                        stream,
+                        at: row.try_get::<Option<i64>, _>("at")?.unwrap_or(0),
+                        head: row.try_get("head")?,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves the position in `stream` from `from` to `to` within `tx`; false when another
+    /// reader moved it first (the caller then rolls back what it did with these events).
+    pub async fn advance(
+        &self,
+        tx: &mut Tx,
+        stream: &str,
+        from: i64,
+        to: i64,
+    ) -> sqlx::Result<bool> {
+        let moved = if from == 0 {
+            let inserted = sqlx::query(
+                "INSERT INTO event_cursors (consumer, stream, seq) VALUES ($1, $2, $3) \
+                 ON CONFLICT (consumer, stream) DO NOTHING",
+            )
+            .bind(&self.name)
+            .bind(stream)
+            .bind(to)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                return Ok(true);
+            }
+            sqlx::query(
+                "UPDATE event_cursors SET seq = $4 WHERE consumer = $1 AND stream = $2 AND seq = $3",
+            )
+        } else {
+            sqlx::query(
+                "UPDATE event_cursors SET seq = $4 WHERE consumer = $1 AND stream = $2 AND seq = $3",
+            )
+        }
+        .bind(&self.name)
+        .bind(stream)
+        .bind(from)
+        .bind(to)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        Ok(moved == 1)
+    }
+}
+
+/// The events of `stream` after `after`, oldest first, at most `limit`, with when and by whom.
+pub async fn read(
+    pool: &AnyPool,
+    stream: &str,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Entry>> {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_id, payload FROM events WHERE stream = $1 AND seq > $2 \
+         ORDER BY seq LIMIT $3",
+    )
+    .bind(stream)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Entry {
+                stream: stream.to_owned(),
+                seq: r.try_get("seq")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor_id")?,
+                payload: r.try_get("payload")?,
+            })
+        })
+        .collect()
+}
+
+/// The half-open range of names starting with `prefix` (its last character moved up by one).
+fn prefix_range(prefix: &str) -> (String, String) {
+    let mut high: Vec<char> = prefix.chars().collect();
+    if let Some(last) = high.last_mut() {
+        *last = char::from_u32(*last as u32 + 1).unwrap_or(char::MAX);
+    }
+    (prefix.to_owned(), high.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_tell_old_next_and_gap() {
+        assert_eq!(step(5, 3), Step::Old);
+        assert_eq!(step(5, 5), Step::Old);
+        assert_eq!(step(5, 6), Step::Next);
+        assert_eq!(step(5, 8), Step::Gap);
+    }
+
+    #[test]
+    fn a_family_matches_its_prefix_and_suffix_only() {
+        let stock = Selector::Family {
+            prefix: "shop:",
+            suffix: ":stock",
+        };
+        assert!(stock.matches("shop:12:stock"));
+        assert!(!stock.matches("shop:12:orders"));
+        assert!(!stock.matches("group:orders"));
+        assert!(!stock.matches("shop:stock"));
+        assert_eq!(prefix_range("shop:"), ("shop:".into(), "shop;".into()));
+    }
+}

@@ -1,0 +1,450 @@
+//! Notifications: what leaves the system when something happens — web push to phones and
+//! e-mail.
+//!
+//! Two workers, both safe to run on every instance at once:
+//! - the **follower** reads the event log through a durable [`Cursor`] named `notify`. For each
+//!   stream it reads the next events, lets every [`Planner`] turn them into [`Delivery`] rows
+//!   and moves the cursor, all in one transaction: a crash before the commit plans the events
+//!   again after restart, a crash after it finds the rows waiting. An instance that finds the
+//!   cursor already moved by another rolls back.
+//! - the **sender** leases due rows of each channel and hands them to that channel's
+//!   [`Sender`]; a failure is retried with backoff, a row past its `expires_at` is dropped
+//!   unsent (nobody wants "your pizza is out" three hours late), a recipient that no longer
+//!   exists is dropped for good.
+//!
+//! Each row's dedupe key is unique, so one event planned twice (or a request repeated) sends
+//! one message per recipient. The follower reads the database, not the bus: with Redis down,
+//! or an instance killed between an order's commit and its message, nothing is lost.
+
+pub mod db;
+pub mod push;
+
+use crate::config::Config;
+use crate::db::{Db, Tx, now_ms};
+use crate::error::ApiResult;
+use crate::events::follow::{self, Cursor, Selector};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use ocpizza_proto::UserId;
+use ocpizza_proto::events::{Event, Stream};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The follower's name in `event_consumers`.
+pub const CONSUMER: &str = "notify";
+/// How long a sender holds a row before another instance may take it over.
+pub const LEASE_MS: i64 = 60_000;
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Longest wait between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_mins(10);
+/// Rows leased per round and channel.
+const BATCH: i64 = 64;
+/// Deliveries in flight at once per channel.
+const IN_FLIGHT: usize = 8;
+
+/// How a delivery travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Web push to one subscription.
+    Push,
+    /// E-mail to one address.
+    Mail,
+}
+
+impl Channel {
+    /// The name stored in `notifications.channel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Push => "push",
+            Channel::Mail => "mail",
+        }
+    }
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Unique over all deliveries (`push:{subscription}:{stream}:{seq}`): planning the same
+    /// thing again adds nothing.
+    pub key: String,
+    /// How it travels.
+    pub channel: Channel,
+    /// The subscription's id (push) or the address (mail).
+    pub recipient: String,
+    /// What the channel's sender needs, as it defines it.
+    pub payload: String,
+    /// When what it tells happened (ms).
+    pub event_at: i64,
+    /// Not sent after this (ms).
+    pub expires_at: i64,
+}
+
+/// Adds `deliveries` within `tx`, ignoring keys already there.
+pub async fn enqueue(tx: &mut Tx, deliveries: &[Delivery]) -> sqlx::Result<()> {
+    db::insert(tx, deliveries, now_ms()).await
+}
+
+/// One event of the log, as the follower hands it over.
+#[derive(Debug, Clone)]
+pub struct Followed {
+    /// Its stream.
+    pub stream: String,
+    /// Its sequence there.
+    pub seq: i64,
+    /// When it was written (ms).
+    pub at: i64,
+    /// Who made the change, if someone did.
+    pub actor: Option<UserId>,
+    /// The event.
+    pub event: Event,
+}
+
+/// Turns events into deliveries, inside the follower's transaction.
+pub trait Planner: Send + Sync + 'static {
+    /// The deliveries `event` calls for (none for most).
+    fn plan<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        event: &'a Followed,
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>>;
+}
+
+/// A delivery to carry out now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Its row.
+    pub id: i64,
+    /// Its dedupe key (a stable message id).
+    pub key: String,
+    /// The subscription's id (push) or the address (mail).
+    pub recipient: String,
+    /// What the planner wrote.
+    pub payload: String,
+    /// When what it tells happened (ms).
+    pub event_at: i64,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+/// How an attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Handed over.
+    Sent,
+    /// The recipient no longer exists (push service 404/410): never again.
+    Gone(String),
+    /// A passing failure: tried again later.
+    Retry(String),
+    /// Refused for good (a malformed message).
+    Failed(String),
+}
+
+/// Carries out the deliveries of one channel.
+pub trait Sender: Send + Sync + 'static {
+    /// One attempt.
+    fn send<'a>(&'a self, delivery: &'a Pending) -> BoxFuture<'a, Outcome>;
+}
+
+struct Inner {
+    db: Db,
+    cursor: Cursor,
+    planners: Vec<Arc<dyn Planner>>,
+    senders: HashMap<Channel, Arc<dyn Sender>>,
+    retry: Duration,
+    wake: tokio::sync::Notify,
+}
+
+/// The notification workers. Cheap to clone.
+#[derive(Clone)]
+pub struct Notify {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notify")
+            .field("planners", &self.inner.planners.len())
+            .field("channels", &self.inner.senders.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The streams the follower reads: every order change of the group, every shop's stock.
+pub fn followed() -> Vec<Selector> {
+    vec![
+        Selector::One(Stream::GroupOrders.to_string()),
+        Selector::Family {
+            prefix: "shop:",
+            suffix: ":stock",
+        },
+    ]
+}
+
+impl Notify {
+    /// Workers on `db` with no planner and no channel yet; a failed attempt is first retried
+    /// after `retry`.
+    pub fn new(db: Db, retry: Duration) -> Notify {
+        Notify {
+            inner: Arc::new(Inner {
+                db,
+                cursor: Cursor::new(CONSUMER, followed()),
+                planners: Vec::new(),
+                senders: HashMap::new(),
+                retry,
+                wake: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        Arc::get_mut(&mut self.inner).expect("channels register before the workers start")
+    }
+
+    /// Adds a planner.
+    #[must_use]
+    pub fn with_planner(mut self, planner: Arc<dyn Planner>) -> Notify {
+        self.inner_mut().planners.push(planner);
+        self
+    }
+
+    /// Sends `channel`'s deliveries with `sender`.
+    #[must_use]
+    pub fn with_sender(mut self, channel: Channel, sender: Arc<dyn Sender>) -> Notify {
+        self.inner_mut().senders.insert(channel, sender);
+        self
+    }
+
+    /// Whether `channel` has a sender (e-mail is off without SMTP settings).
+    pub fn sends(&self, channel: Channel) -> bool {
+        self.inner.senders.contains_key(&channel)
+    }
+
+    /// Wakes the workers (after an [`enqueue`] outside the follower, or a commit).
+    pub fn kick(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// One round: follows every pending event, then sends every due delivery.
+    pub async fn run_once(&self) -> anyhow::Result<()> {
+        self.inner.cursor.register(&self.inner.db).await?;
+        self.follow().await?;
+        self.send_due().await?;
+        Ok(())
+    }
+
+    /// Plans the deliveries of every event not followed yet.
+    async fn follow(&self) -> anyhow::Result<()> {
+        let behind = self.inner.cursor.behind(self.inner.db.pool()).await?;
+        for stream in behind {
+            let mut at = stream.at;
+            while at < stream.head {
+                let entries =
+                    follow::read(self.inner.db.pool(), &stream.stream, at, follow::PAGE).await?;
+                let Some(last) = entries.last().map(|e| e.seq) else {
+                    // Pruned from the log before this consumer got to it.
+                    break;
+                };
+                if !self.plan(&stream.stream, at, last, entries).await? {
+                    break;
+                }
+                at = last;
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans one page of a stream and moves the cursor from `from` to `to`, in one
+    /// transaction; false when another instance had moved it.
+    async fn plan(
+        &self,
+        stream: &str,
+        from: i64,
+        to: i64,
+        entries: Vec<follow::Entry>,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.inner.db.begin().await?;
+        let mut planned = Vec::new();
+        for entry in entries {
+            let event: Event = match serde_json::from_str(&entry.payload) {
+                Ok(event) => event,
+                Err(e) => {
+                    tracing::warn!(error = %e, stream, seq = entry.seq, "event not understood: skipped");
+                    continue;
+                }
+            };
+            let followed = Followed {
+                stream: entry.stream,
+                seq: entry.seq,
+                at: entry.at,
+                actor: entry.actor.map(UserId),
+                event,
+            };
+            for planner in &self.inner.planners {
+                planned.extend(planner.plan(&mut tx, &followed).await?);
+            }
+        }
+        let planned: Vec<Delivery> = planned
+            .into_iter()
+            .filter(|d| self.inner.senders.contains_key(&d.channel))
+            .collect();
+        enqueue(&mut tx, &planned).await?;
+        if !self.inner.cursor.advance(&mut tx, stream, from, to).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sends what is due, channel by channel.
+    async fn send_due(&self) -> anyhow::Result<()> {
+        for (channel, sender) in &self.inner.senders {
+            loop {
+                let now = now_ms();
+                let leased =
+                    db::lease(&self.inner.db, *channel, now, now + LEASE_MS, BATCH).await?;
+                let count = leased.len();
+                let outcomes: Vec<(Pending, Option<Outcome>)> =
+                    futures_util::stream::iter(leased.into_iter().map(|row| async move {
+                        let outcome = if row.expires_at <= now_ms() {
+                            None
+                        } else {
+                            Some(sender.send(&row.pending).await)
+                        };
+                        (row.pending, outcome)
+                    }))
+                    .buffer_unordered(IN_FLIGHT)
+                    .collect()
+                    .await;
+                for (pending, outcome) in outcomes {
+                    self.settle(*channel, &pending, outcome.as_ref()).await?;
+                }
+                if (count as i64) < BATCH {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records how an attempt went (`None`: not attempted, past its expiry).
+    async fn settle(
+        &self,
+        channel: Channel,
+        pending: &Pending,
+        outcome: Option<&Outcome>,
+    ) -> anyhow::Result<()> {
+        let now = now_ms();
+        let attempts = pending.attempts + 1;
+        let (state, error, next_at) = match outcome {
+            None => ("expired", None, now),
+            Some(Outcome::Sent) => ("sent", None, now),
+            Some(Outcome::Gone(why)) => ("gone", Some(why.as_str()), now),
+            Some(Outcome::Failed(why)) => ("failed", Some(why.as_str()), now),
+            Some(Outcome::Retry(why)) if attempts >= MAX_ATTEMPTS => {
+                ("failed", Some(why.as_str()), now)
+            }
+            Some(Outcome::Retry(why)) => (
+                "pending",
+                Some(why.as_str()),
+                now + backoff_ms(self.inner.retry, attempts),
+            ),
+        };
+        match state {
+            "sent" => tracing::debug!(
+                channel = channel.as_str(),
+                key = pending.key,
+                "notification sent"
+            ),
+            "pending" | "expired" | "gone" => tracing::info!(
+                channel = channel.as_str(),
+                key = pending.key,
+                state,
+                error,
+                "notification not sent"
+            ),
+            _ => tracing::warn!(
+                channel = channel.as_str(),
+                key = pending.key,
+                error,
+                "notification given up"
+            ),
+        }
+        db::settle(
+            &self.inner.db,
+            pending.id,
+            state,
+            attempts,
+            error,
+            next_at,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Runs the workers: at once when woken or when this instance commits an event, and at
+    /// least every `every` (events of other instances with Redis down, retries coming due).
+    pub fn spawn(&self, bus: &crate::events::Bus, every: Duration) {
+        let notify = self.clone();
+        let mut events = bus.subscribe();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = notify.inner.wake.notified() => {}
+                    received = events.recv() => {
+                        if matches!(received, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                            return;
+                        }
+                        // Let the rest of a burst arrive; one round takes all of it.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        while events.try_recv().is_ok() {}
+                    }
+                    _ = tick.tick() => {}
+                }
+                if let Err(e) = notify.run_once().await {
+                    tracing::warn!(error = %e, "notifications: round failed, retrying later");
+                }
+            }
+        });
+    }
+}
+
+/// The wait before attempt `attempts + 1`: `first`, then three times longer each time, at
+/// most [`MAX_BACKOFF`].
+pub fn backoff_ms(first: Duration, attempts: i32) -> i64 {
+    let factor = 3u32.saturating_pow(u32::try_from(attempts - 1).unwrap_or(0));
+    let wait = first.saturating_mul(factor).min(MAX_BACKOFF);
+    i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The workers with every channel the configuration turns on. The follower is registered
+/// here, at the server's first start, so that it covers every event from then on even before
+/// its workers first run.
+pub async fn from_config(config: &Config, db: &Db) -> anyhow::Result<Notify> {
+    let notify = Notify::new(
+        db.clone(),
+        Duration::from_secs(u64::from(config.notify_retry_secs)),
+    );
+    notify.inner.cursor.register(db).await?;
+    let notify = push::register(notify, config, db).await?;
+    Ok(notify)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_triples_up_to_ten_minutes() {
+        let first = Duration::from_secs(5);
+        assert_eq!(backoff_ms(first, 1), 5_000);
+        assert_eq!(backoff_ms(first, 2), 15_000);
+        assert_eq!(backoff_ms(first, 3), 45_000);
+        assert_eq!(backoff_ms(first, 7), 600_000);
+    }
+}

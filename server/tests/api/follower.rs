@@ -1,0 +1,319 @@
+//! The durable follower of the event log and the notification workers it drives: nothing
+//! skipped, nothing planned twice, nothing lost across a restart, one send per delivery even
+//! with two instances at once, retries with backoff, stale messages dropped.
+
+use crate::helpers::*;
+use futures_util::future::BoxFuture;
+use ocpizza::db::Tx;
+use ocpizza::error::ApiResult;
+use ocpizza::events::follow::{Cursor, Selector};
+use ocpizza::notify::{Channel, Delivery, Followed, Notify, Outcome, Pending, Planner, Sender};
+use ocpizza_proto::events::Event;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Plans one delivery per order status change: `"{order} {status}"` to the order's id.
+struct StatusPlanner;
+
+impl Planner for StatusPlanner {
+    fn plan<'a>(
+        &'a self,
+        _tx: &'a mut Tx,
+        event: &'a Followed,
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
+        Box::pin(async move {
+            let Event::OrderStatusChanged {
+                order_id, status, ..
+            } = &event.event
+            else {
+                return Ok(Vec::new());
+            };
+            Ok(vec![Delivery {
+                key: format!("test:{}:{}", event.stream, event.seq),
+                channel: Channel::Push,
+                recipient: order_id.0.to_string(),
+                payload: format!("{} {}", order_id.0, status.as_str()),
+                event_at: event.at,
+                expires_at: event.at + 600_000,
+            }])
+        })
+    }
+}
+
+/// Records what it is asked to send; answers from a script, then `Sent`.
+#[derive(Default)]
+struct Recorder {
+    sent: Mutex<Vec<String>>,
+    script: Mutex<VecDeque<Outcome>>,
+}
+
+impl Recorder {
+    fn sent(&self) -> Vec<String> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl Sender for Recorder {
+    fn send<'a>(&'a self, delivery: &'a Pending) -> BoxFuture<'a, Outcome> {
+        Box::pin(async move {
+            let outcome = self
+                .script
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Outcome::Sent);
+            if outcome == Outcome::Sent {
+                self.sent.lock().unwrap().push(delivery.payload.clone());
+            }
+            outcome
+        })
+    }
+}
+
+fn workers(app: &TestApp, recorder: &Arc<Recorder>) -> Notify {
+    Notify::new(app.db.clone(), Duration::from_secs(1))
+        .with_planner(Arc::new(StatusPlanner))
+        .with_sender(Channel::Push, recorder.clone())
+}
+
+async fn states(app: &TestApp) -> Vec<(String, i64)> {
+    sqlx::query_as("SELECT state, attempts FROM notifications ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_consumer_starts_from_now_and_then_misses_nothing() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let before = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&before, "preparing").await;
+    // As on a database from before notifications existed (an update brings them).
+    let mut tx = app.db.begin().await.unwrap();
+    for table in ["event_cursors", "event_consumers"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let recorder = Arc::new(Recorder::default());
+    let notify = workers(&app, &recorder);
+    notify.run_once().await.unwrap();
+    assert!(
+        recorder.sent().is_empty(),
+        "history is not sent: {:?}",
+        recorder.sent()
+    );
+
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    let order = cook.transition(&order, "preparing").await;
+    cook.transition(&order, "ready").await;
+    notify.run_once().await.unwrap();
+    let id = order.id.0;
+    assert_eq!(
+        recorder.sent(),
+        [format!("{id} preparing"), format!("{id} ready")]
+    );
+}
+
+#[tokio::test]
+async fn what_a_restart_interrupted_is_sent_after_it_once() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    // First life: the server started (which registers the follower), then an order changed
+    // and the process died before its workers ran.
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&order, "preparing").await;
+
+    // Second life: new workers on the same database.
+    let second = Arc::new(Recorder::default());
+    let notify = workers(&app, &second);
+    notify.run_once().await.unwrap();
+    notify.run_once().await.unwrap();
+    workers(&app, &second).run_once().await.unwrap();
+    assert_eq!(second.sent(), [format!("{} preparing", order.id.0)]);
+}
+
+#[tokio::test]
+async fn two_instances_following_at_once_send_each_message_once() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let recorder = Arc::new(Recorder::default());
+    let (a, b) = (workers(&app, &recorder), workers(&app, &recorder));
+    a.run_once().await.unwrap();
+    let mut expected = Vec::new();
+    for _ in 0..6 {
+        let order = app
+            .anonymous()
+            .place(&pickup(MARGHERITA, "medium", 1))
+            .await;
+        cook.transition(&order, "preparing").await;
+        expected.push(format!("{} preparing", order.id.0));
+    }
+    for _ in 0..3 {
+        let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
+        ra.unwrap();
+        rb.unwrap();
+    }
+    let mut sent = recorder.sent();
+    sent.sort();
+    expected.sort();
+    assert_eq!(sent, expected);
+}
+
+#[tokio::test]
+async fn a_failed_send_is_retried_later_and_a_gone_recipient_is_dropped() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let recorder = Arc::new(Recorder::default());
+    let notify = workers(&app, &recorder);
+    notify.run_once().await.unwrap();
+    recorder.script.lock().unwrap().extend([
+        Outcome::Retry("push service answered 503".into()),
+        Outcome::Gone("push service answered 410".into()),
+    ]);
+    let first = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&first, "preparing").await;
+    notify.run_once().await.unwrap();
+    assert_eq!(states(&app).await, [("pending".to_owned(), 1)]);
+    // Not due yet: nothing is attempted.
+    notify.run_once().await.unwrap();
+    assert_eq!(states(&app).await, [("pending".to_owned(), 1)]);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    notify.run_once().await.unwrap();
+    assert_eq!(states(&app).await, [("gone".to_owned(), 2)]);
+    assert!(recorder.sent().is_empty());
+
+    let second = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&second, "preparing").await;
+    notify.run_once().await.unwrap();
+    assert_eq!(recorder.sent(), [format!("{} preparing", second.id.0)]);
+}
+
+#[tokio::test]
+async fn a_message_past_its_expiry_is_not_sent() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let recorder = Arc::new(Recorder::default());
+    let notify = workers(&app, &recorder);
+    notify.run_once().await.unwrap();
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&order, "preparing").await;
+    // The push service is down, and stays down longer than the message is worth.
+    recorder
+        .script
+        .lock()
+        .unwrap()
+        .push_back(Outcome::Retry("push service unreachable".into()));
+    notify.run_once().await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    sqlx::query("UPDATE notifications SET expires_at = 1, next_at = 0")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    notify.run_once().await.unwrap();
+    assert!(recorder.sent().is_empty());
+    assert_eq!(states(&app).await[0].0, "expired");
+}
+
+/// On PostgreSQL two transactions run at once: the one that took the lower global id may
+/// commit last. A follower that went by id would skip its event; the cursor, per stream,
+/// must not.
+#[tokio::test]
+async fn an_event_committed_after_a_later_one_is_not_skipped() {
+    let app = TestApp::spawn().await;
+    let cursor = Cursor::new(
+        "out-of-order",
+        vec![Selector::Family {
+            prefix: "test:",
+            suffix: "",
+        }],
+    );
+    cursor.register(&app.db).await.unwrap();
+    // A holds stream test:a open (its head locked, its event inserted), B writes test:b and
+    // commits, then A commits.
+    let mut a = app.db.begin().await.unwrap();
+    insert_event(&mut a, "test:a").await;
+    if app.db.backend() == ocpizza::db::Backend::Postgres {
+        let mut b = app.db.begin().await.unwrap();
+        insert_event(&mut b, "test:b").await;
+        b.commit().await.unwrap();
+        let seen = cursor.behind(app.db.pool()).await.unwrap();
+        assert_eq!(
+            seen.iter().map(|s| s.stream.as_str()).collect::<Vec<_>>(),
+            ["test:b"]
+        );
+        take(&app, &cursor, "test:b").await;
+    }
+    a.commit().await.unwrap();
+    let seen = cursor.behind(app.db.pool()).await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .map(|s| (s.stream.as_str(), s.at, s.head))
+            .collect::<Vec<_>>(),
+        [("test:a", 0, 1)]
+    );
+    take(&app, &cursor, "test:a").await;
+    assert!(cursor.behind(app.db.pool()).await.unwrap().is_empty());
+}
+
+async fn insert_event(tx: &mut Tx, stream: &str) {
+    let heads = ocpizza::events::db::lock_heads(tx, &[stream])
+        .await
+        .unwrap();
+    let seq = heads[stream] + 1;
+    ocpizza::events::db::insert_events(
+        tx,
+        &[ocpizza::events::db::NewEvent {
+            stream,
+            seq,
+            kind: "shop_resumed",
+            payload: r#"{"type":"shop_resumed","shop_id":1}"#,
+        }],
+        None,
+        ocpizza::db::now_ms(),
+    )
+    .await
+    .unwrap();
+    ocpizza::events::db::set_heads(tx, &[(stream, seq)])
+        .await
+        .unwrap();
+}
+
+/// Reads what `cursor` has not seen of `stream` and moves it there.
+async fn take(app: &TestApp, cursor: &Cursor, stream: &str) {
+    let events = ocpizza::events::follow::read(app.db.pool(), stream, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(cursor.advance(&mut tx, stream, 0, 1).await.unwrap());
+    tx.commit().await.unwrap();
+    // A second reader of the same events finds the cursor moved.
+    let mut tx = app.db.begin().await.unwrap();
+    assert!(!cursor.advance(&mut tx, stream, 0, 1).await.unwrap());
+    tx.rollback().await.unwrap();
+}
