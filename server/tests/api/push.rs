@@ -796,3 +796,82 @@ async fn managers_hear_once_of_a_late_order_and_of_a_kitchen_gone_offline() {
     run(&app).await;
     assert!(push.take().is_empty());
 }
+
+#[tokio::test]
+async fn a_push_service_that_is_down_gets_the_message_again_later() {
+    let app = TestApp::spawn().await;
+    let push = PushService::start(&app).await;
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    follow(&app, &order, &push.browser("phone"), "fr").await;
+    push.answer("phone", 503);
+    run(&app).await;
+    assert_eq!(push.take().len(), 1, "one attempt");
+    let (state, attempts): (String, i32) =
+        sqlx::query_as("SELECT state, attempts FROM notifications WHERE channel = 'push'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (state.as_str(), attempts),
+        ("pending", 1),
+        "kept for a retry"
+    );
+    push.answer("phone", 201);
+    // The back-off is over.
+    sqlx::query("UPDATE notifications SET next_at = 0")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    run(&app).await;
+    assert_eq!(
+        push.titles("phone"),
+        [format!("Commande n° {} acceptée", order.id.0)]
+    );
+    assert_eq!(states(&app).await, ["sent"]);
+}
+
+#[tokio::test]
+async fn staff_turn_their_alerts_off_and_nobody_else_can() {
+    let app = TestApp::spawn().await;
+    let push = PushService::start(&app).await;
+    let driver = app.as_demo("driver").await;
+    let phone = push.browser("driver-phone");
+    subscribe_staff(&driver, &phone, "fr").await;
+    let unsubscribe = |api: &Api| {
+        let http = api.http.clone();
+        let url = app.url("/api/v1/push/subscriptions");
+        let endpoint = phone["endpoint"].clone();
+        async move {
+            http.delete(url)
+                .json(&json!({"endpoint": endpoint}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let manager = app.as_demo("manager").await;
+    assert_eq!(
+        unsubscribe(&manager).await,
+        StatusCode::NOT_FOUND,
+        "not theirs"
+    );
+    assert_eq!(unsubscribe(&driver).await, StatusCode::NO_CONTENT);
+    assert_eq!(
+        unsubscribe(&driver).await,
+        StatusCode::NOT_FOUND,
+        "already gone"
+    );
+    let cook = app.as_demo("cook").await;
+    let order = app
+        .anonymous()
+        .place(&delivery(MARGHERITA, "medium", 1))
+        .await;
+    let order = cook.transition(&order, "preparing").await;
+    cook.transition(&order, "ready").await;
+    run(&app).await;
+    assert!(push.take().is_empty(), "the driver turned them off");
+}
