@@ -565,6 +565,17 @@ async fn malformed_subscriptions_are_refused_with_the_field_named() {
         .post("/api/v1/push/subscriptions", &json!({"subscription": good}))
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "a cook gets no alerts");
+
+    // Ten devices may follow one order; subscribing one of them again is not one more.
+    for n in 0..10 {
+        follow(&app, &order, &push.browser(&format!("device-{n}")), "fr").await;
+    }
+    follow(&app, &order, &push.browser("device-3"), "en").await;
+    let r = app
+        .anonymous()
+        .post(&path, &json!({"subscription": push.browser("device-10")}))
+        .await;
+    assert_eq!(error_code(r, StatusCode::CONFLICT).await.0, "conflict");
 }
 
 #[tokio::test]

@@ -75,6 +75,21 @@ pub async fn upsert(
     .await
 }
 
+/// How many subscriptions `owner` has at other endpoints than `endpoint`.
+pub async fn count_others(tx: &mut Tx, owner: Owner, endpoint: &str) -> sqlx::Result<i64> {
+    let (column, id) = match owner {
+        Owner::Order(id) => ("order_id", id.0),
+        Owner::Staff(id) => ("user_id", id.0),
+    };
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM push_subscriptions WHERE {column} = $1 AND endpoint <> $2"
+    )))
+    .bind(id)
+    .bind(endpoint)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 /// Forgets the subscription at `endpoint` if it belongs to `owner`; false when none did.
 pub async fn remove(tx: &mut Tx, endpoint: &str, owner: Owner) -> sqlx::Result<bool> {
     let done = match owner {

@@ -19,6 +19,8 @@ use std::collections::BTreeMap;
 
 /// Longest endpoint accepted (push services' URLs are a few hundred characters).
 const MAX_ENDPOINT: usize = 1000;
+/// Browsers one order, or one staff member, may have notified.
+const MAX_DEVICES: i64 = 10;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -51,6 +53,7 @@ pub async fn key(State(state): State<AppState>) -> ApiResult<Json<PushKey>> {
     request_body = Subscribe,
     responses((status = 201, body = Subscribed),
               (status = 404, description = "no order has this token", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "ten devices already follow this order", body = ocpizza_proto::ErrorBody),
               (status = 410, description = "the order was finished long ago: the link expired", body = ocpizza_proto::ErrorBody),
               (status = 422, description = "not a push subscription (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn follow_order(
@@ -60,17 +63,7 @@ pub async fn follow_order(
 ) -> ApiResult<(StatusCode, Json<Subscribed>)> {
     let rec = crate::orders::by_token(&state, &token).await?;
     let keys = check(&req)?;
-    let mut tx = state.db.begin().await?;
-    db::upsert(
-        &mut tx,
-        &req.subscription.endpoint,
-        keys,
-        req.lang,
-        Owner::Order(rec.order.id),
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
+    store(&state, &req, keys, Owner::Order(rec.order.id)).await?;
     Ok((
         StatusCode::CREATED,
         Json(Subscribed {
@@ -105,6 +98,7 @@ pub async fn unfollow_order(
     responses((status = 201, body = Subscribed),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
               (status = 403, description = "neither a driver nor a manager: nothing to notify", body = ocpizza_proto::ErrorBody),
+              (status = 409, description = "ten devices of this account already receive them", body = ocpizza_proto::ErrorBody),
               (status = 422, description = "not a push subscription (see `fields`)", body = ocpizza_proto::ErrorBody)))]
 pub async fn subscribe_staff(
     State(state): State<AppState>,
@@ -125,17 +119,7 @@ pub async fn subscribe_staff(
         ));
     }
     let keys = check(&req)?;
-    let mut tx = state.db.begin().await?;
-    db::upsert(
-        &mut tx,
-        &req.subscription.endpoint,
-        keys,
-        req.lang,
-        Owner::Staff(user.id),
-        now_ms(),
-    )
-    .await?;
-    tx.commit().await?;
+    store(&state, &req, keys, Owner::Staff(user.id)).await?;
     Ok((
         StatusCode::CREATED,
         Json(Subscribed {
@@ -158,6 +142,25 @@ pub async fn unsubscribe_staff(
 ) -> ApiResult<StatusCode> {
     let user = caller.user()?;
     forget(&state, &req.endpoint, Owner::Staff(user.id)).await
+}
+
+/// Stores the subscription, unless its owner already has [`MAX_DEVICES`] others.
+async fn store(
+    state: &AppState,
+    req: &Subscribe,
+    keys: (&str, &str),
+    owner: Owner,
+) -> ApiResult<()> {
+    let endpoint = &req.subscription.endpoint;
+    let mut tx = state.db.begin().await?;
+    if db::count_others(&mut tx, owner, endpoint).await? >= MAX_DEVICES {
+        return Err(ApiError::Conflict(format!(
+            "at most {MAX_DEVICES} devices receive these notifications: turn them off on one first"
+        )));
+    }
+    db::upsert(&mut tx, endpoint, keys, req.lang, owner, now_ms()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn forget(state: &AppState, endpoint: &str, owner: Owner) -> ApiResult<StatusCode> {
@@ -220,9 +223,14 @@ fn endpoint(value: &str) -> Result<(), &'static str> {
     }
     let url = url::Url::parse(value).map_err(|_| "must be an absolute URL")?;
     let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    // The server posts to whatever a subscription names: a push service has a domain name,
+    // and an address of the server's own network is refused (this machine is allowed for
+    // local push services, as in the tests).
+    let named = matches!(url.host(), Some(url::Host::Domain(_)));
     match url.scheme() {
-        "https" if url.host_str().is_some() => Ok(()),
-        "http" if local => Ok(()),
+        _ if !named && !local => Err("must be a push service's https URL, with a domain name"),
+        "https" | "http" if local => Ok(()),
+        "https" => Ok(()),
         _ => Err("must be an https URL"),
     }
 }
@@ -239,5 +247,10 @@ mod tests {
         assert!(endpoint("http://push.example.com/x").is_err());
         assert!(endpoint("ftp://push.example.com/x").is_err());
         assert!(endpoint("not a url").is_err());
+        assert!(
+            endpoint("https://10.0.0.5/push").is_err(),
+            "an address of the network"
+        );
+        assert!(endpoint("https://[fd00::1]/push").is_err());
     }
 }
