@@ -11,8 +11,10 @@ CREATE TABLE push_vapid (
 );
 
 -- A browser's push subscription: for one order (its customer, by tracking token) or for a staff
--- member (drivers and managers; what they receive follows the roles they hold when it is sent).
--- A browser has one endpoint: subscribing it again replaces what it was for.
+-- member (drivers and managers). A browser has one endpoint: subscribing it again replaces what
+-- it was for. What a staff subscription receives follows the roles the account holds when each
+-- message is planned, so `shop_id` and `role` stay empty for now (room for narrowing one to a
+-- shop or a role). An order's subscriptions are forgotten when its tracking link expires.
 CREATE TABLE push_subscriptions (
     id         INTEGER PRIMARY KEY,
     endpoint   TEXT   NOT NULL UNIQUE,

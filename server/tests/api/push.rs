@@ -886,3 +886,40 @@ async fn staff_turn_their_alerts_off_and_nobody_else_can() {
     run(&app).await;
     assert!(push.take().is_empty(), "the driver turned them off");
 }
+
+#[tokio::test]
+async fn a_finished_orders_browser_is_forgotten_once_its_tracking_link_expires() {
+    use ocpizza::notify::push::watch;
+    let app = TestApp::spawn().await;
+    let push = PushService::start(&app).await;
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    follow(&app, &order, &push.browser("phone"), "fr").await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM push_subscriptions")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+    };
+    let now = ocpizza::db::now_ms();
+    watch::round(&app.state, "this", now).await.unwrap();
+    assert_eq!(count().await, 1, "an open order keeps its subscription");
+    let manager = app.as_demo("manager").await;
+    let r = manager
+        .post(
+            &format!("/api/v1/orders/{}/cancel", order.id),
+            &json!({"reason": "Rupture de pâte"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    watch::round(&app.state, "this", now + 3_600_000)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 1, "the tracking link still works");
+    watch::round(&app.state, "this", now + 25 * 3_600_000)
+        .await
+        .unwrap();
+    assert_eq!(count().await, 0, "forgotten with the tracking link");
+}

@@ -267,3 +267,21 @@ pub async fn kitchens_last_seen(pool: &AnyPool) -> sqlx::Result<Vec<(ShopId, i64
         .map(|r| Ok((ShopId(r.try_get("shop_id")?), r.try_get("seen_at")?)))
         .collect()
 }
+
+/// Forgets the subscriptions of orders finished before `before` (their tracking link has
+/// expired: nothing more will be said), and kitchen sightings older than `before`.
+pub async fn forget_finished(pool: &AnyPool, before: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM push_subscriptions WHERE kind = 'order' AND order_id IN \
+         (SELECT id FROM orders WHERE status IN ('delivered', 'collected', 'delivery_failed', 'cancelled') \
+          AND updated_at < $1)",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?;
+    sqlx::query("DELETE FROM kitchen_presence WHERE seen_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}

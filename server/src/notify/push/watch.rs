@@ -41,10 +41,13 @@ pub fn spawn(state: AppState, every: Duration) {
     });
 }
 
-/// One round: this instance's kitchens, then the checks.
+/// One round: this instance's kitchens, then the checks, then what is no longer needed.
 pub async fn round(state: &AppState, instance: &str, now: i64) -> anyhow::Result<()> {
     record_kitchens(state, instance, now).await?;
-    check(state, now).await
+    check(state, now).await?;
+    let expired = now - i64::from(state.config.tracking_hours) * 3_600_000;
+    db::forget_finished(state.db.writer(), expired).await?;
+    Ok(())
 }
 
 /// Marks the shops whose kitchen display is connected to this instance as seen now.
