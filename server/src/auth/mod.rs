@@ -135,6 +135,21 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The hash of the request's session token, as the database keeps it (`None` without a session
+/// cookie): what a long-lived connection presents later to read its account again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Session(
+            session_token(&parts.headers).map(|token| hash_token(&token)),
+        ))
+    }
+}
+
 /// Writes, in `tx`, that `user`'s access changed (done by `actor`): every live connection of
 /// the account, on any instance, then checks its session and subscriptions again.
 pub async fn access_changed(

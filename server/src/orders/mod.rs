@@ -28,6 +28,7 @@ use ocpizza_proto::events::Stream;
 use ocpizza_proto::{OrderId, OrderStatus, ShopId, StaffRole};
 use serde::Deserialize;
 use service::{Change, Who};
+use sqlx::AnyPool;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -518,17 +519,17 @@ pub async fn deliveries(
     if user.shops_with(StaffRole::Driver).is_empty() {
         return Err(ApiError::Forbidden);
     }
-    Ok(Json(deliveries_of(&state, user.id).await?))
+    Ok(Json(deliveries_of(state.db.pool(), user.id).await?))
 }
 
 /// The deliveries of driver `id`: ready ones nobody took in their shops, and their own.
-pub async fn deliveries_of(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult<Deliveries> {
-    let driver = crate::auth::db::user_by_id(state.db.pool(), id)
+pub async fn deliveries_of(pool: &AnyPool, id: ocpizza_proto::UserId) -> ApiResult<Deliveries> {
+    let driver = crate::auth::db::user_by_id(pool, id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
     let stream = Stream::Driver(id).to_string();
-    let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
-    let mut conn = state.db.pool().acquire().await?;
+    let stream_seq = crate::events::db::head(pool, &stream).await?;
+    let mut conn = pool.acquire().await?;
     let mut available = Vec::new();
     for shop in driver.shops_with(StaffRole::Driver) {
         available.extend(
