@@ -361,6 +361,16 @@ pub async fn insert(
     .map(OrderId)
 }
 
+/// Records the language of the customer's e-mails about the order (`fr` or `en`).
+pub async fn set_lang(tx: &mut Tx, order: OrderId, lang: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET lang = $1 WHERE id = $2")
+        .bind(lang)
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// Replaces the lines of an order.
 pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM order_lines WHERE order_id = $1")
