@@ -2,6 +2,7 @@
 //! PostgreSQL when `OCPIZZA_TEST_DATABASE_URL` names a server (CI runs both).
 
 mod helpers;
+mod smtp_sink;
 mod ws;
 
 mod abuse;
@@ -27,6 +28,7 @@ mod lifecycle;
 mod live;
 mod localstripe;
 mod login_throttle;
+mod mail;
 mod maintenance;
 mod metrics;
 mod payments;
@@ -35,6 +37,7 @@ mod paypal_client;
 mod permissions;
 mod position;
 mod pwa;
+mod recovery;
 mod shop_hours;
 mod shops;
 mod staff;
