@@ -352,3 +352,30 @@ async fn with_email_off_orders_work_and_nothing_is_queued_for_mail() {
     assert_eq!(links, 0, "no link is made when it cannot be sent");
     assert!(mail_rows(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn the_check_tells_off_reachable_and_unreachable_apart() {
+    use ocpizza::notify::mail::transport::{Health, check};
+    let read = |url: Option<String>| {
+        Settings::from_vars(|k| match k {
+            "OCPIZZA_SMTP_URL" => url.clone(),
+            "OCPIZZA_MAIL_FROM" => url.as_ref().map(|_| FROM.to_owned()),
+            _ => None,
+        })
+        .expect("settings")
+    };
+    assert_eq!(check(&read(None)).await, Health::Off);
+    let sink = Sink::start().await;
+    let Health::Reachable(detail) = check(&read(Some(sink.url()))).await else {
+        panic!("the sink answers");
+    };
+    assert!(
+        detail.contains(&format!("{} reachable (in clear)", sink.addr)),
+        "{detail}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let health = check(&read(Some(format!("smtp://127.0.0.1:{port}")))).await;
+    assert!(matches!(health, Health::Unreachable(_)), "{health:?}");
+}
