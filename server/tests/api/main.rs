@@ -31,6 +31,7 @@ mod login_throttle;
 mod mail;
 mod maintenance;
 mod metrics;
+mod my_orders;
 mod payments;
 mod payments_paypal;
 mod paypal_client;
