@@ -47,7 +47,7 @@ impl Lang {
 const FR: AccountTexts = AccountTexts {
     forgot_link: "Mot de passe oublié ?",
     forgot_title: "Mot de passe oublié",
-    forgot_intro: "Indiquez l'adresse e-mail de votre compte : nous vous envoyons un lien pour \
+    forgot_intro: "Indiquez l'adresse e-mail de votre compte\u{a0}: nous vous envoyons un lien pour \
                    choisir un nouveau mot de passe.",
     send_link: "Envoyer le lien",
     sending: "Envoi…",
@@ -70,7 +70,7 @@ const FR: AccountTexts = AccountTexts {
     current_orders: "En cours",
     past_orders: "Passées",
     no_orders: "Aucune commande pour l'instant.",
-    order_number: "Commande n°",
+    order_number: "Commande n° ",
     follow_order: "Suivre la commande",
     see_order: "Voir la commande",
     login_to_see: "Connectez-vous pour voir vos commandes.",

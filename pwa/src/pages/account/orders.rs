@@ -89,7 +89,7 @@ fn row(lang: Lang, order: &Order) -> Html {
     });
     html! {
         <li class="card my-order" key={id} data-testid={format!("my-order-{id}")}>
-            <h3>{ format!("{} {id}", t.order_number) }</h3>
+            <h3>{ format!("{}{id}", t.order_number) }</h3>
             <p class="my-order-status" data-testid={format!("my-order-status-{id}")}>
                 { lang.status(order.status) }
             </p>
