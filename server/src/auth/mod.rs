@@ -7,6 +7,7 @@ pub mod db;
 pub mod handlers;
 pub mod limit;
 pub mod password;
+pub mod recovery;
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -99,7 +99,8 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
 /// `Retry-After`), and one phone may only have a few orders waiting for a shop to start them
 /// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
 /// While the site is in maintenance, customers' orders get 503 `maintenance`.
-/// Accepts `Idempotency-Key`.
+/// Accepts `Idempotency-Key`. `Accept-Language` (`en…` or French) sets the language of the
+/// e-mails about the order.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
         description = "8 to 128 visible ASCII characters; replays return the first result")),
@@ -121,8 +122,10 @@ pub async fn place(
 ) -> ApiResult<Response> {
     let pending =
         Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?.map(|p| p.guest_at(ip));
+    // The customer's messages about this order are written in the app's language.
+    let lang = crate::notify::mail::templates::Lang::of_request(&headers);
     idempotency::run(state.db.pool(), pending, StatusCode::CREATED, async |p| {
-        service::place(&state, who(&caller), ip, req, p).await
+        service::place(&state, who(&caller), ip, req, lang, p).await
     })
     .await
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL when `OCPIZZA_TEST_DATABASE_URL` names a server (CI runs both).
 
 mod helpers;
+mod smtp_sink;
 mod ws;
 
 mod abuse;
@@ -27,14 +28,17 @@ mod lifecycle;
 mod live;
 mod localstripe;
 mod login_throttle;
+mod mail;
 mod maintenance;
 mod metrics;
+mod my_orders;
 mod payments;
 mod payments_paypal;
 mod paypal_client;
 mod permissions;
 mod position;
 mod pwa;
+mod recovery;
 mod shop_hours;
 mod shops;
 mod staff;
