@@ -128,9 +128,11 @@ function tail(path, lines = 30) {
  * and starts it again on the same port and database, `stop()` ends it and removes its folder.
  */
 export class Server {
-  constructor({ fakeTime = null, payment = null } = {}) {
+  constructor({ fakeTime = null, payment = null, env = {} } = {}) {
     this.fakeTime = fakeTime;
     this.payment = payment;
+    // Extra settings of the scenario (e.g. `OCPIZZA_SMTP_URL` towards its own mail sink).
+    this.extraEnv = env;
     this.paymentProvider = null;
     this.binary = required("OCPIZZA_E2E_SERVER");
     if (!existsSync(this.binary)) throw new Error(`no server binary at ${this.binary}`);
@@ -174,7 +176,12 @@ export class Server {
       : [this.binary, args, {}];
     // Its own process group, so that stopping it stops anything it started too.
     const child = spawn(command, commandArgs, {
-      env: { ...serverEnv(this.dir, this.staticDir), ...(this.paymentProvider?.serverEnv() ?? {}), ...env },
+      env: {
+        ...serverEnv(this.dir, this.staticDir),
+        ...(this.paymentProvider?.serverEnv() ?? {}),
+        ...this.extraEnv,
+        ...env,
+      },
       stdio,
       detached: true,
     });

@@ -62,6 +62,10 @@ pub enum ErrorCode {
     PaymentUnavailable,
     /// A provider's notification whose signature, timestamp or shape is not valid.
     BadSignature,
+    /// A password reset link that is not one of ours (mistyped, cut short): ask for a new one.
+    ResetLinkInvalid,
+    /// A password reset link that has expired or was already used: ask for a new one.
+    ResetLinkExpired,
 }
 
 /// The envelope: `{ "error": … }`.

@@ -3,6 +3,7 @@
 use crate::components::{Header, Invitations, SessionHandle};
 use crate::i18n::Lang;
 use crate::pages::{
+    account::{forgot::ForgotPasswordPage, orders::MyOrdersPage, reset::ResetPasswordPage},
     checkout::Checkout,
     login::Login,
     menu::MenuPage,
@@ -46,6 +47,15 @@ pub enum Route {
     /// Login.
     #[at("/login")]
     Login,
+    /// Asking for a password reset link.
+    #[at("/forgot-password")]
+    ForgotPassword,
+    /// The e-mailed link's page (`?token=…`): a new password.
+    #[at("/reset-password")]
+    ResetPassword,
+    /// A customer's current and past orders.
+    #[at("/my-orders")]
+    MyOrders,
     /// The kitchen wall display.
     #[at("/kitchen")]
     Kitchen,
@@ -101,6 +111,9 @@ fn switch(route: Route) -> Html {
             html! { <Track key={token.as_str()} target={Target::Token(token.clone())} /> }
         }
         Route::Login => html! { <Login /> },
+        Route::ForgotPassword => html! { <ForgotPasswordPage /> },
+        Route::ResetPassword => html! { <ResetPasswordPage /> },
+        Route::MyOrders => html! { <MyOrdersPage /> },
         Route::NotFound => html! { <NotFound /> },
         staff => staff_screen(&staff),
     }

@@ -4,6 +4,7 @@ use ocpizza_proto::api::Allergen;
 use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
+mod account;
 mod cash;
 mod counter;
 mod driver;
@@ -18,6 +19,7 @@ mod payment;
 mod push;
 mod road;
 
+pub use account::AccountTexts;
 pub use cash::CashTexts;
 pub use counter::CounterTexts;
 pub use driver::DriverTexts;

@@ -48,6 +48,9 @@ pub const APP_ROUTES: &[&str] = &[
     "/checkout/:shop",
     "/track/:token",
     "/login",
+    "/forgot-password",
+    "/reset-password",
+    "/my-orders",
 ];
 
 /// Whether `path` is an address the app has a screen for.

@@ -124,6 +124,7 @@ pub async fn lines(config: &Config) -> Vec<Line> {
     }
     lines.push(redis(config).await);
     lines.push(payments(config).await);
+    lines.push(mail(config).await);
     lines.push(web_app(config.static_dir.as_deref()));
     lines.push(folder("data folder", &config.data_dir));
     lines.push(backup_folder(&crate::backup::backup_dir(config)));
@@ -153,6 +154,30 @@ async fn payments(config: &Config) -> Line {
             detail,
             "check the provider's keys and URL in the environment file, and that this host can \
              reach the provider (HTTPS out); until then, customers cannot pay online",
+        ),
+    }
+}
+
+/// E-mail: off, or the SMTP server reachable with the configured security and login.
+async fn mail(config: &Config) -> Line {
+    use crate::notify::mail::transport::{Health, check};
+    let health = tokio::time::timeout(TIMEOUT, check(&config.mail))
+        .await
+        .unwrap_or_else(|_| Health::Unreachable("no answer within 10 s".to_owned()));
+    match health {
+        Health::Off => Line::warn(
+            "e-mail",
+            "off (OCPIZZA_SMTP_URL unset): no order confirmations, no password reset links",
+            "set OCPIZZA_SMTP_URL and OCPIZZA_MAIL_FROM in the environment file (see \
+             config/ocpizza.env.example)",
+        ),
+        Health::Reachable(detail) => Line::ok("e-mail", detail),
+        Health::Unreachable(detail) => Line::fail(
+            "e-mail",
+            detail,
+            "check OCPIZZA_SMTP_URL (host, port, smtp:// with STARTTLS or smtps://, user and \
+             password) and that this host may connect to it; until then, messages wait and \
+             are retried, and are dropped after a day",
         ),
     }
 }

@@ -131,6 +131,8 @@ pub struct Config {
     /// Seconds before a failed notification is first tried again; each later wait is three
     /// times longer, at most 10 minutes (`OCPIZZA_NOTIFY_RETRY_SECS`, default 5).
     pub notify_retry_secs: u32,
+    /// E-mail (`OCPIZZA_SMTP_URL`, `OCPIZZA_MAIL_FROM`, see [`crate::notify::mail::settings`]).
+    pub mail: crate::notify::mail::settings::Settings,
 }
 
 impl Config {
@@ -167,6 +169,7 @@ impl Config {
             backup: crate::backup::Settings::default(),
             payments: crate::payments::settings::Settings::default(),
             notify_retry_secs: 5,
+            mail: crate::notify::mail::settings::Settings::default(),
         }
     }
 
@@ -228,6 +231,7 @@ impl Config {
             k.starts_with("OCPIZZA_")
                 && !KNOWN.contains(&k.as_str())
                 && !crate::payments::settings::VARIABLES.contains(&k.as_str())
+                && !crate::notify::mail::settings::VARIABLES.contains(&k.as_str())
         }) {
             bail!("unknown configuration variable {unknown}");
         }
@@ -346,6 +350,7 @@ impl Config {
         }
         c.backup = crate::backup::Settings::from_vars(|k| get(k).cloned())?;
         c.payments = crate::payments::settings::Settings::from_vars(|k| get(k).cloned())?;
+        c.mail = crate::notify::mail::settings::Settings::from_vars(|k| get(k).cloned())?;
         Ok(c)
     }
 

@@ -98,6 +98,12 @@ pub enum ApiError {
     /// A provider notification that does not verify.
     #[error("{0}")]
     BadSignature(String),
+    /// A password reset token that matches no link sent.
+    #[error("this password reset link is not valid; ask for a new one")]
+    ResetLinkInvalid,
+    /// A password reset link past its time, or already used; says which.
+    #[error("{0}")]
+    ResetLinkExpired(&'static str),
     /// Body over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -160,6 +166,8 @@ impl ApiError {
                 (StatusCode::SERVICE_UNAVAILABLE, C::PaymentUnavailable)
             }
             ApiError::BadSignature(_) => (StatusCode::BAD_REQUEST, C::BadSignature),
+            ApiError::ResetLinkInvalid => (StatusCode::BAD_REQUEST, C::ResetLinkInvalid),
+            ApiError::ResetLinkExpired(_) => (StatusCode::GONE, C::ResetLinkExpired),
             ApiError::Maintenance { .. } => (StatusCode::SERVICE_UNAVAILABLE, C::Maintenance),
             ApiError::BadOrigin => (StatusCode::FORBIDDEN, C::BadOrigin),
             ApiError::Database(e) if is_foreign_key_violation(e) => {

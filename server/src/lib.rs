@@ -42,5 +42,6 @@ pub mod shops;
 pub mod staff;
 pub mod state;
 pub mod stock;
+pub mod streams;
 pub mod systemd;
 pub mod validate;

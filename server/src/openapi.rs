@@ -24,6 +24,8 @@ use utoipa::{Modify, OpenApi};
         auth::handlers::logout,
         auth::handlers::me,
         auth::handlers::session,
+        auth::recovery::forgot,
+        auth::recovery::reset,
         shops::list,
         shops::get_one,
         shops::patch,

@@ -43,17 +43,17 @@ impl AppState {
     pub async fn new(config: Config, db: Db) -> anyhow::Result<AppState> {
         let dummy_hash =
             crate::auth::password::hash(crate::auth::random_token(16), config.hashing).await?;
-        let hub = Hub::new(db.clone(), config.live_threads)?;
+        let streams = crate::streams::Streams::new(db.clone(), config.tracking_hours);
+        let hub = Hub::new(
+            db.clone(),
+            crate::hub::Settings::from_config(&config),
+            Arc::new(streams),
+        )?;
         let mut bus = Bus::new();
         if let Some(url) = &config.redis_url {
-            bus = crate::hub::redis::start(
-                url.expose(),
-                config.redis_channel.clone(),
-                bus,
-                hub.clone(),
-            )?;
+            bus = crate::events::redis::start(url.expose(), config.redis_channel.clone(), bus)?;
         }
-        hub.spawn(bus.subscribe(), std::time::Duration::from_secs(2));
+        hub.spawn(&bus, std::time::Duration::from_secs(2));
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
         let notify = crate::notify::from_config(&config, &db).await?;

@@ -29,6 +29,8 @@ pub const READY: &[&str] = &[
     "tests/counter_next_call.test.mjs",
     "tests/kitchen_rush.test.mjs",
     "tests/login_next.test.mjs",
+    // A forgotten password reset through the e-mailed link; the customer's orders.
+    "tests/password_reset.test.mjs",
     "tests/maintenance.test.mjs",
     // Errors in the customer's language, and ordering.
     "tests/checkout_errors.test.mjs",

@@ -48,6 +48,39 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// `POST /api/v1/auth/password/forgot`: send a password reset link to this address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPassword {
+    /// The account's e-mail.
+    #[cfg_attr(feature = "server", schema(max_length = 254))]
+    pub email: String,
+}
+
+/// The answer to `POST /api/v1/auth/password/forgot` (`202`): the same whether or not the
+/// address has an account, so that it does not tell who is a customer. If it has one, a link
+/// is on its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct ResetRequested {
+    /// The address the link goes to if it has an account (trimmed, lower-cased).
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password/reset`: the token of the link and the new password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// The `token` parameter of the link (64 hexadecimal digits).
+    #[cfg_attr(feature = "server", schema(pattern = "^[0-9a-fA-F]{64}$"))]
+    pub token: String,
+    /// The new password: the same rules as at registration.
+    #[cfg_attr(feature = "server", schema(min_length = 10, max_length = 256))]
+    pub password: String,
+}
+
 /// A role held in one shop.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]

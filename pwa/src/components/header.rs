@@ -83,6 +83,9 @@ pub fn Header() -> Html {
                 if session.me.as_ref().is_some_and(|me| me.admin || !me.roles.is_empty()) {
                     <Link<Route> to={Route::Recipes}>{ t.recipes_title }</Link<Route>>
                 }
+                if session.me.is_some() {
+                    <Link<Route> to={Route::MyOrders}>{ session.lang.account().my_orders }</Link<Route>>
+                }
                 if let Some(me) = &session.me {
                     <span class="who">{ &me.name }</span>
                     <button type="button" onclick={logout}>{ t.logout }</button>

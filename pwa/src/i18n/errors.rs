@@ -122,6 +122,14 @@ impl Lang {
                 "Notification de paiement refusée.",
                 "Payment notification refused.",
             ),
+            C::ResetLinkInvalid => (
+                "Ce lien de réinitialisation n'est pas valable : demandez-en un nouveau.",
+                "This reset link is not valid: ask for a new one.",
+            ),
+            C::ResetLinkExpired => (
+                "Ce lien de réinitialisation a expiré ou a déjà servi : demandez-en un nouveau.",
+                "This reset link has expired or was already used: ask for a new one.",
+            ),
         };
         self.pick(fr, en)
     }
@@ -259,6 +267,8 @@ mod tests {
             C::PaymentDeclined,
             C::PaymentUnavailable,
             C::BadSignature,
+            C::ResetLinkInvalid,
+            C::ResetLinkExpired,
         ];
         for code in all {
             match code {
@@ -286,7 +296,9 @@ mod tests {
                 | C::Maintenance
                 | C::PaymentDeclined
                 | C::PaymentUnavailable
-                | C::BadSignature => {}
+                | C::BadSignature
+                | C::ResetLinkInvalid
+                | C::ResetLinkExpired => {}
             }
         }
         all.to_vec()

@@ -6,7 +6,7 @@ use crate::services::api;
 use ocpizza_proto::api::auth::{LoginRequest, Me};
 use web_sys::HtmlInputElement;
 use yew::{Callback, Html, SubmitEvent, TargetCast, component, html, use_state};
-use yew_router::prelude::use_navigator;
+use yew_router::prelude::{Link, use_navigator};
 
 /// `?next=/path` of the address, resolved against this site: where to go back after logging
 /// in, only when it stays on this origin.
@@ -125,6 +125,9 @@ pub fn Login() -> Html {
                 }
                 <button type="submit" class="button">{ t.login }</button>
             </form>
+            <p class="forgot-password">
+                <Link<Route> to={Route::ForgotPassword}>{ session.lang.account().forgot_link }</Link<Route>>
+            </p>
         </section>
     }
 }

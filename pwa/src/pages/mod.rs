@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod account;
 pub mod checkout;
 #[cfg(feature = "staff")]
 pub mod counter;

@@ -144,6 +144,15 @@ pub async fn put_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Ap
     read_empty(request.send().await).await
 }
 
+/// `POST path` with a JSON body, expecting no answer body (204): success, or the server's
+/// error.
+pub async fn post_json_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), ApiFailure> {
+    let request = Request::post(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read_empty(request.send().await).await
+}
+
 /// `POST path` without body, expecting no answer body (204): success, or the server's error.
 pub async fn post_no_content(path: &str) -> Result<(), ApiFailure> {
     read_empty(Request::post(path).send().await).await

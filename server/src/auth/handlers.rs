@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/me", get(me))
         .route("/api/v1/auth/session", get(session))
+        .merge(super::recovery::router())
 }
 
 /// Creates a customer account, or says the same if the e-mail already has one.

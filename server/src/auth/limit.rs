@@ -10,7 +10,9 @@
 //! An attempt is counted as a failure when it is admitted and forgiven when it succeeds, so
 //! that a burst of parallel guesses cannot all slip in before the first one is judged.
 //!
-//! Registrations are limited per client address per hour.
+//! Registrations are limited per client address per hour, and so are password reset links,
+//! which are also limited per account (keyed on the address asked for, whether or not it has
+//! an account, so that the answer tells nothing): a mailbox cannot be flooded with links.
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -29,6 +31,10 @@ const BACKOFF_CAP: Duration = Duration::from_mins(5);
 const FORGET_AFTER: Duration = Duration::from_hours(1);
 /// The most (account, address) pairs remembered; past it the oldest half is dropped.
 const MAX_PAIRS: usize = 100_000;
+/// Password reset links one client address may ask for in an hour.
+pub const RESETS_PER_IP_PER_HOUR: u32 = 10;
+/// Password reset links one e-mail address may be sent in an hour.
+pub const RESETS_PER_ACCOUNT_PER_HOUR: u32 = 3;
 
 /// Why an attempt was refused, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +45,8 @@ pub enum Refusal {
     Address(Duration),
     /// Too many registrations from this address.
     Registrations(Duration),
+    /// Too many password reset links asked for, from this address or for this account.
+    Resets(Duration),
 }
 
 impl From<Refusal> for crate::error::ApiError {
@@ -54,6 +62,11 @@ impl From<Refusal> for crate::error::ApiError {
             ),
             Refusal::Registrations(wait) => (
                 "too many accounts registered from your address; try again later",
+                wait,
+            ),
+            Refusal::Resets(wait) => (
+                "too many password reset links asked for; check your mailbox, or try again \
+                 later",
                 wait,
             ),
         };
@@ -81,6 +94,8 @@ struct Failures {
 pub struct AuthLimits {
     login_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     register_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    reset_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    reset_per_account: DefaultKeyedRateLimiter<[u8; 32]>,
     failures: Mutex<HashMap<PairKey, Failures>>,
     free_failures: u32,
     clock: DefaultClock,
@@ -99,6 +114,8 @@ impl AuthLimits {
         AuthLimits {
             login_per_ip: RateLimiter::keyed(Quota::per_minute(n(login_per_ip_per_min))),
             register_per_ip: RateLimiter::keyed(Quota::per_hour(n(register_per_ip_per_hour))),
+            reset_per_ip: RateLimiter::keyed(Quota::per_hour(n(RESETS_PER_IP_PER_HOUR))),
+            reset_per_account: RateLimiter::keyed(Quota::per_hour(n(RESETS_PER_ACCOUNT_PER_HOUR))),
             failures: Mutex::new(HashMap::new()),
             free_failures: free_failures.max(1),
             clock: DefaultClock::default(),
@@ -119,6 +136,13 @@ impl AuthLimits {
     /// Counts one registration from `ip`.
     pub fn admit_registration(&self, ip: IpAddr) -> Result<(), Refusal> {
         check(&self.register_per_ip, &ip, &self.clock).map_err(Refusal::Registrations)
+    }
+
+    /// Counts one password reset link asked for `account` (normalised e-mail) from `ip`.
+    pub fn admit_reset(&self, account: &str, ip: IpAddr) -> Result<(), Refusal> {
+        check(&self.reset_per_ip, &ip, &self.clock).map_err(Refusal::Resets)?;
+        let key: [u8; 32] = Sha256::digest(account.as_bytes()).into();
+        check(&self.reset_per_account, &key, &self.clock).map_err(Refusal::Resets)
     }
 
     fn admit_login_at(&self, key: PairKey, now: Instant) -> Result<(), Refusal> {
@@ -179,13 +203,13 @@ fn evict(failures: &mut HashMap<PairKey, Failures>, now: Instant) {
     }
 }
 
-fn check(
-    limiter: &DefaultKeyedRateLimiter<IpAddr>,
-    ip: &IpAddr,
+fn check<K: std::hash::Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
     clock: &DefaultClock,
 ) -> Result<(), Duration> {
     let verdict = limiter
-        .check_key(ip)
+        .check_key(key)
         .map_err(|not_until| not_until.wait_time_from(clock.now()));
     if limiter.len() > 100_000 {
         limiter.retain_recent();
@@ -242,6 +266,31 @@ mod tests {
         assert!(limits.admit_login_at(own, now).is_ok());
         limits.succeeded("ana@example.fr", ATTACKER);
         assert!(limits.admit_login_at(attacked, now).is_ok());
+    }
+
+    #[test]
+    fn reset_links_are_limited_per_account_whatever_the_address_and_per_address() {
+        let limits = AuthLimits::new(10_000, 5, 10);
+        for _ in 0..RESETS_PER_ACCOUNT_PER_HOUR {
+            limits.admit_reset("ana@example.fr", ATTACKER).unwrap();
+        }
+        let refused = limits.admit_reset("ana@example.fr", VICTIM);
+        assert!(matches!(refused, Err(Refusal::Resets(_))), "{refused:?}");
+        limits.admit_reset("bob@example.fr", VICTIM).unwrap();
+        let mut refused_at = None;
+        for i in 0..RESETS_PER_IP_PER_HOUR {
+            if limits
+                .admit_reset(&format!("x{i}@example.fr"), ATTACKER)
+                .is_err()
+            {
+                refused_at = Some(i);
+                break;
+            }
+        }
+        assert_eq!(
+            refused_at,
+            Some(RESETS_PER_IP_PER_HOUR - RESETS_PER_ACCOUNT_PER_HOUR)
+        );
     }
 
     #[test]

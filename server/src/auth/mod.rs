@@ -7,6 +7,7 @@ pub mod db;
 pub mod handlers;
 pub mod limit;
 pub mod password;
+pub mod recovery;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -132,6 +133,21 @@ impl FromRequestParts<AppState> for Caller {
         };
         parts.extensions.insert(caller.clone());
         Ok(caller)
+    }
+}
+
+/// The hash of the request's session token, as the database keeps it (`None` without a session
+/// cookie): what a long-lived connection presents later to read its account again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Session(
+            session_token(&parts.headers).map(|token| hash_token(&token)),
+        ))
     }
 }
 

@@ -190,17 +190,6 @@ pub async fn new_generation(db: &Db) -> sqlx::Result<String> {
     Ok(generation)
 }
 
-/// The event log's current generation (`None` before migration 5).
-pub async fn generation(pool: &AnyPool) -> sqlx::Result<Option<String>> {
-    match sqlx::query_scalar("SELECT generation FROM event_log_generation WHERE id = 1")
-        .fetch_optional(pool)
-        .await
-    {
-        Err(sqlx::Error::Database(_)) => Ok(None),
-        other => other,
-    }
-}
-
 /// A run's finish time as text for tables.
 pub fn when(run: &BackupRun) -> String {
     run.finished_at

@@ -2,15 +2,37 @@
 //! hub) and, with Redis, handed to the publisher that fans them out to the other instances.
 //! Publishing never blocks and never fails a request: the event log is the truth, and a
 //! listener that lagged or missed something catches up from it.
+//!
+//! The bus also carries word that its link to the other instances (the Redis bridge, see
+//! [`super::redis`]) may have lost events: listeners that hear it ([`Bus::losses`]) catch up
+//! from the log. The link's counters ([`Link`]) are read by the metrics endpoint.
 
 use super::Published;
-use tokio::sync::{broadcast, mpsc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Bus {
     local: broadcast::Sender<Published>,
     remote: Option<mpsc::Sender<Vec<Published>>>,
+    link: Arc<Link>,
+}
+
+/// The state of the link to the other instances (Redis); all zero without one.
+#[derive(Debug)]
+pub struct Link {
+    /// 1 while the Redis subscription is up (stays 0 without Redis).
+    pub connected: AtomicI64,
+    /// Whether the Redis subscription was ever up (the first connection is no reconnect).
+    pub ever_connected: AtomicBool,
+    /// Times the Redis subscription was (re)established after the first.
+    pub reconnects: AtomicU64,
+    /// Batches of events that could not be published to Redis.
+    pub publish_failures: AtomicU64,
+    /// Changes each time the link may have lost events.
+    lost: watch::Sender<()>,
 }
 
 impl Default for Bus {
@@ -25,6 +47,13 @@ impl Bus {
         Bus {
             local: broadcast::channel(8192).0,
             remote: None,
+            link: Arc::new(Link {
+                connected: AtomicI64::new(0),
+                ever_connected: AtomicBool::new(false),
+                reconnects: AtomicU64::new(0),
+                publish_failures: AtomicU64::new(0),
+                lost: watch::channel(()).0,
+            }),
         }
     }
 
@@ -72,5 +101,22 @@ impl Bus {
     /// A new listener, receiving events published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Published> {
         self.local.subscribe()
+    }
+
+    /// The link to the other instances.
+    pub fn link(&self) -> &Arc<Link> {
+        &self.link
+    }
+
+    /// Changes each time the link to the other instances may have lost events (it was down,
+    /// or just came up): whoever listens then catches up from the log.
+    pub fn losses(&self) -> watch::Receiver<()> {
+        self.link.lost.subscribe()
+    }
+
+    /// Says that events of other instances may have been lost on the way (see
+    /// [`Bus::losses`]).
+    pub fn lost_remote_events(&self) {
+        self.link.lost.send_replace(());
     }
 }

@@ -124,44 +124,6 @@ pub async fn head(pool: &AnyPool, stream: &str) -> sqlx::Result<i64> {
     Ok(seq.unwrap_or(0))
 }
 
-/// One stored event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    /// Sequence in its stream.
-    pub seq: i64,
-    /// `type` tag.
-    pub kind: String,
-    /// JSON payload.
-    pub payload: String,
-}
-
-/// Events of `stream` after `since`, oldest first, at most `limit`.
-pub async fn read_since(
-    pool: &AnyPool,
-    stream: &str,
-    since: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<StoredEvent>> {
-    let rows = sqlx::query(
-        "SELECT seq, kind, payload FROM events WHERE stream = $1 AND seq > $2 \
-         ORDER BY seq LIMIT $3",
-    )
-    .bind(stream)
-    .bind(since)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(StoredEvent {
-                seq: r.try_get("seq")?,
-                kind: r.try_get("kind")?,
-                payload: r.try_get("payload")?,
-            })
-        })
-        .collect()
-}
-
 /// Streams written since `since_ms`, with their highest sequence.
 pub async fn recent_heads(pool: &AnyPool, since_ms: i64) -> sqlx::Result<Vec<(String, i64)>> {
     let rows =
@@ -172,6 +134,18 @@ pub async fn recent_heads(pool: &AnyPool, since_ms: i64) -> sqlx::Result<Vec<(St
     rows.iter()
         .map(|r| Ok((r.try_get("stream")?, r.try_get("seq")?)))
         .collect()
+}
+
+/// The event log's generation, which a restore changes (`None` before migration 5): a live
+/// hub that sees it change knows stream sequences went back.
+pub async fn generation(pool: &AnyPool) -> sqlx::Result<Option<String>> {
+    match sqlx::query_scalar("SELECT generation FROM event_log_generation WHERE id = 1")
+        .fetch_optional(pool)
+        .await
+    {
+        Err(sqlx::Error::Database(_)) => Ok(None),
+        other => other,
+    }
 }
 
 /// Deletes events older than `before_ms` (resuming from before then gets a snapshot), except

@@ -1,5 +1,7 @@
-//! Following the event log: where a reader stands in a stream, and the durable, named cursor
-//! that consumers outside the live hub (notifications) keep in the database.
+//! Following the event log: where a reader stands in a stream ([`step`]), the way through a
+//! stream's log page by page up to a head ([`Walk`]: the live hub's catch-up, a connection's
+//! replay and gap filling), and the durable, named cursor that consumers outside the live hub
+//! (notifications) keep in the database.
 //!
 //! Every stream's sequence is contiguous, and the writers of a stream queue on its head row
 //! until commit, so the events of one stream become visible in sequence order: "everything up
@@ -286,6 +288,77 @@ pub async fn read(
             })
         })
         .collect()
+}
+
+/// A reader's way through one stream's log, a page of at most [`PAGE`] events at a time, from
+/// the last event it took up to a head: how the live hub catches up and how a connection
+/// replays what its client missed or fills a gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    at: i64,
+    /// The last event to read; `None`: whatever the log holds when it is read.
+    head: Option<i64>,
+}
+
+/// What [`Walk::next`] read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// The next events, in sequence, continuing where the walk stood.
+    Events(Vec<Entry>),
+    /// The walk reached its head (or the end of the log).
+    End,
+    /// The next event is no longer in the log (pruned): the reader needs a snapshot.
+    Missing,
+}
+
+impl Walk {
+    /// From after `after` up to `head`, both sequences of the stream.
+    pub fn to(after: i64, head: i64) -> Walk {
+        Walk {
+            at: after,
+            head: Some(head),
+        }
+    }
+
+    /// From after `after` to the end of the log, as far as it goes when read.
+    pub fn to_end(after: i64) -> Walk {
+        Walk {
+            at: after,
+            head: None,
+        }
+    }
+
+    /// The last sequence the walk took.
+    pub fn at(&self) -> i64 {
+        self.at
+    }
+
+    /// Reads the next page of `stream` and moves past it.
+    pub async fn next(&mut self, pool: &AnyPool, stream: &str) -> sqlx::Result<Page> {
+        let limit = match self.head {
+            Some(head) if head <= self.at => return Ok(Page::End),
+            Some(head) => (head - self.at).min(PAGE),
+            None => PAGE,
+        };
+        let events = read(pool, stream, self.at, limit).await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            // Up to a known head, every event is in the log unless it was pruned.
+            return Ok(if self.head.is_some() {
+                Page::Missing
+            } else {
+                Page::End
+            });
+        };
+        if step(self.at, events[0].seq) != Step::Next {
+            return Ok(Page::Missing);
+        }
+        self.at = last;
+        if self.head.is_none() && (events.len() as i64) < limit {
+            // A short page was the end of the log: no need to ask again.
+            self.head = Some(last);
+        }
+        Ok(Page::Events(events))
+    }
 }
 
 /// The half-open range of names starting with `prefix` (its last character moved up by one).

@@ -8,6 +8,7 @@
 pub mod bus;
 pub mod db;
 pub mod follow;
+pub mod redis;
 
 use crate::db::Tx;
 use crate::error::ApiError;

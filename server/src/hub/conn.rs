@@ -1,17 +1,22 @@
 //! One WebSocket connection: `GET /api/v1/ws`.
 //!
 //! The connection keeps, per subscribed stream, the last sequence it sent. Whatever the hub
-//! queues is checked against it: an old frame is skipped, a jump is filled from the log first.
-//! So replay-then-live needs no coordination: the connection registers with the hub, replays
-//! the log (or sends a snapshot), and the live frames that queued meanwhile fall into place.
+//! queues is checked against it ([`follow::step`]): an old frame is skipped, a jump is filled
+//! from the log first. So replay-then-live needs no coordination: the connection registers
+//! with the hub, replays the log (or sends a snapshot), and the live frames that queued
+//! meanwhile fall into place.
+//!
+//! A connection holds the [`Hub`] and what it learnt of its caller at the upgrade; whether a
+//! subscription is allowed and what a snapshot holds it asks the hub's
+//! [`Catalogue`](super::Catalogue).
 
-use super::authz::Scope;
-use super::{ConnHandle, Frame, Hub, IpSlot, LOG_PAGE, QUEUE_FRAMES};
-use crate::auth::Caller;
+use super::{ConnHandle, Frame, Hub, IpSlot, QUEUE_FRAMES};
+use crate::auth::{Caller, Session};
 use crate::error::ApiError;
-use crate::events::db::StoredEvent;
+use crate::events::follow::{self, Page, Step, Walk};
 use crate::net::ClientIp;
 use crate::state::AppState;
+use crate::streams::Scope;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -54,10 +59,12 @@ const MAX_ERRORS: u32 = 20;
 pub async fn upgrade(
     State(state): State<AppState>,
     caller: Caller,
+    Session(session): Session,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let hub = state.hub;
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
@@ -68,36 +75,31 @@ pub async fn upgrade(
     let foreign = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|o| o.trim_end_matches('/') != state.config.public_url);
+        .is_some_and(|o| o.trim_end_matches('/') != hub.settings().public_url);
     if foreign {
         return ApiError::BadOrigin.into_response();
     }
-    let Some(slot) = state.hub.admit(ip, state.config.ws_max_per_ip) else {
+    let Some(slot) = hub.admit(ip) else {
         return ApiError::RateLimited.into_response();
     };
-    let session = caller
-        .0
-        .as_ref()
-        .and(crate::auth::session_token(&headers))
-        .map(|token| crate::auth::hash_token(&token));
+    let session = caller.0.as_ref().and(session);
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            let (handle, rx) = state.hub.connect();
+            let (handle, rx) = hub.connect();
             let access = match caller.id() {
-                Some(id) => follow_access(&state, id, &handle).await,
+                Some(id) => follow_access(&hub, id, &handle).await,
                 None => None,
             };
             let kicked = {
                 let handle = handle.clone();
                 Box::pin(async move { handle.kicked().await })
             };
-            let hub = state.hub.clone();
             let conn = Conn {
-                state,
+                hub: hub.clone(),
                 caller,
                 handle,
                 kicked,
@@ -114,14 +116,14 @@ pub async fn upgrade(
 /// Registers the connection on the account's `user:{id}` stream, so that a logout or a role
 /// change anywhere (any instance) reaches it; `None` if the log cannot be read.
 async fn follow_access(
-    state: &AppState,
+    hub: &Hub,
     id: ocpizza_proto::UserId,
     handle: &Arc<ConnHandle>,
 ) -> Option<Arc<str>> {
     let name: Arc<str> = Arc::from(Stream::User(id).to_string());
-    match crate::events::db::head(state.db.pool(), &name).await {
+    match crate::events::db::head(hub.db().pool(), &name).await {
         Ok(head) => {
-            state.hub.subscribe(&name, head, handle);
+            hub.subscribe(&name, head, handle);
             Some(name)
         }
         Err(e) => {
@@ -136,7 +138,7 @@ async fn until_draining(mut rx: tokio::sync::watch::Receiver<bool>) {
 }
 
 struct Conn {
-    state: AppState,
+    hub: Hub,
     caller: Caller,
     handle: Arc<ConnHandle>,
     /// Resolves when the hub dropped this connection as a slow consumer. One future for the
@@ -170,11 +172,11 @@ enum End {
 
 impl Conn {
     fn hub(&self) -> &Hub {
-        &self.state.hub
+        &self.hub
     }
 
     async fn run(mut self, mut socket: WebSocket, mut rx: mpsc::Receiver<Arc<Frame>>) {
-        let metrics = &self.state.hub.metrics().connections;
+        let metrics = &self.hub.metrics().connections;
         metrics.fetch_add(1, Ordering::Relaxed);
         let end = self.serve(&mut socket, &mut rx).await;
         if let End::Close(code, reason) = end {
@@ -190,10 +192,9 @@ impl Conn {
             self.forget(&stream, &sub);
         }
         if let Some(access) = self.access.take() {
-            self.state.hub.unsubscribe(&access, &self.handle);
+            self.hub.unsubscribe(&access, &self.handle);
         }
-        self.state
-            .hub
+        self.hub
             .metrics()
             .connections
             .fetch_sub(1, Ordering::Relaxed);
@@ -202,7 +203,7 @@ impl Conn {
     async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
         let drain = until_draining(self.hub().draining());
         tokio::pin!(drain);
-        let beat = Duration::from_secs(u64::from(self.state.config.ws_heartbeat_secs));
+        let beat = Duration::from_secs(u64::from(self.hub().settings().heartbeat_secs));
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let mut unanswered = 0u32;
         loop {
@@ -333,7 +334,7 @@ impl Conn {
                 let welcome = ServerMsg::Welcome {
                     protocol: PROTOCOL_VERSION,
                     user_id: self.caller.id(),
-                    heartbeat_secs: self.state.config.ws_heartbeat_secs,
+                    heartbeat_secs: self.hub().settings().heartbeat_secs,
                 };
                 self.send(socket, &welcome).await
             }
@@ -386,13 +387,7 @@ impl Conn {
                 return self.send(socket, &msg).await;
             }
         };
-        let head = {
-            let (pool, name) = (self.state.db.pool().clone(), name.to_owned());
-            self.hub()
-                .on_requests(async move { crate::events::db::head(&pool, &name).await })
-                .await
-        };
-        let Some(Ok(head)) = head else {
+        let Some(Ok(head)) = self.hub().read_head(name).await else {
             return Err(End::Close(1011, "database unavailable"));
         };
         let key: Arc<str> = Arc::from(name);
@@ -456,11 +451,13 @@ impl Conn {
         scope: &Scope,
     ) -> Result<i64, End> {
         let built = {
-            let (state, stream, scope) = (self.state.clone(), stream.clone(), scope.clone());
+            let (catalogue, stream, scope) = (
+                self.hub().catalogue().clone(),
+                stream.clone(),
+                scope.clone(),
+            );
             self.hub()
-                .on_requests(
-                    async move { state.hub.snapshots().get(&state, &stream, &scope).await },
-                )
+                .on_requests(async move { catalogue.snapshot(&stream, &scope).await })
                 .await
                 .flatten()
         };
@@ -501,38 +498,36 @@ impl Conn {
         since: i64,
         head: i64,
     ) -> Result<Option<i64>, End> {
-        let mut last = since;
-        while last < head {
-            let events = self.read_log(stream, last, LOG_PAGE).await?;
-            if events.first().is_none_or(|e| e.seq != last + 1) {
-                return Ok(None);
-            }
+        let mut walk = Walk::to(since, head);
+        Ok(self
+            .send_log(socket, stream, scope, &mut walk)
+            .await?
+            .then_some(walk.at()))
+    }
+
+    /// Sends the events `walk` reads of `stream`'s log (those `scope` sees), page by page; false
+    /// if the walk found an event no longer kept.
+    async fn send_log(
+        &mut self,
+        socket: &mut WebSocket,
+        stream: &Arc<str>,
+        scope: &Scope,
+        walk: &mut Walk,
+    ) -> Result<bool, End> {
+        loop {
+            let events = match self.hub().read_log(stream, walk).await {
+                Some(Ok(Page::Events(events))) => events,
+                Some(Ok(Page::End)) => return Ok(true),
+                Some(Ok(Page::Missing)) => return Ok(false),
+                None | Some(Err(_)) => return Err(End::Close(1011, "database unavailable")),
+            };
             for e in events {
                 if scope.sees_payload(&e.payload) {
                     let frame = Frame::new(stream.clone(), e.seq, &e.payload);
                     self.push(socket, frame.text).await?;
                 }
-                last = e.seq;
             }
             self.flush(socket).await?;
-        }
-        Ok(Some(last))
-    }
-
-    /// At most `limit` events of `stream`'s log after `since`, read on the request runtime.
-    async fn read_log(
-        &self,
-        stream: &str,
-        since: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, End> {
-        let (pool, stream) = (self.state.db.pool().clone(), stream.to_owned());
-        let read = self.hub().on_requests(async move {
-            crate::events::db::read_since(&pool, &stream, since, limit).await
-        });
-        match read.await {
-            Some(Ok(events)) => Ok(events),
-            _ => Err(End::Close(1011, "database unavailable")),
         }
     }
 
@@ -548,27 +543,21 @@ impl Conn {
             return Ok(());
         };
         let (last, scope) = (sub.last, sub.scope.clone());
-        if frame.seq <= last {
-            return Ok(());
-        }
-        let mut at = last;
-        if frame.seq > last + 1 {
-            let events = self
-                .read_log(&frame.stream, last, frame.seq - last - 1)
-                .await?;
-            for e in events {
-                if scope.sees_payload(&e.payload) {
-                    let gap = Frame::new(frame.stream.clone(), e.seq, &e.payload);
-                    self.push(socket, gap.text).await?;
+        match follow::step(last, frame.seq) {
+            Step::Old => return Ok(()),
+            Step::Gap => {
+                let mut walk = Walk::to(last, frame.seq - 1);
+                if !self
+                    .send_log(socket, &frame.stream, &scope, &mut walk)
+                    .await?
+                {
+                    return Err(End::Close(
+                        CLOSE_SLOW_CONSUMER,
+                        "lost track of the stream: resubscribe since your last seq",
+                    ));
                 }
-                at = e.seq;
             }
-            if at + 1 != frame.seq {
-                return Err(End::Close(
-                    CLOSE_SLOW_CONSUMER,
-                    "lost track of the stream: resubscribe since your last seq",
-                ));
-            }
+            Step::Next => {}
         }
         if scope == Scope::Whole || scope.sees_payload(frame_payload(&frame.text)) {
             self.push(socket, frame.text.clone()).await?;
@@ -597,10 +586,10 @@ impl Conn {
         let Some(session) = self.session.clone() else {
             return Ok(());
         };
-        let pool = self.state.db.pool().clone();
+        let catalogue = self.hub().catalogue().clone();
         let user = self
             .hub()
-            .on_requests(async move { crate::auth::db::user_by_session(&pool, &session).await })
+            .on_requests(async move { catalogue.account(&session).await })
             .await;
         match user {
             Some(Ok(Some(user))) => {
@@ -614,9 +603,13 @@ impl Conn {
 
     /// What of `stream` the caller may read now, checked on the request runtime.
     async fn authorise(&self, stream: &Stream) -> Result<Result<Scope, (ErrorCode, String)>, End> {
-        let (state, caller, stream) = (self.state.clone(), self.caller.clone(), stream.clone());
+        let (catalogue, caller, stream) = (
+            self.hub().catalogue().clone(),
+            self.caller.clone(),
+            stream.clone(),
+        );
         self.hub()
-            .on_requests(async move { super::authz::may_subscribe(&state, &caller, &stream).await })
+            .on_requests(async move { catalogue.authorise(&caller, &stream).await })
             .await
             .ok_or(End::Close(1011, "server shutting down"))
     }

@@ -1,10 +1,11 @@
-//! Counters of the live hub, read by the metrics endpoint and the load benchmark.
+//! Counters of the live hub, read by the metrics endpoint and the load benchmark (those of
+//! the link between instances are the bus's: [`crate::events::bus::Link`]).
 
 use ocpizza_proto::ShopId;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// Monotonic counters and gauges.
 #[derive(Debug, Default)]
@@ -27,14 +28,6 @@ pub struct Metrics {
     pub bus_lagged: AtomicU64,
     /// Events the hub was behind the log, summed over the streams, at its last periodic check.
     pub log_lag: AtomicI64,
-    /// Times the Redis subscription was (re)established after the first.
-    pub redis_reconnects: AtomicU64,
-    /// 1 while the Redis subscription is up (stays 0 without Redis).
-    pub redis_connected: AtomicI64,
-    /// Whether the Redis subscription was ever up (the first connection is no reconnect).
-    pub redis_ever_connected: AtomicBool,
-    /// Batches of events that could not be published to Redis.
-    pub redis_publish_failures: AtomicU64,
     /// Kitchen displays (a cook's connection following `shop:{id}:orders`) per shop.
     kitchen_displays: Mutex<BTreeMap<ShopId, i64>>,
 }

@@ -1,28 +1,33 @@
-//! The live hub: fans committed events out to WebSocket subscribers.
+//! The live hub: carries committed events to WebSocket subscribers, and nothing else.
 //!
-//! Events reach the hub through the [`Bus`](crate::events::Bus) (this instance's commits, and
-//! with Redis every instance's). For each stream with subscribers the hub remembers the last
-//! sequence it delivered: a duplicate (a Redis echo of our own event) is dropped, a jump fills
-//! the gap from the event log first, and a periodic check of the log catches whatever the bus
-//! lost entirely (Redis down, a dropped message). Each event is encoded once into a [`Frame`]
-//! whose bytes every recipient shares. Each connection has a bounded queue; one that is full
-//! is a slow consumer and is told to resume from its last sequence, so neither the publisher
-//! nor other clients ever wait for it.
+//! Events reach the hub through the [`Bus`] (this instance's commits, and with Redis every
+//! instance's). For each stream with subscribers the hub follows the log as
+//! [`events::follow`](crate::events::follow) says, from the last sequence it delivered: a
+//! duplicate (a Redis echo of our own event) is dropped, a jump fills the gap from the event
+//! log first, and a periodic check of the log catches whatever the bus lost entirely (a
+//! dropped message); when the bus says its link to the other instances lost events (Redis
+//! came back), every stream catches up. Each event is encoded once into a [`Frame`] whose
+//! bytes every recipient shares. Each connection has a bounded queue; one that is full is a
+//! slow consumer and is told to resume from its last sequence, so neither the publisher nor
+//! other clients ever wait for it.
 //!
-//! A restore puts an older event log back: sequences go back, and what a client saw after the
-//! backup never happened. The restore writes a new log generation; the periodic check notices
-//! it, sets every stream back to the log's head and queues a [`Frame::resync`] to each
-//! subscriber, which then gets a fresh snapshot instead of events it could not reconcile.
+//! What a stream is — who may follow it, its snapshot — the hub asks of the [`Catalogue`] it
+//! was built with ([`crate::streams`]); it reads the configuration it needs once, as
+//! [`Settings`].
+//!
+//! A restore puts an older event log back; the hub then starts every stream afresh
+//! ([`restore`]).
 
-pub mod authz;
+pub mod catalogue;
 pub mod conn;
 pub mod metrics;
-pub mod redis;
-pub mod snapshot;
+pub mod restore;
 pub mod threads;
 
+use crate::config::Config;
 use crate::db::{Db, now_ms};
-use crate::events::Published;
+use crate::events::follow::{self, Page, Step, Walk};
+use crate::events::{Bus, Published};
 use axum::extract::ws::Utf8Bytes;
 use metrics::Metrics;
 use std::collections::HashMap;
@@ -34,10 +39,10 @@ use threads::{LiveRuntime, LiveThreads};
 use tokio::runtime::Handle;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 
+pub use catalogue::Catalogue;
+
 /// Frames a connection may have queued before it counts as a slow consumer.
 pub const QUEUE_FRAMES: usize = 256;
-/// Events read from the log per query when filling a gap or replaying.
-pub const LOG_PAGE: i64 = 500;
 /// The sequence of a [`Frame::resync`]: no event has it.
 pub const RESYNC_SEQ: i64 = -1;
 
@@ -116,9 +121,35 @@ struct Inner {
     requests: Handle,
     /// Where connections run; `None`: on `requests`.
     live: Option<Arc<LiveRuntime>>,
-    snapshots: snapshot::Snapshots,
+    catalogue: Arc<dyn Catalogue>,
+    settings: Settings,
     /// The event log's generation last seen (`None` until first read).
     generation: Mutex<Option<String>>,
+}
+
+/// What the hub reads of the configuration, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Seconds between pings to each connection (also told to clients).
+    pub heartbeat_secs: u32,
+    /// The site's own origin: an upgrade asked by a page of another origin is refused.
+    pub public_url: String,
+    /// Most connections one address may hold.
+    pub max_per_ip: u32,
+    /// The threads connections run on.
+    pub live: LiveThreads,
+}
+
+impl Settings {
+    /// The hub's part of `config`.
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            heartbeat_secs: config.ws_heartbeat_secs,
+            public_url: config.public_url.clone(),
+            max_per_ip: config.ws_max_per_ip,
+            live: config.live_threads,
+        }
+    }
 }
 
 /// Cheap to clone.
@@ -147,9 +178,10 @@ impl Drop for IpSlot {
 }
 
 impl Hub {
-    /// A hub reading the log from `db`, with its connections on threads set up as `live`
-    /// says. Must be called inside the request runtime.
-    pub fn new(db: Db, live: LiveThreads) -> std::io::Result<Hub> {
+    /// A hub reading the log from `db`, asking `catalogue` what streams are, with its
+    /// connections on threads set up as `settings` say. Must be called inside the request
+    /// runtime.
+    pub fn new(db: Db, settings: Settings, catalogue: Arc<dyn Catalogue>) -> std::io::Result<Hub> {
         Ok(Hub {
             inner: Arc::new(Inner {
                 streams: Mutex::new(HashMap::new()),
@@ -158,10 +190,9 @@ impl Hub {
                 metrics: Metrics::default(),
                 draining: watch::channel(false).0,
                 requests: Handle::current(),
-                live: LiveRuntime::start(live)?,
-                snapshots: snapshot::Snapshots::new(
-                    db.pool().options().get_max_connections() as usize / 2,
-                ),
+                live: LiveRuntime::start(settings.live)?,
+                catalogue,
+                settings,
                 db,
                 generation: Mutex::new(None),
             }),
@@ -188,9 +219,14 @@ impl Hub {
         self.inner.requests.spawn(work).await.ok()
     }
 
-    /// Where snapshots are built (bounded, shared between identical requests).
-    pub fn snapshots(&self) -> &snapshot::Snapshots {
-        &self.inner.snapshots
+    /// What the hub knows of streams.
+    pub fn catalogue(&self) -> &Arc<dyn Catalogue> {
+        &self.inner.catalogue
+    }
+
+    /// What the hub read of the configuration.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
     }
 
     /// The hub's counters.
@@ -198,16 +234,38 @@ impl Hub {
         &self.inner.metrics
     }
 
-    /// The database (for replays and snapshots).
+    /// The database (the event log).
     pub fn db(&self) -> &Db {
         &self.inner.db
     }
 
-    /// Takes a connection slot for `ip`, or `None` when it already has `max`.
-    pub fn admit(&self, ip: IpAddr, max: u32) -> Option<IpSlot> {
+    /// The next page of `stream`'s log on `walk`, read on the request runtime; `None` if that
+    /// runtime is shutting down. The one way the hub and its connections read the log.
+    pub async fn read_log(&self, stream: &str, walk: &mut Walk) -> Option<sqlx::Result<Page>> {
+        let (pool, stream, mut moved) = (self.db().pool().clone(), stream.to_owned(), *walk);
+        let (moved, page) = self
+            .on_requests(async move {
+                let page = moved.next(&pool, &stream).await;
+                (moved, page)
+            })
+            .await?;
+        *walk = moved;
+        Some(page)
+    }
+
+    /// The current sequence of `stream`, read on the request runtime; `None` if that runtime
+    /// is shutting down.
+    pub async fn read_head(&self, stream: &str) -> Option<sqlx::Result<i64>> {
+        let (pool, stream) = (self.db().pool().clone(), stream.to_owned());
+        self.on_requests(async move { crate::events::db::head(&pool, &stream).await })
+            .await
+    }
+
+    /// Takes a connection slot for `ip`, or `None` when it already has as many as allowed.
+    pub fn admit(&self, ip: IpAddr) -> Option<IpSlot> {
         let mut map = self.inner.per_ip.lock().expect("per-ip lock");
         let n = map.entry(ip).or_insert(0);
-        if *n >= max {
+        if *n >= self.inner.settings.max_per_ip {
             return None;
         }
         *n += 1;
@@ -253,25 +311,28 @@ impl Hub {
         }
     }
 
+    /// The last sequence of `stream` delivered, or `None` when nobody follows it.
+    fn last_delivered(&self, stream: &str) -> Option<i64> {
+        let streams = self.inner.streams.lock().expect("streams lock");
+        streams.get(stream).map(|entry| entry.last_seq)
+    }
+
     /// Hands a committed event to the subscribers of its stream, filling any gap first.
     pub async fn deliver(&self, event: &Published) {
-        let last = {
-            let streams = self.inner.streams.lock().expect("streams lock");
-            match streams.get(event.stream.as_str()) {
-                Some(entry) => entry.last_seq,
-                None => return,
-            }
-        };
-        if event.seq <= last {
+        let Some(last) = self.last_delivered(&event.stream) else {
             return;
-        }
-        if event.seq > last + 1 {
-            if self.check_generation().await {
+        };
+        match follow::step(last, event.seq) {
+            Step::Old => return,
+            Step::Gap => {
+                if self.check_generation().await {
+                    return;
+                }
+                self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
+                self.catch_up(&event.stream).await;
                 return;
             }
-            self.metrics().gaps_filled.fetch_add(1, Ordering::Relaxed);
-            self.catch_up(&event.stream).await;
-            return;
+            Step::Next => {}
         }
         let frame = Arc::new(Frame::new(
             Arc::from(event.stream.as_str()),
@@ -288,7 +349,7 @@ impl Hub {
         let Some(entry) = streams.get_mut(&frame.stream) else {
             return;
         };
-        if frame.seq != entry.last_seq + 1 {
+        if follow::step(entry.last_seq, frame.seq) != Step::Next {
             return;
         }
         entry.last_seq = frame.seq;
@@ -316,105 +377,25 @@ impl Hub {
 
     /// Delivers, from the log, every event of `stream` after the last one delivered.
     pub async fn catch_up(&self, stream: &str) {
+        let Some(last) = self.last_delivered(stream) else {
+            return;
+        };
+        let name: Arc<str> = Arc::from(stream);
+        let mut walk = Walk::to_end(last);
         loop {
-            let last = {
-                let streams = self.inner.streams.lock().expect("streams lock");
-                match streams.get(stream) {
-                    Some(entry) => entry.last_seq,
-                    None => return,
-                }
-            };
-            let read = {
-                let (pool, stream) = (self.db().pool().clone(), stream.to_owned());
-                self.on_requests(async move {
-                    crate::events::db::read_since(&pool, &stream, last, LOG_PAGE).await
-                })
-                .await
-            };
-            let events = match read {
-                Some(Ok(events)) => events,
-                None => return,
+            let events = match self.read_log(stream, &mut walk).await {
+                Some(Ok(Page::Events(events))) => events,
+                None | Some(Ok(Page::End | Page::Missing)) => return,
                 Some(Err(e)) => {
                     tracing::warn!(error = %e, stream, "reading the event log failed");
                     return;
                 }
             };
-            let name: Arc<str> = Arc::from(stream);
             for e in &events {
                 self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)));
             }
-            if (events.len() as i64) < LOG_PAGE {
+            if self.last_delivered(stream).is_none() {
                 return;
-            }
-        }
-    }
-
-    /// Reads the event log's generation; when a restore changed it, sets every stream back to
-    /// the log's head and asks each subscriber to resync. True if it did.
-    pub async fn check_generation(&self) -> bool {
-        let pool = self.db().pool().clone();
-        let read = self
-            .on_requests(async move { crate::backup::runs::generation(&pool).await })
-            .await;
-        let current = match read {
-            Some(Ok(Some(g))) => g,
-            Some(Ok(None)) | None => return false,
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "reading the event log's generation failed");
-                return false;
-            }
-        };
-        {
-            let mut seen = self.inner.generation.lock().expect("generation lock");
-            match seen.as_deref() {
-                None => {
-                    *seen = Some(current);
-                    return false;
-                }
-                Some(g) if g == current => return false,
-                Some(_) => *seen = Some(current),
-            }
-        }
-        tracing::warn!("the event log was restored: resyncing every live stream");
-        self.resync_restored().await;
-        true
-    }
-
-    /// After a restore: every stream's delivered sequence becomes the log's head, and every
-    /// subscriber is queued a [`Frame::resync`] (a full queue drops it, to resume later).
-    async fn resync_restored(&self) {
-        let names: Vec<Arc<str>> = {
-            let streams = self.inner.streams.lock().expect("streams lock");
-            streams.keys().cloned().collect()
-        };
-        for name in names {
-            let head = {
-                let (pool, name) = (self.db().pool().clone(), name.to_string());
-                self.on_requests(async move { crate::events::db::head(&pool, &name).await })
-                    .await
-            };
-            let Some(Ok(head)) = head else {
-                continue;
-            };
-            let frame = Arc::new(Frame::resync(name.clone()));
-            let mut streams = self.inner.streams.lock().expect("streams lock");
-            let Some(entry) = streams.get_mut(&name) else {
-                continue;
-            };
-            entry.last_seq = head;
-            entry
-                .subscribers
-                .retain(|conn| match conn.tx.try_send(frame.clone()) {
-                    Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        conn.slow.store(true, Ordering::Release);
-                        conn.kick.notify_one();
-                        false
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
-                });
-            if entry.subscribers.is_empty() {
-                streams.remove(&name);
             }
         }
     }
@@ -469,7 +450,7 @@ impl Hub {
     }
 
     /// Catches up every subscribed stream (after the bus lost messages, e.g. Redis came back).
-    pub async fn resync_all(&self) {
+    pub async fn catch_up_all(&self) {
         let names: Vec<Arc<str>> = {
             let streams = self.inner.streams.lock().expect("streams lock");
             streams.keys().cloned().collect()
@@ -479,25 +460,28 @@ impl Hub {
         }
     }
 
-    /// Runs the hub on the request runtime, where events are published: consumes the bus, and
-    /// checks the log every `check_every`. Its fan-out only queues frames; the connections it
-    /// wakes start writing on the live threads while it goes on down the list.
-    pub fn spawn(&self, mut bus: broadcast::Receiver<Published>, check_every: Duration) {
+    /// Runs the hub on the request runtime, where events are published: consumes `bus`,
+    /// catches up when the bus says its link to the other instances lost events, and checks
+    /// the log every `check_every`. Its fan-out only queues frames; the connections it wakes
+    /// start writing on the live threads while it goes on down the list.
+    pub fn spawn(&self, bus: &Bus, check_every: Duration) {
         let hub = self.clone();
+        let (mut events, mut losses) = (bus.subscribe(), bus.losses());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(check_every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    received = bus.recv() => match received {
+                    received = events.recv() => match received {
                         Ok(event) => hub.deliver(&event).await,
                         Err(broadcast::error::RecvError::Lagged(n)) => {
                             hub.metrics().bus_lagged.fetch_add(n, Ordering::Relaxed);
                             tracing::warn!(missed = n, "hub lagged behind the bus; catching up from the log");
-                            hub.resync_all().await;
+                            hub.catch_up_all().await;
                         }
                         Err(broadcast::error::RecvError::Closed) => return,
                     },
+                    Ok(()) = losses.changed() => hub.catch_up_all().await,
                     _ = tick.tick() => hub.check_log(check_every * 5).await,
                 }
             }

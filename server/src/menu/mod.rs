@@ -19,6 +19,7 @@ use ocpizza_proto::api::menu::{
 };
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{IngredientId, PizzaId, ShopId};
+use sqlx::AnyPool;
 use std::collections::{BTreeSet, HashMap};
 
 /// Routes of this module.
@@ -49,12 +50,11 @@ pub async fn menu(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResu
     // The sequence first, then the state: see `events::db::head`.
     let stream_seq =
         crate::events::db::head(state.db.pool(), &Stream::ShopMenu(shop).to_string()).await?;
-    Ok(Json(build(&state, shop, stream_seq).await?))
+    Ok(Json(build(state.db.pool(), shop, stream_seq).await?))
 }
 
 /// The menu of `shop` as published on its stream, labelled with `stream_seq`.
-pub async fn build(state: &AppState, shop: ShopId, stream_seq: i64) -> ApiResult<Menu> {
-    let pool = state.db.pool();
+pub async fn build(pool: &AnyPool, shop: ShopId, stream_seq: i64) -> ApiResult<Menu> {
     let counts = availability::published(pool, shop).await?;
     let disabled = db::disabled(pool, shop).await?;
     let free: HashMap<IngredientId, i64> = crate::stock::db::levels(pool, shop)

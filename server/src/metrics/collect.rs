@@ -660,19 +660,19 @@ impl Collector for HubCollector {
             &mut e,
             "ocpizza_redis_connected",
             "1 while the Redis subscription is up (0 without REDIS_URL)",
-            m.redis_connected.load(r),
+            self.bus.link().connected.load(r),
         )?;
         counter(
             &mut e,
             "ocpizza_redis_reconnects",
             "Times the Redis subscription came back after a loss",
-            m.redis_reconnects.load(r),
+            self.bus.link().reconnects.load(r),
         )?;
         counter(
             &mut e,
             "ocpizza_redis_publish_failures",
             "Batches of events that could not be published to Redis (others catch up from the log)",
-            m.redis_publish_failures.load(r),
+            self.bus.link().publish_failures.load(r),
         )?;
         Ok(())
     }

@@ -85,7 +85,9 @@ pub async fn lease(
     Ok(leased)
 }
 
-/// Records an attempt: the row's new state, and when to try again if it is still pending.
+/// Records an attempt: the row's new state, and when to try again if it is still pending. A
+/// row that is settled for good loses its payload: what a message said (an address, a reset
+/// link) is not kept once it is no longer needed.
 pub async fn settle(
     db: &Db,
     id: i64,
@@ -98,7 +100,8 @@ pub async fn settle(
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE notifications SET state = $2, attempts = $3, last_error = $4, next_at = $5, \
-         lease_until = NULL, sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE sent_at END \
+         lease_until = NULL, sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE sent_at END, \
+         payload = CASE WHEN $2 = 'pending' THEN payload ELSE '' END \
          WHERE id = $1",
     )
     .bind(id)

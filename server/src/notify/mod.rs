@@ -17,6 +17,7 @@
 //! or an instance killed between an order's commit and its message, nothing is lost.
 
 pub mod db;
+pub mod mail;
 pub mod push;
 
 use crate::config::Config;
@@ -431,6 +432,7 @@ pub async fn from_config(config: &Config, db: &Db) -> anyhow::Result<Notify> {
         Duration::from_secs(u64::from(config.notify_retry_secs)),
     );
     notify.inner.cursor.register(db).await?;
+    let notify = mail::register(notify, config)?;
     let notify = push::register(notify, config, db).await?;
     Ok(notify)
 }

@@ -238,19 +238,18 @@ pub async fn open(ex: &mut AnyConnection, shop: Option<ShopId>) -> sqlx::Result<
     .await
 }
 
-/// Orders of a customer account, newest first is left to the caller.
+/// The newest `limit` orders of a customer account, oldest first (newest first is left to the
+/// caller).
 pub async fn by_customer(
     ex: &mut AnyConnection,
     customer: UserId,
     limit: i64,
 ) -> sqlx::Result<Vec<OrderRecord>> {
-    load_where(
-        ex,
-        "o.customer_id = $1 AND $2 = $2",
-        (customer.0, ""),
-        limit,
-    )
-    .await
+    let newest = format!(
+        "o.customer_id = $1 AND $2 = $2 AND o.id IN \
+         (SELECT id FROM orders WHERE customer_id = $1 ORDER BY id DESC LIMIT {limit})"
+    );
+    load_where(ex, &newest, (customer.0, ""), limit).await
 }
 
 /// Unfinished delivery orders assigned to a driver.
@@ -359,6 +358,16 @@ pub async fn insert(
     .fetch_one(&mut **tx)
     .await
     .map(OrderId)
+}
+
+/// Records the language of the customer's e-mails about the order (`fr` or `en`).
+pub async fn set_lang(tx: &mut Tx, order: OrderId, lang: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE orders SET lang = $1 WHERE id = $2")
+        .bind(lang)
+        .bind(order.0)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }
 
 /// Replaces the lines of an order.

@@ -28,6 +28,7 @@ use ocpizza_proto::events::Stream;
 use ocpizza_proto::{OrderId, OrderStatus, ShopId, StaffRole};
 use serde::Deserialize;
 use service::{Change, Who};
+use sqlx::AnyPool;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -98,7 +99,8 @@ fn guest_order(rec: &OrderRecord) -> ApiResult<()> {
 /// `Retry-After`), and one phone may only have a few orders waiting for a shop to start them
 /// (409 `too_many_open_orders`); orders staff take by phone or at the counter are not.
 /// While the site is in maintenance, customers' orders get 503 `maintenance`.
-/// Accepts `Idempotency-Key`.
+/// Accepts `Idempotency-Key`. `Accept-Language` (`en…` or French) sets the language of the
+/// e-mails about the order.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = PlaceOrder,
     params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,128}$",
         description = "8 to 128 visible ASCII characters; replays return the first result")),
@@ -120,8 +122,10 @@ pub async fn place(
 ) -> ApiResult<Response> {
     let pending =
         Pending::from_request(&headers, &caller, "/api/v1/orders", &req)?.map(|p| p.guest_at(ip));
+    // The customer's messages about this order are written in the app's language.
+    let lang = crate::notify::mail::templates::Lang::of_request(&headers);
     idempotency::run(state.db.pool(), pending, StatusCode::CREATED, async |p| {
-        service::place(&state, who(&caller), ip, req, p).await
+        service::place(&state, who(&caller), ip, req, lang, p).await
     })
     .await
 }
@@ -518,17 +522,17 @@ pub async fn deliveries(
     if user.shops_with(StaffRole::Driver).is_empty() {
         return Err(ApiError::Forbidden);
     }
-    Ok(Json(deliveries_of(&state, user.id).await?))
+    Ok(Json(deliveries_of(state.db.pool(), user.id).await?))
 }
 
 /// The deliveries of driver `id`: ready ones nobody took in their shops, and their own.
-pub async fn deliveries_of(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult<Deliveries> {
-    let driver = crate::auth::db::user_by_id(state.db.pool(), id)
+pub async fn deliveries_of(pool: &AnyPool, id: ocpizza_proto::UserId) -> ApiResult<Deliveries> {
+    let driver = crate::auth::db::user_by_id(pool, id)
         .await?
         .ok_or(ApiError::NotFound("driver"))?;
     let stream = Stream::Driver(id).to_string();
-    let stream_seq = crate::events::db::head(state.db.pool(), &stream).await?;
-    let mut conn = state.db.pool().acquire().await?;
+    let stream_seq = crate::events::db::head(pool, &stream).await?;
+    let mut conn = pool.acquire().await?;
     let mut available = Vec::new();
     for shop in driver.shops_with(StaffRole::Driver) {
         available.extend(

@@ -238,13 +238,14 @@ fn check_payment(state: &AppState, req: &PlaceOrder, channel: Channel) -> ApiRes
 }
 
 /// Places an order from client address `ip`: throttles online orders, validates, prices,
-/// reserves every ingredient, writes the events.
+/// reserves every ingredient, writes the events. `lang` is the customer's, for e-mails.
 #[tracing::instrument(name = "orders.place", skip_all, fields(shop = %req.shop_id))]
 pub async fn place(
     state: &AppState,
     who: Who<'_>,
     ip: IpAddr,
     req: PlaceOrder,
+    lang: crate::notify::mail::templates::Lang,
     idem: Option<&Pending>,
 ) -> ApiResult<Order> {
     let started = std::time::Instant::now();
@@ -333,6 +334,7 @@ pub async fn place(
     };
     let mut tx = state.db.begin().await?;
     order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
+    db::set_lang(&mut tx, order.id, lang.code()).await?;
     db::write_lines(&mut tx, order.id, &order.lines).await?;
     db::set_reservations(&mut tx, order.id, &priced.needs).await?;
     if online {

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use jiff::Timestamp;
 use ocpizza::eta::model::Durations;
-use ocpizza::events::db::read_since;
+use ocpizza::events::follow::read;
 use ocpizza_proto::api::eta::ShopEta;
 use ocpizza_proto::api::orders::{Order, TrackedOrder};
 use ocpizza_proto::events::Event;
@@ -137,7 +137,7 @@ async fn the_estimate_moves_with_the_order_and_is_sent_live_and_the_promise_stay
     );
 
     let stream = format!("order:{}", app.tracking_token(&order).await);
-    let live: Vec<Option<Timestamp>> = read_since(app.db.pool(), &stream, 0, 100)
+    let live: Vec<Option<Timestamp>> = read(app.db.pool(), &stream, 0, 100)
         .await
         .unwrap()
         .into_iter()

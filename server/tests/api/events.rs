@@ -1,13 +1,16 @@
-//! Every change writes its events in the same transaction; a refused change writes none.
+//! Every change writes its events in the same transaction; a refused change writes none; the
+//! log reads back page by page, in sequence.
 
 use crate::helpers::*;
-use ocpizza::events::db::read_since;
-use ocpizza_proto::events::Event;
+use ocpizza::events::Outbox;
+use ocpizza::events::follow::{PAGE, Page, Walk, read};
+use ocpizza_proto::ShopId;
+use ocpizza_proto::events::{Event, Stream};
 use reqwest::StatusCode;
 use serde_json::json;
 
 async fn events_of(app: &TestApp, stream: &str) -> Vec<Event> {
-    read_since(app.db.pool(), stream, 0, 1000)
+    read(app.db.pool(), stream, 0, 1000)
         .await
         .unwrap()
         .into_iter()
@@ -78,7 +81,7 @@ async fn a_refused_change_writes_no_event() {
     let app = TestApp::spawn().await;
     let recipe = app.recipe(MARGHERITA, "medium").await;
     app.set_stock(SHOP, recipe[0].0, 0).await;
-    let before = read_since(app.db.pool(), "shop:1:orders", 0, 1000)
+    let before = read(app.db.pool(), "shop:1:orders", 0, 1000)
         .await
         .unwrap()
         .len();
@@ -87,7 +90,7 @@ async fn a_refused_change_writes_no_event() {
         .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    let after = read_since(app.db.pool(), "shop:1:orders", 0, 1000)
+    let after = read(app.db.pool(), "shop:1:orders", 0, 1000)
         .await
         .unwrap()
         .len();
@@ -123,5 +126,83 @@ async fn snapshots_carry_the_sequence_of_their_stream() {
     let menu_events = events_of(&app, "shop:1:menu").await;
     assert!(
         matches!(menu_events.last(), Some(Event::ShopPaused { reason: Some(r), .. }) if r == "four en panne")
+    );
+}
+
+/// Writes `n` events on the `site` stream in one change; returns the stream's head after it.
+async fn write_site_events(app: &TestApp, n: usize) -> i64 {
+    let mut outbox = Outbox::new(None);
+    for _ in 0..n {
+        outbox.push(
+            vec![Stream::Site],
+            Event::ShopResumed { shop_id: ShopId(1) },
+        );
+    }
+    let mut tx = app.db.begin().await.unwrap();
+    let published = outbox.write(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    published.last().map_or(0, |p| p.seq)
+}
+
+/// Every page `walk` reads of `site` until it ends: the pages' sequences, and how it ended.
+async fn walk_site(app: &TestApp, mut walk: Walk) -> (Vec<Vec<i64>>, Page) {
+    let mut pages = Vec::new();
+    loop {
+        match walk.next(app.db.pool(), "site").await.unwrap() {
+            Page::Events(events) => pages.push(events.iter().map(|e| e.seq).collect()),
+            end => return (pages, end),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_walk_reads_a_stream_page_by_page_up_to_its_head_and_says_when_its_start_is_gone() {
+    let app = TestApp::spawn().await;
+    let before = ocpizza::events::db::head(app.db.pool(), "site")
+        .await
+        .unwrap();
+    let head = write_site_events(&app, 2 * PAGE as usize + 1).await;
+    assert_eq!(head, before + 2 * PAGE + 1);
+
+    let (pages, end) = walk_site(&app, Walk::to(before, head)).await;
+    assert_eq!(end, Page::End);
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        [PAGE as usize, PAGE as usize, 1]
+    );
+    assert_eq!(
+        pages.concat(),
+        (before + 1..=head).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    let (pages, end) = walk_site(&app, Walk::to(before + 10, before + 20)).await;
+    assert_eq!(
+        (pages, end),
+        (vec![(before + 11..=before + 20).collect()], Page::End)
+    );
+    let (pages, end) = walk_site(&app, Walk::to_end(head - 3)).await;
+    assert_eq!((pages, end), (vec![(head - 2..=head).collect()], Page::End));
+    assert_eq!(
+        walk_site(&app, Walk::to(head, head)).await,
+        (vec![], Page::End)
+    );
+
+    // Pruned events cannot be walked through: the reader needs a snapshot instead.
+    ocpizza::events::db::prune(app.db.pool(), ocpizza::db::now_ms() + 1)
+        .await
+        .unwrap();
+    let newest = write_site_events(&app, 2).await;
+    assert_eq!(
+        walk_site(&app, Walk::to(before, newest)).await,
+        (vec![], Page::Missing)
+    );
+    assert_eq!(
+        walk_site(&app, Walk::to_end(before)).await,
+        (vec![], Page::Missing)
+    );
+    assert_eq!(
+        walk_site(&app, Walk::to(head, newest)).await,
+        (vec![vec![head + 1, head + 2]], Page::End),
+        "what is still kept reads as before"
     );
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL when `OCPIZZA_TEST_DATABASE_URL` names a server (CI runs both).
 
 mod helpers;
+mod smtp_sink;
 mod ws;
 
 mod abuse;
@@ -27,8 +28,10 @@ mod lifecycle;
 mod live;
 mod localstripe;
 mod login_throttle;
+mod mail;
 mod maintenance;
 mod metrics;
+mod my_orders;
 mod payments;
 mod payments_paypal;
 mod paypal_client;
@@ -36,6 +39,7 @@ mod permissions;
 mod position;
 mod push;
 mod pwa;
+mod recovery;
 mod shop_hours;
 mod shops;
 mod staff;

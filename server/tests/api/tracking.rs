@@ -12,7 +12,7 @@ use serde_json::json;
 
 /// The raw payloads of a stream's events, as subscribers receive them.
 async fn payloads(app: &TestApp, stream: &str) -> Vec<String> {
-    ocpizza::events::db::read_since(app.db.pool(), stream, 0, 1000)
+    ocpizza::events::follow::read(app.db.pool(), stream, 0, 1000)
         .await
         .unwrap()
         .into_iter()

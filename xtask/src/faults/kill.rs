@@ -1,6 +1,7 @@
 //! kill -9 under load, on the embedded SQLite database: clients keep placing orders, each with
 //! its own `Idempotency-Key` retried until acknowledged, while the server is killed and started
-//! again on the same data and port.
+//! again on the same data and port. E-mail is on (a local sink): every order's confirmation must
+//! leave once, including those the kill caught between the order's commit and the message.
 
 use super::api::{Api, Clients, Ledger};
 use super::stock_delta;
@@ -24,15 +25,25 @@ const KILL_AFTER: usize = 60;
 pub const CHECKS: &str = "8 clients place 240 orders with an Idempotency-Key each, retrying \
     the same key until acknowledged; the server is killed with SIGKILL mid-load and started \
     again on the same data. Every acknowledged order exists exactly once under its key, a \
-    replay returns it, and the reserved stock is exactly what the stored orders need.";
+    replay returns it, and the reserved stock is exactly what the stored orders need. Every \
+    stored order's confirmation e-mail reaches a local SMTP sink under one Message-ID, none \
+    for an order that does not exist.";
 
 /// Runs the scenario.
 pub async fn run(binary: &Path) -> anyhow::Result<()> {
     let scratch = ScratchDir::new("faults-kill")?;
-    let env = [(
-        "OCPIZZA_DATA_DIR",
-        scratch.0.join("data").display().to_string(),
-    )];
+    let (smtp, inbox) = super::smtp::start().await?;
+    let env = [
+        (
+            "OCPIZZA_DATA_DIR",
+            scratch.0.join("data").display().to_string(),
+        ),
+        ("OCPIZZA_SMTP_URL", format!("smtp://{smtp}")),
+        (
+            "OCPIZZA_MAIL_FROM",
+            "OC Pizza <commandes@ocpizza.test>".into(),
+        ),
+    ];
     let mut server = start_server(binary, &env, scratch.0.join("first.log"))?;
     wait_ready(&mut server).await?;
     let api = Api::new(&server.base)?;
@@ -74,6 +85,7 @@ pub async fn run(binary: &Path) -> anyhow::Result<()> {
     );
     let addr = server.addr;
     drop(server);
+    let restarted = Instant::now();
     let mut server = start_server_on(binary, &env, scratch.0.join("second.log"), addr)?;
     wait_ready(&mut server).await?;
     ledger.merge(clients.join().await?);
@@ -100,5 +112,66 @@ pub async fn run(binary: &Path) -> anyhow::Result<()> {
         }
     }
     println!("reserved stock = {stored} × one order's needs, on hand unchanged");
+    let mut keys: Vec<&String> = ledger.acked.keys().collect();
+    let first = "kill-first".to_owned();
+    keys.push(&first);
+    check_confirmations(&inbox, &keys, restarted).await
+}
+
+/// Waits until every order of `keys` has had its confirmation, then checks that each came under
+/// one Message-ID (a message cut by the kill may be sent again, under the same id) and that no
+/// other address got one.
+async fn check_confirmations(
+    inbox: &super::smtp::Inbox,
+    keys: &[&String],
+    restarted: Instant,
+) -> anyhow::Result<()> {
+    let expected: std::collections::BTreeSet<String> =
+        keys.iter().map(|k| super::api::address(k)).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let missing: Vec<String> = {
+            let inbox = inbox.lock().expect("inbox lock");
+            expected
+                .iter()
+                .filter(|a| !inbox.contains_key(*a))
+                .cloned()
+                .collect()
+        };
+        if missing.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} orders got no confirmation e-mail within 60 s, e.g. {}",
+                missing.len(),
+                missing[0]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give a duplicate the time to show up.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let inbox = inbox.lock().expect("inbox lock");
+    let (mut again, mut after_restart) = (0, 0);
+    for (address, received) in inbox.iter() {
+        if !expected.contains(address) {
+            bail!("{address} got a confirmation but no such order was acknowledged");
+        }
+        let ids: std::collections::BTreeSet<&str> =
+            received.iter().map(|r| r.message_id.as_str()).collect();
+        if ids.len() != 1 || ids.contains("") {
+            bail!("{address} got confirmations under several or no Message-IDs: {ids:?}");
+        }
+        again += received.len() - 1;
+        if received.iter().any(|r| r.at > restarted) {
+            after_restart += 1;
+        }
+    }
+    println!(
+        "{} confirmation e-mails, one per order ({after_restart} sent by the restarted server, \
+         {again} sent again under the same Message-ID)",
+        inbox.len()
+    );
     Ok(())
 }

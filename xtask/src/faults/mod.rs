@@ -25,6 +25,7 @@ pub mod live;
 mod postgres;
 mod redis;
 pub mod slow;
+mod smtp;
 
 use crate::server::{build_debug_server, workspace_root};
 use anyhow::bail;

@@ -80,8 +80,13 @@ impl Submit {
 
     async fn send(self, request: PlaceOrder) {
         let key = storage::attempt_idempotency_key(self.shop);
+        // The language of the app is the language of the e-mails about the order.
+        let headers = [
+            ("Idempotency-Key", key.as_str()),
+            ("Accept-Language", self.lang.code()),
+        ];
         let answer: Result<Order, _> =
-            api::post_with_headers("/api/v1/orders", &request, &[("Idempotency-Key", &key)]).await;
+            api::post_with_headers("/api/v1/orders", &request, &headers).await;
         *self.in_flight.borrow_mut() = false;
         self.sending.set(false);
         match answer {

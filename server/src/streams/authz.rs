@@ -2,10 +2,10 @@
 //! (with the session read again) and whenever the account's access changes, deny by default.
 
 use crate::auth::Caller;
-use crate::state::AppState;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{ErrorCode, ShopId, StaffRole};
 use serde::Deserialize;
+use sqlx::AnyPool;
 use std::sync::Arc;
 
 /// What of a stream a subscriber sees.
@@ -63,9 +63,11 @@ impl Scope {
     }
 }
 
-/// What of `stream` `caller` may read, else the error code and message to send.
+/// What of `stream` `caller` may read, else the error code and message to send. Orders can be
+/// followed until `tracking_hours` after they are finished.
 pub async fn may_subscribe(
-    state: &AppState,
+    pool: &AnyPool,
+    tracking_hours: u32,
     caller: &Caller,
     stream: &Stream,
 ) -> Result<Scope, (ErrorCode, String)> {
@@ -85,7 +87,7 @@ pub async fn may_subscribe(
     };
     let user = caller.0.as_ref();
     match stream {
-        Stream::ShopMenu(shop) => match crate::shops::db::get(state.db.pool(), *shop).await {
+        Stream::ShopMenu(shop) => match crate::shops::db::get(pool, *shop).await {
             Ok(Some(_)) => Ok(Scope::Whole),
             Ok(None) => Err((ErrorCode::NotFound, format!("no shop {shop}"))),
             Err(e) => Err(internal(e)),
@@ -102,7 +104,7 @@ pub async fn may_subscribe(
             Some(u) if u.id == *id && !u.shops_with(StaffRole::Driver).is_empty() => {
                 Ok(Scope::Whole)
             }
-            Some(u) if u.admin => match crate::auth::db::user_by_id(state.db.pool(), *id).await {
+            Some(u) if u.admin => match crate::auth::db::user_by_id(pool, *id).await {
                 Ok(Some(d)) if !d.shops_with(StaffRole::Driver).is_empty() => Ok(Scope::Whole),
                 Ok(_) => Err((ErrorCode::NotFound, format!("no driver {id}"))),
                 Err(e) => Err(internal(e)),
@@ -128,14 +130,14 @@ pub async fn may_subscribe(
         // hours after it is finished.
         Stream::Order(token) => {
             let found = {
-                let mut conn = state.db.pool().acquire().await.map_err(internal)?;
+                let mut conn = pool.acquire().await.map_err(internal)?;
                 crate::orders::db::by_token(&mut conn, token).await
             };
             match found {
                 Ok(Some(rec))
                     if crate::orders::public::expired(
                         &rec.order,
-                        state.config.tracking_hours,
+                        tracking_hours,
                         jiff::Timestamp::now(),
                     ) =>
                 {

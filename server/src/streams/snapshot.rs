@@ -9,10 +9,10 @@
 
 use super::authz::Scope;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use axum::extract::ws::Utf8Bytes;
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
+use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{OnceCell, Semaphore};
@@ -46,7 +46,7 @@ impl Snapshots {
 
     /// The snapshot of `stream` as `scope` may see it: joins a build of the same already under
     /// way, or builds it once a permit is free. `None` if the build failed.
-    pub async fn get(&self, state: &AppState, stream: &Stream, scope: &Scope) -> Option<Built> {
+    pub async fn get(&self, pool: &AnyPool, stream: &Stream, scope: &Scope) -> Option<Built> {
         let key = format!("{stream}{}", scope.key());
         let cell: Shared = self
             .inflight
@@ -58,7 +58,7 @@ impl Snapshots {
         let built = cell
             .get_or_init(|| async {
                 let _permit = self.permits.acquire().await.ok()?;
-                match encode(state, stream, scope).await {
+                match encode(pool, stream, scope).await {
                     Ok(built) => Some(built),
                     Err(e) => {
                         tracing::warn!(error = %e, stream = %stream, "building a snapshot");
@@ -76,8 +76,8 @@ impl Snapshots {
     }
 }
 
-async fn encode(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResult<Built> {
-    let (seq, snapshot) = build(state, stream, scope).await?;
+async fn encode(pool: &AnyPool, stream: &Stream, scope: &Scope) -> ApiResult<Built> {
+    let (seq, snapshot) = build(pool, stream, scope).await?;
     let msg = ServerMsg::Snapshot {
         stream: stream.to_string(),
         seq,
@@ -91,15 +91,14 @@ async fn encode(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResult<B
 }
 
 /// `(sequence, state)` of `stream`, limited to what `scope` may see.
-pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResult<(i64, Snapshot)> {
-    let pool = state.db.pool();
+pub async fn build(pool: &AnyPool, stream: &Stream, scope: &Scope) -> ApiResult<(i64, Snapshot)> {
     let seq = crate::events::db::head(pool, &stream.to_string()).await?;
     let snapshot = match stream {
         Stream::ShopOrders(shop) => Snapshot::Orders {
-            orders: open_orders(state, Some(*shop)).await?,
+            orders: open_orders(pool, Some(*shop)).await?,
         },
         Stream::GroupOrders => Snapshot::Orders {
-            orders: open_orders(state, None)
+            orders: open_orders(pool, None)
                 .await?
                 .into_iter()
                 .filter(|o| scope.sees(o.shop_id))
@@ -109,8 +108,12 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
             items: crate::stock::db::levels(pool, *shop).await?,
         },
         Stream::ShopMenu(shop) => Snapshot::Menu {
-            shop: Box::new(crate::shops::require(state, *shop).await?),
-            menu: Box::new(crate::menu::build(state, *shop, seq).await?),
+            shop: Box::new(
+                crate::shops::db::get(pool, *shop)
+                    .await?
+                    .ok_or(ApiError::NotFound("shop"))?,
+            ),
+            menu: Box::new(crate::menu::build(pool, *shop, seq).await?),
         },
         Stream::Order(token) => {
             let found = {
@@ -124,7 +127,7 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
             }
         }
         Stream::Driver(id) => Snapshot::Deliveries {
-            deliveries: Box::new(crate::orders::deliveries_of(state, *id).await?),
+            deliveries: Box::new(crate::orders::deliveries_of(pool, *id).await?),
         },
         Stream::User(_) => return Err(ApiError::NotFound("stream")),
         Stream::Site => Snapshot::Site {
@@ -139,10 +142,10 @@ pub async fn build(state: &AppState, stream: &Stream, scope: &Scope) -> ApiResul
 }
 
 async fn open_orders(
-    state: &AppState,
+    pool: &AnyPool,
     shop: Option<ocpizza_proto::ShopId>,
 ) -> ApiResult<Vec<ocpizza_proto::api::orders::Order>> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = pool.acquire().await?;
     Ok(crate::orders::db::open(&mut conn, shop)
         .await?
         .into_iter()

@@ -1,16 +1,19 @@
-//! Fan-out across server instances through Redis pub/sub.
+//! The bus across server instances, through Redis pub/sub.
 //!
 //! After commit, each instance publishes its events (pipelined, from a pooled connection) on
 //! one channel; each instance keeps one subscriber connection and feeds what it hears into
 //! its own bus. Redis is only a fast path: when it is down or drops messages, requests still
-//! succeed, and the hub catches up from the log on reconnect or at its periodic check.
+//! succeed. Each time the subscription is (re)established the bus says events may have been
+//! lost ([`Bus::lost_remote_events`]), and its listeners catch up from the log; whatever else
+//! Redis drops, the hub's periodic check of the log finds.
 
-use super::Hub;
-use crate::events::{Bus, Published};
+use super::bus::Link;
+use super::{Bus, Published};
 use anyhow::Context;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -41,15 +44,15 @@ fn decode(bytes: &[u8]) -> Option<Published> {
 
 /// Connects to Redis and starts the publisher and the subscriber; returns the bus that also
 /// publishes to Redis.
-pub fn start(url: &str, channel: String, bus: Bus, hub: Hub) -> anyhow::Result<Bus> {
+pub fn start(url: &str, channel: String, bus: Bus) -> anyhow::Result<Bus> {
     let pool = deadpool_redis::Config::from_url(url)
         .create_pool(Some(deadpool_redis::Runtime::Tokio1))
         .context("configuring the Redis pool (REDIS_URL)")?;
     let client = redis::Client::open(url).context("parsing REDIS_URL")?;
     let (tx, rx) = mpsc::channel(4096);
-    tokio::spawn(publish(pool, channel.clone(), rx, hub.clone()));
+    tokio::spawn(publish(pool, channel.clone(), rx, bus.link().clone()));
     let bus = bus.with_remote(tx);
-    tokio::spawn(subscribe(client, channel, bus.clone(), hub));
+    tokio::spawn(subscribe(client, channel, bus.clone()));
     Ok(bus)
 }
 
@@ -57,7 +60,7 @@ async fn publish(
     pool: deadpool_redis::Pool,
     channel: String,
     mut rx: mpsc::Receiver<Vec<Published>>,
-    hub: Hub,
+    link: Arc<Link>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut pipe = redis::pipe();
@@ -78,28 +81,25 @@ async fn publish(
                 .map_err(anyhow::Error::from)
         })
         .await;
-        if !matches!(sent, Ok(Ok(()))) {
-            hub.metrics()
-                .redis_publish_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
         match sent {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
+                link.publish_failures.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(error = %e, "publishing to Redis failed; others catch up from the log");
             }
-            Err(_) => tracing::warn!("publishing to Redis timed out; others catch up from the log"),
+            Err(_) => {
+                link.publish_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("publishing to Redis timed out; others catch up from the log");
+            }
         }
     }
 }
 
-async fn subscribe(client: redis::Client, channel: String, bus: Bus, hub: Hub) {
+async fn subscribe(client: redis::Client, channel: String, bus: Bus) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        let result = listen(&client, &channel, &bus, &hub, &mut backoff).await;
-        hub.metrics()
-            .redis_connected
-            .store(0, std::sync::atomic::Ordering::Relaxed);
+        let result = listen(&client, &channel, &bus, &mut backoff).await;
+        bus.link().connected.store(0, Ordering::Relaxed);
         match result {
             Ok(()) => tracing::warn!("Redis subscription closed; reconnecting"),
             Err(e) => tracing::warn!(error = %e, "Redis subscription failed; retrying"),
@@ -113,28 +113,20 @@ async fn listen(
     client: &redis::Client,
     channel: &str,
     bus: &Bus,
-    hub: &Hub,
     backoff: &mut Duration,
 ) -> anyhow::Result<()> {
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(channel).await?;
     tracing::info!(channel, "listening to Redis");
-    let metrics = hub.metrics();
-    if metrics
-        .redis_connected
-        .swap(1, std::sync::atomic::Ordering::Relaxed)
-        == 0
-        && metrics
-            .redis_ever_connected
-            .swap(true, std::sync::atomic::Ordering::Relaxed)
+    let link = bus.link();
+    if link.connected.swap(1, Ordering::Relaxed) == 0
+        && link.ever_connected.swap(true, Ordering::Relaxed)
     {
-        metrics
-            .redis_reconnects
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        link.reconnects.fetch_add(1, Ordering::Relaxed);
     }
     *backoff = Duration::from_millis(200);
     // Whatever was published while we were away is in the log.
-    hub.resync_all().await;
+    bus.lost_remote_events();
     let mut messages = pubsub.on_message();
     while let Some(msg) = messages.next().await {
         match decode(msg.get_payload_bytes()) {
