@@ -29,6 +29,7 @@ use ocpizza_proto::UserId;
 use ocpizza_proto::events::{Event, Stream};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The follower's name in `event_consumers`.
@@ -154,6 +155,8 @@ struct Inner {
     senders: HashMap<Channel, Arc<dyn Sender>>,
     retry: Duration,
     wake: tokio::sync::Notify,
+    /// Whether the follower is known to exist in the database.
+    registered: AtomicBool,
 }
 
 /// The notification workers. Cheap to clone.
@@ -194,6 +197,7 @@ impl Notify {
                 senders: HashMap::new(),
                 retry,
                 wake: tokio::sync::Notify::new(),
+                registered: AtomicBool::new(false),
             }),
         }
     }
@@ -228,7 +232,10 @@ impl Notify {
 
     /// One round: follows every pending event, then sends every due delivery.
     pub async fn run_once(&self) -> anyhow::Result<()> {
-        self.inner.cursor.register(&self.inner.db).await?;
+        if !self.inner.registered.load(Ordering::Acquire) {
+            self.inner.cursor.register(&self.inner.db).await?;
+            self.inner.registered.store(true, Ordering::Release);
+        }
         self.follow().await?;
         self.send_due().await?;
         Ok(())
@@ -318,9 +325,11 @@ impl Notify {
                     .buffer_unordered(IN_FLIGHT)
                     .collect()
                     .await;
-                for (pending, outcome) in outcomes {
-                    self.settle(*channel, &pending, outcome.as_ref()).await?;
-                }
+                let settled: Vec<db::Settled<'_>> = outcomes
+                    .iter()
+                    .map(|(pending, outcome)| self.settle(*channel, pending, outcome.as_ref()))
+                    .collect();
+                db::settle(&self.inner.db, &settled, now_ms()).await?;
                 if (count as i64) < BATCH {
                     break;
                 }
@@ -329,13 +338,13 @@ impl Notify {
         Ok(())
     }
 
-    /// Records how an attempt went (`None`: not attempted, past its expiry).
-    async fn settle(
+    /// How an attempt went (`None`: not attempted, past its expiry), as it is to be recorded.
+    fn settle<'a>(
         &self,
         channel: Channel,
-        pending: &Pending,
-        outcome: Option<&Outcome>,
-    ) -> anyhow::Result<()> {
+        pending: &'a Pending,
+        outcome: Option<&'a Outcome>,
+    ) -> db::Settled<'a> {
         let now = now_ms();
         let attempts = pending.attempts + 1;
         let (state, error, next_at) = match outcome {
@@ -372,17 +381,13 @@ impl Notify {
                 "notification given up"
             ),
         }
-        db::settle(
-            &self.inner.db,
-            pending.id,
+        db::Settled {
+            id: pending.id,
             state,
             attempts,
             error,
             next_at,
-            now,
-        )
-        .await?;
-        Ok(())
+        }
     }
 
     /// Runs the workers: at once when woken or when this instance commits an event, and at
