@@ -43,7 +43,7 @@ pub async fn lease(
     until: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Leased>> {
-    let mut tx = db.begin().await?;
+    // Looked for on the readers first: most rounds find nothing, and take no write lock.
     let rows = sqlx::query(
         "SELECT id, dedupe_key, recipient, payload, event_at, expires_at, attempts \
          FROM notifications WHERE state = 'pending' AND channel = $1 AND next_at <= $2 \
@@ -52,8 +52,12 @@ pub async fn lease(
     .bind(channel.as_str())
     .bind(now)
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .fetch_all(db.pool())
     .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin().await?;
     let mut leased = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("id")?;
@@ -85,33 +89,44 @@ pub async fn lease(
     Ok(leased)
 }
 
-/// Records an attempt: the row's new state, and when to try again if it is still pending. A
-/// row that is settled for good loses its payload: what a message said (an address, a reset
-/// link) is not kept once it is no longer needed.
-pub async fn settle(
-    db: &Db,
-    id: i64,
-    state: &str,
-    attempts: i32,
-    error: Option<&str>,
-    next_at: i64,
-    now: i64,
-) -> sqlx::Result<()> {
+/// How an attempt went, to record.
+#[derive(Debug, Clone)]
+pub struct Settled<'a> {
+    /// The row.
+    pub id: i64,
+    /// Its new state.
+    pub state: &'static str,
+    /// Attempts made, this one included.
+    pub attempts: i32,
+    /// Why it was not sent.
+    pub error: Option<&'a str>,
+    /// When to try again, if it is still pending.
+    pub next_at: i64,
+}
+
+/// Records attempts, in one transaction. A row settled for good loses its payload: what a
+/// message said (an address, a reset link) is not kept once it is no longer needed.
+pub async fn settle(db: &Db, rows: &[Settled<'_>], now: i64) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE notifications SET state = $2, attempts = $3, last_error = $4, next_at = $5, \
-         lease_until = NULL, sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE sent_at END, \
-         payload = CASE WHEN $2 = 'pending' THEN payload ELSE '' END \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(state)
-    .bind(attempts)
-    .bind(error)
-    .bind(next_at)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    for row in rows {
+        sqlx::query(
+            "UPDATE notifications SET state = $2, attempts = $3, last_error = $4, next_at = $5, \
+             lease_until = NULL, sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE sent_at END, \
+             payload = CASE WHEN $2 = 'pending' THEN payload ELSE '' END \
+             WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(row.state)
+        .bind(row.attempts)
+        .bind(row.error)
+        .bind(row.next_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await
 }
 

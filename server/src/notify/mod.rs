@@ -30,6 +30,7 @@ use ocpizza_proto::UserId;
 use ocpizza_proto::events::{Event, Stream};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The follower's name in `event_consumers`.
@@ -155,6 +156,8 @@ struct Inner {
     senders: HashMap<Channel, Arc<dyn Sender>>,
     retry: Duration,
     wake: tokio::sync::Notify,
+    /// Whether the follower is known to exist in the database.
+    registered: AtomicBool,
 }
 
 /// The notification workers. Cheap to clone.
@@ -195,6 +198,7 @@ impl Notify {
                 senders: HashMap::new(),
                 retry,
                 wake: tokio::sync::Notify::new(),
+                registered: AtomicBool::new(false),
             }),
         }
     }
@@ -229,7 +233,10 @@ impl Notify {
 
     /// One round: follows every pending event, then sends every due delivery.
     pub async fn run_once(&self) -> anyhow::Result<()> {
-        self.inner.cursor.register(&self.inner.db).await?;
+        if !self.inner.registered.load(Ordering::Acquire) {
+            self.inner.cursor.register(&self.inner.db).await?;
+            self.inner.registered.store(true, Ordering::Release);
+        }
         self.follow().await?;
         self.send_due().await?;
         Ok(())
@@ -319,9 +326,11 @@ impl Notify {
                     .buffer_unordered(IN_FLIGHT)
                     .collect()
                     .await;
-                for (pending, outcome) in outcomes {
-                    self.settle(*channel, &pending, outcome.as_ref()).await?;
-                }
+                let settled: Vec<db::Settled<'_>> = outcomes
+                    .iter()
+                    .map(|(pending, outcome)| self.settle(*channel, pending, outcome.as_ref()))
+                    .collect();
+                db::settle(&self.inner.db, &settled, now_ms()).await?;
                 if (count as i64) < BATCH {
                     break;
                 }
@@ -330,13 +339,13 @@ impl Notify {
         Ok(())
     }
 
-    /// Records how an attempt went (`None`: not attempted, past its expiry).
-    async fn settle(
+    /// How an attempt went (`None`: not attempted, past its expiry), as it is to be recorded.
+    fn settle<'a>(
         &self,
         channel: Channel,
-        pending: &Pending,
-        outcome: Option<&Outcome>,
-    ) -> anyhow::Result<()> {
+        pending: &'a Pending,
+        outcome: Option<&'a Outcome>,
+    ) -> db::Settled<'a> {
         let now = now_ms();
         let attempts = pending.attempts + 1;
         let (state, error, next_at) = match outcome {
@@ -373,17 +382,13 @@ impl Notify {
                 "notification given up"
             ),
         }
-        db::settle(
-            &self.inner.db,
-            pending.id,
+        db::Settled {
+            id: pending.id,
             state,
             attempts,
             error,
             next_at,
-            now,
-        )
-        .await?;
-        Ok(())
+        }
     }
 
     /// Runs the workers: at once when woken or when this instance commits an event, and at

@@ -128,7 +128,7 @@ async fn check_confirmations(
 ) -> anyhow::Result<()> {
     let expected: std::collections::BTreeSet<String> =
         keys.iter().map(|k| super::api::address(k)).collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let missing: Vec<String> = {
             let inbox = inbox.lock().expect("inbox lock");
