@@ -43,6 +43,8 @@ pub const MAX_ATTEMPTS: i32 = 8;
 pub const MAX_BACKOFF: Duration = Duration::from_mins(10);
 /// Rows leased per round and channel.
 const BATCH: i64 = 64;
+/// How long the workers let events gather after being woken by one.
+const GATHER: Duration = Duration::from_millis(250);
 /// Deliveries in flight at once per channel.
 const IN_FLIGHT: usize = 8;
 
@@ -406,8 +408,10 @@ impl Notify {
                         if matches!(received, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
                             return;
                         }
-                        // Let the rest of a burst arrive; one round takes all of it.
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        // Let the rest of a burst arrive; one round takes all of it. A
+                        // phone may hear of an order a quarter of a second later; at rush
+                        // hour that makes a few rounds a second instead of one per event.
+                        tokio::time::sleep(GATHER).await;
                         while events.try_recv().is_ok() {}
                     }
                     _ = tick.tick() => {}

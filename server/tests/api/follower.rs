@@ -317,3 +317,29 @@ async fn take(app: &TestApp, cursor: &Cursor, stream: &str) {
     assert!(!cursor.advance(&mut tx, stream, 0, 1).await.unwrap());
     tx.rollback().await.unwrap();
 }
+
+/// The follower reads the database, not the bus: with Redis down (nothing listens on its
+/// port), an order placed on one instance is still told by the other instance's workers.
+#[tokio::test]
+async fn with_redis_down_another_instance_still_sends_what_one_instance_wrote() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (a, b) = TestApp::spawn_pair(|c| {
+        c.redis_url = Some(ocpizza::config::Secret::new(format!(
+            "redis://127.0.0.1:{closed}"
+        )));
+    })
+    .await;
+    let recorder = Arc::new(Recorder::default());
+    let on_b = workers(&b, &recorder);
+    let order = a.anonymous().place(&pickup(MARGHERITA, "medium", 1)).await;
+    a.as_demo("cook")
+        .await
+        .transition(&order, "preparing")
+        .await;
+    on_b.run_once().await.unwrap();
+    assert_eq!(recorder.sent(), [format!("{} preparing", order.id.0)]);
+}
