@@ -626,18 +626,8 @@ async fn drivers_hear_of_orders_ready_for_delivery_and_of_orders_given_to_them()
     let driver = app.as_demo("driver").await;
     subscribe_staff(&driver, &push.browser("driver-phone"), "fr").await;
     let cook = app.as_demo("cook").await;
-    let first = app
-        .anonymous()
-        .place(&delivery(MARGHERITA, "medium", 1))
-        .await;
-    let first = cook.transition(&first, "preparing").await;
-    cook.transition(&first, "ready").await;
-    let pickup_order = app
-        .anonymous()
-        .place(&pickup(MARGHERITA, "medium", 1))
-        .await;
-    let pickup_order = cook.transition(&pickup_order, "preparing").await;
-    cook.transition(&pickup_order, "ready").await;
+    let first = ready_order(&app, &cook, &delivery(MARGHERITA, "medium", 1)).await;
+    ready_order(&app, &cook, &pickup(MARGHERITA, "medium", 1)).await;
     run(&app).await;
     let got = push.take();
     assert_eq!(got.len(), 1, "only the delivery: {got:?}");
@@ -877,12 +867,7 @@ async fn staff_turn_their_alerts_off_and_nobody_else_can() {
         "already gone"
     );
     let cook = app.as_demo("cook").await;
-    let order = app
-        .anonymous()
-        .place(&delivery(MARGHERITA, "medium", 1))
-        .await;
-    let order = cook.transition(&order, "preparing").await;
-    cook.transition(&order, "ready").await;
+    ready_order(&app, &cook, &delivery(MARGHERITA, "medium", 1)).await;
     run(&app).await;
     assert!(push.take().is_empty(), "the driver turned them off");
 }
@@ -922,4 +907,11 @@ async fn a_finished_orders_browser_is_forgotten_once_its_tracking_link_expires()
         .await
         .unwrap();
     assert_eq!(count().await, 0, "forgotten with the tracking link");
+}
+
+/// Places `body` as a guest and has `cook` take the order to `ready`.
+async fn ready_order(app: &TestApp, cook: &Api, body: &Value) -> Order {
+    let order = app.anonymous().place(body).await;
+    let order = cook.transition(&order, "preparing").await;
+    cook.transition(&order, "ready").await
 }
