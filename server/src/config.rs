@@ -109,6 +109,9 @@ pub struct Config {
     pub live_threads: LiveThreads,
     /// Hours of events kept for resuming streams, at least 24 (`OCPIZZA_EVENT_RETENTION_HOURS`).
     pub event_retention_hours: u32,
+    /// Days the audit trail is kept, at least 1 (`OCPIZZA_AUDIT_RETENTION_DAYS`, default two
+    /// years).
+    pub audit_retention_days: u32,
     /// Hours after an order is finished (delivered, collected, failed, cancelled) during which
     /// its tracking link still works (`OCPIZZA_TRACKING_HOURS`).
     pub tracking_hours: u32,
@@ -161,6 +164,7 @@ impl Config {
             ws_heartbeat_secs: 25,
             live_threads: LiveThreads::default(),
             event_retention_hours: 72,
+            audit_retention_days: 730,
             tracking_hours: 24,
             static_dir: None,
             metrics_bind: None,
@@ -322,6 +326,10 @@ impl Config {
         c.event_retention_hours = num("OCPIZZA_EVENT_RETENTION_HOURS", c.event_retention_hours)?;
         if c.event_retention_hours < 24 {
             bail!("OCPIZZA_EVENT_RETENTION_HOURS must be at least 24");
+        }
+        c.audit_retention_days = num("OCPIZZA_AUDIT_RETENTION_DAYS", c.audit_retention_days)?;
+        if c.audit_retention_days == 0 {
+            bail!("OCPIZZA_AUDIT_RETENTION_DAYS must be at least 1");
         }
         c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
         c.notify_retry_secs = num("OCPIZZA_NOTIFY_RETRY_SECS", c.notify_retry_secs)?;

@@ -13,8 +13,13 @@ use std::time::Duration;
 pub const IDEMPOTENCY_DAYS: i64 = 7;
 
 /// Deletes what has expired; returns `(idempotency keys, sessions)` removed.
-pub async fn sweep(db: &Db, event_retention_hours: u32) -> sqlx::Result<(u64, u64)> {
+pub async fn sweep(
+    db: &Db,
+    event_retention_hours: u32,
+    audit_days: u32,
+) -> sqlx::Result<(u64, u64)> {
     let horizon = now_ms() - i64::from(event_retention_hours) * 3_600_000;
+    crate::audit::db::prune(db.writer(), now_ms() - i64::from(audit_days) * 86_400_000).await?;
     crate::events::db::prune(db.writer(), horizon).await?;
     crate::notify::db::prune(db, horizon).await?;
     let keys = crate::idempotency::purge(db.writer(), IDEMPOTENCY_DAYS).await?;
@@ -50,9 +55,10 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         let retention = state.config.event_retention_hours;
+        let audit_days = state.config.audit_retention_days;
         loop {
             tick.tick().await;
-            match sweep(&state.db, retention).await {
+            match sweep(&state.db, retention, audit_days).await {
                 Ok((0, 0)) => {}
                 Ok((keys, sessions)) => tracing::info!(keys, sessions, "expired data removed"),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

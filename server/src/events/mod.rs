@@ -128,7 +128,14 @@ impl Outbox {
                 payload: &p.payload,
             })
             .collect();
-        db::insert_events(tx, &rows, self.actor, crate::db::now_ms()).await?;
+        let now = crate::db::now_ms();
+        db::insert_events(tx, &rows, self.actor, now).await?;
+        let trail: Vec<crate::audit::Entry> = self
+            .items
+            .iter()
+            .filter_map(|(_, event)| crate::audit::from_event(event))
+            .collect();
+        crate::audit::db::insert(tx, self.actor, &trail, now).await?;
         let moved: Vec<(&str, i64)> = names
             .iter()
             .filter_map(|name| {

@@ -104,7 +104,9 @@ async fn keys_expire_with_housekeeping_and_then_run_again() {
         .execute(app.db.pool())
         .await
         .unwrap();
-    let (keys, _) = ocpizza::housekeeping::sweep(&app.db, 72).await.unwrap();
+    let (keys, _) = ocpizza::housekeeping::sweep(&app.db, 72, 730)
+        .await
+        .unwrap();
     assert_eq!(keys, 1);
     let second: Order = guest
         .post_idem("/api/v1/orders", "weekly-key-01", &body)
