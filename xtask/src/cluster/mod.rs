@@ -187,10 +187,13 @@ impl Load {
     }
 
     /// Waits until [`ORDERS_PER_STEP`] more orders are acknowledged.
-    async fn step(&self) -> anyhow::Result<()> {
+    async fn step(&mut self) -> anyhow::Result<()> {
         let target = self.acked.load(Ordering::Relaxed) + ORDERS_PER_STEP;
         let start = Instant::now();
         while self.acked.load(Ordering::Relaxed) < target {
+            if let Some(e) = self.failure().await {
+                return Err(e);
+            }
             ensure!(
                 start.elapsed() < Duration::from_mins(1),
                 "orders stopped being acknowledged ({} so far)",
@@ -199,6 +202,11 @@ impl Load {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         Ok(())
+    }
+
+    /// The error of a client that stopped before being told to, if one has.
+    async fn failure(&mut self) -> Option<anyhow::Error> {
+        self.clients.failure().await
     }
 
     /// Stops the clients; their ledgers.
@@ -265,7 +273,7 @@ async fn scenario(
     // Phase 1: kill -9.
     let kill_from = Instant::now();
     mark(display.as_mut(), "kill")?;
-    let load = Load::start(&d.api, "kill");
+    let mut load = Load::start(&d.api, "kill");
     load.step().await?;
     a.kill()?;
     println!("killed instance A (SIGKILL) under load");
@@ -278,7 +286,7 @@ async fn scenario(
     )
     .await?;
     // So that the rolling update starts with A under load too.
-    routed(&d, &a).await?;
+    routed(&d, &a, &mut load).await?;
     load.step().await?;
     let kill = load.stop().await?;
     let kill_end = caught_up(&d, &followers).await?;
@@ -288,11 +296,11 @@ async fn scenario(
     // Phase 2: rolling update.
     mark(display.as_mut(), "rolling")?;
     let roll_from = Instant::now();
-    let load = Load::start(&d.api, "roll");
+    let mut load = Load::start(&d.api, "roll");
     load.step().await?;
-    let a = update(&d, a, "A'", next, 0).await?;
+    let a = update(&d, a, "A'", next, 0, &mut load).await?;
     load.step().await?;
-    let b = update(&d, b, "B'", next, 1).await?;
+    let b = update(&d, b, "B'", next, 1, &mut load).await?;
     load.step().await?;
     let roll = load.stop().await?;
     let roll_end = caught_up(&d, &followers).await?;
@@ -465,6 +473,7 @@ async fn update(
     name: &str,
     binary: &Path,
     unit: usize,
+    load: &mut Load,
 ) -> anyhow::Result<Instance> {
     let addr = old.server.addr;
     let took = old.stop().await?;
@@ -477,23 +486,23 @@ async fn update(
         .0
         .join(format!("{}.log", name.replace('\'', "-next")));
     let new = Instance::start(name, binary, &d.units[unit], log).await?;
-    routed(d, &new).await?;
+    routed(d, &new, load).await?;
     Ok(new)
 }
 
 /// Waits until nginx's access log shows a request `instance` (started and ready, its
 /// predecessor gone) answered (nginx leaves an instance it could not reach out for
-/// `fail_timeout`). WebSockets are logged when they end, so they do not count.
-async fn routed(d: &Deployment, instance: &Instance) -> anyhow::Result<()> {
-    let (addr, name) = (instance.server.addr, &instance.name);
+/// `fail_timeout`). WebSockets are logged when they end, so they do not count. The order
+/// clients of `load` make those requests: one that stopped on an error ends the wait with it.
+async fn routed(d: &Deployment, instance: &Instance, load: &mut Load) -> anyhow::Result<()> {
+    let (addr, name) = (instance.server.addr.to_string(), &instance.name);
     let logged_before = follow::access_log(&d.site.access_log())?.len();
     let started = Instant::now();
     loop {
         let logged = follow::access_log(&d.site.access_log())?;
-        let served = logged[logged_before.min(logged.len())..].iter().any(|l| {
-            l.status < 400
-                && l.uri != "/api/v1/ws"
-                && l.served_by() == Some(addr.to_string().as_str())
+        let since = &logged[logged_before.min(logged.len())..];
+        let served = since.iter().any(|l| {
+            l.status < 400 && l.uri != "/api/v1/ws" && l.served_by() == Some(addr.as_str())
         });
         if served {
             println!(
@@ -502,10 +511,24 @@ async fn routed(d: &Deployment, instance: &Instance) -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        ensure!(
-            started.elapsed() < ROUTED_LIMIT,
-            "nginx sent nothing to {name} within {ROUTED_LIMIT:?}"
-        );
+        if let Some(e) = load.failure().await {
+            return Err(e.context(format!(
+                "an order client stopped while waiting for nginx to use {name}\n{}",
+                d.log_tails()
+            )));
+        }
+        if started.elapsed() >= ROUTED_LIMIT {
+            let mut answered: BTreeMap<String, usize> = BTreeMap::new();
+            for l in since.iter().filter(|l| l.uri != "/api/v1/ws") {
+                let by = l.upstreams.join(" → ");
+                *answered.entry(format!("{} by {by}", l.status)).or_default() += 1;
+            }
+            bail!(
+                "nginx sent nothing to {name} ({addr}) within {ROUTED_LIMIT:?}; what it logged \
+                 meanwhile (status by upstreams: requests): {answered:?}\n{}",
+                d.log_tails()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
