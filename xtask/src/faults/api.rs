@@ -81,7 +81,10 @@ impl Clients {
     /// The error of a client that has already stopped, if one has (clients run until told to
     /// stop, so one that ended early failed).
     pub async fn failure(&mut self) -> Option<anyhow::Error> {
-        let i = self.0.iter().position(tokio::task::JoinHandle::is_finished)?;
+        let i = self
+            .0
+            .iter()
+            .position(tokio::task::JoinHandle::is_finished)?;
         match self.0.swap_remove(i).await {
             Ok(Ok(_)) => Some(anyhow::anyhow!("a client ended before it was told to")),
             Ok(Err(e)) => Some(e.context("a client stopped")),
