@@ -98,7 +98,7 @@ fn euros(m: Money) -> String {
 }
 
 fn opt(v: Option<i64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+    v.map_or_else(String::new, |v| v.to_string())
 }
 
 fn summary(s: &ShopReport) -> Vec<Vec<String>> {

@@ -69,7 +69,7 @@ async fn a_known_week(app: &TestApp) -> Week {
     let customer = app.anonymous();
     let a = customer.place(&delivery(MARGHERITA, "medium", 2)).await;
     let b = customer.place(&delivery(REGINA, "large", 1)).await;
-    let c = customer.place(&pickup(MARGHERITA, "small", 1)).await;
+    let c = customer.place(&pickup(MARGHERITA, "medium", 1)).await;
     let d = customer.place(&pickup(REGINA, "medium", 3)).await;
     let g = customer.place(&delivery(MARGHERITA, "large", 1)).await;
     let cancelled = customer.place(&pickup(MARGHERITA, "medium", 1)).await;
@@ -198,7 +198,9 @@ async fn a_week_of_known_orders_gives_known_figures() {
         .iter()
         .map(|p| (p.pizza.clone(), p.size.clone(), p.quantity))
         .collect();
-    assert_eq!(sold[0], ("Regina".to_owned(), "medium".to_owned(), 3));
+    // Most sold first, then by name.
+    assert_eq!(sold[0], ("Margherita".to_owned(), "medium".to_owned(), 3));
+    assert_eq!(sold[1], ("Regina".to_owned(), "medium".to_owned(), 3));
     assert_eq!(sold.iter().map(|p| p.2).sum::<i64>(), 8);
     let lines: i64 = week
         .counted

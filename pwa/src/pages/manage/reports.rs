@@ -123,9 +123,11 @@ fn Reports(props: &ReportsProps) -> Html {
         None => html! { <p aria-busy="true">{ lang.texts().loading }</p> },
         Some(Err(message)) => html! { <p class="error" role="alert" data-testid="reports-error">{ message }</p> },
         Some(Ok(report)) => html! {
-            { for report.shops.iter().map(|s| html! {
-                <ShopSection key={s.shop_id.0} report={s.clone()} choice={Choice { shop: Some(s.shop_id.0), ..(*choice).clone() }} {lang} />
-            }) }
+            <>
+                { for report.shops.iter().map(|s| html! {
+                    <ShopSection key={s.shop_id.0} report={s.clone()} choice={Choice { shop: Some(s.shop_id.0), ..(*choice).clone() }} {lang} />
+                }) }
+            </>
         },
     };
     html! {
@@ -359,8 +361,7 @@ fn chart(
     let view = format!("0 0 {} {}", CHART_W + LEFT + 4.0, CHART_H + BOTTOM + 8.0);
     html! {
         <figure class="chart">
-            <svg viewBox={view} role="img" aria-label={title.to_owned()} data-testid={testid}
-                 preserveAspectRatio="xMidYMid meet">
+            <svg viewBox={view} role="img" aria-label={title.to_owned()} data-testid={testid}>
                 <g transform={format!("translate({LEFT} 4)")}>
                     <line class="axis" x1="0" y1={CHART_H.to_string()} x2={CHART_W.to_string()} y2={CHART_H.to_string()} />
                     <line class="axis" x1="0" y1="0" x2="0" y2={CHART_H.to_string()} />
@@ -414,8 +415,10 @@ fn HoursChart(props: &ChartProps) -> Html {
     let id = props.report.shop_id.0;
     let labels = column_labels(props.report.hours.len(), 3, |i| format!("{i} h"));
     html! {
-        { chart(t.hours_chart, format!("chart-hours-{id}"), (&bars, top), &labels, |b| {
-            format!("{} {} h : {} {}", t.hour, b.label, b.value, lang.reports().orders.to_lowercase())
-        }) }
+        <>
+            { chart(t.hours_chart, format!("chart-hours-{id}"), (&bars, top), &labels, |b| {
+                format!("{} {} h : {} {}", t.hour, b.label, b.value, lang.reports().orders.to_lowercase())
+            }) }
+        </>
     }
 }
