@@ -34,7 +34,7 @@ impl Choice {
             q.push_str(&self.date);
         }
         if let Some(shop) = self.shop {
-            q.push_str(&format!("&shop={shop}"));
+            q = format!("{q}&shop={shop}");
         }
         q
     }
