@@ -9,9 +9,9 @@ use super::payment::apply_change;
 use ocpizza_proto::api::dashboard::{Dashboard, TodayFigures, late_after_minutes};
 use ocpizza_proto::api::orders::{DriverRef, Order, StageTimes};
 use ocpizza_proto::api::shops::Shop;
+use ocpizza_proto::api::stock::StockLevel;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
-use ocpizza_proto::api::stock::StockLevel;
 use ocpizza_proto::{
     BusinessDay, IngredientId, Money, OpenState, OrderId, OrderStatus, ShopId, Timestamp,
 };

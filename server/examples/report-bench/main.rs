@@ -89,7 +89,9 @@ async fn run(label: &str, db: &Db, per_day: i64) -> anyhow::Result<()> {
     // Fresh statistics, as after a night of autovacuum (PostgreSQL) or `PRAGMA optimize`.
     sqlx::query("ANALYZE").execute(db.writer()).await?;
     let shops = db::shops(db.pool()).await?;
-    println!("| period | shops | orders read | orders query | pizzas query | stock query | figures | whole report |");
+    println!(
+        "| period | shops | orders read | orders query | pizzas query | stock query | figures | whole report |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for period in Period::ALL {
         for n in [1, shops.len()] {
@@ -280,7 +282,11 @@ async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)
             }
             for _ in 0..rng.random_range(0..=3) {
                 let ingredient = rng.random_range(1..=INGREDIENTS);
-                let kind = if rng.random_bool(0.7) { "waste" } else { "correction" };
+                let kind = if rng.random_bool(0.7) {
+                    "waste"
+                } else {
+                    "correction"
+                };
                 let delta = -rng.random_range(10..=500);
                 let at = midnight + rng.random_range(0..86_400_000);
                 ledger
@@ -321,7 +327,13 @@ fn order_row(rng: &mut StdRng, id: i64, shop: i64, midnight: i64) -> OrderRow {
         (false, true) => {
             let out = ready + rng.random_range(1..15) * MIN;
             let delivered = out + rng.random_range(8..40) * MIN;
-            ("delivered", "cash_on_delivery", Some(out), Some(delivered), None)
+            (
+                "delivered",
+                "cash_on_delivery",
+                Some(out),
+                Some(delivered),
+                None,
+            )
         }
         (false, false) => {
             let collected = ready + rng.random_range(1..20) * MIN;

@@ -37,7 +37,10 @@ pub struct Span {
 impl Span {
     /// `[start, end)` in Unix ms.
     pub fn bounds_ms(&self) -> (i64, i64) {
-        (self.starts_at.as_millisecond(), self.ends_at.as_millisecond())
+        (
+            self.starts_at.as_millisecond(),
+            self.ends_at.as_millisecond(),
+        )
     }
 
     /// The local days of the period, in order.
@@ -147,7 +150,11 @@ fn cancelled(o: &OrderRow) -> bool {
 
 /// Orders and revenue per key, every key of `known` listed first (zeros included), then any
 /// other key found, by name.
-fn sales_by(orders: &[&OrderRow], known: &[&str], key: impl Fn(&OrderRow) -> &str) -> Vec<SalesRow> {
+fn sales_by(
+    orders: &[&OrderRow],
+    known: &[&str],
+    key: impl Fn(&OrderRow) -> &str,
+) -> Vec<SalesRow> {
     let mut by: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for o in orders {
         let e = by.entry(key(o).to_owned()).or_default();
@@ -342,7 +349,9 @@ mod tests {
 
     #[test]
     fn the_90th_percentile_is_the_nearest_rank() {
-        let mut ten = durations(&[10_000, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 9_000]);
+        let mut ten = durations(&[
+            10_000, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 9_000,
+        ]);
         assert_eq!(ten.p90_s(), Some(9));
         assert_eq!(ten.mean_s(), Some(6)); // 55 s / 10, rounded
         let mut one = durations(&[61_000]);
@@ -363,6 +372,9 @@ mod tests {
         let mut stages = Stages::default();
         assert!(!stages.add(&o, placed + 10 * 60_000));
         assert!(stages.add(&o, placed + 10 * 60_000 + 1));
-        assert!(stages.0[&Stage::Placed].ms.is_empty(), "not finished: no duration");
+        assert!(
+            stages.0[&Stage::Placed].ms.is_empty(),
+            "not finished: no duration"
+        );
     }
 }

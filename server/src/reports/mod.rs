@@ -77,7 +77,10 @@ fn parse(period: Option<&str>, date: Option<&str>, shop: Option<i64>) -> ApiResu
                 .filter(|_| d.len() == 10)
                 .filter(|d| (2000..=2100).contains(&d.year()))
                 .ok_or_else(|| {
-                    ApiError::field("query.date", "must be a date YYYY-MM-DD between 2000 and 2100")
+                    ApiError::field(
+                        "query.date",
+                        "must be a date YYYY-MM-DD between 2000 and 2100",
+                    )
                 })
         })
         .transpose()?;

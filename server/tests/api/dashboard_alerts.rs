@@ -43,7 +43,10 @@ async fn an_ingredient_below_its_threshold_is_an_alert_until_it_is_restocked() {
     let got = ws
         .subscribe(&format!("shop:{SHOP}:stock"), Some(before.stock_seq))
         .await;
-    assert!(matches!(got.last(), Some(ServerMsg::Subscribed { .. })), "{got:?}");
+    assert!(
+        matches!(got.last(), Some(ServerMsg::Subscribed { .. })),
+        "{got:?}"
+    );
 
     // An order of four takes the free stock below the threshold.
     app.anonymous()
@@ -69,7 +72,10 @@ async fn an_ingredient_below_its_threshold_is_an_alert_until_it_is_restocked() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let levels = stock_event(&mut ws).await;
-    assert!(levels.iter().any(|l| l.ingredient_id == dough && !l.low), "cleared live");
+    assert!(
+        levels.iter().any(|l| l.ingredient_id == dough && !l.low),
+        "cleared live"
+    );
     let restocked = card(&manager).await;
     assert!(restocked.low_stock.iter().all(|l| l.ingredient_id != dough));
 }
@@ -110,7 +116,11 @@ async fn late_orders_are_counted_per_stage_with_the_shared_limits() {
     for (order, column, age) in [
         (&waiting, "placed_at", limit(OrderStatus::Placed) + 60_000),
         (&fresh, "placed_at", limit(OrderStatus::Placed) - 60_000),
-        (&cooking, "preparing_at", limit(OrderStatus::Preparing) + 60_000),
+        (
+            &cooking,
+            "preparing_at",
+            limit(OrderStatus::Preparing) + 60_000,
+        ),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE orders SET {column} = $1 WHERE id = $2"
@@ -144,9 +154,15 @@ async fn the_stock_stream_behind_the_alerts_is_for_the_shops_managers() {
     for who in ["driver", "customer"] {
         let mut ws = Ws::connect(&app, Some(&app.cookie(who).await)).await;
         let got = ws.subscribe(&stream, None).await;
-        assert!(matches!(got.last(), Some(ServerMsg::Error { .. })), "{who}: {got:?}");
+        assert!(
+            matches!(got.last(), Some(ServerMsg::Error { .. })),
+            "{who}: {got:?}"
+        );
     }
     let other = app.staff(OTHER_SHOP, "manager").await;
     let board: Dashboard = other.get_json("/api/v1/group/dashboard").await;
-    assert!(board.shops.iter().all(|s| s.shop_id != SHOP), "not their shop");
+    assert!(
+        board.shops.iter().all(|s| s.shop_id != SHOP),
+        "not their shop"
+    );
 }

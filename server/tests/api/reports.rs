@@ -25,7 +25,14 @@ const MIN: i64 = 60_000;
 /// Rewrites an order placed through the API as if it had been placed at `placed` (Paris time)
 /// on `channel`, paid by `method`, and spent `stages` minutes in placed, preparing, ready and
 /// out for delivery (a pickup has three), ending delivered or collected.
-async fn backdate(app: &TestApp, order: &Order, placed: &str, channel: &str, method: &str, stages: &[i64]) {
+async fn backdate(
+    app: &TestApp,
+    order: &Order,
+    placed: &str,
+    channel: &str,
+    method: &str,
+    stages: &[i64],
+) {
     let mut at = paris(placed);
     let mut times = vec![at];
     for m in stages {
@@ -74,16 +81,64 @@ async fn a_known_week(app: &TestApp) -> Week {
     let g = customer.place(&delivery(MARGHERITA, "large", 1)).await;
     let cancelled = customer.place(&pickup(MARGHERITA, "medium", 1)).await;
     let next_week = customer.place(&pickup(MARGHERITA, "medium", 1)).await;
-    backdate(app, &a, "2026-11-03T12:05", "web", "cash_on_delivery", &[4, 12, 6, 20]).await;
-    backdate(app, &b, "2026-11-03T12:40", "phone", "cash_on_delivery", &[8, 16, 2, 30]).await;
+    backdate(
+        app,
+        &a,
+        "2026-11-03T12:05",
+        "web",
+        "cash_on_delivery",
+        &[4, 12, 6, 20],
+    )
+    .await;
+    backdate(
+        app,
+        &b,
+        "2026-11-03T12:40",
+        "phone",
+        "cash_on_delivery",
+        &[8, 16, 2, 30],
+    )
+    .await;
     // Ready 14 minutes before it was collected: late in the ready stage (limit 10).
-    backdate(app, &c, "2026-11-04T19:10", "counter", "at_counter", &[2, 10, 14]).await;
+    backdate(
+        app,
+        &c,
+        "2026-11-04T19:10",
+        "counter",
+        "at_counter",
+        &[2, 10, 14],
+    )
+    .await;
     // Waited 12 minutes before the kitchen started it: late in the placed stage (limit 10).
     backdate(app, &d, "2026-11-04T19:20", "web", "online", &[12, 8, 4]).await;
     // Sunday 23:30 in Paris is 22:30 UTC: still in the week, at 23 h local.
-    backdate(app, &g, "2026-11-08T23:30", "phone", "card_on_delivery", &[3, 9, 5, 15]).await;
-    backdate(app, &next_week, "2026-11-09T00:10", "web", "at_counter", &[1, 1, 1]).await;
-    backdate(app, &cancelled, "2026-11-04T20:00", "web", "at_counter", &[]).await;
+    backdate(
+        app,
+        &g,
+        "2026-11-08T23:30",
+        "phone",
+        "card_on_delivery",
+        &[3, 9, 5, 15],
+    )
+    .await;
+    backdate(
+        app,
+        &next_week,
+        "2026-11-09T00:10",
+        "web",
+        "at_counter",
+        &[1, 1, 1],
+    )
+    .await;
+    backdate(
+        app,
+        &cancelled,
+        "2026-11-04T20:00",
+        "web",
+        "at_counter",
+        &[],
+    )
+    .await;
     sqlx::query("UPDATE orders SET status = 'cancelled' WHERE id = $1")
         .bind(cancelled.id.0)
         .execute(app.db.pool())
@@ -154,7 +209,10 @@ async fn a_week_of_known_orders_gives_known_figures() {
     // Ready: 6, 2, 14, 4, 5 → mean 6.2 min, p90 14 min, c late.
     assert_eq!(stage(r, Stage::Ready), (5, Some(372), Some(840), 1));
     // Out for delivery: 20, 30, 15 → mean 21 min 40 s, p90 (3rd of 3) 30 min.
-    assert_eq!(stage(r, Stage::OutForDelivery), (3, Some(1300), Some(1800), 0));
+    assert_eq!(
+        stage(r, Stage::OutForDelivery),
+        (3, Some(1300), Some(1800), 0)
+    );
     // Whole: 42, 56, 26, 24, 32 → mean 36 min, p90 56 min.
     assert_eq!(stage(r, Stage::Whole), (5, Some(2160), Some(3360), 0));
 
@@ -265,7 +323,11 @@ async fn waste_and_corrections_are_summed_per_ingredient_for_the_day() {
         .expect("the dough's losses");
     assert_eq!((row.waste, row.waste_count), (500, 2));
     assert_eq!((row.correction, row.correction_count), (-40, 1));
-    assert_eq!(report.shops[0].stock.len(), 1, "only ingredients with losses");
+    assert_eq!(
+        report.shops[0].stock.len(),
+        1,
+        "only ingredients with losses"
+    );
     // Another shop's report has none of it.
     let other: Report = app
         .as_demo("admin")
@@ -301,15 +363,24 @@ async fn every_table_comes_as_csv() {
         "shop_id,shop,first_day,last_day,stage,orders,mean_s,p90_s,late"
     );
     assert!(lines[1].starts_with("1,"));
-    assert!(lines[1].ends_with(",2026-11-02,2026-11-08,placed,5,348,720,1"), "{}", lines[1]);
+    assert!(
+        lines[1].ends_with(",2026-11-02,2026-11-08,placed,5,348,720,1"),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines.len(), 1 + 5);
     for table in ocpizza_proto::api::reports::CSV_TABLES {
         let r = manager
-            .get(&format!("/api/v1/reports.csv?table={table}&period=month&date=2026-11-04"))
+            .get(&format!(
+                "/api/v1/reports.csv?table={table}&period=month&date=2026-11-04"
+            ))
             .await;
         assert_eq!(r.status(), StatusCode::OK, "{table}");
         let text = r.text().await.unwrap();
-        assert!(text.starts_with("shop_id,shop,first_day,last_day,"), "{table}: {text}");
+        assert!(
+            text.starts_with("shop_id,shop,first_day,last_day,"),
+            "{table}: {text}"
+        );
     }
     let summary = manager
         .get("/api/v1/reports.csv?table=summary&period=week&date=2026-11-04")
@@ -336,7 +407,10 @@ async fn bad_parameters_are_refused_with_the_error_body() {
         let r = manager.get(&format!("/api/v1/reports?{query}")).await;
         let (code, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(code, "invalid_input", "{query}");
-        assert!(body["error"]["fields"][field].is_string(), "{query}: {body}");
+        assert!(
+            body["error"]["fields"][field].is_string(),
+            "{query}: {body}"
+        );
     }
     let r = manager.get("/api/v1/reports?colour=red").await;
     error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -369,7 +443,9 @@ async fn only_managers_of_the_shop_and_administrators_read_reports() {
         .await;
     error_code(r, StatusCode::FORBIDDEN).await;
     let r = manager
-        .get(&format!("/api/v1/reports.csv?table=summary&shop={OTHER_SHOP}"))
+        .get(&format!(
+            "/api/v1/reports.csv?table=summary&shop={OTHER_SHOP}"
+        ))
         .await;
     error_code(r, StatusCode::FORBIDDEN).await;
     // A manager of the other shop reads it, and only it.

@@ -13,9 +13,7 @@ use ocpizza_proto::api::reports::{Period, Report, ShopReport};
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::{PaymentMethod, ShopId};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
-use yew::{
-    Callback, Html, Properties, TargetCast, component, html, use_effect_with, use_state,
-};
+use yew::{Callback, Html, Properties, TargetCast, component, html, use_effect_with, use_state};
 
 /// `?shop=N` of the address, if any (the link from a shop's pages).
 fn shop_in_address() -> Option<i64> {
@@ -121,7 +119,9 @@ fn Reports(props: &ReportsProps) -> Html {
     let pick_shop = props.admin || props.managed.len() > 1;
     let body = match &*report {
         None => html! { <p aria-busy="true">{ lang.texts().loading }</p> },
-        Some(Err(message)) => html! { <p class="error" role="alert" data-testid="reports-error">{ message }</p> },
+        Some(Err(message)) => {
+            html! { <p class="error" role="alert" data-testid="reports-error">{ message }</p> }
+        }
         Some(Ok(report)) => html! {
             <>
                 { for report.shops.iter().map(|s| html! {

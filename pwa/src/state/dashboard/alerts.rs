@@ -33,10 +33,7 @@ impl ShopCard {
         STAGES
             .iter()
             .filter_map(|&status| {
-                let orders = self
-                    .in_stage(status)
-                    .filter(|o| is_late(o, now_ms))
-                    .count();
+                let orders = self.in_stage(status).filter(|o| is_late(o, now_ms)).count();
                 let minutes = ocpizza_proto::api::dashboard::late_after_minutes(status)?;
                 (orders > 0).then_some(LateStage {
                     status,
