@@ -5,6 +5,7 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod account;
+mod alerts;
 mod cash;
 mod counter;
 mod driver;
@@ -17,9 +18,11 @@ mod maintenance;
 mod ordering;
 mod payment;
 mod push;
+mod reports;
 mod road;
 
 pub use account::AccountTexts;
+pub use alerts::AlertTexts;
 pub use cash::CashTexts;
 pub use counter::CounterTexts;
 pub use driver::DriverTexts;
@@ -32,6 +35,7 @@ pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
 pub use payment::PaymentTexts;
 pub use push::PushTexts;
+pub use reports::ReportTexts;
 pub use road::RoadTexts;
 
 /// A language of the interface.

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::router())
         .merge(dashboard::router())
         .merge(stock::router())
+        .merge(crate::reports::router())
         .merge(staff::router())
         .merge(maintenance::router())
         .merge(openapi::router())

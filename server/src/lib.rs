@@ -38,6 +38,7 @@ pub mod openapi;
 pub mod orders;
 pub mod payments;
 pub mod reporting;
+pub mod reports;
 pub mod seed;
 pub mod shops;
 pub mod staff;

@@ -72,6 +72,8 @@ use utoipa::{Modify, OpenApi};
         stock::waste,
         stock::correction,
         stock::ledger,
+        crate::reports::report,
+        crate::reports::report_csv,
         staff::list,
         staff::add,
         staff::remove,

@@ -11,6 +11,7 @@ pub mod menu;
 pub mod orders;
 pub mod payments;
 pub mod push;
+pub mod reports;
 pub mod shops;
 pub mod staff;
 pub mod stock;

@@ -1,29 +1,43 @@
 //! The managers' dashboard: one card per shop with its open orders by stage, the late ones,
 //! today's count and revenue (the shop's own day, see `day`) and the drivers out, kept live
-//! from the `group:orders` stream (orders) and each shop's `shop:{id}:menu` stream (pause and
-//! resume are published there).
+//! from the `group:orders` stream (orders), each shop's `shop:{id}:menu` stream (pause and
+//! resume are published there) and its `shop:{id}:stock` stream (low-stock alerts, see
+//! `alerts`).
 
 use super::Connection;
 use super::payment::apply_change;
-use ocpizza_proto::api::dashboard::{Dashboard, TodayFigures};
+use ocpizza_proto::api::dashboard::{Dashboard, TodayFigures, late_after_minutes};
 use ocpizza_proto::api::orders::{DriverRef, Order, StageTimes};
 use ocpizza_proto::api::shops::Shop;
+use ocpizza_proto::api::stock::StockLevel;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
-use ocpizza_proto::{BusinessDay, Money, OpenState, OrderId, OrderStatus, ShopId, Timestamp};
+use ocpizza_proto::{
+    BusinessDay, IngredientId, Money, OpenState, OrderId, OrderStatus, ShopId, Timestamp,
+};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::Reducible;
 
 const MINUTE_MS: f64 = 60_000.0;
+
+/// The limit of `status` in ms, from the one list the server uses too
+/// (`ocpizza_proto::api::dashboard::LATE_AFTER_MINUTES`).
+const fn limit_ms(status: OrderStatus) -> f64 {
+    match late_after_minutes(status) {
+        Some(m) => m as f64 * MINUTE_MS,
+        None => f64::INFINITY,
+    }
+}
+
 /// A placed order not started after this long is late.
-pub const LATE_PLACED_MS: f64 = 10.0 * MINUTE_MS;
+pub const LATE_PLACED_MS: f64 = limit_ms(OrderStatus::Placed);
 /// An order in preparation for longer than this is late.
-pub const LATE_PREPARING_MS: f64 = 20.0 * MINUTE_MS;
+pub const LATE_PREPARING_MS: f64 = limit_ms(OrderStatus::Preparing);
 /// A ready order not collected or taken out after this long is late.
-pub const LATE_READY_MS: f64 = 10.0 * MINUTE_MS;
+pub const LATE_READY_MS: f64 = limit_ms(OrderStatus::Ready);
 /// A delivery out for longer than this is late.
-pub const LATE_OUT_MS: f64 = 45.0 * MINUTE_MS;
+pub const LATE_OUT_MS: f64 = limit_ms(OrderStatus::OutForDelivery);
 
 /// The stages a card counts, in order.
 pub const STAGES: [OrderStatus; 4] = [
@@ -35,13 +49,7 @@ pub const STAGES: [OrderStatus; 4] = [
 
 /// How long an order may stay in `status` before it is late (`None`: not a dashboard stage).
 pub fn late_after_ms(status: OrderStatus) -> Option<f64> {
-    match status {
-        OrderStatus::Placed => Some(LATE_PLACED_MS),
-        OrderStatus::Preparing => Some(LATE_PREPARING_MS),
-        OrderStatus::Ready => Some(LATE_READY_MS),
-        OrderStatus::OutForDelivery => Some(LATE_OUT_MS),
-        _ => None,
-    }
+    late_after_minutes(status).map(|m| m as f64 * MINUTE_MS)
 }
 
 /// When the order entered its current stage (its creation if the stage time is missing).
@@ -118,6 +126,10 @@ pub struct ShopCard {
     pub day: BusinessDay,
     /// What its hours said at the last load, as its customers are told.
     pub open_state: OpenState,
+    /// Ingredients below their low-stock threshold, kept live from the shop's stock stream.
+    pub low_stock: BTreeMap<IngredientId, StockLevel>,
+    /// Last sequence of the shop's stock stream applied.
+    pub stock_seq: i64,
 }
 
 impl ShopCard {
@@ -383,6 +395,12 @@ impl DashboardState {
                 }
                 self.menu_seq.insert(shop, seq);
             }
+            (Some(Stream::ShopStock(shop)), msg) => {
+                return self
+                    .shops
+                    .get_mut(&shop)
+                    .is_some_and(|card| card.apply_stock(seq, msg));
+            }
             _ => return false,
         }
         true
@@ -414,6 +432,12 @@ impl Reducible for DashboardState {
                             today: s.today,
                             day: s.day,
                             open_state: s.open_state,
+                            low_stock: s
+                                .low_stock
+                                .into_iter()
+                                .map(|l| (l.ingredient_id, l))
+                                .collect(),
+                            stock_seq: s.stock_seq,
                         };
                         (card.shop_id, card)
                     })
@@ -451,6 +475,7 @@ impl Reducible for DashboardState {
     }
 }
 
+mod alerts;
 mod day;
 #[cfg(test)]
 mod tests;

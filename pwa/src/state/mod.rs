@@ -14,6 +14,7 @@ pub mod menu;
 pub mod order_edit;
 pub mod payment;
 pub mod refund;
+pub mod reports;
 pub mod session;
 pub mod site;
 pub mod stock;

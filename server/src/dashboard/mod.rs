@@ -10,8 +10,10 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use ocpizza_proto::api::dashboard::{Dashboard, LastBackup, ShopDashboard, TodayFigures};
-use ocpizza_proto::api::orders::DriverRef;
+use ocpizza_proto::api::dashboard::{
+    Dashboard, LATE_AFTER_MINUTES, LastBackup, LateCount, ShopDashboard, TodayFigures, is_late,
+};
+use ocpizza_proto::api::orders::{DriverRef, Order};
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::{Money, OrderStatus, ShopId, StaffRole};
 use sqlx::{AnyPool, Row};
@@ -41,6 +43,36 @@ async fn figures(
         orders: row.try_get("n")?,
         revenue: Money(row.try_get("revenue")?),
     })
+}
+
+/// When `order` entered the stage it is in (its creation when the stage time is missing).
+fn stage_since_ms(order: &Order) -> i64 {
+    let t = &order.times;
+    match order.status {
+        OrderStatus::Placed => t.placed_at,
+        OrderStatus::Preparing => t.preparing_at,
+        OrderStatus::Ready => t.ready_at,
+        OrderStatus::OutForDelivery => t.out_for_delivery_at,
+        _ => None,
+    }
+    .unwrap_or(order.created_at)
+    .as_millisecond()
+}
+
+/// Open orders late in their stage at `now_ms`, per stage of [`LATE_AFTER_MINUTES`].
+fn late_counts(open: &[Order], now_ms: i64) -> Vec<LateCount> {
+    LATE_AFTER_MINUTES
+        .iter()
+        .map(|(status, _)| LateCount {
+            status: *status,
+            orders: open
+                .iter()
+                .filter(|o| o.status == *status && is_late(o.status, stage_since_ms(o), now_ms))
+                .count()
+                .try_into()
+                .unwrap_or(i64::MAX),
+        })
+        .collect()
 }
 
 /// Every shop the caller runs, live (managers: their shops; admin: all).
@@ -83,6 +115,15 @@ pub async fn dashboard(
             }
         }
         let day = crate::shops::day::today(&crate::shops::day::zone(&shop.timezone));
+        // As for the orders: the stock stream's sequence first, then the levels.
+        let stock_seq =
+            crate::events::db::head(pool, &Stream::ShopStock(shop.id).to_string()).await?;
+        let low_stock = crate::stock::db::levels(pool, shop.id)
+            .await?
+            .into_iter()
+            .filter(|l| l.low)
+            .collect();
+        let late = late_counts(&open_orders, jiff::Timestamp::now().as_millisecond());
         shops.push(ShopDashboard {
             shop_id: shop.id,
             accepting_orders: !shop.paused,
@@ -92,6 +133,9 @@ pub async fn dashboard(
             pause_reason: shop.pause_reason,
             open_orders,
             drivers_out,
+            low_stock,
+            stock_seq,
+            late,
             name: shop.name,
         });
     }

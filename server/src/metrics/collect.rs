@@ -20,14 +20,33 @@ use std::time::Duration;
 /// How long one part of a scrape (the database, a probe) may take.
 const PART_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// How long an order may stay in a stage before it is late: the manager's dashboard uses the
-/// same limits (`pwa/src/state/dashboard.rs`), and so do managers' push alerts.
-pub(crate) const LATE_AFTER_MINUTES: [(OrderStatus, &str, i64); 4] = [
-    (OrderStatus::Placed, "placed_at", 10),
-    (OrderStatus::Preparing, "preparing_at", 20),
-    (OrderStatus::Ready, "ready_at", 10),
-    (OrderStatus::OutForDelivery, "out_for_delivery_at", 45),
-];
+/// How long an order may stay in a stage before it is late, with the column stamped when it
+/// enters the stage: the limits are `ocpizza_proto::api::dashboard::LATE_AFTER_MINUTES`, which
+/// the managers' dashboard, the reports and the managers' push alerts read too.
+pub(crate) const LATE_AFTER_MINUTES: [(OrderStatus, &str, i64); 4] = {
+    let p = ocpizza_proto::api::dashboard::LATE_AFTER_MINUTES;
+    [
+        (p[0].0, stage_column(p[0].0), p[0].1),
+        (p[1].0, stage_column(p[1].0), p[1].1),
+        (p[2].0, stage_column(p[2].0), p[2].1),
+        (p[3].0, stage_column(p[3].0), p[3].1),
+    ]
+};
+
+/// The `orders` column stamped when an order enters `status`.
+const fn stage_column(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Placed => "placed_at",
+        OrderStatus::Preparing => "preparing_at",
+        OrderStatus::Ready => "ready_at",
+        OrderStatus::OutForDelivery => "out_for_delivery_at",
+        OrderStatus::Delivered => "delivered_at",
+        OrderStatus::Collected => "collected_at",
+        OrderStatus::DeliveryFailed => "delivery_failed_at",
+        OrderStatus::Cancelled => "cancelled_at",
+        OrderStatus::AwaitingPayment => "created_at",
+    }
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ShopLabels {

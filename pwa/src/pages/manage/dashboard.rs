@@ -66,11 +66,20 @@ fn follow(state: &UseReducerHandle<DashboardState>, drivers: &UseStateHandle<Dri
         };
         let seq = dashboard.stream_seq;
         let shops: Vec<ShopId> = dashboard.shops.iter().map(|s| s.shop_id).collect();
+        let stock_seqs: Vec<(ShopId, i64)> = dashboard
+            .shops
+            .iter()
+            .map(|s| (s.shop_id, s.stock_seq))
+            .collect();
         state.dispatch(DashboardAction::Loaded(Box::new(dashboard)));
         subscriber.subscribe(&Stream::GroupOrders.to_string(), Some(seq));
         for shop in &shops {
             // A snapshot first: it carries the pause state and the stream's sequence.
             subscriber.subscribe(&Stream::ShopMenu(*shop).to_string(), None);
+        }
+        // Low-stock alerts: raised and cleared as the levels move, from the loaded ones on.
+        for (shop, stock_seq) in stock_seqs {
+            subscriber.subscribe(&Stream::ShopStock(shop).to_string(), Some(stock_seq));
         }
         let mut by_shop = BTreeMap::new();
         for shop in shops {
@@ -147,6 +156,9 @@ fn Board() -> Html {
                 <h1 id="dashboard-title">{ m.dashboard_title }</h1>
                 <ConnectionBadge state={state.connection} />
             </div>
+            <nav class="manage-nav" aria-label={m.nav}>
+                <a class="button" href="/manage/reports" data-testid="reports-link">{ session.lang.reports().link }</a>
+            </nav>
             <PushButton target={PushTarget::Staff} />
             if let Some(error) = &state.error {
                 <p class="notice notice--error" role="alert" data-testid="manage-error">
@@ -215,6 +227,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                     state={card.open_state.clone()} now_ms={props.now_ms} testid={format!("shop-state-{id}")} />
             </header>
             <PauseControl shop={card.shop_id} accepting={card.accepting_orders} lang={props.lang} act={props.act.clone()} />
+            <super::alerts::Alerts card={card.clone()} now_ms={props.now_ms} lang={props.lang} />
             <dl class="figures">
                 { for STAGES.iter().map(|&stage| html! {
                     <div class={format!("figure figure--{}", stage.as_str())}>

@@ -1,14 +1,19 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
-//! (`/manage/shops/{id}/cash`). Managers see the
+//! (`/manage/shops/{id}/cash`), and the reports of a day, a week or a month (`/manage/reports`).
+//! Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
+#[cfg(feature = "staff")]
+pub mod alerts;
 #[cfg(feature = "staff")]
 pub mod cash;
 #[cfg(feature = "staff")]
 pub mod dashboard;
 #[cfg(feature = "staff")]
 pub mod payment;
+#[cfg(feature = "staff")]
+pub mod reports;
 #[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]
@@ -105,6 +110,7 @@ pub fn shop_nav(shop: ShopId, m: &ManageTexts, current: &str) -> Html {
             { link(&format!("/shops/{}/stock", shop.0), m.stock, "stock") }
             { link(&format!("/shops/{}/staff", shop.0), m.staff, "staff") }
             { link(&format!("/shops/{}/cash", shop.0), m.cash, "cash") }
+            { link(&format!("/reports?shop={}", shop.0), crate::i18n::Lang::of_document().reports().link, "reports") }
         </nav>
     }
 }

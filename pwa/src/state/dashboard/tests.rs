@@ -57,6 +57,9 @@ fn card(shop: i64, open_orders: Vec<Order>, orders: i64, revenue: i64) -> ShopDa
         open_state: OpenState::Open { until: None },
         pause_reason: None,
         drivers_out: vec![],
+        low_stock: vec![],
+        stock_seq: 0,
+        late: vec![],
     }
 }
 
@@ -69,7 +72,7 @@ fn day_around(ms: f64) -> BusinessDay {
     }
 }
 
-fn loaded() -> Rc<DashboardState> {
+pub(super) fn loaded() -> Rc<DashboardState> {
     Rc::new(DashboardState::default())
         .reduce(DashboardAction::Tick(T0))
         .reduce(DashboardAction::Loaded(Box::new(Dashboard {
