@@ -18,6 +18,7 @@ mod ordering;
 mod payment;
 mod push;
 mod road;
+mod shop_admin;
 
 pub use account::AccountTexts;
 pub use cash::CashTexts;
@@ -33,6 +34,7 @@ pub use ordering::OrderingTexts;
 pub use payment::PaymentTexts;
 pub use push::PushTexts;
 pub use road::RoadTexts;
+pub use shop_admin::ShopAdminTexts;
 
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

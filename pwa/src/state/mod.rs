@@ -15,6 +15,7 @@ pub mod order_edit;
 pub mod payment;
 pub mod refund;
 pub mod session;
+pub mod shop_form;
 pub mod site;
 pub mod stock;
 pub mod stock_out;

@@ -42,6 +42,7 @@ mod pwa;
 mod recovery;
 mod shop_hours;
 mod shops;
+mod shops_admin;
 mod staff;
 mod stock;
 mod tracking;
