@@ -90,7 +90,11 @@ pub fn parse_euros(text: &str) -> Option<Money> {
     if !digits(whole) || !digits(fraction) || fraction.len() > 2 || whole.len() > 7 {
         return None;
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let cents: i64 = match fraction.len() {
         0 => 0,
         1 => fraction.parse::<i64>().ok()? * 10,
@@ -255,8 +259,14 @@ mod tests {
         };
         assert_eq!(bad.to_patch().unwrap_err(), ["min_delivery_order"]);
         let server = BTreeMap::from([
-            ("delivery_postcodes[1]".to_owned(), "must be a 5-digit postcode".to_owned()),
-            ("timezone".to_owned(), "must be an IANA time zone".to_owned()),
+            (
+                "delivery_postcodes[1]".to_owned(),
+                "must be a 5-digit postcode".to_owned(),
+            ),
+            (
+                "timezone".to_owned(),
+                "must be an IANA time zone".to_owned(),
+            ),
         ]);
         let shown = field_errors(&server, |f| (f == "timezone").then_some("Fuseau inconnu"));
         assert_eq!(shown["timezone"], "Fuseau inconnu");

@@ -241,7 +241,13 @@ fn check_payment(state: &AppState, req: &PlaceOrder, channel: Channel) -> ApiRes
 fn closed_message(shop: &Shop) -> String {
     let next = match &shop.open_state {
         OpenState::Closed { next: Some(next) } => {
-            format!("; it opens again on {} at {}", next.at.to_zoned(crate::shops::day::zone(&shop.timezone)).date(), next.time)
+            format!(
+                "; it opens again on {} at {}",
+                next.at
+                    .to_zoned(crate::shops::day::zone(&shop.timezone))
+                    .date(),
+                next.time
+            )
         }
         _ => String::new(),
     };

@@ -169,7 +169,10 @@ pub async fn retire(
     let mut tx = state.db.begin().await?;
     let shop = reload(&mut tx, id).await?;
     if shop.retired {
-        return Err(ApiError::Conflict(format!("{} is already retired", shop.name)));
+        return Err(ApiError::Conflict(format!(
+            "{} is already retired",
+            shop.name
+        )));
     }
     let open = open_orders(&mut tx, id).await?;
     if open > 0 {
@@ -179,10 +182,19 @@ pub async fn retire(
         )));
     }
     db::set_retired(&mut tx, id, true).await?;
-    let entry = Entry::new("shop.retired", subject(id))
-        .shop(id)
-        .change(Some(json!({"retired": false})), Some(json!({"retired": true})));
-    let shop = finish(&state, tx, user.id, entry, |_| Event::ShopRetired { shop_id: id }, id).await?;
+    let entry = Entry::new("shop.retired", subject(id)).shop(id).change(
+        Some(json!({"retired": false})),
+        Some(json!({"retired": true})),
+    );
+    let shop = finish(
+        &state,
+        tx,
+        user.id,
+        entry,
+        |_| Event::ShopRetired { shop_id: id },
+        id,
+    )
+    .await?;
     tracing::info!(shop = %id, "shop retired");
     Ok(Json(shop))
 }
@@ -207,9 +219,10 @@ pub async fn reopen(
         return Err(ApiError::Conflict(format!("{} is not retired", shop.name)));
     }
     db::set_retired(&mut tx, id, false).await?;
-    let entry = Entry::new("shop.reopened", subject(id))
-        .shop(id)
-        .change(Some(json!({"retired": true})), Some(json!({"retired": false})));
+    let entry = Entry::new("shop.reopened", subject(id)).shop(id).change(
+        Some(json!({"retired": true})),
+        Some(json!({"retired": false})),
+    );
     let opened = |shop: Shop| Event::ShopOpened {
         shop_id: id,
         shop: Box::new(shop),

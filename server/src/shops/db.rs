@@ -45,7 +45,8 @@ fn from_row(r: &AnyRow) -> sqlx::Result<Shop> {
 }
 
 fn closure_from_row(r: &AnyRow) -> sqlx::Result<(ShopId, Closure)> {
-    let date = |c: &str| -> sqlx::Result<Date> { r.try_get::<String, _>(c)?.parse().map_err(decode) };
+    let date =
+        |c: &str| -> sqlx::Result<Date> { r.try_get::<String, _>(c)?.parse().map_err(decode) };
     Ok((
         ShopId(r.try_get("shop_id")?),
         Closure {
@@ -59,7 +60,9 @@ fn closure_from_row(r: &AnyRow) -> sqlx::Result<(ShopId, Closure)> {
 
 /// Yesterday in UTC: no shop's local today is earlier, so closures ending before it are past.
 fn earliest_today() -> String {
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
     today.yesterday().unwrap_or(today).to_string()
 }
 
@@ -102,7 +105,12 @@ async fn load(conn: &mut AnyConnection, filter: &str, id: i64) -> sqlx::Result<V
 
 /// Every trading shop (retired ones left out), by id.
 pub async fn list(pool: &AnyPool) -> sqlx::Result<Vec<Shop>> {
-    load(&mut *pool.acquire().await?, "retired_at IS NULL OR $1 = 1", 0).await
+    load(
+        &mut *pool.acquire().await?,
+        "retired_at IS NULL OR $1 = 1",
+        0,
+    )
+    .await
 }
 
 /// Every shop, retired ones included (the administrators' list), by id.

@@ -37,11 +37,7 @@ pub fn with_open_state(mut shop: Shop) -> Shop {
     if let Ok(tz) = jiff::tz::TimeZone::get(&shop.timezone) {
         let today = now.to_zoned(tz).date();
         shop.closures.retain(|c| c.ends_on >= today);
-        shop.closed_today = shop
-            .closures
-            .iter()
-            .find(|c| c.starts_on <= today)
-            .cloned();
+        shop.closed_today = shop.closures.iter().find(|c| c.starts_on <= today).cloned();
     }
     let closed: Vec<_> = shop
         .closures

@@ -66,9 +66,7 @@ pub fn state_with_closures(
 }
 
 fn is_closed(closed: &[(Date, Date)], date: Date) -> bool {
-    closed
-        .iter()
-        .any(|(from, to)| *from <= date && date <= *to)
+    closed.iter().any(|(from, to)| *from <= date && date <= *to)
 }
 
 fn day(today: Date, offset: i64) -> Date {

@@ -189,7 +189,11 @@ pub fn apply(shop: &Shop, req: ShopPatch) -> Result<Shop, ApiError> {
     if let Some(v) = checked.and_then(|r| p.check(r)) {
         next.timezone = v;
     }
-    if let Some(v) = req.hours.map(|h| hours("hours", h)).and_then(|r| p.check(r)) {
+    if let Some(v) = req
+        .hours
+        .map(|h| hours("hours", h))
+        .and_then(|r| p.check(r))
+    {
         next.hours = v;
     }
     let checked = req
@@ -205,9 +209,7 @@ pub fn apply(shop: &Shop, req: ShopPatch) -> Result<Shop, ApiError> {
     if let Some(v) = checked.and_then(|r| p.check(r)) {
         next.min_delivery_order = v;
     }
-    let checked = req
-        .delivery_fee
-        .map(|m| amount("delivery_fee", m, MAX_FEE));
+    let checked = req.delivery_fee.map(|m| amount("delivery_fee", m, MAX_FEE));
     if let Some(v) = checked.and_then(|r| p.check(r)) {
         next.delivery_fee = v;
     }

@@ -85,7 +85,17 @@ async fn a_new_shop_takes_orders_once_stocked_and_appears_live_on_the_dashboard_
     let shop = create(&app, &new_shop()).await;
     assert_eq!(shop.name, "OC Pizza Bastille");
     assert!(shop.open_now && !shop.retired);
-    let [(stream, _, Event::ShopOpened { shop_id, shop: live })] = &ws.events(1).await[..] else {
+    let [
+        (
+            stream,
+            _,
+            Event::ShopOpened {
+                shop_id,
+                shop: live,
+            },
+        ),
+    ] = &ws.events(1).await[..]
+    else {
         panic!("shop_opened on the dashboard's stream");
     };
     assert_eq!((stream.as_str(), *shop_id), ("group:orders", shop.id));
@@ -102,7 +112,12 @@ async fn a_new_shop_takes_orders_once_stocked_and_appears_live_on_the_dashboard_
 
     let stock = app.stock(shop.id).await;
     assert_eq!(stock.items.len(), app.stock(SHOP).await.items.len());
-    assert!(stock.items.iter().all(|l| l.on_hand == 0 && l.reserved == 0));
+    assert!(
+        stock
+            .items
+            .iter()
+            .all(|l| l.on_hand == 0 && l.reserved == 0)
+    );
     let r = app
         .anonymous()
         .post("/api/v1/orders", &delivery_to(shop.id, MARGHERITA, 1))
@@ -156,8 +171,14 @@ async fn invalid_settings_are_refused_with_each_field_named_and_nothing_changes(
     for (patch, field) in [
         (json!({"timezone": "Paris"}), "timezone"),
         (json!({"name": ""}), "name"),
-        (json!({"hours": [{"weekday": 1, "opens": "25:00", "closes": "26:00"}]}), "hours"),
-        (json!({"delivery_postcodes": ["750"]}), "delivery_postcodes[0]"),
+        (
+            json!({"hours": [{"weekday": 1, "opens": "25:00", "closes": "26:00"}]}),
+            "hours",
+        ),
+        (
+            json!({"delivery_postcodes": ["750"]}),
+            "delivery_postcodes[0]",
+        ),
         (json!({"min_delivery_order": -1}), "min_delivery_order"),
     ] {
         // A valid field next to the bad one is not applied either.
@@ -211,17 +232,35 @@ async fn only_administrators_run_the_group_and_managers_read_their_own_settings(
     }
     let closures = format!("/api/v1/shops/{SHOP}/closures");
     let closure = json!({"starts_on": "2099-12-25", "reason": "Noël"});
-    error_code(manager.post(&closures, &closure).await, StatusCode::FORBIDDEN).await;
-    error_code(anonymous.post(&closures, &closure).await, StatusCode::UNAUTHORIZED).await;
+    error_code(
+        manager.post(&closures, &closure).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    error_code(
+        anonymous.post(&closures, &closure).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
     let r = manager
-        .patch(&format!("/api/v1/shops/{SHOP}"), &json!({"delivery_fee": 0}))
+        .patch(
+            &format!("/api/v1/shops/{SHOP}"),
+            &json!({"delivery_fee": 0}),
+        )
         .await;
     error_code(r, StatusCode::FORBIDDEN).await;
     let r = manager
-        .patch(&format!("/api/v1/shops/{OTHER_SHOP}"), &json!({"name": "Mine"}))
+        .patch(
+            &format!("/api/v1/shops/{OTHER_SHOP}"),
+            &json!({"name": "Mine"}),
+        )
         .await;
     error_code(r, StatusCode::FORBIDDEN).await;
-    error_code(manager.get("/api/v1/group/shops").await, StatusCode::FORBIDDEN).await;
+    error_code(
+        manager.get("/api/v1/group/shops").await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     error_code(anonymous.get(&closures).await, StatusCode::UNAUTHORIZED).await;
     let r = manager
         .get(&format!("/api/v1/shops/{OTHER_SHOP}/closures"))
@@ -230,9 +269,7 @@ async fn only_administrators_run_the_group_and_managers_read_their_own_settings(
 
     let own: Vec<Value> = manager.get_json(&closures).await;
     assert!(own.is_empty());
-    let settings: Shop = manager
-        .get_json(&format!("/api/v1/shops/{SHOP}"))
-        .await;
+    let settings: Shop = manager.get_json(&format!("/api/v1/shops/{SHOP}")).await;
     assert_eq!(settings.delivery_fee, Money::ZERO);
     assert_eq!(shop_count(&app).await, 5, "nothing was created");
 }
@@ -250,7 +287,12 @@ async fn a_retired_shop_takes_no_order_leaves_the_lists_and_keeps_its_history() 
     let retire = format!("/api/v1/shops/{}/retire", shop.id);
     let (code, err) = error_code(admin.post(&retire, &json!({})).await, StatusCode::CONFLICT).await;
     assert_eq!(code, "conflict");
-    assert!(err["error"]["message"].as_str().unwrap().contains("unfinished"));
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unfinished")
+    );
     let cancel = admin
         .post(
             &format!("/api/v1/orders/{}/cancel", order.id),
@@ -289,7 +331,10 @@ async fn a_retired_shop_takes_no_order_leaves_the_lists_and_keeps_its_history() 
         .get_json(&format!("/api/v1/orders/{}", order.id))
         .await;
     assert_eq!(kept.shop_id, shop.id);
-    assert_eq!(app.stock(shop.id).await.items.len(), app.stock(SHOP).await.items.len());
+    assert_eq!(
+        app.stock(shop.id).await.items.len(),
+        app.stock(SHOP).await.items.len()
+    );
 
     let r = admin
         .post(&format!("/api/v1/shops/{}/reopen", shop.id), &json!({}))
@@ -312,12 +357,24 @@ async fn a_shop_closed_today_refuses_orders_saying_why_until_the_closure_is_remo
         .date();
     let path = format!("/api/v1/shops/{SHOP}/closures");
     for (body, field) in [
-        (json!({"starts_on": "2026-02-30", "reason": "x"}), "starts_on"),
-        (json!({"starts_on": today.to_string(), "ends_on": "2000-01-01", "reason": "x"}), "ends_on"),
-        (json!({"starts_on": today.to_string(), "reason": " "}), "reason"),
+        (
+            json!({"starts_on": "2026-02-30", "reason": "x"}),
+            "starts_on",
+        ),
+        (
+            json!({"starts_on": today.to_string(), "ends_on": "2000-01-01", "reason": "x"}),
+            "ends_on",
+        ),
+        (
+            json!({"starts_on": today.to_string(), "reason": " "}),
+            "reason",
+        ),
     ] {
-        let (_, err) =
-            error_code(admin.post(&path, &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let (_, err) = error_code(
+            admin.post(&path, &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
         assert!(err["error"]["fields"][field].is_string(), "{field}: {err}");
     }
     let r = admin
@@ -343,19 +400,35 @@ async fn a_shop_closed_today_refuses_orders_saying_why_until_the_closure_is_remo
         .await;
     let (code, err) = error_code(r, StatusCode::CONFLICT).await;
     assert_eq!(code, "shop_closed");
-    assert!(err["error"]["message"].as_str().unwrap().contains("inventaire annuel"));
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("inventaire annuel")
+    );
     let listed: Vec<Shop> = app.anonymous().get_json("/api/v1/shops").await;
-    assert_eq!(listed[0].closed_today.as_ref().map(|c| c.id), Some(closure.id));
+    assert_eq!(
+        listed[0].closed_today.as_ref().map(|c| c.id),
+        Some(closure.id)
+    );
     let manager: Vec<Value> = app.as_demo("manager").await.get_json(&path).await;
     assert_eq!(manager.len(), 1);
 
     let r = admin.delete(&format!("{path}/{}", closure.id)).await;
     assert_eq!(r.status(), StatusCode::OK);
-    error_code(admin.delete(&format!("{path}/{}", closure.id)).await, StatusCode::NOT_FOUND).await;
+    error_code(
+        admin.delete(&format!("{path}/{}", closure.id)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     app.anonymous()
         .place(&delivery(MARGHERITA, "medium", 1))
         .await;
-    let actions: Vec<String> = audit(&app, SHOP).await.into_iter().map(|(a, ..)| a).collect();
+    let actions: Vec<String> = audit(&app, SHOP)
+        .await
+        .into_iter()
+        .map(|(a, ..)| a)
+        .collect();
     assert_eq!(actions, ["shop.closure_added", "shop.closure_removed"]);
 }
 
@@ -366,7 +439,12 @@ async fn a_delivery_under_the_minimum_is_refused_and_a_fee_change_leaves_placed_
     let path = format!("/api/v1/shops/{SHOP}");
     let menu = app.menu(SHOP).await;
     let margherita = menu.pizzas.iter().find(|p| p.id.0 == MARGHERITA).unwrap();
-    let price = margherita.sizes.iter().find(|s| s.code == "medium").unwrap().price;
+    let price = margherita
+        .sizes
+        .iter()
+        .find(|s| s.code == "medium")
+        .unwrap()
+        .price;
     let r = admin
         .patch(
             &path,
@@ -375,15 +453,26 @@ async fn a_delivery_under_the_minimum_is_refused_and_a_fee_change_leaves_placed_
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let shop: Shop = r.json().await.unwrap();
-    assert_eq!((shop.min_delivery_order, shop.delivery_fee), (price * 2, Money(250)));
+    assert_eq!(
+        (shop.min_delivery_order, shop.delivery_fee),
+        (price * 2, Money(250))
+    );
 
     let r = app
         .anonymous()
         .post("/api/v1/orders", &delivery(MARGHERITA, "medium", 1))
         .await;
     let (_, err) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert!(err["error"]["fields"]["lines"].as_str().unwrap().contains("at least"));
-    let pickup = app.anonymous().place(&pickup(MARGHERITA, "medium", 1)).await;
+    assert!(
+        err["error"]["fields"]["lines"]
+            .as_str()
+            .unwrap()
+            .contains("at least")
+    );
+    let pickup = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
     assert_eq!((pickup.delivery_fee, pickup.total), (Money::ZERO, price));
 
     let placed = app
@@ -398,7 +487,10 @@ async fn a_delivery_under_the_minimum_is_refused_and_a_fee_change_leaves_placed_
     let kept: Order = admin
         .get_json(&format!("/api/v1/orders/{}", placed.id))
         .await;
-    assert_eq!((kept.delivery_fee, kept.total), (Money(250), price * 2 + Money(250)));
+    assert_eq!(
+        (kept.delivery_fee, kept.total),
+        (Money(250), price * 2 + Money(250))
+    );
     let next = app
         .anonymous()
         .place(&delivery(MARGHERITA, "medium", 2))
@@ -413,11 +505,16 @@ async fn every_change_of_a_shop_is_in_the_audit_trail_with_before_and_after() {
     let shop = create(&app, &new_shop()).await;
     let path = format!("/api/v1/shops/{}", shop.id);
     let r = admin
-        .patch(&path, &json!({"name": "OC Pizza Roquette", "timezone": "Europe/Brussels"}))
+        .patch(
+            &path,
+            &json!({"name": "OC Pizza Roquette", "timezone": "Europe/Brussels"}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     // Saving the same again changes nothing and records nothing.
-    let r = admin.patch(&path, &json!({"name": "OC Pizza Roquette"})).await;
+    let r = admin
+        .patch(&path, &json!({"name": "OC Pizza Roquette"}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = admin.post(&format!("{path}/retire"), &json!({})).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -438,7 +535,10 @@ async fn every_change_of_a_shop_is_in_the_audit_trail_with_before_and_after() {
         json!({"name": "OC Pizza Roquette", "timezone": "Europe/Brussels"})
     );
     let (_, before, after) = &trail[2];
-    assert_eq!((before["retired"].clone(), after["retired"].clone()), (json!(false), json!(true)));
+    assert_eq!(
+        (before["retired"].clone(), after["retired"].clone()),
+        (json!(false), json!(true))
+    );
     let actor: Option<i64> =
         sqlx::query_scalar("SELECT actor_id FROM audit_log WHERE action = 'shop.created'")
             .fetch_one(app.db.pool())

@@ -82,12 +82,48 @@ pub fn ShopFields(props: &Props) -> Html {
     let t = props.lang.shop_admin();
     let d = &props.draft;
     let general = [
-        Field { id: "name", label: t.name, hint: None, value: &d.name, set: |d, v| d.name = v },
-        Field { id: "street", label: t.street, hint: None, value: &d.street, set: |d, v| d.street = v },
-        Field { id: "postcode", label: t.postcode, hint: None, value: &d.postcode, set: |d, v| d.postcode = v },
-        Field { id: "city", label: t.city, hint: None, value: &d.city, set: |d, v| d.city = v },
-        Field { id: "phone", label: t.phone, hint: None, value: &d.phone, set: |d, v| d.phone = v },
-        Field { id: "timezone", label: t.timezone, hint: Some(t.timezone_hint), value: &d.timezone, set: |d, v| d.timezone = v },
+        Field {
+            id: "name",
+            label: t.name,
+            hint: None,
+            value: &d.name,
+            set: |d, v| d.name = v,
+        },
+        Field {
+            id: "street",
+            label: t.street,
+            hint: None,
+            value: &d.street,
+            set: |d, v| d.street = v,
+        },
+        Field {
+            id: "postcode",
+            label: t.postcode,
+            hint: None,
+            value: &d.postcode,
+            set: |d, v| d.postcode = v,
+        },
+        Field {
+            id: "city",
+            label: t.city,
+            hint: None,
+            value: &d.city,
+            set: |d, v| d.city = v,
+        },
+        Field {
+            id: "phone",
+            label: t.phone,
+            hint: None,
+            value: &d.phone,
+            set: |d, v| d.phone = v,
+        },
+        Field {
+            id: "timezone",
+            label: t.timezone,
+            hint: Some(t.timezone_hint),
+            value: &d.timezone,
+            set: |d, v| d.timezone = v,
+        },
     ];
     let delivery = [
         Field {

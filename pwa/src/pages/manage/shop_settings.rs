@@ -68,20 +68,33 @@ pub fn SettingsScreen(props: &ScreenProps) -> Html {
         Callback::from(move |next: ShopDraft| draft.set(next))
     };
     let on_save = {
-        let (draft, errors, outcome, loaded) =
-            (draft.clone(), errors.clone(), outcome.clone(), loaded.clone());
+        let (draft, errors, outcome, loaded) = (
+            draft.clone(),
+            errors.clone(),
+            outcome.clone(),
+            loaded.clone(),
+        );
         Callback::from(move |e: yew::SubmitEvent| {
             e.prevent_default();
             let body = match draft.to_patch() {
                 Ok(body) => body,
                 Err(fields) => {
-                    errors.set(fields.iter().map(|f| ((*f).to_owned(), s.bad_amount.to_owned())).collect());
+                    errors.set(
+                        fields
+                            .iter()
+                            .map(|f| ((*f).to_owned(), s.bad_amount.to_owned()))
+                            .collect(),
+                    );
                     outcome.set(Some(Err(s.fix_fields.to_owned())));
                     return;
                 }
             };
-            let (draft, errors, outcome, loaded) =
-                (draft.clone(), errors.clone(), outcome.clone(), loaded.clone());
+            let (draft, errors, outcome, loaded) = (
+                draft.clone(),
+                errors.clone(),
+                outcome.clone(),
+                loaded.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 match api::patch::<_, Shop>(&format!("/api/v1/shops/{shop}"), &body).await {
                     Ok(saved) => {
@@ -91,10 +104,8 @@ pub fn SettingsScreen(props: &ScreenProps) -> Html {
                         outcome.set(Some(Ok(())));
                     }
                     Err(e) => {
-                        let shown = field_errors(
-                            &crate::state::validate::field_texts(&e),
-                            own_problem(s),
-                        );
+                        let shown =
+                            field_errors(&crate::state::validate::field_texts(&e), own_problem(s));
                         outcome.set(Some(Err(if shown.is_empty() {
                             lang.failure(&e)
                         } else {
@@ -158,12 +169,20 @@ fn Closures(props: &ClosuresProps) -> Html {
     let shop = props.shop;
     let lang = props.lang;
     let on_add = {
-        let (draft, errors, problem, on_changed) =
-            (draft.clone(), errors.clone(), problem.clone(), props.on_changed.clone());
+        let (draft, errors, problem, on_changed) = (
+            draft.clone(),
+            errors.clone(),
+            problem.clone(),
+            props.on_changed.clone(),
+        );
         Callback::from(move |e: yew::SubmitEvent| {
             e.prevent_default();
-            let (draft, errors, problem, on_changed) =
-                (draft.clone(), errors.clone(), problem.clone(), on_changed.clone());
+            let (draft, errors, problem, on_changed) = (
+                draft.clone(),
+                errors.clone(),
+                problem.clone(),
+                on_changed.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/api/v1/shops/{shop}/closures");
                 match api::post::<_, Shop>(&path, &*draft).await {
@@ -174,10 +193,8 @@ fn Closures(props: &ClosuresProps) -> Html {
                         on_changed.emit(());
                     }
                     Err(e) => {
-                        let shown = field_errors(
-                            &crate::state::validate::field_texts(&e),
-                            own_problem(s),
-                        );
+                        let shown =
+                            field_errors(&crate::state::validate::field_texts(&e), own_problem(s));
                         problem.set(shown.is_empty().then(|| lang.failure(&e)));
                         errors.set(shown);
                     }
@@ -206,7 +223,11 @@ fn Closures(props: &ClosuresProps) -> Html {
             draft.set(next);
         })
     };
-    let field = |id: &str, label: &str, kind: &str, value: &str, oninput: Callback<yew::InputEvent>| {
+    let field = |id: &str,
+                 label: &str,
+                 kind: &str,
+                 value: &str,
+                 oninput: Callback<yew::InputEvent>| {
         let error = errors.get(id.trim_start_matches("closure-")).cloned();
         let error_id = format!("{id}-error");
         html! {

@@ -131,13 +131,22 @@ pub fn NewShopPage() -> Html {
             let body = match draft.to_new() {
                 Ok(body) => body,
                 Err(fields) => {
-                    errors.set(fields.iter().map(|f| ((*f).to_owned(), s.bad_amount.to_owned())).collect());
+                    errors.set(
+                        fields
+                            .iter()
+                            .map(|f| ((*f).to_owned(), s.bad_amount.to_owned()))
+                            .collect(),
+                    );
                     problem.set(Some(s.fix_fields.to_owned()));
                     return;
                 }
             };
-            let (errors, problem, busy, navigator) =
-                (errors.clone(), problem.clone(), busy.clone(), navigator.clone());
+            let (errors, problem, busy, navigator) = (
+                errors.clone(),
+                problem.clone(),
+                busy.clone(),
+                navigator.clone(),
+            );
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 match api::post::<_, Shop>("/api/v1/shops", &body).await {
@@ -147,11 +156,13 @@ pub fn NewShopPage() -> Html {
                         }
                     }
                     Err(e) => {
-                        let shown = field_errors(
-                            &crate::state::validate::field_texts(&e),
-                            own_problem(s),
-                        );
-                        problem.set(Some(if shown.is_empty() { lang.failure(&e) } else { s.fix_fields.to_owned() }));
+                        let shown =
+                            field_errors(&crate::state::validate::field_texts(&e), own_problem(s));
+                        problem.set(Some(if shown.is_empty() {
+                            lang.failure(&e)
+                        } else {
+                            s.fix_fields.to_owned()
+                        }));
                         errors.set(shown);
                         busy.set(false);
                     }

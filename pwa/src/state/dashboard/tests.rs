@@ -433,13 +433,12 @@ fn the_figures_start_again_from_zero_at_the_shops_midnight_and_count_the_new_day
 
 #[test]
 fn shops_opened_retired_and_changed_by_an_administrator_reach_the_board_live() {
-    let mut shop: ocpizza_proto::api::shops::Shop =
-        serde_json::from_value(serde_json::json!({
-            "id": 2, "name": "Renamed", "street": "s", "postcode": "75011", "city": "Paris",
-            "phone": "01", "timezone": "Europe/Paris", "hours": [], "delivery_postcodes": [],
-            "paused": false, "pause_reason": null, "open_now": false,
-        }))
-        .unwrap();
+    let mut shop: ocpizza_proto::api::shops::Shop = serde_json::from_value(serde_json::json!({
+        "id": 2, "name": "Renamed", "street": "s", "postcode": "75011", "city": "Paris",
+        "phone": "01", "timezone": "Europe/Paris", "hours": [], "delivery_postcodes": [],
+        "paused": false, "pause_reason": null, "open_now": false,
+    }))
+    .unwrap();
     let state = loaded().reduce(group(
         11,
         Event::ShopUpdated {
@@ -458,7 +457,11 @@ fn shops_opened_retired_and_changed_by_an_administrator_reach_the_board_live() {
             },
         ))
         .reduce(group(13, Event::ShopRetired { shop_id: ShopId(2) }));
-    assert_eq!(state.opened, [ShopId(9)], "the board is loaded again for it");
+    assert_eq!(
+        state.opened,
+        [ShopId(9)],
+        "the board is loaded again for it"
+    );
     assert!(!state.shops.contains_key(&ShopId(2)));
     assert_eq!(state.seq, 13);
 }
