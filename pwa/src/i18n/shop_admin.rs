@@ -64,6 +64,8 @@ pub struct ShopAdminTexts {
     pub bad_amount: &'static str,
     pub bad_date: &'static str,
     pub fix_fields: &'static str,
+    pub closed_for: &'static str,
+    pub closed_down: &'static str,
 }
 
 impl Lang {
@@ -135,6 +137,8 @@ static FR: ShopAdminTexts = ShopAdminTexts {
     bad_amount: "Montant invalide : positif, en euros",
     bad_date: "Date invalide ou déjà passée",
     fix_fields: "Corrigez les champs signalés.",
+    closed_for: "Fermeture exceptionnelle",
+    closed_down: "Cette pizzeria a fermé définitivement : choisissez-en une autre.",
 };
 
 static EN: ShopAdminTexts = ShopAdminTexts {
@@ -195,4 +199,6 @@ static EN: ShopAdminTexts = ShopAdminTexts {
     bad_amount: "Invalid amount: positive, in euros",
     bad_date: "Invalid or past date",
     fix_fields: "Fix the fields marked.",
+    closed_for: "Exceptional closure",
+    closed_down: "This pizzeria has closed down: choose another one.",
 };
