@@ -6,6 +6,7 @@ use crate::api::maintenance::{Maintenance, MaintenanceSwitch};
 use crate::api::menu::Availability;
 use crate::api::orders::{DriverRef, Order};
 use crate::api::payments::OperationKind;
+use crate::api::shops::Shop;
 use crate::api::stock::StockLevel;
 use crate::ids::{OrderId, ShopId, UserId};
 use crate::money::Money;
@@ -167,6 +168,25 @@ pub enum Event {
         /// The shop.
         shop_id: ShopId,
     },
+    /// A shop was created or reopened: it appears on the dashboard and in the shop list.
+    ShopOpened {
+        /// The shop, at the top so that subscribers scoped to some shops see it.
+        shop_id: ShopId,
+        /// The shop as it now is.
+        shop: Box<Shop>,
+    },
+    /// An administrator changed a shop's settings (name, address, hours, closures, fees…).
+    ShopUpdated {
+        /// The shop.
+        shop_id: ShopId,
+        /// The shop as it now is.
+        shop: Box<Shop>,
+    },
+    /// A shop was retired: it takes no more orders and leaves the dashboard and the list.
+    ShopRetired {
+        /// The shop.
+        shop_id: ShopId,
+    },
     /// Where the driver of an order out for delivery is (on `order:{token}` only).
     DriverPosition {
         /// Order.
@@ -254,6 +274,9 @@ impl Event {
             Event::AvailabilityChanged { .. } => "availability_changed",
             Event::ShopPaused { .. } => "shop_paused",
             Event::ShopResumed { .. } => "shop_resumed",
+            Event::ShopOpened { .. } => "shop_opened",
+            Event::ShopUpdated { .. } => "shop_updated",
+            Event::ShopRetired { .. } => "shop_retired",
             Event::DriverPosition { .. } => "driver_position",
             Event::AccessChanged { .. } => "access_changed",
             Event::MaintenanceChanged { .. } => "maintenance_changed",

@@ -98,6 +98,18 @@ pub enum Route {
         /// Shop id.
         id: i64,
     },
+    /// Every shop of the group (administrators).
+    #[at("/manage/shops")]
+    ManageShops,
+    /// Opening a new shop (administrators).
+    #[at("/manage/shops/new")]
+    ManageNewShop,
+    /// A shop's settings (administrators; its managers read them).
+    #[at("/manage/shops/:id/settings")]
+    ManageShopSettings {
+        /// Shop id.
+        id: i64,
+    },
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -141,6 +153,11 @@ fn staff_screen(route: &Route) -> Html {
         }
         Route::ManageCash { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Cash} /> }
+        }
+        Route::ManageShops => html! { <manage::shops::ShopsAdminPage /> },
+        Route::ManageNewShop => html! { <manage::shops::NewShopPage /> },
+        Route::ManageShopSettings { id } => {
+            html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Settings} /> }
         }
         _ => html! { <NotFound /> },
     }

@@ -20,6 +20,7 @@ mod payment;
 mod push;
 mod reports;
 mod road;
+mod shop_admin;
 
 pub use account::AccountTexts;
 pub use alerts::AlertTexts;
@@ -37,6 +38,7 @@ pub use payment::PaymentTexts;
 pub use push::PushTexts;
 pub use reports::ReportTexts;
 pub use road::RoadTexts;
+pub use shop_admin::ShopAdminTexts;
 
 /// A language of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

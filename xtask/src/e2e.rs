@@ -43,6 +43,7 @@ pub const READY: &[&str] = &[
     "tests/cash_handover.test.mjs",
     "tests/dashboard_alerts.test.mjs",
     "tests/manage_reports.test.mjs",
+    "tests/manage_shops.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
     // The shop's own day and hours.

@@ -303,8 +303,11 @@ pub struct Order {
     pub lines: Vec<OrderLine>,
     /// Order note.
     pub note: Option<String>,
-    /// Total to pay.
+    /// Total to pay, the delivery fee included.
     pub total: Money,
+    /// The shop's delivery fee when the order was placed (in `total`; zero for a pickup).
+    #[serde(default)]
+    pub delivery_fee: Money,
     /// Assigned driver.
     pub driver: Option<DriverRef>,
     /// Optimistic-concurrency version; bumped by every change.

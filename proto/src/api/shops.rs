@@ -2,6 +2,7 @@
 
 use crate::hours::{OpeningHours, OpeningSlot};
 use crate::ids::ShopId;
+use crate::money::Money;
 use crate::opening::OpenState;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,83 @@ pub struct Shop {
     /// What its hours say now, in its time zone: open until, closes soon, closed until.
     #[serde(default)]
     pub open_state: OpenState,
+    /// Retired by an administrator: takes no order and is no longer listed; its orders,
+    /// stock and reports stay.
+    #[serde(default)]
+    pub retired: bool,
+    /// The smallest delivery, counted on its pizzas (the fee not included).
+    #[serde(default)]
+    pub min_delivery_order: Money,
+    /// Added to the total of every delivery.
+    #[serde(default)]
+    pub delivery_fee: Money,
+    /// Exceptional closures and holidays from today on (the shop's local dates), soonest first.
+    #[serde(default)]
+    pub closures: Vec<Closure>,
+    /// The closure in effect today, if any: the shop takes no order and tells customers why.
+    #[serde(default)]
+    pub closed_today: Option<Closure>,
+}
+
+/// Days a shop stays closed whatever its weekly hours say (holidays, works, a bereavement).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+pub struct Closure {
+    /// Closure id.
+    pub id: i64,
+    /// First closed day (the shop's local date).
+    pub starts_on: jiff::civil::Date,
+    /// Last closed day, inclusive.
+    pub ends_on: jiff::civil::Date,
+    /// Shown to customers ("congés annuels").
+    pub reason: String,
+}
+
+/// `POST /api/v1/shops/{id}/closures`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewClosure {
+    /// First closed day, `YYYY-MM-DD` (the shop's local date).
+    pub starts_on: String,
+    /// Last closed day, inclusive; the first one when absent.
+    #[serde(default)]
+    pub ends_on: Option<String>,
+    /// Shown to customers.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 200))]
+    pub reason: String,
+}
+
+/// `POST /api/v1/shops`: a new shop. Its stock starts at zero for every ingredient.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewShop {
+    /// Display name.
+    #[cfg_attr(feature = "server", schema(min_length = 1, max_length = 100))]
+    pub name: String,
+    /// Street and number.
+    pub street: String,
+    /// Postcode (five digits).
+    pub postcode: String,
+    /// City.
+    pub city: String,
+    /// Phone number.
+    pub phone: String,
+    /// IANA time zone (`Europe/Paris`).
+    pub timezone: String,
+    /// Weekly opening hours (none: never open until set).
+    #[serde(default)]
+    pub hours: OpeningHours,
+    /// Postcodes it delivers to.
+    #[serde(default)]
+    pub delivery_postcodes: Vec<String>,
+    /// The smallest delivery, in cents of pizzas.
+    #[serde(default)]
+    pub min_delivery_order: Money,
+    /// Added to every delivery, in cents.
+    #[serde(default)]
+    pub delivery_fee: Money,
 }
 
 /// `POST /api/v1/shops/{id}/pause`.
@@ -74,4 +152,22 @@ pub struct ShopPatch {
     /// New delivery area.
     #[serde(default)]
     pub delivery_postcodes: Option<Vec<String>>,
+    /// New street (administrators).
+    #[serde(default)]
+    pub street: Option<String>,
+    /// New postcode (administrators).
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// New city (administrators).
+    #[serde(default)]
+    pub city: Option<String>,
+    /// New IANA time zone (administrators).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// New smallest delivery (administrators).
+    #[serde(default)]
+    pub min_delivery_order: Option<Money>,
+    /// New delivery fee (administrators); orders already placed keep theirs.
+    #[serde(default)]
+    pub delivery_fee: Option<Money>,
 }

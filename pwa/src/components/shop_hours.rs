@@ -37,9 +37,18 @@ pub fn status(
     }
 }
 
-/// Whether the shop takes orders at `now_ms`: not paused, and open by its hours.
+/// Whether the shop takes orders at `now_ms`: trading, not paused, and open by its hours.
 pub fn orderable(shop: &Shop, now_ms: f64) -> bool {
-    !shop.paused && shop.open_state.at(now_ms as i64).is_open()
+    !shop.retired && !shop.paused && shop.open_state.at(now_ms as i64).is_open()
+}
+
+/// The closing sentence with why the shop is closed today, when an exceptional closure says
+/// so ("Fermé — ouvre lundi à 11 h 30 · Fermeture exceptionnelle : inventaire").
+fn with_closure(lang: Lang, text: String, closure: Option<&str>) -> String {
+    match closure {
+        Some(reason) => format!("{text} · {} : {reason}", lang.shop_admin().closed_for),
+        None => text,
+    }
 }
 
 /// The time now, in Unix milliseconds.
@@ -90,6 +99,9 @@ pub struct StatusProps {
     pub now_ms: f64,
     /// Its `data-testid`.
     pub testid: String,
+    /// Why it is closed today (an exceptional closure), if it is.
+    #[prop_or_default]
+    pub closure: Option<String>,
 }
 
 /// One line: the shop's state now, coloured by kind.
@@ -97,11 +109,19 @@ pub struct StatusProps {
 pub fn ShopStatusLine(props: &StatusProps) -> Html {
     let state = props.state.at(props.now_ms as i64);
     let (kind, text) = status(props.lang, props.paused, props.reason.as_deref(), &state);
+    let text = match kind {
+        "closed" => with_closure(props.lang, text, props.closure.as_deref()),
+        _ => text,
+    };
     html! {
         <p class={format!("state state--{kind}")} data-state={kind} data-testid={props.testid.clone()}>
             { text }
         </p>
     }
+}
+
+fn lang_closed_down(lang: Lang) -> String {
+    lang.shop_admin().closed_down.to_owned()
 }
 
 /// Props of [`TodayHours`].
@@ -151,6 +171,12 @@ pub fn OrderingClosed(props: &ClosedProps) -> Html {
         shop.pause_reason.as_deref(),
         &state,
     );
+    let closure = shop.closed_today.as_ref().map(|c| c.reason.as_str());
+    let text = match (shop.retired, kind) {
+        (true, _) => lang_closed_down(props.lang),
+        (false, "closed") => with_closure(props.lang, text, closure),
+        _ => text,
+    };
     let testid = if shop.paused {
         "shop-paused"
     } else {

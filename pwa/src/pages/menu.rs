@@ -134,6 +134,7 @@ pub fn MenuPage(props: &Props) -> Html {
             </div>
             <div class="shop-hours">
                 <ShopStatusLine {lang} paused={shop.paused} reason={shop.pause_reason.clone()}
+                                closure={shop.closed_today.as_ref().map(|c| c.reason.clone())}
                     state={shop.open_state.clone()} now_ms={now} testid="shop-status" />
                 <TodayHours {lang} slots={shop.today_hours.clone()} testid="shop-hours" />
             </div>

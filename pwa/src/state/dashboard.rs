@@ -182,6 +182,10 @@ pub struct DashboardState {
     pub error: Option<String>,
     /// When the last good backup finished (ms since the epoch), as the load said.
     pub last_backup_ms: Option<i64>,
+    /// Shops opened (created or reopened) since the page loaded, announced on `group:orders`:
+    /// the page loads the board again (the server knows their day and figures) and follows
+    /// their menu streams.
+    pub opened: Vec<ShopId>,
 }
 
 impl DashboardState {
@@ -338,6 +342,18 @@ impl DashboardState {
                 {
                     apply_change(order, payment_status, payment_method, version);
                 }
+            }
+            Event::ShopOpened { shop_id, .. } => self.opened.push(shop_id),
+            Event::ShopUpdated { shop_id, shop } => {
+                if let Some(card) = self.shops.get_mut(&shop_id) {
+                    card.name = shop.name;
+                    card.accepting_orders = !shop.paused;
+                    card.pause_reason = shop.pause_reason;
+                    card.open_state = shop.open_state;
+                }
+            }
+            Event::ShopRetired { shop_id } => {
+                self.shops.remove(&shop_id);
             }
             _ => {}
         }

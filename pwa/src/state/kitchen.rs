@@ -488,6 +488,7 @@ pub(crate) mod tests {
             lines: vec![],
             note: None,
             total: Money(1200),
+            delivery_fee: Money::ZERO,
             driver: None,
             version,
             tracking_token: None,

@@ -76,6 +76,15 @@ impl MenuState {
                     shop.pause_reason = None;
                 }
             }
+            // Its settings, hours and closures changed, or it was reopened.
+            Event::ShopUpdated { shop, .. } | Event::ShopOpened { shop, .. } => {
+                self.shop = Some((**shop).clone());
+            }
+            Event::ShopRetired { .. } => {
+                if let Some(shop) = &mut self.shop {
+                    shop.retired = true;
+                }
+            }
             _ => {}
         }
     }
@@ -150,6 +159,11 @@ mod tests {
             open_now: true,
             today_hours: vec![],
             open_state: ocpizza_proto::OpenState::Open { until: None },
+            retired: false,
+            min_delivery_order: Money::ZERO,
+            delivery_fee: Money::ZERO,
+            closures: vec![],
+            closed_today: None,
         };
         let size = |code: &str, available| MenuSize {
             code: code.into(),

@@ -16,6 +16,7 @@ pub mod payment;
 pub mod refund;
 pub mod reports;
 pub mod session;
+pub mod shop_form;
 pub mod site;
 pub mod stock;
 pub mod stock_out;

@@ -249,6 +249,7 @@ mod tests {
             lines: vec![],
             note: None,
             total: Money(2100),
+            delivery_fee: Money::ZERO,
             driver: None,
             version,
             tracking_token: Some("abc".into()),

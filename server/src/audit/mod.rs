@@ -176,6 +176,10 @@ pub fn from_event(event: &Event) -> Option<Entry> {
         | Event::AvailabilityChanged { .. }
         | Event::DriverPosition { .. }
         | Event::AccessChanged { .. }
-        | Event::MaintenanceChanged { .. } => return None,
+        | Event::MaintenanceChanged { .. }
+        // Shop administration records its entries itself, with before and after.
+        | Event::ShopOpened { .. }
+        | Event::ShopUpdated { .. }
+        | Event::ShopRetired { .. } => return None,
     })
 }

@@ -42,7 +42,7 @@ const COLUMNS: &str = "o.id, o.shop_id, o.customer_id, o.channel, o.fulfilment, 
     o.total_cents, o.driver_id, d.name AS driver_name, o.version, o.tracking_token, \
     o.cancel_reason, o.placed_at, o.preparing_at, o.ready_at, o.out_for_delivery_at, \
     o.delivered_at, o.collected_at, o.delivery_failed_at, o.cancelled_at, o.created_at, \
-    o.cash_collected_cents, o.promised_at, o.eta_at";
+    o.cash_collected_cents, o.promised_at, o.eta_at, o.delivery_fee_cents";
 
 fn bad(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -103,6 +103,7 @@ fn from_row(r: &AnyRow) -> sqlx::Result<OrderRecord> {
             lines: Vec::new(),
             note: r.try_get("note")?,
             total: Money(r.try_get("total_cents")?),
+            delivery_fee: Money(r.try_get("delivery_fee_cents")?),
             driver,
             version: r.try_get("version")?,
             tracking_token: None,
@@ -328,9 +329,9 @@ pub async fn insert(
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at) \
+         eta_at, delivery_fee_cents) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $21, $22, $23) RETURNING id",
+         $18, $19, $20, $21, $21, $22, $23, $24) RETURNING id",
     )
     .bind(o.shop_id.0)
     .bind(customer.map(|c| c.0))
@@ -355,6 +356,7 @@ pub async fn insert(
     .bind(now)
     .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
     .bind(o.eta.map(jiff::Timestamp::as_millisecond))
+    .bind(o.delivery_fee.0)
     .fetch_one(&mut **tx)
     .await
     .map(OrderId)

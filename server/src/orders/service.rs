@@ -21,8 +21,8 @@ use ocpizza_proto::api::orders::{
 use ocpizza_proto::api::shops::Shop;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::{
-    Actor, ErrorCode, Fulfilment, OrderId, OrderStatus, PaymentMethod, PaymentStatus, StaffRole,
-    UserId,
+    Actor, ErrorCode, Fulfilment, Money, OpenState, OrderId, OrderStatus, PaymentMethod,
+    PaymentStatus, StaffRole, UserId,
 };
 use std::net::IpAddr;
 
@@ -237,6 +237,47 @@ fn check_payment(state: &AppState, req: &PlaceOrder, channel: Channel) -> ApiRes
     }
 }
 
+/// Why a shop takes no order at this hour, and when it opens next when that is known.
+fn closed_message(shop: &Shop) -> String {
+    let next = match &shop.open_state {
+        OpenState::Closed { next: Some(next) } => {
+            format!(
+                "; it opens again on {} at {}",
+                next.at
+                    .to_zoned(crate::shops::day::zone(&shop.timezone))
+                    .date(),
+                next.time
+            )
+        }
+        _ => String::new(),
+    };
+    match &shop.closed_today {
+        Some(c) => format!("{} is closed today ({}){next}", shop.name, c.reason),
+        None => format!(
+            "{} is closed at this hour; see its opening hours{next}",
+            shop.name
+        ),
+    }
+}
+
+/// The shop's delivery fee for a delivery of `pizzas` (none for a pickup); a delivery under
+/// the shop's minimum is refused, naming it.
+fn delivery_fee(shop: &Shop, fulfilment: Fulfilment, pizzas: Money) -> ApiResult<Money> {
+    if fulfilment != Fulfilment::Delivery {
+        return Ok(Money::ZERO);
+    }
+    if pizzas < shop.min_delivery_order {
+        return Err(ApiError::field(
+            "lines",
+            format!(
+                "{} delivers orders of at least {} (this one: {}); add a pizza or collect it",
+                shop.name, shop.min_delivery_order, pizzas
+            ),
+        ));
+    }
+    Ok(shop.delivery_fee)
+}
+
 /// Places an order from client address `ip`: throttles online orders, validates, prices,
 /// reserves every ingredient, writes the events. `lang` is the customer's, for e-mails.
 #[tracing::instrument(name = "orders.place", skip_all, fields(shop = %req.shop_id))]
@@ -273,6 +314,12 @@ pub async fn place(
     };
     let note = validate::optional_text("note", req.note.as_deref(), 500)?;
     let priced = pricing::price(&load_specs(state, &req.lines).await?, &req.lines)?;
+    if shop.retired {
+        return Err(ApiError::ShopClosed(format!(
+            "{} has closed down and takes no more orders; choose another shop",
+            shop.name
+        )));
+    }
     if shop.paused {
         let why = shop
             .pause_reason
@@ -285,11 +332,9 @@ pub async fn place(
         )));
     }
     if !shop.open_now {
-        return Err(ApiError::ShopClosed(format!(
-            "{} is closed at this hour; see its opening hours",
-            shop.name
-        )));
+        return Err(ApiError::ShopClosed(closed_message(&shop)));
     }
+    let delivery_fee = delivery_fee(&shop, req.fulfilment, priced.total)?;
     check_enabled(state, &shop, &priced).await?;
     // Counted once the order is known to be acceptable, so that fixing a typo costs nothing.
     if channel == Channel::Web {
@@ -321,7 +366,8 @@ pub async fn place(
         address,
         lines: priced.lines.clone(),
         note,
-        total: priced.total,
+        total: priced.total + delivery_fee,
+        delivery_fee,
         driver: None,
         version: 1,
         tracking_token: Some(token.clone()),
@@ -476,6 +522,7 @@ pub async fn edit(
         Some(lines) => {
             let priced = pricing::price(&load_specs(state, lines).await?, lines)?;
             check_enabled(state, &shop, &priced).await?;
+            delivery_fee(&shop, rec.order.fulfilment, priced.total)?;
             Some(priced)
         }
         None => None,
@@ -483,7 +530,10 @@ pub async fn edit(
 
     // An order paid online stays covered: a larger total is authorised first.
     let reauthorised = match &new_lines {
-        Some(priced) => crate::payments::flow::before_edit(state, rec, priced.total).await?,
+        Some(priced) => {
+            let total = priced.total + rec.order.delivery_fee;
+            crate::payments::flow::before_edit(state, rec, total).await?
+        }
         None => None,
     };
     let edited = edit_in(
@@ -540,7 +590,7 @@ async fn edit_in(
         db::set_reservations(&mut tx, order.id, &priced.needs).await?;
         db::write_lines(&mut tx, order.id, &priced.lines).await?;
         order.lines.clone_from(&priced.lines);
-        order.total = priced.total;
+        order.total = priced.total + order.delivery_fee;
     }
     order.address = address;
     order.note = note;

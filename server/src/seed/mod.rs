@@ -342,6 +342,11 @@ fn shop_of(s: &ShopData) -> Shop {
         open_now: false,
         today_hours: Vec::new(),
         open_state: ocpizza_proto::OpenState::default(),
+        retired: false,
+        min_delivery_order: ocpizza_proto::Money::ZERO,
+        delivery_fee: ocpizza_proto::Money::ZERO,
+        closures: Vec::new(),
+        closed_today: None,
     }
 }
 

@@ -1,8 +1,11 @@
-//! Shops: listing, details, pause/resume and settings (hours, delivery area).
+//! Shops: listing, details, pause/resume and settings (hours, delivery area); the group's
+//! administration of them (creation, retirement, closures) is in [`admin`].
 
+pub mod admin;
 pub mod day;
 pub mod db;
 pub mod open;
+pub mod settings;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -20,19 +23,38 @@ use ocpizza_proto::events::{Event, Stream};
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/shops", get(list))
+        .route("/api/v1/shops", get(list).post(admin::create))
         .route("/api/v1/shops/{id}", get(get_one).patch(patch))
         .route("/api/v1/shops/{id}/pause", post(pause))
         .route("/api/v1/shops/{id}/resume", post(resume))
+        .merge(admin::router())
 }
 
-/// Fills what a shop's hours say now in its time zone: open or not, how long, today's slots.
+/// Fills what a shop's hours and closures say now in its time zone: open until, closes soon,
+/// closed until (and why, on a closure day); closures already over are dropped.
 pub fn with_open_state(mut shop: Shop) -> Shop {
-    let (state, today) = open::state(&shop.hours, &shop.timezone, jiff::Timestamp::now());
+    let now = jiff::Timestamp::now();
+    if let Ok(tz) = jiff::tz::TimeZone::get(&shop.timezone) {
+        let today = now.to_zoned(tz).date();
+        shop.closures.retain(|c| c.ends_on >= today);
+        shop.closed_today = shop.closures.iter().find(|c| c.starts_on <= today).cloned();
+    }
+    let closed: Vec<_> = shop
+        .closures
+        .iter()
+        .map(|c| (c.starts_on, c.ends_on))
+        .collect();
+    let (state, today) = open::state_with_closures(&shop.hours, &closed, &shop.timezone, now);
     shop.open_now = state.is_open();
     shop.open_state = state;
     shop.today_hours = today;
     shop
+}
+
+/// Where a change of a shop's settings is published: the dashboard (`group:orders`), the
+/// shop's public menu stream and the public `site` stream the shop list follows.
+pub fn settings_streams(id: ShopId) -> Vec<Stream> {
+    vec![Stream::GroupOrders, Stream::ShopMenu(id), Stream::Site]
 }
 
 /// Loads a shop or 404.
@@ -55,12 +77,15 @@ pub async fn get_one(State(state): State<AppState>, Path(id): Path<i64>) -> ApiR
     Ok(Json(require(&state, ShopId(id)).await?))
 }
 
-/// Changes name, phone, hours or delivery area (manager of the shop, admin).
+/// Changes a shop's settings: name, phone, hours and delivery area (manager of the shop,
+/// admin); address, time zone, minimum order and delivery fee (admin). Every problem is named
+/// at once and nothing changes; the change is audited and published.
 #[utoipa::path(patch, path = "/api/v1/shops/{id}", tag = "shops", params(("id" = i64, Path)),
     request_body = ShopPatch, responses((status = 200, body = Shop),
               (status = 401, description = "login required", body = ocpizza_proto::ErrorBody),
-              (status = 403, description = "not a manager of this shop", body = ocpizza_proto::ErrorBody),
-              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody)))]
+              (status = 403, description = "not a manager of this shop, or an administrator's field", body = ocpizza_proto::ErrorBody),
+              (status = 404, description = "no such shop", body = ocpizza_proto::ErrorBody),
+              (status = 422, description = "a field is not valid (each one named)", body = ocpizza_proto::ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -68,32 +93,13 @@ pub async fn patch(
     Json(req): Json<ShopPatch>,
 ) -> ApiResult<Json<Shop>> {
     let id = ShopId(id);
-    let mut shop = require(&state, id).await?;
     let user = caller.user()?;
-    if !user.manages(id) {
+    let shop = require(&state, id).await?;
+    if !user.manages(id) || (settings::needs_admin(&req) && !user.admin) {
         return Err(ApiError::Forbidden);
     }
-    if let Some(name) = &req.name {
-        shop.name = validate::text("name", name, 1, 100)?;
-    }
-    if let Some(phone) = &req.phone {
-        shop.phone = validate::phone("phone", phone)?;
-    }
-    if let Some(hours) = req.hours {
-        hours.validate().map_err(|e| ApiError::field("hours", e))?;
-        shop.hours = hours;
-    }
-    if let Some(codes) = req.delivery_postcodes {
-        shop.delivery_postcodes = codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| validate::postcode(&format!("delivery_postcodes[{i}]"), c))
-            .collect::<Result<_, _>>()?;
-    }
-    let mut tx = state.db.begin().await?;
-    db::update(&mut tx, &shop).await?;
-    tx.commit().await?;
-    Ok(Json(require(&state, id).await?))
+    let next = settings::apply(&shop, req)?;
+    admin::save(&state, user.id, &shop, &next).await.map(Json)
 }
 
 /// Stops taking orders (manager of the shop, admin).

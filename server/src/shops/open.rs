@@ -21,6 +21,17 @@ pub fn state(
     timezone: &str,
     now: Timestamp,
 ) -> (OpenState, Vec<OpeningSlot>) {
+    state_with_closures(hours, &[], timezone, now)
+}
+
+/// As [`state`], with the shop closed on the local dates of `closed` (inclusive ranges): a
+/// service starting on such a day does not take place, and today's slots are none.
+pub fn state_with_closures(
+    hours: &OpeningHours,
+    closed: &[(Date, Date)],
+    timezone: &str,
+    now: Timestamp,
+) -> (OpenState, Vec<OpeningSlot>) {
     let Ok(tz) = TimeZone::get(timezone) else {
         return (OpenState::Closed { next: None }, Vec::new());
     };
@@ -29,12 +40,12 @@ pub fn state(
     let mut slots: Vec<OpeningSlot> = hours
         .0
         .iter()
-        .filter(|s| s.weekday == weekday)
+        .filter(|s| s.weekday == weekday && !is_closed(closed, today))
         .cloned()
         .collect();
     slots.sort_by(|a, b| a.opens.cmp(&b.opens));
     let horizon = local(&tz, day(today, DAYS_AHEAD + 1), 0);
-    let periods = periods(hours, &tz, today);
+    let periods = periods(hours, closed, &tz, today);
     let tell = |at: Timestamp| local_time(&tz, today, at);
     let state = match periods.iter().find(|(s, e)| *s <= now && now < *e) {
         Some((_, end)) if horizon.is_some_and(|h| *end >= h) => OpenState::Open { until: None },
@@ -54,6 +65,10 @@ pub fn state(
     (state, slots)
 }
 
+fn is_closed(closed: &[(Date, Date)], date: Date) -> bool {
+    closed.iter().any(|(from, to)| *from <= date && date <= *to)
+}
+
 fn day(today: Date, offset: i64) -> Date {
     today.checked_add(Span::new().days(offset)).unwrap_or(today)
 }
@@ -69,10 +84,18 @@ fn local(tz: &TimeZone, date: Date, minutes: u16) -> Option<Timestamp> {
 }
 
 /// The opening periods from yesterday to [`DAYS_AHEAD`] days ahead, sorted, touching ones joined.
-fn periods(hours: &OpeningHours, tz: &TimeZone, today: Date) -> Vec<(Timestamp, Timestamp)> {
+fn periods(
+    hours: &OpeningHours,
+    closed: &[(Date, Date)],
+    tz: &TimeZone,
+    today: Date,
+) -> Vec<(Timestamp, Timestamp)> {
     let mut all = Vec::new();
     for offset in -1..=DAYS_AHEAD {
         let date = day(today, offset);
+        if is_closed(closed, date) {
+            continue;
+        }
         let weekday = date.weekday().to_monday_one_offset() as u8;
         for slot in hours.0.iter().filter(|s| s.weekday == weekday) {
             let Some((opens, closes)) = slot.minutes() else {

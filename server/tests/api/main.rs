@@ -44,6 +44,7 @@ mod recovery;
 mod reports;
 mod shop_hours;
 mod shops;
+mod shops_admin;
 mod staff;
 mod stock;
 mod tracking;

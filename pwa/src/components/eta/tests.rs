@@ -27,6 +27,7 @@ fn order(status: OrderStatus, fulfilment: Fulfilment, promised: i64, eta: i64) -
         lines: vec![],
         note: None,
         total: Money(1200),
+        delivery_fee: Money::ZERO,
         driver: None,
         version: 1,
         tracking_token: None,

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::{
     Callback, Html, Properties, TargetCast, UseReducerHandle, UseStateHandle, component, html,
-    use_effect_with, use_reducer, use_state,
+    use_effect_with, use_mut_ref, use_reducer, use_state,
 };
 
 /// Drivers of each shop, for the assignment selects.
@@ -116,11 +116,30 @@ fn Board() -> Html {
         ..DashboardState::default()
     });
     let drivers = use_state(Drivers::default);
+    let live = use_mut_ref(|| None::<Live>);
     {
-        let (state, drivers) = (state.clone(), drivers.clone());
+        let (state, drivers, live) = (state.clone(), drivers.clone(), live.clone());
         use_effect_with((), move |()| {
-            let live = follow(&state, &drivers);
-            move || live.stop()
+            let following = follow(&state, &drivers);
+            *live.borrow_mut() = Some(following.clone());
+            move || following.stop()
+        });
+    }
+    // A shop an administrator just opened: the board is loaded again (its day and figures come
+    // from the server) and its menu stream, where its pauses are published, followed.
+    {
+        let (state, live) = (state.clone(), live.clone());
+        use_effect_with(state.opened.len(), move |&count| {
+            if let Some(shop) = state.opened.last().copied().filter(|_| count > 0) {
+                if let Some(live) = &*live.borrow() {
+                    live.subscribe(&Stream::ShopMenu(shop).to_string(), None);
+                }
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(d) = api::get::<Dashboard>("/api/v1/group/dashboard").await {
+                        state.dispatch(DashboardAction::Loaded(Box::new(d)));
+                    }
+                });
+            }
         });
     }
     {
@@ -158,6 +177,9 @@ fn Board() -> Html {
             </div>
             <nav class="manage-nav" aria-label={m.nav}>
                 <a class="button" href="/manage/reports" data-testid="reports-link">{ session.lang.reports().link }</a>
+                if session.me.as_ref().is_some_and(|me| me.admin) {
+                    <a class="button" href="/manage/shops" data-testid="shops-admin-link">{ session.lang.shop_admin().nav }</a>
+                }
             </nav>
             <PushButton target={PushTarget::Staff} />
             if let Some(error) = &state.error {
@@ -284,6 +306,7 @@ fn ShopPanel(props: &PanelProps) -> Html {
                 <a class="button" href={format!("/manage/shops/{id}/stock")} data-testid={format!("stock-link-{id}")}>{ m.stock }</a>
                 <a class="button" href={format!("/manage/shops/{id}/staff")} data-testid={format!("staff-link-{id}")}>{ m.staff }</a>
                 <a class="button" href={format!("/manage/shops/{id}/cash")} data-testid={format!("cash-link-{id}")}>{ m.cash }</a>
+                <a class="button" href={format!("/manage/shops/{id}/settings")} data-testid={format!("settings-link-{id}")}>{ props.lang.shop_admin().settings }</a>
             </nav>
         </article>
     }

@@ -1,7 +1,8 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
-//! (`/manage/shops/{id}/cash`), and the reports of a day, a week or a month (`/manage/reports`).
-//! Managers see the
+//! (`/manage/shops/{id}/cash`), its settings (`/manage/shops/{id}/settings`), the reports of a
+//! day, a week or a month (`/manage/reports`) and, for the group's administrators, every shop
+//! (`/manage/shops`, `/manage/shops/new`). Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
 #[cfg(feature = "staff")]
@@ -14,6 +15,12 @@ pub mod dashboard;
 pub mod payment;
 #[cfg(feature = "staff")]
 pub mod reports;
+#[cfg(feature = "staff")]
+pub mod shop_form;
+#[cfg(feature = "staff")]
+pub mod shop_settings;
+#[cfg(feature = "staff")]
+pub mod shops;
 #[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]
@@ -110,7 +117,8 @@ pub fn shop_nav(shop: ShopId, m: &ManageTexts, current: &str) -> Html {
             { link(&format!("/shops/{}/stock", shop.0), m.stock, "stock") }
             { link(&format!("/shops/{}/staff", shop.0), m.staff, "staff") }
             { link(&format!("/shops/{}/cash", shop.0), m.cash, "cash") }
-            { link(&format!("/reports?shop={}", shop.0), crate::i18n::Lang::of_document().reports().link, "reports") }
+            { link(&format!("/reports?shop={}", shop.0), Lang::of_document().reports().link, "reports") }
+            { link(&format!("/shops/{}/settings", shop.0), Lang::of_document().shop_admin().settings, "settings") }
         </nav>
     }
 }
@@ -124,6 +132,8 @@ pub enum ShopScreen {
     Staff,
     /// The day's cash per driver.
     Cash,
+    /// The shop's settings, closures, retirement.
+    Settings,
 }
 
 #[cfg(feature = "staff")]
@@ -157,6 +167,13 @@ mod page {
                 html! { <super::staff::StaffScreen {shop} {lang} /> },
             ),
             ShopScreen::Cash => ("cash", html! { <super::cash::CashScreen {shop} {lang} /> }),
+            ShopScreen::Settings => {
+                let admin = session.me.as_ref().is_some_and(|me| me.admin);
+                (
+                    "settings",
+                    html! { <super::shop_settings::SettingsScreen {shop} {lang} {admin} /> },
+                )
+            }
         };
         let next = format!("/manage/shops/{shop}/{path}");
         Access::of(&session, Some(ShopId(shop)))

@@ -28,6 +28,7 @@ fn order(id: i64, shop: i64, status: OrderStatus, total: i64) -> Order {
         lines: vec![],
         note: None,
         total: Money(total),
+        delivery_fee: Money::ZERO,
         driver: None,
         version: 1,
         tracking_token: None,
@@ -431,4 +432,39 @@ fn the_figures_start_again_from_zero_at_the_shops_midnight_and_count_the_new_day
         },
     ));
     assert_eq!(today(&next, 1), (1, 2000));
+}
+
+#[test]
+fn shops_opened_retired_and_changed_by_an_administrator_reach_the_board_live() {
+    let mut shop: ocpizza_proto::api::shops::Shop = serde_json::from_value(serde_json::json!({
+        "id": 2, "name": "Renamed", "street": "s", "postcode": "75011", "city": "Paris",
+        "phone": "01", "timezone": "Europe/Paris", "hours": [], "delivery_postcodes": [],
+        "paused": false, "pause_reason": null, "open_now": false,
+    }))
+    .unwrap();
+    let state = loaded().reduce(group(
+        11,
+        Event::ShopUpdated {
+            shop_id: ShopId(2),
+            shop: Box::new(shop.clone()),
+        },
+    ));
+    assert_eq!(state.shops[&ShopId(2)].name, "Renamed");
+    shop.id = ShopId(9);
+    let state = state
+        .reduce(group(
+            12,
+            Event::ShopOpened {
+                shop_id: ShopId(9),
+                shop: Box::new(shop),
+            },
+        ))
+        .reduce(group(13, Event::ShopRetired { shop_id: ShopId(2) }));
+    assert_eq!(
+        state.opened,
+        [ShopId(9)],
+        "the board is loaded again for it"
+    );
+    assert!(!state.shops.contains_key(&ShopId(2)));
+    assert_eq!(state.seq, 13);
 }

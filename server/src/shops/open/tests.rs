@@ -1,6 +1,6 @@
 //! The hours' state around closings, openings days away, midnight and unknown zones.
 
-use super::state;
+use super::{state, state_with_closures};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ocpizza_proto::{LocalTime, OpenState, OpeningHours, OpeningSlot};
@@ -140,4 +140,21 @@ fn a_shop_in_an_unknown_zone_or_without_hours_is_closed_with_no_next_opening() {
         state(&OpeningHours::default(), PARIS, now).0,
         OpenState::Closed { next: None }
     );
+}
+
+#[test]
+fn a_holiday_closes_the_shop_on_its_days_and_the_next_opening_is_after_it() {
+    let date = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let holiday = [(date("2026-12-24"), date("2026-12-26"))];
+    let (closed, today) =
+        state_with_closures(&week(), &holiday, PARIS, paris("2026-12-24T12:00:00"));
+    assert!(today.is_empty(), "no hours on a closed day");
+    assert_eq!(
+        closed,
+        OpenState::Closed {
+            next: Some(told("2026-12-27T11:30:00", 7, 3))
+        }
+    );
+    let (before, _) = state_with_closures(&week(), &holiday, PARIS, paris("2026-12-23T12:00:00"));
+    assert!(before.is_open(), "the day before is an ordinary day");
 }
