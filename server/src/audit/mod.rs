@@ -176,6 +176,7 @@ pub fn from_event(event: &Event) -> Option<Entry> {
         | Event::AvailabilityChanged { .. }
         | Event::DriverPosition { .. }
         | Event::AccessChanged { .. }
-        | Event::MaintenanceChanged { .. } => return None,
+        | Event::MaintenanceChanged { .. }
+        | Event::CatalogueChanged { .. } => return None,
     })
 }
