@@ -250,7 +250,10 @@ pub async fn save_ingredient(
 
 /// How much of an ingredient open orders hold reserved, over every shop.
 pub async fn reserved(tx: &mut Tx, ingredient: IngredientId) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(SUM(reserved), 0) FROM stock WHERE ingredient_id = $1")
+    // PostgreSQL sums BIGINT as NUMERIC: cast back for both databases to read an i64.
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(reserved), 0) AS BIGINT) FROM stock WHERE ingredient_id = $1",
+    )
         .bind(ingredient.0)
         .fetch_one(&mut **tx)
         .await
