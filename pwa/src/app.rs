@@ -77,6 +77,9 @@ pub enum Route {
     /// The managers' live dashboard.
     #[at("/manage")]
     Manage,
+    /// The group's catalogue (administrators).
+    #[at("/manage/catalogue")]
+    ManageCatalogue,
     /// A shop's stock (managers).
     #[at("/manage/shops/:id/stock")]
     ManageStock {
@@ -129,6 +132,7 @@ fn staff_screen(route: &Route) -> Html {
         Route::Counter => html! { <CounterPage /> },
         Route::CounterOrder { id } => html! { <Track key={*id} target={Target::Id(*id)} /> },
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
+        Route::ManageCatalogue => html! { <manage::catalogue::CataloguePage /> },
         Route::ManageStock { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Stock} /> }
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 mod account;
 mod cash;
+mod catalogue;
 mod counter;
 mod driver;
 mod errors;
@@ -21,6 +22,7 @@ mod road;
 
 pub use account::AccountTexts;
 pub use cash::CashTexts;
+pub use catalogue::CatalogueTexts;
 pub use counter::CounterTexts;
 pub use driver::DriverTexts;
 pub use errors::ErrorTexts;

@@ -38,7 +38,19 @@ pub fn DashboardPage() -> Html {
     if let Some(refusal) = access.refusal(session.lang, "/manage") {
         return refusal;
     }
-    html! { <Board /> }
+    let admin = matches!(access, Access::Granted { admin: true, .. });
+    html! {
+        <>
+            if admin {
+                <nav class="manage-nav page" aria-label={session.lang.catalogue().title}>
+                    <a class="button" href="/manage/catalogue" data-testid="catalogue-link">
+                        { session.lang.catalogue().link }
+                    </a>
+                </nav>
+            }
+            <Board />
+        </>
+    }
 }
 
 fn failure_text(e: &api::ApiFailure) -> String {

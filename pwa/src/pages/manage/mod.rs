@@ -1,10 +1,13 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
-//! (`/manage/shops/{id}/cash`). Managers see the
+//! (`/manage/shops/{id}/cash`), and the group's catalogue (`/manage/catalogue`, admins only).
+//! Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
 #[cfg(feature = "staff")]
 pub mod cash;
+#[cfg(feature = "staff")]
+pub mod catalogue;
 #[cfg(feature = "staff")]
 pub mod dashboard;
 #[cfg(feature = "staff")]
