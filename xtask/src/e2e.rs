@@ -41,6 +41,8 @@ pub const READY: &[&str] = &[
     "tests/manage_stock.test.mjs",
     "tests/manage_staff.test.mjs",
     "tests/cash_handover.test.mjs",
+    // The group's catalogue, edited live.
+    "tests/catalogue.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
     // The shop's own day and hours.
