@@ -26,7 +26,7 @@ pub enum CatalogueCommand {
     /// Replace the whole catalogue with FILE (as written by `export`): checked first, then
     /// applied in one transaction, or not at all. Prints what changed.
     Import {
-        /// The JSON document.
+        /// The JSON document (`-` for standard input).
         file: PathBuf,
         /// Print what would change (pizzas, ingredients, prices) and change nothing.
         #[arg(long)]
@@ -57,8 +57,12 @@ pub async fn run(config: &Config, command: CatalogueCommand) -> anyhow::Result<(
             }
         }
         CatalogueCommand::Import { file, dry_run } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+            };
             let catalogue: Catalogue = match crate::extract::parse_json(text.as_bytes()) {
                 Ok(c) => c,
                 Err(e) => bail!("{}: {}", file.display(), describe(&e)),

@@ -699,6 +699,8 @@ fn the_command_line_exports_dry_runs_and_imports_the_catalogue() {
     let out = ocpizza(dir.path(), &["catalogue", "export", file_arg], None);
     assert!(out.status.success(), "{}", text(&out));
     let original = std::fs::read_to_string(&file).unwrap();
+    let stdout = ocpizza(dir.path(), &["catalogue", "export", "-"], None);
+    assert_eq!(String::from_utf8_lossy(&stdout.stdout), original);
     let mut c: Catalogue = serde_json::from_str(&original).unwrap();
     set_price(&mut c, "margherita", "medium", 1100);
     std::fs::write(&file, serde_json::to_string(&c).unwrap()).unwrap();
@@ -734,8 +736,14 @@ fn the_command_line_exports_dry_runs_and_imports_the_catalogue() {
     assert!(text(&out).contains("pizzas[1].sizes[0].label"), "{}", text(&out));
     assert!(text(&out).contains("nothing was changed"), "{}", text(&out));
 
-    let out = ocpizza(dir.path(), &["catalogue", "import", file_arg], None);
+    // Through standard input, as `ocpizza-admin` passes it.
+    let out = ocpizza(
+        dir.path(),
+        &["catalogue", "import", "-"],
+        Some(&serde_json::to_string(&c).unwrap()),
+    );
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("imported"), "{}", text(&out));
     ocpizza(dir.path(), &["catalogue", "export", check_arg], None);
     let now: Catalogue = serde_json::from_str(&std::fs::read_to_string(&check).unwrap()).unwrap();
     assert_eq!(now, c);
