@@ -172,7 +172,10 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Res
 }
 
 /// `PUT path` with a file as the body, sent with the file's own type.
-pub async fn put_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> Result<T, ApiFailure> {
+pub async fn put_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+) -> Result<T, ApiFailure> {
     let request = Request::put(path)
         .header("Content-Type", &file.type_())
         .body(wasm_bindgen::JsValue::from(file.clone()))

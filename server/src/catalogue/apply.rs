@@ -138,7 +138,10 @@ pub fn ingredient_entry(
 }
 
 /// The audit entries of a pizza's change: the pizza, then each price that moved.
-pub fn pizza_entries(before: Option<&CataloguePizza>, after: Option<&CataloguePizza>) -> Vec<Entry> {
+pub fn pizza_entries(
+    before: Option<&CataloguePizza>,
+    after: Option<&CataloguePizza>,
+) -> Vec<Entry> {
     let Some(key) = after.or(before).map(|p| p.key.clone()) else {
         return Vec::new();
     };
@@ -253,7 +256,10 @@ pub async fn import(tx: &mut Tx, new: &Catalogue) -> ApiResult<(ImportReport, Ve
             )));
         }
         db::delete_ingredient(tx, id).await?;
-        entries.extend(ingredient_entry(old_ingredients.get(key.as_str()).copied(), None));
+        entries.extend(ingredient_entry(
+            old_ingredients.get(key.as_str()).copied(),
+            None,
+        ));
     }
     Ok((report, entries))
 }
@@ -304,7 +310,11 @@ mod tests {
         assert_eq!(r.pizzas.added, vec!["calzone"]);
         assert_eq!(r.pizzas.changed, vec!["margherita"]);
         assert_eq!(r.pizzas.removed, vec!["regina"]);
-        let margherita: Vec<_> = r.prices.iter().filter(|c| c.pizza == "margherita").collect();
+        let margherita: Vec<_> = r
+            .prices
+            .iter()
+            .filter(|c| c.pizza == "margherita")
+            .collect();
         assert_eq!(margherita.len(), 1);
         assert_eq!(
             (margherita[0].before, margherita[0].after),

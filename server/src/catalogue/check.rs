@@ -67,10 +67,7 @@ fn price(field: &str, value: Money, min: i64) -> Result<Money, ApiError> {
         .map_err(|_| {
             ApiError::field(
                 field,
-                format!(
-                    "must be between {min} and {} cents",
-                    MAX_PRICE.0
-                ),
+                format!("must be between {min} and {} cents", MAX_PRICE.0),
             )
         })
 }
@@ -283,7 +280,10 @@ pub fn catalogue(c: &Catalogue, shops: &BTreeSet<ShopId>) -> Result<Catalogue, A
             format!("this server reads format {FORMAT}"),
         ));
     }
-    for (field, n) in [("ingredients", c.ingredients.len()), ("pizzas", c.pizzas.len())] {
+    for (field, n) in [
+        ("ingredients", c.ingredients.len()),
+        ("pizzas", c.pizzas.len()),
+    ] {
         if n > MAX_CATALOGUE_ITEMS {
             return Err(ApiError::field(
                 field,
@@ -366,7 +366,10 @@ mod tests {
         assert_eq!(pizza("", &margherita(), &known).unwrap().name, "Margherita");
         let mut p = margherita();
         p.sizes[0].price = Money(0);
-        assert_eq!(field_of(pizza("", &p, &known).unwrap_err()), "sizes[0].price");
+        assert_eq!(
+            field_of(pizza("", &p, &known).unwrap_err()),
+            "sizes[0].price"
+        );
         let mut p = margherita();
         p.sizes[0].recipe[0].ingredient = "truffe".into();
         assert_eq!(

@@ -85,7 +85,10 @@ fn describe(e: &ApiError) -> String {
 }
 
 fn euros(m: Option<Money>) -> String {
-    m.map_or_else(|| "—".to_owned(), |m| format!("{}.{:02} €", m.0 / 100, m.0 % 100))
+    m.map_or_else(
+        || "—".to_owned(),
+        |m| format!("{}.{:02} €", m.0 / 100, m.0 % 100),
+    )
 }
 
 fn list(out: &mut String, what: &str, c: &Changes) {

@@ -63,7 +63,10 @@ pub async fn load(tx: &mut Tx) -> sqlx::Result<Catalogue> {
     })
 }
 
-async fn load_pizzas(tx: &mut Tx, keys: &HashMap<i64, String>) -> sqlx::Result<Vec<CataloguePizza>> {
+async fn load_pizzas(
+    tx: &mut Tx,
+    keys: &HashMap<i64, String>,
+) -> sqlx::Result<Vec<CataloguePizza>> {
     let photos: HashMap<i64, i64> = sqlx::query("SELECT pizza_id, updated_at FROM pizza_photos")
         .fetch_all(&mut **tx)
         .await?
@@ -168,7 +171,8 @@ async fn load_pizzas(tx: &mut Tx, keys: &HashMap<i64, String>) -> sqlx::Result<V
         let order: Vec<String> = p.sizes.iter().map(|s| s.code.clone()).collect();
         p.extras.sort_by(|a, b| a.ingredient.cmp(&b.ingredient));
         for e in &mut p.extras {
-            e.sizes.sort_by_key(|s| order.iter().position(|c| *c == s.size));
+            e.sizes
+                .sort_by_key(|s| order.iter().position(|c| *c == s.size));
         }
     }
     Ok(pizzas)
@@ -196,11 +200,13 @@ pub async fn ingredient_ids(tx: &mut Tx) -> sqlx::Result<HashMap<String, Ingredi
 
 /// The id of the pizza with `key`.
 pub async fn pizza_id(tx: &mut Tx, key: &str) -> sqlx::Result<Option<PizzaId>> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM pizzas WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(PizzaId))
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT id FROM pizzas WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(PizzaId),
+    )
 }
 
 /// Writes an ingredient (inserted if its key is new) and its thresholds; every shop gets a
@@ -217,13 +223,15 @@ pub async fn save_ingredient(
         .await?;
     let id = match existing {
         Some(id) => {
-            sqlx::query("UPDATE ingredients SET name = $1, unit = $2, allergens = $3 WHERE id = $4")
-                .bind(&i.name)
-                .bind(i.unit.as_str())
-                .bind(&allergens)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "UPDATE ingredients SET name = $1, unit = $2, allergens = $3 WHERE id = $4",
+            )
+            .bind(&i.name)
+            .bind(i.unit.as_str())
+            .bind(&allergens)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
             IngredientId(id)
         }
         None => IngredientId(
@@ -254,9 +262,9 @@ pub async fn reserved(tx: &mut Tx, ingredient: IngredientId) -> sqlx::Result<i64
     sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(reserved), 0) AS BIGINT) FROM stock WHERE ingredient_id = $1",
     )
-        .bind(ingredient.0)
-        .fetch_one(&mut **tx)
-        .await
+    .bind(ingredient.0)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// The pizzas whose recipe or extras use an ingredient, by key.
@@ -277,7 +285,10 @@ pub async fn delete_ingredient(tx: &mut Tx, ingredient: IngredientId) -> sqlx::R
         "DELETE FROM stock WHERE ingredient_id = $1",
         "DELETE FROM ingredients WHERE id = $1",
     ] {
-        sqlx::query(sql).bind(ingredient.0).execute(&mut **tx).await?;
+        sqlx::query(sql)
+            .bind(ingredient.0)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -20,7 +20,10 @@ use ocpizza_proto::api::catalogue::CataloguePizza;
 /// The image types accepted, with the bytes each file starts with.
 const TYPES: &[(&str, &[u8])] = &[
     ("image/jpeg", &[0xFF, 0xD8, 0xFF]),
-    ("image/png", &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+    (
+        "image/png",
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A],
+    ),
     ("image/webp", b"RIFF"),
 ];
 

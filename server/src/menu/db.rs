@@ -175,10 +175,10 @@ pub async fn disabled(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<PizzaId>
         "SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1 \
          UNION SELECT id FROM pizzas WHERE available = 0",
     )
-        .bind(shop.0)
-        .fetch_all(pool)
-        .await
-        .map(|ids| ids.into_iter().map(PizzaId).collect())
+    .bind(shop.0)
+    .fetch_all(pool)
+    .await
+    .map(|ids| ids.into_iter().map(PizzaId).collect())
 }
 
 /// Switches a pizza on or off in a shop.

@@ -48,11 +48,21 @@ fn genovese(price: i64, pesto_g: i64) -> Value {
 async fn with_genovese(app: &TestApp) -> Api {
     let admin = app.as_demo("admin").await;
     let r = admin.post("/api/v1/catalogue/ingredients", &pesto()).await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     let r = admin
         .post("/api/v1/catalogue/pizzas", &genovese(1400, 60))
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     admin
 }
 
@@ -120,7 +130,12 @@ async fn an_admin_creates_and_edits_a_pizza_and_an_ingredient_and_menus_and_reci
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let recipe: Recipe = cook.get_json(&format!("/api/v1/pizzas/{id}/recipe")).await;
-    assert!(recipe.sizes[0].items.iter().any(|i| i.name == "Pesto maison"));
+    assert!(
+        recipe.sizes[0]
+            .items
+            .iter()
+            .any(|i| i.name == "Pesto maison")
+    );
     let menu = app.menu(SHOP).await;
     let pizza = menu.pizzas.iter().find(|p| p.id == id).unwrap();
     assert!(!pizza.allergens.contains(&Allergen::Nuts));
@@ -307,8 +322,11 @@ async fn only_administrators_edit_the_catalogue_and_managers_keep_their_shop_swi
                 .await,
             api.post("/api/v1/catalogue/pizzas", &genovese(1400, 60))
                 .await,
-            api.put("/api/v1/catalogue/pizzas/margherita", &catalogue["pizzas"][0])
-                .await,
+            api.put(
+                "/api/v1/catalogue/pizzas/margherita",
+                &catalogue["pizzas"][0],
+            )
+            .await,
             api.put(
                 "/api/v1/catalogue/pizzas/margherita/available",
                 &json!({"available": false}),
@@ -317,7 +335,8 @@ async fn only_administrators_edit_the_catalogue_and_managers_keep_their_shop_swi
             api.delete("/api/v1/catalogue/pizzas/margherita").await,
             api.post("/api/v1/catalogue/ingredients", &pesto()).await,
             api.delete("/api/v1/catalogue/ingredients/origan").await,
-            api.delete("/api/v1/catalogue/pizzas/margherita/photo").await,
+            api.delete("/api/v1/catalogue/pizzas/margherita/photo")
+                .await,
         ] {
             error_code(r, status).await;
         }
@@ -338,7 +357,11 @@ async fn only_administrators_edit_the_catalogue_and_managers_keep_their_shop_swi
         .await;
     error_code(r, StatusCode::FORBIDDEN).await;
     assert!(
-        app.menu(SHOP).await.pizzas.iter().any(|p| p.id.0 == MARGHERITA),
+        app.menu(SHOP)
+            .await
+            .pizzas
+            .iter()
+            .any(|p| p.id.0 == MARGHERITA),
         "the pizza is still in the catalogue"
     );
 }
@@ -360,12 +383,14 @@ async fn an_import_that_fails_half_way_changes_nothing() {
     let last = bad.pizzas.len() - 1;
     bad.pizzas[last].sizes[0].recipe[0].quantity = -5;
     let r = admin
-        .post("/api/v1/catalogue/import", &serde_json::to_value(&bad).unwrap())
+        .post(
+            "/api/v1/catalogue/import",
+            &serde_json::to_value(&bad).unwrap(),
+        )
         .await;
     let (_, body) = error_code(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
-        body["error"]["fields"][format!("pizzas[{last}].sizes[0].recipe[0].quantity")]
-            .is_string(),
+        body["error"]["fields"][format!("pizzas[{last}].sizes[0].recipe[0].quantity")].is_string(),
         "{body}"
     );
     assert_eq!(export(&admin).await, before);
@@ -375,7 +400,12 @@ async fn an_import_that_fails_half_way_changes_nothing() {
     app.anonymous()
         .place(&pickup(MARGHERITA, "medium", 1))
         .await;
-    let held = before.pizzas[0].sizes[0].recipe.last().unwrap().ingredient.clone();
+    let held = before.pizzas[0].sizes[0]
+        .recipe
+        .last()
+        .unwrap()
+        .ingredient
+        .clone();
     let mut bad = before.clone();
     set_price(&mut bad, "regina", "medium", 1290);
     bad.ingredients.retain(|i| i.key != held);
@@ -386,7 +416,10 @@ async fn an_import_that_fails_half_way_changes_nothing() {
             && !p.extras.iter().any(|e| e.ingredient == held)
     });
     let r = admin
-        .post("/api/v1/catalogue/import", &serde_json::to_value(&bad).unwrap())
+        .post(
+            "/api/v1/catalogue/import",
+            &serde_json::to_value(&bad).unwrap(),
+        )
         .await;
     let (code, body) = error_code(r, StatusCode::CONFLICT).await;
     assert_eq!(code, "conflict");
@@ -428,8 +461,16 @@ async fn a_dry_run_reports_the_differences_and_changes_nothing() {
         .iter()
         .find(|p| p.pizza == "margherita" && p.size == "medium" && p.extra.is_none())
         .expect("price change reported");
-    assert_eq!((price.before, price.after), (Some(Money(1050)), Some(Money(1100))));
-    assert!(report.prices.iter().any(|p| p.pizza == removed && p.after.is_none()));
+    assert_eq!(
+        (price.before, price.after),
+        (Some(Money(1050)), Some(Money(1100)))
+    );
+    assert!(
+        report
+            .prices
+            .iter()
+            .any(|p| p.pizza == removed && p.after.is_none())
+    );
     assert_eq!(export(&admin).await, before, "a dry run changes nothing");
     assert!(app.available(SHOP, MARGHERITA, "medium").await > 0);
 
@@ -532,7 +573,10 @@ async fn a_placed_order_keeps_its_names_prices_and_what_it_holds_after_a_catalog
     assert_eq!(app.level(SHOP, dough).await, (on_hand, 2 * per_pizza));
     let menu = app.menu(SHOP).await;
     let now = menu.pizzas.iter().find(|p| p.id.0 == MARGHERITA).unwrap();
-    assert_eq!((now.name.as_str(), now.sizes[0].price), ("Margherita DOP", Money(1500)));
+    assert_eq!(
+        (now.name.as_str(), now.sizes[0].price),
+        ("Margherita DOP", Money(1500))
+    );
 
     // Cancelling releases exactly what was reserved at the old quantity.
     let r = customer
@@ -711,7 +755,11 @@ fn the_command_line_exports_dry_runs_and_imports_the_catalogue() {
         None,
     );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("pizzas changed: margherita"), "{}", text(&out));
+    assert!(
+        text(&out).contains("pizzas changed: margherita"),
+        "{}",
+        text(&out)
+    );
     assert!(
         text(&out).contains("price margherita medium: 10.50 € -> 11.00 €"),
         "{}",
@@ -720,7 +768,11 @@ fn the_command_line_exports_dry_runs_and_imports_the_catalogue() {
     let check = dir.path().join("check.json");
     let check_arg = check.to_str().unwrap();
     ocpizza(dir.path(), &["catalogue", "export", check_arg], None);
-    assert_eq!(std::fs::read_to_string(&check).unwrap(), original, "dry run");
+    assert_eq!(
+        std::fs::read_to_string(&check).unwrap(),
+        original,
+        "dry run"
+    );
 
     // A broken file is refused whole.
     let mut broken = c.clone();
@@ -733,7 +785,11 @@ fn the_command_line_exports_dry_runs_and_imports_the_catalogue() {
         None,
     );
     assert!(!out.status.success());
-    assert!(text(&out).contains("pizzas[1].sizes[0].label"), "{}", text(&out));
+    assert!(
+        text(&out).contains("pizzas[1].sizes[0].label"),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains("nothing was changed"), "{}", text(&out));
 
     // Through standard input, as `ocpizza-admin` passes it.

@@ -329,7 +329,10 @@ fn PizzaForm(props: &PizzaProps) -> Html {
     let force = use_force_update();
     let redraw = Callback::from(move |()| force.force_update());
     let ingredients = &props.catalogue.ingredients;
-    let first_ingredient = ingredients.first().map(|i| i.key.clone()).unwrap_or_default();
+    let first_ingredient = ingredients
+        .first()
+        .map(|i| i.key.clone())
+        .unwrap_or_default();
     let save = {
         let (draft, outcome, on_saved) = (draft.clone(), outcome.clone(), props.on_saved.clone());
         Callback::from(move |_| {
@@ -465,7 +468,10 @@ fn extras(
     sizes: &[CatalogueSize],
     list: &[CatalogueExtra],
 ) -> Html {
-    let first = ingredients.first().map(|i| i.key.clone()).unwrap_or_default();
+    let first = ingredients
+        .first()
+        .map(|i| i.key.clone())
+        .unwrap_or_default();
     let codes: Vec<String> = sizes.iter().map(|s| s.code.clone()).collect();
     html! {
         <fieldset>
@@ -590,8 +596,11 @@ fn IngredientForm(props: &IngredientProps) -> Html {
             outcome.set(Outcome::Saving);
             wasm_bindgen_futures::spawn_local(async move {
                 let result = if is_new {
-                    api::post::<_, CatalogueIngredient>("/api/v1/catalogue/ingredients", &ingredient)
-                        .await
+                    api::post::<_, CatalogueIngredient>(
+                        "/api/v1/catalogue/ingredients",
+                        &ingredient,
+                    )
+                    .await
                 } else {
                     api::put::<_, CatalogueIngredient>(
                         &format!("/api/v1/catalogue/ingredients/{}", ingredient.key),
@@ -633,7 +642,12 @@ fn IngredientForm(props: &IngredientProps) -> Html {
             }
             redraw.emit(());
         });
-        let testid = format!("allergen-{}", serde_json::to_string(&a).unwrap_or_default().trim_matches('"'));
+        let testid = format!(
+            "allergen-{}",
+            serde_json::to_string(&a)
+                .unwrap_or_default()
+                .trim_matches('"')
+        );
         html! {
             <label class="check">
                 <input type="checkbox" data-testid={testid} checked={i.allergens.contains(&a)} {onchange} />
