@@ -246,6 +246,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<UserId>,
     },
+    /// The group's catalogue changed (pizzas, sizes, prices, recipes, ingredients): open
+    /// menus and recipe cards load it again (on every shop's `shop:{id}:menu`).
+    CatalogueChanged {
+        /// The shop whose menu stream carries it.
+        shop_id: ShopId,
+    },
     /// A manager recorded (or corrected) what a driver handed in at the end of a shift (on
     /// `group:audit`, on the driver's `driver:{id}` and, for the shop's managers, on
     /// `group:orders`).
@@ -283,6 +289,7 @@ impl Event {
             Event::MaintenanceSwitched { .. } => "maintenance_switched",
             Event::PaymentChanged { .. } => "payment_changed",
             Event::CashHandedOver { .. } => "cash_handed_over",
+            Event::CatalogueChanged { .. } => "catalogue_changed",
         }
     }
 }

@@ -80,6 +80,9 @@ pub enum Route {
     /// Reports of a day, a week or a month (managers, admins).
     #[at("/manage/reports")]
     ManageReports,
+    /// The group's catalogue (administrators).
+    #[at("/manage/catalogue")]
+    ManageCatalogue,
     /// A shop's stock (managers).
     #[at("/manage/shops/:id/stock")]
     ManageStock {
@@ -145,6 +148,7 @@ fn staff_screen(route: &Route) -> Html {
         Route::CounterOrder { id } => html! { <Track key={*id} target={Target::Id(*id)} /> },
         Route::Manage => html! { <manage::dashboard::DashboardPage /> },
         Route::ManageReports => html! { <manage::reports::ReportsPage /> },
+        Route::ManageCatalogue => html! { <manage::catalogue::CataloguePage /> },
         Route::ManageStock { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Stock} /> }
         }

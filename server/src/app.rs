@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shops::router())
         .merge(eta::router())
         .merge(menu::router())
+        .merge(crate::catalogue::router())
         .merge(orders::router())
         .merge(crate::payments::router())
         .merge(crate::notify::push::router())

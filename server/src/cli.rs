@@ -1,5 +1,5 @@
 //! The `ocpizza` command line: `serve`, `migrate`, `seed`, `user create`, `check`,
-//! `maintenance`, `backup`.
+//! `maintenance`, `backup`, `catalogue`.
 
 use crate::config::{Config, LogFormat};
 use crate::db::Db;
@@ -78,6 +78,12 @@ enum Command {
     Maintenance {
         #[command(subcommand)]
         command: crate::maintenance::cli::MaintenanceCommand,
+    },
+    /// Export or import the whole catalogue (ingredients, pizzas, prices, recipes) as JSON;
+    /// `import --dry-run` prints what would change and changes nothing.
+    Catalogue {
+        #[command(subcommand)]
+        command: crate::catalogue::cli::CatalogueCommand,
     },
 }
 
@@ -216,6 +222,7 @@ async fn run(cli: Cli, mut config: Config) -> anyhow::Result<ExitCode> {
         Command::Check { json } => return Ok(crate::check::run(Ok(config), json).await),
         Command::Backup { command } => crate::backup::run(&config, command).await?,
         Command::Maintenance { command } => crate::maintenance::cli::run(&config, command).await?,
+        Command::Catalogue { command } => crate::catalogue::cli::run(&config, command).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cash;
+pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -44,6 +44,8 @@ pub const READY: &[&str] = &[
     "tests/dashboard_alerts.test.mjs",
     "tests/manage_reports.test.mjs",
     "tests/manage_shops.test.mjs",
+    // The group's catalogue, edited live.
+    "tests/catalogue.test.mjs",
     // axe-core on the main screens.
     "tests/accessibility.test.mjs",
     // The shop's own day and hours.

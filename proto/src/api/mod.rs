@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cash;
+pub mod catalogue;
 pub mod customers;
 pub mod dashboard;
 pub mod driver;
@@ -38,6 +39,26 @@ pub enum Allergen {
     Sulphites,
     Lupin,
     Molluscs,
+}
+
+impl Allergen {
+    /// Every allergen, in the regulation's order.
+    pub const ALL: [Allergen; 14] = [
+        Allergen::Gluten,
+        Allergen::Crustaceans,
+        Allergen::Eggs,
+        Allergen::Fish,
+        Allergen::Peanuts,
+        Allergen::Soybeans,
+        Allergen::Milk,
+        Allergen::Nuts,
+        Allergen::Celery,
+        Allergen::Mustard,
+        Allergen::Sesame,
+        Allergen::Sulphites,
+        Allergen::Lupin,
+        Allergen::Molluscs,
+    ];
 }
 
 /// Unit an ingredient is counted in; stock and recipes are integers of it.

@@ -202,7 +202,7 @@ fn Wall(props: &WallProps) -> Html {
         now_ms: now_ms(),
         ..KitchenState::default()
     });
-    let recipes = use_recipes();
+    let recipes = use_recipes(props.shop);
     let (lists, room) = use_room();
     let open_line = use_state(|| None::<(OrderId, usize)>);
     let audio = use_mut_ref(|| None::<web_sys::AudioContext>);

@@ -1,6 +1,7 @@
 //! A shop's menu, live: when stock runs short a size greys out ("plus disponible") the moment
 //! the menu stream says so, and comes back after a restock, without reloading. The cart sits
-//! next to it (below on phones), saved per shop so that it survives a reload.
+//! next to it (below on phones), saved per shop so that it survives a reload. When the group
+//! changes its catalogue (a price, a recipe), the menu loads again by itself.
 
 use crate::components::eta::ShopPromise;
 use crate::components::shop_hours::{
@@ -15,7 +16,8 @@ use crate::state::cart::CartAction;
 use crate::state::menu::{MenuAction, MenuState};
 use ocpizza_proto::api::menu::{Menu, MenuPizza};
 use ocpizza_proto::api::shops::Shop;
-use ocpizza_proto::events::Stream;
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::ws::ServerMsg;
 use ocpizza_proto::{IngredientId, PizzaId, ShopId};
 use std::rc::Rc;
 use yew::{
@@ -41,7 +43,18 @@ pub async fn load(shop: i64) -> Result<(Shop, Menu), api::ApiFailure> {
 pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
     let on_message = {
         let state = state.clone();
-        Callback::from(move |msg| state.dispatch(MenuAction::Server(Box::new(msg))))
+        Callback::from(move |msg: ServerMsg| {
+            if matches!(
+                &msg,
+                ServerMsg::Event {
+                    event: Event::CatalogueChanged { .. },
+                    ..
+                }
+            ) {
+                reload(shop, &state);
+            }
+            state.dispatch(MenuAction::Server(Box::new(msg)));
+        })
     };
     let on_state = {
         let state = state.clone();
@@ -70,6 +83,16 @@ pub fn follow(shop: i64, state: &UseReducerHandle<MenuState>) -> Live {
         }
     });
     live
+}
+
+/// Loads the menu again: the group changed its catalogue (names, prices, recipes, sizes).
+fn reload(shop: i64, state: &UseReducerHandle<MenuState>) {
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(menu) = api::get::<Menu>(&format!("/api/v1/shops/{shop}/menu")).await {
+            state.dispatch(MenuAction::Reloaded(Box::new(menu)));
+        }
+    });
 }
 
 /// The live menu of one shop.

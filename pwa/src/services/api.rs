@@ -162,3 +162,23 @@ pub async fn post_no_content(path: &str) -> Result<(), ApiFailure> {
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
     read_empty(Request::delete(path).send().await).await
 }
+
+/// `PUT path` with a JSON body.
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiFailure> {
+    let request = Request::put(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read(request.send().await).await
+}
+
+/// `PUT path` with a file as the body, sent with the file's own type.
+pub async fn put_file<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+) -> Result<T, ApiFailure> {
+    let request = Request::put(path)
+        .header("Content-Type", &file.type_())
+        .body(wasm_bindgen::JsValue::from(file.clone()))
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read(request.send().await).await
+}

@@ -38,6 +38,8 @@ pub enum MenuAction {
     Missing,
     /// A message of the live stream.
     Server(Box<ServerMsg>),
+    /// The menu loaded again after the catalogue changed (names, prices, recipes).
+    Reloaded(Box<Menu>),
     /// The connection changed.
     Connection(Connection),
 }
@@ -111,6 +113,11 @@ impl Reducible for MenuState {
                 }
                 None => return self,
             },
+            // Loaded after the event that asked for it: never behind what was applied.
+            MenuAction::Reloaded(menu) => {
+                next.seq = next.seq.max(menu.stream_seq);
+                next.menu = Some(*menu);
+            }
             MenuAction::Failed => next.failed = true,
             MenuAction::Missing => next.missing = true,
             MenuAction::Connection(c) => next.connection = c,

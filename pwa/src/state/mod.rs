@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod cart;
+pub mod catalogue;
 pub mod checkout;
 pub mod counter;
 pub mod dashboard;

@@ -180,6 +180,7 @@ pub fn from_event(event: &Event) -> Option<Entry> {
         // Shop administration records its entries itself, with before and after.
         | Event::ShopOpened { .. }
         | Event::ShopUpdated { .. }
-        | Event::ShopRetired { .. } => return None,
+        | Event::ShopRetired { .. }
+        | Event::CatalogueChanged { .. } => return None,
     })
 }

@@ -1,5 +1,6 @@
 //! Availability: how many of each pizza size a shop can still make from its free stock
-//! (`on_hand - reserved`), or 0 when its manager switched the pizza off.
+//! (`on_hand - reserved`), or 0 when its manager switched the pizza off or the group took it
+//! off every menu.
 //!
 //! The `availability` table holds what was last published on the shop's menu stream;
 //! [`refresh`] recomputes, stores and returns only the sizes whose count moved.
@@ -34,12 +35,13 @@ pub async fn published<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 const REFRESH: &str = "\
 INSERT INTO availability (shop_id, pizza_id, size_code, available) \
 SELECT $1, ps.pizza_id, ps.code, \
-  CASE WHEN d.pizza_id IS NOT NULL THEN 0 ELSE COALESCE(( \
+  CASE WHEN d.pizza_id IS NOT NULL OR p.available = 0 THEN 0 ELSE COALESCE(( \
     SELECT MIN(COALESCE(s.on_hand - s.reserved, 0) / r.quantity) \
     FROM recipe_items r \
     LEFT JOIN stock s ON s.shop_id = $1 AND s.ingredient_id = r.ingredient_id \
     WHERE r.pizza_id = ps.pizza_id AND r.size_code = ps.code), 0) END \
 FROM pizza_sizes ps \
+JOIN pizzas p ON p.id = ps.pizza_id \
 LEFT JOIN shop_pizza_disabled d ON d.shop_id = $1 AND d.pizza_id = ps.pizza_id \
 WHERE true \
 ON CONFLICT (shop_id, pizza_id, size_code) DO UPDATE SET available = excluded.available \

@@ -169,13 +169,16 @@ pub async fn steps(pool: &AnyPool, pizza: PizzaId) -> sqlx::Result<Vec<String>> 
         .await
 }
 
-/// Pizzas switched off in `shop`.
+/// Pizzas switched off in `shop`, by its manager or for every shop by the group.
 pub async fn disabled(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<PizzaId>> {
-    sqlx::query_scalar("SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1")
-        .bind(shop.0)
-        .fetch_all(pool)
-        .await
-        .map(|ids| ids.into_iter().map(PizzaId).collect())
+    sqlx::query_scalar(
+        "SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1 \
+         UNION SELECT id FROM pizzas WHERE available = 0",
+    )
+    .bind(shop.0)
+    .fetch_all(pool)
+    .await
+    .map(|ids| ids.into_iter().map(PizzaId).collect())
 }
 
 /// Switches a pizza on or off in a shop.

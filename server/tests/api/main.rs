@@ -11,6 +11,7 @@ mod backup;
 mod bad_input;
 mod cash;
 mod cash_handover;
+mod catalogue;
 mod check;
 mod cli;
 mod concurrency;

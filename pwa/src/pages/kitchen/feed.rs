@@ -1,5 +1,6 @@
 //! What keeps the kitchen wall live: the open orders loaded then followed on the shop's
-//! stream, the moves sent once their undo window ends, the recipes for the recipe card, and
+//! stream, the moves sent once their undo window ends, the recipes for the recipe card (loaded
+//! again when the catalogue changes), and
 //! the beep of a new ticket.
 
 use super::Recipes;
@@ -7,11 +8,12 @@ use crate::services::api;
 use crate::services::live::Live;
 use crate::state::kitchen::{KitchenAction, KitchenState};
 use ocpizza_proto::ShopId;
-use ocpizza_proto::api::menu::RecipeBook;
+use ocpizza_proto::api::menu::{Menu, RecipeBook};
 use ocpizza_proto::api::orders::{Order, OrderList, TransitionRequest};
-use ocpizza_proto::events::Stream;
+use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::ws::ServerMsg;
 use std::rc::Rc;
-use yew::{Callback, UseReducerHandle, hook, use_effect_with, use_state};
+use yew::{Callback, UseReducerHandle, UseStateHandle, hook, use_effect_with, use_state};
 
 /// Loads the open orders, then follows the stream from their sequence.
 pub(super) fn follow(shop: i64, state: &UseReducerHandle<KitchenState>) -> Live {
@@ -82,23 +84,50 @@ pub(super) fn beep(audio: &web_sys::AudioContext) {
     let _ = osc.stop_with_when(at + 0.4);
 }
 
-/// The recipes of the menu by pizza, for the recipe card (loaded once).
+fn load_recipes(recipes: &UseStateHandle<Recipes>) {
+    let recipes = recipes.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(book) = api::get::<RecipeBook>("/api/v1/recipes").await {
+            let by_pizza = book
+                .recipes
+                .into_iter()
+                .map(|r| (r.pizza_id.0, Rc::new(r)))
+                .collect();
+            recipes.set(Rc::new(by_pizza));
+        }
+    });
+}
+
+/// The recipes of the menu by pizza, for the recipe card: loaded once, then again whenever
+/// the shop's menu stream says the catalogue changed (or resumes after a gap), so that an
+/// open card shows a new quantity or step without a reload.
 #[hook]
-pub(super) fn use_recipes() -> Recipes {
+pub(super) fn use_recipes(shop: i64) -> Recipes {
     let recipes = use_state(Recipes::default);
     {
         let recipes = recipes.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(book) = api::get::<RecipeBook>("/api/v1/recipes").await {
-                    let by_pizza = book
-                        .recipes
-                        .into_iter()
-                        .map(|r| (r.pizza_id.0, Rc::new(r)))
-                        .collect();
-                    recipes.set(Rc::new(by_pizza));
+        use_effect_with(shop, move |&shop| {
+            load_recipes(&recipes);
+            let on_message = Callback::from(move |msg: ServerMsg| match msg {
+                ServerMsg::Event {
+                    event: Event::CatalogueChanged { .. },
+                    ..
                 }
+                | ServerMsg::Snapshot { .. } => load_recipes(&recipes),
+                _ => {}
             });
+            let live = Live::connect(on_message, Callback::noop());
+            // From the stream's head: a snapshot only says what the first load already read.
+            let subscriber = live.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let stream = Stream::ShopMenu(ShopId(shop)).to_string();
+                let since = api::get::<Menu>(&format!("/api/v1/shops/{shop}/menu"))
+                    .await
+                    .ok()
+                    .map(|m| m.stream_seq);
+                subscriber.subscribe(&stream, since);
+            });
+            move || live.stop()
         });
     }
     (*recipes).clone()

@@ -179,6 +179,7 @@ fn Board() -> Html {
                 <a class="button" href="/manage/reports" data-testid="reports-link">{ session.lang.reports().link }</a>
                 if session.me.as_ref().is_some_and(|me| me.admin) {
                     <a class="button" href="/manage/shops" data-testid="shops-admin-link">{ session.lang.shop_admin().nav }</a>
+                    <a class="button" href="/manage/catalogue" data-testid="catalogue-link">{ session.lang.catalogue().link }</a>
                 }
             </nav>
             <PushButton target={PushTarget::Staff} />

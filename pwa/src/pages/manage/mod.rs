@@ -2,13 +2,16 @@
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
 //! (`/manage/shops/{id}/cash`), its settings (`/manage/shops/{id}/settings`), the reports of a
 //! day, a week or a month (`/manage/reports`) and, for the group's administrators, every shop
-//! (`/manage/shops`, `/manage/shops/new`). Managers see the
+//! (`/manage/shops`, `/manage/shops/new`) and the group's catalogue (`/manage/catalogue`).
+//! Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
 #[cfg(feature = "staff")]
 pub mod alerts;
 #[cfg(feature = "staff")]
 pub mod cash;
+#[cfg(feature = "staff")]
+pub mod catalogue;
 #[cfg(feature = "staff")]
 pub mod dashboard;
 #[cfg(feature = "staff")]
