@@ -95,6 +95,12 @@ pub enum Route {
         /// Shop id.
         id: i64,
     },
+    /// The audit trail (managers: their shops; administrators: everything).
+    #[at("/manage/audit")]
+    ManageAudit,
+    /// Personal data requests (administrators).
+    #[at("/manage/privacy")]
+    ManagePrivacy,
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -138,6 +144,8 @@ fn staff_screen(route: &Route) -> Html {
         Route::ManageCash { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Cash} /> }
         }
+        Route::ManageAudit => html! { <manage::audit::AuditPage /> },
+        Route::ManagePrivacy => html! { <manage::privacy::PrivacyPage /> },
         _ => html! { <NotFound /> },
     }
 }

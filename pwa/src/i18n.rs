@@ -5,6 +5,7 @@ use ocpizza_proto::{OrderStatus, PaymentMethod, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 mod account;
+mod audit;
 mod cash;
 mod counter;
 mod driver;
@@ -16,10 +17,12 @@ mod kitchen;
 mod maintenance;
 mod ordering;
 mod payment;
+mod privacy;
 mod push;
 mod road;
 
 pub use account::AccountTexts;
+pub use audit::AuditTexts;
 pub use cash::CashTexts;
 pub use counter::CounterTexts;
 pub use driver::DriverTexts;
@@ -31,6 +34,7 @@ pub use kitchen::KitchenTexts;
 pub use maintenance::MaintenanceTexts;
 pub use ordering::OrderingTexts;
 pub use payment::PaymentTexts;
+pub use privacy::PrivacyTexts;
 pub use push::PushTexts;
 pub use road::RoadTexts;
 

@@ -37,6 +37,7 @@ pub mod notify;
 pub mod openapi;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod reporting;
 pub mod seed;
 pub mod shops;

@@ -10,6 +10,7 @@ pub mod maintenance;
 pub mod menu;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod push;
 pub mod shops;
 pub mod staff;

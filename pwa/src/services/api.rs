@@ -162,3 +162,11 @@ pub async fn post_no_content(path: &str) -> Result<(), ApiFailure> {
 pub async fn delete(path: &str) -> Result<(), ApiFailure> {
     read_empty(Request::delete(path).send().await).await
 }
+
+/// `DELETE path` with a JSON body (a confirmation), expecting no answer body.
+pub async fn delete_json<B: Serialize>(path: &str, body: &B) -> Result<(), ApiFailure> {
+    let request = Request::delete(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read_empty(request.send().await).await
+}

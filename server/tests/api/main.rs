@@ -6,6 +6,7 @@ mod smtp_sink;
 mod ws;
 
 mod abuse;
+mod audit;
 mod auth;
 mod backup;
 mod bad_input;
@@ -38,6 +39,7 @@ mod paypal_client;
 mod permissions;
 mod position;
 mod push;
+mod privacy;
 mod pwa;
 mod recovery;
 mod shop_hours;

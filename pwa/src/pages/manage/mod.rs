@@ -1,14 +1,19 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
-//! (`/manage/shops/{id}/cash`). Managers see the
+//! (`/manage/shops/{id}/cash`), the audit trail (`/manage/audit`) and, for administrators,
+//! personal data requests (`/manage/privacy`). Managers see the
 //! shops they manage, the group's administrators every shop; anyone else is told so.
 
+#[cfg(feature = "staff")]
+pub mod audit;
 #[cfg(feature = "staff")]
 pub mod cash;
 #[cfg(feature = "staff")]
 pub mod dashboard;
 #[cfg(feature = "staff")]
 pub mod payment;
+#[cfg(feature = "staff")]
+pub mod privacy;
 #[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]
