@@ -95,7 +95,7 @@ async fn a_customer_downloads_their_orders_and_nothing_of_another_customer() {
     let first = claire
         .place(&order_of("Claire Dupont", "06 11 22 33 44", None))
         .await;
-    let second = claire.place(&pickup(REGINA, "small", 1)).await;
+    let second = claire.place(&pickup(REGINA, "medium", 1)).await;
     let theirs = other
         .place(&order_of("Bruno Autre", "07 99 88 77 66", Some("bruno@example.org")))
         .await;
