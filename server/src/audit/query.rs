@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::fmt::Write;
 
 /// Most entries in one page.
 pub const MAX_PAGE: i64 = 200;
@@ -97,9 +98,12 @@ impl AuditQuery {
         let text = |field: &str, v: &Option<String>, max: usize| -> ApiResult<Option<String>> {
             match v.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
-                Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => Err(
-                    ApiError::field(format!("query.{field}"), format!("at most {max} characters")),
-                ),
+                Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
+                    Err(ApiError::field(
+                        format!("query.{field}"),
+                        format!("at most {max} characters"),
+                    ))
+                }
                 Some(v) => Ok(Some(v.to_owned())),
             }
         };
@@ -109,7 +113,8 @@ impl AuditQuery {
                 let valid = !a.starts_with('.')
                     && !a.ends_with('.')
                     && a.matches('.').count() <= 1
-                    && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.');
+                    && a.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.');
                 if !valid {
                     return Err(ApiError::field(
                         "query.action",
@@ -241,8 +246,7 @@ pub struct AuditPage {
 }
 
 fn json(r: &AnyRow, col: &str) -> sqlx::Result<Option<Value>> {
-    Ok(r
-        .try_get::<Option<String>, _>(col)?
+    Ok(r.try_get::<Option<String>, _>(col)?
         .and_then(|t| serde_json::from_str(&t).ok()))
 }
 
@@ -266,7 +270,7 @@ pub async fn entries(
         } else {
             list.join(", ")
         };
-        sql.push_str(&format!(" AND a.shop_id IN ({list})"));
+        let _ = write!(sql, " AND a.shop_id IN ({list})");
     }
     let numbers = [
         ("a.shop_id =", f.shop),
@@ -277,13 +281,13 @@ pub async fn entries(
     ];
     for (condition, value) in numbers {
         if let Some(v) = value {
-            sql.push_str(&format!(" AND {condition} {v}"));
+            let _ = write!(sql, " AND {condition} {v}");
         }
     }
     let mut texts: Vec<String> = Vec::new();
     let mut bind = |condition: &str, value: String, tail: &str| {
         texts.push(value);
-        sql.push_str(&format!(" AND {condition} ${}{tail}", texts.len()));
+        let _ = write!(sql, " AND {condition} ${}{tail}", texts.len());
     };
     if let Some(actor) = &f.actor {
         let pattern = format!("%{}%", escape_like(&actor.to_lowercase()));
@@ -297,7 +301,7 @@ pub async fn entries(
     if let Some(s) = &f.subject {
         bind("a.subject =", s.clone(), "");
     }
-    sql.push_str(&format!(" ORDER BY a.id DESC LIMIT {limit}"));
+    let _ = write!(sql, " ORDER BY a.id DESC LIMIT {limit}");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for t in texts {
         query = query.bind(t);

@@ -52,10 +52,11 @@ pub async fn user_by_id(pool: &AnyPool, id: UserId) -> sqlx::Result<Option<AuthU
 
 /// `(id, password hash)` of the account with this e-mail.
 pub async fn credentials(pool: &AnyPool, email: &str) -> sqlx::Result<Option<(UserId, String)>> {
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL")
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
     row.map(|r| Ok((UserId(r.try_get("id")?), r.try_get("password_hash")?)))
         .transpose()
 }

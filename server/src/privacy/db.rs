@@ -224,4 +224,3 @@ pub async fn old_guest_orders(tx: &mut Tx, horizon: i64) -> sqlx::Result<Vec<i64
     .fetch_all(&mut **tx)
     .await
 }
-

@@ -116,8 +116,8 @@ async fn collect(
         push = db::push_consents(pool, user.id).await?;
         sessions = db::sessions(pool, user.id).await?;
         let limit = 1_000;
-        trail = audit::query::entries(pool, &Scope::All, &Filters::by_actor(user.id.0), limit)
-            .await?;
+        trail =
+            audit::query::entries(pool, &Scope::All, &Filters::by_actor(user.id.0), limit).await?;
         let about = Filters::about(audit::user_subject(user.id));
         for e in audit::query::entries(pool, &Scope::All, &about, limit).await? {
             if !trail.iter().any(|t| t.id == e.id) {
@@ -202,7 +202,10 @@ pub async fn delete_me(
         .map(|(_, hash)| hash)
         .ok_or(ApiError::Unauthenticated)?;
     if !password::verify(req.password, stored).await? {
-        return Err(ApiError::field("password", "this is not the account's password"));
+        return Err(ApiError::field(
+            "password",
+            "this is not the account's password",
+        ));
     }
     let mut tx = state.db.begin().await?;
     if db::has_open_orders(&mut tx, user.id).await? {
@@ -212,8 +215,8 @@ pub async fn delete_me(
     let entry = Entry::new("privacy.account_deleted", audit::user_subject(user.id))
         .after(json!({ "orders_anonymised": orders }));
     audit::record(&mut tx, Some(user.id), &[entry]).await?;
-    let published = crate::auth::access_changed(&mut tx, user.id, user.id, "account deleted")
-        .await?;
+    let published =
+        crate::auth::access_changed(&mut tx, user.id, user.id, "account deleted").await?;
     crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(user = %user.id, orders, "customer account deleted at its owner's request");
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -297,7 +300,10 @@ pub async fn admin_erase(
     let email = validate::email("email", &req.email)?;
     let reason = validate::text("reason", &req.reason, 1, 200)?;
     let user = find(&state, &email).await?;
-    if user.as_ref().is_some_and(|u| u.admin || !u.roles.is_empty()) {
+    if user
+        .as_ref()
+        .is_some_and(|u| u.admin || !u.roles.is_empty())
+    {
         return Err(ApiError::Conflict(
             "this is a staff account: remove its roles first".into(),
         ));
@@ -327,7 +333,11 @@ pub async fn admin_erase(
         .after(json!({ "account_deleted": user.is_some(), "orders_anonymised": orders }));
     audit::record(&mut tx, Some(admin.id), &[entry]).await?;
     crate::events::commit(tx, published, &state.bus).await?;
-    tracing::info!(orders, account = user.is_some(), "personal data erased on request");
+    tracing::info!(
+        orders,
+        account = user.is_some(),
+        "personal data erased on request"
+    );
     Ok(Json(Erased {
         account_deleted: user.is_some(),
         orders_anonymised: orders,

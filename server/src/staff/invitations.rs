@@ -93,9 +93,10 @@ pub async fn decline(
     let taken = db::take(&mut tx, InvitationId(id), me)
         .await?
         .ok_or(ApiError::NotFound("invitation"))?;
-    let entry = crate::audit::Entry::new("staff.invitation_declined", crate::audit::user_subject(me))
-        .shop(taken.shop)
-        .change(Some(serde_json::json!({ "role": taken.role })), None);
+    let entry =
+        crate::audit::Entry::new("staff.invitation_declined", crate::audit::user_subject(me))
+            .shop(taken.shop)
+            .change(Some(serde_json::json!({ "role": taken.role })), None);
     crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)

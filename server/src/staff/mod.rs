@@ -144,7 +144,10 @@ async fn create(
     auth_db::grant(&mut tx, user_id, shop, req.role).await?;
     let entry = Entry::new("staff.role_granted", crate::audit::user_subject(user_id))
         .shop(shop)
-        .change(None, Some(json!({ "role": req.role, "email": email, "name": name })));
+        .change(
+            None,
+            Some(json!({ "role": req.role, "email": email, "name": name })),
+        );
     crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     let published = crate::auth::access_changed(&mut tx, me, user_id, "role_granted").await?;
     crate::events::commit(tx, published, &state.bus).await?;

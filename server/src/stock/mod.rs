@@ -286,7 +286,9 @@ async fn operate(
     .shop(shop)
     .reason(reason.map(str::to_owned))
     .change(
-        before.map(|(on_hand, reserved)| serde_json::json!({ "on_hand": on_hand, "reserved": reserved })),
+        before.map(
+            |(on_hand, reserved)| serde_json::json!({ "on_hand": on_hand, "reserved": reserved }),
+        ),
         Some(serde_json::json!({
             "on_hand": level.on_hand,
             "reserved": level.reserved,

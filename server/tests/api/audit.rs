@@ -152,7 +152,10 @@ async fn an_orders_stages_and_its_cancellation_are_recorded_with_actor_and_reaso
     let started = find(&entries, "order.status_changed");
     assert_eq!(started["after"]["status"], "preparing");
     assert_eq!(started["actor_name"], "Luigi Pizzaiolo");
-    assert_eq!(started["shop_name"].as_str().map(str::is_empty), Some(false));
+    assert_eq!(
+        started["shop_name"].as_str().map(str::is_empty),
+        Some(false)
+    );
     // Newest first.
     assert!(entries[0]["id"].as_i64() > entries[entries.len() - 1]["id"].as_i64());
 
@@ -189,7 +192,9 @@ async fn a_manager_reads_their_shops_entries_only_and_other_roles_are_refused() 
     let mine = trail(&manager, "?limit=200").await;
     assert!(!mine.is_empty());
     assert!(mine.iter().all(|e| e["shop_id"] == SHOP.0), "{mine:#?}");
-    let r = manager.get(&format!("/api/v1/audit?shop_id={OTHER_SHOP}")).await;
+    let r = manager
+        .get(&format!("/api/v1/audit?shop_id={OTHER_SHOP}"))
+        .await;
     error_code(r, StatusCode::FORBIDDEN).await;
     let r = manager
         .get(&format!("/api/v1/audit.csv?shop_id={OTHER_SHOP}"))
@@ -236,18 +241,10 @@ async fn filters_narrow_the_list_and_pages_follow_each_other_without_overlap() {
     let today = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
         .date();
-    let dated = trail(
-        &admin,
-        &format!("?{mine}&from={today}&to={today}"),
-    )
-    .await;
+    let dated = trail(&admin, &format!("?{mine}&from={today}&to={today}")).await;
     assert_eq!(dated.len(), 3);
     let yesterday = today.yesterday().unwrap();
-    let none = trail(
-        &admin,
-        &format!("?{mine}&from={yesterday}&to={yesterday}"),
-    )
-    .await;
+    let none = trail(&admin, &format!("?{mine}&from={yesterday}&to={yesterday}")).await;
     assert!(none.is_empty());
 
     let first: Value = admin
@@ -255,9 +252,7 @@ async fn filters_narrow_the_list_and_pages_follow_each_other_without_overlap() {
         .await;
     let cursor = first["next_before"].as_i64().expect("a next page");
     let second: Value = admin
-        .get_json(&format!(
-            "/api/v1/audit?{mine}&limit=2&before={cursor}"
-        ))
+        .get_json(&format!("/api/v1/audit?{mine}&limit=2&before={cursor}"))
         .await;
     let ids = |page: &Value| -> Vec<i64> {
         page["entries"]
@@ -291,7 +286,7 @@ async fn bad_filters_are_refused_with_the_parameter_named() {
         ("colour=red", "query"),
     ] {
         for path in ["/api/v1/audit", "/api/v1/audit.csv"] {
-            if path.ends_with(".csv") && query == "limit=201" {
+            if path == "/api/v1/audit.csv" && query == "limit=201" {
                 continue;
             }
             let r = admin.get(&format!("{path}?{query}")).await;

@@ -55,7 +55,10 @@ fn assert_anonymised(row: &Value, total: i64) {
     assert!(row["instructions"].is_null(), "{row}");
     assert!(row["note"].is_null(), "{row}");
     assert!(row["line_note"].is_null(), "{row}");
-    assert_eq!(row["postcode"], "75011", "the postcode stays for the reports");
+    assert_eq!(
+        row["postcode"], "75011",
+        "the postcode stays for the reports"
+    );
     assert_eq!(row["total"], total, "the total stays for the accounts");
     assert_eq!(row["lines"], 1);
     assert_eq!(row["anonymised"], true);
@@ -97,14 +100,21 @@ async fn a_customer_downloads_their_orders_and_nothing_of_another_customer() {
         .await;
     let second = claire.place(&pickup(REGINA, "medium", 1)).await;
     let theirs = other
-        .place(&order_of("Bruno Autre", "07 99 88 77 66", Some("bruno@example.org")))
+        .place(&order_of(
+            "Bruno Autre",
+            "07 99 88 77 66",
+            Some("bruno@example.org"),
+        ))
         .await;
     follow_by_push(&app, &first, None).await;
 
     let r = claire.get("/api/v1/me/data").await;
     assert_eq!(r.status(), StatusCode::OK);
     let disposition = r.headers()["content-disposition"].to_str().unwrap();
-    assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\""),
+        "{disposition}"
+    );
     let text = r.text().await.unwrap();
     let data: Value = serde_json::from_str(&text).unwrap();
     let mine = me(&claire).await;
@@ -266,7 +276,11 @@ async fn the_sweep_anonymises_old_guest_orders_only() {
     let app = TestApp::spawn().await;
     let guest = app.anonymous();
     let old = guest
-        .place(&order_of("Gérard Invité", "06 55 44 33 22", Some("gerard@example.org")))
+        .place(&order_of(
+            "Gérard Invité",
+            "06 55 44 33 22",
+            Some("gerard@example.org"),
+        ))
         .await;
     let recent = guest
         .place(&order_of("Gina Récente", "06 55 44 33 11", None))
@@ -292,7 +306,10 @@ async fn the_sweep_anonymises_old_guest_orders_only() {
     assert_eq!(kept["note"], "sonner deux fois");
     assert_eq!(kept["anonymised"], false);
     let kept = stored(&app, account.id.0).await;
-    assert_eq!(kept["name"], "Claire Compte", "account orders wait for the account");
+    assert_eq!(
+        kept["name"], "Claire Compte",
+        "account orders wait for the account"
+    );
     let again = ocpizza::privacy::anonymise_guest_orders(&app.db, horizon)
         .await
         .unwrap();
@@ -305,10 +322,7 @@ async fn the_sweep_anonymises_old_guest_orders_only() {
 #[test]
 fn the_anonymisation_age_is_configurable_and_at_least_a_day() {
     let vars = |v: &str| {
-        std::collections::HashMap::from([(
-            "OCPIZZA_ANONYMISE_AFTER_DAYS".to_owned(),
-            v.to_owned(),
-        )])
+        std::collections::HashMap::from([("OCPIZZA_ANONYMISE_AFTER_DAYS".to_owned(), v.to_owned())])
     };
     let config = ocpizza::config::Config::from_vars(&vars("30")).unwrap();
     assert_eq!(config.anonymise_after_days, 30);
@@ -322,10 +336,18 @@ async fn an_admin_exports_and_erases_a_persons_data_on_request_and_both_are_audi
     let admin = app.as_demo("admin").await;
     let guest = app.anonymous();
     let order = guest
-        .place(&order_of("Gérard Invité", "06 55 44 33 22", Some("Gerard@Example.org")))
+        .place(&order_of(
+            "Gérard Invité",
+            "06 55 44 33 22",
+            Some("Gerard@Example.org"),
+        ))
         .await;
     let stranger = guest
-        .place(&order_of("Autre Invité", "06 00 00 00 01", Some("autre@example.org")))
+        .place(&order_of(
+            "Autre Invité",
+            "06 00 00 00 01",
+            Some("autre@example.org"),
+        ))
         .await;
     let export = "/api/v1/admin/customers/export?email=gerard@example.org";
 
@@ -413,7 +435,11 @@ async fn an_admin_exports_and_erases_a_persons_data_on_request_and_both_are_audi
     assert_eq!(r.status(), StatusCode::OK);
     let erased: Value = r.json().await.unwrap();
     assert_eq!(erased["account_deleted"], true);
-    error_code(claire.get("/api/v1/auth/me").await, StatusCode::UNAUTHORIZED).await;
+    error_code(
+        claire.get("/api/v1/auth/me").await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
 
     // Staff accounts are not erased this way.
     let r = admin

@@ -7,7 +7,7 @@ use crate::components::eta::clock;
 use crate::components::use_session;
 use crate::i18n::Lang;
 use crate::services::api;
-use crate::state::audit::{AuditEntry, AuditFilters, AuditPage, change_text};
+use crate::state::audit::{self, AuditEntry, AuditFilters, change_text};
 use ocpizza_proto::api::shops::Shop;
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -57,7 +57,8 @@ fn load(filters: &AuditFilters, before: Option<i64>, listing: &UseStateHandle<Li
         if !query.is_empty() {
             query.push('&');
         }
-        query.push_str(&format!("before={before}"));
+        query.push_str("before=");
+        query.push_str(&before.to_string());
     }
     let listing = listing.clone();
     let mut shown = if before.is_some() {
@@ -68,7 +69,7 @@ fn load(filters: &AuditFilters, before: Option<i64>, listing: &UseStateHandle<Li
     shown.loading = true;
     listing.set(shown.clone());
     wasm_bindgen_futures::spawn_local(async move {
-        match api::get::<AuditPage>(&format!("/api/v1/audit?{query}")).await {
+        match api::get::<audit::AuditPage>(&format!("/api/v1/audit?{query}")).await {
             Ok(page) => {
                 shown.entries.extend(page.entries);
                 shown.next_before = page.next_before;
@@ -101,13 +102,18 @@ pub fn Trail(props: &TrailProps) -> Html {
     }
     {
         let listing = listing.clone();
-        use_effect_with((*applied).clone(), move |filters| load(filters, None, &listing));
+        use_effect_with((*applied).clone(), move |filters| {
+            load(filters, None, &listing)
+        });
     }
     let text = |set: fn(&mut AuditFilters, String)| {
         let draft = draft.clone();
         Callback::from(move |e: yew::InputEvent| {
             let mut f = (*draft).clone();
-            set(&mut f, e.target_unchecked_into::<HtmlInputElement>().value());
+            set(
+                &mut f,
+                e.target_unchecked_into::<HtmlInputElement>().value(),
+            );
             draft.set(f);
         })
     };
@@ -115,7 +121,10 @@ pub fn Trail(props: &TrailProps) -> Html {
         let draft = draft.clone();
         Callback::from(move |e: yew::Event| {
             let mut f = (*draft).clone();
-            set(&mut f, e.target_unchecked_into::<HtmlSelectElement>().value());
+            set(
+                &mut f,
+                e.target_unchecked_into::<HtmlSelectElement>().value(),
+            );
             draft.set(f);
         })
     };

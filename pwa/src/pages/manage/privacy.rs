@@ -6,8 +6,8 @@
 use super::Access;
 use crate::components::use_session;
 use crate::i18n::Lang;
-use crate::state::audit::encode;
 use crate::services::api;
+use crate::state::audit::encode;
 use ocpizza_proto::api::privacy::{EraseCustomer, Erased};
 use web_sys::HtmlInputElement;
 use yew::{Callback, Html, Properties, TargetCast, component, html, use_state};
@@ -41,7 +41,11 @@ enum Outcome {
     None,
     Busy,
     /// The export: accounts found, orders, and the file as a `data:` URL.
-    Exported { account: bool, orders: usize, href: String },
+    Exported {
+        account: bool,
+        orders: usize,
+        href: String,
+    },
     Erased(Erased),
     Failed(String),
 }
@@ -70,7 +74,10 @@ pub fn Requests(props: &RequestsProps) -> Html {
         let (email, outcome) = (email.clone(), outcome.clone());
         Callback::from(move |e: yew::SubmitEvent| {
             e.prevent_default();
-            let path = format!("/api/v1/admin/customers/export?email={}", encode(email.trim()));
+            let path = format!(
+                "/api/v1/admin/customers/export?email={}",
+                encode(email.trim())
+            );
             let outcome = outcome.clone();
             outcome.set(Outcome::Busy);
             wasm_bindgen_futures::spawn_local(async move {
