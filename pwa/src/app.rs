@@ -113,6 +113,12 @@ pub enum Route {
         /// Shop id.
         id: i64,
     },
+    /// The audit trail (managers: their shops; administrators: everything).
+    #[at("/manage/audit")]
+    ManageAudit,
+    /// Personal data requests (administrators).
+    #[at("/manage/privacy")]
+    ManagePrivacy,
     /// Anything else.
     #[not_found]
     #[at("/404")]
@@ -163,6 +169,8 @@ fn staff_screen(route: &Route) -> Html {
         Route::ManageShopSettings { id } => {
             html! { <manage::ShopPage key={*id} shop={*id} screen={manage::ShopScreen::Settings} /> }
         }
+        Route::ManageAudit => html! { <manage::audit::AuditPage /> },
+        Route::ManagePrivacy => html! { <manage::privacy::PrivacyPage /> },
         _ => html! { <NotFound /> },
     }
 }

@@ -44,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::reports::router())
         .merge(staff::router())
         .merge(maintenance::router())
+        .merge(crate::audit::router())
+        .merge(crate::privacy::router())
         .merge(openapi::router())
         .merge(health::router())
         .route("/api/v1/ws", axum::routing::get(crate::hub::conn::upgrade))

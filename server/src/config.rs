@@ -112,6 +112,9 @@ pub struct Config {
     /// Days the audit trail is kept, at least 1 (`OCPIZZA_AUDIT_RETENTION_DAYS`, default two
     /// years).
     pub audit_retention_days: u32,
+    /// Days after which a guest order's contact details are anonymised, at least 1
+    /// (`OCPIZZA_ANONYMISE_AFTER_DAYS`, default a year).
+    pub anonymise_after_days: u32,
     /// Hours after an order is finished (delivered, collected, failed, cancelled) during which
     /// its tracking link still works (`OCPIZZA_TRACKING_HOURS`).
     pub tracking_hours: u32,
@@ -165,6 +168,7 @@ impl Config {
             live_threads: LiveThreads::default(),
             event_retention_hours: 72,
             audit_retention_days: 730,
+            anonymise_after_days: 365,
             tracking_hours: 24,
             static_dir: None,
             metrics_bind: None,
@@ -215,6 +219,8 @@ impl Config {
             "OCPIZZA_LIVE_THREADS",
             "OCPIZZA_LIVE_NICE",
             "OCPIZZA_EVENT_RETENTION_HOURS",
+            "OCPIZZA_AUDIT_RETENTION_DAYS",
+            "OCPIZZA_ANONYMISE_AFTER_DAYS",
             "OCPIZZA_TRACKING_HOURS",
             "OCPIZZA_STATIC_DIR",
             "OCPIZZA_METRICS_BIND",
@@ -330,6 +336,10 @@ impl Config {
         c.audit_retention_days = num("OCPIZZA_AUDIT_RETENTION_DAYS", c.audit_retention_days)?;
         if c.audit_retention_days == 0 {
             bail!("OCPIZZA_AUDIT_RETENTION_DAYS must be at least 1");
+        }
+        c.anonymise_after_days = num("OCPIZZA_ANONYMISE_AFTER_DAYS", c.anonymise_after_days)?;
+        if c.anonymise_after_days == 0 {
+            bail!("OCPIZZA_ANONYMISE_AFTER_DAYS must be at least 1");
         }
         c.tracking_hours = num("OCPIZZA_TRACKING_HOURS", c.tracking_hours)?;
         c.notify_retry_secs = num("OCPIZZA_NOTIFY_RETRY_SECS", c.notify_retry_secs)?;

@@ -63,6 +63,12 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
                 Ok((keys, sessions)) => tracing::info!(keys, sessions, "expired data removed"),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
+            let horizon = now_ms() - i64::from(state.config.anonymise_after_days) * 86_400_000;
+            match crate::privacy::anonymise_guest_orders(&state.db, horizon).await {
+                Ok(0) => {}
+                Ok(orders) => tracing::info!(orders, "old guest orders anonymised"),
+                Err(e) => tracing::warn!(error = %e, "anonymising old guest orders failed"),
+            }
         }
     })
 }

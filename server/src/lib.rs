@@ -38,6 +38,7 @@ pub mod notify;
 pub mod openapi;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod reporting;
 pub mod reports;
 pub mod seed;

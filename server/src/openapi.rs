@@ -109,6 +109,12 @@ use utoipa::{Modify, OpenApi};
         crate::notify::push::router::unfollow_order,
         crate::notify::push::router::subscribe_staff,
         crate::notify::push::router::unsubscribe_staff,
+        crate::audit::router::list,
+        crate::audit::router::csv,
+        crate::privacy::my_data,
+        crate::privacy::delete_me,
+        crate::privacy::admin_export,
+        crate::privacy::admin_erase,
     ),
     components(schemas(
         ocpizza_proto::events::Event,

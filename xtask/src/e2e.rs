@@ -56,6 +56,8 @@ pub const READY: &[&str] = &[
     "tests/paypal_payment.test.mjs",
     // Push notifications, against a push service run by the test.
     "tests/push_notifications.test.mjs",
+    // The audit page, and a customer's personal data.
+    "tests/audit_privacy.test.mjs",
 ];
 
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";

@@ -11,6 +11,7 @@ pub mod maintenance;
 pub mod menu;
 pub mod orders;
 pub mod payments;
+pub mod privacy;
 pub mod push;
 pub mod reports;
 pub mod shops;

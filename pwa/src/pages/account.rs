@@ -1,5 +1,7 @@
-//! The account's own pages: the forgotten password and its e-mailed link, and the customer's
-//! orders.
+//! The account's own pages: the forgotten password and its e-mailed link, the customer's
+//! orders and their personal data.
+
+pub mod data;
 
 pub mod forgot;
 pub mod orders;

@@ -182,3 +182,11 @@ pub async fn put_file<T: DeserializeOwned>(
         .map_err(|e| ApiFailure::Decode(e.to_string()))?;
     read(request.send().await).await
 }
+
+/// `DELETE path` with a JSON body (a confirmation), expecting no answer body.
+pub async fn delete_json<B: Serialize>(path: &str, body: &B) -> Result<(), ApiFailure> {
+    let request = Request::delete(path)
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    read_empty(request.send().await).await
+}

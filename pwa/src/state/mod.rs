@@ -2,6 +2,7 @@
 //! logic is unit-tested natively without a browser.
 
 pub mod add;
+pub mod audit;
 pub mod cart;
 pub mod catalogue;
 pub mod checkout;

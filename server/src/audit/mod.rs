@@ -9,6 +9,10 @@
 //! personal data requests) call [`record`] themselves.
 
 pub mod db;
+pub mod query;
+pub mod router;
+
+pub use router::router;
 
 use crate::db::Tx;
 use ocpizza_proto::events::Event;
@@ -78,6 +82,11 @@ impl Entry {
 /// `order:{id}`.
 pub fn order_subject(id: OrderId) -> String {
     format!("order:{}", id.0)
+}
+
+/// `user:{id}`.
+pub fn user_subject(id: UserId) -> String {
+    format!("user:{}", id.0)
 }
 
 /// Writes `entries`, made by `actor` (none for guests and the system), within `tx`.

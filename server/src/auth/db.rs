@@ -52,10 +52,11 @@ pub async fn user_by_id(pool: &AnyPool, id: UserId) -> sqlx::Result<Option<AuthU
 
 /// `(id, password hash)` of the account with this e-mail.
 pub async fn credentials(pool: &AnyPool, email: &str) -> sqlx::Result<Option<(UserId, String)>> {
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
     row.map(|r| Ok((UserId(r.try_get("id")?), r.try_get("password_hash")?)))
         .transpose()
 }
@@ -108,7 +109,7 @@ pub async fn grant(tx: &mut Tx, user: UserId, shop: ShopId, role: StaffRole) -> 
 
 /// Stores a new session.
 pub async fn insert_session(
-    pool: &AnyPool,
+    tx: &mut Tx,
     token_hash: &str,
     user: UserId,
     ttl_hours: i64,
@@ -121,7 +122,7 @@ pub async fn insert_session(
     .bind(user.0)
     .bind(now)
     .bind(now + ttl_hours * 3_600_000)
-    .execute(pool)
+    .execute(&mut **tx)
     .await
     .map(|_| ())
 }

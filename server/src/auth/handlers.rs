@@ -90,10 +90,31 @@ pub async fn login(
     match found {
         Some((id, _)) if ok => {
             state.auth_limits.succeeded(&email, ip);
-            start_session(&state, id).await
+            start_session(&state, id, ip).await
         }
-        _ => Err(ApiError::Unauthenticated),
+        _ => {
+            failed_login(&state, found.map(|(id, _)| id), &email, ip).await?;
+            Err(ApiError::Unauthenticated)
+        }
     }
+}
+
+/// Writes a failed login in the audit trail: the account tried (or the address typed, when it
+/// is nobody's) and the client's address, never the password.
+async fn failed_login(
+    state: &AppState,
+    account: Option<ocpizza_proto::UserId>,
+    email: &str,
+    ip: std::net::IpAddr,
+) -> ApiResult<()> {
+    let typed: String = email.chars().take(254).collect();
+    let subject = account.map_or_else(|| format!("email:{typed}"), crate::audit::user_subject);
+    let entry = crate::audit::Entry::new("auth.login_failed", subject)
+        .after(serde_json::json!({ "email": typed, "ip": ip.to_string() }));
+    let mut tx = state.db.begin().await?;
+    crate::audit::record(&mut tx, None, &[entry]).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Revokes the session and clears the cookie.
@@ -108,7 +129,12 @@ pub async fn logout(
         let mut tx = state.db.begin().await?;
         db::delete_session(&mut tx, &hash_token(&token)).await?;
         let published = match caller.id() {
-            Some(user) => super::access_changed(&mut tx, user, user, "logout").await?,
+            Some(user) => {
+                let entry =
+                    crate::audit::Entry::new("auth.logout", crate::audit::user_subject(user));
+                crate::audit::record(&mut tx, Some(user), &[entry]).await?;
+                super::access_changed(&mut tx, user, user, "logout").await?
+            }
             None => Vec::new(),
         };
         crate::events::commit(tx, published, &state.bus).await?;
@@ -157,15 +183,18 @@ async fn me_of(state: &AppState, user: &super::AuthUser) -> ApiResult<Me> {
     })
 }
 
-async fn start_session(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult<Response> {
+async fn start_session(
+    state: &AppState,
+    id: ocpizza_proto::UserId,
+    ip: std::net::IpAddr,
+) -> ApiResult<Response> {
     let token = random_token(32);
-    db::insert_session(
-        state.db.writer(),
-        &hash_token(&token),
-        id,
-        state.config.session_hours,
-    )
-    .await?;
+    let mut tx = state.db.begin().await?;
+    db::insert_session(&mut tx, &hash_token(&token), id, state.config.session_hours).await?;
+    let entry = crate::audit::Entry::new("auth.login", crate::audit::user_subject(id))
+        .after(serde_json::json!({ "ip": ip.to_string() }));
+    crate::audit::record(&mut tx, Some(id), &[entry]).await?;
+    tx.commit().await?;
     let user = db::user_by_id(state.db.pool(), id)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
@@ -175,6 +204,11 @@ async fn start_session(state: &AppState, id: ocpizza_proto::UserId) -> ApiResult
         &cookie(state, &token, state.config.session_hours * 3600),
     );
     Ok(response)
+}
+
+/// Clears the session cookie in `response` (the session itself is ended by the caller).
+pub(crate) fn clear_session_cookie(state: &AppState, response: &mut Response) {
+    set_cookie(response, &cookie(state, "", 0));
 }
 
 fn cookie(state: &AppState, value: &str, max_age_secs: i64) -> String {

@@ -130,11 +130,19 @@ impl Outbox {
             .collect();
         let now = crate::db::now_ms();
         db::insert_events(tx, &rows, self.actor, now).await?;
-        let trail: Vec<crate::audit::Entry> = self
+        // An order's event goes out twice, to staff and in its public form (masked) to the
+        // order's own stream: the staff copy is the one kept, once.
+        let mut trail: Vec<crate::audit::Entry> = Vec::new();
+        for entry in self
             .items
             .iter()
+            .filter(|(streams, _)| !streams.iter().all(|s| matches!(s, Stream::Order(_))))
             .filter_map(|(_, event)| crate::audit::from_event(event))
-            .collect();
+        {
+            if !trail.contains(&entry) {
+                trail.push(entry);
+            }
+        }
         crate::audit::db::insert(tx, self.actor, &trail, now).await?;
         let moved: Vec<(&str, i64)> = names
             .iter()

@@ -253,6 +253,16 @@ pub async fn by_customer(
     load_where(ex, &newest, (customer.0, ""), limit).await
 }
 
+/// Guest orders (no account) given with the contact e-mail `email` (lower case), oldest first.
+pub async fn by_contact_email(
+    ex: &mut AnyConnection,
+    email: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<OrderRecord>> {
+    let filter = "$1 = $1 AND o.customer_id IS NULL AND LOWER(o.contact_email) = $2";
+    load_where(ex, filter, (0, email), limit).await
+}
+
 /// Unfinished delivery orders assigned to a driver.
 pub async fn by_driver(ex: &mut AnyConnection, driver: UserId) -> sqlx::Result<Vec<OrderRecord>> {
     load_where(

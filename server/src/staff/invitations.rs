@@ -64,6 +64,14 @@ pub async fn accept(
         ));
     }
     auth_db::grant(&mut tx, me, taken.shop, taken.role).await?;
+    let entry = crate::audit::Entry::new("staff.role_granted", crate::audit::user_subject(me))
+        .shop(taken.shop)
+        .change(
+            None,
+            Some(serde_json::json!({ "role": taken.role, "invited_by": taken.invited_by })),
+        )
+        .reason(Some("invitation accepted".to_owned()));
+    crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     let published = crate::auth::access_changed(&mut tx, me, me, "role_granted").await?;
     crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %taken.shop, user = %me, role = taken.role.as_str(), "staff invitation accepted");
@@ -82,9 +90,14 @@ pub async fn decline(
 ) -> ApiResult<StatusCode> {
     let me = caller.user()?.id;
     let mut tx = state.db.begin().await?;
-    db::take(&mut tx, InvitationId(id), me)
+    let taken = db::take(&mut tx, InvitationId(id), me)
         .await?
         .ok_or(ApiError::NotFound("invitation"))?;
+    let entry =
+        crate::audit::Entry::new("staff.invitation_declined", crate::audit::user_subject(me))
+            .shop(taken.shop)
+            .change(Some(serde_json::json!({ "role": taken.role })), None);
+    crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,6 +10,7 @@
 mod db;
 pub mod invitations;
 
+use crate::audit::Entry;
 use crate::auth::{Caller, db as auth_db, password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -21,6 +22,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use ocpizza_proto::api::staff::{AddStaff, StaffMember};
 use ocpizza_proto::{ShopId, StaffRole, UserId};
+use serde_json::json;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
@@ -108,6 +110,10 @@ async fn invite(
         return Ok(StatusCode::OK);
     }
     db::invite(&mut tx, shop, user, role, me).await?;
+    let entry = Entry::new("staff.invited", crate::audit::user_subject(user))
+        .shop(shop)
+        .after(json!({ "role": role }));
+    crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     tx.commit().await?;
     tracing::info!(shop = %shop, user = %user, role = role.as_str(), "staff invitation sent");
     Ok(StatusCode::ACCEPTED)
@@ -136,6 +142,13 @@ async fn create(
         Err(e) => return Err(e.into()),
     };
     auth_db::grant(&mut tx, user_id, shop, req.role).await?;
+    let entry = Entry::new("staff.role_granted", crate::audit::user_subject(user_id))
+        .shop(shop)
+        .change(
+            None,
+            Some(json!({ "role": req.role, "email": email, "name": name })),
+        );
+    crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     let published = crate::auth::access_changed(&mut tx, me, user_id, "role_granted").await?;
     crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %shop, user = %user_id, role = req.role.as_str(), "staff role granted");
@@ -170,14 +183,23 @@ pub async fn remove(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    let subject = crate::audit::user_subject(UserId(user_id));
     if done == 0 {
         return if db::withdraw(&mut tx, shop, UserId(user_id), role).await? {
+            let entry = Entry::new("staff.invitation_withdrawn", subject)
+                .shop(shop)
+                .change(Some(json!({ "role": role })), None);
+            crate::audit::record(&mut tx, Some(me), &[entry]).await?;
             tx.commit().await?;
             Ok(StatusCode::NO_CONTENT)
         } else {
             Err(ApiError::NotFound("staff member"))
         };
     }
+    let entry = Entry::new("staff.role_removed", subject)
+        .shop(shop)
+        .change(Some(json!({ "role": role })), None);
+    crate::audit::record(&mut tx, Some(me), &[entry]).await?;
     let published =
         crate::auth::access_changed(&mut tx, me, UserId(user_id), "role_removed").await?;
     crate::events::commit(tx, published, &state.bus).await?;

@@ -264,6 +264,7 @@ async fn operate(
     };
     let mut tx = state.db.begin().await?;
     db::ensure_row(&mut tx, shop, ingredient).await?;
+    let before = db::apply(&mut tx, shop, ingredient, 0, 0).await?;
     let mut moves = Movements::new(shop);
     op.apply(&mut tx, &mut moves, ingredient, cause).await?;
     let mut outbox = Outbox::new(Some(user.id));
@@ -274,6 +275,28 @@ async fn operate(
         .into_iter()
         .find(|l| l.ingredient_id == ingredient)
         .ok_or(ApiError::NotFound("stock"))?;
+    let entry = crate::audit::Entry::new(
+        match op.kind() {
+            LedgerKind::Restock => "stock.restock",
+            LedgerKind::Waste => "stock.waste",
+            _ => "stock.correction",
+        },
+        format!("ingredient:{}", ingredient.0),
+    )
+    .shop(shop)
+    .reason(reason.map(str::to_owned))
+    .change(
+        before.map(
+            |(on_hand, reserved)| serde_json::json!({ "on_hand": on_hand, "reserved": reserved }),
+        ),
+        Some(serde_json::json!({
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
+            "low_threshold": level.low_threshold,
+            "ingredient": level.name,
+        })),
+    );
+    crate::audit::record(&mut tx, Some(user.id), &[entry]).await?;
     crate::events::commit(tx, published, &state.bus).await?;
     tracing::info!(shop = %shop, ingredient = %ingredient, kind = op.kind().as_str(), "stock moved");
     Ok(Json(level))

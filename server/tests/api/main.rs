@@ -6,6 +6,7 @@ mod smtp_sink;
 mod ws;
 
 mod abuse;
+mod audit;
 mod auth;
 mod backup;
 mod bad_input;
@@ -39,6 +40,7 @@ mod payments_paypal;
 mod paypal_client;
 mod permissions;
 mod position;
+mod privacy;
 mod push;
 mod pwa;
 mod recovery;

@@ -1,5 +1,6 @@
 //! A customer's orders (`GET /api/v1/me/orders`): the ones under way first, then the finished
-//! ones, each with its status, date, total and a link to its tracker.
+//! ones, each with its status, date, total and a link to its tracker; then "Mes données"
+//! ([`super::data`]).
 
 use crate::app::Route;
 use crate::components::eta::clock;
@@ -8,7 +9,7 @@ use crate::i18n::Lang;
 use crate::services::api;
 use ocpizza_proto::api::orders::Order;
 use wasm_bindgen::JsValue;
-use yew::{Html, component, html, use_effect_with, use_state};
+use yew::{Callback, Html, component, html, use_effect_with, use_state};
 use yew_router::prelude::Link;
 
 /// `(current, past)`, each newest first.
@@ -36,7 +37,15 @@ pub fn MyOrdersPage() -> Html {
             }
         });
     }
+    let deleted = use_state(|| false);
+    let on_deleted = {
+        let deleted = deleted.clone();
+        Callback::from(move |()| deleted.set(true))
+    };
     let body = match (&*orders, logged_in, session.checked) {
+        (_, false, true) if *deleted => html! {
+            <p class="notice" role="status" data-testid="account-deleted">{ lang.privacy().deleted }</p>
+        },
         (_, false, true) => html! {
             <p>
                 <a href="/login?next=/my-orders">{ t.login_to_see }</a>
@@ -71,6 +80,9 @@ pub fn MyOrdersPage() -> Html {
         <section class="page">
             <h1>{ t.my_orders }</h1>
             { body }
+            if logged_in {
+                <super::data::MyData {on_deleted} />
+            }
         </section>
     }
 }

@@ -183,6 +183,12 @@ fn Board() -> Html {
                 }
             </nav>
             <PushButton target={PushTarget::Staff} />
+            <nav class="manage-nav" aria-label={m.nav}>
+                <a class="button" href="/manage/audit" data-testid="audit-link">{ session.lang.audit().title }</a>
+                if session.me.as_ref().is_some_and(|me| me.admin) {
+                    <a class="button" href="/manage/privacy" data-testid="privacy-link">{ session.lang.privacy().admin_title }</a>
+                }
+            </nav>
             if let Some(error) = &state.error {
                 <p class="notice notice--error" role="alert" data-testid="manage-error">
                     { error }

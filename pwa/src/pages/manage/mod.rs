@@ -1,13 +1,15 @@
 //! The managers' screens: the live dashboard of their shops (`/manage`), a shop's stock
 //! (`/manage/shops/{id}/stock`), its staff (`/manage/shops/{id}/staff`) and the day's cash
 //! (`/manage/shops/{id}/cash`), its settings (`/manage/shops/{id}/settings`), the reports of a
-//! day, a week or a month (`/manage/reports`) and, for the group's administrators, every shop
-//! (`/manage/shops`, `/manage/shops/new`) and the group's catalogue (`/manage/catalogue`).
-//! Managers see the
-//! shops they manage, the group's administrators every shop; anyone else is told so.
+//! day, a week or a month (`/manage/reports`), the audit trail (`/manage/audit`) and, for the
+//! group's administrators, every shop (`/manage/shops`, `/manage/shops/new`), the group's
+//! catalogue (`/manage/catalogue`) and personal data requests (`/manage/privacy`). Managers see
+//! the shops they manage, the group's administrators every shop; anyone else is told so.
 
 #[cfg(feature = "staff")]
 pub mod alerts;
+#[cfg(feature = "staff")]
+pub mod audit;
 #[cfg(feature = "staff")]
 pub mod cash;
 #[cfg(feature = "staff")]
@@ -24,6 +26,8 @@ pub mod shop_form;
 pub mod shop_settings;
 #[cfg(feature = "staff")]
 pub mod shops;
+#[cfg(feature = "staff")]
+pub mod privacy;
 #[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]

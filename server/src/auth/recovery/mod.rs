@@ -138,6 +138,9 @@ pub async fn reset(
         return Err(ApiError::ResetLinkExpired(USED));
     }
     db::set_password(&mut tx, user.id, &hash, now).await?;
+    let entry =
+        crate::audit::Entry::new("auth.password_reset", crate::audit::user_subject(user.id));
+    crate::audit::record(&mut tx, Some(user.id), &[entry]).await?;
     let published = super::access_changed(&mut tx, user.id, user.id, "password reset").await?;
     tx.commit().await?;
     state.bus.publish(published);
