@@ -177,18 +177,14 @@ fn Board() -> Html {
             </div>
             <nav class="manage-nav" aria-label={m.nav}>
                 <a class="button" href="/manage/reports" data-testid="reports-link">{ session.lang.reports().link }</a>
+                <a class="button" href="/manage/audit" data-testid="audit-link">{ session.lang.audit().title }</a>
                 if session.me.as_ref().is_some_and(|me| me.admin) {
                     <a class="button" href="/manage/shops" data-testid="shops-admin-link">{ session.lang.shop_admin().nav }</a>
                     <a class="button" href="/manage/catalogue" data-testid="catalogue-link">{ session.lang.catalogue().link }</a>
-                }
-            </nav>
-            <PushButton target={PushTarget::Staff} />
-            <nav class="manage-nav" aria-label={m.nav}>
-                <a class="button" href="/manage/audit" data-testid="audit-link">{ session.lang.audit().title }</a>
-                if session.me.as_ref().is_some_and(|me| me.admin) {
                     <a class="button" href="/manage/privacy" data-testid="privacy-link">{ session.lang.privacy().admin_title }</a>
                 }
             </nav>
+            <PushButton target={PushTarget::Staff} />
             if let Some(error) = &state.error {
                 <p class="notice notice--error" role="alert" data-testid="manage-error">
                     { error }
