@@ -50,9 +50,7 @@ fn subject(id: ShopId) -> String {
 
 /// The shop as it stands within `tx`.
 async fn reload(tx: &mut Tx, id: ShopId) -> ApiResult<Shop> {
-    db::get_in(&mut **tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("shop"))
+    db::get_in(tx, id).await?.ok_or(ApiError::NotFound("shop"))
 }
 
 /// Audits `entry`, publishes `event` (built from the shop as it now is) and commits.
