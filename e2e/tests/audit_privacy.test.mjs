@@ -24,6 +24,11 @@ test("an administrator filters the audit page and sees a change just made", asyn
     await page.getByTestId("audit-action").selectOption("stock");
     await page.getByTestId("audit-shop").selectOption("1");
     await page.getByTestId("audit-filter").click();
+    // The filtered list replaces the first one: only stock entries of shop 1.
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="audit-list"] tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.dataset.action.startsWith("stock."));
+    });
     const row = page.locator('[data-action="stock.restock"]').first();
     await see(row, LIVE_MS);
     const text = await row.textContent();

@@ -224,3 +224,23 @@ pub async fn old_guest_orders(tx: &mut Tx, horizon: i64) -> sqlx::Result<Vec<i64
     .fetch_all(&mut **tx)
     .await
 }
+
+/// Forgets, in the audit trail, the address typed at failed logins: on the account `user` (if
+/// any) or with `email` when it had none. The entries stay (a failed login happened), without
+/// the address.
+pub async fn scrub_failed_logins(
+    tx: &mut Tx,
+    user: Option<UserId>,
+    email: &str,
+) -> sqlx::Result<()> {
+    let subject = user.map_or_else(String::new, crate::audit::user_subject);
+    sqlx::query(
+        "UPDATE audit_log SET subject = CASE WHEN subject = $2 THEN 'email:erased' ELSE subject END, \
+         after = NULL WHERE action = 'auth.login_failed' AND (subject = $1 OR subject = $2)",
+    )
+    .bind(subject)
+    .bind(format!("email:{email}"))
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}

@@ -212,6 +212,7 @@ pub async fn delete_me(
         return Err(open_orders());
     }
     let orders = db::erase_account(&mut tx, user.id, now_ms()).await?;
+    db::scrub_failed_logins(&mut tx, Some(user.id), &user.email).await?;
     let entry = Entry::new("privacy.account_deleted", audit::user_subject(user.id))
         .after(json!({ "orders_anonymised": orders }));
     audit::record(&mut tx, Some(user.id), &[entry]).await?;
@@ -318,6 +319,7 @@ pub async fn admin_erase(
         return Err(open_orders());
     }
     let mut orders = db::erase_guest_orders(&mut tx, &email, now).await?;
+    db::scrub_failed_logins(&mut tx, user.as_ref().map(|u| u.id), &email).await?;
     let mut published = Vec::new();
     if let Some(u) = &user {
         orders += db::erase_account(&mut tx, u.id, now).await?;

@@ -156,6 +156,14 @@ async fn deleting_the_account_anonymises_its_orders_keeps_their_totals_and_ends_
     let email = me(&claire).await["email"].as_str().unwrap().to_owned();
     let id = me(&claire).await["id"].as_i64().unwrap();
     let other_device = app.login_with(&email, "long-enough-pw").await;
+    let r = app
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": "a-wrong-guess"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let order = claire
         .place(&order_of("Claire Dupont", "06 11 22 33 44", Some(&email)))
         .await;
@@ -231,6 +239,17 @@ async fn deleting_the_account_anonymises_its_orders_keeps_their_totals_and_ends_
     assert_eq!(kept.total, order.total);
     assert_eq!(kept.lines.len(), 1);
     assert_eq!(kept.contact.name, "Anonyme");
+    let failed: Vec<Value> = audit(&app, "auth.login_failed")
+        .await
+        .into_iter()
+        .filter(|e| e["subject"] == format!("user:{id}"))
+        .collect();
+    assert_eq!(failed.len(), 1, "the failed login before the deletion");
+    assert!(
+        !failed[0].to_string().contains(&email),
+        "the address typed is forgotten: {}",
+        failed[0]
+    );
     let entries = audit(&app, "privacy.account_deleted").await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["subject"], format!("user:{id}"));

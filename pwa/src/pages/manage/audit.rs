@@ -103,7 +103,7 @@ pub fn Trail(props: &TrailProps) -> Html {
     {
         let listing = listing.clone();
         use_effect_with((*applied).clone(), move |filters| {
-            load(filters, None, &listing)
+            load(filters, None, &listing);
         });
     }
     let text = |set: fn(&mut AuditFilters, String)| {
