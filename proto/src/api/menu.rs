@@ -27,6 +27,9 @@ pub struct MenuPizza {
     pub name: String,
     /// Description.
     pub description: String,
+    /// Address of its photo, when one was uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
     /// Allergens of its base recipe.
     pub allergens: Vec<Allergen>,
     /// `false` when the shop's manager switched it off.

@@ -189,6 +189,9 @@ fn pizza_card(
     html! {
         <li class={if sold_out { "pizza pizza--out" } else { "pizza" }} key={pizza.id.0}
             data-testid={format!("pizza-{}", pizza.id)}>
+            if let Some(src) = pizza.photo.clone() {
+                <img class="pizza-photo" {src} alt="" loading="lazy" />
+            }
             <h2>{ &pizza.name }</h2>
             <p class="desc">{ &pizza.description }</p>
             <ul class="sizes">

@@ -284,6 +284,7 @@ mod tests {
                 id: PizzaId(4),
                 name: "Reine".into(),
                 description: String::new(),
+                photo: None,
                 allergens: vec![],
                 enabled: true,
                 sizes: vec![size("medium", 1050, available), size("large", 1350, 9)],

@@ -84,6 +84,7 @@ mod tests {
             id: PizzaId(id),
             name: name.into(),
             description: String::new(),
+            photo: None,
             allergens: vec![],
             enabled: true,
             sizes: vec![

@@ -186,6 +186,7 @@ mod tests {
                 id: PizzaId(4),
                 name: "Napolitaine".into(),
                 description: String::new(),
+                photo: None,
                 allergens: vec![],
                 enabled: true,
                 sizes: vec![size("medium", 3), size("large", 2)],

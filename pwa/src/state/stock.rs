@@ -294,6 +294,7 @@ mod tests {
             id: PizzaId(id),
             name: format!("Pizza {id}"),
             description: String::new(),
+            photo: None,
             allergens: vec![],
             enabled,
             sizes,

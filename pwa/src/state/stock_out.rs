@@ -120,6 +120,7 @@ mod tests {
                 id: PizzaId(4),
                 name: "Reine".into(),
                 description: String::new(),
+                photo: None,
                 allergens: vec![],
                 enabled: true,
                 sizes: vec![size("medium", medium), size("large", large)],

@@ -39,9 +39,9 @@ pub async fn run(config: &Config, command: CatalogueCommand) -> anyhow::Result<(
     let db = Db::connect(config).await?;
     match command {
         CatalogueCommand::Export { file } => {
-            let mut tx = db.begin().await?;
-            let catalogue = apply::portable(db::load(&mut tx).await?);
-            tx.rollback().await?;
+            let mut conn = db.pool().acquire().await?;
+            let catalogue = apply::portable(db::load(&mut conn).await?);
+            drop(conn);
             let text = serde_json::to_string_pretty(&catalogue)? + "\n";
             if file.as_os_str() == "-" {
                 print!("{text}");

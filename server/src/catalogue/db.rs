@@ -8,21 +8,22 @@ use ocpizza_proto::api::catalogue::{
 };
 use ocpizza_proto::api::{Allergen, Unit};
 use ocpizza_proto::{IngredientId, Money, PizzaId, ShopId};
-use sqlx::Row;
-use std::collections::{BTreeSet, HashMap};
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The address a pizza's photo is served at, versioned by its upload time.
 pub fn photo_url(pizza: PizzaId, updated_at: i64) -> String {
     format!("/api/v1/pizzas/{pizza}/photo?v={updated_at}")
 }
 
-/// The whole catalogue: ingredients by key, pizzas in menu order, with ids and photos.
-pub async fn load(tx: &mut Tx) -> sqlx::Result<Catalogue> {
+/// The whole catalogue: ingredients by key, pizzas in menu order, with ids and photos (read
+/// on a connection of the read pool, or within the transaction of a change).
+pub async fn load(conn: &mut AnyConnection) -> sqlx::Result<Catalogue> {
     let mut thresholds: HashMap<i64, Vec<ShopThreshold>> = HashMap::new();
     for r in sqlx::query(
         "SELECT shop_id, ingredient_id, low_threshold FROM stock ORDER BY shop_id, ingredient_id",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     {
         thresholds
@@ -36,7 +37,7 @@ pub async fn load(tx: &mut Tx) -> sqlx::Result<Catalogue> {
     let mut ingredients = Vec::new();
     let mut keys: HashMap<i64, String> = HashMap::new();
     for r in sqlx::query("SELECT id, key, name, unit, allergens FROM ingredients ORDER BY key")
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await?
     {
         let id: i64 = r.try_get("id")?;
@@ -55,7 +56,7 @@ pub async fn load(tx: &mut Tx) -> sqlx::Result<Catalogue> {
             low_thresholds: thresholds.remove(&id).unwrap_or_default(),
         });
     }
-    let pizzas = load_pizzas(tx, &keys).await?;
+    let pizzas = load_pizzas(conn, &keys).await?;
     Ok(Catalogue {
         format: FORMAT,
         ingredients,
@@ -64,11 +65,11 @@ pub async fn load(tx: &mut Tx) -> sqlx::Result<Catalogue> {
 }
 
 async fn load_pizzas(
-    tx: &mut Tx,
+    conn: &mut AnyConnection,
     keys: &HashMap<i64, String>,
 ) -> sqlx::Result<Vec<CataloguePizza>> {
     let photos: HashMap<i64, i64> = sqlx::query("SELECT pizza_id, updated_at FROM pizza_photos")
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("pizza_id")?, r.try_get("updated_at")?)))
@@ -78,7 +79,7 @@ async fn load_pizzas(
         "SELECT id, key, name, description, oven_minutes, oven_temp_c, available FROM pizzas \
          ORDER BY position, id",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     {
         let id = PizzaId(r.try_get("id")?);
@@ -105,7 +106,7 @@ async fn load_pizzas(
     for r in sqlx::query(
         "SELECT pizza_id, code, label, price_cents FROM pizza_sizes ORDER BY pizza_id, position",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     {
         if let Some(&n) = index.get(&r.try_get::<i64, _>("pizza_id")?) {
@@ -121,7 +122,7 @@ async fn load_pizzas(
         "SELECT pizza_id, size_code, ingredient_id, quantity FROM recipe_items \
          ORDER BY pizza_id, size_code, position",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     {
         let Some(&n) = index.get(&r.try_get::<i64, _>("pizza_id")?) else {
@@ -136,7 +137,7 @@ async fn load_pizzas(
         }
     }
     for r in sqlx::query("SELECT pizza_id, text FROM pizza_steps ORDER BY pizza_id, position")
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await?
     {
         if let Some(&n) = index.get(&r.try_get::<i64, _>("pizza_id")?) {
@@ -146,7 +147,7 @@ async fn load_pizzas(
     for r in sqlx::query(
         "SELECT pizza_id, ingredient_id, size_code, quantity, price_cents FROM pizza_extras",
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?
     {
         let Some(&n) = index.get(&r.try_get::<i64, _>("pizza_id")?) else {
@@ -189,7 +190,7 @@ pub async fn shops(tx: &mut Tx) -> sqlx::Result<BTreeSet<ShopId>> {
 }
 
 /// Ingredient ids by key.
-pub async fn ingredient_ids(tx: &mut Tx) -> sqlx::Result<HashMap<String, IngredientId>> {
+pub async fn ingredient_ids(tx: &mut Tx) -> sqlx::Result<BTreeMap<String, IngredientId>> {
     sqlx::query("SELECT id, key FROM ingredients")
         .fetch_all(&mut **tx)
         .await?
@@ -299,7 +300,7 @@ pub async fn save_pizza(
     tx: &mut Tx,
     p: &CataloguePizza,
     position: Option<i64>,
-    ingredients: &HashMap<String, IngredientId>,
+    ingredients: &BTreeMap<String, IngredientId>,
 ) -> sqlx::Result<PizzaId> {
     let id = match pizza_id(tx, &p.key).await? {
         Some(id) => {
@@ -368,7 +369,7 @@ async fn insert_details(
     tx: &mut Tx,
     id: PizzaId,
     p: &CataloguePizza,
-    ingredients: &HashMap<String, IngredientId>,
+    ingredients: &BTreeMap<String, IngredientId>,
 ) -> sqlx::Result<()> {
     let ingredient = |key: &str| ingredients.get(key).map_or(0, |i| i.0);
     for (n, s) in p.sizes.iter().enumerate() {
@@ -445,6 +446,16 @@ pub async fn set_available(tx: &mut Tx, id: PizzaId, available: bool) -> sqlx::R
         .execute(&mut **tx)
         .await
         .map(|_| ())
+}
+
+/// When each pizza's photo was uploaded, by pizza.
+pub async fn photos(pool: &sqlx::AnyPool) -> sqlx::Result<HashMap<PizzaId, i64>> {
+    sqlx::query("SELECT pizza_id, updated_at FROM pizza_photos")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((PizzaId(r.try_get("pizza_id")?), r.try_get("updated_at")?)))
+        .collect()
 }
 
 /// A stored photo: its type and bytes.

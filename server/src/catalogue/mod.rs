@@ -74,10 +74,8 @@ pub async fn get_catalogue(
     caller: Caller,
 ) -> ApiResult<Json<Catalogue>> {
     caller.admin()?;
-    let mut tx = state.db.begin().await?;
-    let catalogue = db::load(&mut tx).await?;
-    tx.rollback().await?;
-    Ok(Json(catalogue))
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(Json(db::load(&mut conn).await?))
 }
 
 /// The whole catalogue as a portable document, for `import` here or elsewhere (admin).
@@ -87,10 +85,8 @@ pub async fn get_catalogue(
               (status = 403, description = "not an administrator", body = ocpizza_proto::ErrorBody)))]
 pub async fn export(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Catalogue>> {
     caller.admin()?;
-    let mut tx = state.db.begin().await?;
-    let catalogue = apply::portable(db::load(&mut tx).await?);
-    tx.rollback().await?;
-    Ok(Json(catalogue))
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(Json(apply::portable(db::load(&mut conn).await?)))
 }
 
 /// `?dry_run=true`.
@@ -152,10 +148,9 @@ pub async fn run_import(
 
 /// The pizza with `key` as read back after a change.
 async fn read_pizza(state: &AppState, key: &str) -> ApiResult<CataloguePizza> {
-    let mut tx = state.db.begin().await?;
-    let catalogue = db::load(&mut tx).await?;
-    tx.rollback().await?;
-    catalogue
+    let mut conn = state.db.pool().acquire().await?;
+    db::load(&mut conn)
+        .await?
         .pizzas
         .into_iter()
         .find(|p| p.key == key)

@@ -62,6 +62,7 @@ pub async fn build(pool: &AnyPool, shop: ShopId, stream_seq: i64) -> ApiResult<M
         .into_iter()
         .map(|l| (l.ingredient_id, l.on_hand - l.reserved))
         .collect();
+    let photos = crate::catalogue::db::photos(pool).await?;
     let pizzas = db::specs(pool, None)
         .await?
         .into_iter()
@@ -86,6 +87,9 @@ pub async fn build(pool: &AnyPool, shop: ShopId, stream_seq: i64) -> ApiResult<M
                 })
                 .collect(),
             extras: menu_extras(&p),
+            photo: photos
+                .get(&p.id)
+                .map(|at| crate::catalogue::db::photo_url(p.id, *at)),
             id: p.id,
             name: p.name,
             description: p.description,

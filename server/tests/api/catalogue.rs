@@ -702,6 +702,13 @@ async fn a_photo_is_type_and_size_checked_stored_and_served_back() {
     assert_eq!(r.status(), StatusCode::OK);
     let pizza: CataloguePizza = r.json().await.unwrap();
     let url = pizza.photo.expect("photo address");
+    let menu = app.menu(SHOP).await;
+    let on_menu = menu.pizzas.iter().find(|p| p.id.0 == MARGHERITA).unwrap();
+    assert_eq!(
+        on_menu.photo.as_deref(),
+        Some(url.as_str()),
+        "customers see it"
+    );
     let r = app.anonymous().get(&url).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/png");

@@ -96,11 +96,18 @@ fn Editor(props: &EditorProps) -> Html {
         let selected = selected.clone();
         Callback::from(move |_| selected.set(Some(s.clone())))
     };
+    // The catalogue is read again before the saved item is shown: a new item's form then
+    // starts from what the server stored.
     let on_saved = {
         let (catalogue, selected) = (catalogue.clone(), selected.clone());
         Callback::from(move |s: Selected| {
-            selected.set(Some(s));
-            load(&catalogue);
+            let (catalogue, selected) = (catalogue.clone(), selected.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(c) = api::get::<Catalogue>("/api/v1/catalogue").await {
+                    catalogue.set(Some(Rc::new(c)));
+                }
+                selected.set(Some(s));
+            });
         })
     };
     let editor = match (*selected).clone() {
