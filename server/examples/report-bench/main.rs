@@ -18,7 +18,6 @@ use jiff::civil::{Date, date};
 use ocpizza::db::Db;
 use ocpizza::reports::db::{self, ShopRef};
 use ocpizza::reports::figures::{self, Rows, Span};
-use ocpizza_proto::ShopId;
 use ocpizza_proto::api::reports::Period;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
