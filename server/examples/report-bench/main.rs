@@ -18,7 +18,6 @@ use jiff::civil::{Date, date};
 use ocpizza::db::Db;
 use ocpizza::reports::db::{self, ShopRef};
 use ocpizza::reports::figures::{self, Rows, Span};
-use ocpizza_proto::ShopId;
 use ocpizza_proto::api::reports::Period;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -183,10 +182,11 @@ impl<'a> Inserter<'a> {
 
     async fn push(&mut self, row: String) -> anyhow::Result<()> {
         self.rows.push(row);
-        if self.rows.len() >= BATCH {
-            self.flush().await?;
-        }
         Ok(())
+    }
+
+    fn full(&self) -> bool {
+        self.rows.len() >= BATCH
     }
 
     async fn flush(&mut self) -> anyhow::Result<()> {
@@ -279,6 +279,12 @@ async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)
                         ))
                         .await?;
                 }
+            }
+            // Orders first: their lines refer to them.
+            if orders.full() || lines.full() || ledger.full() {
+                orders.flush().await?;
+                lines.flush().await?;
+                ledger.flush().await?;
             }
             for _ in 0..rng.random_range(0..=3) {
                 let ingredient = rng.random_range(1..=INGREDIENTS);

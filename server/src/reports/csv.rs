@@ -6,9 +6,12 @@ use ocpizza_proto::Money;
 use ocpizza_proto::api::reports::{Report, ShopReport, Stage};
 use std::fmt::Write as _;
 
+/// The cells of a table's lines for one shop.
+type Rows = fn(&ShopReport) -> Vec<Vec<String>>;
+
 /// The table `name` (one of `CSV_TABLES`) of `report`.
 pub fn table(report: &Report, name: &str) -> String {
-    let (header, rows): (&[&str], fn(&ShopReport) -> Vec<Vec<String>>) = match name {
+    let (header, rows): (&[&str], Rows) = match name {
         "summary" => (
             &[
                 "orders",

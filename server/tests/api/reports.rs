@@ -72,6 +72,8 @@ struct Week {
     counted: Vec<Order>,
 }
 
+// The orders are a, b, c, d and g, as the comments and `a_week_of_known_orders…` name them.
+#[allow(clippy::many_single_char_names)]
 async fn a_known_week(app: &TestApp) -> Week {
     let customer = app.anonymous();
     let a = customer.place(&delivery(MARGHERITA, "medium", 2)).await;
@@ -155,6 +157,7 @@ fn stage(report: &ShopReport, stage: Stage) -> (i64, Option<i64>, Option<i64>, i
 }
 
 #[tokio::test]
+#[allow(clippy::many_single_char_names)]
 async fn a_week_of_known_orders_gives_known_figures() {
     let app = TestApp::spawn().await;
     let week = a_known_week(&app).await;
