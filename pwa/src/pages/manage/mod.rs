@@ -19,6 +19,8 @@ pub mod dashboard;
 #[cfg(feature = "staff")]
 pub mod payment;
 #[cfg(feature = "staff")]
+pub mod privacy;
+#[cfg(feature = "staff")]
 pub mod reports;
 #[cfg(feature = "staff")]
 pub mod shop_form;
@@ -26,8 +28,6 @@ pub mod shop_form;
 pub mod shop_settings;
 #[cfg(feature = "staff")]
 pub mod shops;
-#[cfg(feature = "staff")]
-pub mod privacy;
 #[cfg(feature = "staff")]
 pub mod staff;
 #[cfg(feature = "staff")]
