@@ -180,9 +180,8 @@ impl<'a> Inserter<'a> {
         }
     }
 
-    async fn push(&mut self, row: String) -> anyhow::Result<()> {
+    fn push(&mut self, row: String) {
         self.rows.push(row);
-        Ok(())
     }
 
     fn full(&self) -> bool {
@@ -258,7 +257,7 @@ async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)
             for _ in 0..per_day {
                 id += 1;
                 let row = order_row(&mut rng, id, shop, midnight);
-                orders.push(row.sql).await?;
+                orders.push(row.sql);
                 for position in 0..row.pizzas {
                     let pizza = rng.random_range(1..=12);
                     let quantity = rng.random_range(1..=2);
@@ -266,18 +265,15 @@ async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)
                         .push(format!(
                             "({id},{position},{pizza},'Pizza {pizza}','medium',{quantity},1200,'[]',{})",
                             1200 * quantity
-                        ))
-                        .await?;
+                        ));
                 }
                 for ingredient in [1 + id % INGREDIENTS, 1 + (id * 7) % INGREDIENTS] {
                     let at = row.placed;
-                    ledger
-                        .push(format!(
-                            "({shop},{ingredient},'reservation',0,100,5000,100,{id},{at}),\
+                    ledger.push(format!(
+                        "({shop},{ingredient},'reservation',0,100,5000,100,{id},{at}),\
                              ({shop},{ingredient},'consumption',-100,-100,4900,0,{id},{})",
-                            at + 300_000
-                        ))
-                        .await?;
+                        at + 300_000
+                    ));
                 }
             }
             // Orders first: their lines refer to them.
@@ -295,11 +291,9 @@ async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)
                 };
                 let delta = -rng.random_range(10..=500);
                 let at = midnight + rng.random_range(0..86_400_000);
-                ledger
-                    .push(format!(
-                        "({shop},{ingredient},'{kind}',{delta},0,4000,0,NULL,{at})"
-                    ))
-                    .await?;
+                ledger.push(format!(
+                    "({shop},{ingredient},'{kind}',{delta},0,4000,0,NULL,{at})"
+                ));
             }
         }
     }
