@@ -259,6 +259,12 @@ pub struct Texts {
     pub city: &'static str,
     pub instructions: &'static str,
     pub delivers_to: &'static str,
+    /// The delivery fee's line in the checkout's summary.
+    pub delivery_fee: &'static str,
+    /// Before the smallest delivery, counted on the pizzas ("… 15,00 €").
+    pub delivery_minimum: &'static str,
+    /// Before what the cart still lacks to reach it.
+    pub delivery_missing: &'static str,
     pub contact: &'static str,
     pub name: &'static str,
     pub phone: &'static str,
@@ -385,6 +391,9 @@ static FR: Texts = Texts {
     city: "Ville",
     instructions: "Étage, code, interphone (facultatif)",
     delivers_to: "Codes postaux livrés :",
+    delivery_fee: "Frais de livraison",
+    delivery_minimum: "Livraison à partir de",
+    delivery_missing: "de pizzas ; il manque",
     contact: "Vos coordonnées",
     name: "Nom",
     phone: "Téléphone",
@@ -511,6 +520,9 @@ static EN: Texts = Texts {
     city: "City",
     instructions: "Floor, door code (optional)",
     delivers_to: "Delivers to postcodes:",
+    delivery_fee: "Delivery fee",
+    delivery_minimum: "Delivery from",
+    delivery_missing: "of pizzas; still missing",
     contact: "Your details",
     name: "Name",
     phone: "Phone",

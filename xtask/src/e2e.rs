@@ -34,6 +34,7 @@ pub const READY: &[&str] = &[
     "tests/maintenance.test.mjs",
     // Errors in the customer's language, and ordering.
     "tests/checkout_errors.test.mjs",
+    "tests/checkout_fee.test.mjs",
     "tests/ordering.test.mjs",
     "tests/eta.test.mjs",
     // Manager screens.

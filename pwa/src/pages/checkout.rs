@@ -15,7 +15,7 @@ use crate::services::storage;
 use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
 use crate::state::stock_out::StockOut;
-use ocpizza_proto::Fulfilment;
+use ocpizza_proto::{Fulfilment, Money};
 use ocpizza_proto::api::menu::Menu;
 use ocpizza_proto::api::payments::PaymentConfig;
 use ocpizza_proto::api::shops::Shop;
@@ -239,7 +239,7 @@ pub fn Checkout(props: &Props) -> Html {
                 <PaymentStep fulfilment={form.fulfilment} selected={form.payment} on_select={on_payment}
                              online={form.online}
                              error={errors.fields.get(&Field::Payment).cloned()} />
-                { summary(lang, &cart, menu, &errors) }
+                { summary(lang, &cart, menu, &errors, delivery.then_some(shop)) }
                 if let Some(out) = &*stock_out {
                     <StockOutNotice stock_out={out.clone()} {on_remove} {on_size} />
                 }
@@ -264,9 +264,22 @@ fn forget_error(errors: &UseStateHandle<FormErrors>, field: Field) {
     }
 }
 
-/// The cart as it will be ordered, with each line's problem.
-fn summary(lang: Lang, cart: &Cart, menu: &Menu, errors: &FormErrors) -> Html {
+/// The cart as it will be ordered, with each line's problem; for a delivery from `delivering`,
+/// its fee in the total and what the cart lacks to reach the shop's minimum.
+fn summary(
+    lang: Lang,
+    cart: &Cart,
+    menu: &Menu,
+    errors: &FormErrors,
+    delivering: Option<&Shop>,
+) -> Html {
     let t = lang.texts();
+    let pizzas = cart.total(menu);
+    let fee = delivering.map_or(Money::ZERO, |shop| shop.delivery_fee);
+    let missing = delivering
+        .map(|shop| shop.min_delivery_order)
+        .filter(|minimum| pizzas < *minimum)
+        .map(|minimum| (minimum, Money(minimum.0 - pizzas.0)));
     html! {
         <section class="step summary" aria-labelledby="summary-title">
             <h2 id="summary-title">{ t.summary }</h2>
@@ -316,7 +329,15 @@ fn summary(lang: Lang, cart: &Cart, menu: &Menu, errors: &FormErrors) -> Html {
                     }
                 }) }
             </ul>
-            <p class="total"><span>{ t.total }</span><strong>{ cart.total(menu).to_string() }</strong></p>
+            if fee > Money::ZERO {
+                <p class="fee" data-testid="delivery-fee"><span>{ t.delivery_fee }</span><span>{ fee.to_string() }</span></p>
+            }
+            <p class="total"><span>{ t.total }</span><strong>{ (pizzas + fee).to_string() }</strong></p>
+            if let Some((minimum, lacking)) = missing {
+                <p class="short" role="status" data-testid="delivery-minimum">
+                    { format!("{} {minimum} {} {lacking}.", t.delivery_minimum, t.delivery_missing) }
+                </p>
+            }
         </section>
     }
 }
