@@ -34,7 +34,7 @@ pub struct AuditQuery {
     #[param(max_length = 100)]
     pub actor: Option<String>,
     /// An action (`order.cancelled`) or a family of actions (`order`, `staff`, `auth`).
-    #[param(max_length = 60, pattern = "^[a-z_]+(\\.[a-z_]+)?$")]
+    #[param(max_length = 60)]
     pub action: Option<String>,
     /// What it was done to, `kind:id` (`order:42`, `user:7`, `ingredient:3`).
     #[param(max_length = 100)]
@@ -48,7 +48,7 @@ pub struct AuditQuery {
     /// Entries older than this one (its `id`): the next page's cursor is the last `id` seen.
     pub before: Option<i64>,
     /// At most this many entries (default 50, max 200; the CSV file takes up to 20,000).
-    #[param(minimum = 1, maximum = 200)]
+    #[param(minimum = 1)]
     pub limit: Option<i64>,
 }
 
