@@ -250,6 +250,51 @@ const SHOTS = [
       return page.locator('[data-testid^="stock-row-"]').first();
     },
   },
+  {
+    file: "shop-settings.png",
+    viewport: KITCHEN_SCREEN,
+    login: ADMIN,
+    async prepare({ page }) {
+      await page.goto("/manage/shops/1/settings");
+      return page.getByTestId("settings-form");
+    },
+  },
+  {
+    file: "catalogue-editor.png",
+    viewport: KITCHEN_SCREEN,
+    login: ADMIN,
+    async prepare({ page }) {
+      await page.goto("/manage/catalogue");
+      await page.getByTestId("edit-pizza-margherita").click();
+      return page.getByTestId("pizza-form");
+    },
+  },
+  {
+    file: "reports.png",
+    viewport: KITCHEN_SCREEN,
+    login: MANAGER,
+    async prepare({ page, server, menu, choice }) {
+      // A few of today's orders taken through every stage, so the figures and charts fill.
+      const guest = new Api(server.base);
+      const cook = await new Api(server.base).login(COOK);
+      for (const name of ["Jeanne Leroy", "Marc Garnier", "Sofia Lambert"]) {
+        const order = await guest.placeOrder([{ pizza_id: choice.pizza.id, size: choice.size.code }], { name });
+        await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "preparing" });
+        await cook.post(`/api/v1/orders/${order.id}/transition`, { to: "ready" });
+      }
+      await page.goto("/manage/reports");
+      return page.getByTestId("chart-hours-1");
+    },
+  },
+  {
+    file: "audit.png",
+    viewport: KITCHEN_SCREEN,
+    login: ADMIN,
+    async prepare({ page }) {
+      await page.goto("/manage/audit");
+      return page.getByTestId("audit-list");
+    },
+  },
 ];
 
 async function main() {
