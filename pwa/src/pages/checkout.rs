@@ -15,10 +15,10 @@ use crate::services::storage;
 use crate::state::cart::Cart;
 use crate::state::checkout::{CheckoutForm, Field, FormAction, FormErrors};
 use crate::state::stock_out::StockOut;
-use ocpizza_proto::{Fulfilment, Money};
 use ocpizza_proto::api::menu::Menu;
 use ocpizza_proto::api::payments::PaymentConfig;
 use ocpizza_proto::api::shops::Shop;
+use ocpizza_proto::{Fulfilment, Money};
 use web_sys::HtmlInputElement;
 use yew::{
     Callback, Html, InputEvent, Properties, SubmitEvent, TargetCast, UseStateHandle, component,
