@@ -31,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Each shop's estimate inputs, cached for menu views.
     pub eta: crate::eta::Cache,
+    /// Each shop's public menu, ready to send.
+    pub menus: crate::menu::cache::MenuCache,
     /// Online payment: the provider's client and the reconciler's bell.
     pub payments: crate::payments::Payments,
     /// Notifications (web push, e-mail): their workers' bell.
@@ -54,6 +56,7 @@ impl AppState {
             bus = crate::events::redis::start(url.expose(), config.redis_channel.clone(), bus)?;
         }
         hub.spawn(&bus, std::time::Duration::from_secs(2));
+        let menus = crate::menu::cache::MenuCache::watching(&bus);
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
         let notify = crate::notify::from_config(&config, &db).await?;
@@ -78,6 +81,7 @@ impl AppState {
             config: Arc::new(config),
             dummy_hash: dummy_hash.into(),
             eta: crate::eta::Cache::default(),
+            menus,
         })
     }
 }

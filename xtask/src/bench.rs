@@ -2,9 +2,10 @@
 //!
 //! Builds `ocpizza` in release mode once, then for each database (SQLite in a fresh temporary
 //! folder, PostgreSQL in a fresh `ocpizza_bench_<pid>` database): starts `ocpizza serve` on a
-//! free port, makes the stock of shop 1 effectively unlimited (admin restocks), places 200
-//! warm-up orders, then measures N guest orders placed by C concurrent workers and 5,000 menu
-//! reads, and prints throughput and latency percentiles.
+//! free port, makes the stock of the measured shops effectively unlimited (admin restocks),
+//! places 200 warm-up orders, then measures N guest orders placed by C concurrent workers
+//! (spread over `--shops` shops) and 50,000 menu reads, and prints throughput, latency
+//! percentiles, the server's CPU time per request and the hypervisor's steal during each run.
 
 use crate::server::{
     ScratchDir, Server, build_server, log_tail, ocpizza_command, start_server, wait_ready,
@@ -30,8 +31,11 @@ pub struct Args {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=4096))]
     concurrency: u64,
     /// Menu reads in the read-path measurement.
-    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
     reads: u64,
+    /// Shops the orders are spread over, round robin (shops 1 to N of the demo data).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=5))]
+    shops: u64,
     /// Which database(s) to measure.
     #[arg(long, value_enum, default_value_t = DbChoice::Both)]
     db: DbChoice,
@@ -62,11 +66,16 @@ impl Backend {
 }
 
 const WARMUP_ORDERS: usize = 200;
-const WARMUP_READS: usize = 200;
+const WARMUP_READS: usize = 1_000;
+/// The shop whose menu is read.
 const SHOP: i64 = 1;
 const ADMIN_LOGIN: &str = r#"{"email":"admin@demo.ocpizza.fr","password":"demo-pizza"}"#;
 /// What one benchmark order is: a guest pickup of two pizzas, paid at the counter.
-const ORDER_BODY: &str = r#"{"shop_id":1,"fulfilment":"pickup","contact":{"name":"Bench Client","phone":"06 12 34 56 78"},"lines":[{"pizza_id":1,"size":"medium","quantity":1},{"pizza_id":2,"size":"large","quantity":1,"extras":[]}],"payment_method":"at_counter"}"#;
+fn order_body(shop: i64) -> String {
+    format!(
+        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench Client","phone":"06 12 34 56 78"}},"lines":[{{"pizza_id":1,"size":"medium","quantity":1}},{{"pizza_id":2,"size":"large","quantity":1,"extras":[]}}],"payment_method":"at_counter"}}"#
+    )
+}
 /// Added to every ingredient per restock call (the API allows up to 10,000,000 per call).
 const RESTOCK_QUANTITY: i64 = 5_000_000;
 /// Orders covered by one round of restocks (generous: two pizzas use far less than 1 kg).
@@ -84,6 +93,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let orders = usize::try_from(args.orders).context("--orders")?;
     let concurrency = usize::try_from(args.concurrency).context("--concurrency")?;
     let reads = usize::try_from(args.reads).context("--reads")?;
+    let shops = i64::try_from(args.shops).context("--shops")?;
     let root = workspace_root();
     println!("== Machine\n{}", machine_context());
 
@@ -101,6 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         orders,
         concurrency,
         reads,
+        shops,
     };
 
     let mut results: Vec<(Backend, Outcome, Option<f64>)> = Vec::new();
@@ -128,8 +139,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
 
     println!(
-        "\n== Summary ({orders} orders + {WARMUP_ORDERS} warm-up, {reads} menu reads, \
-         concurrency {concurrency}, release build, client and server on the same machine)\n"
+        "\n== Summary ({orders} orders over {shops} shop(s) + {WARMUP_ORDERS} warm-up, {reads} \
+         menu reads, concurrency {concurrency}, release build, client and server on the same \
+         machine)\n"
     );
     print!("{}", summary_table(&results));
     if results
@@ -146,11 +158,12 @@ struct Plan {
     orders: usize,
     concurrency: usize,
     reads: usize,
+    shops: i64,
 }
 
 #[derive(Debug)]
 enum Outcome {
-    Measured(Report),
+    Measured(Box<Report>),
     Skipped(String),
     Failed(String),
 }
@@ -174,6 +187,10 @@ struct Stats {
     cpu_busy: Option<f64>,
     /// The part of that used by anything but the client, the server and PostgreSQL.
     cpu_other: Option<f64>,
+    /// The part of the machine's CPU time the hypervisor gave to other guests, in percent.
+    steal: Option<f64>,
+    /// CPU time (user and system) the server process used during the run.
+    server_cpu: Option<Duration>,
 }
 
 impl Stats {
@@ -194,6 +211,12 @@ impl Stats {
     fn max_ms(&self) -> f64 {
         self.latencies.last().map_or(f64::NAN, |d| ms(*d))
     }
+
+    /// The server's CPU time per successful request, in microseconds.
+    fn server_us_per_request(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.ok > 0).then(|| cpu.as_secs_f64() * 1e6 / count(self.ok))
+    }
 }
 
 /// Cumulative CPU time of the whole machine (first line of `/proc/stat`) and of the
@@ -202,7 +225,9 @@ impl Stats {
 struct CpuTimes {
     busy: u64,
     total: u64,
+    steal: u64,
     ours: u64,
+    server: Option<u64>,
 }
 
 impl CpuTimes {
@@ -211,8 +236,25 @@ impl CpuTimes {
         Some(CpuTimes {
             busy: cpu.busy,
             total: cpu.total,
+            steal: cpu.steal,
             ours: own_ticks(server),
+            server: server.and_then(process_ticks),
         })
+    }
+
+    /// Percent of CPU time the hypervisor gave to other guests between `self` and `later`.
+    fn steal_percent(&self, later: &CpuTimes) -> f64 {
+        let total = later.total.saturating_sub(self.total).max(1);
+        ratio(later.steal.saturating_sub(self.steal), total) * 100.0
+    }
+
+    /// CPU time the server used between `self` and `later`.
+    fn server_time(&self, later: &CpuTimes) -> Option<Duration> {
+        let ticks = later.server?.saturating_sub(self.server?);
+        Some(Duration::from_secs_f64(ratio(
+            ticks,
+            clock_ticks_per_second(),
+        )))
     }
 
     /// Percent of CPU time spent busy between `self` and `later`.
@@ -230,6 +272,28 @@ impl CpuTimes {
         let ours = later.ours.saturating_sub(self.ours);
         ratio(busy.saturating_sub(ours), total) * 100.0
     }
+}
+
+/// `sysconf(_SC_CLK_TCK)`, the unit of `/proc/<pid>/stat`'s times (100 on Linux).
+fn clock_ticks_per_second() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100)
+    })
+}
+
+/// User and system CPU ticks used so far by process `pid` (fields 14 and 15 of its stat).
+fn process_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+    Some(ticks(11)? + ticks(12)?)
 }
 
 /// CPU ticks used so far by this process, the server and every `postgres` process.
@@ -393,7 +457,7 @@ fn bench_sqlite(
     let report = runtime.block_on(measure(&mut server, plan));
     drop(server);
     drop(scratch);
-    report.map(Outcome::Measured)
+    report.map(|r| Outcome::Measured(Box::new(r)))
 }
 
 fn bench_postgres(
@@ -432,7 +496,7 @@ fn bench_postgres(
     drop(server);
     drop(database);
     drop(scratch);
-    report.map(Outcome::Measured)
+    report.map(|r| Outcome::Measured(Box::new(r)))
 }
 
 /// Everything measured against one running server.
@@ -452,7 +516,9 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
     let base = server.base.as_str();
     let pid = server.child.id();
     let restock_rounds = (plan.orders + WARMUP_ORDERS).div_ceil(ORDERS_PER_RESTOCK_ROUND);
-    make_stock_unlimited(base, restock_rounds).await?;
+    for shop in 1..=plan.shops {
+        make_stock_unlimited(base, shop, restock_rounds).await?;
+    }
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(plan.concurrency)
@@ -461,7 +527,8 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         .build()?;
     let order_url: Arc<str> = format!("{base}/api/v1/orders").into();
     let menu_url: Arc<str> = format!("{base}/api/v1/shops/{SHOP}/menu").into();
-    let orders = Load::Orders(order_url);
+    let bodies: Arc<[String]> = (1..=plan.shops).map(order_body).collect();
+    let orders = Load::Orders(order_url, bodies);
     let menu = Load::Menu(menu_url);
 
     println!("warm-up: {WARMUP_ORDERS} orders");
@@ -474,8 +541,8 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         );
     }
     println!(
-        "measuring: {} orders, {} concurrent clients",
-        plan.orders, plan.concurrency
+        "measuring: {} orders over {} shop(s), {} concurrent clients",
+        plan.orders, plan.shops, plan.concurrency
     );
     let placed = run_load(&client, &orders, plan.orders, plan.concurrency, pid).await;
     if let Some(e) = &placed.first_error {
@@ -497,8 +564,8 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
     })
 }
 
-/// Logs in as the demo admin and restocks every ingredient of the shop `rounds` times.
-async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
+/// Logs in as the demo admin and restocks every ingredient of `shop` `rounds` times.
+async fn make_stock_unlimited(base: &str, shop: i64, rounds: usize) -> anyhow::Result<()> {
     let admin = reqwest::Client::builder()
         .cookie_store(true)
         .timeout(REQUEST_TIMEOUT)
@@ -518,25 +585,24 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
         );
     }
     let r = admin
-        .get(format!("{base}/api/v1/shops/{SHOP}/stock"))
+        .get(format!("{base}/api/v1/shops/{shop}/stock"))
         .send()
         .await
         .context("GET stock")?;
     let status = r.status();
     let text = r.text().await?;
     if status != StatusCode::OK {
-        bail!("GET /api/v1/shops/{SHOP}/stock: {status} {text}");
+        bail!("GET /api/v1/shops/{shop}/stock: {status} {text}");
     }
-    let stock: serde_json::Value =
-        serde_json::from_str(&text).context("GET /api/v1/shops/1/stock: not JSON")?;
+    let stock: serde_json::Value = serde_json::from_str(&text).context("GET stock: not JSON")?;
     let ids: Vec<i64> = stock["items"]
         .as_array()
-        .context("GET /api/v1/shops/1/stock: no `items` array")?
+        .context("GET stock: no `items` array")?
         .iter()
         .filter_map(|item| item["ingredient_id"].as_i64())
         .collect();
     if ids.is_empty() {
-        bail!("GET /api/v1/shops/1/stock lists no ingredient: {text}");
+        bail!("GET /api/v1/shops/{shop}/stock lists no ingredient: {text}");
     }
     for _ in 0..rounds {
         for id in &ids {
@@ -546,7 +612,7 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
                 "reason": "benchmark",
             });
             let r = admin
-                .post(format!("{base}/api/v1/shops/{SHOP}/stock/restock"))
+                .post(format!("{base}/api/v1/shops/{shop}/stock/restock"))
                 .json(&body)
                 .send()
                 .await
@@ -554,14 +620,14 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
             let status = r.status();
             if !status.is_success() {
                 bail!(
-                    "POST /api/v1/shops/{SHOP}/stock/restock {body}: {status} {}",
+                    "POST /api/v1/shops/{shop}/stock/restock {body}: {status} {}",
                     r.text().await.unwrap_or_default()
                 );
             }
         }
     }
     println!(
-        "restocked {} ingredients with {} each",
+        "shop {shop}: restocked {} ingredients with {} each",
         ids.len(),
         group_digits(RESTOCK_QUANTITY * rounds as i64)
     );
@@ -571,20 +637,21 @@ async fn make_stock_unlimited(base: &str, rounds: usize) -> anyhow::Result<()> {
 /// What the workers send.
 #[derive(Debug, Clone)]
 enum Load {
-    /// `POST /api/v1/orders`, expecting 201.
-    Orders(Arc<str>),
+    /// `POST /api/v1/orders`, expecting 201, each request with the next of the bodies.
+    Orders(Arc<str>, Arc<[String]>),
     /// `GET /api/v1/shops/1/menu`, expecting 200.
     Menu(Arc<str>),
 }
 
 impl Load {
-    async fn once(&self, client: &reqwest::Client) -> Result<(), String> {
+    /// Sends request number `n`.
+    async fn once(&self, client: &reqwest::Client, n: usize) -> Result<(), String> {
         let (request, expected) = match self {
-            Load::Orders(url) => (
+            Load::Orders(url, bodies) => (
                 client
                     .post(url.as_ref())
                     .header(CONTENT_TYPE, "application/json")
-                    .body(ORDER_BODY),
+                    .body(bodies[n % bodies.len()].clone()),
                 StatusCode::CREATED,
             ),
             Load::Menu(url) => (client.get(url.as_ref()), StatusCode::OK),
@@ -620,9 +687,13 @@ async fn run_load(
             let mut latencies = Vec::with_capacity(total / concurrency + 1);
             let mut errors = 0usize;
             let mut first_error = None;
-            while next.fetch_add(1, Ordering::Relaxed) < total {
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    break;
+                }
                 let t = Instant::now();
-                let result = load.once(&client).await;
+                let result = load.once(&client, n).await;
                 latencies.push(t.elapsed());
                 if let Err(e) = result {
                     errors += 1;
@@ -640,6 +711,8 @@ async fn run_load(
         wall: Duration::ZERO,
         cpu_busy: None,
         cpu_other: None,
+        steal: None,
+        server_cpu: None,
     };
     for task in tasks {
         match task.await {
@@ -662,6 +735,8 @@ async fn run_load(
     if let Some((a, b)) = cpu_before.zip(CpuTimes::now(Some(server_pid))) {
         stats.cpu_busy = Some(a.busy_percent(&b));
         stats.cpu_other = Some(a.other_percent(&b));
+        stats.steal = Some(a.steal_percent(&b));
+        stats.server_cpu = a.server_time(&b);
     }
     stats.ok = stats.latencies.len().saturating_sub(stats.errors);
     stats.latencies.sort_unstable();
@@ -672,7 +747,8 @@ fn print_one(r: &Report) {
     let o = &r.orders;
     println!(
         "orders: {:.0}/s  p50 {:.1} ms  p90 {:.1} ms  p99 {:.1} ms  max {:.1} ms  errors {}  \
-         ({} in {:.2} s; CPU {}% busy, {}% by other processes)",
+         ({} in {:.2} s; server CPU {} µs per order; CPU {}% busy, {}% by other processes, \
+         {}% stolen)",
         o.per_second(),
         o.percentile_ms(50),
         o.percentile_ms(90),
@@ -681,24 +757,28 @@ fn print_one(r: &Report) {
         o.errors,
         o.ok,
         o.wall.as_secs_f64(),
+        micros(o.server_us_per_request()),
         percent(o.cpu_busy),
-        percent(o.cpu_other)
+        percent(o.cpu_other),
+        percent(o.steal)
     );
     let m = &r.menu;
     println!(
         "menu:   {:.0}/s  p50 {:.1} ms  p99 {:.1} ms  errors {}  \
-         (CPU {}% busy, {}% by other processes)",
+         (server CPU {} µs per read; CPU {}% busy, {}% by other processes, {}% stolen)",
         m.per_second(),
         m.percentile_ms(50),
         m.percentile_ms(99),
         m.errors,
+        micros(m.server_us_per_request()),
         percent(m.cpu_busy),
-        percent(m.cpu_other)
+        percent(m.cpu_other),
+        percent(m.steal)
     );
 }
 
 fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
-    const HEADER: [&str; 11] = [
+    const HEADER: [&str; 14] = [
         "Database",
         "orders/s",
         "p50 ms",
@@ -707,9 +787,12 @@ fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
         "max ms",
         "errors",
         "CPU %",
+        "steal %",
+        "server µs/order",
         "menu reads/s",
         "menu p50 ms",
         "menu p99 ms",
+        "server µs/read",
     ];
     let mut rows: Vec<Vec<String>> = vec![HEADER.iter().map(|s| (*s).to_owned()).collect()];
     for (backend, outcome, _) in results {
@@ -725,9 +808,12 @@ fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
                     format!("{:.1}", o.max_ms()),
                     o.errors.to_string(),
                     percent(o.cpu_busy),
+                    percent(o.steal),
+                    micros(o.server_us_per_request()),
                     format!("{:.0}", m.per_second()),
                     format!("{:.1}", m.percentile_ms(50)),
                     format!("{:.1}", m.percentile_ms(99)),
+                    micros(m.server_us_per_request()),
                 ]);
             }
             Outcome::Skipped(_) => row.push("SKIPPED".into()),
@@ -738,7 +824,9 @@ fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
     let mut out = crate::host::table(&rows);
     out.push_str(
         "\nCPU %: how busy both CPUs of the machine were (server, database, load generator and \
-         anything else) while orders were placed.\n",
+         anything else) while orders were placed; steal %: the part of the machine's CPU time \
+         the hypervisor gave to other guests meanwhile; server µs: the server process's CPU \
+         time (user and system, database excluded) per request.\n",
     );
     for (backend, outcome, busy) in results {
         if let Some(busy) = busy.filter(|b| *b > BUSY_WARNING_PERCENT) {
@@ -762,6 +850,10 @@ fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {
         }
     }
     out
+}
+
+fn micros(us: Option<f64>) -> String {
+    us.map_or_else(|| "?".into(), |us| format!("{us:.0}"))
 }
 
 fn percent(p: Option<f64>) -> String {

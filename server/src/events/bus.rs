@@ -8,8 +8,8 @@
 //! from the log. The link's counters ([`Link`]) are read by the metrics endpoint.
 
 use super::Published;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
+use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, mpsc, watch};
 
 /// Cheap to clone.
@@ -18,6 +18,21 @@ pub struct Bus {
     local: broadcast::Sender<Published>,
     remote: Option<mpsc::Sender<Vec<Published>>>,
     link: Arc<Link>,
+    watchers: Arc<Watchers>,
+}
+
+/// Called with every event as it is published, before any listener can see it: what a
+/// request reads right after its own change must already reflect it (see `menu::cache`).
+pub type Watcher = Arc<dyn Fn(&Published) + Send + Sync>;
+
+#[derive(Default)]
+struct Watchers(RwLock<Vec<Watcher>>);
+
+impl std::fmt::Debug for Watchers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.read().map_or(0, |w| w.len());
+        write!(f, "{n} watchers")
+    }
 }
 
 /// The state of the link to the other instances (Redis); all zero without one.
@@ -54,6 +69,23 @@ impl Bus {
                 publish_failures: AtomicU64::new(0),
                 lost: watch::channel(()).0,
             }),
+            watchers: Arc::default(),
+        }
+    }
+
+    /// Calls `watcher` with every event published from now on, in this process or received
+    /// from another instance, inline: it must be quick and never block.
+    pub fn watch(&self, watcher: Watcher) {
+        self.watchers
+            .0
+            .write()
+            .expect("watchers lock")
+            .push(watcher);
+    }
+
+    fn tell_watchers(&self, event: &Published) {
+        for watcher in self.watchers.0.read().expect("watchers lock").iter() {
+            watcher(event);
         }
     }
 
@@ -77,12 +109,14 @@ impl Bus {
             );
         }
         for event in events {
+            self.tell_watchers(&event);
             let _ = self.local.send(event);
         }
     }
 
     /// Hands an event received from another instance to this process's listeners.
     pub fn publish_local(&self, event: Published) {
+        self.tell_watchers(&event);
         let _ = self.local.send(event);
     }
 

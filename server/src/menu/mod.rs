@@ -2,6 +2,7 @@
 //! (staff), and the manager's per-shop on/off switch.
 
 pub mod availability;
+pub mod cache;
 pub mod db;
 
 use crate::auth::Caller;
@@ -11,13 +12,14 @@ use crate::extract::{Json, Path};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use ocpizza_proto::api::Allergen;
 use ocpizza_proto::api::menu::{
     Menu, MenuExtra, MenuPizza, MenuSize, Recipe, RecipeBook, RecipeExtra, RecipeItem, RecipeSize,
     SetPizzaEnabled, SizePrice,
 };
-use ocpizza_proto::events::Stream;
 use ocpizza_proto::{IngredientId, PizzaId, ShopId};
 use sqlx::AnyPool;
 use std::collections::{BTreeSet, HashMap};
@@ -41,16 +43,33 @@ fn allergens<'a>(lists: impl Iterator<Item = &'a str>) -> Vec<Allergen> {
     set.into_iter().collect()
 }
 
-/// The shop's menu with how many of each size can still be made (public).
+/// The shop's menu with how many of each size can still be made (public), from memory. Its
+/// `ETag` changes with its content; `If-None-Match` with the current one gets a 304.
 #[utoipa::path(get, path = "/api/v1/shops/{id}/menu", tag = "menu", params(("id" = i64, Path)),
-    responses((status = 200, body = Menu), (status = 404, body = ocpizza_proto::ErrorBody)))]
-pub async fn menu(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Menu>> {
-    let shop = ShopId(id);
-    crate::shops::require(&state, shop).await?;
-    // The sequence first, then the state: see `events::db::head`.
-    let stream_seq =
-        crate::events::db::head(state.db.pool(), &Stream::ShopMenu(shop).to_string()).await?;
-    Ok(Json(build(state.db.pool(), shop, stream_seq).await?))
+    responses((status = 200, body = Menu, headers(("ETag" = String, description = "validator of this menu"))),
+              (status = 304, description = "unchanged since the menu named by If-None-Match"),
+              (status = 404, body = ocpizza_proto::ErrorBody)))]
+pub async fn menu(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let ready = state.menus.get(&state, ShopId(id)).await?;
+    let validators = [
+        (header::ETAG, ready.etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tags| ready.matches(tags))
+    {
+        return Ok((StatusCode::NOT_MODIFIED, validators).into_response());
+    }
+    let json = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )];
+    Ok((validators, json, ready.body.clone()).into_response())
 }
 
 /// The menu of `shop` as published on its stream, labelled with `stream_seq`.

@@ -507,3 +507,17 @@ pub async fn error_code(r: Response, status: StatusCode) -> (String, Value) {
 pub const MARGHERITA: i64 = 1;
 /// Regina: jambon, champignons.
 pub const REGINA: i64 = 2;
+
+/// The Redis server of the tests (`OCPIZZA_TEST_REDIS_URL`, else the local one).
+pub fn redis_url() -> String {
+    std::env::var("OCPIZZA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A Redis channel of this test only.
+pub fn channel() -> String {
+    format!(
+        "ocpizza:test:{}:{}",
+        std::process::id(),
+        ocpizza::auth::random_token(6)
+    )
+}

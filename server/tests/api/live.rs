@@ -329,18 +329,6 @@ async fn connections_per_address_are_limited() {
     assert!(Ws::open(&app, None).await.is_err(), "the third is refused");
 }
 
-fn redis_url() -> String {
-    std::env::var("OCPIZZA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn channel() -> String {
-    format!(
-        "ocpizza:test:{}:{}",
-        std::process::id(),
-        ocpizza::auth::random_token(6)
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_order_placed_on_one_instance_reaches_a_client_of_the_other_through_redis() {
     let channel = channel();

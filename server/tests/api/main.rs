@@ -33,6 +33,7 @@ mod localstripe;
 mod login_throttle;
 mod mail;
 mod maintenance;
+mod menu_cache;
 mod metrics;
 mod my_orders;
 mod payments;
