@@ -33,6 +33,8 @@ pub struct AppState {
     pub eta: crate::eta::Cache,
     /// Each shop's public menu, ready to send.
     pub menus: crate::menu::cache::MenuCache,
+    /// Each shop's new orders waiting to be written together.
+    pub batches: crate::orders::batch::Batches,
     /// Online payment: the provider's client and the reconciler's bell.
     pub payments: crate::payments::Payments,
     /// Notifications (web push, e-mail): their workers' bell.
@@ -82,6 +84,7 @@ impl AppState {
             dummy_hash: dummy_hash.into(),
             eta: crate::eta::Cache::default(),
             menus,
+            batches: crate::orders::batch::Batches::default(),
         })
     }
 }

@@ -3,6 +3,7 @@
 use super::Entry;
 use crate::db::Tx;
 use ocpizza_proto::UserId;
+use std::fmt::Write as _;
 
 /// Writes `entries` made by `actor` at `at` (Unix ms), with the actor's name as it is now.
 pub async fn insert(
@@ -24,22 +25,43 @@ pub async fn insert(
         None => None,
     };
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
-    for e in entries {
-        sqlx::query(
+    // One statement per chunk: an order's entries are written while its shop's rows are locked.
+    for chunk in entries.chunks(100) {
+        let mut sql = String::from(
             "INSERT INTO audit_log (at, actor_id, actor_name, shop_id, action, subject, reason, \
-             before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(at)
-        .bind(actor.map(|a| a.0))
-        .bind(&name)
-        .bind(e.shop.map(|s| s.0))
-        .bind(e.action)
-        .bind(&e.subject)
-        .bind(&e.reason)
-        .bind(json(&e.before))
-        .bind(json(&e.after))
-        .execute(&mut **tx)
-        .await?;
+             before, after) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = 9 * i;
+            let _ = write!(
+                sql,
+                "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                if i == 0 { "" } else { ", " },
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7,
+                p + 8,
+                p + 9
+            );
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query
+                .bind(at)
+                .bind(actor.map(|a| a.0))
+                .bind(name.clone())
+                .bind(e.shop.map(|s| s.0))
+                .bind(e.action)
+                .bind(e.subject.clone())
+                .bind(e.reason.clone())
+                .bind(json(&e.before))
+                .bind(json(&e.after));
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -71,15 +71,12 @@ pub struct NewEvent<'a> {
     pub kind: &'a str,
     /// JSON payload.
     pub payload: &'a str,
+    /// Who caused it.
+    pub actor: Option<UserId>,
 }
 
-/// Appends event rows, all by `actor` at `at`, in one statement per [`BATCH_ROWS`] rows.
-pub async fn insert_events(
-    tx: &mut Tx,
-    events: &[NewEvent<'_>],
-    actor: Option<UserId>,
-    at: i64,
-) -> sqlx::Result<()> {
+/// Appends event rows, all at `at`, in one statement per [`BATCH_ROWS`] rows.
+pub async fn insert_events(tx: &mut Tx, events: &[NewEvent<'_>], at: i64) -> sqlx::Result<()> {
     for chunk in events.chunks(BATCH_ROWS) {
         let mut sql =
             String::from("INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ");
@@ -104,7 +101,7 @@ pub async fn insert_events(
                 .bind(e.seq)
                 .bind(e.kind)
                 .bind(e.payload)
-                .bind(actor.map(|a| a.0))
+                .bind(e.actor.map(|a| a.0))
                 .bind(at);
         }
         query.execute(&mut **tx).await?;

@@ -34,8 +34,16 @@ pub struct Published {
 #[derive(Debug, Default)]
 pub struct Outbox {
     actor: Option<UserId>,
-    items: Vec<(Vec<Stream>, Event)>,
+    items: Vec<Item>,
     availability: BTreeSet<ShopId>,
+}
+
+/// One event, the streams it goes to, and who caused it.
+#[derive(Debug)]
+struct Item {
+    streams: Vec<Stream>,
+    event: Event,
+    actor: Option<UserId>,
 }
 
 impl Outbox {
@@ -49,13 +57,32 @@ impl Outbox {
 
     /// Adds `event` to every stream of `streams`.
     pub fn push(&mut self, streams: Vec<Stream>, event: Event) {
-        self.items.push((streams, event));
+        self.items.push(Item {
+            streams,
+            event,
+            actor: self.actor,
+        });
     }
 
-    /// Adds every event of `other` after those already here.
+    /// Adds every event of `other` after those already here, each still by its own actor.
     pub fn append(&mut self, other: Outbox) {
         self.items.extend(other.items);
         self.availability.extend(other.availability);
+    }
+
+    /// How many events are queued: a mark to [`Outbox::truncate`] back to.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether no event is queued.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Drops the events queued after `mark` (a change rolled back to a savepoint).
+    pub fn truncate(&mut self, mark: usize) {
+        self.items.truncate(mark);
     }
 
     /// Asks for the shop's availability to be recomputed when the outbox is written, and an
@@ -80,7 +107,7 @@ impl Outbox {
         let mut streams: BTreeSet<String> = self
             .items
             .iter()
-            .flat_map(|(s, _)| s.iter().map(ToString::to_string))
+            .flat_map(|item| item.streams.iter().map(ToString::to_string))
             .collect();
         streams.extend(
             self.availability
@@ -96,21 +123,21 @@ impl Outbox {
                     shop_id: shop,
                     items,
                 };
-                self.items.push((vec![Stream::ShopMenu(shop)], event));
+                self.push(vec![Stream::ShopMenu(shop)], event);
             }
         }
         let mut heads = locked.clone();
         let mut published = Vec::new();
-        let mut kinds = Vec::new();
-        for (targets, event) in &self.items {
-            let payload: Arc<str> = serde_json::to_string(event)
+        let mut rows_of = Vec::new();
+        for item in &self.items {
+            let payload: Arc<str> = serde_json::to_string(&item.event)
                 .map_err(|e| ApiError::Internal(e.into()))?
                 .into();
-            for stream in targets {
+            for stream in &item.streams {
                 let name = stream.to_string();
                 let seq = heads.get_mut(&name).expect("head locked above");
                 *seq += 1;
-                kinds.push(event.kind());
+                rows_of.push((item.event.kind(), item.actor));
                 published.push(Published {
                     stream: name,
                     seq: *seq,
@@ -120,30 +147,35 @@ impl Outbox {
         }
         let rows: Vec<db::NewEvent<'_>> = published
             .iter()
-            .zip(&kinds)
-            .map(|(p, kind)| db::NewEvent {
+            .zip(&rows_of)
+            .map(|(p, (kind, actor))| db::NewEvent {
                 stream: &p.stream,
                 seq: p.seq,
                 kind,
                 payload: &p.payload,
+                actor: *actor,
             })
             .collect();
         let now = crate::db::now_ms();
-        db::insert_events(tx, &rows, self.actor, now).await?;
+        db::insert_events(tx, &rows, now).await?;
         // An order's event goes out twice, to staff and in its public form (masked) to the
         // order's own stream: the staff copy is the one kept, once.
-        let mut trail: Vec<crate::audit::Entry> = Vec::new();
-        for entry in self
+        let mut trail: Vec<(Option<UserId>, crate::audit::Entry)> = Vec::new();
+        for (actor, entry) in self
             .items
             .iter()
-            .filter(|(streams, _)| !streams.iter().all(|s| matches!(s, Stream::Order(_))))
-            .filter_map(|(_, event)| crate::audit::from_event(event))
+            .filter(|item| !item.streams.iter().all(|s| matches!(s, Stream::Order(_))))
+            .filter_map(|item| Some((item.actor, crate::audit::from_event(&item.event)?)))
         {
-            if !trail.contains(&entry) {
-                trail.push(entry);
+            if !trail.iter().any(|(a, e)| *a == actor && *e == entry) {
+                trail.push((actor, entry));
             }
         }
-        crate::audit::db::insert(tx, self.actor, &trail, now).await?;
+        // One statement per run of entries by the same actor (a batch of orders has several).
+        for run in trail.chunk_by(|a, b| a.0 == b.0) {
+            let entries: Vec<crate::audit::Entry> = run.iter().map(|(_, e)| e.clone()).collect();
+            crate::audit::db::insert(tx, run[0].0, &entries, now).await?;
+        }
         let moved: Vec<(&str, i64)> = names
             .iter()
             .filter_map(|name| {

@@ -99,6 +99,7 @@ pub struct Metrics {
     http_duration: HistogramFamily<RouteLabels>,
     orders_placed: Family<OrderLabels, Counter>,
     order_placement: HistogramFamily<ChannelLabels>,
+    order_batches: Histogram,
     gauges: collect::Gauges,
     probes: Mutex<Probes>,
     /// One scrape refreshes the gauges at a time.
@@ -142,6 +143,12 @@ impl Metrics {
             "Time to place an order, from the checks to the commit, by channel",
             order_placement.clone(),
         );
+        let order_batches = Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 48.0]);
+        registry.register(
+            "ocpizza_order_batch_size",
+            "New orders of one shop written (tried) in one transaction: more than one when orders arrive faster than a commit",
+            order_batches.clone(),
+        );
         let gauges = collect::Gauges::register(&mut registry);
         registry.register_collector(Box::new(collect::HubCollector { hub, bus }));
         Metrics {
@@ -150,6 +157,7 @@ impl Metrics {
             http_duration,
             orders_placed,
             order_placement,
+            order_batches,
             gauges,
             probes: Mutex::new(Probes::default()),
             scrape: tokio::sync::Mutex::new(()),
@@ -169,6 +177,11 @@ impl Metrics {
                 channel: channel.as_str(),
             })
             .observe(took.as_secs_f64());
+    }
+
+    /// Counts a transaction that wrote (or tried) `orders` new orders of one shop.
+    pub fn order_batch(&self, orders: usize) {
+        self.order_batches.observe(orders as f64);
     }
 
     /// Registers how the last good backup is found (see the module documentation).

@@ -1,6 +1,7 @@
 //! Orders over HTTP: place, read, track by token, list per shop, edit, cancel, transition,
 //! assign a driver, and a driver's deliveries. The rules live in [`service`].
 
+pub mod batch;
 pub mod db;
 pub mod guard;
 pub mod limit;

@@ -347,10 +347,8 @@ pub async fn place(
         .inputs(state, shop.id)
         .await?
         .new_order(req.fulfilment, crate::db::ts(now));
-    let token = crate::auth::random_token(16);
-    let email = contact.email.clone();
     let online = req.payment_method == PaymentMethod::Online;
-    let mut order = Order {
+    let order = Order {
         id: OrderId(0),
         shop_id: shop.id,
         channel,
@@ -370,7 +368,7 @@ pub async fn place(
         delivery_fee,
         driver: None,
         version: 1,
-        tracking_token: Some(token.clone()),
+        tracking_token: None,
         times: StageTimes::default(),
         cancel_reason: None,
         created_at: crate::db::ts(now),
@@ -378,48 +376,18 @@ pub async fn place(
         promised_at: Some(crate::eta::model::promise(crate::db::ts(now), eta)),
         eta: Some(eta),
     };
-    let mut tx = state.db.begin().await?;
-    order.id = db::insert(&mut tx, &order, customer, who.id(), now).await?;
-    db::set_lang(&mut tx, order.id, lang.code()).await?;
-    db::write_lines(&mut tx, order.id, &order.lines).await?;
-    db::set_reservations(&mut tx, order.id, &priced.needs).await?;
-    if online {
-        crate::payments::flow::on_place(&state.payments, &mut tx, order.id, order.total).await?;
-    }
-    let order = reload(&mut tx, order.id).await?;
-    // Stock rows are shared by every order of the shop: lock them as late as possible, so
-    // that what follows until commit is short.
-    let cause = Cause {
-        order: Some(order.id),
-        user: who.id(),
-        reason: None,
+    let draft = Draft {
+        order,
+        customer,
+        actor: who.id(),
+        lang,
+        priced,
+        token: crate::auth::random_token(16),
+        now,
+        idem: idem.cloned(),
     };
-    let mut moves = Movements::new(shop.id);
-    reserve(&mut tx, &mut moves, &priced, &priced.needs, cause).await?;
-    let mut outbox = Outbox::new(who.id());
-    // An order waiting for its online payment reaches the shop once authorised.
-    let staff = if online {
-        Vec::new()
-    } else {
-        streams(&order, None)
-    };
-    push(
-        &mut outbox,
-        (&token, email.as_deref()),
-        staff,
-        Event::OrderPlaced {
-            order: Box::new(order.clone()),
-        },
-    );
-    moves.finish(&mut tx, &mut outbox).await?;
-    // Whoever placed the order, and only them, gets its tracking token (and sees the e-mail
-    // they gave, which staff payloads leave out).
-    let mut order = Order {
-        tracking_token: Some(token),
-        ..order
-    };
-    order.contact.email = email;
-    commit(state, tx, outbox, idem, StatusCode::CREATED, &order).await?;
+    // Written together with the other orders of the shop that arrive meanwhile.
+    let order = super::batch::place(state, draft).await?;
     if online {
         crate::payments::flow::after_place(state, order.id).await?;
     }
@@ -427,6 +395,84 @@ pub async fn place(
         .metrics
         .order_placed(shop.id, order.channel, started.elapsed());
     tracing::info!(order = %order.id, shop = %shop.id, total = order.total.0, "order placed");
+    Ok(order)
+}
+
+/// An order checked, priced and estimated, ready to be written.
+#[derive(Debug)]
+pub(super) struct Draft {
+    /// The order as it will be stored (its id is not known yet).
+    pub order: Order,
+    /// The customer account it is for.
+    pub customer: Option<UserId>,
+    /// Who placed it (none for a guest).
+    pub actor: Option<UserId>,
+    /// The language of the customer's messages.
+    pub lang: crate::notify::mail::templates::Lang,
+    /// Its lines and what they need.
+    pub priced: Priced,
+    /// Its tracking token: also what tells whether it was written (see `batch`).
+    pub token: String,
+    /// When it was placed (ms since the epoch).
+    pub now: i64,
+    /// The request's idempotency key.
+    pub idem: Option<Pending>,
+}
+
+/// Writes `draft` within `tx`: its rows, its reservation (into `moves`), its events (into
+/// `outbox`) and its idempotency record. Returns the order as its placer gets it back.
+pub(super) async fn write_placed(
+    tx: &mut Tx,
+    payments: &crate::payments::Payments,
+    draft: &Draft,
+    moves: &mut Movements,
+    outbox: &mut Outbox,
+) -> ApiResult<Order> {
+    let mut row = draft.order.clone();
+    row.tracking_token = Some(draft.token.clone());
+    let id = db::insert(tx, &row, draft.customer, draft.actor, draft.now).await?;
+    db::set_lang(tx, id, draft.lang.code()).await?;
+    db::write_lines(tx, id, &row.lines).await?;
+    db::set_reservations(tx, id, &draft.priced.needs).await?;
+    let online = row.payment_method == PaymentMethod::Online;
+    if online {
+        crate::payments::flow::on_place(payments, tx, id, row.total).await?;
+    }
+    let order = reload(tx, id).await?;
+    let cause = Cause {
+        order: Some(id),
+        user: draft.actor,
+        reason: None,
+    };
+    reserve(tx, moves, &draft.priced, &draft.priced.needs, cause).await?;
+    // An order waiting for its online payment reaches the shop once authorised.
+    let staff = if online {
+        Vec::new()
+    } else {
+        streams(&order, None)
+    };
+    let email = draft.order.contact.email.clone();
+    let mut own = Outbox::new(draft.actor);
+    push(
+        &mut own,
+        (&draft.token, email.as_deref()),
+        staff,
+        Event::OrderPlaced {
+            order: Box::new(order.clone()),
+        },
+    );
+    outbox.append(own);
+    // Whoever placed the order, and only them, gets its tracking token (and sees the e-mail
+    // they gave, which staff payloads leave out).
+    let mut order = Order {
+        tracking_token: Some(draft.token.clone()),
+        ..order
+    };
+    order.contact.email = email;
+    if let Some(p) = &draft.idem {
+        let body = serde_json::to_string(&order).map_err(|e| ApiError::Internal(e.into()))?;
+        p.record(tx, StatusCode::CREATED, &body).await?;
+    }
     Ok(order)
 }
 

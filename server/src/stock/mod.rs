@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub type Needs = BTreeMap<IngredientId, i64>;
 
 /// The stock movements of one transaction, remembered to publish them together.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Movements {
     shop: ShopId,
     changed: BTreeSet<IngredientId>,

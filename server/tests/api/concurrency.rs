@@ -149,3 +149,73 @@ async fn the_event_log_stays_contiguous_per_stream_under_concurrent_writers() {
     );
     assert!(streams.contains_key("shop:1:stock") && streams.contains_key("shop:1:menu"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn orders_that_queue_behind_a_commit_share_the_next_and_a_refused_one_spoils_none() {
+    let app = TestApp::spawn().await;
+    let recipe = app.recipe(MARGHERITA, "medium").await;
+    for (ingredient, qty) in &recipe {
+        app.set_stock(SHOP, *ingredient, qty * 5).await;
+    }
+    // Hold the shop's stock rows (and, on SQLite, the writer) so that the orders queue.
+    let mut held = app.db.begin().await.unwrap();
+    sqlx::query("UPDATE stock SET on_hand = on_hand WHERE shop_id = $1")
+        .bind(SHOP.0)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let guest = app.anonymous();
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let guest = guest.clone();
+            tokio::spawn(async move {
+                guest
+                    .post("/api/v1/orders", &pickup(MARGHERITA, "medium", 1))
+                    .await
+            })
+        })
+        .collect();
+    // The first order's transaction waits for the rows; the eleven others wait for it.
+    while app.state.batches.waiting(SHOP) < 11 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    held.commit().await.unwrap();
+
+    let (mut won, mut refused) = (0, 0);
+    for attempt in attempts {
+        let r = attempt.await.unwrap();
+        match r.status() {
+            StatusCode::CREATED => won += 1,
+            status => {
+                let (code, body) = error_code(r, status).await;
+                assert_eq!(code, "out_of_stock", "{body}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((won, refused), (5, 7));
+    for (ingredient, qty) in &recipe {
+        assert_eq!(app.level(SHOP, *ingredient).await, (qty * 5, qty * 5));
+    }
+    let placed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(placed, 5, "the refused ones left nothing behind");
+    let metrics = ocpizza::metrics::render(&app.state).await;
+    let batches = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("ocpizza_order_batch_size_count "))
+        .expect("batch size histogram");
+    assert_eq!(batches.trim(), "2", "one order alone, then eleven together");
+    // Every accepted order is on the shop's stream once, in a contiguous sequence.
+    let seqs: Vec<i64> = sqlx::query_scalar(
+        "SELECT seq FROM events WHERE stream = $1 AND kind = 'order_placed' ORDER BY seq",
+    )
+    .bind(format!("shop:{SHOP}:orders"))
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(seqs.len(), 5);
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}

@@ -292,8 +292,8 @@ async fn insert_event(tx: &mut Tx, stream: &str) {
             seq,
             kind: "shop_resumed",
             payload: r#"{"type":"shop_resumed","shop_id":1}"#,
+            actor: None,
         }],
-        None,
         ocpizza::db::now_ms(),
     )
     .await
