@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { ADMIN, LIVE_MS, MANAGER, logIn, newContext, see, withApp } from "../harness.mjs";
 
+/** A download is a full request to the debug server: slower than a screen on a busy machine. */
+const DOWNLOAD_MS = 45_000;
+
 test("an administrator filters the audit page and sees a change just made", async () => {
   await withApp(async ({ server, browser, api }) => {
     const manager = await api().login(MANAGER);
@@ -47,7 +50,7 @@ test("an administrator filters the audit page and sees a change just made", asyn
     const csv = await page.getByTestId("audit-csv").getAttribute("href");
     assert.equal(csv, "/api/v1/audit.csv?shop_id=1&action=stock");
     const [download] = await Promise.all([
-      page.waitForEvent("download"),
+      page.waitForEvent("download", { timeout: DOWNLOAD_MS }),
       page.getByTestId("audit-csv").click(),
     ]);
     const file = await readFile(await download.path(), "utf8");
@@ -76,7 +79,7 @@ test("a customer downloads their data and deletes their account", async () => {
     const section = page.getByTestId("my-data");
     await see(section);
     const [download] = await Promise.all([
-      page.waitForEvent("download"),
+      page.waitForEvent("download", { timeout: DOWNLOAD_MS }),
       page.getByTestId("download-my-data").click(),
     ]);
     const data = JSON.parse(await readFile(await download.path(), "utf8"));

@@ -39,6 +39,10 @@ pub struct Args {
     /// Which database(s) to measure.
     #[arg(long, value_enum, default_value_t = DbChoice::Both)]
     db: DbChoice,
+    /// Measure this server binary instead of building the workspace's (to compare two builds
+    /// in interleaved runs: keep a copy of each).
+    #[arg(long)]
+    binary: Option<std::path::PathBuf>,
 }
 
 /// `--db`.
@@ -97,7 +101,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let root = workspace_root();
     println!("== Machine\n{}", machine_context());
 
-    let binary = build_server(&root)?;
+    let binary = match &args.binary {
+        Some(path) => path.clone(),
+        None => build_server(&root)?,
+    };
+    println!("server: {}", binary.display());
     let backends: &[Backend] = match args.db {
         DbChoice::Sqlite => &[Backend::Sqlite],
         DbChoice::Postgres => &[Backend::Postgres],
