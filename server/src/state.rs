@@ -33,6 +33,8 @@ pub struct AppState {
     pub eta: crate::eta::Cache,
     /// Each shop's public menu, ready to send.
     pub menus: crate::menu::cache::MenuCache,
+    /// The catalogue's pizzas, for pricing orders.
+    pub specs: crate::menu::specs::Specs,
     /// Each shop's new orders waiting to be written together.
     pub batches: crate::orders::batch::Batches,
     /// Online payment: the provider's client and the reconciler's bell.
@@ -59,6 +61,7 @@ impl AppState {
         }
         hub.spawn(&bus, std::time::Duration::from_secs(2));
         let menus = crate::menu::cache::MenuCache::watching(&bus);
+        let specs = crate::menu::specs::Specs::watching(&bus);
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
         let notify = crate::notify::from_config(&config, &db).await?;
@@ -84,6 +87,7 @@ impl AppState {
             dummy_hash: dummy_hash.into(),
             eta: crate::eta::Cache::default(),
             menus,
+            specs,
             batches: crate::orders::batch::Batches::default(),
         })
     }

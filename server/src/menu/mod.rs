@@ -4,6 +4,7 @@
 pub mod availability;
 pub mod cache;
 pub mod db;
+pub mod specs;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};

@@ -99,11 +99,8 @@ fn push(outbox: &mut Outbox, owner: (&str, Option<&str>), staff: Vec<Stream>, ev
 }
 
 async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<PizzaSpec>> {
-    let mut specs = Vec::new();
-    for id in pricing::pizzas_of(lines) {
-        specs.extend(crate::menu::db::specs(state.db.pool(), Some(id)).await?);
-    }
-    Ok(specs)
+    let ids = pricing::pizzas_of(lines);
+    Ok(state.specs.of(state.db.pool(), &ids).await?)
 }
 
 /// Refuses pizzas the shop's manager switched off.
