@@ -157,6 +157,9 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     let shop = first.order.shop_id;
     let alone = drafts.len() == 1;
     let mut tx = state.db.begin().await?;
+    if state.db.backend() == crate::db::Backend::Postgres {
+        crate::stock::db::lock_shop(&mut tx, shop).await?;
+    }
     let mut moves = Movements::new(shop);
     let mut outbox = Outbox::new(None);
     let mut results = Vec::with_capacity(drafts.len());

@@ -11,6 +11,7 @@ use ocpizza_proto::{
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::fmt::Write as _;
 
 /// An order row plus who owns it (not part of the public `Order`).
 #[derive(Debug, Clone)]
@@ -325,12 +326,13 @@ pub async fn placed_before(ex: &mut AnyConnection, cutoff: i64) -> sqlx::Result<
     .map(|ids| ids.into_iter().map(OrderId).collect())
 }
 
-/// Inserts the order row (lines come separately) and returns its id.
+/// Inserts the order row (lines come separately), its customer's messages to be written in
+/// `lang`, and returns its id.
 pub async fn insert(
     tx: &mut Tx,
     o: &Order,
-    customer: Option<UserId>,
-    created_by: Option<UserId>,
+    (customer, created_by): (Option<UserId>, Option<UserId>),
+    lang: &str,
     now: i64,
 ) -> sqlx::Result<OrderId> {
     let a = o.address.as_ref();
@@ -339,9 +341,9 @@ pub async fn insert(
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at, delivery_fee_cents) \
+         eta_at, delivery_fee_cents, lang) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $21, $22, $23, $24) RETURNING id",
+         $18, $19, $20, $21, $21, $22, $23, $24, $25) RETURNING id",
     )
     .bind(o.shop_id.0)
     .bind(customer.map(|c| c.0))
@@ -367,19 +369,10 @@ pub async fn insert(
     .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
     .bind(o.eta.map(jiff::Timestamp::as_millisecond))
     .bind(o.delivery_fee.0)
+    .bind(lang)
     .fetch_one(&mut **tx)
     .await
     .map(OrderId)
-}
-
-/// Records the language of the customer's e-mails about the order (`fr` or `en`).
-pub async fn set_lang(tx: &mut Tx, order: OrderId, lang: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE orders SET lang = $1 WHERE id = $2")
-        .bind(lang)
-        .bind(order.0)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
 }
 
 /// Replaces the lines of an order.
@@ -388,26 +381,51 @@ pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sq
         .bind(order.0)
         .execute(&mut **tx)
         .await?;
-    for (i, l) in lines.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
-             quantity, unit_price_cents, extras, note, total_cents) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(order.0)
-        .bind(i as i64)
-        .bind(l.pizza_id.0)
-        .bind(&l.pizza_name)
-        .bind(&l.size)
-        .bind(l.quantity)
-        .bind(l.unit_price.0)
-        .bind(serde_json::to_string(&l.extras).unwrap_or_else(|_| "[]".into()))
-        .bind(&l.note)
-        .bind(l.total.0)
-        .execute(&mut **tx)
-        .await?;
+    insert_lines(tx, order, lines).await
+}
+
+/// Adds the lines of a new order, in one statement.
+pub async fn insert_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sqlx::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let mut sql = String::from(
+        "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
+         quantity, unit_price_cents, extras, note, total_cents) VALUES ",
+    );
+    for i in 0..lines.len() {
+        let p = 10 * i;
+        let _ = write!(
+            sql,
+            "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            if i == 0 { "" } else { ", " },
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8,
+            p + 9,
+            p + 10
+        );
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (i, l) in lines.iter().enumerate() {
+        query = query
+            .bind(order.0)
+            .bind(i as i64)
+            .bind(l.pizza_id.0)
+            .bind(l.pizza_name.clone())
+            .bind(l.size.clone())
+            .bind(l.quantity)
+            .bind(l.unit_price.0)
+            .bind(serde_json::to_string(&l.extras).unwrap_or_else(|_| "[]".into()))
+            .bind(l.note.clone())
+            .bind(l.total.0);
+    }
+    query.execute(&mut **tx).await.map(|_| ())
 }
 
 /// What the order holds reserved.
@@ -433,15 +451,26 @@ pub async fn set_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sql
         .bind(order.0)
         .execute(&mut **tx)
         .await?;
-    for (ingredient, qty) in needs {
-        sqlx::query("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ($1, $2, $3)")
-            .bind(order.0)
-            .bind(ingredient.0)
-            .bind(qty)
-            .execute(&mut **tx)
-            .await?;
+    insert_reservations(tx, order, needs).await
+}
+
+/// Records what a new order holds reserved, in one statement.
+pub async fn insert_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sqlx::Result<()> {
+    if needs.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let mut sql =
+        String::from("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ");
+    for i in 0..needs.len() {
+        let p = 3 * i;
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(sql, "{sep}(${}, ${}, ${})", p + 1, p + 2, p + 3);
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (ingredient, qty) in needs {
+        query = query.bind(order.0).bind(ingredient.0).bind(*qty);
+    }
+    query.execute(&mut **tx).await.map(|_| ())
 }
 
 /// Bumps the version if it is `expected` (or whatever it is when `None`), locking the row for

@@ -427,10 +427,10 @@ pub(super) async fn write_placed(
 ) -> ApiResult<Order> {
     let mut row = draft.order.clone();
     row.tracking_token = Some(draft.token.clone());
-    let id = db::insert(tx, &row, draft.customer, draft.actor, draft.now).await?;
-    db::set_lang(tx, id, draft.lang.code()).await?;
-    db::write_lines(tx, id, &row.lines).await?;
-    db::set_reservations(tx, id, &draft.priced.needs).await?;
+    let who = (draft.customer, draft.actor);
+    let id = db::insert(tx, &row, who, draft.lang.code(), draft.now).await?;
+    db::insert_lines(tx, id, &row.lines).await?;
+    db::insert_reservations(tx, id, &draft.priced.needs).await?;
     let online = row.payment_method == PaymentMethod::Online;
     if online {
         crate::payments::flow::on_place(payments, tx, id, row.total).await?;
@@ -441,7 +441,13 @@ pub(super) async fn write_placed(
         user: draft.actor,
         reason: None,
     };
-    reserve(tx, moves, &draft.priced, &draft.priced.needs, cause).await?;
+    // The shop's stock rows are locked already (see `batch`).
+    if let Err(missing) = moves.reserve_locked(tx, &draft.priced.needs, cause).await? {
+        let name = crate::stock::db::ingredient_name(&mut **tx, missing)
+            .await?
+            .unwrap_or_else(|| format!("ingredient {missing}"));
+        return Err(draft.priced.shortage(missing, &name));
+    }
     // An order waiting for its online payment reaches the shop once authorised.
     let staff = if online {
         Vec::new()

@@ -48,6 +48,63 @@ pub async fn apply(
     Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
 }
 
+/// Locks every stock row of `shop` in ingredient order until the end of the transaction, on
+/// PostgreSQL (SQLite's single writer needs no row locks): a batch of orders may then move
+/// them in any order without risk of deadlock with a change that locks them one by one.
+pub async fn lock_shop(tx: &mut Tx, shop: ShopId) -> sqlx::Result<()> {
+    sqlx::query(
+        "SELECT ingredient_id FROM stock WHERE shop_id = $1 ORDER BY ingredient_id FOR UPDATE",
+    )
+    .bind(shop.0)
+    .fetch_all(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Reserves every quantity of `needs` in one guarded statement (the rows locked already, see
+/// [`lock_shop`]). Returns the ingredients whose free stock sufficed with their new levels:
+/// if one is missing, the caller must roll back what the others moved.
+pub async fn reserve_many(
+    tx: &mut Tx,
+    shop: ShopId,
+    needs: &crate::stock::Needs,
+) -> sqlx::Result<Vec<(IngredientId, (i64, i64))>> {
+    if needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from("WITH wanted (id, qty) AS (VALUES ");
+    for i in 0..needs.len() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(
+            sql,
+            "{sep}(CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+            2 * i + 2,
+            2 * i + 3
+        );
+    }
+    sql.push_str(
+        ") UPDATE stock SET reserved = stock.reserved + wanted.qty FROM wanted \
+         WHERE stock.shop_id = $1 AND stock.ingredient_id = wanted.id \
+           AND stock.on_hand >= stock.reserved + wanted.qty \
+         RETURNING ingredient_id, on_hand, reserved",
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.0);
+    for (ingredient, qty) in needs {
+        query = query.bind(ingredient.0).bind(*qty);
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                IngredientId(r.try_get("ingredient_id")?),
+                (r.try_get("on_hand")?, r.try_get("reserved")?),
+            ))
+        })
+        .collect()
+}
+
 /// One ledger row: a movement and the levels it left.
 #[derive(Debug, Clone)]
 pub struct LedgerRow {

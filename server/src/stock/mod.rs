@@ -89,6 +89,34 @@ impl Movements {
         Ok(Ok(()))
     }
 
+    /// Reserves every quantity of `needs` in one statement, the shop's rows being locked
+    /// already (see [`db::lock_shop`]); on a shortage returns the first ingredient short
+    /// (the caller rolls back what the others moved).
+    pub async fn reserve_locked(
+        &mut self,
+        tx: &mut Tx,
+        needs: &Needs,
+        cause: Cause<'_>,
+    ) -> sqlx::Result<Result<(), IngredientId>> {
+        let moved = db::reserve_many(tx, self.shop, needs).await?;
+        for (ingredient, qty) in needs {
+            let Some((_, after)) = moved.iter().find(|(i, _)| i == ingredient) else {
+                return Ok(Err(*ingredient));
+            };
+            if *qty != 0 {
+                self.changed.insert(*ingredient);
+                self.ledger.push(LedgerRow::new(
+                    *ingredient,
+                    LedgerKind::Reservation,
+                    (0, *qty),
+                    *after,
+                    cause,
+                ));
+            }
+        }
+        Ok(Ok(()))
+    }
+
     /// Gives back reserved quantities.
     pub async fn release(
         &mut self,
