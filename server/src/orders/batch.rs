@@ -191,7 +191,14 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     moves.finish(&mut tx, &mut outbox).await?;
     let published = outbox.write(&mut tx).await?;
     crate::events::commit(tx, published, &state.bus).await?;
-    state.eta.forget(shop);
+    state.eta.placed(
+        shop,
+        results
+            .iter()
+            .flatten()
+            .filter(|o| o.status == ocpizza_proto::OrderStatus::Placed)
+            .map(|o| o.id),
+    );
     if results
         .iter()
         .flatten()
