@@ -74,10 +74,18 @@ const WARMUP_READS: usize = 1_000;
 /// The shop whose menu is read.
 const SHOP: i64 = 1;
 const ADMIN_LOGIN: &str = r#"{"email":"admin@demo.ocpizza.fr","password":"demo-pizza"}"#;
-/// What one benchmark order is: a guest pickup of two pizzas, paid at the counter.
-fn order_body(shop: i64) -> String {
+/// What benchmark order `n` is: a guest pickup of two pizzas at `shop`, paid at the counter,
+/// by a customer of their own (each phone number has a few open orders at most, as in life).
+fn order_body(shop: i64, n: usize) -> String {
+    let phone = format!(
+        "06 {:02} {:02} {:02} {:02}",
+        n / 1_000_000 % 100,
+        n / 10_000 % 100,
+        n / 100 % 100,
+        n % 100
+    );
     format!(
-        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench Client","phone":"06 12 34 56 78"}},"lines":[{{"pizza_id":1,"size":"medium","quantity":1}},{{"pizza_id":2,"size":"large","quantity":1,"extras":[]}}],"payment_method":"at_counter"}}"#
+        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench Client","phone":"{phone}"}},"lines":[{{"pizza_id":1,"size":"medium","quantity":1}},{{"pizza_id":2,"size":"large","quantity":1,"extras":[]}}],"payment_method":"at_counter"}}"#
     )
 }
 /// Added to every ingredient per restock call (the API allows up to 10,000,000 per call).
@@ -535,8 +543,7 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         .build()?;
     let order_url: Arc<str> = format!("{base}/api/v1/orders").into();
     let menu_url: Arc<str> = format!("{base}/api/v1/shops/{SHOP}/menu").into();
-    let bodies: Arc<[String]> = (1..=plan.shops).map(order_body).collect();
-    let orders = Load::Orders(order_url, bodies);
+    let orders = Load::Orders(order_url, plan.shops);
     let menu = Load::Menu(menu_url);
 
     println!("warm-up: {WARMUP_ORDERS} orders");
@@ -645,8 +652,8 @@ async fn make_stock_unlimited(base: &str, shop: i64, rounds: usize) -> anyhow::R
 /// What the workers send.
 #[derive(Debug, Clone)]
 enum Load {
-    /// `POST /api/v1/orders`, expecting 201, each request with the next of the bodies.
-    Orders(Arc<str>, Arc<[String]>),
+    /// `POST /api/v1/orders`, expecting 201, spread round robin over shops 1 to N.
+    Orders(Arc<str>, i64),
     /// `GET /api/v1/shops/1/menu`, expecting 200.
     Menu(Arc<str>),
 }
@@ -655,11 +662,11 @@ impl Load {
     /// Sends request number `n`.
     async fn once(&self, client: &reqwest::Client, n: usize) -> Result<(), String> {
         let (request, expected) = match self {
-            Load::Orders(url, bodies) => (
+            Load::Orders(url, shops) => (
                 client
                     .post(url.as_ref())
                     .header(CONTENT_TYPE, "application/json")
-                    .body(bodies[n % bodies.len()].clone()),
+                    .body(order_body(1 + (n as i64) % shops, n)),
                 StatusCode::CREATED,
             ),
             Load::Menu(url) => (client.get(url.as_ref()), StatusCode::OK),

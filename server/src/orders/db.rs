@@ -290,29 +290,25 @@ pub async fn unassigned_ready(
     .await
 }
 
-/// `placed` orders (of `shop`, or of the whole group; online ones only with `web_only`) whose
-/// contact phone's digits end with `tail`, with that phone as given. The caller compares the
-/// phones exactly; this narrows the rows down.
+/// Orders still `placed` whose contact phone is `key` in its national form (see
+/// `customers::national`), of `shop` (all shops with `None`), web orders only if `web_only`,
+/// oldest first, at most 1,000.
 pub async fn placed_with_phone(
     ex: &mut AnyConnection,
     shop: Option<ShopId>,
     web_only: bool,
-    tail: &str,
-) -> sqlx::Result<Vec<(OrderId, String)>> {
-    let phone = crate::customers::db::digits_of("contact_phone");
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, contact_phone FROM orders WHERE status = 'placed' \
-         AND ($1 < 0 OR shop_id = $1) AND ($2 = 0 OR channel = 'web') AND {phone} LIKE $3 \
-         ORDER BY id LIMIT 1000"
-    )))
+    key: &str,
+) -> sqlx::Result<Vec<OrderId>> {
+    sqlx::query_scalar(
+        "SELECT id FROM orders WHERE phone_key = $3 AND status = 'placed' \
+         AND ($1 < 0 OR shop_id = $1) AND ($2 = 0 OR channel = 'web') ORDER BY id LIMIT 1000",
+    )
     .bind(shop.map_or(-1, |s| s.0))
     .bind(i64::from(web_only))
-    .bind(format!("%{tail}"))
+    .bind(key)
     .fetch_all(ex)
-    .await?
-    .iter()
-    .map(|r| Ok((OrderId(r.try_get("id")?), r.try_get("contact_phone")?)))
-    .collect()
+    .await
+    .map(|ids| ids.into_iter().map(OrderId).collect())
 }
 
 /// Orders still `placed` that were placed before `cutoff` (Unix ms), oldest first.
@@ -341,9 +337,9 @@ pub async fn insert(
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at, delivery_fee_cents, lang) \
+         eta_at, delivery_fee_cents, lang, phone_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $21, $22, $23, $24, $25) RETURNING id",
+         $18, $19, $20, $21, $21, $22, $23, $24, $25, $26) RETURNING id",
     )
     .bind(o.shop_id.0)
     .bind(customer.map(|c| c.0))
@@ -370,6 +366,7 @@ pub async fn insert(
     .bind(o.eta.map(jiff::Timestamp::as_millisecond))
     .bind(o.delivery_fee.0)
     .bind(lang)
+    .bind(crate::customers::national(&o.contact.phone))
     .fetch_one(&mut **tx)
     .await
     .map(OrderId)

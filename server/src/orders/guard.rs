@@ -62,13 +62,7 @@ async fn waiting_for(
     web_only: bool,
     key: &str,
 ) -> ApiResult<Vec<OrderId>> {
-    let tail = &key[key.len().saturating_sub(8)..];
-    Ok(db::placed_with_phone(conn, shop, web_only, tail)
-        .await?
-        .into_iter()
-        .filter(|(_, phone)| national(phone) == key)
-        .map(|(id, _)| id)
-        .collect())
+    Ok(db::placed_with_phone(conn, shop, web_only, key).await?)
 }
 
 /// Cancels order `id` if it is still `placed`, through the normal cancel path: its stock is

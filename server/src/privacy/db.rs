@@ -201,7 +201,8 @@ pub async fn anonymise(tx: &mut Tx, ids: &[i64], now: i64) -> sqlx::Result<u64> 
                 .await?;
         }
         done += sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE orders SET contact_name = $1, contact_phone = '', contact_email = NULL, \
+            "UPDATE orders SET contact_name = $1, contact_phone = '', phone_key = NULL, \
+             contact_email = NULL, \
              address_street = CASE WHEN address_street IS NULL THEN NULL ELSE '' END, \
              address_instructions = NULL, note = NULL, anonymised_at = $2 WHERE id IN ({list})"
         )))
