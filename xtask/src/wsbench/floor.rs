@@ -7,19 +7,22 @@
 //! sender thread pinned to one CPU writes one frame to each socket in turn (`TCP_NODELAY`,
 //! blocking writes, as many rounds as fit in a few seconds) while a reader pinned to the other
 //! CPU drains them all on a single-threaded tokio runtime, as the load tool's clients do. The
-//! sender's own CPU time (`CLOCK_THREAD_CPUTIME_ID`) divided by its writes is the floor: the
-//! hub's CPU per delivery cannot go below it without writing several frames at once.
+//! reader is a child process (this same program, told so by [`READER_ENV`]): each end of a
+//! socket takes an open file, and one process may not have enough for both. The sender's own
+//! CPU time (`CLOCK_THREAD_CPUTIME_ID`) divided by its writes is the floor: the hub's CPU per
+//! delivery cannot go below it without writing several frames at once.
 
 use anyhow::{Context, bail};
 use rustix::thread::{CpuSet, sched_setaffinity};
 use rustix::time::{ClockId, clock_gettime};
-use std::io::Write as _;
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{BufRead as _, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt as _;
 
+/// Set (to `ADDRESS SOCKETS`) in the reader process the floor starts.
+pub(super) const READER_ENV: &str = "XTASK_WS_FLOOR_READER";
 /// How long the sender writes (after one warm-up round).
 const FLOOR_SECONDS: Duration = Duration::from_secs(3);
 /// The reader's buffer per socket (the load tool's clients read 4 KiB at a time too).
@@ -79,16 +82,20 @@ pub(super) fn measure_floor(sockets: usize, frame_bytes: usize) -> anyhow::Resul
     if sockets == 0 || frame_bytes == 0 {
         bail!("the floor needs at least one socket and one byte");
     }
-    room_for_files(2 * sockets + 256)?;
-    let (senders, readers) = socket_pairs(sockets)?;
-    let read = Arc::new(AtomicU64::new(0));
-    let reader = {
-        let read = read.clone();
-        std::thread::Builder::new()
-            .name("floor-reader".into())
-            .spawn(move || drain(readers, &read))
-            .context("starting the floor's reader")?
-    };
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding the floor's listener")?;
+    let mut reader = Command::new(std::env::current_exe()?)
+        .arg("ws-bench")
+        .env(READER_ENV, format!("{} {sockets}", listener.local_addr()?))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting the floor's reader")?;
+    let mut senders = Vec::with_capacity(sockets);
+    for _ in 0..sockets {
+        let (s, _) = listener.accept().context("accepting a floor socket")?;
+        s.set_nodelay(true)?;
+        senders.push(s);
+    }
     let steal_before = crate::host::cpu_counters();
     let sent = std::thread::Builder::new()
         .name("floor-sender".into())
@@ -101,57 +108,54 @@ pub(super) fn measure_floor(sockets: usize, frame_bytes: usize) -> anyhow::Resul
         .map_or(0.0, |(a, b)| {
             (b.steal - a.steal) as f64 / (b.total - a.total).max(1) as f64 * 100.0
         });
-    // The sender closed its sockets: the reader ends once it read everything.
-    let (reader_cpu, pinned_reader) = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the floor's reader panicked"))??;
-    let total_bytes = (sent.writes + sent.warmup_writes) * frame_bytes as u64;
-    if read.load(Ordering::Acquire) != total_bytes {
+    // The sender closed its sockets: the reader ends once it read everything, and says what
+    // it read and its CPU time.
+    let mut line = String::new();
+    if let Some(out) = reader.stdout.take() {
+        std::io::BufReader::new(out).read_line(&mut line)?;
+    }
+    let status = reader.wait()?;
+    let mut fields = line.split_whitespace().map(str::parse::<u64>);
+    let (Some(Ok(read)), Some(Ok(reader_ns)), Some(Ok(pinned))) =
+        (fields.next(), fields.next(), fields.next())
+    else {
+        bail!("the floor's reader failed ({status}): {line:?}");
+    };
+    let all_writes = sent.writes + sent.warmup_writes;
+    if read != all_writes * frame_bytes as u64 {
         bail!(
-            "the floor's reader got {} of {total_bytes} bytes",
-            read.load(Ordering::Acquire)
+            "the floor's reader got {read} of {} bytes",
+            all_writes * frame_bytes as u64
         );
     }
-    let all_writes = (sent.writes + sent.warmup_writes) as f64;
     Ok(Floor {
         sockets,
         frame_bytes,
         writes: sent.writes,
         sender_us: sent.cpu.as_secs_f64() * 1e6 / sent.writes.max(1) as f64,
-        reader_us: reader_cpu.as_secs_f64() * 1e6 / all_writes.max(1.0),
+        reader_us: reader_ns as f64 / 1e3 / all_writes.max(1) as f64,
         steal,
-        pinned: sent.pinned && pinned_reader,
+        pinned: sent.pinned && pinned == 1,
     })
 }
 
-/// Raises this process's open files limit to `needed` if it is lower (both ends of every pair
-/// are here: twice what the load tool needs for its clients).
-fn room_for_files(needed: usize) -> anyhow::Result<()> {
-    use rlimit::Resource;
-    let needed = needed as u64;
-    let (soft, hard) = rlimit::getrlimit(Resource::NOFILE)?;
-    if soft >= needed {
-        return Ok(());
-    }
-    rlimit::setrlimit(Resource::NOFILE, needed, hard.max(needed)).with_context(|| {
-        format!("the floor needs {needed} open files and this process may have {hard}")
-    })
-}
-
-/// `n` connected loopback pairs: (the accepted ends, the connecting ends), both `TCP_NODELAY`.
-fn socket_pairs(n: usize) -> anyhow::Result<(Vec<TcpStream>, Vec<TcpStream>)> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("binding the floor's listener")?;
-    let addr = listener.local_addr()?;
-    let (mut accepted, mut connected) = (Vec::with_capacity(n), Vec::with_capacity(n));
+/// The floor's reader process: `spec` is `ADDRESS SOCKETS`. Connects that many sockets,
+/// drains them to their end on one pinned thread, and prints the bytes read, its CPU time in
+/// ns and whether it was pinned.
+pub(super) fn reader_main(spec: &str) -> anyhow::Result<()> {
+    let (addr, n) = spec
+        .split_once(' ')
+        .with_context(|| format!("{READER_ENV}={spec:?}"))?;
+    let (addr, n): (SocketAddr, usize) = (addr.parse()?, n.parse()?);
+    let mut sockets = Vec::with_capacity(n);
     for _ in 0..n {
-        let client = TcpStream::connect(addr).context("connecting a floor socket")?;
-        let (server, _) = listener.accept().context("accepting a floor socket")?;
-        client.set_nodelay(true)?;
-        server.set_nodelay(true)?;
-        accepted.push(server);
-        connected.push(client);
+        let s = TcpStream::connect(addr).context("connecting a floor socket")?;
+        s.set_nodelay(true)?;
+        sockets.push(s);
     }
-    Ok((accepted, connected))
+    let (read, cpu, pinned) = drain(sockets)?;
+    println!("{read} {} {}", cpu.as_nanos(), u8::from(pinned));
+    Ok(())
 }
 
 /// Pins the calling thread to `cpu`; false if this machine has fewer CPUs or refuses.
@@ -205,14 +209,15 @@ fn send(mut sockets: Vec<TcpStream>, frame_bytes: usize) -> anyhow::Result<Sent>
     })
 }
 
-/// Reads every socket to its end on one thread; returns the thread's CPU time.
-fn drain(sockets: Vec<TcpStream>, read: &AtomicU64) -> anyhow::Result<(Duration, bool)> {
+/// Reads every socket to its end on one pinned thread; returns the bytes read, the
+/// thread's CPU time and whether it could be pinned.
+fn drain(sockets: Vec<TcpStream>) -> anyhow::Result<(u64, Duration, bool)> {
     let pinned = pin(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
     let before = thread_cpu();
-    runtime.block_on(async {
+    let read = runtime.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for s in sockets {
             s.set_nonblocking(true)?;
@@ -229,12 +234,13 @@ fn drain(sockets: Vec<TcpStream>, read: &AtomicU64) -> anyhow::Result<(Duration,
                 n
             });
         }
+        let mut read = 0;
         while let Some(n) = tasks.join_next().await {
-            read.fetch_add(n.unwrap_or(0), Ordering::AcqRel);
+            read += n.unwrap_or(0);
         }
-        anyhow::Ok(())
+        anyhow::Ok(read)
     })?;
-    Ok((thread_cpu().saturating_sub(before), pinned))
+    Ok((read, thread_cpu().saturating_sub(before), pinned))
 }
 
 #[cfg(test)]

@@ -282,6 +282,9 @@ const RELEASE_CHILD: &str = "XTASK_WS_BENCH_RELEASE";
 
 /// Runs the load test.
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Ok(spec) = std::env::var(floor::READER_ENV) {
+        return floor::reader_main(&spec);
+    }
     let plan = Plan::new(args)?;
     if cfg!(debug_assertions) && std::env::var_os(RELEASE_CHILD).is_none() {
         // An unoptimised load generator would spend more CPU than the server it measures.
