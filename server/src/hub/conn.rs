@@ -10,6 +10,7 @@
 //! subscription is allowed and what a snapshot holds it asks the hub's
 //! [`Catalogue`](super::Catalogue).
 
+use super::wakes::{self, Wakes};
 use super::{ConnHandle, Frame, Hub, IpSlot, QUEUE_FRAMES};
 use crate::auth::{Caller, Session};
 use crate::error::ApiError;
@@ -22,7 +23,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
     CLOSE_NO_PONG, CLOSE_SERVICE_RESTART, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
@@ -34,6 +35,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -41,6 +43,11 @@ use tokio::sync::mpsc;
 /// written; whatever is left goes out when the queue is empty. Small enough that a connection
 /// which once sent a burst keeps little memory.
 pub const WRITE_BATCH_BYTES: usize = 4 * 1024;
+/// The socket's read buffer, allocated for the connection's whole life. Clients send only a
+/// few short messages (hello, subscriptions, pongs), and a longer one makes the buffer grow to
+/// its size; 4 KiB here was a third of an idle connection's memory, and tungstenite zeroes
+/// the unused part of it each time it looks for a message.
+pub const READ_BUFFER_BYTES: usize = 512;
 /// Largest accepted client message.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// Most streams one connection may follow.
@@ -83,7 +90,7 @@ pub async fn upgrade(
         return ApiError::RateLimited.into_response();
     };
     let session = caller.0.as_ref().and(session);
-    ws.read_buffer_size(4 * 1024)
+    ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BATCH_BYTES)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_MESSAGE_BYTES)
@@ -175,29 +182,43 @@ impl Conn {
         &self.hub
     }
 
-    async fn run(mut self, mut socket: WebSocket, mut rx: mpsc::Receiver<Arc<Frame>>) {
-        let metrics = &self.hub.metrics().connections;
-        metrics.fetch_add(1, Ordering::Relaxed);
-        let end = self.serve(&mut socket, &mut rx).await;
-        if let End::Close(code, reason) = end {
-            // A client that stopped reading may never take the close frame: give it a moment.
-            let frame = CloseFrame {
-                code,
-                reason: Utf8Bytes::from_static(reason),
-            };
-            let close = socket.send(Message::Close(Some(frame)));
-            let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
+    /// The connection's task. A plain `fn` returning the future: the future of an `async fn`
+    /// holds its arguments twice (as arguments, and moved into its body), here the whole
+    /// connection and its socket.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn's future would be twice the size"
+    )]
+    fn run(
+        mut self,
+        mut socket: WebSocket,
+        mut rx: mpsc::Receiver<Arc<Frame>>,
+    ) -> impl Future<Output = ()> + Send {
+        async move {
+            let metrics = &self.hub.metrics().connections;
+            metrics.fetch_add(1, Ordering::Relaxed);
+            let end = self.serve(&mut socket, &mut rx).await;
+            if let End::Close(code, reason) = end {
+                // A client that stopped reading may never take the close frame: give it a
+                // moment.
+                let frame = CloseFrame {
+                    code,
+                    reason: Utf8Bytes::from_static(reason),
+                };
+                let close = socket.send(Message::Close(Some(frame)));
+                let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
+            }
+            for (stream, sub) in self.subs.drain().collect::<Vec<_>>() {
+                self.forget(&stream, &sub);
+            }
+            if let Some(access) = self.access.take() {
+                self.hub.unsubscribe(&access, &self.handle);
+            }
+            self.hub
+                .metrics()
+                .connections
+                .fetch_sub(1, Ordering::Relaxed);
         }
-        for (stream, sub) in self.subs.drain().collect::<Vec<_>>() {
-            self.forget(&stream, &sub);
-        }
-        if let Some(access) = self.access.take() {
-            self.hub.unsubscribe(&access, &self.handle);
-        }
-        self.hub
-            .metrics()
-            .connections
-            .fetch_sub(1, Ordering::Relaxed);
     }
 
     async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
@@ -206,56 +227,85 @@ impl Conn {
         let beat = Duration::from_secs(u64::from(self.hub().settings().heartbeat_secs));
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + beat, beat);
         let mut unanswered = 0u32;
+        let wakes = Wakes::default();
         loop {
-            // Biased, queue first: a woken connection almost always has a frame to send, and
-            // then polls nothing else. The queue empties in one go below, so reads, pings and
-            // the drain are looked at as soon as it is empty.
-            tokio::select! {
-                biased;
-                Some(frame) = rx.recv() => {
+            let woke =
+                std::future::poll_fn(|cx| next_wake(cx, &wakes, rx, socket, &mut drain, &mut ping))
+                    .await;
+            match woke {
+                Woke::Frame(frame) => {
                     if let Err(end) = self.forward_queued(socket, frame, rx).await {
                         return end;
                     }
+                    // The hub gives up on a connection only when its queue is full, so a
+                    // dropped connection always wakes here with frames to send: its flag
+                    // is read once they are out, and its `kicked` future needs no polling
+                    // unless a write blocks.
+                    if rx.is_empty() && self.handle.is_slow() {
+                        return End::Close(CLOSE_SLOW_CONSUMER, SLOW);
+                    }
                 }
-                () = &mut self.kicked => return End::Close(CLOSE_SLOW_CONSUMER, SLOW),
-                () = &mut drain => {
+                Woke::Drain => {
                     let jitter = rand::random_range(0..DRAIN_WINDOW.as_millis() as u64);
                     tokio::time::sleep(Duration::from_millis(jitter)).await;
-                    return End::Close(CLOSE_SERVICE_RESTART, "server restarting: reconnect and resume");
+                    return End::Close(
+                        CLOSE_SERVICE_RESTART,
+                        "server restarting: reconnect and resume",
+                    );
                 }
-                incoming = socket.recv() => match incoming {
-                    None | Some(Ok(Message::Close(_))) => return End::Gone,
-                    Some(Err(e)) => {
-                        tracing::debug!(error = %e, "websocket read failed");
-                        return if e.to_string().contains("too long") || e.to_string().contains("Space limit") {
-                            End::Close(1009, "message too big (max 16 KiB)")
-                        } else {
-                            End::Gone
-                        };
+                Woke::Message(incoming) => {
+                    if let Err(end) = self.on_message(socket, incoming, &mut unanswered).await {
+                        return end;
                     }
-                    Some(Ok(Message::Text(text))) => {
-                        if let Err(end) = self.on_text(socket, text.as_str()).await {
-                            return end;
-                        }
-                    }
-                    Some(Ok(Message::Binary(_))) => {
-                        if let Err(end) = self.refuse(socket, "binary messages are not understood", None).await {
-                            return end;
-                        }
-                    }
-                    Some(Ok(Message::Pong(_))) => unanswered = 0,
-                    Some(Ok(Message::Ping(_))) => {}
-                },
-                _ = ping.tick() => {
+                }
+                Woke::Ping => {
                     if unanswered >= 2 {
                         return End::Close(CLOSE_NO_PONG, "no answer to pings");
                     }
                     unanswered += 1;
-                    if socket.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
+                    if socket
+                        .send(Message::Ping(axum::body::Bytes::new()))
+                        .await
+                        .is_err()
+                    {
                         return End::Gone;
                     }
                 }
             }
+        }
+    }
+
+    /// Handles what the client sent (`None`: the socket closed).
+    async fn on_message(
+        &mut self,
+        socket: &mut WebSocket,
+        incoming: Option<Result<Message, axum::Error>>,
+        unanswered: &mut u32,
+    ) -> Result<(), End> {
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Err(End::Gone),
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "websocket read failed");
+                let text = e.to_string();
+                Err(
+                    if text.contains("too long") || text.contains("Space limit") {
+                        End::Close(1009, "message too big (max 16 KiB)")
+                    } else {
+                        End::Gone
+                    },
+                )
+            }
+            // Boxed, as every path that is not a live frame's: the task's size is that of its
+            // largest state, held by every idle connection.
+            Some(Ok(Message::Text(text))) => Box::pin(self.on_text(socket, text.as_str())).await,
+            Some(Ok(Message::Binary(_))) => {
+                Box::pin(self.refuse(socket, "binary messages are not understood", None)).await
+            }
+            Some(Ok(Message::Pong(_))) => {
+                *unanswered = 0;
+                Ok(())
+            }
+            Some(Ok(Message::Ping(_))) => Ok(()),
         }
     }
 
@@ -264,7 +314,10 @@ impl Conn {
     /// meanwhile: a client that stopped reading blocks the write, and must not block its own
     /// eviction.
     async fn push(&mut self, socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), End> {
+        // Socket first: it is ready unless the client stopped reading, and then only is the
+        // eviction worth a look.
         tokio::select! {
+            biased;
             sent = socket.feed(Message::Text(text)) => sent.map_err(|_| End::Gone),
             () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
         }
@@ -273,6 +326,7 @@ impl Conn {
     /// Writes out what [`Conn::push`] buffered, with the same escape as `push`.
     async fn flush(&mut self, socket: &mut WebSocket) -> Result<(), End> {
         tokio::select! {
+            biased;
             sent = socket.flush() => sent.map_err(|_| End::Gone),
             () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
         }
@@ -534,10 +588,10 @@ impl Conn {
     /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
     async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
         if self.access.as_ref() == Some(&frame.stream) {
-            return self.access_changed(socket).await;
+            return Box::pin(self.access_changed(socket)).await;
         }
         if frame.is_resync() {
-            return self.resync(socket, &frame.stream).await;
+            return Box::pin(self.resync(socket, &frame.stream)).await;
         }
         let Some(sub) = self.subs.get(&frame.stream) else {
             return Ok(());
@@ -547,10 +601,7 @@ impl Conn {
             Step::Old => return Ok(()),
             Step::Gap => {
                 let mut walk = Walk::to(last, frame.seq - 1);
-                if !self
-                    .send_log(socket, &frame.stream, &scope, &mut walk)
-                    .await?
-                {
+                if !Box::pin(self.send_log(socket, &frame.stream, &scope, &mut walk)).await? {
                     return Err(End::Close(
                         CLOSE_SLOW_CONSUMER,
                         "lost track of the stream: resubscribe since your last seq",
@@ -666,8 +717,72 @@ impl Conn {
     }
 }
 
+/// What woke a connection.
+enum Woke {
+    Frame(Arc<Frame>),
+    Message(Option<Result<Message, axum::Error>>),
+    Drain,
+    Ping,
+}
+
+/// The next thing a connection has to do. The queue first: a woken connection almost always
+/// has a frame to send, and then looks at nothing else (the queue empties in one go, so the
+/// rest is looked at as soon as it is empty). The socket and the timers are polled only when
+/// their wakers fired since they were last polled ([`Wakes`]).
+fn next_wake(
+    cx: &mut Context<'_>,
+    wakes: &Wakes,
+    rx: &mut mpsc::Receiver<Arc<Frame>>,
+    socket: &mut WebSocket,
+    drain: &mut Pin<&mut impl Future<Output = ()>>,
+    ping: &mut tokio::time::Interval,
+) -> Poll<Woke> {
+    let woken = wakes.take(cx.waker());
+    if let Poll::Ready(Some(frame)) = rx.poll_recv(cx) {
+        wakes.again(woken);
+        return Poll::Ready(Woke::Frame(frame));
+    }
+    if woken & wakes::READ != 0
+        && let Poll::Ready(incoming) =
+            socket.poll_next_unpin(&mut Context::from_waker(wakes.read()))
+    {
+        // Tungstenite may hold more messages already read: look again next time.
+        wakes.again(woken);
+        return Poll::Ready(Woke::Message(incoming));
+    }
+    if woken & wakes::TIMERS != 0 {
+        let mut timers = Context::from_waker(wakes.timers());
+        if drain.as_mut().poll(&mut timers).is_ready() {
+            return Poll::Ready(Woke::Drain);
+        }
+        if ping.poll_tick(&mut timers).is_ready() {
+            wakes.again(wakes::TIMERS);
+            return Poll::Ready(Woke::Ping);
+        }
+    }
+    Poll::Pending
+}
+
 /// The `event` part of an encoded event frame (see [`Frame::new`]).
 fn frame_payload(text: &str) -> &str {
     text.find(r#","event":"#)
         .map_or("", |i| &text[i + r#","event":"#.len()..text.len() - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The size of the future `f` returns, without calling it.
+    fn future_size<A, B, C, F: Future>(_: impl FnOnce(A, B, C) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Every idle connection holds its task for hours: rare paths (client messages, gaps,
+    /// access changes, database work) are boxed and must stay out of it.
+    #[test]
+    fn a_connection_task_stays_small() {
+        let size = future_size(Conn::run);
+        assert!(size <= 1_600, "a connection's future takes {size} bytes");
+    }
 }

@@ -23,12 +23,14 @@ pub mod conn;
 pub mod metrics;
 pub mod restore;
 pub mod threads;
+pub mod wakes;
 
 use crate::config::Config;
 use crate::db::{Db, now_ms};
 use crate::events::follow::{self, Page, Step, Walk};
 use crate::events::{Bus, Published};
 use axum::extract::ws::Utf8Bytes;
+use futures_util::future::Either;
 use metrics::Metrics;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -95,9 +97,14 @@ pub struct ConnHandle {
 }
 
 impl ConnHandle {
+    /// Whether the hub dropped this connection as a slow consumer.
+    pub fn is_slow(&self) -> bool {
+        self.slow.load(Ordering::Acquire)
+    }
+
     /// Resolves once the hub dropped this connection as a slow consumer.
     pub async fn kicked(&self) {
-        if !self.slow.load(Ordering::Acquire) {
+        if !self.is_slow() {
             self.kick.notified().await;
         }
     }
@@ -209,14 +216,25 @@ impl Hub {
 
     /// Runs `work` on the request runtime and waits for it; `None` if that runtime is
     /// shutting down. Connections send their database work here (see [`threads`]).
-    pub async fn on_requests<T: Send + 'static>(
+    ///
+    /// `work` starts when this is called, not when the result is first polled: what the
+    /// caller awaits is then a task handle (or a box), never `work` itself. A database
+    /// query's state is large, and a connection's task would otherwise carry room for the
+    /// largest of them its whole life.
+    pub fn on_requests<T: Send + 'static>(
         &self,
         work: impl Future<Output = T> + Send + 'static,
-    ) -> Option<T> {
-        if self.inner.live.is_none() {
-            return Some(work.await);
+    ) -> impl Future<Output = Option<T>> + Send + 'static {
+        let started = match &self.inner.live {
+            None => Either::Left(Box::pin(work)),
+            Some(_) => Either::Right(self.inner.requests.spawn(work)),
+        };
+        async move {
+            match started {
+                Either::Left(work) => Some(work.await),
+                Either::Right(task) => task.await.ok(),
+            }
         }
-        self.inner.requests.spawn(work).await.ok()
     }
 
     /// What the hub knows of streams.

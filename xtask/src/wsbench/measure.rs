@@ -214,6 +214,8 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
         reconnects: shared.reconnects.load(Ordering::Relaxed),
         dead: shared.dead.load(Ordering::Relaxed),
         server_warnings: server_warnings(&server.log),
+        frame_bytes: shared.frame_bytes.load(Ordering::Relaxed),
+        floor: None,
     };
     drop(fleet);
     Ok(result)

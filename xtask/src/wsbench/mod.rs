@@ -15,6 +15,7 @@
 
 use crate::server::{ScratchDir, build_server, log_tail, start_server, wait_ready, workspace_root};
 use anyhow::{Context, bail};
+use floor::{Floor, measure_floor, ws_frame_len};
 use machine::{CpuUse, RedisTarget, machine_context, machine_load_before_run, rerun_optimised};
 use measure::measure;
 use report::{mode_report, summary};
@@ -23,6 +24,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod clients;
+mod floor;
 mod http;
 mod machine;
 mod measure;
@@ -90,6 +92,10 @@ pub struct Args {
     /// the server's cores about a quarter less per delivery than two that sleep and are woken.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
     client_threads: u64,
+    /// Run this server binary instead of building `ocpizza` (e.g. a copy of an earlier build,
+    /// to compare two versions in interleaved runs).
+    #[arg(long, value_name = "PATH")]
+    server_binary: Option<std::path::PathBuf>,
 }
 
 fn parse_server_env(s: &str) -> Result<(String, String), String> {
@@ -276,6 +282,9 @@ const RELEASE_CHILD: &str = "XTASK_WS_BENCH_RELEASE";
 
 /// Runs the load test.
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Ok(spec) = std::env::var(floor::READER_ENV) {
+        return floor::reader_main(&spec);
+    }
     let plan = Plan::new(args)?;
     if cfg!(debug_assertions) && std::env::var_os(RELEASE_CHILD).is_none() {
         // An unoptimised load generator would spend more CPU than the server it measures.
@@ -294,7 +303,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         );
     }
 
-    let binary = build_server(&workspace_root())?;
+    let binary = match &args.server_binary {
+        Some(path) if path.is_file() => {
+            println!("\n== Server binary {} (not rebuilt)", path.display());
+            path.clone()
+        }
+        Some(path) => bail!("--server-binary {}: no such file", path.display()),
+        None => build_server(&workspace_root())?,
+    };
     let modes: &[Mode] = match args.bus {
         BusChoice::Local => &[Mode::Local],
         BusChoice::Redis => &[Mode::Redis],
@@ -336,10 +352,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     for &mode in modes {
         println!("\n== {}", mode.name());
         let busy = machine_load_before_run();
-        let outcome = match runtime.block_on(run_mode(&binary, &plan, mode, &redis)) {
+        let mut outcome = match runtime.block_on(run_mode(&binary, &plan, mode, &redis)) {
             Ok(o) => o,
             Err(e) => Outcome::Failed(format!("{e:#}")),
         };
+        if let Outcome::Measured(r) = &mut outcome {
+            // The server is gone: the floor has the machine to itself, as the hub had.
+            r.floor = take_floor(r.connected, r.frame_bytes);
+        }
         match &outcome {
             Outcome::Measured(r) => print!("{}", mode_report(mode, &plan, r, busy)),
             Outcome::Skipped(why) => {
@@ -359,6 +379,26 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         bail!("at least one mode could not be measured");
     }
     Ok(())
+}
+
+/// The loopback floor for the hub's socket count and frame size (`None`, said why, if it
+/// could not be measured).
+fn take_floor(sockets: usize, payload_bytes: usize) -> Option<Floor> {
+    if payload_bytes == 0 {
+        println!("loopback floor: not measured (no event frame was received)");
+        return None;
+    }
+    println!(
+        "measuring the loopback floor ({sockets} sockets, {} bytes per write)…",
+        ws_frame_len(payload_bytes)
+    );
+    match measure_floor(sockets, ws_frame_len(payload_bytes)) {
+        Ok(floor) => Some(floor),
+        Err(e) => {
+            println!("loopback floor: not measured ({e:#})");
+            None
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -385,6 +425,10 @@ struct ModeResult {
     reconnects: u64,
     dead: u64,
     server_warnings: Vec<String>,
+    /// Size of one `order_placed` frame's text, as received.
+    frame_bytes: usize,
+    /// Measured after the server stopped.
+    floor: Option<Floor>,
 }
 
 impl ModeResult {

@@ -1,5 +1,6 @@
 //! The printed report: one line per phase, a table per bus and the summary against the floor.
 
+use super::floor::Floor;
 use super::machine::{CpuUse, kib_text};
 use super::{
     BUSY_WARNING_PERCENT, FLOOR_CLIENTS, FLOOR_DELIVERIES, FLOOR_KIB_PER_CONNECTION, FLOOR_P99_MS,
@@ -57,11 +58,22 @@ pub(super) fn phase_line(p: &PhaseResult) -> String {
 }
 
 /// CPU time per delivered event, in µs, of the process `f` picks.
-fn per_delivery(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> String {
+fn per_delivery_us(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> Option<f64> {
     match &p.cpu {
-        Some(c) if p.events > 0 => format!("{:.1}", f(c) / 100.0 * c.secs / p.events as f64 * 1e6),
-        _ => "?".into(),
+        Some(c) if p.events > 0 => Some(f(c) / 100.0 * c.secs / p.events as f64 * 1e6),
+        _ => None,
     }
+}
+
+fn per_delivery(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> String {
+    per_delivery_us(p, f).map_or_else(|| "?".into(), |us| format!("{us:.1}"))
+}
+
+/// The server's CPU per delivery over the loopback floor's CPU per write.
+fn over_floor(p: &PhaseResult, floor: Option<&Floor>) -> String {
+    per_delivery_us(p, |c| c.server)
+        .zip(floor)
+        .map_or_else(|| "?".into(), |(us, f)| format!("{:.2}", us / f.sender_us))
 }
 
 pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<f64>) -> String {
@@ -116,6 +128,7 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "CPU bench %",
             "CPU other %",
             "srv µs/deliv",
+            "× floor",
             "bench µs/deliv",
         ]
         .iter()
@@ -150,11 +163,24 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             cpu(|c| c.bench),
             cpu(|c| c.others),
             per_delivery(p, |c| c.server),
+            over_floor(p, r.floor.as_ref()),
             per_delivery(p, |c| c.bench),
         ]);
     }
     out.push('\n');
     out.push_str(&table(&rows));
+    match &r.floor {
+        Some(f) => {
+            let _ = writeln!(
+                out,
+                "{}; \"× floor\" = server CPU per delivery / that",
+                f.line()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "loopback floor: not measured");
+        }
+    }
     for (limit, label) in [(20.0, "p99 ≤ 20 ms"), (FLOOR_P99_MS, "p99 ≤ 50 ms")] {
         let _ = match r.best_under(limit) {
             Some(p) => writeln!(
@@ -201,6 +227,9 @@ pub(super) fn summary(plan: &Plan, results: &[(Mode, Outcome)]) -> String {
             "main p99 ms",
             "best deliv/s @p99≤20ms",
             "best deliv/s @p99≤50ms",
+            "main srv µs/deliv",
+            "floor µs/write",
+            "× floor",
             "lost",
             "dup",
             "reord",
@@ -230,6 +259,11 @@ pub(super) fn summary(plan: &Plan, results: &[(Mode, Outcome)]) -> String {
                     main.map_or("-".into(), |p| opt_ms(p.p99_ms)),
                     best(20.0),
                     best(FLOOR_P99_MS),
+                    main.map_or("-".into(), |p| per_delivery(p, |c| c.server)),
+                    r.floor
+                        .as_ref()
+                        .map_or("-".into(), |f| format!("{:.2}", f.sender_us)),
+                    main.map_or("-".into(), |p| over_floor(p, r.floor.as_ref())),
                     lost.to_string(),
                     dup.to_string(),
                     reord.to_string(),
