@@ -579,7 +579,8 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
     })
 }
 
-/// Logs in as the demo admin and restocks every ingredient of `shop` `rounds` times.
+/// Logs in as the demo admin, opens `shop` around the clock and restocks every ingredient of
+/// it `rounds` times.
 async fn make_stock_unlimited(base: &str, shop: i64, rounds: usize) -> anyhow::Result<()> {
     let admin = reqwest::Client::builder()
         .cookie_store(true)
@@ -596,6 +597,23 @@ async fn make_stock_unlimited(base: &str, shop: i64, rounds: usize) -> anyhow::R
     if !status.is_success() {
         bail!(
             "admin login: {status} {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    // Open around the clock, so that the measure does not depend on the hour it runs at.
+    let hours: Vec<serde_json::Value> = (1..=7)
+        .map(|d| serde_json::json!({"weekday": d, "opens": "00:00", "closes": "24:00"}))
+        .collect();
+    let r = admin
+        .patch(format!("{base}/api/v1/shops/{shop}"))
+        .json(&serde_json::json!({ "hours": hours }))
+        .send()
+        .await
+        .context("PATCH shop")?;
+    if !r.status().is_success() {
+        bail!(
+            "PATCH /api/v1/shops/{shop} (opening hours): {} {}",
+            r.status(),
             r.text().await.unwrap_or_default()
         );
     }
