@@ -37,6 +37,8 @@ pub struct Batches {
 
 #[derive(Debug, Default)]
 struct Queue {
+    /// Orders ever handed to this queue.
+    submitted: u64,
     waiting: Vec<Job>,
     /// Whether a task is writing this shop's orders (it takes the waiting ones next).
     writing: bool,
@@ -57,6 +59,7 @@ pub(super) async fn place(state: &AppState, draft: Draft) -> ApiResult<Order> {
         let mut shops = state.batches.shops.lock().expect("batches lock");
         let queue = shops.entry(shop).or_default();
         queue.waiting.push(Job { draft, answer });
+        queue.submitted += 1;
         !std::mem::replace(&mut queue.writing, true)
     };
     if start {
@@ -74,6 +77,12 @@ impl Batches {
     pub fn waiting(&self, shop: ShopId) -> usize {
         let shops = self.shops.lock().expect("batches lock");
         shops.get(&shop).map_or(0, |q| q.waiting.len())
+    }
+
+    /// Orders of `shop` handed over to be written since the start (written or not yet).
+    pub fn submitted(&self, shop: ShopId) -> u64 {
+        let shops = self.shops.lock().expect("batches lock");
+        shops.get(&shop).map_or(0, |q| q.submitted)
     }
 }
 
