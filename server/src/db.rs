@@ -14,6 +14,7 @@ use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long a request waits for a pooled connection before it is answered 503: well under
@@ -294,4 +295,28 @@ pub fn ts(ms: i64) -> jiff::Timestamp {
 /// True when `err` is a unique-constraint violation (a duplicate key).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// The placeholders of a multi-row `VALUES`: `rows` groups of `cols` numbered from `$1`, as
+/// in `($1, $2), ($3, $4)`. Statements assembled from it bind every value.
+pub fn values(rows: usize, cols: usize) -> String {
+    let mut sql = String::new();
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for col in 0..cols {
+            let sep = if col == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", row * cols + col + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod values_tests {
+    #[test]
+    fn rows_of_placeholders_are_numbered_from_one() {
+        assert_eq!(super::values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::values(1, 1), "($1)");
+    }
 }

@@ -3,7 +3,6 @@
 use super::Entry;
 use crate::db::Tx;
 use ocpizza_proto::UserId;
-use std::fmt::Write as _;
 
 /// Writes `entries` made by `actor` at `at` (Unix ms), with the actor's name as it is now.
 pub async fn insert(
@@ -31,23 +30,7 @@ pub async fn insert(
             "INSERT INTO audit_log (at, actor_id, actor_name, shop_id, action, subject, reason, \
              before, after) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let p = 9 * i;
-            let _ = write!(
-                sql,
-                "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                if i == 0 { "" } else { ", " },
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7,
-                p + 8,
-                p + 9
-            );
-        }
+        sql.push_str(&crate::db::values(chunk.len(), 9));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

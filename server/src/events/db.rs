@@ -80,20 +80,7 @@ pub async fn insert_events(tx: &mut Tx, events: &[NewEvent<'_>], at: i64) -> sql
     for chunk in events.chunks(BATCH_ROWS) {
         let mut sql =
             String::from("INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ");
-        for i in 0..chunk.len() {
-            let p = 6 * i;
-            let _ = write!(
-                sql,
-                "{}(${}, ${}, ${}, ${}, ${}, ${})",
-                if i == 0 { "" } else { ", " },
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6
-            );
-        }
+        sql.push_str(&crate::db::values(chunk.len(), 6));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

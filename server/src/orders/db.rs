@@ -11,7 +11,6 @@ use ocpizza_proto::{
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::fmt::Write as _;
 
 /// An order row plus who owns it (not part of the public `Order`).
 #[derive(Debug, Clone)]
@@ -390,24 +389,7 @@ pub async fn insert_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> s
         "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
          quantity, unit_price_cents, extras, note, total_cents) VALUES ",
     );
-    for i in 0..lines.len() {
-        let p = 10 * i;
-        let _ = write!(
-            sql,
-            "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            if i == 0 { "" } else { ", " },
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5,
-            p + 6,
-            p + 7,
-            p + 8,
-            p + 9,
-            p + 10
-        );
-    }
+    sql.push_str(&crate::db::values(lines.len(), 10));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (i, l) in lines.iter().enumerate() {
         query = query
@@ -458,11 +440,7 @@ pub async fn insert_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> 
     }
     let mut sql =
         String::from("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ");
-    for i in 0..needs.len() {
-        let p = 3 * i;
-        let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(sql, "{sep}(${}, ${}, ${})", p + 1, p + 2, p + 3);
-    }
+    sql.push_str(&crate::db::values(needs.len(), 3));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (ingredient, qty) in needs {
         query = query.bind(order.0).bind(ingredient.0).bind(*qty);
