@@ -29,6 +29,16 @@ async fn read(api: &Api) -> (Menu, String) {
     (r.json().await.expect("menu"), etag)
 }
 
+/// The menu asked for again with the validator `etag`.
+async fn revalidate(app: &TestApp, api: &Api, etag: &str) -> reqwest::Response {
+    api.http
+        .get(app.url(&menu_path()))
+        .header(IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .expect("GET")
+}
+
 async fn switch(app: &TestApp, pizza: i64, on: bool) {
     let manager = app.staff(SHOP, "manager").await;
     let r = manager
@@ -47,26 +57,14 @@ async fn a_reader_revalidates_with_the_etag_and_sees_every_change_on_the_next_re
     let (menu, etag) = read(&guest).await;
     assert!(enabled(&menu, MARGHERITA));
 
-    let unchanged = guest
-        .http
-        .get(app.url(&menu_path()))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .expect("GET");
+    let unchanged = revalidate(&app, &guest, &etag).await;
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(unchanged.headers()[ETAG], etag.as_str());
     assert!(unchanged.bytes().await.expect("body").is_empty());
 
     // The manager's switch is on the very next read, under a new validator.
     switch(&app, MARGHERITA, false).await;
-    let changed = guest
-        .http
-        .get(app.url(&menu_path()))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .expect("GET");
+    let changed = revalidate(&app, &guest, &etag).await;
     assert_eq!(changed.status(), StatusCode::OK);
     let new_etag = changed.headers()[ETAG].to_str().expect("ETag").to_owned();
     assert_ne!(new_etag, etag);
