@@ -3,30 +3,32 @@
 //! the orders that arrive while one transaction is being written share the next one: one
 //! commit (one flush to disk) and one write of their events for the lot.
 //!
-//! Each order of a batch runs in its own savepoint, so that one order refused (out of stock, a
-//! duplicate idempotency key) leaves the others alone. A batch is capped at [`MAX_BATCH`]
-//! orders: PostgreSQL keeps the savepoints of a transaction in a small cache, beyond which
-//! every session of the server slows down. Should the batch as a whole fail before its commit
-//! (or at it), its orders are written again one by one, each with its own answer; an order
+//! The shop's stock is read and held at the start of a batch, and which of its orders it allows
+//! is decided in memory: an order refused (out of stock) touches nothing, and the others are
+//! written together, one statement for all their rows, one for their lines, one for their
+//! reservations, one guarded statement for the stock they take. A batch is capped at
+//! [`MAX_BATCH`] orders, which bounds its statements and how long it holds the shop's rows.
+//! Should the batch as a whole fail before its commit (or at it; a duplicate idempotency key
+//! does that), its orders are written again one by one, each with its own answer; an order
 //! whose batch did commit although the commit reported an error is found by its tracking
 //! token and not written twice.
 //!
 //! Nobody waits on a writer task that idles: the first order of a shop to find no batch under
 //! way starts one, which keeps taking the queued orders until none is left.
 
-use super::service::{Draft, write_placed};
-use crate::db::Tx;
+use super::db;
+use super::service::Draft;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::state::AppState;
-use crate::stock::Movements;
+use crate::stock::{Held, Movements};
 use ocpizza_proto::ShopId;
 use ocpizza_proto::api::orders::Order;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
-/// The most orders one transaction writes (one savepoint each).
+/// The most orders one transaction writes.
 pub const MAX_BATCH: usize = 48;
 
 /// Each shop's queue of orders waiting to be written. Cheap to clone.
@@ -159,65 +161,113 @@ async fn write_alone(state: &AppState, draft: &Draft) -> ApiResult<Order> {
 
 /// Writes `drafts` in one transaction: each order's answer, or the error that failed the
 /// whole transaction (nothing of it committed, unless the commit itself reported it).
+///
+/// The shop's stock is read and held first; which orders it allows is decided in memory, in
+/// their order of arrival, so that an order refused leaves nothing behind and needs no
+/// savepoint. The others are written together: their rows, their lines, their reservations
+/// and the stock they take, one statement each whatever their number.
 async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<Order>>> {
     let Some(first) = drafts.first() else {
         return Ok(Vec::new());
     };
     let shop = first.order.shop_id;
-    let alone = drafts.len() == 1;
     let mut tx = state.db.begin().await?;
-    if state.db.backend() == crate::db::Backend::Postgres {
-        crate::stock::db::lock_shop(&mut tx, shop).await?;
+    let mut held = Held::read(&mut tx, shop, state.db.backend()).await?;
+
+    let mut refused: Vec<Option<ApiError>> = Vec::with_capacity(drafts.len());
+    let mut trial = (held.clone(), Movements::new(shop));
+    for draft in drafts {
+        let online = draft.order.payment_method == ocpizza_proto::PaymentMethod::Online;
+        let offered = if online {
+            crate::payments::flow::offered(&state.payments).err()
+        } else {
+            None
+        };
+        let shortage = match offered {
+            Some(e) => Some(e),
+            None => match trial
+                .1
+                .reserve_held(&mut trial.0, &draft.priced.needs, draft.cause(None))
+            {
+                Ok(()) => None,
+                Err(missing) => {
+                    let name = crate::stock::db::ingredient_name(&mut *tx, missing)
+                        .await?
+                        .unwrap_or_else(|| format!("ingredient {missing}"));
+                    Some(draft.priced.shortage(missing, &name))
+                }
+            },
+        };
+        refused.push(shortage);
     }
+    let accepted: Vec<&Draft> = drafts
+        .iter()
+        .zip(&refused)
+        .filter(|(_, r)| r.is_none())
+        .map(|(d, _)| *d)
+        .collect();
+    if accepted.is_empty() {
+        return Ok(refused.into_iter().flatten().map(Err).collect());
+    }
+
+    let rows: Vec<_> = accepted.iter().map(|d| d.row()).collect();
+    let ids = db::insert(&mut tx, &rows).await?;
+    let lines: Vec<_> = accepted
+        .iter()
+        .zip(&ids)
+        .map(|(d, id)| (*id, d.order.lines.as_slice()))
+        .collect();
+    db::insert_lines(&mut tx, &lines).await?;
+    let needs: Vec<_> = accepted
+        .iter()
+        .zip(&ids)
+        .map(|(d, id)| (*id, &d.priced.needs))
+        .collect();
+    db::insert_reservations(&mut tx, &needs).await?;
     let mut moves = Movements::new(shop);
     let mut outbox = Outbox::new(None);
-    let mut results = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        if alone {
-            results
-                .push(write_placed(&mut tx, &state.payments, draft, &mut moves, &mut outbox).await);
-            continue;
+    let mut placed = Vec::with_capacity(accepted.len());
+    for (draft, id) in accepted.iter().zip(&ids) {
+        if draft.order.payment_method == ocpizza_proto::PaymentMethod::Online {
+            crate::payments::flow::on_place(&state.payments, &mut tx, *id, draft.order.total)
+                .await?;
         }
-        savepoint(&mut tx, "SAVEPOINT order_draft").await?;
-        let (moved, mark) = (moves.clone(), outbox.len());
-        match write_placed(&mut tx, &state.payments, draft, &mut moves, &mut outbox).await {
-            Ok(order) => {
-                savepoint(&mut tx, "RELEASE SAVEPOINT order_draft").await?;
-                results.push(Ok(order));
-            }
-            Err(e) => {
-                savepoint(&mut tx, "ROLLBACK TO SAVEPOINT order_draft").await?;
-                savepoint(&mut tx, "RELEASE SAVEPOINT order_draft").await?;
-                moves = moved;
-                outbox.truncate(mark);
-                results.push(Err(e));
-            }
-        }
+        moves
+            .reserve_held(&mut held, &draft.priced.needs, draft.cause(Some(*id)))
+            .map_err(|missing| {
+                ApiError::Internal(anyhow::anyhow!(
+                    "ingredient {missing} ran short on a second pass over the same stock"
+                ))
+            })?;
+        placed.push(
+            draft
+                .placed(&mut tx, draft.stored(*id), &mut outbox)
+                .await?,
+        );
     }
-    if !results.iter().any(Result::is_ok) {
-        return Ok(results);
-    }
+    moves.write_held(&mut tx, &held).await?;
     moves.finish(&mut tx, &mut outbox).await?;
     let published = outbox.write(&mut tx).await?;
     crate::events::commit(tx, published, &state.bus).await?;
     state.eta.placed(
         shop,
-        results
+        placed
             .iter()
-            .flatten()
             .filter(|o| o.status == ocpizza_proto::OrderStatus::Placed)
             .map(|o| o.id),
     );
-    if results
+    if placed
         .iter()
-        .flatten()
         .any(|o| o.payment_method == ocpizza_proto::PaymentMethod::Online)
     {
         state.payments.kick();
     }
-    Ok(results)
-}
-
-async fn savepoint(tx: &mut Tx, sql: &'static str) -> sqlx::Result<()> {
-    sqlx::query(sql).execute(&mut **tx).await.map(|_| ())
+    let mut placed = placed.into_iter();
+    Ok(refused
+        .into_iter()
+        .map(|r| match r {
+            Some(e) => Err(e),
+            None => Ok(placed.next().expect("one order placed per draft accepted")),
+        })
+        .collect())
 }

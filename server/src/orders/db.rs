@@ -321,54 +321,87 @@ pub async fn placed_before(ex: &mut AnyConnection, cutoff: i64) -> sqlx::Result<
     .map(|ids| ids.into_iter().map(OrderId).collect())
 }
 
-/// Inserts the order row (lines come separately), its customer's messages to be written in
-/// `lang`, and returns its id.
-pub async fn insert(
-    tx: &mut Tx,
-    o: &Order,
-    (customer, created_by): (Option<UserId>, Option<UserId>),
-    lang: &str,
-    now: i64,
-) -> sqlx::Result<OrderId> {
-    let a = o.address.as_ref();
-    sqlx::query_scalar(
+/// A new order as written: the order and its tracking token, its customer account and who
+/// placed it, its customer's language, when (ms since the epoch).
+#[derive(Debug, Clone, Copy)]
+pub struct NewOrder<'a> {
+    /// The order (its id is not known yet).
+    pub order: &'a Order,
+    /// Its tracking token.
+    pub token: &'a str,
+    /// The customer account it is for.
+    pub customer: Option<UserId>,
+    /// Who placed it.
+    pub created_by: Option<UserId>,
+    /// The language of the customer's messages.
+    pub lang: &'a str,
+    /// When it was placed.
+    pub now: i64,
+}
+
+/// Writes new orders in one statement; their ids, in the order given.
+pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<OrderId>> {
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::from(
         "INSERT INTO orders (shop_id, customer_id, created_by, channel, fulfilment, status, \
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at, delivery_fee_cents, lang, phone_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $21, $22, $23, $24, $25, $26) RETURNING id",
-    )
-    .bind(o.shop_id.0)
-    .bind(customer.map(|c| c.0))
-    .bind(created_by.map(|c| c.0))
-    .bind(o.channel.as_str())
-    .bind(o.fulfilment.as_str())
-    .bind(o.status.as_str())
-    .bind(o.payment_method.as_str())
-    .bind(o.payment_status.as_str())
-    .bind(&o.contact.name)
-    .bind(&o.contact.phone)
-    .bind(&o.contact.email)
-    .bind(a.map(|a| a.street.clone()))
-    .bind(a.map(|a| a.postcode.clone()))
-    .bind(a.map(|a| a.city.clone()))
-    .bind(a.and_then(|a| a.instructions.clone()))
-    .bind(&o.note)
-    .bind(o.total.0)
-    .bind(o.version)
-    .bind(o.tracking_token.as_deref())
-    .bind((o.status == OrderStatus::Placed).then_some(now))
-    .bind(now)
-    .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
-    .bind(o.eta.map(jiff::Timestamp::as_millisecond))
-    .bind(o.delivery_fee.0)
-    .bind(lang)
-    .bind(crate::customers::national(&o.contact.phone))
-    .fetch_one(&mut **tx)
-    .await
-    .map(OrderId)
+         eta_at, delivery_fee_cents, lang, phone_key) VALUES ",
+    );
+    sql.push_str(&crate::db::values(orders.len(), 27));
+    sql.push_str(" RETURNING id, tracking_token");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for n in orders {
+        let (o, a) = (n.order, n.order.address.as_ref());
+        query = query
+            .bind(o.shop_id.0)
+            .bind(n.customer.map(|c| c.0))
+            .bind(n.created_by.map(|c| c.0))
+            .bind(o.channel.as_str())
+            .bind(o.fulfilment.as_str())
+            .bind(o.status.as_str())
+            .bind(o.payment_method.as_str())
+            .bind(o.payment_status.as_str())
+            .bind(o.contact.name.clone())
+            .bind(o.contact.phone.clone())
+            .bind(o.contact.email.clone())
+            .bind(a.map(|a| a.street.clone()))
+            .bind(a.map(|a| a.postcode.clone()))
+            .bind(a.map(|a| a.city.clone()))
+            .bind(a.and_then(|a| a.instructions.clone()))
+            .bind(o.note.clone())
+            .bind(o.total.0)
+            .bind(o.version)
+            .bind(n.token)
+            .bind((o.status == OrderStatus::Placed).then_some(n.now))
+            .bind(n.now)
+            .bind(n.now)
+            .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
+            .bind(o.eta.map(jiff::Timestamp::as_millisecond))
+            .bind(o.delivery_fee.0)
+            .bind(n.lang)
+            .bind(crate::customers::national(&o.contact.phone));
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    // The rows come back in no promised order: each is matched by its tracking token.
+    let mut ids = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        ids.insert(
+            r.try_get::<String, _>("tracking_token")?,
+            r.try_get::<i64, _>("id")?,
+        );
+    }
+    orders
+        .iter()
+        .map(|n| {
+            ids.get(n.token)
+                .map(|id| OrderId(*id))
+                .ok_or_else(|| sqlx::Error::Protocol("a new order came back without its id".into()))
+        })
+        .collect()
 }
 
 /// Replaces the lines of an order.
@@ -377,32 +410,35 @@ pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sq
         .bind(order.0)
         .execute(&mut **tx)
         .await?;
-    insert_lines(tx, order, lines).await
+    insert_lines(tx, &[(order, lines)]).await
 }
 
-/// Adds the lines of a new order, in one statement.
-pub async fn insert_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sqlx::Result<()> {
-    if lines.is_empty() {
+/// Adds the lines of new orders, in one statement.
+pub async fn insert_lines(tx: &mut Tx, orders: &[(OrderId, &[OrderLine])]) -> sqlx::Result<()> {
+    let count = orders.iter().map(|(_, lines)| lines.len()).sum();
+    if count == 0 {
         return Ok(());
     }
     let mut sql = String::from(
         "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
          quantity, unit_price_cents, extras, note, total_cents) VALUES ",
     );
-    sql.push_str(&crate::db::values(lines.len(), 10));
+    sql.push_str(&crate::db::values(count, 10));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (i, l) in lines.iter().enumerate() {
-        query = query
-            .bind(order.0)
-            .bind(i as i64)
-            .bind(l.pizza_id.0)
-            .bind(l.pizza_name.clone())
-            .bind(l.size.clone())
-            .bind(l.quantity)
-            .bind(l.unit_price.0)
-            .bind(serde_json::to_string(&l.extras).unwrap_or_else(|_| "[]".into()))
-            .bind(l.note.clone())
-            .bind(l.total.0);
+    for (order, lines) in orders {
+        for (i, l) in lines.iter().enumerate() {
+            query = query
+                .bind(order.0)
+                .bind(i as i64)
+                .bind(l.pizza_id.0)
+                .bind(l.pizza_name.clone())
+                .bind(l.size.clone())
+                .bind(l.quantity)
+                .bind(l.unit_price.0)
+                .bind(serde_json::to_string(&l.extras).unwrap_or_else(|_| "[]".into()))
+                .bind(l.note.clone())
+                .bind(l.total.0);
+        }
     }
     query.execute(&mut **tx).await.map(|_| ())
 }
@@ -430,20 +466,23 @@ pub async fn set_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sql
         .bind(order.0)
         .execute(&mut **tx)
         .await?;
-    insert_reservations(tx, order, needs).await
+    insert_reservations(tx, &[(order, needs)]).await
 }
 
-/// Records what a new order holds reserved, in one statement.
-pub async fn insert_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sqlx::Result<()> {
-    if needs.is_empty() {
+/// Records what new orders hold reserved, in one statement.
+pub async fn insert_reservations(tx: &mut Tx, orders: &[(OrderId, &Needs)]) -> sqlx::Result<()> {
+    let count = orders.iter().map(|(_, needs)| needs.len()).sum();
+    if count == 0 {
         return Ok(());
     }
     let mut sql =
         String::from("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ");
-    sql.push_str(&crate::db::values(needs.len(), 3));
+    sql.push_str(&crate::db::values(count, 3));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (ingredient, qty) in needs {
-        query = query.bind(order.0).bind(ingredient.0).bind(*qty);
+    for (order, needs) in orders {
+        for (ingredient, qty) in *needs {
+            query = query.bind(order.0).bind(ingredient.0).bind(*qty);
+        }
     }
     query.execute(&mut **tx).await.map(|_| ())
 }

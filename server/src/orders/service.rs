@@ -416,67 +416,89 @@ pub(super) struct Draft {
     pub idem: Option<Pending>,
 }
 
-/// Writes `draft` within `tx`: its rows, its reservation (into `moves`), its events (into
-/// `outbox`) and its idempotency record. Returns the order as its placer gets it back.
-pub(super) async fn write_placed(
-    tx: &mut Tx,
-    payments: &crate::payments::Payments,
-    draft: &Draft,
-    moves: &mut Movements,
-    outbox: &mut Outbox,
-) -> ApiResult<Order> {
-    let mut row = draft.order.clone();
-    row.tracking_token = Some(draft.token.clone());
-    let who = (draft.customer, draft.actor);
-    let id = db::insert(tx, &row, who, draft.lang.code(), draft.now).await?;
-    db::insert_lines(tx, id, &row.lines).await?;
-    db::insert_reservations(tx, id, &draft.priced.needs).await?;
-    let online = row.payment_method == PaymentMethod::Online;
-    if online {
-        crate::payments::flow::on_place(payments, tx, id, row.total).await?;
+impl Draft {
+    /// The order as stored once written with `id`: what reading it back in the transaction
+    /// would give (times to the millisecond, no token, no e-mail: see [`OrderRecord`]).
+    pub(super) fn stored(&self, id: OrderId) -> Order {
+        let millis = |t: Option<jiff::Timestamp>| t.map(|t| crate::db::ts(t.as_millisecond()));
+        let o = &self.order;
+        Order {
+            id,
+            contact: Contact {
+                email: None,
+                ..o.contact.clone()
+            },
+            tracking_token: None,
+            times: StageTimes {
+                placed_at: (o.status == OrderStatus::Placed).then(|| crate::db::ts(self.now)),
+                ..StageTimes::default()
+            },
+            created_at: crate::db::ts(self.now),
+            promised_at: millis(o.promised_at),
+            eta: millis(o.eta),
+            ..o.clone()
+        }
     }
-    let order = reload(tx, id).await?;
-    let cause = Cause {
-        order: Some(id),
-        user: draft.actor,
-        reason: None,
-    };
-    // The shop's stock rows are locked already (see `batch`).
-    if let Err(missing) = moves.reserve_locked(tx, &draft.priced.needs, cause).await? {
-        let name = crate::stock::db::ingredient_name(&mut **tx, missing)
-            .await?
-            .unwrap_or_else(|| format!("ingredient {missing}"));
-        return Err(draft.priced.shortage(missing, &name));
+
+    /// Queues the events of the order written as `order` (see [`Draft::stored`]) and writes
+    /// its idempotency record. Returns the order as its placer gets it back.
+    pub(super) async fn placed(
+        &self,
+        tx: &mut Tx,
+        order: Order,
+        outbox: &mut Outbox,
+    ) -> ApiResult<Order> {
+        // An order waiting for its online payment reaches the shop once authorised.
+        let staff = if order.payment_method == PaymentMethod::Online {
+            Vec::new()
+        } else {
+            streams(&order, None)
+        };
+        let email = self.order.contact.email.clone();
+        let mut own = Outbox::new(self.actor);
+        push(
+            &mut own,
+            (&self.token, email.as_deref()),
+            staff,
+            Event::OrderPlaced {
+                order: Box::new(order.clone()),
+            },
+        );
+        outbox.append(own);
+        // Whoever placed the order, and only them, gets its tracking token (and sees the
+        // e-mail they gave, which staff payloads leave out).
+        let mut order = Order {
+            tracking_token: Some(self.token.clone()),
+            ..order
+        };
+        order.contact.email = email;
+        if let Some(p) = &self.idem {
+            let body = serde_json::to_string(&order).map_err(|e| ApiError::Internal(e.into()))?;
+            p.record(tx, StatusCode::CREATED, &body).await?;
+        }
+        Ok(order)
     }
-    // An order waiting for its online payment reaches the shop once authorised.
-    let staff = if online {
-        Vec::new()
-    } else {
-        streams(&order, None)
-    };
-    let email = draft.order.contact.email.clone();
-    let mut own = Outbox::new(draft.actor);
-    push(
-        &mut own,
-        (&draft.token, email.as_deref()),
-        staff,
-        Event::OrderPlaced {
-            order: Box::new(order.clone()),
-        },
-    );
-    outbox.append(own);
-    // Whoever placed the order, and only them, gets its tracking token (and sees the e-mail
-    // they gave, which staff payloads leave out).
-    let mut order = Order {
-        tracking_token: Some(draft.token.clone()),
-        ..order
-    };
-    order.contact.email = email;
-    if let Some(p) = &draft.idem {
-        let body = serde_json::to_string(&order).map_err(|e| ApiError::Internal(e.into()))?;
-        p.record(tx, StatusCode::CREATED, &body).await?;
+
+    /// The row written for this order.
+    pub(super) fn row(&self) -> db::NewOrder<'_> {
+        db::NewOrder {
+            order: &self.order,
+            token: &self.token,
+            customer: self.customer,
+            created_by: self.actor,
+            lang: self.lang.code(),
+            now: self.now,
+        }
     }
-    Ok(order)
+
+    /// What the order's stock movements are recorded as caused by, once written as `id`.
+    pub(super) fn cause(&self, id: Option<OrderId>) -> Cause<'static> {
+        Cause {
+            order: id,
+            user: self.actor,
+            reason: None,
+        }
+    }
 }
 
 /// Writes the outbox and the idempotency record, commits, then publishes.

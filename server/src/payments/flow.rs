@@ -128,6 +128,17 @@ pub async fn staff_view(state: &AppState, rec: &OrderRecord) -> ApiResult<OrderP
     })
 }
 
+/// The provider that takes online payments here; a 422 naming the payment method when none
+/// does.
+pub fn offered(payments: &Payments) -> ApiResult<Provider> {
+    payments.provider().ok_or_else(|| {
+        ApiError::field(
+            "payment_method",
+            "online payment is not offered here; pay on delivery or at the counter",
+        )
+    })
+}
+
 /// Opens the first attempt of an order placed for online payment, in its transaction, with
 /// its deadline.
 pub async fn on_place(
@@ -136,12 +147,7 @@ pub async fn on_place(
     order: OrderId,
     total: Money,
 ) -> ApiResult<()> {
-    let provider = payments.provider().ok_or_else(|| {
-        ApiError::field(
-            "payment_method",
-            "online payment is not offered here; pay on delivery or at the counter",
-        )
-    })?;
+    let provider = offered(payments)?;
     db::open_attempt(tx, order, 1, provider, total).await?;
     let deadline = now_ms() + i64::from(payments.settings.timeout_minutes) * 60_000;
     db::set_deadline(tx, order, Some(deadline)).await?;

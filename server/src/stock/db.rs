@@ -48,21 +48,41 @@ pub async fn apply(
     Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
 }
 
-/// Locks every stock row of `shop` in ingredient order until the end of the transaction, on
-/// PostgreSQL (SQLite's single writer needs no row locks): a batch of orders may then move
-/// them in any order without risk of deadlock with a change that locks them one by one.
-pub async fn lock_shop(tx: &mut Tx, shop: ShopId) -> sqlx::Result<()> {
-    sqlx::query(
-        "SELECT ingredient_id FROM stock WHERE shop_id = $1 ORDER BY ingredient_id FOR UPDATE",
-    )
-    .bind(shop.0)
-    .fetch_all(&mut **tx)
-    .await
-    .map(|_| ())
+/// The levels `(on_hand, reserved)` of every stock row of `shop`, locked in ingredient order
+/// until the end of the transaction on PostgreSQL (SQLite's single writer needs no row locks,
+/// its write transaction holds the whole file): a batch of orders may then move them in any
+/// order without risk of deadlock with a change that locks them one by one, and decide in
+/// memory what the stock allows.
+pub async fn hold(
+    tx: &mut Tx,
+    shop: ShopId,
+    backend: crate::db::Backend,
+) -> sqlx::Result<std::collections::BTreeMap<IngredientId, (i64, i64)>> {
+    let sql = match backend {
+        crate::db::Backend::Postgres => {
+            "SELECT ingredient_id, on_hand, reserved FROM stock WHERE shop_id = $1 \
+             ORDER BY ingredient_id FOR UPDATE"
+        }
+        crate::db::Backend::Sqlite => {
+            "SELECT ingredient_id, on_hand, reserved FROM stock WHERE shop_id = $1"
+        }
+    };
+    sqlx::query(sql)
+        .bind(shop.0)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                IngredientId(r.try_get("ingredient_id")?),
+                (r.try_get("on_hand")?, r.try_get("reserved")?),
+            ))
+        })
+        .collect()
 }
 
 /// Reserves every quantity of `needs` in one guarded statement (the rows locked already, see
-/// [`lock_shop`]). Returns the ingredients whose free stock sufficed with their new levels:
+/// [`hold`]). Returns the ingredients whose free stock sufficed with their new levels:
 /// if one is missing, the caller must roll back what the others moved.
 pub async fn reserve_many(
     tx: &mut Tx,

@@ -26,6 +26,29 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Quantities per ingredient; a `BTreeMap` so rows are always locked in ingredient order.
 pub type Needs = BTreeMap<IngredientId, i64>;
 
+/// A shop's stock levels `(on_hand, reserved)` read at the start of a transaction that holds
+/// them (see [`db::hold`]), moved in memory as its orders reserve, and what they reserved in
+/// all.
+#[derive(Debug, Clone, Default)]
+pub struct Held {
+    levels: BTreeMap<IngredientId, (i64, i64)>,
+    moved: Needs,
+}
+
+impl Held {
+    /// Reads and holds the stock of `shop` until the end of `tx`.
+    pub async fn read(
+        tx: &mut Tx,
+        shop: ShopId,
+        backend: crate::db::Backend,
+    ) -> sqlx::Result<Held> {
+        Ok(Held {
+            levels: db::hold(tx, shop, backend).await?,
+            moved: Needs::new(),
+        })
+    }
+}
+
 /// The stock movements of one transaction, remembered to publish them together.
 #[derive(Debug, Clone)]
 pub struct Movements {
@@ -89,32 +112,52 @@ impl Movements {
         Ok(Ok(()))
     }
 
-    /// Reserves every quantity of `needs` in one statement, the shop's rows being locked
-    /// already (see [`db::lock_shop`]); on a shortage returns the first ingredient short
-    /// (the caller rolls back what the others moved).
-    pub async fn reserve_locked(
+    /// Reserves every quantity of `needs` from `held` (the shop's levels, locked: see
+    /// [`Held`]), in memory, all or nothing: on a shortage returns the first ingredient short
+    /// and moves nothing. The database follows in [`Movements::write_held`].
+    pub fn reserve_held(
         &mut self,
-        tx: &mut Tx,
+        held: &mut Held,
         needs: &Needs,
         cause: Cause<'_>,
-    ) -> sqlx::Result<Result<(), IngredientId>> {
-        let moved = db::reserve_many(tx, self.shop, needs).await?;
+    ) -> Result<(), IngredientId> {
         for (ingredient, qty) in needs {
-            let Some((_, after)) = moved.iter().find(|(i, _)| i == ingredient) else {
-                return Ok(Err(*ingredient));
-            };
-            if *qty != 0 {
-                self.changed.insert(*ingredient);
-                self.ledger.push(LedgerRow::new(
-                    *ingredient,
-                    LedgerKind::Reservation,
-                    (0, *qty),
-                    *after,
-                    cause,
-                ));
+            match held.levels.get(ingredient) {
+                Some((on_hand, reserved)) if on_hand - reserved >= *qty && reserved + qty >= 0 => {}
+                _ => return Err(*ingredient),
             }
         }
-        Ok(Ok(()))
+        for (ingredient, qty) in needs {
+            if *qty == 0 {
+                continue;
+            }
+            let level = held.levels.get_mut(ingredient).expect("checked above");
+            level.1 += qty;
+            *held.moved.entry(*ingredient).or_default() += qty;
+            self.changed.insert(*ingredient);
+            self.ledger.push(LedgerRow::new(
+                *ingredient,
+                LedgerKind::Reservation,
+                (0, *qty),
+                *level,
+                cause,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes what [`Movements::reserve_held`] reserved, in one guarded statement. The guard
+    /// still holds in the database: should a level not be what `held` says, this fails and
+    /// the caller rolls back.
+    pub async fn write_held(&self, tx: &mut Tx, held: &Held) -> sqlx::Result<()> {
+        let moved = db::reserve_many(tx, self.shop, &held.moved).await?;
+        if moved.len() != held.moved.len() {
+            return Err(sqlx::Error::Protocol(format!(
+                "the stock of shop {} moved under a batch that held it",
+                self.shop
+            )));
+        }
+        Ok(())
     }
 
     /// Gives back reserved quantities.
