@@ -297,15 +297,31 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-/// The placeholders of a multi-row `VALUES`: `rows` groups of `cols` numbered from `$1`, as
-/// in `($1, $2), ($3, $4)`. Statements assembled from it bind every value.
-pub fn values(rows: usize, cols: usize) -> String {
-    let mut sql = String::new();
+/// The placeholders of a multi-row `VALUES` for `rows` groups of `cols` values, in the
+/// statement's order, on `conn`'s database: numbered from `$1` on PostgreSQL, as in
+/// `($1, $2), ($3, $4)`; anonymous on SQLite, as in `(?, ?), (?, ?)`, because the SQLite driver
+/// looks up every numbered parameter's name in a list as long as the statement's parameters
+/// (a time that grows with the square of the rows). Statements assembled from it bind every
+/// value, and have no other placeholder.
+pub fn values(conn: &sqlx::AnyConnection, rows: usize, cols: usize) -> String {
+    values_for(
+        conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME,
+        rows,
+        cols,
+    )
+}
+
+fn values_for(anonymous: bool, rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 6);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for col in 0..cols {
             let sep = if col == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}${}", row * cols + col + 1);
+            if anonymous {
+                let _ = write!(sql, "{sep}?");
+            } else {
+                let _ = write!(sql, "{sep}${}", row * cols + col + 1);
+            }
         }
         sql.push(')');
     }
@@ -316,7 +332,8 @@ pub fn values(rows: usize, cols: usize) -> String {
 mod values_tests {
     #[test]
     fn rows_of_placeholders_are_numbered_from_one() {
-        assert_eq!(super::values(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(super::values(1, 1), "($1)");
+        assert_eq!(super::values_for(false, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::values_for(false, 1, 1), "($1)");
+        assert_eq!(super::values_for(true, 2, 2), "(?, ?), (?, ?)");
     }
 }

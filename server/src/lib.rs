@@ -31,6 +31,7 @@ pub mod hub;
 pub mod idempotency;
 pub mod listener;
 pub mod maintenance;
+pub mod memo;
 pub mod menu;
 pub mod metrics;
 pub mod net;

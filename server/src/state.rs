@@ -35,6 +35,8 @@ pub struct AppState {
     pub menus: crate::menu::cache::MenuCache,
     /// The catalogue's pizzas, for pricing orders.
     pub specs: crate::menu::specs::Specs,
+    /// Every shop as stored, for placing orders (see [`crate::shops::cached`]).
+    pub shops: crate::memo::Memo<Arc<Vec<ocpizza_proto::api::shops::Shop>>>,
     /// Each shop's new orders waiting to be written together.
     pub batches: crate::orders::batch::Batches,
     /// Online payment: the provider's client and the reconciler's bell.
@@ -62,6 +64,7 @@ impl AppState {
         hub.spawn(&bus, std::time::Duration::from_secs(2));
         let menus = crate::menu::cache::MenuCache::watching(&bus);
         let specs = crate::menu::specs::Specs::watching(&bus);
+        let shops = crate::memo::Memo::watching(&bus, |e| crate::memo::is_of_type(e, "shop_"));
         let metrics = Arc::new(crate::metrics::Metrics::new(hub.clone(), bus.clone()));
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
         let notify = crate::notify::from_config(&config, &db).await?;
@@ -88,6 +91,7 @@ impl AppState {
             eta: crate::eta::Cache::default(),
             menus,
             specs,
+            shops,
             batches: crate::orders::batch::Batches::default(),
         })
     }

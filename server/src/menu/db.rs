@@ -170,13 +170,16 @@ pub async fn steps(pool: &AnyPool, pizza: PizzaId) -> sqlx::Result<Vec<String>> 
 }
 
 /// Pizzas switched off in `shop`, by its manager or for every shop by the group.
-pub async fn disabled(pool: &AnyPool, shop: ShopId) -> sqlx::Result<Vec<PizzaId>> {
+pub async fn disabled<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    shop: ShopId,
+) -> sqlx::Result<Vec<PizzaId>> {
     sqlx::query_scalar(
         "SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1 \
          UNION SELECT id FROM pizzas WHERE available = 0",
     )
     .bind(shop.0)
-    .fetch_all(pool)
+    .fetch_all(ex)
     .await
     .map(|ids| ids.into_iter().map(PizzaId).collect())
 }

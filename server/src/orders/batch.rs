@@ -173,6 +173,7 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     let shop = first.order.shop_id;
     let mut tx = state.db.begin().await?;
     let mut held = Held::read(&mut tx, shop, state.db.backend()).await?;
+    let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
 
     let mut refused: Vec<Option<ApiError>> = Vec::with_capacity(drafts.len());
     let mut trial = (held.clone(), Movements::new(shop));
@@ -183,7 +184,9 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         } else {
             None
         };
-        let shortage = match offered {
+        let switched_off =
+            super::service::refuse_disabled(&draft.shop_name, &disabled, &draft.priced).err();
+        let shortage = match offered.or(switched_off) {
             Some(e) => Some(e),
             None => match trial
                 .1

@@ -106,6 +106,15 @@ async fn load_specs(state: &AppState, lines: &[LineInput]) -> ApiResult<Vec<Pizz
 /// Refuses pizzas the shop's manager switched off.
 async fn check_enabled(state: &AppState, shop: &Shop, priced: &Priced) -> ApiResult<()> {
     let disabled = crate::menu::db::disabled(state.db.pool(), shop.id).await?;
+    refuse_disabled(&shop.name, &disabled, priced)
+}
+
+/// Refuses the lines of `priced` whose pizza is in `disabled` at the shop called `shop`.
+pub(super) fn refuse_disabled(
+    shop: &str,
+    disabled: &[ocpizza_proto::PizzaId],
+    priced: &Priced,
+) -> ApiResult<()> {
     if let Some(i) = priced
         .lines
         .iter()
@@ -113,7 +122,7 @@ async fn check_enabled(state: &AppState, shop: &Shop, priced: &Priced) -> ApiRes
     {
         let name = &priced.lines[i].pizza_name;
         return Err(ApiError::OutOfStock {
-            message: format!("{name} is not available at {} today", shop.name),
+            message: format!("{name} is not available at {shop} today"),
             fields: [(
                 format!("lines[{i}]"),
                 format!("{name} is not available today"),
@@ -287,7 +296,7 @@ pub async fn place(
     idem: Option<&Pending>,
 ) -> ApiResult<Order> {
     let started = std::time::Instant::now();
-    let shop = crate::shops::db::get(state.db.pool(), req.shop_id)
+    let shop = crate::shops::cached(state, req.shop_id)
         .await?
         .ok_or_else(|| ApiError::field("shop_id", "no such shop"))?;
     let (channel, customer, contact) = channel_and_customer(who, &shop, &req)?;
@@ -332,7 +341,7 @@ pub async fn place(
         return Err(ApiError::ShopClosed(closed_message(&shop)));
     }
     let delivery_fee = delivery_fee(&shop, req.fulfilment, priced.total)?;
-    check_enabled(state, &shop, &priced).await?;
+    // Pizzas switched off are refused by the writer, which reads the switches once per batch.
     // Counted once the order is known to be acceptable, so that fixing a typo costs nothing.
     if channel == Channel::Web {
         super::guard::admit(state, ip, &contact.phone).await?;
@@ -379,6 +388,7 @@ pub async fn place(
         actor: who.id(),
         lang,
         priced,
+        shop_name: shop.name.clone(),
         token: crate::auth::random_token(16),
         now,
         idem: idem.cloned(),
@@ -408,6 +418,8 @@ pub(super) struct Draft {
     pub lang: crate::notify::mail::templates::Lang,
     /// Its lines and what they need.
     pub priced: Priced,
+    /// Its shop's name, for the messages of a refusal.
+    pub shop_name: String,
     /// Its tracking token: also what tells whether it was written (see `batch`).
     pub token: String,
     /// When it was placed (ms since the epoch).

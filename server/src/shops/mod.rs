@@ -57,6 +57,21 @@ pub fn settings_streams(id: ShopId) -> Vec<Stream> {
     vec![Stream::GroupOrders, Stream::ShopMenu(id), Stream::Site]
 }
 
+/// A shop as stored and its open state now, from memory: every shop is read at once and kept
+/// until a `shop_…` event announces a change (see [`crate::memo`]).
+pub async fn cached(state: &AppState, id: ShopId) -> ApiResult<Option<Shop>> {
+    let pool = state.db.pool();
+    let shops = state
+        .shops
+        .get(|| async { Ok(std::sync::Arc::new(db::list_all(pool).await?)) })
+        .await?;
+    Ok(shops
+        .iter()
+        .find(|s| s.id == id)
+        .cloned()
+        .map(with_open_state))
+}
+
 /// Loads a shop or 404.
 pub async fn require(state: &AppState, id: ShopId) -> ApiResult<Shop> {
     db::get(state.db.pool(), id)
