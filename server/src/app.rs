@@ -17,7 +17,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 /// Largest accepted request body.
@@ -114,10 +116,37 @@ pub fn layered(api: Router<AppState>, state: AppState) -> Router {
             .unwrap_or("-");
         tracing::info_span!("request", method = %req.method(), route, request_id = id)
     }))
-    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
     .layer(crate::reporting::http_layer(reporting))
     .layer(crate::reporting::hub_layer(reporting))
     .with_state(state)
+}
+
+/// Names each request that comes without an `x-request-id`: this process's random prefix and
+/// a counter, unique across instances and restarts without a system call per request.
+#[derive(Debug, Clone)]
+struct RequestIds {
+    prefix: std::sync::Arc<str>,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        RequestIds {
+            prefix: format!("{:016x}", rand::random::<u64>()).into(),
+            next: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}-{n:x}", self.prefix);
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// Longest a request may take; the database pools give up acquiring a connection well before.

@@ -1,4 +1,4 @@
-//! The application state handed to every handler: cheap, cloneable handles only.
+//! The application state handed to every handler: one reference-counted pointer to handles.
 
 use crate::auth::limit::AuthLimits;
 use crate::config::Config;
@@ -8,9 +8,22 @@ use crate::hub::Hub;
 use crate::orders::limit::OrderLimits;
 use std::sync::Arc;
 
-/// Shared by all requests.
+/// Shared by all requests: one pointer, so that the layers and handlers a request goes through
+/// clone it for the price of one counter (see [`Shared`] for what it holds).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] gives access to.
+#[derive(Debug)]
+pub struct Shared {
     /// Database pools.
     pub db: Db,
     /// Configuration.
@@ -69,7 +82,7 @@ impl AppState {
         let maintenance = crate::maintenance::Switch::load(db.pool()).await?;
         let notify = crate::notify::from_config(&config, &db).await?;
         crate::maintenance::spawn(maintenance.clone(), db.clone());
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             metrics,
             hub,
             bus,
@@ -93,6 +106,6 @@ impl AppState {
             specs,
             shops,
             batches: crate::orders::batch::Batches::default(),
-        })
+        })))
     }
 }

@@ -71,7 +71,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let hub = state.hub;
+    let hub = state.hub.clone();
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
