@@ -30,7 +30,7 @@ pub async fn insert(
             "INSERT INTO audit_log (at, actor_id, actor_name, shop_id, action, subject, reason, \
              before, after) VALUES ",
         );
-        sql.push_str(&crate::db::values(&**tx, chunk.len(), 9));
+        sql.push_str(&crate::db::values(tx, chunk.len(), 9));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

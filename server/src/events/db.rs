@@ -80,7 +80,7 @@ pub async fn insert_events(tx: &mut Tx, events: &[NewEvent<'_>], at: i64) -> sql
     for chunk in events.chunks(BATCH_ROWS) {
         let mut sql =
             String::from("INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ");
-        sql.push_str(&crate::db::values(&**tx, chunk.len(), 6));
+        sql.push_str(&crate::db::values(tx, chunk.len(), 6));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

@@ -351,7 +351,7 @@ pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<Or
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
          eta_at, delivery_fee_cents, lang, phone_key) VALUES ",
     );
-    sql.push_str(&crate::db::values(&**tx, orders.len(), 27));
+    sql.push_str(&crate::db::values(tx, orders.len(), 27));
     sql.push_str(" RETURNING id, tracking_token");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for n in orders {
@@ -423,7 +423,7 @@ pub async fn insert_lines(tx: &mut Tx, orders: &[(OrderId, &[OrderLine])]) -> sq
         "INSERT INTO order_lines (order_id, position, pizza_id, pizza_name, size_code, \
          quantity, unit_price_cents, extras, note, total_cents) VALUES ",
     );
-    sql.push_str(&crate::db::values(&**tx, count, 10));
+    sql.push_str(&crate::db::values(tx, count, 10));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (order, lines) in orders {
         for (i, l) in lines.iter().enumerate() {
@@ -477,7 +477,7 @@ pub async fn insert_reservations(tx: &mut Tx, orders: &[(OrderId, &Needs)]) -> s
     }
     let mut sql =
         String::from("INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ");
-    sql.push_str(&crate::db::values(&**tx, count, 3));
+    sql.push_str(&crate::db::values(tx, count, 3));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (order, needs) in orders {
         for (ingredient, qty) in *needs {
