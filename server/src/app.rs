@@ -76,8 +76,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// `api` wrapped in the middleware every request goes through: origin check, body limit,
-/// time limit, panic catcher, metrics, security headers, request id, trace span, error
-/// reporting.
+/// time limit, panic catcher, metrics and security headers ([`around`]), request id, trace
+/// span, error reporting.
 pub fn layered(api: Router<AppState>, state: AppState) -> Router {
     let reporting = state.config.sentry_dsn.is_some();
     let security = crate::headers::SecurityHeaders::new(
@@ -95,13 +95,11 @@ pub fn layered(api: Router<AppState>, state: AppState) -> Router {
         ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
     }))
     .layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        crate::metrics::track,
-    ))
-    .layer(axum::middleware::from_fn(crate::reporting::tag_route))
-    .layer(axum::middleware::from_fn_with_state(
-        security,
-        crate::headers::add,
+        Around {
+            metrics: state.metrics.clone(),
+            security,
+        },
+        around,
     ))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -147,6 +145,38 @@ impl MakeRequestId for RequestIds {
             .ok()
             .map(RequestId::new)
     }
+}
+
+/// What [`around`] needs.
+#[derive(Debug, Clone)]
+struct Around {
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    security: crate::headers::SecurityHeaders,
+}
+
+/// What every request goes through once routed, in one layer (each layer boxes the request's
+/// future and clones the routes): its error-reporting scope named after its route, its count
+/// and duration recorded by method, route template (never the raw path, which may hold a
+/// token) and status, the security headers added to its answer.
+async fn around(
+    axum::extract::State(around): axum::extract::State<Around>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    crate::reporting::name_scope(&req);
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(req).await;
+    around.metrics.record_request(
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        response.status(),
+        started.elapsed(),
+    );
+    around.security.apply(api, &mut response);
+    response
 }
 
 /// Longest a request may take; the database pools give up acquiring a connection well before.

@@ -4,9 +4,7 @@
 //! to this origin, `no-store` on API answers (they carry personal data), and HSTS when the
 //! public URL is https.
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -114,18 +112,18 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     out
 }
 
-/// Adds the headers; API answers get `Cache-Control: no-store` unless they set their own.
-pub async fn add(State(sec): State<SecurityHeaders>, req: Request, next: Next) -> Response {
-    let api = req.uri().path().starts_with("/api/");
-    let mut response = next.run(req).await;
-    let headers = response.headers_mut();
-    for (name, value) in sec.headers.iter() {
-        headers.insert(name, value.clone());
+impl SecurityHeaders {
+    /// Adds the headers to `response`, and `no-store` to an API answer that sets no
+    /// `Cache-Control` of its own (`api`: the request's path is under `/api/`).
+    pub fn apply(&self, api: bool, response: &mut Response) {
+        let headers = response.headers_mut();
+        for (name, value) in self.headers.iter() {
+            headers.insert(name, value.clone());
+        }
+        if api && !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
     }
-    if api && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
 }
 
 #[cfg(test)]

@@ -76,10 +76,7 @@ pub fn http_layer(enabled: bool) -> Either<sentry::integrations::tower::SentryHt
 /// Names the request's Sentry scope by its method and matched route (a route template:
 /// `/api/v1/track/{token}`, never the token), as the `route` tag and the transaction of its
 /// events. Does nothing when Sentry is off.
-pub async fn tag_route(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
+pub fn name_scope(req: &axum::extract::Request) {
     if sentry::Hub::current().client().is_some() {
         let route = req
             .extensions()
@@ -91,7 +88,6 @@ pub async fn tag_route(
             scope.set_transaction(Some(&name));
         });
     }
-    next.run(req).await
 }
 
 /// Headers kept on a reported request; every other one is dropped.

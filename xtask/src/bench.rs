@@ -8,8 +8,8 @@
 //! percentiles, the server's CPU time per request and the hypervisor's steal during each run.
 
 use crate::server::{
-    ScratchDir, Server, build_server, log_tail, ocpizza_command, start_server, wait_ready,
-    workspace_root,
+    ScratchDir, Server, build_server, free_port, log_tail, ocpizza_command, start_server_under,
+    wait_ready, workspace_root,
 };
 use anyhow::{Context, bail};
 use reqwest::StatusCode;
@@ -43,6 +43,12 @@ pub struct Args {
     /// in interleaved runs: keep a copy of each).
     #[arg(long)]
     binary: Option<std::path::PathBuf>,
+    /// Also count the server's instructions per order placed and per menu read, with
+    /// valgrind's callgrind (the same count for the same build and load whatever else the
+    /// machine does), and list where they go. The server then runs some 50 times slower: use
+    /// a few hundred orders and a few thousand reads.
+    #[arg(long)]
+    callgrind: bool,
 }
 
 /// `--db`.
@@ -128,6 +134,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         concurrency,
         reads,
         shops,
+        callgrind: args.callgrind,
     };
 
     let mut results: Vec<(Backend, Outcome, Option<f64>)> = Vec::new();
@@ -175,6 +182,7 @@ struct Plan {
     concurrency: usize,
     reads: usize,
     shops: i64,
+    callgrind: bool,
 }
 
 #[derive(Debug)]
@@ -188,6 +196,18 @@ enum Outcome {
 struct Report {
     orders: Stats,
     menu: Stats,
+    /// With `--callgrind`: instructions per order and per read, and where they went.
+    instructions: Option<Instructions>,
+}
+
+/// What callgrind counted in the server during the measured runs.
+#[derive(Debug)]
+struct Instructions {
+    per_order: f64,
+    per_read: f64,
+    /// `callgrind_annotate`'s list of the functions that executed the most, for each run.
+    orders_profile: String,
+    menu_profile: String,
 }
 
 /// The results of one load run.
@@ -469,8 +489,8 @@ fn bench_sqlite(
     let data = scratch.0.join("data");
     println!("OCPIZZA_DATA_DIR={}", data.display());
     let env = [("OCPIZZA_DATA_DIR", data.display().to_string())];
-    let mut server = start_server(binary, &env, scratch.0.join("server.log"))?;
-    let report = runtime.block_on(measure(&mut server, plan));
+    let mut server = start(binary, &env, &scratch, plan)?;
+    let report = runtime.block_on(measure(&mut server, plan, &scratch.0));
     drop(server);
     drop(scratch);
     report.map(|r| Outcome::Measured(Box::new(r)))
@@ -507,18 +527,43 @@ fn bench_postgres(
     println!("{}", String::from_utf8_lossy(&seed.stdout).trim());
 
     let scratch = ScratchDir::new("postgres")?;
-    let mut server = start_server(binary, &env, scratch.0.join("server.log"))?;
-    let report = runtime.block_on(measure(&mut server, plan));
+    let mut server = start(binary, &env, &scratch, plan)?;
+    let report = runtime.block_on(measure(&mut server, plan, &scratch.0));
     drop(server);
     drop(database);
     drop(scratch);
     report.map(|r| Outcome::Measured(Box::new(r)))
 }
 
-/// Everything measured against one running server.
-async fn measure(server: &mut Server, plan: &Plan) -> anyhow::Result<Report> {
+/// Starts the server (under callgrind, instruments off, with `--callgrind`), its files in
+/// `scratch`.
+fn start(
+    binary: &Path,
+    env: &[(&str, String)],
+    scratch: &ScratchDir,
+    plan: &Plan,
+) -> anyhow::Result<Server> {
+    let under: Vec<String> = if plan.callgrind {
+        vec![
+            "valgrind".into(),
+            "--tool=callgrind".into(),
+            "--instr-atstart=no".into(),
+            format!(
+                "--callgrind-out-file={}",
+                scratch.0.join(CALLGRIND_OUT).display()
+            ),
+        ]
+    } else {
+        Vec::new()
+    };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], free_port()?));
+    start_server_under(&under, binary, env, scratch.0.join("server.log"), addr)
+}
+
+/// Everything measured against one running server (whose files are in `scratch`).
+async fn measure(server: &mut Server, plan: &Plan, scratch: &Path) -> anyhow::Result<Report> {
     wait_ready(server).await?;
-    let result = measure_ready(server, plan).await;
+    let result = measure_ready(server, plan, scratch).await;
     if let Ok(Some(status)) = server.child.try_wait() {
         bail!(
             "the server exited ({status}) during the benchmark; last log lines:\n{}",
@@ -528,7 +573,7 @@ async fn measure(server: &mut Server, plan: &Plan) -> anyhow::Result<Report> {
     result
 }
 
-async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
+async fn measure_ready(server: &Server, plan: &Plan, scratch: &Path) -> anyhow::Result<Report> {
     let base = server.base.as_str();
     let pid = server.child.id();
     let restock_rounds = (plan.orders + WARMUP_ORDERS).div_ceil(ORDERS_PER_RESTOCK_ROUND);
@@ -559,24 +604,149 @@ async fn measure_ready(server: &Server, plan: &Plan) -> anyhow::Result<Report> {
         "measuring: {} orders over {} shop(s), {} concurrent clients",
         plan.orders, plan.shops, plan.concurrency
     );
+    let counting = plan.callgrind.then(|| Callgrind {
+        pid,
+        out: scratch.join(CALLGRIND_OUT),
+    });
+    if let Some(c) = &counting {
+        c.control(&["--instr=on"])?;
+    }
     let placed = run_load(&client, &orders, plan.orders, plan.concurrency, pid).await;
     if let Some(e) = &placed.first_error {
         println!("first order error: {e}");
     }
+    let orders_counted = match &counting {
+        Some(c) => Some(c.dump_and_stop("orders")?),
+        None => None,
+    };
 
     let _ = run_load(&client, &menu, WARMUP_READS, plan.concurrency, pid).await;
     println!(
         "measuring: {} menu reads, {} concurrent clients",
         plan.reads, plan.concurrency
     );
+    if let Some(c) = &counting {
+        c.control(&["--zero"])?;
+        c.control(&["--instr=on"])?;
+    }
     let read = run_load(&client, &menu, plan.reads, plan.concurrency, pid).await;
     if let Some(e) = &read.first_error {
         println!("first menu error: {e}");
     }
+    let instructions = match (&counting, orders_counted) {
+        (Some(c), Some((orders_ir, orders_profile))) => {
+            let (reads_ir, menu_profile) = c.dump_and_stop("menu-reads")?;
+            Some(Instructions {
+                per_order: orders_ir as f64 / count(placed.ok.max(1)),
+                per_read: reads_ir as f64 / count(read.ok.max(1)),
+                orders_profile,
+                menu_profile,
+            })
+        }
+        _ => None,
+    };
     Ok(Report {
         orders: placed,
         menu: read,
+        instructions,
     })
+}
+
+/// Where callgrind writes its counts (dumps get `.1`, `.2`, … appended).
+const CALLGRIND_OUT: &str = "callgrind.out";
+
+/// The server running under callgrind.
+struct Callgrind {
+    pid: u32,
+    out: std::path::PathBuf,
+}
+
+impl Callgrind {
+    fn control(&self, args: &[&str]) -> anyhow::Result<()> {
+        let done = Command::new("callgrind_control")
+            .args(args)
+            .arg(self.pid.to_string())
+            .stdout(Stdio::null())
+            .status()
+            .context("running callgrind_control (Debian package valgrind)")?;
+        if !done.success() {
+            bail!("callgrind_control {} failed ({done})", args.join(" "));
+        }
+        Ok(())
+    }
+
+    /// Writes the counts since the last dump or zeroing, stops counting, and returns the
+    /// instructions executed and the functions that executed the most.
+    fn dump_and_stop(&self, name: &str) -> anyhow::Result<(u64, String)> {
+        let dir = self.out.parent().context("callgrind's folder")?;
+        let before = dumps(dir)?.len();
+        self.control(&["--dump"])?;
+        self.control(&["--instr=off"])?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let file = loop {
+            let files = dumps(dir)?;
+            if files.len() > before {
+                break files.last().cloned().context("a dump")?;
+            }
+            if Instant::now() > deadline {
+                bail!("callgrind wrote no dump in {}", dir.display());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        // The dump is complete once its totals line is written.
+        let text = loop {
+            let text = std::fs::read_to_string(&file)?;
+            if text.lines().any(|l| l.starts_with("totals:")) || Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let total = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("totals:")
+                    .or_else(|| l.strip_prefix("summary:"))
+            })
+            .and_then(|n| n.split_whitespace().next()?.parse::<u64>().ok())
+            .with_context(|| format!("no instruction total in {}", file.display()))?;
+        // Kept for a closer look (`callgrind_annotate --inclusive=yes --tree=caller FILE`).
+        let kept = workspace_root()
+            .join("target")
+            .join("callgrind")
+            .join(format!("{}-{name}.out", self.pid));
+        std::fs::create_dir_all(kept.parent().context("target/callgrind")?)?;
+        std::fs::copy(&file, &kept).with_context(|| format!("keeping {}", kept.display()))?;
+        println!("callgrind counts of the {name} kept in {}", kept.display());
+        let annotated = Command::new("callgrind_annotate")
+            .arg(&file)
+            .output()
+            .context("running callgrind_annotate")?;
+        let profile = String::from_utf8_lossy(&annotated.stdout)
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("Ir"))
+            .skip(2)
+            .take(25)
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok((total, profile))
+    }
+}
+
+/// Callgrind's dumps in `dir` (`callgrind.out.1`, …), in the order they were written.
+fn dumps(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut found: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let n = name
+                .strip_prefix(&format!("{CALLGRIND_OUT}."))?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    found.sort();
+    Ok(found.into_iter().map(|(_, p)| p).collect())
 }
 
 /// Logs in as the demo admin, opens `shop` around the clock and restocks every ingredient of
@@ -808,6 +978,22 @@ fn print_one(r: &Report) {
         percent(m.cpu_other),
         percent(m.steal)
     );
+    if let Some(i) = &r.instructions {
+        println!(
+            "callgrind: {} instructions per order placed, {} per menu read (the whole server \
+             process: handlers, database driver, SQLite, background tasks)",
+            group_digits(i.per_order.round() as i64),
+            group_digits(i.per_read.round() as i64)
+        );
+        println!(
+            "\nwhere the orders' instructions went (self cost):\n{}",
+            i.orders_profile
+        );
+        println!(
+            "\nwhere the menu reads' instructions went (self cost):\n{}",
+            i.menu_profile
+        );
+    }
 }
 
 fn summary_table(results: &[(Backend, Outcome, Option<f64>)]) -> String {

@@ -154,6 +154,18 @@ pub fn start_server_on(
     log: PathBuf,
     addr: SocketAddr,
 ) -> anyhow::Result<Server> {
+    start_server_under(&[], binary, env, log, addr)
+}
+
+/// [`start_server_on`], run by the program and arguments of `under` (a profiler: `valgrind
+/// --tool=callgrind`, which runs the server in its own process, same pid) when not empty.
+pub fn start_server_under(
+    under: &[String],
+    binary: &Path,
+    env: &[(&str, String)],
+    log: PathBuf,
+    addr: SocketAddr,
+) -> anyhow::Result<Server> {
     let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
     let env: Vec<(&str, String)> = UNTHROTTLED
@@ -161,7 +173,15 @@ pub fn start_server_on(
         .map(|(k, v)| (*k, (*v).to_owned()))
         .chain(env.iter().cloned())
         .collect();
-    let child = ocpizza_command(binary, &env)
+    let mut cmd = match under.split_first() {
+        Some((program, args)) => {
+            let mut cmd = ocpizza_command(Path::new(program), &env);
+            cmd.args(args).arg(binary);
+            cmd
+        }
+        None => ocpizza_command(binary, &env),
+    };
+    let child = cmd
         .args(["serve", "--demo", "--bind", &addr.to_string()])
         .stdout(out)
         .stderr(err)

@@ -28,9 +28,8 @@ pub(crate) use collect::LATE_AFTER_MINUTES;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ocpizza_proto::ShopId;
 use ocpizza_proto::api::orders::Channel;
@@ -43,7 +42,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Content type of the OpenMetrics text exposition.
@@ -212,7 +211,8 @@ impl Metrics {
         probes.disks.push((name.to_owned(), path.into()));
     }
 
-    fn record_request(&self, method: &str, route: &str, status: StatusCode, took: Duration) {
+    /// Counts a request answered with `status` after `took`, by method and route template.
+    pub fn record_request(&self, method: &str, route: &str, status: StatusCode, took: Duration) {
         self.http_requests
             .get_or_create(&HttpLabels {
                 method: method.to_owned(),
@@ -240,22 +240,6 @@ pub async fn render(state: &AppState) -> String {
         tracing::error!(error = %e, "encoding the metrics failed");
     }
     out
-}
-
-/// Counts every request by method, matched route and status, and times it. Layered on the
-/// whole router (so the matched route is known; unmatched paths are `unmatched`).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(req).await;
-    state
-        .metrics
-        .record_request(&method, &route, response.status(), started.elapsed());
-    response
 }
 
 /// The metrics listener's application: `GET /metrics`, nothing else.

@@ -183,18 +183,7 @@ pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sql
             "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
              delta_reserved, on_hand_after, reserved_after, order_id, user_id, reason, at) VALUES ",
         );
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            for c in 0..COLUMNS {
-                let _ = write!(
-                    sql,
-                    "{}${}",
-                    if c == 0 { "" } else { ", " },
-                    i * COLUMNS + c + 1
-                );
-            }
-            sql.push(')');
-        }
+        sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
             query = query
