@@ -85,39 +85,42 @@ pub fn layered(api: Router<AppState>, state: AppState) -> Router {
         state.config.static_dir.as_deref(),
         &state.config.payments.browser_origins(),
     );
-    api.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        net::check_origin,
-    ))
-    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .layer(axum::middleware::from_fn(time_limit))
-    .layer(CatchPanicLayer::custom(|_| {
-        ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
-    }))
-    .layer(axum::middleware::from_fn_with_state(
-        Around {
-            metrics: state.metrics.clone(),
-            security,
-        },
-        around,
-    ))
-    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or("unmatched", MatchedPath::as_str);
-        let id = req
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", method = %req.method(), route, request_id = id)
-    }))
-    .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
-    .layer(crate::reporting::http_layer(reporting))
-    .layer(crate::reporting::hub_layer(reporting))
-    .with_state(state)
+    // One layer made of them all, outermost first: the router boxes each layer it is given
+    // around every route, and clones every box for every request.
+    let stack = tower::ServiceBuilder::new()
+        .layer(crate::reporting::hub_layer(reporting))
+        .layer(crate::reporting::http_layer(reporting))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            let id = req
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(axum::middleware::from_fn_with_state(
+            Around {
+                metrics: state.metrics.clone(),
+                security,
+            },
+            around,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(axum::middleware::from_fn(time_limit))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            net::check_origin,
+        ));
+    api.layer(stack).with_state(state)
 }
 
 /// Names each request that comes without an `x-request-id`: this process's random prefix and
