@@ -12,6 +12,8 @@ use crate::server::{
     wait_ready, workspace_root,
 };
 use anyhow::{Context, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use std::fmt::Write as _;
@@ -581,15 +583,9 @@ async fn measure_ready(server: &Server, plan: &Plan, scratch: &Path) -> anyhow::
         make_stock_unlimited(base, shop, restock_rounds).await?;
     }
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(plan.concurrency)
-        .timeout(REQUEST_TIMEOUT)
-        .tcp_nodelay(true)
-        .build()?;
-    let order_url: Arc<str> = format!("{base}/api/v1/orders").into();
-    let menu_url: Arc<str> = format!("{base}/api/v1/shops/{SHOP}/menu").into();
-    let orders = Load::Orders(order_url, plan.shops);
-    let menu = Load::Menu(menu_url);
+    let client: Arc<str> = server.addr.to_string().into();
+    let orders = Load::Orders(plan.shops);
+    let menu = Load::Menu;
 
     println!("warm-up: {WARMUP_ORDERS} orders");
     let warm = run_load(&client, &orders, WARMUP_ORDERS, plan.concurrency, pid).await;
@@ -838,41 +834,103 @@ async fn make_stock_unlimited(base: &str, shop: i64, rounds: usize) -> anyhow::R
 }
 
 /// What the workers send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum Load {
     /// `POST /api/v1/orders`, expecting 201, spread round robin over shops 1 to N.
-    Orders(Arc<str>, i64),
+    Orders(i64),
     /// `GET /api/v1/shops/1/menu`, expecting 200.
-    Menu(Arc<str>),
+    Menu,
 }
 
 impl Load {
-    /// Sends request number `n`.
-    async fn once(&self, client: &reqwest::Client, n: usize) -> Result<(), String> {
-        let (request, expected) = match self {
-            Load::Orders(url, shops) => (
-                client
-                    .post(url.as_ref())
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(order_body(1 + (n as i64) % shops, n)),
+    /// Request number `n`, for the server at `host`, and the status it should get.
+    fn request(self, host: &str, n: usize) -> (hyper::Request<Full<Bytes>>, StatusCode) {
+        let (builder, body, expected) = match self {
+            Load::Orders(shops) => (
+                hyper::Request::post("/api/v1/orders").header(CONTENT_TYPE, "application/json"),
+                Bytes::from(order_body(1 + (n as i64) % shops, n)),
                 StatusCode::CREATED,
             ),
-            Load::Menu(url) => (client.get(url.as_ref()), StatusCode::OK),
+            Load::Menu => (
+                hyper::Request::get(format!("/api/v1/shops/{SHOP}/menu")),
+                Bytes::new(),
+                StatusCode::OK,
+            ),
         };
-        let response = request.send().await.map_err(|e| format!("{e:#}"))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| format!("{e:#}"))?;
-        if status == expected {
-            Ok(())
-        } else {
-            Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+        let request = builder
+            .header(hyper::header::HOST, host)
+            .body(Full::new(body))
+            .expect("a request made of constants");
+        (request, expected)
+    }
+}
+
+/// One client's keep-alive HTTP/1.1 connection to the server.
+struct Connection {
+    send: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+impl Connection {
+    async fn open(host: &str) -> Result<Connection, String> {
+        let stream = tokio::net::TcpStream::connect(host)
+            .await
+            .map_err(|e| format!("connecting to {host}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (send, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| format!("HTTP/1.1 handshake: {e}"))?;
+        tokio::spawn(connection);
+        Ok(Connection { send })
+    }
+
+    /// Sends request number `n` of `load` (on a new connection if the last one broke) and
+    /// reads the whole answer.
+    async fn once(
+        slot: &mut Option<Connection>,
+        host: &str,
+        load: Load,
+        n: usize,
+    ) -> Result<(), String> {
+        let conn = match slot {
+            Some(c) if !c.send.is_closed() => c,
+            _ => slot.insert(Connection::open(host).await?),
+        };
+        let (request, expected) = load.request(host, n);
+        let exchange = async {
+            conn.send.ready().await.map_err(|e| e.to_string())?;
+            let response = conn
+                .send
+                .send_request(request)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok::<_, String>((status, body))
+        };
+        let result = match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs())),
+        };
+        match result {
+            Ok((status, _)) if status == expected => Ok(()),
+            Ok((status, body)) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
+            Err(e) => {
+                *slot = None;
+                Err(e)
+            }
         }
     }
 }
 
 /// Sends `total` requests from `concurrency` tasks pulling from a shared counter.
 async fn run_load(
-    client: &reqwest::Client,
+    host: &Arc<str>,
     load: &Load,
     total: usize,
     concurrency: usize,
@@ -883,10 +941,11 @@ async fn run_load(
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(concurrency);
     for _ in 0..concurrency.min(total) {
-        let client = client.clone();
-        let load = load.clone();
+        let host = host.clone();
+        let load = *load;
         let next = Arc::clone(&next);
         tasks.push(tokio::spawn(async move {
+            let mut connection = None;
             let mut latencies = Vec::with_capacity(total / concurrency + 1);
             let mut errors = 0usize;
             let mut first_error = None;
@@ -896,7 +955,7 @@ async fn run_load(
                     break;
                 }
                 let t = Instant::now();
-                let result = load.once(&client, n).await;
+                let result = Connection::once(&mut connection, &host, load, n).await;
                 latencies.push(t.elapsed());
                 if let Err(e) = result {
                     errors += 1;
