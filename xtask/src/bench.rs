@@ -678,7 +678,7 @@ impl Callgrind {
         let before = dumps(dir)?.len();
         self.control(&["--dump"])?;
         self.control(&["--instr=off"])?;
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         let file = loop {
             let files = dumps(dir)?;
             if files.len() > before {
