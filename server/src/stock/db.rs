@@ -72,13 +72,16 @@ pub async fn hold(
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                IngredientId(r.try_get("ingredient_id")?),
-                (r.try_get("on_hand")?, r.try_get("reserved")?),
-            ))
-        })
+        .map(level_of)
         .collect()
+}
+
+/// An ingredient's levels `(on_hand, reserved)` from a row with those columns.
+fn level_of(r: &AnyRow) -> sqlx::Result<(IngredientId, (i64, i64))> {
+    Ok((
+        IngredientId(r.try_get("ingredient_id")?),
+        (r.try_get("on_hand")?, r.try_get("reserved")?),
+    ))
 }
 
 /// Reserves every quantity of `needs` in one guarded statement (the rows locked already, see
@@ -116,12 +119,7 @@ pub async fn reserve_many(
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                IngredientId(r.try_get("ingredient_id")?),
-                (r.try_get("on_hand")?, r.try_get("reserved")?),
-            ))
-        })
+        .map(level_of)
         .collect()
 }
 
