@@ -415,7 +415,7 @@ async fn deploy(binary: &Path, dist: &Path) -> anyhow::Result<(Deployment, [Inst
     let api = Api::through_tls(&site.https_base())?;
     api.wait_ready(Duration::from_secs(10)).await?;
     let admin = api.login_as(ACCOUNTS[0].0, PASSWORD).await?;
-    api.restock(&admin, 100_000).await?;
+    api.restock(&admin, 1_000_000).await?;
     println!(
         "nginx serves {} in front of {} and {}",
         site.https_base(),
