@@ -70,19 +70,9 @@ impl Outbox {
         self.availability.extend(other.availability);
     }
 
-    /// How many events are queued: a mark to [`Outbox::truncate`] back to.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
     /// Whether no event is queued.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
-    }
-
-    /// Drops the events queued after `mark` (a change rolled back to a savepoint).
-    pub fn truncate(&mut self, mark: usize) {
-        self.items.truncate(mark);
     }
 
     /// Asks for the shop's availability to be recomputed when the outbox is written, and an

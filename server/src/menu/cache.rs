@@ -20,10 +20,11 @@ use ocpizza_proto::events::Stream;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How long a menu is served without being rebuilt, when no event says it changed.
-pub const MAX_AGE: Duration = Duration::from_secs(2);
+/// How long a menu is served without being rebuilt, when no event says it changed: as long
+/// as any value kept in memory (see [`crate::memo`]).
+pub use crate::memo::MAX_AGE;
 
 /// Every shop's menu, ready to send. Cheap to clone.
 #[derive(Debug, Clone, Default)]
