@@ -69,12 +69,8 @@ impl Inputs {
         }
         let waiting_ahead = match order.status {
             OrderStatus::AwaitingPayment => self.queue.waiting.len(),
-            _ => self
-                .queue
-                .waiting
-                .iter()
-                .filter(|id| **id < order.id)
-                .count(),
+            // `waiting` is in id order.
+            _ => self.queue.waiting.partition_point(|id| *id < order.id),
         };
         let queue = Queue {
             preparing_since: self.queue.preparing_since.clone(),
@@ -91,46 +87,111 @@ impl Inputs {
     }
 }
 
-/// How long a shop's inputs are reused when no order of the shop changed.
+/// How long a shop's inputs are used before they are read again (in the background: callers
+/// meanwhile keep the ones they have) when no order of the shop changed.
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
-/// Each shop's inputs with when they were read.
-type Shops = HashMap<ShopId, (Instant, Arc<Inputs>)>;
+/// A shop's inputs as last read.
+#[derive(Debug)]
+struct Entry {
+    read: Instant,
+    inputs: Arc<Inputs>,
+    /// Whether a task is reading them again.
+    refreshing: bool,
+}
+
+/// What the cache knows of each shop.
+#[derive(Debug, Default)]
+struct Shops {
+    entries: HashMap<ShopId, Entry>,
+    /// Bumped when a shop's inputs are dropped: a read begun before does not store its result.
+    generations: HashMap<ShopId, u64>,
+    /// One read of a shop's inputs at a time: the requests that find none wait for it instead
+    /// of each reading the whole kitchen queue.
+    loading: HashMap<ShopId, Arc<tokio::sync::Mutex<()>>>,
+}
 
 /// Each shop's inputs as last read; a cheap handle shared by the app.
 #[derive(Debug, Clone, Default)]
 pub struct Cache(Arc<Mutex<Shops>>);
 
 impl Cache {
-    /// The shop's inputs, read again when older than a few seconds or dropped.
+    /// The shop's inputs: read when the cache has none (one read at a time per shop), read
+    /// again in the background when older than a few seconds.
     pub async fn inputs(&self, state: &AppState, shop: ShopId) -> sqlx::Result<Arc<Inputs>> {
-        let cached = self
-            .lock()
-            .get(&shop)
-            .filter(|(read, _)| read.elapsed() < FRESH_FOR)
-            .map(|(_, inputs)| inputs.clone());
-        if let Some(inputs) = cached {
+        if let Some(inputs) = self.cached(state, shop) {
             return Ok(inputs);
         }
+        let gate = self.lock().loading.entry(shop).or_default().clone();
+        let _one_at_a_time = gate.lock().await;
+        // The read this one waited for may have brought them.
+        if let Some(inputs) = self.cached(state, shop) {
+            return Ok(inputs);
+        }
+        self.load(state, shop).await
+    }
+
+    /// The shop's inputs if there are any, starting a background read when they are old.
+    fn cached(&self, state: &AppState, shop: ShopId) -> Option<Arc<Inputs>> {
+        let mut shops = self.lock();
+        let entry = shops.entries.get_mut(&shop)?;
+        if entry.read.elapsed() >= FRESH_FOR && !entry.refreshing {
+            entry.refreshing = true;
+            let (cache, state) = (self.clone(), state.clone());
+            tokio::spawn(async move {
+                let gate = cache.lock().loading.entry(shop).or_default().clone();
+                let _one_at_a_time = gate.lock().await;
+                if let Err(e) = cache.load(&state, shop).await {
+                    tracing::warn!(error = %e, shop = shop.0, "reading the kitchen queue for estimates failed");
+                    if let Some(entry) = cache.lock().entries.get_mut(&shop) {
+                        entry.refreshing = false;
+                    }
+                }
+            });
+        }
+        Some(entry.inputs.clone())
+    }
+
+    /// Reads the shop's inputs and keeps them, unless they were dropped meanwhile.
+    async fn load(&self, state: &AppState, shop: ShopId) -> sqlx::Result<Arc<Inputs>> {
+        let generation = self.lock().generations.get(&shop).copied();
         let mut conn = state.db.pool().acquire().await?;
         let inputs = Arc::new(Inputs::load(&mut conn, shop, Timestamp::now()).await?);
-        self.lock().insert(shop, (Instant::now(), inputs.clone()));
+        let mut shops = self.lock();
+        if shops.generations.get(&shop).copied() == generation {
+            let entry = Entry {
+                read: Instant::now(),
+                inputs: inputs.clone(),
+                refreshing: false,
+            };
+            shops.entries.insert(shop, entry);
+        }
         Ok(inputs)
     }
 
     /// Drops the shop's inputs: one of its orders changed.
     pub fn forget(&self, shop: ShopId) {
-        self.lock().remove(&shop);
+        let mut shops = self.lock();
+        shops.entries.remove(&shop);
+        *shops.generations.entry(shop).or_default() += 1;
     }
 
     /// Counts new orders of the shop waiting for the kitchen (placed, not awaiting payment) in
     /// its inputs, instead of reading its whole queue again: a busy shop takes many.
     pub fn placed(&self, shop: ShopId, orders: impl IntoIterator<Item = ocpizza_proto::OrderId>) {
-        if let Some((_, inputs)) = self.lock().get_mut(&shop) {
-            let waiting = &mut Arc::make_mut(inputs).queue.waiting;
-            waiting.extend(orders);
-            waiting.sort_unstable();
-            waiting.dedup();
+        if let Some(entry) = self.lock().entries.get_mut(&shop) {
+            let waiting = &mut Arc::make_mut(&mut entry.inputs).queue.waiting;
+            for id in orders {
+                // New orders have the highest ids: appended, in order, almost always.
+                match waiting.last() {
+                    Some(last) if *last >= id => {
+                        if let Err(at) = waiting.binary_search(&id) {
+                            waiting.insert(at, id);
+                        }
+                    }
+                    _ => waiting.push(id),
+                }
+            }
         }
     }
 

@@ -100,12 +100,32 @@ fn start(placed_at: Timestamp, queue: &Queue, d: &Durations, now: Timestamp) -> 
         .map(|since| (*since + d.prepare).max(now + SOON))
         .collect();
     free.resize(parallel, now);
-    for _ in 0..queue.waiting_ahead {
-        let earliest = free.iter_mut().min().expect("at least one slot");
-        *earliest += d.prepare;
+    next_free_slot(free, queue.waiting_ahead, d.prepare)
+        .max(placed_at + d.react)
+        .max(now)
+}
+
+/// The earliest free slot once `ahead` orders, each taking `prepare`, have each taken the
+/// earliest free slot in turn. Without looping over the orders ahead (a busy evening can queue
+/// hundreds): once no two slots are more than `prepare` apart, the earliest slot taken comes
+/// back as the latest, so the slots are taken in turn, a round of `prepare` each.
+fn next_free_slot(mut free: Vec<Timestamp>, ahead: usize, prepare: SignedDuration) -> Timestamp {
+    free.sort_unstable();
+    let earliest = free[0];
+    if prepare <= SignedDuration::ZERO {
+        return earliest;
     }
-    let slot = free.into_iter().min().expect("at least one slot");
-    slot.max(placed_at + d.react).max(now)
+    let mut ahead = ahead;
+    // Slots further apart than one preparation: the earliest takes orders until they are not.
+    while ahead > 0 && free[free.len() - 1].duration_since(free[0]) > prepare {
+        free[0] += prepare;
+        free.sort_unstable();
+        ahead -= 1;
+    }
+    let rounds = i32::try_from(ahead / free.len()).unwrap_or(i32::MAX);
+    free[ahead % free.len()]
+        .checked_add(prepare * rounds)
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// The stage an order in `times` stands at, by the latest stamp it has.

@@ -178,3 +178,35 @@ fn a_promise_keeps_a_margin_over_the_estimate_that_grows_with_the_wait() {
     assert_eq!(promised(15), 20);
     assert_eq!(promised(60), 70, "a sixth of an hour's wait");
 }
+
+/// The slot an order gets when the orders ahead take the earliest free slot one at a time.
+fn slot_taking_turns(mut free: Vec<Timestamp>, ahead: usize, prepare: SignedDuration) -> Timestamp {
+    for _ in 0..ahead {
+        *free.iter_mut().min().unwrap() += prepare;
+    }
+    free.into_iter().min().unwrap()
+}
+
+#[test]
+fn a_long_queue_gets_the_slot_it_would_get_order_by_order() {
+    // Slots free at scattered times (some further apart than a preparation), kitchens of one
+    // to six slots, preparations from nothing to a quarter of an hour, up to 300 orders ahead.
+    let mut seed: u64 = 0x5eed;
+    let mut next = |below: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % below
+    };
+    for _ in 0..2_000 {
+        let slots = 1 + next(6) as usize;
+        let free: Vec<Timestamp> = (0..slots)
+            .map(|_| at(0) + SignedDuration::from_secs(next(3_600) as i64))
+            .collect();
+        let prepare = SignedDuration::from_secs(next(900) as i64);
+        let ahead = next(300) as usize;
+        assert_eq!(
+            next_free_slot(free.clone(), ahead, prepare),
+            slot_taking_turns(free.clone(), ahead, prepare),
+            "slots {free:?}, {ahead} ahead, {prepare} each"
+        );
+    }
+}
