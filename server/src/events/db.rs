@@ -3,61 +3,37 @@
 use crate::db::Tx;
 use ocpizza_proto::UserId;
 use sqlx::{AnyPool, Row};
-use std::collections::HashMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rows per multi-row statement: far below both databases' limits on bound parameters. The
 /// statements below are assembled from placeholders only; every value is bound.
 const BATCH_ROWS: usize = 200;
 
-/// Locks the head rows of `streams` (creating missing ones at 0), in the order given, and
-/// returns their current sequences. One statement per [`BATCH_ROWS`] streams: each is a round
-/// trip made while holding the locks every other writer of these streams waits for.
-pub async fn lock_heads(tx: &mut Tx, streams: &[&str]) -> sqlx::Result<HashMap<String, i64>> {
-    let mut heads = HashMap::with_capacity(streams.len());
-    for chunk in streams.chunks(BATCH_ROWS) {
+/// Moves each stream's head forward by its count of new events (a missing head starts at 0),
+/// in name order, and returns the heads as moved. This locks the head rows until the
+/// transaction ends (a count of 0 only locks). One statement per [`BATCH_ROWS`] streams.
+pub async fn advance_heads(
+    tx: &mut Tx,
+    counts: &BTreeMap<String, i64>,
+) -> sqlx::Result<HashMap<String, i64>> {
+    let mut heads = HashMap::with_capacity(counts.len());
+    let counts: Vec<(&String, &i64)> = counts.iter().collect();
+    for chunk in counts.chunks(BATCH_ROWS) {
         let mut sql = String::from("INSERT INTO stream_heads (stream, seq) VALUES ");
-        for i in 0..chunk.len() {
-            let _ = write!(sql, "{}(${}, 0)", if i == 0 { "" } else { ", " }, i + 1);
-        }
+        sql.push_str(&crate::db::values(tx, chunk.len(), 2));
         sql.push_str(
-            " ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq RETURNING stream, seq",
+            " ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq + excluded.seq \
+             RETURNING stream, seq",
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for stream in chunk {
-            query = query.bind(*stream);
+        for (stream, count) in chunk {
+            query = query.bind(stream.as_str()).bind(**count);
         }
         for row in query.fetch_all(&mut **tx).await? {
             heads.insert(row.try_get("stream")?, row.try_get("seq")?);
         }
     }
     Ok(heads)
-}
-
-/// Moves each stream's head to its sequence, in one statement per [`BATCH_ROWS`] streams.
-pub async fn set_heads(tx: &mut Tx, heads: &[(&str, i64)]) -> sqlx::Result<()> {
-    for chunk in heads.chunks(BATCH_ROWS) {
-        let mut sql = String::from("UPDATE stream_heads SET seq = CASE stream");
-        for i in 0..chunk.len() {
-            let _ = write!(
-                sql,
-                " WHEN ${} THEN CAST(${} AS BIGINT)",
-                2 * i + 1,
-                2 * i + 2
-            );
-        }
-        sql.push_str(" END WHERE stream IN (");
-        for i in 0..chunk.len() {
-            let _ = write!(sql, "{}${}", if i == 0 { "" } else { ", " }, 2 * i + 1);
-        }
-        sql.push(')');
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (stream, seq) in chunk {
-            query = query.bind(*stream).bind(*seq);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
 }
 
 /// One event row to append.

@@ -1,7 +1,8 @@
 //! The event log (outbox). A change collects its events in an [`Outbox`] and writes them with
 //! [`Outbox::write`] inside its own transaction, so an event exists if and only if its change
-//! committed. Each stream has a contiguous sequence: the stream's head row is locked, the events
-//! numbered from it, and the head moved, all before commit. [`Outbox::commit`] ends a change:
+//! committed. Each stream has a contiguous sequence: the stream's head row is moved forward by
+//! the number of its new events (which locks it until the commit) and the events numbered up to
+//! it, all before commit. [`Outbox::commit`] ends a change:
 //! it writes the events, commits, and hands them to the bus; a change that must do more
 //! between writing its events and committing calls [`Outbox::write`], then [`commit`].
 
@@ -14,7 +15,7 @@ use crate::db::Tx;
 use crate::error::ApiError;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::{ShopId, UserId};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub use bus::Bus;
@@ -89,23 +90,31 @@ impl Outbox {
 
     /// Writes the events into the log within `tx` and returns them numbered.
     ///
-    /// Heads are locked in name order first: concurrent writers queue on the same rows in the
-    /// same order (no deadlock), and availability is computed only once this transaction holds
-    /// its shop's menu head, so the published counts always reflect every earlier commit.
+    /// Each stream's head row is moved by the number of events it gets, which locks it until
+    /// the commit: the streams of one shop, one order or one person first, in name order, then
+    /// the group-wide ones (`group:orders`, `group:audit`, `site`), in name order, as late as
+    /// possible. Concurrent writers queue on the same rows in the same order (no deadlock), and
+    /// the shops' transactions hold the rows they all share only for their last statements.
+    /// Availability is computed once this transaction holds its shop's menu head, so the
+    /// published counts always reflect every earlier commit.
     #[tracing::instrument(name = "events.write", skip_all, fields(events = self.items.len()))]
     pub async fn write(mut self, tx: &mut Tx) -> Result<Vec<Published>, ApiError> {
-        let mut streams: BTreeSet<String> = self
-            .items
-            .iter()
-            .flat_map(|item| item.streams.iter().map(ToString::to_string))
-            .collect();
-        streams.extend(
-            self.availability
-                .iter()
-                .map(|s| Stream::ShopMenu(*s).to_string()),
-        );
-        let names: Vec<&str> = streams.iter().map(String::as_str).collect();
-        let locked = db::lock_heads(tx, &names).await?;
+        // Events per stream, the group-wide streams apart.
+        let mut own: BTreeMap<String, i64> = BTreeMap::new();
+        let mut shared: BTreeMap<String, i64> = BTreeMap::new();
+        for stream in self.items.iter().flat_map(|item| item.streams.iter()) {
+            let counts = if is_group_wide(stream) {
+                &mut shared
+            } else {
+                &mut own
+            };
+            *counts.entry(stream.to_string()).or_default() += 1;
+        }
+        for shop in &self.availability {
+            own.entry(Stream::ShopMenu(*shop).to_string()).or_default();
+        }
+        let mut next = first_seqs(db::advance_heads(tx, &own).await?, &own);
+        let mut late = shared;
         for shop in std::mem::take(&mut self.availability) {
             let items = crate::menu::availability::refresh(tx, shop).await?;
             if !items.is_empty() {
@@ -113,10 +122,18 @@ impl Outbox {
                     shop_id: shop,
                     items,
                 };
+                // Its head is held already: moved again with the group-wide ones.
+                *late.entry(Stream::ShopMenu(shop).to_string()).or_default() += 1;
                 self.push(vec![Stream::ShopMenu(shop)], event);
             }
         }
-        let mut heads = locked.clone();
+        if !late.is_empty() {
+            let moved = db::advance_heads(tx, &late).await?;
+            for (stream, seq) in first_seqs(moved, &late) {
+                // A stream of the first statement keeps counting from where its events end.
+                next.entry(stream).or_insert(seq);
+            }
+        }
         let mut published = Vec::new();
         let mut rows_of = Vec::new();
         for item in &self.items {
@@ -125,14 +142,16 @@ impl Outbox {
                 .into();
             for stream in &item.streams {
                 let name = stream.to_string();
-                let seq = heads.get_mut(&name).expect("head locked above");
-                *seq += 1;
+                let seq = next
+                    .get_mut(&name)
+                    .expect("every stream's head moved above");
                 rows_of.push((item.event.kind(), item.actor));
                 published.push(Published {
                     stream: name,
                     seq: *seq,
                     payload: payload.clone(),
                 });
+                *seq += 1;
             }
         }
         let rows: Vec<db::NewEvent<'_>> = published
@@ -166,16 +185,27 @@ impl Outbox {
             let entries: Vec<crate::audit::Entry> = run.iter().map(|(_, e)| e.clone()).collect();
             crate::audit::db::insert(tx, run[0].0, &entries, now).await?;
         }
-        let moved: Vec<(&str, i64)> = names
-            .iter()
-            .filter_map(|name| {
-                let seq = heads[*name];
-                (seq != locked[*name]).then_some((*name, seq))
-            })
-            .collect();
-        db::set_heads(tx, &moved).await?;
         Ok(published)
     }
+}
+
+/// Whether every shop's changes may write to `stream`: its head is taken last.
+fn is_group_wide(stream: &Stream) -> bool {
+    matches!(
+        stream,
+        Stream::GroupOrders | Stream::GroupAudit | Stream::Site
+    )
+}
+
+/// The sequence of the first of `counts` events per stream, from the heads they moved to.
+fn first_seqs(heads: HashMap<String, i64>, counts: &BTreeMap<String, i64>) -> HashMap<String, i64> {
+    heads
+        .into_iter()
+        .map(|(stream, head)| {
+            let first = head - counts.get(&stream).copied().unwrap_or(0) + 1;
+            (stream, first)
+        })
+        .collect()
 }
 
 /// Commits `tx`, whose events `published` are, then hands them to `bus`.

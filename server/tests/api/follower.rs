@@ -281,15 +281,15 @@ async fn an_event_committed_after_a_later_one_is_not_skipped() {
 }
 
 async fn insert_event(tx: &mut Tx, stream: &str) {
-    let heads = ocpizza::events::db::lock_heads(tx, &[stream])
+    let counts = std::collections::BTreeMap::from([(stream.to_string(), 1)]);
+    let heads = ocpizza::events::db::advance_heads(tx, &counts)
         .await
         .unwrap();
-    let seq = heads[stream] + 1;
     ocpizza::events::db::insert_events(
         tx,
         &[ocpizza::events::db::NewEvent {
             stream,
-            seq,
+            seq: heads[stream],
             kind: "shop_resumed",
             payload: r#"{"type":"shop_resumed","shop_id":1}"#,
             actor: None,
@@ -298,9 +298,6 @@ async fn insert_event(tx: &mut Tx, stream: &str) {
     )
     .await
     .unwrap();
-    ocpizza::events::db::set_heads(tx, &[(stream, seq)])
-        .await
-        .unwrap();
 }
 
 /// Reads what `cursor` has not seen of `stream` and moves it there.
