@@ -13,7 +13,7 @@ use crate::config::Config;
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -65,24 +65,16 @@ const WAL_RESTART_PAGES: i64 = 65_536;
 /// rush), and every page the writer looks up searches a longer index of it. So once the log
 /// is long, the writer's own connection, between two transactions, copies the few pages
 /// written since the passive checkpoint and starts it over.
-async fn checkpoint_every(read: AnyPool, write: AnyPool, period: Duration) {
+async fn checkpoint_every(db: Db, period: Duration) {
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if read.is_closed() {
+        if db.read.is_closed() {
             return;
         }
-        let pages = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&read)
-            .await;
-        let result = match pages {
-            Ok((_, log, _)) if log >= WAL_RESTART_PAGES => restart_wal(&write).await,
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            if read.is_closed() {
+        if let Err(e) = db.checkpoint(WAL_RESTART_PAGES).await {
+            if db.read.is_closed() {
                 return;
             }
             tracing::warn!(error = %e, "SQLite checkpoint failed");
@@ -100,7 +92,11 @@ async fn restart_wal(write: &AnyPool) -> sqlx::Result<()> {
     let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
         .execute(&mut *conn)
         .await;
-    conn.execute(WRITER_BUSY_TIMEOUT).await?;
+    if let Err(e) = conn.execute(WRITER_BUSY_TIMEOUT).await {
+        // Not left with the short wait: the pool opens a new one, set up as usual.
+        let _ = conn.detach().close().await;
+        return Err(e);
+    }
     restarted.map(drop)
 }
 
@@ -159,19 +155,16 @@ impl Db {
         .connect(&url)
         .await
         .with_context(|| format!("opening SQLite database {path}"))?;
-        tokio::spawn(checkpoint_every(
-            read.clone(),
-            write.clone(),
-            Duration::from_secs(1),
-        ));
-        Ok(Db {
+        let db = Db {
             read,
             write,
             backend: Backend::Sqlite,
             dir: std::path::Path::new(path)
                 .parent()
                 .map(std::path::Path::to_path_buf),
-        })
+        };
+        tokio::spawn(checkpoint_every(db.clone(), Duration::from_secs(1)));
+        Ok(db)
     }
 
     /// Connects to PostgreSQL with a pool of `max` connections.
@@ -189,6 +182,20 @@ impl Db {
             backend: Backend::Postgres,
             dir: None,
         })
+    }
+
+    /// One round of SQLite's checkpoints (see [`checkpoint_every`], which runs it every
+    /// second): copies the write-ahead log into the database file without blocking the writer,
+    /// and if the log is longer than `restart_above` pages, starts it over. Returns the log's
+    /// length in pages before.
+    pub async fn checkpoint(&self, restart_above: i64) -> sqlx::Result<i64> {
+        let (_, log, _) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.read)
+            .await?;
+        if log > restart_above {
+            restart_wal(&self.write).await?;
+        }
+        Ok(log)
     }
 
     /// Which database this is.

@@ -49,6 +49,7 @@ mod reports;
 mod shop_hours;
 mod shops;
 mod shops_admin;
+mod sqlite_log;
 mod staff;
 mod stock;
 mod tracking;

@@ -1,0 +1,63 @@
+//! SQLite's write-ahead log under a stream of writes that never pauses (a rush).
+
+use ocpizza::db::Db;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The longest the log got (in pages) while one task wrote without pause for `run` and the
+/// checkpoints ran every few milliseconds, starting it over above `restart_above` pages.
+async fn longest_log(restart_above: i64, run: Duration) -> i64 {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect_sqlite(dir.path().join("rush.db").to_str().unwrap())
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE filler (body TEXT NOT NULL)")
+        .execute(db.writer())
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (db, stop) = (db.clone(), stop.clone());
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                let mut tx = db.begin().await.unwrap();
+                sqlx::query("INSERT INTO filler (body) VALUES ($1)")
+                    .bind("x".repeat(3_000))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        }
+    });
+    let mut longest = 0;
+    let end = tokio::time::Instant::now() + run;
+    while tokio::time::Instant::now() < end {
+        longest = longest.max(db.checkpoint(restart_above).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    writer.await.unwrap();
+    db.close().await;
+    longest
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_written_without_pause_starts_over_once_long() {
+    let run = Duration::from_millis(1_500);
+    // Passive checkpoints alone never reach the end of a log that keeps growing.
+    let unbounded = longest_log(i64::MAX, run).await;
+    let bounded = longest_log(200, run).await;
+    eprintln!(
+        "longest log: {unbounded} pages with passive checkpoints only, {bounded} with restarts above 200"
+    );
+    assert!(
+        unbounded > 3_000,
+        "the writes grew the log to {unbounded} pages only"
+    );
+    assert!(
+        bounded < 1_500,
+        "the log reached {bounded} pages although it starts over above 200"
+    );
+}
