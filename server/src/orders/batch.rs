@@ -194,9 +194,13 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
             {
                 Ok(()) => None,
                 Err(missing) => {
-                    let name = crate::stock::db::ingredient_name(&mut *tx, missing)
-                        .await?
-                        .unwrap_or_else(|| format!("ingredient {missing}"));
+                    let name = match held.name(missing) {
+                        Some(name) => name.to_owned(),
+                        // Not stocked in this shop at all.
+                        None => crate::stock::db::ingredient_name(&mut *tx, missing)
+                            .await?
+                            .unwrap_or_else(|| format!("ingredient {missing}")),
+                    };
                     Some(draft.priced.shortage(missing, &name))
                 }
             },
@@ -249,7 +253,7 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         );
     }
     moves.write_held(&mut tx, &held).await?;
-    moves.finish(&mut tx, &mut outbox).await?;
+    moves.finish_held(&mut tx, &mut outbox, &held).await?;
     let published = outbox.write(&mut tx).await?;
     crate::events::commit(tx, published, &state.bus).await?;
     state.eta.placed(

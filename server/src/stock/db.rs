@@ -48,23 +48,23 @@ pub async fn apply(
     Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
 }
 
-/// The levels `(on_hand, reserved)` of every stock row of `shop`, locked in ingredient order
-/// until the end of the transaction on PostgreSQL (SQLite's single writer needs no row locks,
-/// its write transaction holds the whole file): a batch of orders may then move them in any
-/// order without risk of deadlock with a change that locks them one by one, and decide in
-/// memory what the stock allows.
+/// Reads the shop's stock levels and holds them until the end of `tx`: on PostgreSQL the rows
+/// are locked, in ingredient order (as every writer of stock locks them); on SQLite the write
+/// transaction holds the whole file already.
 pub async fn hold(
     tx: &mut Tx,
     shop: ShopId,
     backend: crate::db::Backend,
-) -> sqlx::Result<std::collections::BTreeMap<IngredientId, (i64, i64)>> {
+) -> sqlx::Result<std::collections::BTreeMap<IngredientId, StockLevel>> {
     let sql = match backend {
         crate::db::Backend::Postgres => {
-            "SELECT ingredient_id, on_hand, reserved FROM stock WHERE shop_id = $1 \
-             ORDER BY ingredient_id FOR UPDATE"
+            "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
+             FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
+             WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s"
         }
         crate::db::Backend::Sqlite => {
-            "SELECT ingredient_id, on_hand, reserved FROM stock WHERE shop_id = $1"
+            "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
+             FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = $1"
         }
     };
     sqlx::query(sql)
@@ -72,7 +72,7 @@ pub async fn hold(
         .fetch_all(&mut **tx)
         .await?
         .iter()
-        .map(level_of)
+        .map(|r| level(r).map(|l| (l.ingredient_id, l)))
         .collect()
 }
 

@@ -26,12 +26,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Quantities per ingredient; a `BTreeMap` so rows are always locked in ingredient order.
 pub type Needs = BTreeMap<IngredientId, i64>;
 
-/// A shop's stock levels `(on_hand, reserved)` read at the start of a transaction that holds
-/// them (see [`db::hold`]), moved in memory as its orders reserve, and what they reserved in
-/// all.
+/// A shop's stock levels read at the start of a transaction that holds them (see
+/// [`db::hold`]), moved in memory as its orders reserve, and what they reserved in all.
 #[derive(Debug, Clone, Default)]
 pub struct Held {
-    levels: BTreeMap<IngredientId, (i64, i64)>,
+    levels: BTreeMap<IngredientId, StockLevel>,
     moved: Needs,
 }
 
@@ -46,6 +45,11 @@ impl Held {
             levels: db::hold(tx, shop, backend).await?,
             moved: Needs::new(),
         })
+    }
+
+    /// The name of an ingredient of the shop's stock.
+    pub fn name(&self, ingredient: IngredientId) -> Option<&str> {
+        self.levels.get(&ingredient).map(|l| l.name.as_str())
     }
 }
 
@@ -123,7 +127,7 @@ impl Movements {
     ) -> Result<(), IngredientId> {
         for (ingredient, qty) in needs {
             match held.levels.get(ingredient) {
-                Some((on_hand, reserved)) if on_hand - reserved >= *qty && reserved + qty >= 0 => {}
+                Some(l) if l.on_hand - l.reserved >= *qty && l.reserved + qty >= 0 => {}
                 _ => return Err(*ingredient),
             }
         }
@@ -132,14 +136,15 @@ impl Movements {
                 continue;
             }
             let level = held.levels.get_mut(ingredient).expect("checked above");
-            level.1 += qty;
+            level.reserved += qty;
+            level.low = level.on_hand - level.reserved < level.low_threshold;
             *held.moved.entry(*ingredient).or_default() += qty;
             self.changed.insert(*ingredient);
             self.ledger.push(LedgerRow::new(
                 *ingredient,
                 LedgerKind::Reservation,
                 (0, *qty),
-                *level,
+                (level.on_hand, level.reserved),
                 cause,
             ));
         }
@@ -200,6 +205,35 @@ impl Movements {
             .into_iter()
             .filter(|l| self.changed.contains(&l.ingredient_id))
             .collect();
+        self.publish(items, outbox);
+        Ok(())
+    }
+
+    /// [`Movements::finish`] for movements made on `held` (and written by
+    /// [`Movements::write_held`]): the levels the event gives are those held, not read again.
+    pub async fn finish_held(
+        self,
+        tx: &mut Tx,
+        outbox: &mut Outbox,
+        held: &Held,
+    ) -> sqlx::Result<()> {
+        db::insert_ledger(tx, self.shop, &self.ledger).await?;
+        if self.changed.is_empty() {
+            return Ok(());
+        }
+        let mut items: Vec<StockLevel> = self
+            .changed
+            .iter()
+            .filter_map(|id| held.levels.get(id).cloned())
+            .collect();
+        // As [`db::levels`] gives them.
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        self.publish(items, outbox);
+        Ok(())
+    }
+
+    /// Queues the `stock_changed` event of `items` and the availability refresh.
+    fn publish(self, items: Vec<StockLevel>, outbox: &mut Outbox) {
         outbox.push(
             vec![Stream::ShopStock(self.shop)],
             Event::StockChanged {
@@ -208,7 +242,6 @@ impl Movements {
             },
         );
         outbox.refresh_availability(self.shop);
-        Ok(())
     }
 }
 

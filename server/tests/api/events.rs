@@ -206,3 +206,32 @@ async fn a_walk_reads_a_stream_page_by_page_up_to_its_head_and_says_when_its_sta
         "what is still kept reads as before"
     );
 }
+
+#[tokio::test]
+async fn placing_an_order_publishes_the_levels_the_stock_list_then_shows() {
+    let app = TestApp::spawn().await;
+    app.anonymous()
+        .place(&delivery(MARGHERITA, "medium", 2))
+        .await;
+    let recipe = app.recipe(MARGHERITA, "medium").await;
+    let stock = events_of(&app, "shop:1:stock").await;
+    let [Event::StockChanged { items, .. }] = stock.as_slice() else {
+        panic!("one stock event: {stock:?}")
+    };
+    let listed: Vec<_> = app
+        .stock(SHOP)
+        .await
+        .items
+        .into_iter()
+        .filter(|l| {
+            recipe
+                .iter()
+                .any(|(id, qty)| *id == l.ingredient_id && *qty > 0)
+        })
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(
+        items, &listed,
+        "the ingredients the order took, with the levels and in the order of the stock list"
+    );
+}

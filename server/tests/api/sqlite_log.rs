@@ -56,8 +56,9 @@ async fn a_log_written_without_pause_starts_over_once_long() {
         unbounded > 3_000,
         "the writes grew the log to {unbounded} pages only"
     );
+    // Some 300 pages on a quiet machine, a few thousand when other tests slow the checkpoints.
     assert!(
-        bounded < 1_500,
-        "the log reached {bounded} pages although it starts over above 200"
+        bounded * 4 < unbounded,
+        "the log reached {bounded} pages although it starts over above 200 ({unbounded} without)"
     );
 }
