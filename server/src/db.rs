@@ -358,7 +358,22 @@ pub fn values(conn: &sqlx::AnyConnection, rows: usize, cols: usize) -> String {
     )
 }
 
+/// Whether `conn` is a PostgreSQL connection.
+pub fn is_postgres(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME
+}
+
+/// PostgreSQL's placeholders for the `VALUES` of a statement's second part, after `before`
+/// values bound by its first, as in `($3, $4)` after two.
+pub fn pg_values_after(before: usize, rows: usize, cols: usize) -> String {
+    values_from(false, before, rows, cols)
+}
+
 fn values_for(anonymous: bool, rows: usize, cols: usize) -> String {
+    values_from(anonymous, 0, rows, cols)
+}
+
+fn values_from(anonymous: bool, before: usize, rows: usize, cols: usize) -> String {
     let mut sql = String::with_capacity(rows * cols * 6);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -367,7 +382,7 @@ fn values_for(anonymous: bool, rows: usize, cols: usize) -> String {
             if anonymous {
                 let _ = write!(sql, "{sep}?");
             } else {
-                let _ = write!(sql, "{sep}${}", row * cols + col + 1);
+                let _ = write!(sql, "{sep}${}", before + row * cols + col + 1);
             }
         }
         sql.push(')');
@@ -380,6 +395,7 @@ mod values_tests {
     #[test]
     fn rows_of_placeholders_are_numbered_from_one() {
         assert_eq!(super::values_for(false, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::pg_values_after(6, 1, 2), "($7, $8)");
         assert_eq!(super::values_for(false, 1, 1), "($1)");
         assert_eq!(super::values_for(true, 2, 2), "(?, ?), (?, ?)");
     }

@@ -4,6 +4,13 @@ use super::Entry;
 use crate::db::Tx;
 use ocpizza_proto::UserId;
 
+/// The start of a statement that writes entries: [`COLUMNS`] values per row follow.
+pub const INSERT: &str = "INSERT INTO audit_log (at, actor_id, actor_name, shop_id, action, \
+     subject, reason, before, after) VALUES ";
+
+/// Values per entry written.
+pub const COLUMNS: usize = 9;
+
 /// Writes `entries` made by `actor` at `at` (Unix ms), with the actor's name as it is now.
 pub async fn insert(
     tx: &mut Tx,
@@ -14,39 +21,54 @@ pub async fn insert(
     if entries.is_empty() {
         return Ok(());
     }
-    let name: Option<String> = match actor {
+    let name = actor_name(tx, actor).await?;
+    // One statement per chunk: an order's entries are written while its shop's rows are locked.
+    for chunk in entries.chunks(100) {
+        let mut sql = String::from(INSERT);
+        sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        bind(query, actor, name.as_deref(), chunk, at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The name of `actor` as it is now (none for guests and the system).
+pub async fn actor_name(tx: &mut Tx, actor: Option<UserId>) -> sqlx::Result<Option<String>> {
+    match actor {
         Some(id) => {
             sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
                 .bind(id.0)
                 .fetch_optional(&mut **tx)
-                .await?
+                .await
         }
-        None => None,
-    };
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
-    // One statement per chunk: an order's entries are written while its shop's rows are locked.
-    for chunk in entries.chunks(100) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (at, actor_id, actor_name, shop_id, action, subject, reason, \
-             before, after) VALUES ",
-        );
-        sql.push_str(&crate::db::values(tx, chunk.len(), 9));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
-            query = query
-                .bind(at)
-                .bind(actor.map(|a| a.0))
-                .bind(name.clone())
-                .bind(e.shop.map(|s| s.0))
-                .bind(e.action)
-                .bind(e.subject.clone())
-                .bind(e.reason.clone())
-                .bind(json(&e.before))
-                .bind(json(&e.after));
-        }
-        query.execute(&mut **tx).await?;
+        None => Ok(None),
     }
-    Ok(())
+}
+
+/// Binds the [`COLUMNS`] values of each of `entries` to `query`, in [`INSERT`]'s order.
+pub fn bind<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    actor: Option<UserId>,
+    name: Option<&str>,
+    entries: &[Entry],
+    at: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
+    for e in entries {
+        query = query
+            .bind(at)
+            .bind(actor.map(|a| a.0))
+            .bind(name.map(str::to_owned))
+            .bind(e.shop.map(|s| s.0))
+            .bind(e.action)
+            .bind(e.subject.clone())
+            .bind(e.reason.clone())
+            .bind(json(&e.before))
+            .bind(json(&e.after));
+    }
+    query
 }
 
 /// Removes the entries older than `horizon` (Unix ms); returns how many.

@@ -166,7 +166,6 @@ impl Outbox {
             })
             .collect();
         let now = crate::db::now_ms();
-        db::insert_events(tx, &rows, now).await?;
         // An order's event goes out twice, to staff and in its public form (masked) to the
         // order's own stream: the staff copy is the one kept, once.
         let mut trail: Vec<(Option<UserId>, crate::audit::Entry)> = Vec::new();
@@ -180,10 +179,29 @@ impl Outbox {
                 trail.push((actor, entry));
             }
         }
-        // One statement per run of entries by the same actor (a batch of orders has several).
-        for run in trail.chunk_by(|a, b| a.0 == b.0) {
-            let entries: Vec<crate::audit::Entry> = run.iter().map(|(_, e)| e.clone()).collect();
-            crate::audit::db::insert(tx, run[0].0, &entries, now).await?;
+        // One statement per run of entries by the same actor (a batch of orders has several);
+        // on PostgreSQL, a single run goes with the events.
+        let runs: Vec<&[(Option<UserId>, crate::audit::Entry)]> =
+            trail.chunk_by(|a, b| a.0 == b.0).collect();
+        let entries_of =
+            |run: &[(Option<UserId>, crate::audit::Entry)]| -> Vec<crate::audit::Entry> {
+                run.iter().map(|(_, e)| e.clone()).collect()
+            };
+        match runs.as_slice() {
+            [run]
+                if crate::db::is_postgres(tx)
+                    && !rows.is_empty()
+                    && rows.len() <= db::BATCH_ROWS
+                    && run.len() <= 100 =>
+            {
+                db::insert_events_with_audit(tx, &rows, run[0].0, &entries_of(run), now).await?;
+            }
+            _ => {
+                db::insert_events(tx, &rows, now).await?;
+                for run in runs {
+                    crate::audit::db::insert(tx, run[0].0, &entries_of(run), now).await?;
+                }
+            }
         }
         Ok(published)
     }
