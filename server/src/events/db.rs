@@ -54,22 +54,35 @@ pub struct NewEvent<'a> {
 /// Appends event rows, all at `at`, in one statement per [`BATCH_ROWS`] rows.
 pub async fn insert_events(tx: &mut Tx, events: &[NewEvent<'_>], at: i64) -> sqlx::Result<()> {
     for chunk in events.chunks(BATCH_ROWS) {
-        let mut sql =
-            String::from("INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ");
-        sql.push_str(&crate::db::values(tx, chunk.len(), 6));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in chunk {
-            query = query
-                .bind(e.stream)
-                .bind(e.seq)
-                .bind(e.kind)
-                .bind(e.payload)
-                .bind(e.actor.map(|a| a.0))
-                .bind(at);
-        }
-        query.execute(&mut **tx).await?;
+        let mut sql = String::from(INSERT);
+        sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
+        bind(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk, at)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
+}
+
+/// The start of a statement that appends events, [`COLUMNS`] values each.
+const INSERT: &str = "INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ";
+const COLUMNS: usize = 6;
+
+/// Binds the [`COLUMNS`] values of each of `events` to `query`, in [`INSERT`]'s order.
+fn bind<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    events: &[NewEvent<'_>],
+    at: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for e in events {
+        query = query
+            .bind(e.stream.to_owned())
+            .bind(e.seq)
+            .bind(e.kind.to_owned())
+            .bind(e.payload.to_owned())
+            .bind(e.actor.map(|a| a.0))
+            .bind(at);
+    }
+    query
 }
 
 /// Appends event rows and the audit entries `actor` made with them, all at `at`, in one
@@ -83,27 +96,17 @@ pub async fn insert_events_with_audit(
     at: i64,
 ) -> sqlx::Result<()> {
     let name = crate::audit::db::actor_name(tx, actor).await?;
-    let mut sql = String::from(
-        "WITH logged AS (INSERT INTO events (stream, seq, kind, payload, actor_id, at) VALUES ",
+    let sql = format!(
+        "WITH logged AS ({INSERT}{}) {}{}",
+        crate::db::values(tx, events.len(), COLUMNS),
+        crate::audit::db::INSERT,
+        crate::db::pg_values_after(
+            events.len() * COLUMNS,
+            entries.len(),
+            crate::audit::db::COLUMNS
+        ),
     );
-    sql.push_str(&crate::db::values(tx, events.len(), 6));
-    sql.push_str(") ");
-    sql.push_str(crate::audit::db::INSERT);
-    sql.push_str(&crate::db::pg_values_after(
-        events.len() * 6,
-        entries.len(),
-        crate::audit::db::COLUMNS,
-    ));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for e in events {
-        query = query
-            .bind(e.stream)
-            .bind(e.seq)
-            .bind(e.kind)
-            .bind(e.payload)
-            .bind(e.actor.map(|a| a.0))
-            .bind(at);
-    }
+    let query = bind(sqlx::query(sqlx::AssertSqlSafe(sql)), events, at);
     crate::audit::db::bind(query, actor, name.as_deref(), entries, at)
         .execute(&mut **tx)
         .await?;
