@@ -122,7 +122,7 @@ impl Cache {
         if let Some(inputs) = self.cached(state, shop) {
             return Ok(inputs);
         }
-        let gate = self.lock().loading.entry(shop).or_default().clone();
+        let gate = self.gate(shop);
         let _one_at_a_time = gate.lock().await;
         // The read this one waited for may have brought them.
         if let Some(inputs) = self.cached(state, shop) {
@@ -139,7 +139,7 @@ impl Cache {
             entry.refreshing = true;
             let (cache, state) = (self.clone(), state.clone());
             tokio::spawn(async move {
-                let gate = cache.lock().loading.entry(shop).or_default().clone();
+                let gate = cache.gate(shop);
                 let _one_at_a_time = gate.lock().await;
                 if let Err(e) = cache.load(&state, shop).await {
                     tracing::warn!(error = %e, shop = shop.0, "reading the kitchen queue for estimates failed");
@@ -150,6 +150,11 @@ impl Cache {
             });
         }
         Some(entry.inputs.clone())
+    }
+
+    /// What a read of the shop's inputs holds while it runs.
+    fn gate(&self, shop: ShopId) -> Arc<tokio::sync::Mutex<()>> {
+        self.lock().loading.entry(shop).or_default().clone()
     }
 
     /// Reads the shop's inputs and keeps them, unless they were dropped meanwhile.
