@@ -514,6 +514,31 @@ export class Api {
     });
   }
 
+  /**
+   * How many of a pizza size the shop's free stock can still make, exactly (staff: the menu
+   * says only "many" above a few left).
+   */
+  async makeable(pizzaId, code, shop = 1) {
+    const [stock, recipe] = await Promise.all([
+      this.get(`/api/v1/shops/${shop}/stock`),
+      this.get(`/api/v1/pizzas/${pizzaId}/recipe`),
+    ]);
+    const free = new Map(stock.items.map((l) => [l.ingredient_id, l.on_hand - l.reserved]));
+    const items = recipe.sizes.find((s) => s.code === code).items;
+    return Math.min(...items.map((i) => Math.floor((free.get(i.ingredient_id) ?? 0) / i.quantity)));
+  }
+
+  /**
+   * Orders, as `buyer`, every last one of a pizza size the shop can still make, twenty at a
+   * time at most; this client (staff) counts what is left.
+   */
+  async sellOut(buyer, pizzaId, code, shop = 1) {
+    for (let left = await this.makeable(pizzaId, code, shop); left > 0; ) {
+      await buyer.placeOrder([{ pizza_id: pizzaId, size: code, quantity: Math.min(left, 20) }], { shop });
+      left = await this.makeable(pizzaId, code, shop);
+    }
+  }
+
   /** Restocks `quantity` of an ingredient (manager). */
   restock(ingredientId, quantity, shop = 1) {
     return this.post(`/api/v1/shops/${shop}/stock/restock`, {

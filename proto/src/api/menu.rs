@@ -50,11 +50,40 @@ pub struct MenuSize {
     pub label: String,
     /// Price.
     pub price: Money,
-    /// How many can still be made from the shop's free stock (0 = "plus disponible").
+    /// How many can still be made from the shop's free stock, by band: 0 = "plus disponible",
+    /// the exact count up to [`FEW_LEFT`] ("3 restantes"), [`MANY`] for any count above it.
     pub available: i64,
     /// When `available` is 0 for lack of stock: an ingredient that is short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limited_by: Option<String>,
+}
+
+impl MenuSize {
+    /// How many of this size an order may still take, when the menu knows (few left or
+    /// none); `None` when more than [`FEW_LEFT`] can be made.
+    pub fn limit(&self) -> Option<i64> {
+        limit(self.available)
+    }
+}
+
+/// Up to this many, a menu gives the exact count of a size that can still be made; above it,
+/// only that there are more ([`MANY`]). A customer cares whether a pizza can be had and, when
+/// few are left, how many; an order that leaves more than this many changes nothing they see,
+/// so it sends nothing to the shop's menu viewers.
+pub const FEW_LEFT: i64 = 5;
+
+/// What a menu gives as the count of a size of which more than [`FEW_LEFT`] can be made.
+pub const MANY: i64 = FEW_LEFT + 1;
+
+/// The band of `count` sizes that can still be made: the count itself up to [`FEW_LEFT`],
+/// [`MANY`] above.
+pub fn band(count: i64) -> i64 {
+    count.clamp(0, MANY)
+}
+
+/// How many an order may take of a size whose menu gives `available`; `None` when many.
+pub fn limit(available: i64) -> Option<i64> {
+    (available < MANY).then_some(available.max(0))
 }
 
 /// An optional extra.
@@ -89,7 +118,7 @@ pub struct Availability {
     pub pizza_id: PizzaId,
     /// Size code.
     pub size: String,
-    /// How many can still be made.
+    /// How many can still be made, by band (see [`MenuSize::available`]).
     pub available: i64,
 }
 

@@ -208,8 +208,8 @@ fn pizza_card(
                             <span class="price">{ s.price.to_string() }</span>
                             if out {
                                 <span class="badge badge--out">{ t.unavailable }</span>
-                            } else if s.available <= 5 {
-                                <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
+                            } else if let Some(left) = s.limit() {
+                                <span class="badge">{ format!("{left} {}", t.left) }</span>
                             }
                             <button type="button" class="add" disabled={out || !open} {onclick}
                                     aria-label={format!("{} {} {}", t.add_to_cart, pizza.name, lang.size_label(&s.code, &s.label))}

@@ -169,7 +169,8 @@ impl Cart {
     }
 
     /// When line `index` asks for more than the shop can make now, how many it can make
-    /// (`Some(0)` when none, or the pizza is switched off or gone from the menu).
+    /// (`Some(0)` when none, or the pizza is switched off or gone from the menu). Known when
+    /// few are left only: above, the order's answer says whether there were enough.
     pub fn shortage(&self, menu: &Menu, index: usize) -> Option<i64> {
         let line = self.lines.get(index)?;
         let Some(priced) = self.priced(menu, index) else {
@@ -178,7 +179,8 @@ impl Cart {
         if !priced.pizza.enabled {
             return Some(0);
         }
-        let available = priced.size.available.max(0);
+        // Above a few left the menu does not say how many: the order itself will tell.
+        let available = priced.size.limit()?;
         (self.held(line.pizza_id, &line.size) > available).then_some(available)
     }
 
@@ -267,7 +269,7 @@ impl Reducible for Cart {
 mod tests {
     use super::*;
     use ocpizza_proto::ShopId;
-    use ocpizza_proto::api::menu::{MenuExtra, SizePrice};
+    use ocpizza_proto::api::menu::{FEW_LEFT, MANY, MenuExtra, SizePrice};
 
     fn menu(available: i64) -> Menu {
         let size = |code: &str, price, available| MenuSize {
@@ -384,6 +386,13 @@ mod tests {
         off.pizzas[0].enabled = false;
         assert_eq!(c.shortage(&off, 1), Some(0));
         assert!(c.has_shortage(&menu(1)) && !c.has_shortage(&menu(2)));
+    }
+
+    #[test]
+    fn above_a_few_left_the_menu_sets_no_limit_on_a_line() {
+        let party = cart((0..9).map(|_| add("medium")));
+        assert_eq!(party.shortage(&menu(MANY), 0), None, "nine of many");
+        assert_eq!(party.shortage(&menu(FEW_LEFT), 0), Some(FEW_LEFT));
     }
 
     #[test]

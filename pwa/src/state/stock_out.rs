@@ -50,7 +50,10 @@ impl StockOut {
             .sizes
             .iter()
             .filter(|s| s.code != wanted.size && pizza.enabled)
-            .filter(|s| s.available - cart.held(pizza.id, &s.code) >= wanted.quantity)
+            .filter(|s| {
+                s.limit()
+                    .is_none_or(|left| left - cart.held(pizza.id, &s.code) >= wanted.quantity)
+            })
             .map(|s| s.code.clone())
             .collect();
         Some(StockOut {
@@ -186,6 +189,12 @@ mod tests {
             Vec::<String>::new(),
             "one medium is not two"
         );
+        let many = StockOut::from_body(
+            &refusal(ErrorCode::OutOfStock, "lines[0]"),
+            &cart(),
+            &menu(ocpizza_proto::api::menu::MANY, 0),
+        );
+        assert_eq!(many.unwrap().other_sizes, ["medium"], "many mediums left");
         assert_eq!(
             StockOut::from_body(
                 &refusal(ErrorCode::InvalidInput, "lines[0]"),

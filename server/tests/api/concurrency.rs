@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use futures::future::join_all;
+use ocpizza_proto::api::menu::MANY;
 use ocpizza_proto::api::orders::Order;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -15,7 +16,8 @@ async fn two_hundred_buyers_race_for_fifty_pizzas_and_exactly_fifty_win() {
     for (ingredient, qty) in &recipe {
         app.set_stock(SHOP, *ingredient, qty * 50).await;
     }
-    assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 50);
+    assert_eq!(app.makeable(SHOP, MARGHERITA, "medium").await, 50);
+    assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, MANY);
 
     let guest = app.anonymous();
     let attempts = (0..200).map(|_| {

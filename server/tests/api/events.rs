@@ -5,6 +5,7 @@ use crate::helpers::*;
 use ocpizza::events::Outbox;
 use ocpizza::events::follow::{PAGE, Page, Walk, read};
 use ocpizza_proto::ShopId;
+use ocpizza_proto::api::menu::{FEW_LEFT, MANY};
 use ocpizza_proto::events::{Event, Stream};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -69,11 +70,73 @@ async fn an_order_s_life_is_written_to_its_shop_its_customer_the_group_and_its_d
         panic!("stock event")
     };
     assert!(items.iter().all(|l| l.reserved == 0));
-    let menu = events_of(&app, "shop:1:menu").await;
-    assert!(matches!(
-        menu.last(),
-        Some(Event::AvailabilityChanged { .. })
-    ));
+}
+
+/// The availability events of `shop:1:menu` after `seq`, as (pizza, size, available) of
+/// Margherita medium, one per event (`None` when an event leaves it out).
+async fn margherita_on_menu_after(app: &TestApp, seq: i64) -> Vec<Option<i64>> {
+    read(app.db.pool(), "shop:1:menu", seq, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match serde_json::from_str(&e.payload).unwrap() {
+            Event::AvailabilityChanged { items, .. } => Some(
+                items
+                    .iter()
+                    .find(|a| a.pizza_id.0 == MARGHERITA && a.size == "medium")
+                    .map(|a| a.available),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn menu_viewers_hear_of_orders_only_when_few_are_left_or_none() {
+    let app = TestApp::spawn().await;
+    // Basil: no other pizza of the demo takes it, so Margherita's sizes are all that moves.
+    let scarce = app.ingredient(SHOP, "Basilic").await;
+    let qty = app
+        .leave_portions(SHOP, (MARGHERITA, "medium"), scarce, FEW_LEFT + 2)
+        .await;
+    let seq = app.menu(SHOP).await.stream_seq;
+    assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, MANY);
+
+    let guest = app.anonymous();
+    guest.place(&pickup(MARGHERITA, "medium", 1)).await;
+    assert_eq!(app.makeable(SHOP, MARGHERITA, "medium").await, FEW_LEFT + 1);
+    assert_eq!(
+        app.menu(SHOP).await.stream_seq,
+        seq,
+        "still many: nothing sent to the menu's viewers"
+    );
+    assert!(margherita_on_menu_after(&app, seq).await.is_empty());
+
+    guest.place(&pickup(MARGHERITA, "medium", 1)).await;
+    assert_eq!(
+        margherita_on_menu_after(&app, seq).await,
+        [Some(FEW_LEFT)],
+        "few left: the exact count"
+    );
+    guest.place(&pickup(MARGHERITA, "medium", 2)).await;
+    guest
+        .place(&pickup(MARGHERITA, "medium", FEW_LEFT - 2))
+        .await;
+    assert_eq!(
+        margherita_on_menu_after(&app, seq).await,
+        [Some(FEW_LEFT), Some(FEW_LEFT - 2), Some(0)]
+    );
+    let menu = app.menu(SHOP).await;
+    assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 0);
+    assert!(menu.stream_seq >= seq + 3, "the menu matches its stream");
+
+    // A restock back above a few: one event, "many" again.
+    let (on_hand, _) = app.level(SHOP, scarce).await;
+    app.set_stock(SHOP, scarce, on_hand + qty * 100).await;
+    assert_eq!(
+        margherita_on_menu_after(&app, seq).await.last(),
+        Some(&Some(MANY))
+    );
 }
 
 #[tokio::test]
@@ -100,6 +163,9 @@ async fn a_refused_change_writes_no_event() {
 #[tokio::test]
 async fn snapshots_carry_the_sequence_of_their_stream() {
     let app = TestApp::spawn().await;
+    let basil = app.ingredient(SHOP, "Basilic").await;
+    app.leave_portions(SHOP, (MARGHERITA, "medium"), basil, FEW_LEFT + 1)
+        .await;
     let menu = app.menu(SHOP).await;
     app.anonymous()
         .place(&delivery(MARGHERITA, "medium", 1))
@@ -108,7 +174,7 @@ async fn snapshots_carry_the_sequence_of_their_stream() {
     assert_eq!(
         after.stream_seq,
         menu.stream_seq + 1,
-        "one availability change"
+        "one availability change: from many to few left"
     );
     let staff = app.as_demo("manager").await;
     let list: serde_json::Value = staff

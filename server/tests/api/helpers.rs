@@ -277,7 +277,47 @@ impl TestApp {
             .await
     }
 
-    /// How many of `pizza` `size` the shop can still make.
+    /// How many of `pizza` `size` the shop's free stock can still make, exactly (the menu gives
+    /// it by band: see [`TestApp::available`]).
+    pub async fn makeable(&self, shop: ShopId, pizza: i64, size: &str) -> i64 {
+        let mut least = i64::MAX;
+        for (ingredient, qty) in self.recipe(pizza, size).await {
+            let (on_hand, reserved) = self.level(shop, ingredient).await;
+            least = least.min((on_hand - reserved) / qty);
+        }
+        least
+    }
+
+    /// The demo ingredient whose name starts with `name`.
+    pub async fn ingredient(&self, shop: ShopId, name: &str) -> IngredientId {
+        let stock = self.stock(shop).await;
+        let level = stock.items.iter().find(|l| l.name.starts_with(name));
+        level.expect("a demo ingredient").ingredient_id
+    }
+
+    /// Sets the shop's stock so that exactly `portions` of `pizza` `size` can be made, `short`
+    /// being the ingredient that limits it (the others left for a thousand); returns the
+    /// quantity of `short` per portion.
+    pub async fn leave_portions(
+        &self,
+        shop: ShopId,
+        (pizza, size): (i64, &str),
+        short: IngredientId,
+        portions: i64,
+    ) -> i64 {
+        let recipe = self.recipe(pizza, size).await;
+        for (ingredient, qty) in &recipe {
+            let (_, reserved) = self.level(shop, *ingredient).await;
+            let free = if *ingredient == short { portions } else { 1000 };
+            self.set_stock(shop, *ingredient, reserved + qty * free)
+                .await;
+        }
+        assert_eq!(self.makeable(shop, pizza, size).await, portions);
+        let portion = recipe.iter().find(|(i, _)| *i == short);
+        portion.expect("the short ingredient is in the recipe").1
+    }
+
+    /// How many of `pizza` `size` the shop's menu says can still be made (by band).
     pub async fn available(&self, shop: ShopId, pizza: i64, size: &str) -> i64 {
         let menu = self.menu(shop).await;
         let p = menu

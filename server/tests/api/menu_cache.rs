@@ -72,13 +72,15 @@ async fn a_reader_revalidates_with_the_etag_and_sees_every_change_on_the_next_re
     assert!(!enabled(&switched, MARGHERITA));
     assert!(switched.stream_seq > menu.stream_seq);
 
-    // So is an order's reservation: one fewer can be made.
-    let before = app.available(SHOP, REGINA, "medium").await;
-    app.anonymous().place(&pickup(REGINA, "medium", 1)).await;
-    assert_eq!(app.available(SHOP, REGINA, "medium").await, before - 1);
-    // And a stock correction that leaves less than a portion.
+    // So is an order's reservation once few are left: one fewer can be made.
     let recipe = app.recipe(REGINA, "medium").await;
     let (scarce, quantity) = *recipe.last().expect("an ingredient");
+    let (_, reserved) = app.level(SHOP, scarce).await;
+    app.set_stock(SHOP, scarce, reserved + 4 * quantity).await;
+    assert_eq!(app.available(SHOP, REGINA, "medium").await, 4);
+    app.anonymous().place(&pickup(REGINA, "medium", 1)).await;
+    assert_eq!(app.available(SHOP, REGINA, "medium").await, 3);
+    // And a stock correction that leaves less than a portion.
     let (_, reserved) = app.level(SHOP, scarce).await;
     app.set_stock(SHOP, scarce, reserved + quantity - 1).await;
     assert_eq!(app.available(SHOP, REGINA, "medium").await, 0);

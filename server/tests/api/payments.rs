@@ -116,10 +116,10 @@ async fn a_card_payment_is_held_at_checkout_and_taken_when_the_kitchen_starts() 
     let Some((stripe, app)) = setup().await else {
         return;
     };
-    let before = app.available(SHOP, 1, "medium").await;
+    let before = app.makeable(SHOP, 1, "medium").await;
     let (placed, token) = place_online(&app, 2).await;
     // Stock is held while the customer types the card number.
-    assert_eq!(app.available(SHOP, 1, "medium").await, before - 2);
+    assert_eq!(app.makeable(SHOP, 1, "medium").await, before - 2);
     // The kitchen does not hear of an unpaid order.
     let cook = app.as_demo("cook").await;
     assert_eq!(
@@ -194,7 +194,7 @@ async fn cancelling_before_the_kitchen_starts_voids_the_hold_and_releases_the_st
     let Some((stripe, app)) = setup().await else {
         return;
     };
-    let before = app.available(SHOP, 1, "medium").await;
+    let before = app.makeable(SHOP, 1, "medium").await;
     let (placed, token) = place_online(&app, 1).await;
     paid(&app, &stripe, &token).await;
     let r = app
@@ -208,7 +208,7 @@ async fn cancelling_before_the_kitchen_starts_voids_the_hold_and_releases_the_st
     assert_eq!(p.captured.0, 0);
     let intent = intent_of(&app, placed.id).await;
     assert_eq!(stripe.intent_status(&intent).await, "canceled");
-    assert_eq!(app.available(SHOP, 1, "medium").await, before);
+    assert_eq!(app.makeable(SHOP, 1, "medium").await, before);
 }
 
 #[tokio::test]
@@ -288,7 +288,7 @@ async fn an_abandoned_payment_cancels_the_order_and_releases_its_stock() {
     let Some((_stripe, app)) = setup().await else {
         return;
     };
-    let before = app.available(SHOP, 1, "medium").await;
+    let before = app.makeable(SHOP, 1, "medium").await;
     let (placed, token) = place_online(&app, 2).await;
     assert_eq!(reconcile(&app).await, 0, "not yet due");
     // The 15 minutes pass.
@@ -301,7 +301,7 @@ async fn an_abandoned_payment_cancels_the_order_and_releases_its_stock() {
     assert_eq!(reconcile(&app).await, 1);
     let o = order(&app, placed.id).await;
     assert_eq!(o.status, ocpizza_proto::OrderStatus::Cancelled);
-    assert_eq!(app.available(SHOP, 1, "medium").await, before);
+    assert_eq!(app.makeable(SHOP, 1, "medium").await, before);
     // Paying now is refused: the order is gone.
     let card = "tok_visa";
     let (code, _) = error_code(pay(&app, &token, card).await, StatusCode::CONFLICT).await;
@@ -652,7 +652,7 @@ async fn with_the_provider_down_the_customer_is_told_and_the_stock_comes_back_at
         s.api_url = format!("http://{}", closed.local_addr().unwrap());
     }
     let app = TestApp::spawn_with(move |c| c.payments = settings).await;
-    let before = app.available(SHOP, 1, "medium").await;
+    let before = app.makeable(SHOP, 1, "medium").await;
     let (placed, token) = place_online(&app, 1).await;
     let card = stripe.card_token(VISA).await;
     let (code, body) = error_code(
@@ -682,7 +682,7 @@ async fn with_the_provider_down_the_customer_is_told_and_the_stock_comes_back_at
         order(&app, placed.id).await.status,
         ocpizza_proto::OrderStatus::Cancelled
     );
-    assert_eq!(app.available(SHOP, 1, "medium").await, before);
+    assert_eq!(app.makeable(SHOP, 1, "medium").await, before);
 }
 
 #[tokio::test]

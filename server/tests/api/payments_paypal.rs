@@ -277,7 +277,7 @@ async fn paypal_webhooks_are_verified_applied_once_and_forgeries_refused() {
 #[tokio::test]
 async fn with_paypal_down_the_order_is_refused_clearly_and_its_stock_released() {
     let (fake, app) = setup(false).await;
-    let before = app.available(SHOP, 1, "medium").await;
+    let before = app.makeable(SHOP, 1, "medium").await;
     fake.set_unavailable(true);
     let mut body = delivery(1, "medium", 1);
     body["payment_method"] = json!("online");
@@ -293,7 +293,7 @@ async fn with_paypal_down_the_order_is_refused_clearly_and_its_stock_released() 
             .unwrap()
             .contains("nothing was charged")
     );
-    assert_eq!(app.available(SHOP, 1, "medium").await, before);
+    assert_eq!(app.makeable(SHOP, 1, "medium").await, before);
     let waiting: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE status = 'awaiting_payment'")
             .fetch_one(app.db.pool())

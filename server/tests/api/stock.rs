@@ -2,6 +2,7 @@
 //! cancel, consume on `preparing`; manager movements and the ledger; availability.
 
 use crate::helpers::*;
+use ocpizza_proto::api::menu::MANY;
 use ocpizza_proto::api::orders::Order;
 use ocpizza_proto::api::stock::{LedgerEntry, LedgerKind, StockLevel};
 use reqwest::StatusCode;
@@ -186,7 +187,12 @@ async fn availability_drops_as_orders_reserve_and_comes_back_after_a_restock() {
     assert_eq!(r.status(), StatusCode::OK);
     let level: StockLevel = r.json().await.unwrap();
     assert_eq!(level.on_hand, qty * 13);
-    assert_eq!(app.available(SHOP, MARGHERITA, "medium").await, 11);
+    assert_eq!(app.makeable(SHOP, MARGHERITA, "medium").await, 11);
+    assert_eq!(
+        app.available(SHOP, MARGHERITA, "medium").await,
+        MANY,
+        "more than a few: the menu says many"
+    );
 }
 
 #[tokio::test]

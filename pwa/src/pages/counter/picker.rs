@@ -67,8 +67,8 @@ pub(super) fn pizza_picker(
                                 <strong>{ &p.name }</strong>{ format!(" · {} · {}", lang.size(&s.code), s.price) }
                                 if out {
                                     <span class="badge badge--out">{ t.unavailable }</span>
-                                } else {
-                                    <span class="badge">{ format!("{} {}", s.available, t.left) }</span>
+                                } else if let Some(left) = s.limit() {
+                                    <span class="badge">{ format!("{left} {}", t.left) }</span>
                                 }
                             </button>
                         </li>
