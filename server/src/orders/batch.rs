@@ -171,6 +171,9 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         return Ok(Vec::new());
     };
     let shop = first.order.shop_id;
+    // The recipes, to tell whether the menu's bands may move (read before the transaction:
+    // a read of the catalogue, if due, does not hold the shop's writer).
+    let catalogue = state.specs.all(state.db.pool()).await?;
     let mut tx = state.db.begin().await?;
     let mut held = Held::read(&mut tx, shop, state.db.backend()).await?;
     let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
@@ -252,7 +255,9 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         );
     }
     moves.write_held(&mut tx, &held).await?;
-    moves.finish_held(&mut tx, &mut outbox, &held).await?;
+    moves
+        .finish_held(&mut tx, &mut outbox, &held, &catalogue)
+        .await?;
     let published = outbox.write(&mut tx).await?;
     crate::events::commit(tx, published, &state.bus).await?;
     state.eta.placed(

@@ -9,12 +9,14 @@ use crate::db::Tx;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::extract::{Json, Path, Query};
+use crate::menu::db::PizzaSpec;
 use crate::state::AppState;
 use crate::validate;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use db::{Cause, LedgerRow};
+use ocpizza_proto::api::menu::MANY;
 use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
@@ -50,6 +52,35 @@ impl Held {
     /// The name of an ingredient of the shop's stock.
     pub fn name(&self, ingredient: IngredientId) -> Option<&str> {
         self.levels.get(&ingredient).map(|l| l.name.as_str())
+    }
+
+    /// Whether what was reserved from these levels may have moved a size of `catalogue` to
+    /// another band of the menu's availability: some size that takes an ingredient reserved
+    /// can now be made fewer than [`MANY`] times. Otherwise every such size could be made
+    /// many times before and still can (reserving only lowers the counts), and the menu has
+    /// nothing to say.
+    pub fn may_move_bands(&self, catalogue: &[PizzaSpec]) -> bool {
+        let free = |ingredient: &IngredientId| {
+            self.levels
+                .get(ingredient)
+                .map_or(0, |l| l.on_hand - l.reserved)
+        };
+        catalogue.iter().any(|pizza| {
+            pizza.sizes.iter().any(|size| {
+                let mut recipe = pizza.recipe_for(&size.code).peekable();
+                if recipe.peek().is_none() {
+                    return false;
+                }
+                let portions: Vec<(i64, bool)> = recipe
+                    .map(|p| {
+                        let moved = self.moved.contains_key(&p.ingredient_id);
+                        (free(&p.ingredient_id) / p.quantity.max(1), moved)
+                    })
+                    .collect();
+                portions.iter().any(|(_, moved)| *moved)
+                    && portions.iter().map(|(n, _)| *n).min().unwrap_or(0) < MANY
+            })
+        })
     }
 }
 
@@ -205,17 +236,21 @@ impl Movements {
             .into_iter()
             .filter(|l| self.changed.contains(&l.ingredient_id))
             .collect();
-        self.publish(items, outbox);
+        self.publish(items, outbox, true);
         Ok(())
     }
 
     /// [`Movements::finish`] for movements made on `held` (and written by
     /// [`Movements::write_held`]): the levels the event gives are those held, not read again.
+    ///
+    /// `catalogue` (its recipes) tells whether the menu's availability may have moved: when
+    /// no band can have, its refresh is left out.
     pub async fn finish_held(
         self,
         tx: &mut Tx,
         outbox: &mut Outbox,
         held: &Held,
+        catalogue: &[PizzaSpec],
     ) -> sqlx::Result<()> {
         db::insert_ledger(tx, self.shop, &self.ledger).await?;
         if self.changed.is_empty() {
@@ -228,12 +263,13 @@ impl Movements {
             .collect();
         // As [`db::levels`] gives them.
         items.sort_by(|a, b| a.name.cmp(&b.name));
-        self.publish(items, outbox);
+        let refresh = held.may_move_bands(catalogue);
+        self.publish(items, outbox, refresh);
         Ok(())
     }
 
-    /// Queues the `stock_changed` event of `items` and the availability refresh.
-    fn publish(self, items: Vec<StockLevel>, outbox: &mut Outbox) {
+    /// Queues the `stock_changed` event of `items`, and the availability refresh if asked.
+    fn publish(self, items: Vec<StockLevel>, outbox: &mut Outbox, refresh: bool) {
         outbox.push(
             vec![Stream::ShopStock(self.shop)],
             Event::StockChanged {
@@ -241,7 +277,9 @@ impl Movements {
                 items,
             },
         );
-        outbox.refresh_availability(self.shop);
+        if refresh {
+            outbox.refresh_availability(self.shop);
+        }
     }
 }
 
@@ -554,4 +592,97 @@ pub async fn ledger(
         )
         .await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::menu::db::{Portion, SizeSpec};
+    use ocpizza_proto::api::Unit;
+    use ocpizza_proto::{Money, PizzaId};
+
+    const DOUGH: IngredientId = IngredientId(1);
+    const BASIL: IngredientId = IngredientId(2);
+    const EGG: IngredientId = IngredientId(3);
+
+    /// A shop holding `free` of each ingredient (none reserved).
+    fn held(free: &[(IngredientId, i64)]) -> Held {
+        let levels = free
+            .iter()
+            .map(|(id, qty)| {
+                let level = StockLevel {
+                    ingredient_id: *id,
+                    name: format!("ingredient {id}"),
+                    unit: Unit::G,
+                    on_hand: *qty,
+                    reserved: 0,
+                    low_threshold: 0,
+                    low: false,
+                };
+                (*id, level)
+            })
+            .collect();
+        Held {
+            levels,
+            moved: Needs::new(),
+        }
+    }
+
+    /// One pizza, one size, taking `recipe`.
+    fn pizza(recipe: &[(IngredientId, i64)]) -> PizzaSpec {
+        PizzaSpec {
+            id: PizzaId(1),
+            name: "Margherita".into(),
+            description: String::new(),
+            oven_minutes: 8,
+            oven_temp_c: 300,
+            sizes: vec![SizeSpec {
+                code: "medium".into(),
+                label: "Moyenne".into(),
+                price: Money(1000),
+            }],
+            recipe: recipe
+                .iter()
+                .map(|(id, qty)| Portion {
+                    size: "medium".into(),
+                    ingredient_id: *id,
+                    name: String::new(),
+                    unit: Unit::G,
+                    quantity: *qty,
+                    price: Money(0),
+                    allergens: "[]".into(),
+                })
+                .collect(),
+            extras: Vec::new(),
+        }
+    }
+
+    fn reserve(held: &mut Held, needs: &[(IngredientId, i64)]) {
+        let needs: Needs = needs.iter().copied().collect();
+        Movements::new(ShopId(1))
+            .reserve_held(held, &needs, Cause::default())
+            .expect("enough stock");
+    }
+
+    #[test]
+    fn only_a_size_left_with_few_portions_of_what_moved_can_move_a_band() {
+        let catalogue = [pizza(&[(DOUGH, 250), (BASIL, 4)])];
+        let mut plenty = held(&[(DOUGH, 250 * 100), (BASIL, 4 * 100), (EGG, 10)]);
+        reserve(&mut plenty, &[(DOUGH, 250), (BASIL, 4)]);
+        assert!(!plenty.may_move_bands(&catalogue), "99 left: many still");
+
+        let mut few = held(&[(DOUGH, 250 * 100), (BASIL, 4 * (MANY + 1)), (EGG, 10)]);
+        reserve(&mut few, &[(DOUGH, 250), (BASIL, 4)]);
+        assert!(!few.may_move_bands(&catalogue), "exactly many left");
+        reserve(&mut few, &[(DOUGH, 250), (BASIL, 4)]);
+        assert!(few.may_move_bands(&catalogue), "few left now");
+
+        // An extra moves no size's count; the short basil did not move.
+        let mut extra = held(&[(DOUGH, 250 * 100), (BASIL, 4), (EGG, 10)]);
+        reserve(&mut extra, &[(EGG, 1)]);
+        assert!(!extra.may_move_bands(&catalogue));
+        // Dough moved, and the size it goes in is short (of basil): asked again.
+        reserve(&mut extra, &[(DOUGH, 250)]);
+        assert!(extra.may_move_bands(&catalogue));
+    }
 }
