@@ -140,6 +140,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         reads,
         shops,
         callgrind: args.callgrind,
+        database: None,
     };
 
     let mut results: Vec<(Backend, Outcome, Option<f64>)> = Vec::new();
@@ -181,13 +182,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Plan {
     orders: usize,
     concurrency: usize,
     reads: usize,
     shops: i64,
     callgrind: bool,
+    /// The PostgreSQL database under test, whose rows the measured orders wrote are counted.
+    database: Option<String>,
 }
 
 #[derive(Debug)]
@@ -457,6 +460,11 @@ impl Drop for BenchDatabase {
 
 /// Runs one SQL statement as `postgres` on the local server (trust authentication).
 fn psql(sql: &str) -> anyhow::Result<()> {
+    psql_in("postgres", sql).map(drop)
+}
+
+/// Runs one SQL statement in `database`; its rows, unaligned (`a|b` per line).
+fn psql_in(database: &str, sql: &str) -> anyhow::Result<String> {
     let out = Command::new("psql")
         .args([
             "-h",
@@ -464,11 +472,13 @@ fn psql(sql: &str) -> anyhow::Result<()> {
             "-U",
             "postgres",
             "-d",
-            "postgres",
+            database,
             "-v",
             "ON_ERROR_STOP=1",
             "-X",
             "-q",
+            "-A",
+            "-t",
             "-c",
             sql,
         ])
@@ -482,7 +492,46 @@ fn psql(sql: &str) -> anyhow::Result<()> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The tables an order writes rows to, and the menu streams' events, as counted by
+/// [`written_rows`].
+const WRITTEN: &str = "\
+SELECT * FROM ( \
+SELECT 1 AS i, 'orders' AS t, COUNT(*) FROM orders \
+UNION ALL SELECT 2, 'order_lines', COUNT(*) FROM order_lines \
+UNION ALL SELECT 3, 'order_reservations', COUNT(*) FROM order_reservations \
+UNION ALL SELECT 4, 'stock_ledger', COUNT(*) FROM stock_ledger \
+UNION ALL SELECT 5, 'events', COUNT(*) FROM events \
+UNION ALL SELECT 6, 'of which menu', COUNT(*) FROM events WHERE stream LIKE 'shop:%:menu' \
+UNION ALL SELECT 7, 'audit_log', COUNT(*) FROM audit_log \
+) AS counts ORDER BY i";
+
+/// Rows of the tables orders write to, in `database`.
+fn written_rows(database: &str) -> anyhow::Result<Vec<(String, i64)>> {
+    psql_in(database, WRITTEN)?
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut fields = l.split('|').skip(1);
+            let (Some(table), Some(n)) = (fields.next(), fields.next()) else {
+                bail!("not a row of counts: {l}");
+            };
+            Ok((table.to_owned(), n.trim().parse()?))
+        })
+        .collect()
+}
+
+/// Prints the rows written per order between two counts of [`written_rows`]: the work each
+/// order gives the database, the same on any machine.
+fn print_written(before: &[(String, i64)], after: &[(String, i64)], orders: usize) {
+    let per_order: Vec<String> = before
+        .iter()
+        .zip(after)
+        .map(|((table, b), (_, a))| format!("{table} {:.2}", (a - b) as f64 / count(orders.max(1))))
+        .collect();
+    println!("rows written per order: {}", per_order.join(", "));
 }
 
 fn bench_sqlite(
@@ -532,8 +581,12 @@ fn bench_postgres(
     println!("{}", String::from_utf8_lossy(&seed.stdout).trim());
 
     let scratch = ScratchDir::new("postgres")?;
-    let mut server = start(binary, &env, &scratch, plan)?;
-    let report = runtime.block_on(measure(&mut server, plan, &scratch.0));
+    let plan = Plan {
+        database: Some(database.name.clone()),
+        ..plan.clone()
+    };
+    let mut server = start(binary, &env, &scratch, &plan)?;
+    let report = runtime.block_on(measure(&mut server, &plan, &scratch.0));
     drop(server);
     drop(database);
     drop(scratch);
@@ -610,9 +663,13 @@ async fn measure_ready(server: &Server, plan: &Plan, scratch: &Path) -> anyhow::
     if let Some(c) = &counting {
         c.control(&["--instr=on"])?;
     }
+    let rows_before = plan.database.as_deref().map(written_rows).transpose()?;
     let placed = run_load(&client, &orders, plan.orders, plan.concurrency, pid).await;
     if let Some(e) = &placed.first_error {
         println!("first order error: {e}");
+    }
+    if let (Some(database), Some(before)) = (&plan.database, rows_before) {
+        print_written(&before, &written_rows(database)?, placed.ok);
     }
     let orders_counted = match &counting {
         Some(c) => Some(c.dump_and_stop("orders")?),
