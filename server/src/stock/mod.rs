@@ -67,18 +67,15 @@ impl Held {
         };
         catalogue.iter().any(|pizza| {
             pizza.sizes.iter().any(|size| {
-                let mut recipe = pizza.recipe_for(&size.code).peekable();
-                if recipe.peek().is_none() {
-                    return false;
-                }
-                let portions: Vec<(i64, bool)> = recipe
-                    .map(|p| {
-                        let moved = self.moved.contains_key(&p.ingredient_id);
-                        (free(&p.ingredient_id) / p.quantity.max(1), moved)
-                    })
-                    .collect();
-                portions.iter().any(|(_, moved)| *moved)
-                    && portions.iter().map(|(n, _)| *n).min().unwrap_or(0) < MANY
+                let recipe: Vec<_> = pizza.recipe_for(&size.code).collect();
+                let can_make = recipe
+                    .iter()
+                    .map(|p| free(&p.ingredient_id) / p.quantity.max(1))
+                    .min();
+                recipe
+                    .iter()
+                    .any(|p| self.moved.contains_key(&p.ingredient_id))
+                    && can_make.is_some_and(|n| n < MANY)
             })
         })
     }
