@@ -87,10 +87,9 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
             .collect::<Vec<_>>()
             .join("; ")
     );
-    let rss_before_kib = vm_rss_kib(pid)?;
     println!(
         "server VmRSS before clients connect: {}",
-        kib_text(rss_before_kib)
+        kib_text(vm_rss_kib(pid)?)
     );
 
     // ---- connect
@@ -112,7 +111,11 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
         shared: shared.clone(),
         tasks: Vec::with_capacity(specs.len()),
     };
-    for (i, spec) in specs.iter().enumerate() {
+    // A first wave, measured apart: the memory per connection is what the others add to it,
+    // not what the server's start-up left to its allocator or the runtime's first growth.
+    let first_wave = (specs.len() / 10).max(1).min(specs.len());
+    let mut rss_first_wave = None;
+    for (i, spec) in specs.iter().enumerate().take(first_wave) {
         fleet
             .tasks
             .push(tokio::spawn(client_task(i, spec.clone(), ctx.clone())));
@@ -121,6 +124,17 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
     loop {
         let connected = shared.connected.load(Ordering::Acquire);
         let failed = shared.failed.load(Ordering::Acquire);
+        if rss_first_wave.is_none() && connected + failed >= first_wave {
+            tokio::time::sleep(IDLE_BEFORE_MEMORY).await;
+            let connected = shared.connected.load(Ordering::Acquire);
+            rss_first_wave = Some((connected, vm_rss_kib(pid)?));
+            for (i, spec) in specs.iter().enumerate().skip(first_wave) {
+                fleet
+                    .tasks
+                    .push(tokio::spawn(client_task(i, spec.clone(), ctx.clone())));
+            }
+            continue;
+        }
         if connected + failed >= specs.len() {
             break;
         }
@@ -157,11 +171,14 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
     tokio::time::sleep(IDLE_BEFORE_MEMORY).await;
     let rss_idle_kib = vm_rss_kib(pid)?;
     let fds_idle = fd_count(pid);
+    let (first_wave, rss_before_kib) = rss_first_wave.unwrap_or((0, rss_idle_kib));
     println!(
-        "server VmRSS with {connected} idle clients: {} → {:.1} KiB per connection; \
-         server open files: {}",
+        "server VmRSS with {connected} idle clients: {} ({} with the first {first_wave}) → \
+         {:.1} KiB per connection; server open files: {}",
         kib_text(rss_idle_kib),
-        (rss_idle_kib as f64 - rss_before_kib as f64) / connected.max(1) as f64,
+        kib_text(rss_before_kib),
+        (rss_idle_kib as f64 - rss_before_kib as f64)
+            / connected.saturating_sub(first_wave).max(1) as f64,
         fds_idle.map_or_else(|| "?".into(), |n| n.to_string())
     );
 
@@ -204,6 +221,7 @@ pub(super) async fn measure(server: &Server, plan: &Plan) -> anyhow::Result<Mode
         failed,
         first_error,
         connect_wall,
+        first_wave,
         rss_before_kib,
         rss_idle_kib,
         rss_end_kib,

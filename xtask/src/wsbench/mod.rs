@@ -415,6 +415,9 @@ struct ModeResult {
     failed: usize,
     first_error: Option<String>,
     connect_wall: Duration,
+    /// Clients connected when `rss_before_kib` was read (the first tenth).
+    first_wave: usize,
+    /// The server's resident memory with the first wave of clients connected and idle.
     rss_before_kib: u64,
     rss_idle_kib: u64,
     rss_end_kib: Option<u64>,
@@ -433,7 +436,8 @@ struct ModeResult {
 
 impl ModeResult {
     fn kib_per_connection(&self) -> f64 {
-        (self.rss_idle_kib as f64 - self.rss_before_kib as f64) / self.connected.max(1) as f64
+        let added = self.connected.saturating_sub(self.first_wave).max(1);
+        (self.rss_idle_kib as f64 - self.rss_before_kib as f64) / added as f64
     }
 
     /// Highest deliveries/s among phases whose p99 was at most `ms`.

@@ -96,9 +96,10 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
     }
     let _ = writeln!(
         out,
-        "   server VmRSS: {} before clients, {} with {} idle clients → {:.1} KiB per idle \
-         connection; {} after the load; {} open files",
+        "   server VmRSS: {} with the first {} idle clients, {} with {} → {:.1} KiB per idle \
+         connection added; {} after the load; {} open files",
         kib_text(r.rss_before_kib),
+        r.first_wave,
         kib_text(r.rss_idle_kib),
         r.connected,
         r.kib_per_connection(),
