@@ -62,7 +62,7 @@ impl MenuSize {
     /// How many of this size an order may still take, when the menu knows (few left or
     /// none); `None` when more than [`FEW_LEFT`] can be made.
     pub fn limit(&self) -> Option<i64> {
-        limit(self.available)
+        (self.available < MANY).then_some(self.available.max(0))
     }
 }
 
@@ -79,11 +79,6 @@ pub const MANY: i64 = FEW_LEFT + 1;
 /// [`MANY`] above.
 pub fn band(count: i64) -> i64 {
     count.clamp(0, MANY)
-}
-
-/// How many an order may take of a size whose menu gives `available`; `None` when many.
-pub fn limit(available: i64) -> Option<i64> {
-    (available < MANY).then_some(available.max(0))
 }
 
 /// An optional extra.

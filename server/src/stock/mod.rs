@@ -67,15 +67,13 @@ impl Held {
         };
         catalogue.iter().any(|pizza| {
             pizza.sizes.iter().any(|size| {
-                let recipe: Vec<_> = pizza.recipe_for(&size.code).collect();
-                let can_make = recipe
-                    .iter()
-                    .map(|p| free(&p.ingredient_id) / p.quantity.max(1))
-                    .min();
-                recipe
-                    .iter()
-                    .any(|p| self.moved.contains_key(&p.ingredient_id))
-                    && can_make.is_some_and(|n| n < MANY)
+                let mut recipe = pizza.recipe_for(&size.code);
+                recipe.any(|p| self.moved.contains_key(&p.ingredient_id))
+                    && pizza
+                        .recipe_for(&size.code)
+                        .map(|p| free(&p.ingredient_id) / p.quantity.max(1))
+                        .min()
+                        .is_some_and(|n| n < MANY)
             })
         })
     }
