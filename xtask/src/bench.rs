@@ -44,6 +44,11 @@ pub struct Args {
     /// Which database(s) to measure.
     #[arg(long, value_enum, default_value_t = DbChoice::Both)]
     db: DbChoice,
+    /// The port of the PostgreSQL server on 127.0.0.1 to measure on (trust authentication for
+    /// `postgres`). With `pg_stat_statements` in its `shared_preload_libraries`, the run also
+    /// lists the statements of the measured orders: calls and database time per order.
+    #[arg(long, default_value_t = 5432)]
+    postgres_port: u16,
     /// Measure this server binary instead of building the workspace's (to compare two builds
     /// in interleaved runs: keep a copy of each).
     #[arg(long)]
@@ -140,6 +145,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         reads,
         shops,
         callgrind: args.callgrind,
+        postgres_port: args.postgres_port,
         database: None,
     };
 
@@ -189,6 +195,8 @@ struct Plan {
     reads: usize,
     shops: i64,
     callgrind: bool,
+    /// Where PostgreSQL listens (on 127.0.0.1).
+    postgres_port: u16,
     /// The PostgreSQL database under test, whose rows the measured orders wrote are counted.
     database: Option<String>,
 }
@@ -444,31 +452,35 @@ fn machine_context() -> String {
 /// A PostgreSQL database dropped (forcibly) on drop.
 #[derive(Debug)]
 struct BenchDatabase {
+    port: u16,
     name: String,
 }
 
 impl Drop for BenchDatabase {
     fn drop(&mut self) {
-        if let Err(e) = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )) {
+        if let Err(e) = psql(
+            self.port,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        ) {
             eprintln!("warning: could not drop database {}: {e:#}", self.name);
         }
     }
 }
 
-/// Runs one SQL statement as `postgres` on the local server (trust authentication).
-fn psql(sql: &str) -> anyhow::Result<()> {
-    psql_in("postgres", sql).map(drop)
+/// Runs one SQL statement as `postgres` on the local server listening on `port` (trust
+/// authentication).
+fn psql(port: u16, sql: &str) -> anyhow::Result<()> {
+    psql_in(port, "postgres", sql).map(drop)
 }
 
 /// Runs one SQL statement in `database`; its rows, unaligned (`a|b` per line).
-fn psql_in(database: &str, sql: &str) -> anyhow::Result<String> {
+fn psql_in(port: u16, database: &str, sql: &str) -> anyhow::Result<String> {
     let out = Command::new("psql")
         .args([
             "-h",
             "127.0.0.1",
+            "-p",
+            &port.to_string(),
             "-U",
             "postgres",
             "-d",
@@ -509,8 +521,8 @@ UNION ALL SELECT 7, 'audit_log', COUNT(*) FROM audit_log \
 ) AS counts ORDER BY i";
 
 /// Rows of the tables orders write to, in `database`.
-fn written_rows(database: &str) -> anyhow::Result<Vec<(String, i64)>> {
-    psql_in(database, WRITTEN)?
+fn written_rows(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>> {
+    psql_in(port, database, WRITTEN)?
         .lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -523,15 +535,128 @@ fn written_rows(database: &str) -> anyhow::Result<Vec<(String, i64)>> {
         .collect()
 }
 
-/// Prints the rows written per order between two counts of [`written_rows`]: the work each
-/// order gives the database, the same on any machine.
-fn print_written(before: &[(String, i64)], after: &[(String, i64)], orders: usize) {
+/// The tables orders write to, whose index entries [`index_entries`] counts.
+const INDEXED: [&str; 6] = [
+    "orders",
+    "order_lines",
+    "order_reservations",
+    "stock_ledger",
+    "events",
+    "audit_log",
+];
+
+/// Entries in the indexes of the [`INDEXED`] tables, table by table: each index's rows, those
+/// its predicate holds for when it is partial.
+fn index_entries(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>> {
+    let tables = INDEXED.map(|t| format!("'{t}'")).join(", ");
+    let indexes = psql_in(
+        port,
+        database,
+        &format!(
+            "SELECT c.relname, COALESCE(pg_get_expr(i.indpred, i.indrelid), 'true') \
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+             WHERE c.relname IN ({tables}) ORDER BY c.relname"
+        ),
+    )?;
+    let counts: Vec<String> = indexes
+        .lines()
+        .filter_map(|l| l.split_once('|'))
+        .map(|(table, predicate)| {
+            format!("SELECT '{table}', COUNT(*) FROM {table} WHERE {predicate}")
+        })
+        .collect();
+    let mut entries: Vec<(String, i64)> = INDEXED.iter().map(|t| ((*t).to_owned(), 0)).collect();
+    for line in psql_in(port, database, &counts.join(" UNION ALL "))?.lines() {
+        let Some((table, n)) = line.split_once('|') else {
+            continue;
+        };
+        if let Some(slot) = entries.iter_mut().find(|(t, _)| t == table) {
+            slot.1 += n.trim().parse::<i64>()?;
+        }
+    }
+    Ok(entries)
+}
+
+/// Prints what was written per order between two counts of [`written_rows`] (or of
+/// [`index_entries`]): the work each order gives the database, the same on any machine.
+fn print_written(what: &str, before: &[(String, i64)], after: &[(String, i64)], orders: usize) {
     let per_order: Vec<String> = before
         .iter()
         .zip(after)
         .map(|((table, b), (_, a))| format!("{table} {:.2}", (a - b) as f64 / count(orders.max(1))))
         .collect();
-    println!("rows written per order: {}", per_order.join(", "));
+    // A part ("of which …") is already in its table's count.
+    let sum = |counts: &[(String, i64)]| -> i64 {
+        counts
+            .iter()
+            .filter(|(t, _)| !t.starts_with("of which"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let total = sum(after) - sum(before);
+    println!(
+        "{what} per order: {:.2} ({})",
+        total as f64 / count(orders.max(1)),
+        per_order.join(", ")
+    );
+}
+
+/// `pg_stat_statements` in the database under test, when the server loads it: what each
+/// statement the orders sent cost PostgreSQL.
+struct Statements {
+    port: u16,
+    database: String,
+}
+
+/// The statements that took the most of PostgreSQL's time (the same statement with more or
+/// fewer rows counted as one, by its first words): calls, rows, milliseconds executing
+/// (waits for locks included) and planning, and the words.
+const TOP_STATEMENTS: &str = "\
+SELECT SUM(calls), SUM(rows), round(SUM(total_exec_time)::numeric, 1), \
+round(SUM(total_plan_time)::numeric, 1), words FROM ( \
+SELECT calls, rows, total_exec_time, total_plan_time, \
+left(regexp_replace(query, '\\s+', ' ', 'g'), 72) AS words FROM pg_stat_statements \
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) AS s \
+GROUP BY words ORDER BY SUM(total_exec_time) DESC LIMIT 16";
+
+impl Statements {
+    /// Clears the statistics, or `None` when the server does not collect them.
+    fn reset(port: u16, database: &str) -> anyhow::Result<Option<Statements>> {
+        let loaded = psql_in(port, database, "SHOW shared_preload_libraries")?;
+        if !loaded.contains("pg_stat_statements") {
+            return Ok(None);
+        }
+        psql_in(
+            port,
+            database,
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()",
+        )?;
+        Ok(Some(Statements {
+            port,
+            database: database.to_owned(),
+        }))
+    }
+
+    /// Prints the costliest statements per order placed.
+    fn print(&self, orders: usize) -> anyhow::Result<()> {
+        let per = count(orders.max(1));
+        println!("statements (pg_stat_statements), per order: calls, rows, exec µs, plan µs");
+        for line in psql_in(self.port, &self.database, TOP_STATEMENTS)?.lines() {
+            let f: Vec<&str> = line.splitn(5, '|').collect();
+            let [calls, rows, exec, plan, query] = f.as_slice() else {
+                continue;
+            };
+            let num = |s: &str| s.trim().parse::<f64>().unwrap_or(0.0);
+            println!(
+                "  {:>6.3} {:>7.2} {:>8.1} {:>6.1}  {query}",
+                num(calls) / per,
+                num(rows) / per,
+                num(exec) * 1000.0 / per,
+                num(plan) * 1000.0 / per
+            );
+        }
+        Ok(())
+    }
 }
 
 fn bench_sqlite(
@@ -556,13 +681,17 @@ fn bench_postgres(
     plan: &Plan,
 ) -> anyhow::Result<Outcome> {
     let name = format!("ocpizza_bench_{}", std::process::id());
-    if let Err(e) = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .and_then(|()| psql(&format!("CREATE DATABASE {name}")))
+    let port = plan.postgres_port;
+    if let Err(e) = psql(
+        port,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .and_then(|()| psql(port, &format!("CREATE DATABASE {name}")))
     {
         return Ok(Outcome::Skipped(format!("{e:#}")));
     }
-    let database = BenchDatabase { name };
-    let url = format!("postgres://postgres@127.0.0.1:5432/{}", database.name);
+    let database = BenchDatabase { port, name };
+    let url = format!("postgres://postgres@127.0.0.1:{port}/{}", database.name);
     println!("DATABASE_URL={url}");
     let env = [("DATABASE_URL", url)];
 
@@ -663,13 +792,32 @@ async fn measure_ready(server: &Server, plan: &Plan, scratch: &Path) -> anyhow::
     if let Some(c) = &counting {
         c.control(&["--instr=on"])?;
     }
-    let rows_before = plan.database.as_deref().map(written_rows).transpose()?;
+    let port = plan.postgres_port;
+    let rows_before = plan
+        .database
+        .as_deref()
+        .map(|d| anyhow::Ok((written_rows(port, d)?, index_entries(port, d)?)))
+        .transpose()?;
+    let statements = match &plan.database {
+        Some(database) => Statements::reset(port, database)?,
+        None => None,
+    };
     let placed = run_load(&client, &orders, plan.orders, plan.concurrency, pid).await;
     if let Some(e) = &placed.first_error {
         println!("first order error: {e}");
     }
-    if let (Some(database), Some(before)) = (&plan.database, rows_before) {
-        print_written(&before, &written_rows(database)?, placed.ok);
+    if let (Some(database), Some((rows, entries))) = (&plan.database, rows_before) {
+        print_written(
+            "rows written",
+            &rows,
+            &written_rows(port, database)?,
+            placed.ok,
+        );
+        let now = index_entries(port, database)?;
+        print_written("index entries written", &entries, &now, placed.ok);
+    }
+    if let Some(statements) = statements {
+        statements.print(placed.ok)?;
     }
     let orders_counted = match &counting {
         Some(c) => Some(c.dump_and_stop("orders")?),
