@@ -187,33 +187,46 @@ pub async fn of_user_in(
     rows.iter().map(subscription).collect()
 }
 
-/// Records whether an ingredient is below its threshold; true when it just crossed from
-/// above to below.
+/// Records which of a shop's ingredients are below their threshold (`levels`: ingredient and
+/// whether it is low); returns those that just crossed from above to below. One statement
+/// for those that are not low and one for those that are, whatever their number.
 pub async fn note_low(
     tx: &mut Tx,
     shop: ShopId,
-    ingredient: i64,
-    low: bool,
+    levels: &[(i64, bool)],
     now: i64,
-) -> sqlx::Result<bool> {
-    if !low {
-        sqlx::query("DELETE FROM push_low_stock WHERE shop_id = $1 AND ingredient_id = $2")
-            .bind(shop.0)
-            .bind(ingredient)
-            .execute(&mut **tx)
-            .await?;
-        return Ok(false);
+) -> sqlx::Result<Vec<i64>> {
+    let (low, fine): (Vec<_>, Vec<_>) = levels.iter().partition(|(_, low)| *low);
+    if !fine.is_empty() {
+        // The ingredients first, the shop after them (SQLite numbers its `?` in order).
+        let shop_at = if crate::db::is_postgres(tx) {
+            format!("${}", fine.len() + 1)
+        } else {
+            "?".to_owned()
+        };
+        let sql = format!(
+            "DELETE FROM push_low_stock WHERE ingredient_id IN (VALUES {}) AND shop_id = {shop_at}",
+            crate::db::values(tx, fine.len(), 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (ingredient, _) in &fine {
+            query = query.bind(*ingredient);
+        }
+        query.bind(shop.0).execute(&mut **tx).await?;
     }
-    let added = sqlx::query(
-        "INSERT INTO push_low_stock (shop_id, ingredient_id, since) VALUES ($1, $2, $3) \
-         ON CONFLICT (shop_id, ingredient_id) DO NOTHING",
-    )
-    .bind(shop.0)
-    .bind(ingredient)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(added.rows_affected() > 0)
+    if low.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "INSERT INTO push_low_stock (shop_id, ingredient_id, since) VALUES {} \
+         ON CONFLICT (shop_id, ingredient_id) DO NOTHING RETURNING ingredient_id",
+        crate::db::values(tx, low.len(), 3)
+    );
+    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+    for (ingredient, _) in &low {
+        query = query.bind(shop.0).bind(*ingredient).bind(now);
+    }
+    query.fetch_all(&mut **tx).await
 }
 
 /// The order's tracking token, fulfilment (`delivery`/`pickup`) and driver.

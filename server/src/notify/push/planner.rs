@@ -185,16 +185,20 @@ async fn low_stock(
     shop: ShopId,
     items: &[StockLevel],
 ) -> ApiResult<()> {
-    let mut crossed = Vec::new();
-    for item in items {
-        if db::note_low(tx, shop, item.ingredient_id.0, item.low, out.event.at).await? {
-            crossed.push(Low {
-                name: item.name.clone(),
-                free: item.on_hand - item.reserved,
-                unit: item.unit.as_str(),
-            });
-        }
-    }
+    let levels: Vec<(i64, bool)> = items
+        .iter()
+        .map(|item| (item.ingredient_id.0, item.low))
+        .collect();
+    let newly_low = db::note_low(tx, shop, &levels, out.event.at).await?;
+    let crossed: Vec<Low> = items
+        .iter()
+        .filter(|item| newly_low.contains(&item.ingredient_id.0))
+        .map(|item| Low {
+            name: item.name.clone(),
+            free: item.on_hand - item.reserved,
+            unit: item.unit.as_str(),
+        })
+        .collect();
     if crossed.is_empty() {
         return Ok(());
     }
