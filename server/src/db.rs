@@ -14,7 +14,6 @@ use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long a request waits for a pooled connection before it is answered 503: well under
@@ -374,15 +373,21 @@ fn values_for(anonymous: bool, rows: usize, cols: usize) -> String {
 }
 
 fn values_from(anonymous: bool, before: usize, rows: usize, cols: usize) -> String {
+    // Built for every batch written (hundreds of placeholders): digits are pushed as they
+    // are, not through `write!`, which took a tenth of the server's instructions per order.
     let mut sql = String::with_capacity(rows * cols * 6);
+    let mut digits = itoa::Buffer::new();
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for col in 0..cols {
-            let sep = if col == 0 { "" } else { ", " };
+            if col > 0 {
+                sql.push_str(", ");
+            }
             if anonymous {
-                let _ = write!(sql, "{sep}?");
+                sql.push('?');
             } else {
-                let _ = write!(sql, "{sep}${}", before + row * cols + col + 1);
+                sql.push('$');
+                sql.push_str(digits.format(before + row * cols + col + 1));
             }
         }
         sql.push(')');
