@@ -507,22 +507,37 @@ fn psql_in(port: u16, database: &str, sql: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The tables an order writes rows to, and the menu streams' events, as counted by
-/// [`written_rows`].
-const WRITTEN: &str = "\
-SELECT * FROM ( \
-SELECT 1 AS i, 'orders' AS t, COUNT(*) FROM orders \
-UNION ALL SELECT 2, 'order_lines', COUNT(*) FROM order_lines \
-UNION ALL SELECT 3, 'order_reservations', COUNT(*) FROM order_reservations \
-UNION ALL SELECT 4, 'stock_ledger', COUNT(*) FROM stock_ledger \
-UNION ALL SELECT 5, 'events', COUNT(*) FROM events \
-UNION ALL SELECT 6, 'of which menu', COUNT(*) FROM events WHERE stream LIKE 'shop:%:menu' \
-UNION ALL SELECT 7, 'audit_log', COUNT(*) FROM audit_log \
-) AS counts ORDER BY i";
+/// The tables an order writes rows to, as [`written_rows`] and [`index_entries`] count them.
+const WRITTEN: [&str; 6] = [
+    "orders",
+    "order_lines",
+    "order_reservations",
+    "stock_ledger",
+    "events",
+    "audit_log",
+];
 
-/// Rows of the tables orders write to, in `database`.
+/// Rows of the [`WRITTEN`] tables in `database`, with the events of the menu streams after
+/// the events.
 fn written_rows(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>> {
-    psql_in(port, database, WRITTEN)?
+    let mut counts: Vec<String> = Vec::new();
+    for table in WRITTEN {
+        let i = counts.len();
+        counts.push(format!(
+            "SELECT {i} AS i, '{table}' AS t, COUNT(*) FROM {table}"
+        ));
+        if table == "events" {
+            let i = counts.len();
+            counts.push(format!(
+                "SELECT {i}, 'of which menu', COUNT(*) FROM events WHERE stream LIKE 'shop:%:menu'"
+            ));
+        }
+    }
+    let sql = format!(
+        "SELECT * FROM ({}) AS counts ORDER BY i",
+        counts.join(" UNION ALL ")
+    );
+    psql_in(port, database, &sql)?
         .lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
@@ -535,20 +550,10 @@ fn written_rows(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>>
         .collect()
 }
 
-/// The tables orders write to, whose index entries [`index_entries`] counts.
-const INDEXED: [&str; 6] = [
-    "orders",
-    "order_lines",
-    "order_reservations",
-    "stock_ledger",
-    "events",
-    "audit_log",
-];
-
-/// Entries in the indexes of the [`INDEXED`] tables, table by table: each index's rows, those
+/// Entries in the indexes of the [`WRITTEN`] tables, table by table: each index's rows, those
 /// its predicate holds for when it is partial.
 fn index_entries(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>> {
-    let tables = INDEXED.map(|t| format!("'{t}'")).join(", ");
+    let tables = WRITTEN.map(|t| format!("'{t}'")).join(", ");
     let indexes = psql_in(
         port,
         database,
@@ -565,7 +570,7 @@ fn index_entries(port: u16, database: &str) -> anyhow::Result<Vec<(String, i64)>
             format!("SELECT '{table}', COUNT(*) FROM {table} WHERE {predicate}")
         })
         .collect();
-    let mut entries: Vec<(String, i64)> = INDEXED.iter().map(|t| ((*t).to_owned(), 0)).collect();
+    let mut entries: Vec<(String, i64)> = WRITTEN.iter().map(|t| ((*t).to_owned(), 0)).collect();
     for line in psql_in(port, database, &counts.join(" UNION ALL "))?.lines() {
         let Some((table, n)) = line.split_once('|') else {
             continue;
