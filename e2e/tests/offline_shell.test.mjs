@@ -34,3 +34,56 @@ test("after a first visit the app shell opens offline", async () => {
     await context.close();
   });
 });
+
+/** A promise and the function that resolves it. */
+function gate() {
+  let open;
+  const opened = new Promise((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+test("a page whose loading began while the worker installed comes under the worker once it activates", async () => {
+  await withApp(async ({ server, browser }) => {
+    const context = await newContext(browser, server, PHONE);
+    // The worker's script and the second page are held, so that the page's navigation starts
+    // before any worker is active and its document appears only after the worker claimed the
+    // pages that were open when it activated.
+    const script = gate();
+    const secondPage = gate();
+    await context.route("**/sw.js", async (route) => {
+      await script.opened;
+      await route.continue();
+    });
+    await context.route("**/shops/1", async (route) => {
+      await secondPage.opened;
+      await route.continue();
+    });
+    const page = await context.newPage();
+    await page.goto("/");
+    await see(page.getByRole("heading", { name: /OC Pizza Paris 11e/ }));
+    const loading = page.goto("/shops/1");
+    script.open();
+    const [worker] = context.serviceWorkers().length
+      ? context.serviceWorkers()
+      : [await context.waitForEvent("serviceworker")];
+    await worker.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const check = () => (self.registration.active?.state === "activated" ? resolve() : setTimeout(check, 20));
+          check();
+        })
+    );
+    secondPage.open();
+    await loading;
+    await see(brand(page));
+
+    await waitForServiceWorker(page);
+    await context.setOffline(true);
+    await page.reload();
+    await see(brand(page));
+    assert.equal(await page.title(), "OC Pizza");
+    await context.close();
+  });
+});

@@ -20,6 +20,12 @@
       if (reg.active) reg.active.postMessage("keep-staff-bundle");
     });
   }
+  // A page whose navigation began while the first worker was still installing is not claimed
+  // when that worker activates (it was not running yet): it asks the worker to claim it now, so
+  // that it works offline from this visit on, as every other page does.
+  navigator.serviceWorker.ready.then(function (reg) {
+    if (!navigator.serviceWorker.controller && reg.active) reg.active.postMessage("claim");
+  });
   navigator.serviceWorker.register("/sw.js").then(function (reg) {
     if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
     reg.addEventListener("updatefound", function () {

@@ -24,6 +24,7 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "skip-waiting") self.skipWaiting();
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
   if (event.data === "keep-staff-bundle") {
     event.waitUntil(
       Promise.all([caches.open(CACHE).then((cache) => cache.addAll(STAFF_SHELL)), keepStaffData()])
