@@ -75,6 +75,8 @@ pub struct Entry {
     pub at: i64,
     /// Who made the change, if someone did.
     pub actor: Option<i64>,
+    /// The event's kind, its `type` tag (`order_placed`).
+    pub kind: String,
     /// The event as JSON.
     pub payload: String,
 }
@@ -269,7 +271,7 @@ pub async fn read(
     limit: i64,
 ) -> sqlx::Result<Vec<Entry>> {
     let rows = sqlx::query(
-        "SELECT seq, at, actor_id, payload FROM events WHERE stream = $1 AND seq > $2 \
+        "SELECT seq, at, actor_id, kind, payload FROM events WHERE stream = $1 AND seq > $2 \
          ORDER BY seq LIMIT $3",
     )
     .bind(stream)
@@ -284,6 +286,7 @@ pub async fn read(
                 seq: r.try_get("seq")?,
                 at: r.try_get("at")?,
                 actor: r.try_get("actor_id")?,
+                kind: r.try_get("kind")?,
                 payload: r.try_get("payload")?,
             })
         })

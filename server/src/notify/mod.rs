@@ -18,7 +18,10 @@
 
 pub mod db;
 pub mod mail;
+mod notable;
 pub mod push;
+
+pub use notable::Notable;
 
 use crate::config::Config;
 use crate::db::{Db, Tx, now_ms};
@@ -27,7 +30,7 @@ use crate::events::follow::{self, Cursor, Selector};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
 use ocpizza_proto::UserId;
-use ocpizza_proto::events::{Event, Stream};
+use ocpizza_proto::events::Stream;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -105,8 +108,8 @@ pub struct Followed {
     pub at: i64,
     /// Who made the change, if someone did.
     pub actor: Option<UserId>,
-    /// The event.
-    pub event: Event,
+    /// What the planners read of the event.
+    pub event: Notable,
 }
 
 /// Turns events into deliveries, inside the follower's transaction.
@@ -287,7 +290,8 @@ impl Notify {
         let mut tx = self.inner.db.begin().await?;
         let mut planned = Vec::new();
         for entry in entries {
-            let event: Event = match serde_json::from_str(&entry.payload) {
+            let event = match Notable::parse(&entry.kind, &entry.payload) {
+                Ok(Notable::Other) => continue,
                 Ok(event) => event,
                 Err(e) => {
                     tracing::warn!(error = %e, stream, seq = entry.seq, "event not understood: skipped");

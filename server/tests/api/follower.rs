@@ -7,9 +7,13 @@ use futures_util::future::BoxFuture;
 use ocpizza::db::Tx;
 use ocpizza::error::ApiResult;
 use ocpizza::events::follow::{Cursor, Selector};
-use ocpizza::notify::{Channel, Delivery, Followed, Notify, Outcome, Pending, Planner, Sender};
+use ocpizza::notify::{
+    Channel, Delivery, Followed, Notable, Notify, Outcome, Pending, Planner, Sender,
+};
 use ocpizza_proto::events::Event;
-use std::collections::VecDeque;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +27,7 @@ impl Planner for StatusPlanner {
         event: &'a Followed,
     ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
         Box::pin(async move {
-            let Event::OrderStatusChanged {
+            let Notable::OrderStatusChanged {
                 order_id, status, ..
             } = &event.event
             else {
@@ -339,4 +343,105 @@ async fn with_redis_down_another_instance_still_sends_what_one_instance_wrote() 
         .await;
     on_b.run_once().await.unwrap();
     assert_eq!(recorder.sent(), [format!("{} preparing", order.id.0)]);
+}
+
+/// Keeps every event it is handed.
+#[derive(Default)]
+struct Witness {
+    seen: Mutex<Vec<(String, i64, Notable)>>,
+}
+
+impl Planner for Witness {
+    fn plan<'a>(
+        &'a self,
+        _tx: &'a mut Tx,
+        event: &'a Followed,
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
+        Box::pin(async move {
+            self.seen
+                .lock()
+                .unwrap()
+                .push((event.stream.clone(), event.seq, event.event.clone()));
+            Ok(Vec::new())
+        })
+    }
+}
+
+#[tokio::test]
+async fn planners_read_what_the_whole_events_say() {
+    let app = TestApp::spawn().await;
+    let witness = Arc::new(Witness::default());
+    let notify = Notify::new(app.db.clone(), Duration::from_secs(1)).with_planner(witness.clone());
+    notify.run_once().await.unwrap();
+    let before: HashMap<String, i64> = sqlx::query_as("SELECT stream, seq FROM stream_heads")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+
+    // An order's whole life on the road, and a cancelled one.
+    let order = crate::driver::ready_delivery(&app).await;
+    let driver = app.as_demo("driver").await;
+    for kind in ["take", "picked_up", "delivered"] {
+        let mut action = crate::driver::action(kind, &order, kind, 1);
+        if kind == "delivered" {
+            action["cash_collected"] = json!(order.total.0);
+        }
+        crate::driver::send(&driver, &action).await;
+    }
+    let cancelled = app.anonymous().place(&pickup(REGINA, "medium", 1)).await;
+    let r = app
+        .as_demo("manager")
+        .await
+        .post(
+            &format!("/api/v1/orders/{}/cancel", cancelled.id),
+            &json!({"reason": "four en panne"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    notify.run_once().await.unwrap();
+
+    // The same events decoded whole, from the log.
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT stream, seq, payload FROM events WHERE stream = 'group:orders' \
+         OR (stream LIKE 'shop:%' AND stream LIKE '%:stock') ORDER BY stream, seq",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let whole: Vec<(String, i64, Notable)> = rows
+        .into_iter()
+        .filter(|(stream, seq, _)| *seq > before.get(stream).copied().unwrap_or(0))
+        .map(|(stream, seq, payload)| {
+            let event: Event = serde_json::from_str(&payload).unwrap();
+            (stream, seq, Notable::from(&event))
+        })
+        .filter(|(_, _, notable)| *notable != Notable::Other)
+        .collect();
+    let mut seen = witness.seen.lock().unwrap().clone();
+    seen.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    assert_eq!(seen, whole);
+
+    let kinds: std::collections::BTreeSet<&str> = seen
+        .iter()
+        .map(|(_, _, notable)| match notable {
+            Notable::OrderPlaced { .. } => "placed",
+            Notable::OrderStatusChanged { .. } => "status",
+            Notable::OrderCancelled { .. } => "cancelled",
+            Notable::DriverAssigned {
+                driver: Some(_), ..
+            } => "assigned",
+            Notable::StockChanged { .. } => "stock",
+            _ => "other",
+        })
+        .collect();
+    for kind in ["placed", "status", "cancelled", "assigned", "stock"] {
+        assert!(kinds.contains(kind), "{kind} among {kinds:?}");
+    }
+    assert!(seen.iter().any(|(_, _, n)| matches!(
+        n,
+        Notable::OrderCancelled { order_id, reason: Some(reason) }
+            if *order_id == cancelled.id && reason == "four en panne"
+    )));
 }

@@ -8,11 +8,10 @@ use super::templates::order::{OrderMail, cancellation, confirmation};
 use super::templates::{Lang, Rendered};
 use crate::db::Tx;
 use crate::error::ApiResult;
-use crate::notify::{Delivery, Followed, Planner};
+use crate::notify::{Delivery, Followed, Notable, Planner};
 use futures_util::future::BoxFuture;
 use ocpizza_proto::OrderId;
 use ocpizza_proto::api::orders::Order;
-use ocpizza_proto::events::Event;
 use sqlx::Row;
 
 /// The stream whose order events are mailed (each order event is there exactly once).
@@ -54,15 +53,13 @@ impl Planner for MailPlanner {
                 return Ok(Vec::new());
             }
             let planned = match &event.event {
-                Event::OrderPlaced { order } => {
-                    self.plan_one(tx, order.id, confirmation_key(order.id), event.at, |m| {
+                Notable::OrderPlaced { order_id, .. } => {
+                    self.plan_one(tx, *order_id, confirmation_key(*order_id), event.at, |m| {
                         confirmation(m)
                     })
                     .await?
                 }
-                Event::OrderCancelled {
-                    order_id, reason, ..
-                } => {
+                Notable::OrderCancelled { order_id, reason } => {
                     if was_confirmed(tx, *order_id).await? {
                         self.plan_one(tx, *order_id, cancellation_key(*order_id), event.at, |m| {
                             cancellation(m, reason.as_deref())

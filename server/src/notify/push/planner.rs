@@ -7,11 +7,10 @@ use super::texts::{self, Low};
 use super::{ALERT_TTL_MS, Envelope, STATUS_TTL_MS, Urgency};
 use crate::db::Tx;
 use crate::error::ApiResult;
-use crate::notify::{Channel, Delivery, Followed, Planner};
+use crate::notify::{Channel, Delivery, Followed, Notable, Planner};
 use futures_util::future::BoxFuture;
 use ocpizza_proto::api::push::{PushLang, PushMessage};
 use ocpizza_proto::api::stock::StockLevel;
-use ocpizza_proto::events::Event;
 use ocpizza_proto::{OrderId, OrderStatus, PaymentStatus, ShopId, StaffRole};
 
 /// Web push's planner.
@@ -71,17 +70,20 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
         deliveries: Vec::new(),
     };
     match &f.event {
-        Event::OrderPlaced { order } if order.status == OrderStatus::Placed => {
-            customer(tx, &mut out, order.id, |lang, token, pickup| {
-                texts::order_status(lang, order.id, token, OrderStatus::Placed, pickup)
+        Notable::OrderPlaced {
+            order_id,
+            status: OrderStatus::Placed,
+        } => {
+            let id = *order_id;
+            customer(tx, &mut out, id, |lang, token, pickup| {
+                texts::order_status(lang, id, token, OrderStatus::Placed, pickup)
             })
             .await?;
         }
-        Event::OrderStatusChanged {
+        Notable::OrderStatusChanged {
             order_id,
             shop_id,
             status,
-            ..
         } => {
             let (id, status) = (*order_id, *status);
             customer(tx, &mut out, id, |lang, token, pickup| {
@@ -92,19 +94,16 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
                 ready_for_drivers(tx, &mut out, id, *shop_id).await?;
             }
         }
-        Event::OrderCancelled {
-            order_id, reason, ..
-        } => {
+        Notable::OrderCancelled { order_id, reason } => {
             let id = *order_id;
             customer(tx, &mut out, id, |lang, token, _| {
                 Some(texts::cancelled(lang, id, token, reason.as_deref()))
             })
             .await?;
         }
-        Event::PaymentChanged {
+        Notable::PaymentChanged {
             order_id,
             payment_status: status @ (PaymentStatus::Failed | PaymentStatus::Short),
-            ..
         } => {
             let (id, short) = (*order_id, *status == PaymentStatus::Short);
             customer(tx, &mut out, id, |lang, token, _| {
@@ -112,19 +111,18 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
             })
             .await?;
         }
-        Event::DriverAssigned {
+        Notable::DriverAssigned {
             order_id,
             shop_id,
             driver: Some(driver),
-            ..
-        } if f.actor != Some(driver.id) => {
+        } if f.actor != Some(*driver) => {
             // A driver taking an order themselves knows already.
-            let subs = db::of_user_in(tx, driver.id, *shop_id, StaffRole::Driver).await?;
+            let subs = db::of_user_in(tx, *driver, *shop_id, StaffRole::Driver).await?;
             out.to(&subs, Urgency::High, STATUS_TTL_MS, |lang| {
                 Some(texts::assigned(lang, *order_id))
             });
         }
-        Event::StockChanged { shop_id, items } => {
+        Notable::StockChanged { shop_id, items } => {
             low_stock(tx, &mut out, *shop_id, items).await?;
         }
         _ => {}
