@@ -99,6 +99,12 @@ async fn restart_wal(write: &AnyPool) -> sqlx::Result<()> {
     restarted.map(drop)
 }
 
+/// A PostgreSQL connection idle for this long is checked before it is handed out (a restart
+/// of the server may have closed it); one in use moments ago is not: sqlx checks every
+/// connection as it comes back to the pool already, and a round trip per acquire costs the
+/// order path one more wait on the database for each transaction.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 /// How long the writer waits for a lock another process holds (a backup, the command line).
 const WRITER_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 
@@ -172,6 +178,15 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(url)
             .await
             .context("connecting to PostgreSQL (DATABASE_URL)")?;
