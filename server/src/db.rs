@@ -308,6 +308,15 @@ impl Db {
             .context("applying database migrations")
     }
 
+    /// Applies pending migrations up to `level` and no further: the database an earlier
+    /// version left, on which an update's migrations can be tried.
+    pub async fn migrate_up_to(&self, level: i64) -> anyhow::Result<()> {
+        self.migrator()
+            .run_to(level, &self.write)
+            .await
+            .with_context(|| format!("applying database migrations up to {level}"))
+    }
+
     /// Versions known to this binary but not applied to the database (empty = up to date).
     pub async fn pending_migrations(&self) -> anyhow::Result<Vec<i64>> {
         let applied: Vec<i64> = match sqlx::query_scalar::<_, i64>(

@@ -1,7 +1,7 @@
 //! Reads what a database holds ([`Contents`]) with plain SQL that both databases run: on the
 //! live database inside the snapshot a dump is taken from, and on an SQLite backup file.
 
-use super::manifest::{Contents, EventLog, MAIN_TABLES, shared_stream};
+use super::manifest::{Contents, EventLog, FORMER_TABLES, MAIN_TABLES, shared_stream};
 use sqlx::{AnyConnection, Row};
 
 /// Counts, migration level and event-log heads, read on `conn` (inside the caller's
@@ -12,13 +12,19 @@ pub async fn contents(conn: &mut AnyConnection) -> sqlx::Result<Contents> {
             .fetch_one(&mut *conn)
             .await?;
     let mut row_counts = std::collections::BTreeMap::new();
-    for table in MAIN_TABLES {
-        // The names come from the constant list above, never from input.
+    let mut tables: Vec<&str> = MAIN_TABLES.to_vec();
+    for table in FORMER_TABLES {
+        if has_table(conn, table).await? {
+            tables.push(table);
+        }
+    }
+    for table in tables {
+        // The names come from the constant lists of `manifest`, never from input.
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
                 .fetch_one(&mut *conn)
                 .await?;
-        row_counts.insert((*table).to_owned(), n);
+        row_counts.insert(table.to_owned(), n);
     }
     let mut event_log = EventLog::default();
     for row in sqlx::query("SELECT stream, seq FROM stream_heads")
@@ -41,4 +47,18 @@ pub async fn contents(conn: &mut AnyConnection) -> sqlx::Result<Contents> {
         row_counts,
         event_log,
     })
+}
+
+/// Whether the database has a table of that name (in its default schema, on PostgreSQL).
+async fn has_table(conn: &mut AnyConnection, table: &str) -> sqlx::Result<bool> {
+    let sql = if crate::db::is_postgres(conn) {
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+    } else {
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+    };
+    let n: i64 = sqlx::query_scalar(sql)
+        .bind(table)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
 }

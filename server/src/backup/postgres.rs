@@ -243,7 +243,7 @@ pub fn parse_data(input: impl BufRead) -> anyhow::Result<Contents> {
     }
     contents
         .row_counts
-        .retain(|t, _| MAIN_TABLES.contains(&t.as_str()));
+        .retain(|t, _| super::manifest::counted(t));
     Ok(contents)
 }
 

@@ -6,7 +6,7 @@
 //! then written with its audit entries (before and after, one per price that moved) and a
 //! `catalogue_changed` event on every shop's menu stream, so that open menus and kitchen
 //! recipe cards load the catalogue again. Placed orders are not touched: their lines keep the
-//! name and prices they were placed with, and `order_reservations` what they hold.
+//! name and prices they were placed with, and their `reserved` column what they hold.
 
 pub mod apply;
 pub mod check;

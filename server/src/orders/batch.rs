@@ -227,12 +227,7 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         .zip(&ids)
         .map(|(d, id)| (*id, d.order.lines.as_slice()))
         .collect();
-    let needs: Vec<_> = accepted
-        .iter()
-        .zip(&ids)
-        .map(|(d, id)| (*id, &d.priced.needs))
-        .collect();
-    db::insert_lines_and_reservations(&mut tx, &lines, &needs).await?;
+    db::insert_lines(&mut tx, &lines).await?;
     let mut moves = Movements::new(shop);
     let mut outbox = Outbox::new(None);
     let mut placed = Vec::with_capacity(accepted.len());

@@ -337,6 +337,8 @@ pub struct NewOrder<'a> {
     pub lang: &'a str,
     /// When it was placed.
     pub now: i64,
+    /// What it reserves in the shop's stock.
+    pub reserved: &'a Needs,
 }
 
 /// Writes new orders in one statement; their ids, in the order given.
@@ -349,9 +351,9 @@ pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<Or
          payment_method, payment_status, contact_name, contact_phone, contact_email, \
          address_street, address_postcode, address_city, address_instructions, note, \
          total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at, delivery_fee_cents, lang, phone_key) VALUES ",
+         eta_at, delivery_fee_cents, lang, phone_key, reserved) VALUES ",
     );
-    sql.push_str(&crate::db::values(tx, orders.len(), 27));
+    sql.push_str(&crate::db::values(tx, orders.len(), 28));
     sql.push_str(" RETURNING id, tracking_token");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for n in orders {
@@ -383,7 +385,8 @@ pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<Or
             .bind(o.eta.map(jiff::Timestamp::as_millisecond))
             .bind(o.delivery_fee.0)
             .bind(n.lang)
-            .bind(crate::customers::national(&o.contact.phone));
+            .bind(crate::customers::national(&o.contact.phone))
+            .bind(held_text(n.reserved));
     }
     let rows = query.fetch_all(&mut **tx).await?;
     // The rows come back in no promised order: each is matched by its tracking token.
@@ -454,82 +457,55 @@ fn bind_lines<'q>(mut query: Unbound<'q>, orders: &[(OrderId, &[OrderLine])]) ->
     query
 }
 
-/// Writes new orders' lines and what they reserve: one statement on PostgreSQL (a
-/// data-modifying `WITH`: one round trip less while the shop's stock is locked), two on SQLite.
-pub async fn insert_lines_and_reservations(
-    tx: &mut Tx,
-    lines: &[(OrderId, &[OrderLine])],
-    needs: &[(OrderId, &Needs)],
-) -> sqlx::Result<()> {
-    let line_count: usize = lines.iter().map(|(_, l)| l.len()).sum();
-    let need_count: usize = needs.iter().map(|(_, n)| n.len()).sum();
-    if !crate::db::is_postgres(tx) || line_count == 0 || need_count == 0 {
-        insert_lines(tx, lines).await?;
-        return insert_reservations(tx, needs).await;
-    }
-    let sql = format!(
-        "WITH written AS ({LINES}{}) {RESERVATIONS}{}",
-        crate::db::values(tx, line_count, LINE_COLUMNS),
-        crate::db::pg_values_after(line_count * LINE_COLUMNS, need_count, 3),
-    );
-    let query = bind_lines(sqlx::query(sqlx::AssertSqlSafe(sql)), lines);
-    bind_reservations(query, needs)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-}
-
 /// What the order holds reserved.
 pub async fn reservations(tx: &mut Tx, order: OrderId) -> sqlx::Result<Needs> {
-    let rows =
-        sqlx::query("SELECT ingredient_id, quantity FROM order_reservations WHERE order_id = $1")
-            .bind(order.0)
-            .fetch_all(&mut **tx)
-            .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                IngredientId(r.try_get("ingredient_id")?),
-                r.try_get("quantity")?,
-            ))
-        })
-        .collect()
+    let held: String = sqlx::query_scalar("SELECT reserved FROM orders WHERE id = $1")
+        .bind(order.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    parse_held(&held).map_err(|e| sqlx::Error::Decode(format!("order {order}: {e}").into()))
 }
 
 /// Records what the order holds reserved (replacing the previous record).
 pub async fn set_reservations(tx: &mut Tx, order: OrderId, needs: &Needs) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM order_reservations WHERE order_id = $1")
+    sqlx::query("UPDATE orders SET reserved = $1 WHERE id = $2")
+        .bind(held_text(needs))
         .bind(order.0)
-        .execute(&mut **tx)
-        .await?;
-    insert_reservations(tx, &[(order, needs)]).await
-}
-
-/// Records what new orders hold reserved, in one statement.
-pub async fn insert_reservations(tx: &mut Tx, orders: &[(OrderId, &Needs)]) -> sqlx::Result<()> {
-    let count = orders.iter().map(|(_, needs)| needs.len()).sum();
-    if count == 0 {
-        return Ok(());
-    }
-    let mut sql = String::from(RESERVATIONS);
-    sql.push_str(&crate::db::values(tx, count, 3));
-    bind_reservations(sqlx::query(sqlx::AssertSqlSafe(sql)), orders)
         .execute(&mut **tx)
         .await
         .map(|_| ())
 }
 
-/// The start of a statement that writes reservations, three values each.
-const RESERVATIONS: &str =
-    "INSERT INTO order_reservations (order_id, ingredient_id, quantity) VALUES ";
+/// `orders.reserved`: `ingredient:quantity` pairs separated by commas, in ingredient order.
+fn held_text(needs: &Needs) -> String {
+    let mut text = String::with_capacity(needs.len() * 8);
+    let mut digits = itoa::Buffer::new();
+    for (i, (ingredient, qty)) in needs.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(digits.format(ingredient.0));
+        text.push(':');
+        text.push_str(digits.format(*qty));
+    }
+    text
+}
 
-fn bind_reservations<'q>(mut query: Unbound<'q>, orders: &[(OrderId, &Needs)]) -> Unbound<'q> {
-    for (order, needs) in orders {
-        for (ingredient, qty) in *needs {
-            query = query.bind(order.0).bind(ingredient.0).bind(*qty);
+/// Reads what [`held_text`] wrote.
+fn parse_held(text: &str) -> Result<Needs, String> {
+    let mut needs = Needs::new();
+    for pair in text.split(',').filter(|p| !p.is_empty()) {
+        let parsed = pair
+            .split_once(':')
+            .and_then(|(i, q)| Some((i.parse().ok()?, q.parse().ok()?)));
+        let Some((ingredient, qty)) = parsed else {
+            return Err(format!("unreadable reservation {pair:?}"));
+        };
+        if qty <= 0 || needs.insert(IngredientId(ingredient), qty).is_some() {
+            return Err(format!("unexpected reservation {pair:?}"));
         }
     }
-    query
+    Ok(needs)
 }
 
 /// Bumps the version if it is `expected` (or whatever it is when `None`), locking the row for
@@ -653,4 +629,42 @@ pub async fn set_cash(tx: &mut Tx, order: OrderId, cash: Option<Money>) -> sqlx:
         .execute(&mut **tx)
         .await
         .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{held_text, parse_held};
+    use crate::stock::Needs;
+    use ocpizza_proto::IngredientId;
+
+    #[test]
+    fn what_an_order_holds_reads_back_as_written() {
+        let needs: Needs = [
+            (IngredientId(12), 250),
+            (IngredientId(3), 1),
+            (IngredientId(7), 80),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(held_text(&needs), "3:1,7:80,12:250");
+        assert_eq!(parse_held(&held_text(&needs)).unwrap(), needs);
+        assert_eq!(held_text(&Needs::new()), "");
+        assert_eq!(parse_held("").unwrap(), Needs::new());
+    }
+
+    #[test]
+    fn a_damaged_reservation_is_an_error_not_a_guess() {
+        for damaged in [
+            "3",
+            "3:",
+            ":80",
+            "3:x",
+            "3:80,3:10",
+            "3:0",
+            "3:-5",
+            "3:80;7:1",
+        ] {
+            assert!(parse_held(damaged).is_err(), "{damaged:?} was read");
+        }
+    }
 }

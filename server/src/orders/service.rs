@@ -500,6 +500,7 @@ impl Draft {
             created_by: self.actor,
             lang: self.lang.code(),
             now: self.now,
+            reserved: &self.priced.needs,
         }
     }
 

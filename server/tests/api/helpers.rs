@@ -41,6 +41,13 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Opens a fresh database: a new PostgreSQL database when `OCPIZZA_TEST_DATABASE_URL` is set,
 /// otherwise a SQLite file in a temporary folder.
 pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
+    let (db, config, tmp) = empty_db().await;
+    db.migrate().await.expect("migrate");
+    (db, config, tmp)
+}
+
+/// [`fresh_db`] before any migration.
+pub async fn empty_db() -> (Db, Config, Option<tempfile::TempDir>) {
     let mut config = Config::defaults();
     config.hashing = HashingCost {
         memory_kib: 64,
@@ -80,14 +87,12 @@ pub async fn fresh_db() -> (Db, Config, Option<tempfile::TempDir>) {
             let db = Db::connect_postgres(&url, 10)
                 .await
                 .expect("connect test database");
-            db.migrate().await.expect("migrate");
             (db, config, None)
         }
         None => {
             let tmp = tempfile::tempdir().expect("temp dir");
             config.data_dir = tmp.path().to_path_buf();
             let db = Db::connect(&config).await.expect("open SQLite");
-            db.migrate().await.expect("migrate");
             (db, config, Some(tmp))
         }
     }

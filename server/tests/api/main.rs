@@ -53,4 +53,5 @@ mod sqlite_log;
 mod staff;
 mod stock;
 mod tracking;
+mod upgrade;
 mod visitor;
