@@ -139,8 +139,12 @@ pub struct LedgerEntry {
     pub on_hand_after: i64,
     /// Reserved after the movement.
     pub reserved_after: i64,
-    /// The order that caused it, if any.
+    /// The order that caused it, if any (the first, when it was several: see `orders`).
     pub order_id: Option<OrderId>,
+    /// Every order it was for, when it was several: the orders a shop takes together reserve
+    /// each ingredient in one row. Empty for a movement of one order or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderId>,
     /// Who did it (none for customers' own orders).
     pub user_id: Option<UserId>,
     /// Free-text reason.

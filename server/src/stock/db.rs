@@ -136,8 +136,10 @@ pub struct LedgerRow {
     pub delta_reserved: i64,
     /// Levels after the movement.
     pub after: (i64, i64),
-    /// The order that caused it.
+    /// The order that caused it (the first, when several did).
     pub order: Option<OrderId>,
+    /// Every order that caused it, when several did (empty otherwise).
+    pub orders: Vec<OrderId>,
     /// The account that did it.
     pub user: Option<UserId>,
     /// Free text.
@@ -162,6 +164,7 @@ impl LedgerRow {
             delta_reserved: deltas.1,
             after,
             order: cause.order,
+            orders: Vec::new(),
             user: cause.user,
             reason: cause.reason.map(str::to_owned),
             at: now_ms(),
@@ -175,11 +178,12 @@ const LEDGER_BATCH: usize = 100;
 /// Writes the ledger rows of `shop`, one statement per [`LEDGER_BATCH`] rows (the statement is
 /// assembled from placeholders only; every value is bound).
 pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sqlx::Result<()> {
-    const COLUMNS: usize = 11;
+    const COLUMNS: usize = 12;
     for chunk in rows.chunks(LEDGER_BATCH) {
         let mut sql = String::from(
             "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
-             delta_reserved, on_hand_after, reserved_after, order_id, user_id, reason, at) VALUES ",
+             delta_reserved, on_hand_after, reserved_after, order_id, orders, user_id, reason, \
+             at) VALUES ",
         );
         sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -193,6 +197,7 @@ pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sql
                 .bind(r.after.0)
                 .bind(r.after.1)
                 .bind(r.order.map(|o| o.0))
+                .bind(order_list(&r.orders))
                 .bind(r.user.map(|u| u.0))
                 .bind(r.reason.clone())
                 .bind(r.at);
@@ -200,6 +205,31 @@ pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sql
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `stock_ledger.orders`: the ids separated by commas.
+fn order_list(orders: &[OrderId]) -> String {
+    let mut text = String::with_capacity(orders.len() * 8);
+    let mut digits = itoa::Buffer::new();
+    for (i, order) in orders.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(digits.format(order.0));
+    }
+    text
+}
+
+/// Reads what [`order_list`] wrote.
+fn parse_order_list(text: &str) -> sqlx::Result<Vec<OrderId>> {
+    text.split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse()
+                .map(OrderId)
+                .map_err(|_| sqlx::Error::Decode(format!("a ledger row lists order {id:?}").into()))
+        })
+        .collect()
 }
 
 /// Makes sure the shop has a stock row for the ingredient (at zero).
@@ -287,7 +317,7 @@ pub async fn ledger(
 ) -> sqlx::Result<Vec<LedgerEntry>> {
     sqlx::query(
         "SELECT l.id, l.ingredient_id, i.name, l.kind, l.delta_on_hand, l.delta_reserved, \
-         l.on_hand_after, l.reserved_after, l.order_id, l.user_id, l.reason, l.at \
+         l.on_hand_after, l.reserved_after, l.order_id, l.orders, l.user_id, l.reason, l.at \
          FROM stock_ledger l JOIN ingredients i ON i.id = l.ingredient_id \
          WHERE l.shop_id = $1 AND ($2 < 0 OR l.ingredient_id = $2) AND l.id < $3 \
          ORDER BY l.id DESC LIMIT $4",
@@ -311,6 +341,7 @@ pub async fn ledger(
             on_hand_after: r.try_get("on_hand_after")?,
             reserved_after: r.try_get("reserved_after")?,
             order_id: r.try_get::<Option<i64>, _>("order_id")?.map(OrderId),
+            orders: parse_order_list(&r.try_get::<String, _>("orders")?)?,
             user_id: r.try_get::<Option<i64>, _>("user_id")?.map(UserId),
             reason: r.try_get("reason")?,
             at: ts(r.try_get("at")?),

@@ -21,7 +21,7 @@ use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
 use ocpizza_proto::events::{Event, Stream};
-use ocpizza_proto::{IngredientId, ShopId, StaffRole};
+use ocpizza_proto::{IngredientId, ShopId, StaffRole, UserId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,6 +87,10 @@ pub struct Movements {
     /// Written together by [`Movements::finish`]: one statement instead of one per movement,
     /// each a round trip made while holding the stock rows' locks.
     ledger: Vec<LedgerRow>,
+    /// The last row of [`Movements::ledger`] for an ingredient, when it holds reservations
+    /// made by [`Movements::reserve_held`] for the orders of one account (or of guests), and
+    /// that account: the next such order of that account joins it.
+    reserved_rows: BTreeMap<IngredientId, (Option<UserId>, usize)>,
 }
 
 impl Movements {
@@ -96,6 +100,7 @@ impl Movements {
             shop,
             changed: BTreeSet::new(),
             ledger: Vec::new(),
+            reserved_rows: BTreeMap::new(),
         }
     }
 
@@ -145,6 +150,11 @@ impl Movements {
     /// Reserves every quantity of `needs` from `held` (the shop's levels, locked: see
     /// [`Held`]), in memory, all or nothing: on a shortage returns the first ingredient short
     /// and moves nothing. The database follows in [`Movements::write_held`].
+    ///
+    /// The orders reserved together share their ledger rows: one per ingredient for orders
+    /// that follow each other from one account (or from guests), with the sum, the levels
+    /// after the last, the first order in `order` and all of them in `orders`. The levels
+    /// each row gives follow the rows' order.
     pub fn reserve_held(
         &mut self,
         held: &mut Held,
@@ -166,11 +176,36 @@ impl Movements {
             level.low = level.on_hand - level.reserved < level.low_threshold;
             *held.moved.entry(*ingredient).or_default() += qty;
             self.changed.insert(*ingredient);
+            let after = (level.on_hand, level.reserved);
+            let shared = match (cause.order, cause.reason) {
+                (Some(order), None) => self
+                    .reserved_rows
+                    .get(ingredient)
+                    .filter(|(user, _)| *user == cause.user)
+                    .map(|(_, row)| (order, *row)),
+                _ => None,
+            };
+            if let Some((order, row)) = shared {
+                let row = &mut self.ledger[row];
+                row.delta_reserved += qty;
+                row.after = after;
+                if row.orders.is_empty() {
+                    row.orders.extend(row.order);
+                }
+                row.orders.push(order);
+                continue;
+            }
+            if cause.order.is_some() && cause.reason.is_none() {
+                self.reserved_rows
+                    .insert(*ingredient, (cause.user, self.ledger.len()));
+            } else {
+                self.reserved_rows.remove(ingredient);
+            }
             self.ledger.push(LedgerRow::new(
                 *ingredient,
                 LedgerKind::Reservation,
                 (0, *qty),
-                (level.on_hand, level.reserved),
+                after,
                 cause,
             ));
         }
@@ -594,7 +629,7 @@ mod tests {
     use super::*;
     use crate::menu::db::{Portion, SizeSpec};
     use ocpizza_proto::api::Unit;
-    use ocpizza_proto::{Money, PizzaId};
+    use ocpizza_proto::{Money, OrderId, PizzaId};
 
     const DOUGH: IngredientId = IngredientId(1);
     const BASIL: IngredientId = IngredientId(2);
@@ -679,5 +714,83 @@ mod tests {
         // Dough moved, and the size it goes in is short (of basil): asked again.
         reserve(&mut extra, &[(DOUGH, 250)]);
         assert!(extra.may_move_bands(&catalogue));
+    }
+
+    #[test]
+    fn orders_reserved_together_share_a_ledger_row_per_ingredient_while_one_account_follows_another()
+     {
+        let mut stock = held(&[(DOUGH, 10_000), (BASIL, 100)]);
+        let mut moves = Movements::new(ShopId(1));
+        let cook = Some(UserId(7));
+        let orders = [
+            (OrderId(11), None, vec![(DOUGH, 250), (BASIL, 4)]),
+            (OrderId(12), cook, vec![(DOUGH, 500)]),
+            (OrderId(13), None, vec![(DOUGH, 250), (BASIL, 8)]),
+        ];
+        for (order, user, needs) in &orders {
+            let needs: Needs = needs.iter().copied().collect();
+            let cause = Cause {
+                order: Some(*order),
+                user: *user,
+                reason: None,
+            };
+            moves.reserve_held(&mut stock, &needs, cause).unwrap();
+        }
+        let rows: Vec<_> = moves
+            .ledger
+            .iter()
+            .map(|r| {
+                (
+                    r.ingredient,
+                    r.user,
+                    r.delta_reserved,
+                    r.after,
+                    r.order,
+                    r.orders.clone(),
+                )
+            })
+            .collect();
+        let (guests, them) = (None, vec![OrderId(11), OrderId(13)]);
+        assert_eq!(
+            rows,
+            [
+                (DOUGH, guests, 250, (10_000, 250), Some(OrderId(11)), vec![]),
+                (BASIL, guests, 12, (100, 12), Some(OrderId(11)), them),
+                (DOUGH, cook, 500, (10_000, 750), Some(OrderId(12)), vec![]),
+                (
+                    DOUGH,
+                    guests,
+                    250,
+                    (10_000, 1_000),
+                    Some(OrderId(13)),
+                    vec![]
+                ),
+            ],
+            "the dough's rows give its levels in turn: the cook's order came between"
+        );
+        // A movement with its own reason (an edit) keeps its own row.
+        let edit = Cause {
+            order: Some(OrderId(11)),
+            user: None,
+            reason: Some("order edited"),
+        };
+        let more: Needs = [(DOUGH, 250)].into_iter().collect();
+        moves.reserve_held(&mut stock, &more, edit).unwrap();
+        let guest = Cause {
+            order: Some(OrderId(14)),
+            ..Cause::default()
+        };
+        moves.reserve_held(&mut stock, &more, guest).unwrap();
+        let last: Vec<_> = moves.ledger[4..]
+            .iter()
+            .map(|r| (r.delta_reserved, r.after.1, r.order, r.orders.len()))
+            .collect();
+        assert_eq!(
+            last,
+            [
+                (250, 1_250, Some(OrderId(11)), 0),
+                (250, 1_500, Some(OrderId(14)), 0)
+            ]
+        );
     }
 }

@@ -328,3 +328,66 @@ async fn the_menu_says_which_ingredient_is_short_when_a_pizza_runs_out() {
         "switched off, not short"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_reserves_in_rows_shared_by_the_orders_taken_together_and_every_order_is_in_one() {
+    let app = TestApp::spawn().await;
+    let recipe = app.recipe(MARGHERITA, "medium").await;
+    let (dough, per_pizza) = recipe[0];
+    for (ingredient, qty) in &recipe {
+        app.set_stock(SHOP, *ingredient, qty * 100).await;
+    }
+    let guest = app.anonymous();
+    let rush = (0..40).map(|_| {
+        let guest = guest.clone();
+        async move { guest.place(&pickup(MARGHERITA, "medium", 1)).await }
+    });
+    let placed: Vec<Order> = futures::future::join_all(rush).await;
+    let (on_hand, reserved) = app.level(SHOP, dough).await;
+    assert_eq!(reserved, 40 * per_pizza);
+
+    let admin = app.as_demo("admin").await;
+    let ledger: Vec<LedgerEntry> = admin
+        .get_json(&format!(
+            "/api/v1/shops/{SHOP}/stock/ledger?ingredient_id={dough}&limit=500"
+        ))
+        .await;
+    let rows: Vec<&LedgerEntry> = ledger
+        .iter()
+        .filter(|e| e.kind == LedgerKind::Reservation)
+        .collect();
+    // Newest first: each row gives the levels it left, the newest those of the stock now.
+    assert_eq!(
+        (rows[0].on_hand_after, rows[0].reserved_after),
+        (on_hand, reserved)
+    );
+    for pair in rows.windows(2) {
+        assert_eq!(
+            pair[0].reserved_after - pair[0].delta_reserved,
+            pair[1].reserved_after,
+            "row {} follows row {}",
+            pair[0].id,
+            pair[1].id
+        );
+    }
+    let mut seen: Vec<i64> = Vec::new();
+    for row in &rows {
+        let orders = if row.orders.is_empty() {
+            row.order_id.into_iter().collect()
+        } else {
+            assert_eq!(row.order_id, Some(row.orders[0]), "the first order");
+            row.orders.clone()
+        };
+        assert_eq!(row.delta_reserved, orders.len() as i64 * per_pizza);
+        seen.extend(orders.iter().map(|o| o.0));
+    }
+    seen.sort_unstable();
+    let mut expected: Vec<i64> = placed.iter().map(|o| o.id.0).collect();
+    expected.sort_unstable();
+    assert_eq!(seen, expected, "every order reserved once");
+    assert!(
+        rows.iter().any(|r| r.orders.len() > 1),
+        "40 orders sent at once: some were taken together ({} rows)",
+        rows.len()
+    );
+}

@@ -286,6 +286,17 @@ fn local_time(at: ocpizza_proto::Timestamp) -> String {
     )
 }
 
+/// The orders a ledger row was for, as `#12` or `#12, #13, #14`.
+fn orders_of(r: &LedgerEntry) -> String {
+    let several = (!r.orders.is_empty()).then_some(r.orders.as_slice());
+    several
+        .unwrap_or(r.order_id.as_slice())
+        .iter()
+        .map(|o| format!("#{}", o.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn ledger_table(m: &ManageTexts, rows: &[LedgerEntry]) -> Html {
     let signed = |n: i64| {
         if n > 0 {
@@ -317,7 +328,7 @@ fn ledger_table(m: &ManageTexts, rows: &[LedgerEntry]) -> Html {
                                 <td>{ signed(r.delta_on_hand) }</td>
                                 <td>{ signed(r.delta_reserved) }</td>
                                 <td>{ r.on_hand_after }</td>
-                                <td>{ r.reason.clone().or_else(|| r.order_id.map(|o| format!("#{}", o.0))).unwrap_or_default() }</td>
+                                <td>{ r.reason.clone().unwrap_or_else(|| orders_of(r)) }</td>
                             </tr>
                         }) }
                     </tbody>
