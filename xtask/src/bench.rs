@@ -243,6 +243,8 @@ struct Stats {
     steal: Option<f64>,
     /// CPU time (user and system) the server process used during the run.
     server_cpu: Option<Duration>,
+    /// CPU time the load generator (this process) and PostgreSQL's processes used.
+    load_and_database_cpu: Option<(Duration, Duration)>,
 }
 
 impl Stats {
@@ -266,8 +268,24 @@ impl Stats {
 
     /// The server's CPU time per successful request, in microseconds.
     fn server_us_per_request(&self) -> Option<f64> {
-        let cpu = self.server_cpu?;
+        self.us_per_request(self.server_cpu?)
+    }
+
+    fn us_per_request(&self, cpu: Duration) -> Option<f64> {
         (self.ok > 0).then(|| cpu.as_secs_f64() * 1e6 / count(self.ok))
+    }
+
+    /// The CPU time per successful request of PostgreSQL's processes and of the load
+    /// generator, in microseconds, as printed.
+    fn others_per_request(&self) -> String {
+        match self.load_and_database_cpu {
+            Some((load, database)) => format!(
+                "PostgreSQL {} µs, load generator {} µs",
+                micros(self.us_per_request(database)),
+                micros(self.us_per_request(load))
+            ),
+            None => "others not measured".to_owned(),
+        }
     }
 }
 
@@ -280,18 +298,34 @@ struct CpuTimes {
     steal: u64,
     ours: u64,
     server: Option<u64>,
+    /// This process: the load generator.
+    load: u64,
+    /// Every `postgres` process.
+    database: u64,
 }
 
 impl CpuTimes {
     fn now(server: Option<u32>) -> Option<CpuTimes> {
         let cpu = crate::host::cpu_counters()?;
+        let (load, server_ticks, database) = own_ticks(server);
         Some(CpuTimes {
             busy: cpu.busy,
             total: cpu.total,
             steal: cpu.steal,
-            ours: own_ticks(server),
+            ours: load + server_ticks + database,
             server: server.and_then(process_ticks),
+            load,
+            database,
         })
+    }
+
+    /// CPU time the load generator and PostgreSQL used between `self` and `later`.
+    fn load_and_database_time(&self, later: &CpuTimes) -> (Duration, Duration) {
+        let time = |ticks: u64| Duration::from_secs_f64(ratio(ticks, clock_ticks_per_second()));
+        (
+            time(later.load.saturating_sub(self.load)),
+            time(later.database.saturating_sub(self.database)),
+        )
     }
 
     /// Percent of CPU time the hypervisor gave to other guests between `self` and `later`.
@@ -349,12 +383,12 @@ fn process_ticks(pid: u32) -> Option<u64> {
 }
 
 /// CPU ticks used so far by this process, the server and every `postgres` process.
-fn own_ticks(server: Option<u32>) -> u64 {
+fn own_ticks(server: Option<u32>) -> (u64, u64, u64) {
     let me = std::process::id();
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
+        return (0, 0, 0);
     };
-    let mut sum = 0;
+    let (mut load, mut server_ticks, mut database) = (0, 0, 0);
     for entry in dir.flatten() {
         let Some(pid) = entry
             .file_name()
@@ -371,13 +405,20 @@ fn own_ticks(server: Option<u32>) -> u64 {
             continue;
         };
         let comm = head.split_once('(').map_or("", |(_, c)| c);
-        if pid == me || Some(pid) == server || comm == "postgres" {
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
-            sum += ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
-        }
+        let sum = if pid == me {
+            &mut load
+        } else if Some(pid) == server {
+            &mut server_ticks
+        } else if comm == "postgres" {
+            &mut database
+        } else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok());
+        *sum += ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
     }
-    sum
+    (load, server_ticks, database)
 }
 
 /// Measures how busy the machine is before a run; waits (up to [`QUIET_WAIT`]) for other work
@@ -1199,6 +1240,7 @@ async fn run_load(
         cpu_other: None,
         steal: None,
         server_cpu: None,
+        load_and_database_cpu: None,
     };
     for task in tasks {
         match task.await {
@@ -1223,6 +1265,7 @@ async fn run_load(
         stats.cpu_other = Some(a.other_percent(&b));
         stats.steal = Some(a.steal_percent(&b));
         stats.server_cpu = a.server_time(&b);
+        stats.load_and_database_cpu = Some(a.load_and_database_time(&b));
     }
     stats.ok = stats.latencies.len().saturating_sub(stats.errors);
     stats.latencies.sort_unstable();
@@ -1233,8 +1276,8 @@ fn print_one(r: &Report) {
     let o = &r.orders;
     println!(
         "orders: {:.0}/s  p50 {:.1} ms  p90 {:.1} ms  p99 {:.1} ms  max {:.1} ms  errors {}  \
-         ({} in {:.2} s; server CPU {} µs per order; CPU {}% busy, {}% by other processes, \
-         {}% stolen)",
+         ({} in {:.2} s; server CPU {} µs per order ({}); CPU {}% busy, {}% by other \
+         processes, {}% stolen)",
         o.per_second(),
         o.percentile_ms(50),
         o.percentile_ms(90),
@@ -1244,6 +1287,7 @@ fn print_one(r: &Report) {
         o.ok,
         o.wall.as_secs_f64(),
         micros(o.server_us_per_request()),
+        o.others_per_request(),
         percent(o.cpu_busy),
         percent(o.cpu_other),
         percent(o.steal)
