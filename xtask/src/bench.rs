@@ -838,6 +838,13 @@ async fn measure_ready(server: &Server, plan: &Plan, scratch: &Path) -> anyhow::
             warm.first_error.as_deref().unwrap_or("?")
         );
     }
+    if let Some(database) = &plan.database {
+        // Statistics, as a database in service has them (autovacuum gathers them within a
+        // minute of a table's growth): without, the planner takes the tables, filled seconds
+        // ago, for nearly empty, and may plan a scan of every waiting order where an index
+        // finds one phone's.
+        psql_in(plan.postgres_port, database, "ANALYZE")?;
+    }
     println!(
         "measuring: {} orders over {} shop(s), {} concurrent clients",
         plan.orders, plan.shops, plan.concurrency

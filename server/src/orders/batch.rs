@@ -4,7 +4,10 @@
 //! commit (one flush to disk) and one write of their events for the lot.
 //!
 //! The shop's stock is read and held at the start of a batch, and which of its orders it allows
-//! is decided in memory: an order refused (out of stock) touches nothing, and the others are
+//! is decided in memory: out of stock, or past its phone's allowance of web orders waiting for
+//! a shop (the batch's phones are counted once, on another connection while the stock is
+//! taken, then counted on as the batch accepts their orders, so that orders sent at once from
+//! one phone cannot each pass). An order refused touches nothing, and the others are
 //! written together, one statement for all their rows, one for their lines, one for their
 //! reservations, one guarded statement for the stock they take. A batch is capped at
 //! [`MAX_BATCH`] orders, which bounds its statements and how long it holds the shop's rows.
@@ -174,8 +177,22 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     // The recipes, to tell whether the menu's bands may move (read before the transaction:
     // a read of the catalogue, if due, does not hold the shop's writer).
     let catalogue = state.specs.all(state.db.pool()).await?;
-    let mut tx = state.db.begin().await?;
-    let mut held = Held::read(&mut tx, shop, state.db.backend()).await?;
+    // The web orders their phones have waiting, read on another connection while the shop's
+    // stock is taken: beside the writer's chain of statements, not in it.
+    let mut phones: Vec<&str> = drafts
+        .iter()
+        .filter_map(|d| d.phone_key.as_deref())
+        .collect();
+    phones.sort_unstable();
+    phones.dedup();
+    let holding = async {
+        let mut tx = state.db.begin().await?;
+        let held = Held::read(&mut tx, shop, state.db.backend()).await?;
+        ApiResult::Ok((tx, held))
+    };
+    let ((mut tx, mut held), mut waiting) =
+        tokio::try_join!(holding, super::guard::open_allowance(state, &phones))?;
+    let allowance = state.config.open_orders_per_phone as usize;
     let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
 
     let mut refused: Vec<Option<ApiError>> = Vec::with_capacity(drafts.len());
@@ -189,13 +206,28 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         };
         let switched_off =
             super::service::refuse_disabled(&draft.shop_name, &disabled, &draft.priced).err();
-        let shortage = match offered.or(switched_off) {
+        // Counted in memory from there: orders of one phone in one batch add up.
+        let phone = draft.phone_key.as_ref().map(|key| {
+            let n = waiting.get(key).copied().unwrap_or(0);
+            (key, n)
+        });
+        let too_many = phone
+            .filter(|(_, n)| *n >= allowance)
+            .map(|(_, n)| super::guard::too_many_open(n));
+        let shortage = match offered.or(switched_off).or(too_many) {
             Some(e) => Some(e),
             None => match trial
                 .1
                 .reserve_held(&mut trial.0, &draft.priced.needs, draft.cause(None))
             {
-                Ok(()) => None,
+                Ok(()) => {
+                    if let Some((key, n)) = phone
+                        && draft.order.status == ocpizza_proto::OrderStatus::Placed
+                    {
+                        waiting.insert(key.clone(), n + 1);
+                    }
+                    None
+                }
                 Err(missing) => {
                     let name = match held.name(missing) {
                         Some(name) => name.to_owned(),

@@ -310,6 +310,51 @@ pub async fn placed_with_phone(
     .map(|ids| ids.into_iter().map(OrderId).collect())
 }
 
+/// The web orders still `placed` of each phone of `keys` (national form), in the whole group.
+///
+/// One branch per phone, each the search of one phone in `orders_phone_key` that a single
+/// phone's query makes: given a list (`phone_key IN (…)`), PostgreSQL's generic plan reads
+/// every waiting order instead.
+pub async fn placed_web_orders_per_phone(
+    conn: &mut AnyConnection,
+    keys: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, usize>> {
+    let postgres = crate::db::is_postgres(conn);
+    let mut sql = String::new();
+    let mut digits = itoa::Buffer::new();
+    for i in 0..keys.len() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str("SELECT CAST(");
+        sql.push_str(digits.format(i));
+        sql.push_str(" AS BIGINT) AS i, COUNT(*) AS n FROM orders WHERE phone_key = ");
+        if postgres {
+            sql.push('$');
+            sql.push_str(digits.format(i + 1));
+        } else {
+            sql.push('?');
+        }
+        sql.push_str(" AND status = 'placed' AND channel = 'web'");
+    }
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for key in keys {
+        query = query.bind(*key);
+    }
+    let mut counts = std::collections::HashMap::with_capacity(keys.len());
+    for r in query.fetch_all(&mut *conn).await? {
+        let (i, n): (i64, i64) = (r.try_get("i")?, r.try_get("n")?);
+        let key = usize::try_from(i)
+            .ok()
+            .and_then(|i| keys.get(i))
+            .ok_or_else(|| {
+                sqlx::Error::Protocol(format!("a phone's count came back as branch {i}"))
+            })?;
+        counts.insert((*key).to_owned(), usize::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
 /// Orders still `placed` that were placed before `cutoff` (Unix ms), oldest first.
 pub async fn placed_before(ex: &mut AnyConnection, cutoff: i64) -> sqlx::Result<Vec<OrderId>> {
     sqlx::query_scalar(

@@ -17,10 +17,10 @@ use std::time::Duration;
 /// The reason given to orders released because no shop started them.
 pub const NOT_STARTED_REASON: &str = "not started by the shop in time";
 
-/// Admits one online order from `ip` for contact `phone`, or refuses it: 429 past either
-/// throttle, 409 `too_many_open_orders` when the phone already has its allowance of orders
-/// waiting for a shop.
-pub async fn admit(state: &AppState, ip: IpAddr, phone: &str) -> ApiResult<()> {
+/// Admits one online order from `ip` for contact `phone`, or refuses it (429) past either
+/// throttle. Returns the phone in national form, whose allowance of orders waiting for a shop
+/// the shop's writer checks (see [`open_allowance`]).
+pub fn admit(state: &AppState, ip: IpAddr, phone: &str) -> ApiResult<String> {
     let limits = &state.order_limits;
     limits.check_ip(ip).map_err(|wait| {
         tracing::warn!(%ip, "order rate limit hit (address)");
@@ -31,19 +31,33 @@ pub async fn admit(state: &AppState, ip: IpAddr, phone: &str) -> ApiResult<()> {
         tracing::warn!("order rate limit hit (phone)");
         throttled("too many orders for this phone number", wait)
     })?;
-    let cap = state.config.open_orders_per_phone as usize;
-    let mut conn = state.db.pool().acquire().await?;
-    let waiting = waiting_for(&mut conn, None, true, &key).await?.len();
-    if waiting >= cap {
-        return Err(ApiError::Refused {
-            code: ErrorCode::TooManyOpenOrders,
-            message: format!(
-                "this phone number already has {waiting} orders the shop has not started; \
-                 wait until they are under way, or call the shop"
-            ),
-        });
+    Ok(key)
+}
+
+/// How many web orders each phone of `phones` (national form) has waiting for a shop to
+/// start them, in the whole group: one query for a batch of orders (see `batch`), read beside
+/// the batch's own statements rather than in their chain.
+pub async fn open_allowance(
+    state: &AppState,
+    phones: &[&str],
+) -> ApiResult<std::collections::HashMap<String, usize>> {
+    if phones.is_empty() {
+        return Ok(std::collections::HashMap::new());
     }
-    Ok(())
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(db::placed_web_orders_per_phone(&mut conn, phones).await?)
+}
+
+/// The refusal of an order whose phone has `waiting` web orders no shop has started, its
+/// allowance.
+pub fn too_many_open(waiting: usize) -> ApiError {
+    ApiError::Refused {
+        code: ErrorCode::TooManyOpenOrders,
+        message: format!(
+            "this phone number already has {waiting} orders the shop has not started; \
+             wait until they are under way, or call the shop"
+        ),
+    }
 }
 
 fn throttled(what: &str, wait: Duration) -> ApiError {

@@ -341,11 +341,14 @@ pub async fn place(
         return Err(ApiError::ShopClosed(closed_message(&shop)));
     }
     let delivery_fee = delivery_fee(&shop, req.fulfilment, priced.total)?;
-    // Pizzas switched off are refused by the writer, which reads the switches once per batch.
-    // Counted once the order is known to be acceptable, so that fixing a typo costs nothing.
-    if channel == Channel::Web {
-        super::guard::admit(state, ip, &contact.phone).await?;
-    }
+    // Pizzas switched off, and web orders past their phone's allowance of orders waiting for
+    // a shop, are refused by the writer, which reads both once per batch. Counted by the
+    // throttles once the order is known to be acceptable, so that fixing a typo costs nothing.
+    let phone_key = if channel == Channel::Web {
+        Some(super::guard::admit(state, ip, &contact.phone)?)
+    } else {
+        None
+    };
 
     let now = now_ms();
     let eta = state
@@ -392,6 +395,7 @@ pub async fn place(
         token: crate::auth::random_token(16),
         now,
         idem: idem.cloned(),
+        phone_key,
     };
     // Written together with the other orders of the shop that arrive meanwhile.
     let order = super::batch::place(state, draft).await?;
@@ -426,6 +430,9 @@ pub(super) struct Draft {
     pub now: i64,
     /// The request's idempotency key.
     pub idem: Option<Pending>,
+    /// The contact phone in national form, when the order is held to the phone's allowance
+    /// of orders waiting for a shop (web orders).
+    pub phone_key: Option<String>,
 }
 
 impl Draft {

@@ -264,6 +264,41 @@ async fn a_phone_may_have_only_three_orders_waiting_for_a_shop_to_start_them() {
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn orders_sent_at_once_from_one_phone_get_its_allowance_and_no_more() {
+    let app = spawn(|c| c.orders_per_phone_per_min = 100).await;
+    let guest = app.anonymous();
+    let one = json!([{"pizza_id": REGINA, "size": "medium", "quantity": 1}]);
+    // Twelve at once, from as many addresses, the number written in three ways.
+    let formats = ["06 12 34 56 78", "+33 6 12 34 56 78", "06.12.34.56.78"];
+    let burst = (0..12).map(|i| {
+        let (guest, app) = (guest.clone(), &app);
+        let body = pickup_for(formats[i % 3], &one);
+        async move { order_from(&guest, app, &format!("203.0.113.{i}"), &body).await }
+    });
+    let mut created = 0;
+    for r in futures::future::join_all(burst).await {
+        match r.status() {
+            StatusCode::CREATED => created += 1,
+            status => assert_eq!(
+                error_code(r, status).await.0,
+                "too_many_open_orders",
+                "every other one is refused"
+            ),
+        }
+    }
+    assert_eq!(created, 3, "the allowance, however the orders were batched");
+    // Another number is not affected.
+    let r = order_from(
+        &guest,
+        &app,
+        "198.51.100.9",
+        &pickup_for("07 00 00 00 01", &one),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn oversized_orders_are_refused_naming_the_field() {
     let app = TestApp::spawn().await;
