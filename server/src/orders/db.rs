@@ -289,21 +289,18 @@ pub async fn unassigned_ready(
     .await
 }
 
-/// Orders still `placed` whose contact phone is `key` in its national form (see
-/// `customers::national`), of `shop` (all shops with `None`), web orders only if `web_only`,
-/// oldest first, at most 1,000.
+/// Orders of `shop` still `placed` whose contact phone is `key` in its national form (see
+/// `customers::national`), any channel, oldest first, at most 1,000.
 pub async fn placed_with_phone(
     ex: &mut AnyConnection,
-    shop: Option<ShopId>,
-    web_only: bool,
+    shop: ShopId,
     key: &str,
 ) -> sqlx::Result<Vec<OrderId>> {
     sqlx::query_scalar(
-        "SELECT id FROM orders WHERE phone_key = $3 AND status = 'placed' \
-         AND ($1 < 0 OR shop_id = $1) AND ($2 = 0 OR channel = 'web') ORDER BY id LIMIT 1000",
+        "SELECT id FROM orders WHERE phone_key = $2 AND status = 'placed' AND shop_id = $1 \
+         ORDER BY id LIMIT 1000",
     )
-    .bind(shop.map_or(-1, |s| s.0))
-    .bind(i64::from(web_only))
+    .bind(shop.0)
     .bind(key)
     .fetch_all(ex)
     .await

@@ -68,17 +68,6 @@ fn throttled(what: &str, wait: Duration) -> ApiError {
     }
 }
 
-/// The `placed` orders (of `shop`, or of the whole group) whose contact phone is `key` in
-/// national form.
-async fn waiting_for(
-    conn: &mut sqlx::AnyConnection,
-    shop: Option<ShopId>,
-    web_only: bool,
-    key: &str,
-) -> ApiResult<Vec<OrderId>> {
-    Ok(db::placed_with_phone(conn, shop, web_only, key).await?)
-}
-
 /// Cancels order `id` if it is still `placed`, through the normal cancel path: its stock is
 /// released, the ledger and the events written. `None` when the kitchen started it (or it
 /// changed) in the meantime.
@@ -138,7 +127,7 @@ pub async fn cancel_by_phone(
     let key = national(phone);
     let ids = {
         let mut conn = state.db.pool().acquire().await?;
-        waiting_for(&mut conn, Some(shop), false, &key).await?
+        db::placed_with_phone(&mut conn, shop, &key).await?
     };
     let mut cancelled = Vec::new();
     for id in ids {

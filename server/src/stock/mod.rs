@@ -177,14 +177,14 @@ impl Movements {
             *held.moved.entry(*ingredient).or_default() += qty;
             self.changed.insert(*ingredient);
             let after = (level.on_hand, level.reserved);
-            let shared = match (cause.order, cause.reason) {
-                (Some(order), None) => self
-                    .reserved_rows
+            // Only an order's own reservation joins a row (an edit's has its reason).
+            let joining = cause.order.filter(|_| cause.reason.is_none());
+            let shared = joining.and_then(|order| {
+                self.reserved_rows
                     .get(ingredient)
                     .filter(|(user, _)| *user == cause.user)
-                    .map(|(_, row)| (order, *row)),
-                _ => None,
-            };
+                    .map(|(_, row)| (order, *row))
+            });
             if let Some((order, row)) = shared {
                 let row = &mut self.ledger[row];
                 row.delta_reserved += qty;
@@ -195,7 +195,7 @@ impl Movements {
                 row.orders.push(order);
                 continue;
             }
-            if cause.order.is_some() && cause.reason.is_none() {
+            if joining.is_some() {
                 self.reserved_rows
                     .insert(*ingredient, (cause.user, self.ledger.len()));
             } else {
