@@ -1,8 +1,9 @@
 //! One WebSocket connection: `GET /api/v1/ws`.
 //!
-//! The connection keeps, per subscribed stream, the last sequence it sent. Whatever the hub
-//! queues is checked against it ([`follow::step`]): an old frame is skipped, a jump is filled
-//! from the log first. So replay-then-live needs no coordination: the connection registers
+//! The connection keeps, per subscribed stream, the last sequence it sent (in its
+//! [`Link`], where the hub's fan-out, which writes the next frame itself when the connection
+//! is up to date, reads and moves it too). Whatever the hub queues is checked against it
+//! ([`follow::step`]): an old frame is skipped, a jump is filled from the log first. So replay-then-live needs no coordination: the connection registers
 //! with the hub, replays the log (or sends a snapshot), and the live frames that queued
 //! meanwhile fall into place.
 //!
@@ -10,6 +11,7 @@
 //! subscription is allowed and what a snapshot holds it asks the hub's
 //! [`Catalogue`](super::Catalogue).
 
+use super::link::{Link, LinkIo};
 use super::wakes::{self, Wakes};
 use super::{ConnHandle, Frame, Hub, IpSlot, QUEUE_FRAMES};
 use crate::auth::{Caller, Session};
@@ -20,7 +22,7 @@ use crate::state::AppState;
 use crate::streams::Scope;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -96,7 +98,8 @@ pub async fn upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            let (handle, rx) = hub.connect();
+            let link = Link::new(socket);
+            let (handle, rx) = hub.connect(link.clone());
             let access = match caller.id() {
                 Some(id) => follow_access(&hub, id, &handle).await,
                 None => None,
@@ -109,6 +112,7 @@ pub async fn upgrade(
                 hub: hub.clone(),
                 caller,
                 handle,
+                link: link.clone(),
                 kicked,
                 session,
                 access,
@@ -116,7 +120,7 @@ pub async fn upgrade(
                 errors: 0,
                 _slot: slot,
             };
-            hub.spawn_connection(conn.run(socket, rx));
+            hub.spawn_connection(conn.run(link.io(), rx));
         })
 }
 
@@ -148,6 +152,8 @@ struct Conn {
     hub: Hub,
     caller: Caller,
     handle: Arc<ConnHandle>,
+    /// The socket, shared with the hub's fan-out, and the last sequence sent of each stream.
+    link: Arc<Link>,
     /// Resolves when the hub dropped this connection as a slow consumer. One future for the
     /// connection's life: a fresh one per write would register a waiter per frame, on the hot
     /// path of every delivery. Never polled again once resolved (the connection then closes).
@@ -157,7 +163,7 @@ struct Conn {
     /// The account's `user:{id}` stream: an event there makes the connection check its
     /// session and subscriptions again.
     access: Option<Arc<str>>,
-    /// Stream → what of it this connection sees and the last sequence sent.
+    /// Stream → what of it this connection sees (the last sequence sent is in `link`).
     subs: HashMap<Arc<str>, Sub>,
     errors: u32,
     _slot: IpSlot,
@@ -165,7 +171,6 @@ struct Conn {
 
 #[derive(Debug)]
 struct Sub {
-    last: i64,
     scope: Scope,
     /// The shop whose kitchen display this subscription is (a cook following its orders).
     kitchen: Option<ocpizza_proto::ShopId>,
@@ -191,13 +196,14 @@ impl Conn {
     )]
     fn run(
         mut self,
-        mut socket: WebSocket,
+        mut socket: LinkIo,
         mut rx: mpsc::Receiver<Arc<Frame>>,
     ) -> impl Future<Output = ()> + Send {
         async move {
             let metrics = &self.hub.metrics().connections;
             metrics.fetch_add(1, Ordering::Relaxed);
             let end = self.serve(&mut socket, &mut rx).await;
+            self.link.forget_all();
             if let End::Close(code, reason) = end {
                 // A client that stopped reading may never take the close frame: give it a
                 // moment.
@@ -221,7 +227,7 @@ impl Conn {
         }
     }
 
-    async fn serve(&mut self, socket: &mut WebSocket, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
+    async fn serve(&mut self, socket: &mut LinkIo, rx: &mut mpsc::Receiver<Arc<Frame>>) -> End {
         let drain = until_draining(self.hub().draining());
         tokio::pin!(drain);
         let beat = Duration::from_secs(u64::from(self.hub().settings().heartbeat_secs));
@@ -278,7 +284,7 @@ impl Conn {
     /// Handles what the client sent (`None`: the socket closed).
     async fn on_message(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         incoming: Option<Result<Message, axum::Error>>,
         unanswered: &mut u32,
     ) -> Result<(), End> {
@@ -313,7 +319,7 @@ impl Conn {
     /// [`WRITE_BATCH_BYTES`], or at [`Conn::flush`]), unless the hub gives up on this connection
     /// meanwhile: a client that stopped reading blocks the write, and must not block its own
     /// eviction.
-    async fn push(&mut self, socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), End> {
+    async fn push(&mut self, socket: &mut LinkIo, text: Utf8Bytes) -> Result<(), End> {
         // Socket first: it is ready unless the client stopped reading, and then only is the
         // eviction worth a look.
         tokio::select! {
@@ -324,7 +330,7 @@ impl Conn {
     }
 
     /// Writes out what [`Conn::push`] buffered, with the same escape as `push`.
-    async fn flush(&mut self, socket: &mut WebSocket) -> Result<(), End> {
+    async fn flush(&mut self, socket: &mut LinkIo) -> Result<(), End> {
         tokio::select! {
             biased;
             sent = socket.flush() => sent.map_err(|_| End::Gone),
@@ -336,7 +342,7 @@ impl Conn {
     /// flushes once: under load a connection's backlog leaves in a few writes, not one each.
     async fn forward_queued(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         first: Arc<Frame>,
         rx: &mut mpsc::Receiver<Arc<Frame>>,
     ) -> Result<(), End> {
@@ -348,7 +354,7 @@ impl Conn {
         self.flush(socket).await
     }
 
-    async fn send(&self, socket: &mut WebSocket, msg: &ServerMsg) -> Result<(), End> {
+    async fn send(&self, socket: &mut LinkIo, msg: &ServerMsg) -> Result<(), End> {
         let text = serde_json::to_string(msg).map_err(|_| End::Gone)?;
         socket
             .send(Message::Text(text.into()))
@@ -358,7 +364,7 @@ impl Conn {
 
     async fn refuse(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         message: &str,
         stream: Option<&str>,
     ) -> Result<(), End> {
@@ -374,7 +380,7 @@ impl Conn {
         self.send(socket, &msg).await
     }
 
-    async fn on_text(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), End> {
+    async fn on_text(&mut self, socket: &mut LinkIo, text: &str) -> Result<(), End> {
         let msg: ClientMsg = match serde_json::from_str(text) {
             Ok(m) => m,
             Err(e) => {
@@ -412,7 +418,7 @@ impl Conn {
 
     async fn subscribe(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         name: &str,
         since: Option<i64>,
     ) -> Result<(), End> {
@@ -446,6 +452,8 @@ impl Conn {
         };
         let key: Arc<str> = Arc::from(name);
         let fresh = !self.subs.contains_key(name);
+        // A subscription made again replays or sends a snapshot: live frames wait meanwhile.
+        self.link.go_direct(name, false);
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
@@ -469,14 +477,9 @@ impl Conn {
             }
             _ => None,
         };
-        let previous = self.subs.insert(
-            key,
-            Sub {
-                last: at,
-                scope,
-                kitchen,
-            },
-        );
+        let direct = self.direct(&key, &scope);
+        self.link.follow(&key, at);
+        let previous = self.subs.insert(key, Sub { scope, kitchen });
         if let Some(shop) = previous.and_then(|p| p.kitchen) {
             self.hub().metrics().kitchen_display(shop, -1);
         }
@@ -494,13 +497,23 @@ impl Conn {
                 seq: at,
             },
         )
-        .await
+        .await?;
+        // Live frames after `subscribed`, never before it.
+        self.link.go_direct(name, direct);
+        Ok(())
+    }
+
+    /// Whether the fan-out may write `stream`'s frames into the socket itself: only when every
+    /// event of it is sent as it is (and not the account's own stream, which the connection
+    /// acts on).
+    fn direct(&self, stream: &str, scope: &Scope) -> bool {
+        *scope == Scope::Whole && self.access.as_deref() != Some(stream)
     }
 
     /// Builds `stream`'s snapshot for `scope`, sends it, and returns its sequence.
     async fn send_snapshot(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         stream: &Stream,
         scope: &Scope,
     ) -> Result<i64, End> {
@@ -530,23 +543,22 @@ impl Conn {
     }
 
     /// The stream's history was replaced (a restore): a fresh snapshot, and live from there.
-    async fn resync(&mut self, socket: &mut WebSocket, name: &Arc<str>) -> Result<(), End> {
+    async fn resync(&mut self, socket: &mut LinkIo, name: &Arc<str>) -> Result<(), End> {
         let (Some(sub), Some(stream)) = (self.subs.get(name), Stream::parse(name)) else {
             return Ok(());
         };
         let scope = sub.scope.clone();
         self.flush(socket).await?;
         let at = self.send_snapshot(socket, &stream, &scope).await?;
-        if let Some(sub) = self.subs.get_mut(name) {
-            sub.last = at;
-        }
+        self.link.sent(name, at);
+        self.link.go_direct(name, self.direct(name, &scope));
         Ok(())
     }
 
     /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
     async fn replay(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         stream: &Arc<str>,
         scope: &Scope,
         since: i64,
@@ -563,7 +575,7 @@ impl Conn {
     /// if the walk found an event no longer kept.
     async fn send_log(
         &mut self,
-        socket: &mut WebSocket,
+        socket: &mut LinkIo,
         stream: &Arc<str>,
         scope: &Scope,
         walk: &mut Walk,
@@ -586,17 +598,25 @@ impl Conn {
     }
 
     /// Sends a live frame if it is the next of its stream, filling a gap from the log first.
-    async fn forward(&mut self, socket: &mut WebSocket, frame: &Frame) -> Result<(), End> {
+    async fn forward(&mut self, socket: &mut LinkIo, frame: &Frame) -> Result<(), End> {
         if self.access.as_ref() == Some(&frame.stream) {
             return Box::pin(self.access_changed(socket)).await;
         }
         if frame.is_resync() {
             return Box::pin(self.resync(socket, &frame.stream)).await;
         }
+        if frame.is_flush() {
+            // The fan-out wrote into the socket and left bytes behind: they go out with the
+            // flush that follows every batch of queued frames.
+            return Ok(());
+        }
         let Some(sub) = self.subs.get(&frame.stream) else {
             return Ok(());
         };
-        let (last, scope) = (sub.last, sub.scope.clone());
+        let Some(last) = self.link.last(&frame.stream) else {
+            return Ok(());
+        };
+        let scope = sub.scope.clone();
         match follow::step(last, frame.seq) {
             Step::Old => return Ok(()),
             Step::Gap => {
@@ -613,14 +633,13 @@ impl Conn {
         if scope == Scope::Whole || scope.sees_payload(frame_payload(&frame.text)) {
             self.push(socket, frame.text.clone()).await?;
         }
-        if let Some(sub) = self.subs.get_mut(&frame.stream) {
-            sub.last = frame.seq;
-        }
+        self.link.sent(&frame.stream, frame.seq);
         Ok(())
     }
 
     /// Leaves `stream` in the hub and in the counters (the caller removed it from `subs`).
     fn forget(&self, stream: &str, sub: &Sub) {
+        self.link.forget(stream);
         self.hub().unsubscribe(stream, &self.handle);
         if let Some(shop) = sub.kitchen {
             self.hub().metrics().kitchen_display(shop, -1);
@@ -668,7 +687,7 @@ impl Conn {
     /// The account's access changed (logout, role granted or taken away): the session is read
     /// again and every subscription authorised again; those no longer allowed end with an
     /// `error` naming the stream.
-    async fn access_changed(&mut self, socket: &mut WebSocket) -> Result<(), End> {
+    async fn access_changed(&mut self, socket: &mut LinkIo) -> Result<(), End> {
         self.reload_caller().await?;
         let names: Vec<Arc<str>> = self.subs.keys().cloned().collect();
         for name in names {
@@ -690,6 +709,7 @@ impl Conn {
                     {
                         left_kitchen = Some(shop);
                     }
+                    self.link.go_direct(&name, self.direct(&name, &scope));
                     if let Some(sub) = self.subs.get_mut(&name) {
                         sub.scope = scope;
                         if left_kitchen.is_some() {
@@ -733,7 +753,7 @@ fn next_wake(
     cx: &mut Context<'_>,
     wakes: &Wakes,
     rx: &mut mpsc::Receiver<Arc<Frame>>,
-    socket: &mut WebSocket,
+    socket: &mut LinkIo,
     drain: &mut Pin<&mut impl Future<Output = ()>>,
     ping: &mut tokio::time::Interval,
 ) -> Poll<Woke> {

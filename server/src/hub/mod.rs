@@ -7,9 +7,10 @@
 //! log first, and a periodic check of the log catches whatever the bus lost entirely (a
 //! dropped message); when the bus says its link to the other instances lost events (Redis
 //! came back), every stream catches up. Each event is encoded once into a [`Frame`] whose
-//! bytes every recipient shares. Each connection has a bounded queue; one that is full is a
-//! slow consumer and is told to resume from its last sequence, so neither the publisher nor
-//! other clients ever wait for it.
+//! bytes every recipient shares. The fan-out writes a frame straight into the socket of each
+//! connection that is up to date and has nothing queued ([`link`]); the others get it in their
+//! bounded queue, which their own task empties. A full queue is a slow consumer, told to
+//! resume from its last sequence, so neither the publisher nor other clients ever wait for it.
 //!
 //! What a stream is — who may follow it, its snapshot — the hub asks of the [`Catalogue`] it
 //! was built with ([`crate::streams`]); it reads the configuration it needs once, as
@@ -20,6 +21,7 @@
 
 pub mod catalogue;
 pub mod conn;
+pub mod link;
 pub mod metrics;
 pub mod restore;
 pub mod threads;
@@ -31,8 +33,9 @@ use crate::events::follow::{self, Page, Step, Walk};
 use crate::events::{Bus, Published};
 use axum::extract::ws::Utf8Bytes;
 use futures_util::future::Either;
+use link::{Direct, Link};
 use metrics::Metrics;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,6 +50,10 @@ pub use catalogue::Catalogue;
 pub const QUEUE_FRAMES: usize = 256;
 /// The sequence of a [`Frame::resync`]: no event has it.
 pub const RESYNC_SEQ: i64 = -1;
+/// The sequence of a [`Frame::flush`]: no event has it.
+pub const FLUSH_SEQ: i64 = -2;
+/// A fan-out to at least this many connections is shared by the live threads.
+pub const SHARED_FAN_OUT: usize = 512;
 
 /// One event of one stream, encoded once as the `event` server message.
 #[derive(Debug)]
@@ -85,6 +92,21 @@ impl Frame {
     pub fn is_resync(&self) -> bool {
         self.seq == RESYNC_SEQ
     }
+
+    /// Tells a connection to finish writing what the fan-out wrote into its socket
+    /// ([`link`]).
+    pub fn flush() -> Frame {
+        Frame {
+            stream: Arc::from(""),
+            seq: FLUSH_SEQ,
+            text: Utf8Bytes::from_static(""),
+        }
+    }
+
+    /// Whether this is a [`Frame::flush`].
+    pub fn is_flush(&self) -> bool {
+        self.seq == FLUSH_SEQ
+    }
 }
 
 /// What the hub holds of a connection.
@@ -92,8 +114,17 @@ impl Frame {
 pub struct ConnHandle {
     id: u64,
     tx: mpsc::Sender<Arc<Frame>>,
+    link: Arc<Link>,
     slow: AtomicBool,
     kick: Notify,
+}
+
+/// Why a frame could not be handed to a connection.
+enum Refused {
+    /// Its queue is full (or its socket refused a direct write): a slow consumer.
+    Slow,
+    /// It is gone.
+    Closed,
 }
 
 impl ConnHandle {
@@ -108,12 +139,38 @@ impl ConnHandle {
             self.kick.notified().await;
         }
     }
+
+    /// Writes `frame` straight into the socket when the connection is up to date and has
+    /// nothing queued ([`link`]); queues it otherwise.
+    fn offer(&self, frame: &Arc<Frame>) -> Result<(), Refused> {
+        if frame.is_resync() {
+            // Nothing of the stream's new history may overtake the fresh snapshot.
+            self.link.go_direct(&frame.stream, false);
+        } else if self.tx.capacity() == QUEUE_FRAMES {
+            match self.link.write_live(frame) {
+                Direct::Sent => return Ok(()),
+                Direct::Unflushed => return self.queue(Arc::new(Frame::flush())),
+                Direct::Failed => return Err(Refused::Slow),
+                Direct::Queue => {}
+            }
+        }
+        self.queue(frame.clone())
+    }
+
+    fn queue(&self, frame: Arc<Frame>) -> Result<(), Refused> {
+        self.tx.try_send(frame).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Refused::Slow,
+            mpsc::error::TrySendError::Closed(_) => Refused::Closed,
+        })
+    }
 }
 
 #[derive(Debug, Default)]
 struct Entry {
     last_seq: i64,
-    subscribers: Vec<Arc<ConnHandle>>,
+    /// Shared with a fan-out under way, which writes without holding the hub's lock; changed
+    /// in place otherwise.
+    subscribers: Arc<Vec<Arc<ConnHandle>>>,
 }
 
 #[derive(Debug)]
@@ -208,9 +265,17 @@ impl Hub {
 
     /// Runs a connection (on the live threads when there are any).
     pub fn spawn_connection(&self, conn: impl Future<Output = ()> + Send + 'static) {
+        drop(self.spawn_live(conn));
+    }
+
+    /// Runs `work` on the live threads when there are any, else on the request runtime.
+    fn spawn_live<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
         match &self.inner.live {
-            Some(live) => drop(live.handle().spawn(conn)),
-            None => drop(self.inner.requests.spawn(conn)),
+            Some(live) => live.handle().spawn(work),
+            None => self.inner.requests.spawn(work),
         }
     }
 
@@ -293,12 +358,13 @@ impl Hub {
         })
     }
 
-    /// A new connection handle and the queue it reads.
-    pub fn connect(&self) -> (Arc<ConnHandle>, mpsc::Receiver<Arc<Frame>>) {
+    /// A new connection handle on `link` and the queue it reads.
+    pub fn connect(&self, link: Arc<Link>) -> (Arc<ConnHandle>, mpsc::Receiver<Arc<Frame>>) {
         let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
         let handle = Arc::new(ConnHandle {
             id: self.inner.next_id.fetch_add(1, Ordering::Relaxed),
             tx,
+            link,
             slow: AtomicBool::new(false),
             kick: Notify::new(),
         });
@@ -311,10 +377,10 @@ impl Hub {
         let mut streams = self.inner.streams.lock().expect("streams lock");
         let entry = streams.entry(Arc::from(stream)).or_insert_with(|| Entry {
             last_seq: head,
-            subscribers: Vec::new(),
+            subscribers: Arc::default(),
         });
         if !entry.subscribers.iter().any(|c| c.id == conn.id) {
-            entry.subscribers.push(conn.clone());
+            Arc::make_mut(&mut entry.subscribers).push(conn.clone());
         }
     }
 
@@ -322,7 +388,7 @@ impl Hub {
     pub fn unsubscribe(&self, stream: &str, conn: &ConnHandle) {
         let mut streams = self.inner.streams.lock().expect("streams lock");
         if let Some(entry) = streams.get_mut(stream) {
-            entry.subscribers.retain(|c| c.id != conn.id);
+            Arc::make_mut(&mut entry.subscribers).retain(|c| c.id != conn.id);
             if entry.subscribers.is_empty() {
                 streams.remove(stream);
             }
@@ -357,39 +423,90 @@ impl Hub {
             event.seq,
             &event.payload,
         ));
-        self.fan_out(&frame);
+        self.fan_out(&frame).await;
     }
 
-    /// Sends `frame` to every subscriber of its stream if it is the next one; a full queue
-    /// marks that subscriber slow and drops it.
-    fn fan_out(&self, frame: &Arc<Frame>) {
-        let mut streams = self.inner.streams.lock().expect("streams lock");
-        let Some(entry) = streams.get_mut(&frame.stream) else {
-            return;
+    /// Sends `frame` to every subscriber of its stream if it is the next one: written
+    /// straight into the sockets of those up to date, queued for the others. A full queue marks
+    /// that subscriber slow and drops it. The writes happen outside the hub's lock, so that
+    /// connections subscribing meanwhile do not wait for them, and a wide fan-out is shared by
+    /// the live threads, each writing its part of the list.
+    async fn fan_out(&self, frame: &Arc<Frame>) {
+        let subscribers = {
+            let mut streams = self.inner.streams.lock().expect("streams lock");
+            let Some(entry) = streams.get_mut(&frame.stream) else {
+                return;
+            };
+            if follow::step(entry.last_seq, frame.seq) != Step::Next {
+                return;
+            }
+            entry.last_seq = frame.seq;
+            entry.subscribers.clone()
         };
-        if follow::step(entry.last_seq, frame.seq) != Step::Next {
+        let parts = match &self.inner.live {
+            Some(_) if subscribers.len() >= SHARED_FAN_OUT => self.inner.settings.live.threads,
+            _ => 1,
+        };
+        let mut dropped = HashSet::new();
+        if parts <= 1 {
+            self.offer_all(frame, &subscribers, &mut dropped);
+        } else {
+            // Each part is a task of its own, outside tokio's cooperative budget (a direct
+            // write polls the socket, and a spent budget would turn the rest into queued
+            // frames). The next event waits for them all, so events go out in order.
+            let per_part = subscribers.len().div_ceil(parts);
+            let mut tasks = Vec::with_capacity(parts);
+            for start in (0..subscribers.len()).step_by(per_part) {
+                let (hub, frame, subscribers) = (self.clone(), frame.clone(), subscribers.clone());
+                let end = (start + per_part).min(subscribers.len());
+                tasks.push(
+                    self.spawn_live(tokio::task::coop::unconstrained(async move {
+                        let mut dropped = HashSet::new();
+                        hub.offer_all(&frame, &subscribers[start..end], &mut dropped);
+                        dropped
+                    })),
+                );
+            }
+            for task in tasks {
+                dropped.extend(task.await.unwrap_or_default());
+            }
+        }
+        drop(subscribers);
+        if dropped.is_empty() {
             return;
         }
-        entry.last_seq = frame.seq;
+        let mut streams = self.inner.streams.lock().expect("streams lock");
+        if let Some(entry) = streams.get_mut(&frame.stream) {
+            Arc::make_mut(&mut entry.subscribers).retain(|c| !dropped.contains(&c.id));
+            if entry.subscribers.is_empty() {
+                streams.remove(&frame.stream);
+            }
+        }
+    }
+
+    /// Offers `frame` to each of `subscribers`; those the hub gives up on go into `dropped`.
+    fn offer_all(
+        &self,
+        frame: &Arc<Frame>,
+        subscribers: &[Arc<ConnHandle>],
+        dropped: &mut HashSet<u64>,
+    ) {
         let metrics = &self.inner.metrics;
-        entry
-            .subscribers
-            .retain(|conn| match conn.tx.try_send(frame.clone()) {
+        for conn in subscribers {
+            match conn.offer(frame) {
                 Ok(()) => {
                     metrics.delivered.fetch_add(1, Ordering::Relaxed);
-                    true
                 }
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(Refused::Slow) => {
                     conn.slow.store(true, Ordering::Release);
                     conn.kick.notify_one();
                     metrics.slow_consumers.fetch_add(1, Ordering::Relaxed);
-                    false
+                    dropped.insert(conn.id);
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
-        if entry.subscribers.is_empty() {
-            let stream = frame.stream.clone();
-            streams.remove(&stream);
+                Err(Refused::Closed) => {
+                    dropped.insert(conn.id);
+                }
+            }
         }
     }
 
@@ -410,7 +527,8 @@ impl Hub {
                 }
             };
             for e in &events {
-                self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)));
+                self.fan_out(&Arc::new(Frame::new(name.clone(), e.seq, &e.payload)))
+                    .await;
             }
             if self.last_delivered(stream).is_none() {
                 return;
@@ -457,7 +575,7 @@ impl Hub {
         let streams = self.inner.streams.lock().expect("streams lock");
         let mut seen = std::collections::HashSet::new();
         let (mut total, mut deepest) = (0, 0);
-        for conn in streams.values().flat_map(|e| &e.subscribers) {
+        for conn in streams.values().flat_map(|e| e.subscribers.iter()) {
             if seen.insert(conn.id) {
                 let queued = conn.tx.max_capacity() - conn.tx.capacity();
                 total += queued;
@@ -478,14 +596,17 @@ impl Hub {
         }
     }
 
-    /// Runs the hub on the request runtime, where events are published: consumes `bus`,
-    /// catches up when the bus says its link to the other instances lost events, and checks
-    /// the log every `check_every`. Its fan-out only queues frames; the connections it wakes
-    /// start writing on the live threads while it goes on down the list.
+    /// Runs the hub where connections run (the live threads, when there are any): consumes
+    /// `bus`, catches up when the bus says its link to the other instances lost events, and
+    /// checks the log every `check_every`. Its fan-out writes into sockets, so it stays off
+    /// the threads that serve requests; the connections it queues frames for write them on
+    /// the other live threads while it goes on down the list.
     pub fn spawn(&self, bus: &Bus, check_every: Duration) {
         let hub = self.clone();
         let (mut events, mut losses) = (bus.subscribe(), bus.losses());
-        tokio::spawn(async move {
+        // Outside tokio's cooperative budget: a fan-out's direct writes are one poll of this
+        // task, and a budget spent after 128 sockets would turn the rest into queued frames.
+        self.spawn_connection(tokio::task::coop::unconstrained(async move {
             let mut tick = tokio::time::interval(check_every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
@@ -503,7 +624,7 @@ impl Hub {
                     _ = tick.tick() => hub.check_log(check_every * 5).await,
                 }
             }
-        });
+        }));
     }
 
     /// Tells every connection to close with "service restart" (1012).

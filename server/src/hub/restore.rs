@@ -6,10 +6,9 @@
 //! [`Frame::resync`] to each subscriber, which then gets a fresh snapshot instead of events it
 //! could not reconcile.
 
-use super::{Frame, Hub};
+use super::{Frame, Hub, Refused};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use tokio::sync::mpsc;
 
 impl Hub {
     /// Reads the event log's generation; when a restore changed it, sets every stream back to
@@ -60,17 +59,15 @@ impl Hub {
                 continue;
             };
             entry.last_seq = head;
-            entry
-                .subscribers
-                .retain(|conn| match conn.tx.try_send(frame.clone()) {
-                    Ok(()) => true,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        conn.slow.store(true, Ordering::Release);
-                        conn.kick.notify_one();
-                        false
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => false,
-                });
+            Arc::make_mut(&mut entry.subscribers).retain(|conn| match conn.offer(&frame) {
+                Ok(()) => true,
+                Err(Refused::Slow) => {
+                    conn.slow.store(true, Ordering::Release);
+                    conn.kick.notify_one();
+                    false
+                }
+                Err(Refused::Closed) => false,
+            });
             if entry.subscribers.is_empty() {
                 streams.remove(&name);
             }

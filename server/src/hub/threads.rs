@@ -1,16 +1,16 @@
 //! The live connections' own threads.
 //!
-//! A wide fan-out makes thousands of connection tasks ready at once. On the runtime that also
-//! serves requests, an order's transaction then waits behind all of them at each of its
-//! `await`s, and the write path slows down exactly when the group is busiest. So WebSocket
-//! connections run on a runtime of their own whose threads have a lower scheduling priority
+//! A wide fan-out writes to thousands of sockets at once. On the runtime that also serves
+//! requests, an order's transaction would then wait behind those writes at each of its
+//! `await`s, and the write path slow down exactly when the group is busiest. So WebSocket
+//! connections, and the hub's fan-out, run on a runtime of their own whose threads have a lower scheduling priority
 //! (a higher nice value): the kernel hands the CPU to request threads first, and connections
 //! use what is left — outside peaks, nearly all of it.
 //!
 //! Database work started by a connection (replays, snapshots, authorisation) is sent back to
 //! the request runtime (see [`super::Hub::on_requests`]), so pooled database connections stay
 //! registered with it and their wake-ups never wait for the lower-priority threads. The hub's
-//! fan-out loop stays there too: it only queues frames.
+//! own log reads (gaps, checks) go there the same way.
 //!
 //! The default nice value is small on purpose: every frame wakes a reader (nginx, or a local
 //! client) at normal priority, which preempts a writer it outranks by much, and a high value

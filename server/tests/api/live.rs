@@ -254,6 +254,62 @@ async fn a_client_that_stops_reading_is_dropped_while_others_keep_up() {
     assert_eq!(app.state.hub.metrics().snapshot().connections, 1);
 }
 
+/// One event to more connections than one thread writes: the live threads share the list and
+/// write straight into the sockets of connections that are up to date. Every connection gets
+/// every event once, in order, and nothing before its `subscribed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_for_hundreds_of_connections_reaches_each_once_and_in_order() {
+    rlimit::increase_nofile_limit(u64::MAX).expect("open files limit");
+    let app = TestApp::spawn_with(|c| {
+        c.ws_max_per_ip = 1_000;
+        c.live_threads = ocpizza::hub::threads::LiveThreads {
+            threads: 2,
+            nice: 0,
+        };
+    })
+    .await;
+    let count = ocpizza::hub::SHARED_FAN_OUT + 88;
+    let mut clients = futures::future::join_all((0..count).map(|_| async {
+        let mut ws = Ws::connect(&app, None).await;
+        let at = subscribed_seq(&ws.subscribe("shop:1:menu", None).await);
+        (ws, at)
+    }))
+    .await;
+    let at = clients[0].1;
+    assert!(clients.iter().all(|(_, seq)| *seq == at));
+    let events = 30;
+    let payload: Arc<str> = Arc::from(
+        serde_json::to_string(&Event::ShopPaused {
+            shop_id: SHOP,
+            reason: None,
+        })
+        .unwrap(),
+    );
+    for i in 1..=events {
+        app.state.bus.publish(vec![Published {
+            stream: "shop:1:menu".into(),
+            seq: at + i,
+            payload: payload.clone(),
+        }]);
+    }
+    let expected: Vec<i64> = (at + 1..=at + events).collect();
+    for (n, (ws, _)) in clients.iter_mut().enumerate() {
+        let got: Vec<i64> = ws
+            .events(expected.len())
+            .await
+            .into_iter()
+            .map(|(stream, seq, _)| {
+                assert_eq!(stream, "shop:1:menu");
+                seq
+            })
+            .collect();
+        assert_eq!(got, expected, "connection {n}");
+    }
+    let stats = app.state.hub.metrics().snapshot();
+    assert_eq!(stats.slow_consumers, 0, "{stats:?}");
+    assert_eq!(stats.connections, count as i64, "{stats:?}");
+}
+
 #[tokio::test]
 async fn malformed_unknown_and_oversized_messages_get_errors_never_a_crash() {
     let app = TestApp::spawn().await;
