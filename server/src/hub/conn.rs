@@ -134,6 +134,7 @@ async fn follow_access(
     let name: Arc<str> = Arc::from(Stream::User(id).to_string());
     match crate::events::db::head(hub.db().pool(), &name).await {
         Ok(head) => {
+            handle.link().set_access(&name);
             hub.subscribe(&name, head, handle);
             Some(name)
         }
@@ -431,6 +432,9 @@ impl Conn {
             let message = format!("at most {MAX_SUBSCRIPTIONS} streams per connection");
             return self.refuse(socket, &message, Some(name)).await;
         }
+        // A subscription made again is authorised again, then replays or sends a snapshot:
+        // its live frames go through the queue meanwhile (and for good if it is refused).
+        self.link.go_direct(name, false);
         self.reload_caller().await?;
         let scope = match self.authorise(&stream).await? {
             Ok(scope) => scope,
@@ -452,8 +456,6 @@ impl Conn {
         };
         let key: Arc<str> = Arc::from(name);
         let fresh = !self.subs.contains_key(name);
-        // A subscription made again replays or sends a snapshot: live frames wait meanwhile.
-        self.link.go_direct(name, false);
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
@@ -550,8 +552,7 @@ impl Conn {
         let scope = sub.scope.clone();
         self.flush(socket).await?;
         let at = self.send_snapshot(socket, &stream, &scope).await?;
-        self.link.sent(name, at);
-        self.link.go_direct(name, self.direct(name, &scope));
+        self.link.resynced(name, at, self.direct(name, &scope));
         Ok(())
     }
 

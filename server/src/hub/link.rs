@@ -39,6 +39,9 @@ struct State {
     blocked: bool,
     /// Stream → the last sequence sent of it.
     streams: HashMap<Arc<str>, Sent>,
+    /// The account's own stream: a frame of it makes the task check the caller's access again,
+    /// and nothing may go out directly until it has.
+    access: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +49,8 @@ struct Sent {
     last: i64,
     /// Whether the fan-out may write this stream's next frames itself.
     direct: bool,
+    /// A resync is queued: nothing goes out directly until the task sent the fresh snapshot.
+    resyncing: bool,
 }
 
 /// What became of a frame offered for a direct write.
@@ -53,12 +58,11 @@ struct Sent {
 pub enum Direct {
     /// Written (and flushed).
     Sent,
-    /// Written, but the socket did not take all of it: the task must flush.
+    /// Written, but the socket did not take all of it (or refused it): the task must flush,
+    /// and meets the error itself if there is one.
     Unflushed,
-    /// Not written: it goes through the queue.
+    /// Not written: it goes through the queue (whose task meets the socket's error, if any).
     Queue,
-    /// The socket refused it (closed, or its buffer is full).
-    Failed,
 }
 
 impl Link {
@@ -69,6 +73,7 @@ impl Link {
                 ws,
                 blocked: false,
                 streams: HashMap::new(),
+                access: None,
             }),
         })
     }
@@ -87,8 +92,41 @@ impl Link {
         let sent = Sent {
             last,
             direct: false,
+            resyncing: false,
         };
         self.lock().streams.insert(stream.clone(), sent);
+    }
+
+    /// Names the account's own stream ([`State::access`]).
+    pub fn set_access(&self, stream: &Arc<str>) {
+        self.lock().access = Some(stream.clone());
+    }
+
+    /// Called before `frame` is queued: a frame of the account's own stream stops every direct
+    /// write until the task checked the caller's access again (and lets through, with
+    /// [`Link::go_direct`], what is still allowed); a resync stops those of its stream until
+    /// [`Link::resynced`].
+    pub fn before_queueing(&self, frame: &Frame) {
+        let mut state = self.lock();
+        if frame.is_resync() {
+            if let Some(s) = state.streams.get_mut(&*frame.stream) {
+                s.direct = false;
+                s.resyncing = true;
+            }
+        } else if state.access.as_deref() == Some(&*frame.stream) {
+            for s in state.streams.values_mut() {
+                s.direct = false;
+            }
+        }
+    }
+
+    /// The task sent `stream`'s fresh snapshot, at `at`.
+    pub fn resynced(&self, stream: &str, at: i64, direct: bool) {
+        if let Some(s) = self.lock().streams.get_mut(stream) {
+            s.last = at;
+            s.resyncing = false;
+            s.direct = direct;
+        }
     }
 
     /// Records that `seq` of `stream` was sent (by the task).
@@ -98,10 +136,11 @@ impl Link {
         }
     }
 
-    /// Lets (or stops letting) the fan-out write `stream`'s next frames itself.
+    /// Lets (or stops letting) the fan-out write `stream`'s next frames itself; not while a
+    /// resync of it is pending.
     pub fn go_direct(&self, stream: &str, direct: bool) {
         if let Some(s) = self.lock().streams.get_mut(stream) {
-            s.direct = direct;
+            s.direct = direct && !s.resyncing;
         }
     }
 
@@ -125,6 +164,7 @@ impl Link {
             ws,
             blocked,
             streams,
+            ..
         } = &mut *guard;
         let Some(sent) = streams.get_mut(&*frame.stream) else {
             return Direct::Queue;
@@ -135,7 +175,7 @@ impl Link {
         let mut cx = Context::from_waker(Waker::noop());
         match ws.poll_ready_unpin(&mut cx) {
             Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(_)) => return Direct::Failed,
+            Poll::Ready(Err(_)) => return Direct::Queue,
             Poll::Pending => {
                 // The frame is queued, which wakes the task: it writes with its own waker.
                 *blocked = true;
@@ -146,12 +186,12 @@ impl Link {
             .start_send_unpin(Message::Text(frame.text.clone()))
             .is_err()
         {
-            return Direct::Failed;
+            return Direct::Queue;
         }
         sent.last = frame.seq;
         match ws.poll_flush_unpin(&mut cx) {
             Poll::Ready(Ok(())) => Direct::Sent,
-            Poll::Ready(Err(_)) => Direct::Failed,
+            Poll::Ready(Err(_)) => Direct::Unflushed,
             Poll::Pending => {
                 *blocked = true;
                 Direct::Unflushed

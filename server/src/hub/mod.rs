@@ -128,6 +128,11 @@ enum Refused {
 }
 
 impl ConnHandle {
+    /// The connection's socket.
+    pub fn link(&self) -> &Arc<Link> {
+        &self.link
+    }
+
     /// Whether the hub dropped this connection as a slow consumer.
     pub fn is_slow(&self) -> bool {
         self.slow.load(Ordering::Acquire)
@@ -143,17 +148,16 @@ impl ConnHandle {
     /// Writes `frame` straight into the socket when the connection is up to date and has
     /// nothing queued ([`link`]); queues it otherwise.
     fn offer(&self, frame: &Arc<Frame>) -> Result<(), Refused> {
-        if frame.is_resync() {
-            // Nothing of the stream's new history may overtake the fresh snapshot.
-            self.link.go_direct(&frame.stream, false);
-        } else if self.tx.capacity() == QUEUE_FRAMES {
+        if !frame.is_resync() && self.tx.capacity() == QUEUE_FRAMES {
             match self.link.write_live(frame) {
                 Direct::Sent => return Ok(()),
                 Direct::Unflushed => return self.queue(Arc::new(Frame::flush())),
-                Direct::Failed => return Err(Refused::Slow),
                 Direct::Queue => {}
             }
         }
+        // Nothing of a stream's new history may overtake its fresh snapshot, and nothing may
+        // go out directly while the caller's access is checked again.
+        self.link.before_queueing(frame);
         self.queue(frame.clone())
     }
 
@@ -468,7 +472,14 @@ impl Hub {
                 );
             }
             for task in tasks {
-                dropped.extend(task.await.unwrap_or_default());
+                match task.await {
+                    Ok(part) => dropped.extend(part),
+                    // Its connections fill the gap from the log at the stream's next event.
+                    Err(e) => {
+                        let stream = &frame.stream;
+                        tracing::error!(error = %e, %stream, "a part of a fan-out failed");
+                    }
+                }
             }
         }
         drop(subscribers);
