@@ -173,6 +173,8 @@ struct Conn {
 #[derive(Debug)]
 struct Sub {
     scope: Scope,
+    /// The access epoch when `scope` was authorised ([`Link::go_direct`]).
+    epoch: u64,
     /// The shop whose kitchen display this subscription is (a cook following its orders).
     kitchen: Option<ocpizza_proto::ShopId>,
 }
@@ -434,7 +436,8 @@ impl Conn {
         }
         // A subscription made again is authorised again, then replays or sends a snapshot:
         // its live frames go through the queue meanwhile (and for good if it is refused).
-        self.link.go_direct(name, false);
+        self.link.hold(name);
+        let epoch = self.link.access_epoch();
         self.reload_caller().await?;
         let scope = match self.authorise(&stream).await? {
             Ok(scope) => scope,
@@ -481,7 +484,14 @@ impl Conn {
         };
         let direct = self.direct(&key, &scope);
         self.link.follow(&key, at);
-        let previous = self.subs.insert(key, Sub { scope, kitchen });
+        let previous = self.subs.insert(
+            key,
+            Sub {
+                scope,
+                epoch,
+                kitchen,
+            },
+        );
         if let Some(shop) = previous.and_then(|p| p.kitchen) {
             self.hub().metrics().kitchen_display(shop, -1);
         }
@@ -501,7 +511,9 @@ impl Conn {
         )
         .await?;
         // Live frames after `subscribed`, never before it.
-        self.link.go_direct(name, direct);
+        if direct {
+            self.link.go_direct(name, epoch);
+        }
         Ok(())
     }
 
@@ -549,10 +561,13 @@ impl Conn {
         let (Some(sub), Some(stream)) = (self.subs.get(name), Stream::parse(name)) else {
             return Ok(());
         };
-        let scope = sub.scope.clone();
+        let (scope, epoch) = (sub.scope.clone(), sub.epoch);
         self.flush(socket).await?;
         let at = self.send_snapshot(socket, &stream, &scope).await?;
-        self.link.resynced(name, at, self.direct(name, &scope));
+        self.link.resynced(name, at);
+        if self.direct(name, &scope) {
+            self.link.go_direct(name, epoch);
+        }
         Ok(())
     }
 
@@ -689,6 +704,7 @@ impl Conn {
     /// again and every subscription authorised again; those no longer allowed end with an
     /// `error` naming the stream.
     async fn access_changed(&mut self, socket: &mut LinkIo) -> Result<(), End> {
+        let epoch = self.link.access_epoch();
         self.reload_caller().await?;
         let names: Vec<Arc<str>> = self.subs.keys().cloned().collect();
         for name in names {
@@ -710,9 +726,14 @@ impl Conn {
                     {
                         left_kitchen = Some(shop);
                     }
-                    self.link.go_direct(&name, self.direct(&name, &scope));
+                    if self.direct(&name, &scope) {
+                        self.link.go_direct(&name, epoch);
+                    } else {
+                        self.link.hold(&name);
+                    }
                     if let Some(sub) = self.subs.get_mut(&name) {
                         sub.scope = scope;
+                        sub.epoch = epoch;
                         if left_kitchen.is_some() {
                             sub.kitchen = None;
                         }

@@ -42,6 +42,9 @@ struct State {
     /// The account's own stream: a frame of it makes the task check the caller's access again,
     /// and nothing may go out directly until it has.
     access: Option<Arc<str>>,
+    /// How many frames of `access` were queued: a stream authorised before the last of them
+    /// may not go direct ([`Link::go_direct`]).
+    access_epoch: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +77,7 @@ impl Link {
                 blocked: false,
                 streams: HashMap::new(),
                 access: None,
+                access_epoch: 0,
             }),
         })
     }
@@ -87,14 +91,27 @@ impl Link {
         self.lock().streams.get(stream).map(|s| s.last)
     }
 
-    /// Follows `stream` from `last`, through the queue only until [`Link::go_direct`].
+    /// Follows `stream` from `last`, through the queue only until [`Link::go_direct`] (a
+    /// resync already pending stays pending).
     pub fn follow(&self, stream: &Arc<str>, last: i64) {
-        let sent = Sent {
-            last,
-            direct: false,
-            resyncing: false,
-        };
-        self.lock().streams.insert(stream.clone(), sent);
+        self.lock()
+            .streams
+            .entry(stream.clone())
+            .and_modify(|s| {
+                s.last = last;
+                s.direct = false;
+            })
+            .or_insert(Sent {
+                last,
+                direct: false,
+                resyncing: false,
+            });
+    }
+
+    /// The access epoch ([`State::access_epoch`]): read it before authorising a stream, and
+    /// give it to [`Link::go_direct`].
+    pub fn access_epoch(&self) -> u64 {
+        self.lock().access_epoch
     }
 
     /// Names the account's own stream ([`State::access`]).
@@ -108,24 +125,26 @@ impl Link {
     /// [`Link::resynced`].
     pub fn before_queueing(&self, frame: &Frame) {
         let mut state = self.lock();
-        if frame.is_resync() {
-            if let Some(s) = state.streams.get_mut(&*frame.stream) {
-                s.direct = false;
-                s.resyncing = true;
-            }
-        } else if state.access.as_deref() == Some(&*frame.stream) {
+        // The task treats any frame of the account's stream, a resync too, as an access change.
+        if state.access.as_deref() == Some(&*frame.stream) {
+            state.access_epoch += 1;
             for s in state.streams.values_mut() {
                 s.direct = false;
             }
+        } else if frame.is_resync()
+            && let Some(s) = state.streams.get_mut(&*frame.stream)
+        {
+            s.direct = false;
+            s.resyncing = true;
         }
     }
 
-    /// The task sent `stream`'s fresh snapshot, at `at`.
-    pub fn resynced(&self, stream: &str, at: i64, direct: bool) {
+    /// The task sent `stream`'s fresh snapshot, at `at` (still through the queue until
+    /// [`Link::go_direct`]).
+    pub fn resynced(&self, stream: &str, at: i64) {
         if let Some(s) = self.lock().streams.get_mut(stream) {
             s.last = at;
             s.resyncing = false;
-            s.direct = direct;
         }
     }
 
@@ -136,11 +155,21 @@ impl Link {
         }
     }
 
-    /// Lets (or stops letting) the fan-out write `stream`'s next frames itself; not while a
-    /// resync of it is pending.
-    pub fn go_direct(&self, stream: &str, direct: bool) {
+    /// Lets the fan-out write `stream`'s next frames itself, authorised when the access epoch
+    /// was `epoch`: not if the caller's access changed since (the task's next access check
+    /// decides), nor while a resync of the stream is pending.
+    pub fn go_direct(&self, stream: &str, epoch: u64) {
+        let mut state = self.lock();
+        let current = state.access_epoch == epoch;
+        if let Some(s) = state.streams.get_mut(stream) {
+            s.direct = current && !s.resyncing;
+        }
+    }
+
+    /// Sends `stream`'s next frames through the queue.
+    pub fn hold(&self, stream: &str) {
         if let Some(s) = self.lock().streams.get_mut(stream) {
-            s.direct = direct && !s.resyncing;
+            s.direct = false;
         }
     }
 
