@@ -459,6 +459,9 @@ impl Conn {
         };
         let key: Arc<str> = Arc::from(name);
         let fresh = !self.subs.contains_key(name);
+        // Followed (through the queue) before the hub sends anything, so that a resync queued
+        // during the replay or the snapshot finds the stream and holds it.
+        self.link.follow(&key, head);
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
