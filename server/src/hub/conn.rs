@@ -112,7 +112,6 @@ pub async fn upgrade(
                 hub: hub.clone(),
                 caller,
                 handle,
-                link: link.clone(),
                 kicked,
                 session,
                 access,
@@ -152,9 +151,8 @@ async fn until_draining(mut rx: tokio::sync::watch::Receiver<bool>) {
 struct Conn {
     hub: Hub,
     caller: Caller,
+    /// The hub's handle, with the socket shared with the fan-out (`handle.link`).
     handle: Arc<ConnHandle>,
-    /// The socket, shared with the hub's fan-out, and the last sequence sent of each stream.
-    link: Arc<Link>,
     /// Resolves when the hub dropped this connection as a slow consumer. One future for the
     /// connection's life: a fresh one per write would register a waiter per frame, on the hot
     /// path of every delivery. Never polled again once resolved (the connection then closes).
@@ -206,7 +204,7 @@ impl Conn {
             let metrics = &self.hub.metrics().connections;
             metrics.fetch_add(1, Ordering::Relaxed);
             let end = self.serve(&mut socket, &mut rx).await;
-            self.link.forget_all();
+            self.handle.link.forget_all();
             if let End::Close(code, reason) = end {
                 // A client that stopped reading may never take the close frame: give it a
                 // moment.
@@ -436,8 +434,8 @@ impl Conn {
         }
         // A subscription made again is authorised again, then replays or sends a snapshot:
         // its live frames go through the queue meanwhile (and for good if it is refused).
-        self.link.hold(name);
-        let epoch = self.link.access_epoch();
+        self.handle.link.hold(name);
+        let epoch = self.handle.link.access_epoch();
         self.reload_caller().await?;
         let scope = match self.authorise(&stream).await? {
             Ok(scope) => scope,
@@ -461,7 +459,7 @@ impl Conn {
         let fresh = !self.subs.contains_key(name);
         // Followed (through the queue) before the hub sends anything, so that a resync queued
         // during the replay or the snapshot finds the stream and holds it.
-        self.link.follow(&key, head);
+        self.handle.link.follow(&key, head);
         self.hub().subscribe(name, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
@@ -486,7 +484,7 @@ impl Conn {
             _ => None,
         };
         let direct = self.direct(&key, &scope);
-        self.link.follow(&key, at);
+        self.handle.link.follow(&key, at);
         let previous = self.subs.insert(
             key,
             Sub {
@@ -515,7 +513,7 @@ impl Conn {
         .await?;
         // Live frames after `subscribed`, never before it.
         if direct {
-            self.link.go_direct(name, epoch);
+            self.handle.link.go_direct(name, epoch);
         }
         Ok(())
     }
@@ -567,9 +565,9 @@ impl Conn {
         let (scope, epoch) = (sub.scope.clone(), sub.epoch);
         self.flush(socket).await?;
         let at = self.send_snapshot(socket, &stream, &scope).await?;
-        self.link.resynced(name, at);
+        self.handle.link.resynced(name, at);
         if self.direct(name, &scope) {
-            self.link.go_direct(name, epoch);
+            self.handle.link.go_direct(name, epoch);
         }
         Ok(())
     }
@@ -632,7 +630,7 @@ impl Conn {
         let Some(sub) = self.subs.get(&frame.stream) else {
             return Ok(());
         };
-        let Some(last) = self.link.last(&frame.stream) else {
+        let Some(last) = self.handle.link.last(&frame.stream) else {
             return Ok(());
         };
         let scope = sub.scope.clone();
@@ -652,13 +650,13 @@ impl Conn {
         if scope == Scope::Whole || scope.sees_payload(frame_payload(&frame.text)) {
             self.push(socket, frame.text.clone()).await?;
         }
-        self.link.sent(&frame.stream, frame.seq);
+        self.handle.link.sent(&frame.stream, frame.seq);
         Ok(())
     }
 
     /// Leaves `stream` in the hub and in the counters (the caller removed it from `subs`).
     fn forget(&self, stream: &str, sub: &Sub) {
-        self.link.forget(stream);
+        self.handle.link.forget(stream);
         self.hub().unsubscribe(stream, &self.handle);
         if let Some(shop) = sub.kitchen {
             self.hub().metrics().kitchen_display(shop, -1);
@@ -707,7 +705,7 @@ impl Conn {
     /// again and every subscription authorised again; those no longer allowed end with an
     /// `error` naming the stream.
     async fn access_changed(&mut self, socket: &mut LinkIo) -> Result<(), End> {
-        let epoch = self.link.access_epoch();
+        let epoch = self.handle.link.access_epoch();
         self.reload_caller().await?;
         let names: Vec<Arc<str>> = self.subs.keys().cloned().collect();
         for name in names {
@@ -730,9 +728,9 @@ impl Conn {
                         left_kitchen = Some(shop);
                     }
                     if self.direct(&name, &scope) {
-                        self.link.go_direct(&name, epoch);
+                        self.handle.link.go_direct(&name, epoch);
                     } else {
-                        self.link.hold(&name);
+                        self.handle.link.hold(&name);
                     }
                     if let Some(sub) = self.subs.get_mut(&name) {
                         sub.scope = scope;
