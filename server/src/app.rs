@@ -11,9 +11,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode};
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -209,15 +207,8 @@ pub async fn serve(
             drain.clone(),
             crate::drain::close_when_draining,
         ))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    // Nagle's algorithm would hold a live event back while the client's delayed ack for the
-    // previous one is pending (up to 40 ms); the hub already writes a connection's backlog in
-    // one go, so small writes are what it means to send.
-    let listener = drain.listener(listener).tap_io(|conn| {
-        if let Err(e) = conn.tcp().set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
+        .into_make_service_with_connect_info::<crate::net::Peer>();
+    let listener = drain.listener(listener);
     let live = hub.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

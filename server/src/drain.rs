@@ -14,6 +14,7 @@
 //!    `keepalive_timeout` of the upstream in `nginx/ocpizza.conf`, after which nginx closes
 //!    a connection it left idle), before the usual graceful shutdown closes what remains.
 
+use crate::wire::Wire;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Version, header};
 use axum::middleware::Next;
@@ -26,7 +27,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::watch;
 
 /// Longest the server waits for its clients to close their connections once it stops.
@@ -122,7 +124,16 @@ impl axum::serve::Listener for DrainListener {
                 accepted = listener.accept() => match accepted {
                     Ok((tcp, addr)) => {
                         self.open.fetch_add(1, Ordering::Relaxed);
-                        return (Counted { tcp, open: self.open.clone() }, addr);
+                        // Nagle's algorithm would hold a live event back while the client's
+                        // delayed ack for the previous one is pending (up to 40 ms); the hub
+                        // already writes a connection's backlog in one go, so small writes are
+                        // what it means to send.
+                        if let Err(e) = tcp.set_nodelay(true) {
+                            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                        }
+                        let (read, write) = tcp.into_split();
+                        let wire = Arc::new(Wire::new(write));
+                        return (Counted { read, wire, open: self.open.clone() }, addr);
                     }
                     Err(e) => {
                         // Out of file descriptors and the like: wait rather than spin.
@@ -147,17 +158,19 @@ impl axum::serve::Listener for DrainListener {
     }
 }
 
-/// An accepted connection, counted as open until dropped.
+/// An accepted connection, counted as open until dropped. Its writing side is shared with the
+/// live hub once the connection is a WebSocket ([`Counted::wire`]).
 #[derive(Debug)]
 pub struct Counted {
-    tcp: TcpStream,
+    read: OwnedReadHalf,
+    wire: Arc<Wire>,
     open: Arc<AtomicUsize>,
 }
 
 impl Counted {
-    /// The connection's socket.
-    pub fn tcp(&self) -> &TcpStream {
-        &self.tcp
+    /// The connection's writing side.
+    pub fn wire(&self) -> &Arc<Wire> {
+        &self.wire
     }
 }
 
@@ -173,36 +186,36 @@ impl AsyncRead for Counted {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tcp).poll_read(cx, buf)
+        Pin::new(&mut self.read).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Counted {
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.tcp).poll_write(cx, buf)
+        self.wire.poll_write(cx, buf)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tcp).poll_flush(cx)
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.wire.poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.tcp).poll_shutdown(cx)
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.wire.poll_shutdown(cx)
     }
 
     fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.tcp).poll_write_vectored(cx, bufs)
+        self.wire.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.tcp.is_write_vectored()
+        self.read.as_ref().is_write_vectored()
     }
 }

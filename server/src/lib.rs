@@ -50,3 +50,4 @@ pub mod stock;
 pub mod streams;
 pub mod systemd;
 pub mod validate;
+pub mod wire;

@@ -1,13 +1,47 @@
 //! Request-level guards: the client address, and the Origin check on state-changing requests.
 
+use crate::drain::DrainListener;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::wire::Wire;
+use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::serve::IncomingStream;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// What the server knows of a connection's other end (`ConnectInfo<Peer>`): its address and,
+/// on connections the server accepted itself, the socket's writing side, which the live hub
+/// writes its frames into once the connection is a WebSocket.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// The connection's writing side, if it is one of the server's own.
+    pub wire: Option<Arc<Wire>>,
+}
+
+impl Connected<IncomingStream<'_, DrainListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, DrainListener>) -> Self {
+        Peer {
+            addr: *stream.remote_addr(),
+            wire: Some(stream.io().wire().clone()),
+        }
+    }
+}
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Peer {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Peer {
+            addr: *stream.remote_addr(),
+            wire: None,
+        }
+    }
+}
 
 /// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` hop.
 #[derive(Debug, Clone, Copy)]
@@ -27,8 +61,8 @@ impl FromRequestParts<AppState> for ClientIp {
             .and_then(|v| v.trim().parse().ok());
         let peer = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+            .get::<ConnectInfo<Peer>>()
+            .map(|c| c.0.addr.ip());
         Ok(ClientIp(
             forwarded
                 .or(peer)

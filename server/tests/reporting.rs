@@ -104,7 +104,7 @@ async fn serve(router: Router) -> String {
     tokio::spawn(async move {
         axum::serve(
             listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            router.into_make_service_with_connect_info::<ocpizza::net::Peer>(),
         )
         .await
     });

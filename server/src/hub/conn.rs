@@ -17,12 +17,13 @@ use super::{ConnHandle, Frame, Hub, IpSlot, QUEUE_FRAMES};
 use crate::auth::{Caller, Session};
 use crate::error::ApiError;
 use crate::events::follow::{self, Page, Step, Walk};
-use crate::net::ClientIp;
+use crate::net::{ClientIp, Peer};
 use crate::state::AppState;
 use crate::streams::Scope;
-use axum::extract::State;
+use axum::Extension;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -71,9 +72,11 @@ pub async fn upgrade(
     Session(session): Session,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<Peer>>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let hub = state.hub.clone();
+    let wire = peer.and_then(|Extension(ConnectInfo(peer))| peer.wire);
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
@@ -98,7 +101,7 @@ pub async fn upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            let link = Link::new(socket);
+            let link = Link::new(socket, wire);
             let (handle, rx) = hub.connect(link.clone());
             let access = match caller.id() {
                 Some(id) => follow_access(&hub, id, &handle).await,

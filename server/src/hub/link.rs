@@ -11,17 +11,25 @@
 //! kept under the same lock: a frame is written directly only if it is the next one of its
 //! stream, so the two paths never reorder a stream.
 //!
-//! tokio-tungstenite keeps one waker for a socket's writes. The fan-out writes with a waker
+//! On the server's own connections the fan-out writes the frame's bytes, framed once for every
+//! recipient ([`Frame::wire`]), into the socket's writing side ([`Wire`]), beside tungstenite
+//! rather than through it: only while tungstenite holds no frame it has not written
+//! ([`State::pending`]) and the connection is not closing ([`State::closed`]); [`Wire`] sees to
+//! the bytes in flight. Elsewhere (a socket the server did not accept itself) it writes through
+//! tungstenite.
+//!
+//! Either way, tokio keeps one waker for a socket's writes. The fan-out writes with a waker
 //! that does nothing, so it never writes while the task waits for the socket to drain
 //! (`blocked`); when its own write leaves bytes behind, it marks the socket blocked and the
 //! hub queues a [`Frame::flush`](super::Frame::flush), and the task finishes the write with
 //! its own waker.
 
 use super::Frame;
+use crate::wire::{Wire, Wrote};
 use axum::Error;
 use axum::extract::ws::{Message, WebSocket};
+use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -35,10 +43,18 @@ pub struct Link {
 #[derive(Debug)]
 struct State {
     ws: WebSocket,
+    /// The socket's writing side, on the server's own connections.
+    wire: Option<Arc<Wire>>,
+    /// The task handed tungstenite a message it has not flushed yet: tungstenite may hold
+    /// bytes that must go out before anything written beside it.
+    pending: bool,
+    /// The connection is closing (a close frame was sent or received, or reading ended):
+    /// nothing is written beside tungstenite any more.
+    closed: bool,
     /// The task waits for the socket to take more: its waker must stay registered.
     blocked: bool,
     /// Stream → the last sequence sent of it.
-    streams: HashMap<Arc<str>, Sent>,
+    streams: Followed,
     /// The account's own stream: a frame of it makes the task check the caller's access again,
     /// and nothing may go out directly until it has.
     access: Option<Arc<str>>,
@@ -56,6 +72,27 @@ struct Sent {
     resyncing: bool,
 }
 
+/// The streams a connection follows: a handful, looked up at every delivery, where a short list
+/// beats hashing the name.
+#[derive(Debug, Default)]
+struct Followed(Vec<(Arc<str>, Sent)>);
+
+impl Followed {
+    fn get(&self, stream: &str) -> Option<&Sent> {
+        self.0
+            .iter()
+            .find(|(name, _)| **name == *stream)
+            .map(|(_, s)| s)
+    }
+
+    fn get_mut(&mut self, stream: &str) -> Option<&mut Sent> {
+        self.0
+            .iter_mut()
+            .find(|(name, _)| **name == *stream)
+            .map(|(_, s)| s)
+    }
+}
+
 /// What became of a frame offered for a direct write.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Direct {
@@ -69,13 +106,16 @@ pub enum Direct {
 }
 
 impl Link {
-    /// Wraps an upgraded socket.
-    pub fn new(ws: WebSocket) -> Arc<Link> {
+    /// Wraps an upgraded socket, and its writing side if it is one of the server's own.
+    pub fn new(ws: WebSocket, wire: Option<Arc<Wire>>) -> Arc<Link> {
         Arc::new(Link {
             state: Mutex::new(State {
                 ws,
+                wire,
+                pending: false,
+                closed: false,
                 blocked: false,
-                streams: HashMap::new(),
+                streams: Followed::default(),
                 access: None,
                 access_epoch: 0,
             }),
@@ -94,18 +134,21 @@ impl Link {
     /// Follows `stream` from `last`, through the queue only until [`Link::go_direct`] (a
     /// resync already pending stays pending).
     pub fn follow(&self, stream: &Arc<str>, last: i64) {
-        self.lock()
-            .streams
-            .entry(stream.clone())
-            .and_modify(|s| {
+        let mut state = self.lock();
+        match state.streams.get_mut(stream) {
+            Some(s) => {
                 s.last = last;
                 s.direct = false;
-            })
-            .or_insert(Sent {
-                last,
-                direct: false,
-                resyncing: false,
-            });
+            }
+            None => state.streams.0.push((
+                stream.clone(),
+                Sent {
+                    last,
+                    direct: false,
+                    resyncing: false,
+                },
+            )),
+        }
     }
 
     /// The access epoch ([`State::access_epoch`]): read it before authorising a stream, and
@@ -128,11 +171,11 @@ impl Link {
         // The task treats any frame of the account's stream, a resync too, as an access change.
         if state.access.as_deref() == Some(&*frame.stream) {
             state.access_epoch += 1;
-            for s in state.streams.values_mut() {
+            for (_, s) in &mut state.streams.0 {
                 s.direct = false;
             }
         } else if frame.is_resync()
-            && let Some(s) = state.streams.get_mut(&*frame.stream)
+            && let Some(s) = state.streams.get_mut(&frame.stream)
         {
             s.direct = false;
             s.resyncing = true;
@@ -175,12 +218,12 @@ impl Link {
 
     /// Stops following `stream`.
     pub fn forget(&self, stream: &str) {
-        self.lock().streams.remove(stream);
+        self.lock().streams.0.retain(|(name, _)| **name != *stream);
     }
 
     /// Stops following every stream: nothing more is written directly.
     pub fn forget_all(&self) {
-        self.lock().streams.clear();
+        self.lock().streams.0.clear();
     }
 
     /// Writes `frame` now if the socket is free, the task is not waiting on it, and the frame
@@ -191,46 +234,86 @@ impl Link {
         };
         let State {
             ws,
+            wire,
+            pending,
+            closed,
             blocked,
             streams,
             ..
         } = &mut *guard;
-        let Some(sent) = streams.get_mut(&*frame.stream) else {
+        let Some(sent) = streams.get_mut(&frame.stream) else {
             return Direct::Queue;
         };
         if *blocked || !sent.direct || sent.last + 1 != frame.seq {
             return Direct::Queue;
         }
-        let mut cx = Context::from_waker(Waker::noop());
-        match ws.poll_ready_unpin(&mut cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(_)) => return Direct::Queue,
-            Poll::Pending => {
-                // The frame is queued, which wakes the task: it writes with its own waker.
+        let direct = match wire {
+            Some(wire) if !*pending && !*closed => beside(wire, frame),
+            Some(_) => return Direct::Queue,
+            None => through(ws, frame),
+        };
+        match direct {
+            Direct::Sent => sent.last = frame.seq,
+            Direct::Unflushed => {
+                sent.last = frame.seq;
                 *blocked = true;
-                return Direct::Queue;
             }
+            // The frame is queued, which wakes the task: it writes with its own waker.
+            Direct::Queue => *blocked = true,
         }
-        if ws
-            .start_send_unpin(Message::Text(frame.text.clone()))
-            .is_err()
-        {
-            return Direct::Queue;
-        }
-        sent.last = frame.seq;
-        match ws.poll_flush_unpin(&mut cx) {
-            Poll::Ready(Ok(())) => Direct::Sent,
-            Poll::Ready(Err(_)) => Direct::Unflushed,
-            Poll::Pending => {
-                *blocked = true;
-                Direct::Unflushed
-            }
-        }
+        direct
     }
 
     /// The task's side of the socket.
     pub fn io(self: &Arc<Self>) -> LinkIo {
         LinkIo(self.clone())
+    }
+}
+
+/// `text` as a whole WebSocket frame from a server: final, text, unmasked (RFC 6455, 5.2).
+pub fn text_frame(text: &str) -> Bytes {
+    const FIN_TEXT: u8 = 0x81;
+    let len = text.len();
+    let mut frame = Vec::with_capacity(len + 10);
+    frame.push(FIN_TEXT);
+    if len < 126 {
+        frame.push(len as u8);
+    } else if let Ok(len) = u16::try_from(len) {
+        frame.push(126);
+        frame.extend_from_slice(&len.to_be_bytes());
+    } else {
+        frame.push(127);
+        frame.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    frame.extend_from_slice(text.as_bytes());
+    frame.into()
+}
+
+/// Writes a frame's bytes into the socket beside tungstenite.
+fn beside(wire: &Wire, frame: &Frame) -> Direct {
+    match wire.write_frame(&frame.wire) {
+        Wrote::All => Direct::Sent,
+        Wrote::Part => Direct::Unflushed,
+        Wrote::Nothing => Direct::Queue,
+    }
+}
+
+/// Writes a frame through tungstenite.
+fn through(ws: &mut WebSocket, frame: &Frame) -> Direct {
+    let mut cx = Context::from_waker(Waker::noop());
+    match ws.poll_ready_unpin(&mut cx) {
+        Poll::Ready(Ok(())) => {}
+        Poll::Ready(Err(_)) | Poll::Pending => return Direct::Queue,
+    }
+    if ws
+        .start_send_unpin(Message::Text(frame.text.clone()))
+        .is_err()
+    {
+        return Direct::Queue;
+    }
+    match ws.poll_flush_unpin(&mut cx) {
+        Poll::Ready(Ok(())) => Direct::Sent,
+        Poll::Ready(Err(_)) | Poll::Pending => Direct::Unflushed,
     }
 }
 
@@ -256,7 +339,15 @@ impl Stream for LinkIo {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.lock().ws.poll_next_unpin(cx)
+        let mut state = self.0.lock();
+        let next = state.ws.poll_next_unpin(cx);
+        if matches!(
+            next,
+            Poll::Ready(None | Some(Err(_)) | Some(Ok(Message::Close(_))))
+        ) {
+            state.closed = true;
+        }
+        next
     }
 }
 
@@ -268,14 +359,47 @@ impl Sink<Message> for LinkIo {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        self.0.lock().ws.start_send_unpin(item)
+        let mut state = self.0.lock();
+        state.pending = true;
+        if matches!(item, Message::Close(_)) {
+            state.closed = true;
+        }
+        state.ws.start_send_unpin(item)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.write_poll(cx, SinkExt::poll_flush_unpin)
+        let mut state = self.0.lock();
+        let result = state.ws.poll_flush_unpin(cx);
+        state.blocked = result.is_pending();
+        if matches!(result, Poll::Ready(Ok(()))) {
+            state.pending = false;
+        }
+        result
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.0.lock().closed = true;
         self.write_poll(cx, SinkExt::poll_close_unpin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    /// The frame the fan-out writes is byte for byte the one tungstenite would have written,
+    /// at each of the three lengths' encodings and their edges.
+    #[test]
+    fn a_frame_is_framed_as_tungstenite_frames_it() {
+        for len in [0, 1, 125, 126, 127, 852, 65_535, 65_536, 70_000] {
+            let text: String = "é".repeat(len / 2) + &"x".repeat(len % 2);
+            let mut expected = Vec::new();
+            Frame::message(text.clone().into_bytes(), OpCode::Data(Data::Text), true)
+                .format(&mut expected)
+                .unwrap();
+            assert_eq!(&text_frame(&text)[..], &expected[..], "{len} bytes");
+        }
     }
 }

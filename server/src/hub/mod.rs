@@ -32,6 +32,7 @@ use crate::db::{Db, now_ms};
 use crate::events::follow::{self, Page, Step, Walk};
 use crate::events::{Bus, Published};
 use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use futures_util::future::Either;
 use link::{Direct, Link};
 use metrics::Metrics;
@@ -64,6 +65,8 @@ pub struct Frame {
     pub seq: i64,
     /// `{"type":"event","stream":…,"seq":…,"event":…}`, shared by every recipient.
     pub text: Utf8Bytes,
+    /// The same as a whole WebSocket text frame, header and all (`text` is the end of it).
+    pub wire: Bytes,
 }
 
 impl Frame {
@@ -71,10 +74,14 @@ impl Frame {
     pub fn new(stream: Arc<str>, seq: i64, payload: &str) -> Frame {
         let name = serde_json::to_string(&*stream).unwrap_or_else(|_| "\"\"".into());
         let text = format!(r#"{{"type":"event","stream":{name},"seq":{seq},"event":{payload}}}"#);
+        let wire = link::text_frame(&text);
+        let text = Utf8Bytes::try_from(wire.slice(wire.len() - text.len()..))
+            .unwrap_or_else(|_| text.into());
         Frame {
             stream,
             seq,
-            text: text.into(),
+            text,
+            wire,
         }
     }
 
@@ -85,6 +92,7 @@ impl Frame {
             stream,
             seq: RESYNC_SEQ,
             text: Utf8Bytes::from_static(""),
+            wire: Bytes::new(),
         }
     }
 
@@ -100,6 +108,7 @@ impl Frame {
             stream: Arc::from(""),
             seq: FLUSH_SEQ,
             text: Utf8Bytes::from_static(""),
+            wire: Bytes::new(),
         }
     }
 
@@ -503,11 +512,12 @@ impl Hub {
         dropped: &mut HashSet<u64>,
     ) {
         let metrics = &self.inner.metrics;
+        // Counted once per part: the live threads would otherwise contend for the counter's
+        // cache line at every delivery.
+        let mut delivered = 0;
         for conn in subscribers {
             match conn.offer(frame) {
-                Ok(()) => {
-                    metrics.delivered.fetch_add(1, Ordering::Relaxed);
-                }
+                Ok(()) => delivered += 1,
                 Err(Refused::Slow) => {
                     conn.slow.store(true, Ordering::Release);
                     conn.kick.notify_one();
@@ -519,6 +529,7 @@ impl Hub {
                 }
             }
         }
+        metrics.delivered.fetch_add(delivered, Ordering::Relaxed);
     }
 
     /// Delivers, from the log, every event of `stream` after the last one delivered.

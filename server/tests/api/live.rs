@@ -10,6 +10,7 @@ use ocpizza_proto::ws::{ServerMsg, Snapshot};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
 
 fn subscribed_seq(msgs: &[ServerMsg]) -> i64 {
     match msgs.last() {
@@ -252,6 +253,54 @@ async fn a_client_that_stops_reading_is_dropped_while_others_keep_up() {
     let code = slow.closed().await;
     assert!(code == 4008 || code == 1006, "close code {code}");
     assert_eq!(app.state.hub.metrics().snapshot().connections, 1);
+}
+
+/// A phone on a weak network stops reading for a moment while large events pile up: the
+/// fan-out writes them straight into its socket until the socket is full (the last one only in
+/// part), the rest wait in the connection's queue, and once the phone reads again it gets every
+/// event whole and in order, its pings answered in between, and stays connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_pauses_gets_every_large_event_whole_and_in_order() {
+    let app = TestApp::spawn().await;
+    let mut ws = Ws::connect(&app, None).await;
+    let at = subscribed_seq(&ws.subscribe("shop:1:menu", None).await);
+    let size = 96 * 1024;
+    let reason = |i: i64| format!("{i}:{}", "x".repeat(size));
+    // 11 MiB: more than the socket's buffers hold, fewer frames than a connection may queue.
+    let total = 120;
+    for i in 1..=total {
+        let payload = serde_json::to_string(&Event::ShopPaused {
+            shop_id: SHOP,
+            reason: Some(reason(i)),
+        })
+        .unwrap();
+        app.state.bus.publish(vec![Published {
+            stream: "shop:1:menu".into(),
+            seq: at + i,
+            payload: Arc::from(payload),
+        }]);
+        if i % 20 == 0 {
+            ws.inner
+                .send(Message::Ping(format!("{i}").into()))
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for (n, (stream, seq, event)) in ws.events(total as usize).await.into_iter().enumerate() {
+        let i = n as i64 + 1;
+        assert_eq!((stream.as_str(), seq), ("shop:1:menu", at + i));
+        match event {
+            Event::ShopPaused {
+                reason: Some(r), ..
+            } => assert!(r == reason(i), "event {i}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let stats = app.state.hub.metrics().snapshot();
+    assert_eq!(stats.slow_consumers, 0, "{stats:?}");
+    assert_eq!(stats.connections, 1, "{stats:?}");
 }
 
 /// One event to more connections than one thread writes: the live threads share the list and
