@@ -14,6 +14,7 @@
 //!   anything the stack writes next, and the stack's flush waits for it.
 
 use bytes::{Buf, Bytes};
+use rustix::net::SendFlags;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
@@ -71,7 +72,10 @@ impl Wire {
         if writer.owed || !writer.rest.is_empty() {
             return Wrote::Nothing;
         }
-        match writer.half.try_write(frame) {
+        // Straight to the kernel: tokio's readiness flag is the connection's task's to keep (a
+        // full socket here makes its next write find out, clear the flag and wait).
+        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+        match rustix::net::send(writer.half.as_ref(), frame, flags) {
             Ok(n) if n == frame.len() => Wrote::All,
             Ok(n) => {
                 writer.rest = frame.slice(n..);

@@ -458,12 +458,12 @@ impl Conn {
         let Some(Ok(head)) = self.hub().read_head(name).await else {
             return Err(End::Close(1011, "database unavailable"));
         };
-        let key: Arc<str> = Arc::from(name);
+        let key = self.hub().stream_name(name);
         let fresh = !self.subs.contains_key(name);
         // Followed (through the queue) before the hub sends anything, so that a resync queued
         // during the replay or the snapshot finds the stream and holds it.
         self.handle.link.follow(&key, head);
-        self.hub().subscribe(name, head, &self.handle);
+        self.hub().subscribe(&key, head, &self.handle);
         let replayed = match since {
             Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
                 self.replay(socket, &key, &scope, n, head).await?

@@ -343,7 +343,7 @@ impl Stream for LinkIo {
         let next = state.ws.poll_next_unpin(cx);
         if matches!(
             next,
-            Poll::Ready(None | Some(Err(_)) | Some(Ok(Message::Close(_))))
+            Poll::Ready(None | Some(Err(_) | Ok(Message::Close(_))))
         ) {
             state.closed = true;
         }

@@ -384,11 +384,21 @@ impl Hub {
         (handle, rx)
     }
 
+    /// `stream`'s name as the hub holds it while the stream is followed: the frames of its
+    /// events carry this one, and a connection's own copy compares with theirs by address.
+    pub fn stream_name(&self, stream: &str) -> Arc<str> {
+        let streams = self.inner.streams.lock().expect("streams lock");
+        match streams.get_key_value(stream) {
+            Some((name, _)) => name.clone(),
+            None => Arc::from(stream),
+        }
+    }
+
     /// Delivers `stream`'s future events to `conn`. `head` is the stream's current sequence,
     /// read by the caller before its replay or snapshot.
-    pub fn subscribe(&self, stream: &str, head: i64, conn: &Arc<ConnHandle>) {
+    pub fn subscribe(&self, stream: &Arc<str>, head: i64, conn: &Arc<ConnHandle>) {
         let mut streams = self.inner.streams.lock().expect("streams lock");
-        let entry = streams.entry(Arc::from(stream)).or_insert_with(|| Entry {
+        let entry = streams.entry(stream.clone()).or_insert_with(|| Entry {
             last_seq: head,
             subscribers: Arc::default(),
         });
@@ -410,13 +420,21 @@ impl Hub {
 
     /// The last sequence of `stream` delivered, or `None` when nobody follows it.
     fn last_delivered(&self, stream: &str) -> Option<i64> {
+        self.followed(stream).map(|(_, last)| last)
+    }
+
+    /// The hub's name of `stream` and the last sequence delivered, or `None` when nobody
+    /// follows it.
+    fn followed(&self, stream: &str) -> Option<(Arc<str>, i64)> {
         let streams = self.inner.streams.lock().expect("streams lock");
-        streams.get(stream).map(|entry| entry.last_seq)
+        streams
+            .get_key_value(stream)
+            .map(|(name, entry)| (name.clone(), entry.last_seq))
     }
 
     /// Hands a committed event to the subscribers of its stream, filling any gap first.
     pub async fn deliver(&self, event: &Published) {
-        let Some(last) = self.last_delivered(&event.stream) else {
+        let Some((name, last)) = self.followed(&event.stream) else {
             return;
         };
         match follow::step(last, event.seq) {
@@ -431,11 +449,7 @@ impl Hub {
             }
             Step::Next => {}
         }
-        let frame = Arc::new(Frame::new(
-            Arc::from(event.stream.as_str()),
-            event.seq,
-            &event.payload,
-        ));
+        let frame = Arc::new(Frame::new(name, event.seq, &event.payload));
         self.fan_out(&frame).await;
     }
 
@@ -534,10 +548,9 @@ impl Hub {
 
     /// Delivers, from the log, every event of `stream` after the last one delivered.
     pub async fn catch_up(&self, stream: &str) {
-        let Some(last) = self.last_delivered(stream) else {
+        let Some((name, last)) = self.followed(stream) else {
             return;
         };
-        let name: Arc<str> = Arc::from(stream);
         let mut walk = Walk::to_end(last);
         loop {
             let events = match self.read_log(stream, &mut walk).await {
