@@ -7,7 +7,7 @@ use crate::wire::Wire;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{Method, Version, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::serve::IncomingStream;
@@ -40,6 +40,25 @@ impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for Peer {
             addr: *stream.remote_addr(),
             wire: None,
         }
+    }
+}
+
+/// The writing side of the request's connection, if the server accepted the connection itself
+/// and the request is HTTP/1.1: an upgrade then hands the whole connection over (an HTTP/2
+/// stream shares its connection with others).
+#[derive(Debug, Clone)]
+pub struct OwnWire(pub Option<Arc<Wire>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OwnWire {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let wire = parts
+            .extensions
+            .get::<ConnectInfo<Peer>>()
+            .filter(|_| parts.version == Version::HTTP_11)
+            .and_then(|c| c.0.wire.clone());
+        Ok(OwnWire(wire))
     }
 }
 

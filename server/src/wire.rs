@@ -14,7 +14,6 @@
 //!   anything the stack writes next, and the stack's flush waits for it.
 
 use bytes::{Buf, Bytes};
-use rustix::net::SendFlags;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
@@ -72,10 +71,7 @@ impl Wire {
         if writer.owed || !writer.rest.is_empty() {
             return Wrote::Nothing;
         }
-        // Straight to the kernel: tokio's readiness flag is the connection's task's to keep (a
-        // full socket here makes its next write find out, clear the flag and wait).
-        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
-        match rustix::net::send(writer.half.as_ref(), frame, flags) {
+        match send_now(&writer.half, frame) {
             Ok(n) if n == frame.len() => Wrote::All,
             Ok(n) => {
                 writer.rest = frame.slice(n..);
@@ -130,6 +126,25 @@ impl Wire {
         ready!(writer.poll_rest(cx))?;
         Pin::new(&mut writer.half).poll_shutdown(cx)
     }
+}
+
+/// Writes what the socket takes of `bytes` now, straight to the kernel: tokio's readiness flag
+/// is the connection's task's to keep (a full socket makes its next write find out, clear the
+/// flag and wait).
+#[cfg(target_os = "linux")]
+fn send_now(half: &OwnedWriteHalf, bytes: &[u8]) -> io::Result<usize> {
+    use rustix::net::{SendFlags, send};
+    Ok(send(
+        half.as_ref(),
+        bytes,
+        SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
+    )?)
+}
+
+/// Writes what the socket takes of `bytes` now, through tokio.
+#[cfg(not(target_os = "linux"))]
+fn send_now(half: &OwnedWriteHalf, bytes: &[u8]) -> io::Result<usize> {
+    half.try_write(bytes)
 }
 
 impl Writer {

@@ -17,13 +17,12 @@ use super::{ConnHandle, Frame, Hub, IpSlot, QUEUE_FRAMES};
 use crate::auth::{Caller, Session};
 use crate::error::ApiError;
 use crate::events::follow::{self, Page, Step, Walk};
-use crate::net::{ClientIp, Peer};
+use crate::net::{ClientIp, OwnWire};
 use crate::state::AppState;
 use crate::streams::Scope;
-use axum::Extension;
+use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -72,11 +71,10 @@ pub async fn upgrade(
     Session(session): Session,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<Peer>>>,
+    OwnWire(wire): OwnWire,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let hub = state.hub.clone();
-    let wire = peer.and_then(|Extension(ConnectInfo(peer))| peer.wire);
     let ws = match ws {
         Ok(ws) => ws,
         Err(e) => {
@@ -609,8 +607,8 @@ impl Conn {
             };
             for e in events {
                 if scope.sees_payload(&e.payload) {
-                    let frame = Frame::new(stream.clone(), e.seq, &e.payload);
-                    self.push(socket, frame.text).await?;
+                    let text = Frame::event_text(stream, e.seq, &e.payload);
+                    self.push(socket, text.into()).await?;
                 }
             }
             self.flush(socket).await?;

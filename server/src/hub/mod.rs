@@ -72,8 +72,7 @@ pub struct Frame {
 impl Frame {
     /// Wraps an event payload (already JSON) into the wire message.
     pub fn new(stream: Arc<str>, seq: i64, payload: &str) -> Frame {
-        let name = serde_json::to_string(&*stream).unwrap_or_else(|_| "\"\"".into());
-        let text = format!(r#"{{"type":"event","stream":{name},"seq":{seq},"event":{payload}}}"#);
+        let text = Frame::event_text(&stream, seq, payload);
         let wire = link::text_frame(&text);
         let text = Utf8Bytes::try_from(wire.slice(wire.len() - text.len()..))
             .unwrap_or_else(|_| text.into());
@@ -83,6 +82,12 @@ impl Frame {
             text,
             wire,
         }
+    }
+
+    /// The `event` server message alone, for one connection (a replay).
+    pub fn event_text(stream: &str, seq: i64, payload: &str) -> String {
+        let name = serde_json::to_string(stream).unwrap_or_else(|_| "\"\"".into());
+        format!(r#"{{"type":"event","stream":{name},"seq":{seq},"event":{payload}}}"#)
     }
 
     /// Tells a subscriber that the stream's history was replaced (a restore): it sends its
@@ -385,7 +390,8 @@ impl Hub {
     }
 
     /// `stream`'s name as the hub holds it while the stream is followed: the frames of its
-    /// events carry this one, and a connection's own copy compares with theirs by address.
+    /// events carry this one, so a connection that follows the stream under it finds it by
+    /// address, without reading the name (a copy made elsewhere is still found, by its text).
     pub fn stream_name(&self, stream: &str) -> Arc<str> {
         let streams = self.inner.streams.lock().expect("streams lock");
         match streams.get_key_value(stream) {
