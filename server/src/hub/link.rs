@@ -72,8 +72,8 @@ struct Sent {
     resyncing: bool,
 }
 
-/// The streams a connection follows: a handful, looked up at every delivery, where a short list
-/// beats hashing the name.
+/// The streams a connection follows ([`super::conn::MAX_SUBSCRIPTIONS`] at most), looked up at
+/// every delivery: a short list beats hashing the name (see [`super::Hub::stream_name`]).
 #[derive(Debug, Default)]
 struct Followed(Vec<(Arc<str>, Sent)>);
 
