@@ -265,17 +265,26 @@ struct Followed {
     events: usize,
 }
 
-/// Follows `streams` as `cookie` until every stream reached the heads sent on `heads`; after
-/// a close, reconnects and resumes with `since` the last sequence seen.
+/// Subscribes to `streams` as `cookie`, from now on.
+async fn subscribe(
+    addr: SocketAddr,
+    cookie: &HeaderValue,
+    streams: &'static [&'static str],
+) -> anyhow::Result<Live> {
+    let from: Vec<(&str, Option<i64>)> = streams.iter().map(|s| (*s, None)).collect();
+    Live::connect(addr, cookie, &from, None).await
+}
+
+/// Follows `streams` on `live` until every stream reached the heads sent on `heads`; after a
+/// close, reconnects as `cookie` and resumes with `since` the last sequence seen.
 async fn follow(
     addr: SocketAddr,
+    mut live: Live,
     who: &'static str,
     cookie: HeaderValue,
     streams: &'static [&'static str],
     mut heads: watch::Receiver<Option<BTreeMap<String, i64>>>,
 ) -> anyhow::Result<Followed> {
-    let from: Vec<(&str, Option<i64>)> = streams.iter().map(|s| (*s, None)).collect();
-    let mut live = Live::connect(addr, &cookie, &from, None).await?;
     let mut followed = Followed {
         who,
         seen: Sequences::new(live.at.clone()),
@@ -341,8 +350,11 @@ async fn update(binary: &Path) -> anyhow::Result<()> {
     let mut followers = Vec::new();
     for (who, streams) in FOLLOWERS {
         let cookie = api.login(who).await?;
+        // Subscribed before the first order, so that every order is the followers' to see.
+        let live = subscribe(addr, &cookie, streams).await?;
         followers.push(tokio::spawn(follow(
             addr,
+            live,
             who,
             cookie,
             streams,
