@@ -95,7 +95,11 @@ pub async fn upgrade(
     let session = caller.0.as_ref().and(session);
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BATCH_BYTES)
-        .max_write_buffer_size(256 * 1024)
+        // No cap of its own: a message larger than the cap could never be sent (a busy
+        // shop's snapshot is several hundred KiB), and the buffer already holds at most one
+        // message beyond `WRITE_BATCH_BYTES`, since nothing more is handed to it until a
+        // blocked write went out.
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {

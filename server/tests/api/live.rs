@@ -38,6 +38,40 @@ async fn a_cook_sees_an_order_placed_over_rest_with_the_next_sequence() {
     assert!(matches!(&events[0].2, Event::OrderPlaced { order: o } if o.id == order.id));
 }
 
+/// A manager opening the orders of a busy shop gets them all in one snapshot, although its
+/// message is larger than the socket's write buffer holds.
+#[tokio::test]
+async fn a_snapshot_larger_than_the_write_buffer_arrives_whole() {
+    let app = TestApp::spawn().await;
+    for (ingredient, qty) in app.recipe(MARGHERITA, "large").await {
+        app.set_stock(SHOP, ingredient, qty * 1_000).await;
+    }
+    let count = 400;
+    let guest = app.anonymous();
+    for _ in 0..count {
+        guest.place(&pickup(MARGHERITA, "large", 1)).await;
+    }
+    let cookie = app.cookie("manager").await;
+    let mut ws = Ws::connect(&app, Some(&cookie)).await;
+    let msgs = ws.subscribe("shop:1:orders", None).await;
+    let ServerMsg::Snapshot {
+        state: Snapshot::Orders { orders },
+        ..
+    } = &msgs[0]
+    else {
+        panic!("snapshot expected, got {:?}", msgs[0]);
+    };
+    assert_eq!(orders.len(), count);
+    let size = serde_json::to_string(&msgs[0]).unwrap().len();
+    assert!(size > 300 * 1024, "the snapshot is only {size} bytes");
+    // The connection lives on.
+    let at = subscribed_seq(&msgs);
+    let order = guest.place(&pickup(MARGHERITA, "large", 1)).await;
+    let events = ws.events(1).await;
+    assert_eq!(events[0].1, at + 1);
+    assert!(matches!(&events[0].2, Event::OrderPlaced { order: o } if o.id == order.id));
+}
+
 #[tokio::test]
 async fn a_client_that_reconnects_gets_exactly_what_it_missed_or_a_snapshot_when_too_old() {
     let app = TestApp::spawn().await;
