@@ -210,15 +210,22 @@ impl Conn {
             metrics.fetch_add(1, Ordering::Relaxed);
             let end = self.serve(&mut socket, &mut rx).await;
             self.handle.link.forget_all();
-            if let End::Close(code, reason) = end {
-                // A client that stopped reading may never take the close frame: give it a
-                // moment.
-                let frame = CloseFrame {
-                    code,
-                    reason: Utf8Bytes::from_static(reason),
-                };
-                let close = socket.send(Message::Close(Some(frame)));
-                let _ = tokio::time::timeout(Duration::from_millis(500), close).await;
+            // A client that stopped reading may never take the close frame: give it a moment.
+            let last_words = Duration::from_millis(500);
+            match end {
+                // A client that closed gets its close frame answered (tungstenite queued the
+                // answer): the closing handshake completes.
+                End::Gone => {
+                    let _ = tokio::time::timeout(last_words, socket.flush()).await;
+                }
+                End::Close(code, reason) => {
+                    let frame = CloseFrame {
+                        code,
+                        reason: Utf8Bytes::from_static(reason),
+                    };
+                    let close = socket.send(Message::Close(Some(frame)));
+                    let _ = tokio::time::timeout(last_words, close).await;
+                }
             }
             for (stream, sub) in self.subs.drain().collect::<Vec<_>>() {
                 self.forget(&stream, &sub);

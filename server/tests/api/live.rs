@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use crate::ws::Ws;
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use ocpizza::events::Published;
 use ocpizza_proto::events::Event;
 use ocpizza_proto::ws::{ServerMsg, Snapshot};
@@ -36,6 +36,31 @@ async fn a_cook_sees_an_order_placed_over_rest_with_the_next_sequence() {
     let events = ws.events(1).await;
     assert_eq!(events[0].1, at + 1);
     assert!(matches!(&events[0].2, Event::OrderPlaced { order: o } if o.id == order.id));
+}
+
+/// A client that closes gets the server's close frame back (the closing handshake completes:
+/// a browser then reports a clean close, not an abnormal one).
+#[tokio::test]
+async fn a_client_that_closes_gets_the_close_answered() {
+    let app = TestApp::spawn().await;
+    let mut ws = Ws::connect(&app, None).await;
+    ws.subscribe("shop:1:menu", None).await;
+    ws.inner.send(Message::Close(None)).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.inner.next().await {
+                Some(Ok(Message::Close(frame))) => return Ok(frame),
+                Some(Ok(_)) => {}
+                other => return Err(format!("{other:?}")),
+            }
+        }
+    })
+    .await
+    .expect("an answer in time");
+    assert!(
+        answer.is_ok(),
+        "no close frame, the connection ended with {answer:?}"
+    );
 }
 
 /// A manager opening the orders of a busy shop gets them all in one snapshot, although its
