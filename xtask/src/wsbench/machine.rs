@@ -136,6 +136,8 @@ pub(super) fn kib_text(kib: u64) -> String {
 pub(super) struct CpuSample {
     at: Instant,
     server_ticks: u64,
+    /// The server's live threads (`ocpizza-live*`), which write the deliveries.
+    live_ticks: u64,
     own_ticks: u64,
     pub(super) machine_busy: u64,
     machine_total: u64,
@@ -147,6 +149,9 @@ pub(super) struct CpuSample {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct CpuUse {
     pub(super) server: f64,
+    /// The server's live threads alone (part of `server`): the hub's own share, without the
+    /// orders' requests and database work.
+    pub(super) live: f64,
     pub(super) bench: f64,
     /// Everything else (Redis, other processes).
     pub(super) others: f64,
@@ -165,6 +170,7 @@ impl CpuSample {
         Some(CpuSample {
             at: Instant::now(),
             server_ticks: process_ticks(&server.to_string())?,
+            live_ticks: live_thread_ticks(server),
             own_ticks: process_ticks("self")?,
             machine_busy: cpu.busy,
             machine_total: cpu.total,
@@ -188,6 +194,7 @@ impl CpuSample {
         let steal = later.machine_steal.saturating_sub(self.machine_steal) as f64;
         CpuUse {
             server,
+            live: pct(later.live_ticks.saturating_sub(self.live_ticks)),
             bench,
             others: (machine_busy * cpus - server - bench).max(0.0),
             machine_busy,
@@ -197,9 +204,29 @@ impl CpuSample {
     }
 }
 
+/// utime + stime of the server's live threads (named `ocpizza-live…`); 0 if it runs none.
+fn live_thread_ticks(server: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{server}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.starts_with("ocpizza-live"))
+        })
+        .filter_map(|task| stat_ticks(&task.path().join("stat")))
+        .sum()
+}
+
 /// utime + stime of `/proc/<pid>/stat`.
 fn process_ticks(pid: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_ticks(Path::new(&format!("/proc/{pid}/stat")))
+}
+
+/// utime + stime of a process's or a thread's `stat` file.
+fn stat_ticks(path: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
     // The command name may hold spaces: fields are counted after its closing parenthesis.
     let after = &text[text.rfind(')')? + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();

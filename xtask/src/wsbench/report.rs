@@ -46,9 +46,9 @@ pub(super) fn phase_line(p: &PhaseResult) -> String {
     if let Some(c) = p.cpu {
         let _ = write!(
             line,
-            "; CPU server {:.0}% bench {:.0}% others {:.0}% (machine {:.0}% busy, {:.1}% stolen \
-             by the hypervisor)",
-            c.server, c.bench, c.others, c.machine_busy, c.steal
+            "; CPU server {:.0}% (live threads {:.0}%) bench {:.0}% others {:.0}% (machine {:.0}% \
+             busy, {:.1}% stolen by the hypervisor)",
+            c.server, c.live, c.bench, c.others, c.machine_busy, c.steal
         );
     }
     if let Some(e) = &p.first_order_error {
@@ -69,9 +69,9 @@ fn per_delivery(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> String {
     per_delivery_us(p, f).map_or_else(|| "?".into(), |us| format!("{us:.1}"))
 }
 
-/// The server's CPU per delivery over the loopback floor's CPU per write.
-fn over_floor(p: &PhaseResult, floor: Option<&Floor>) -> String {
-    per_delivery_us(p, |c| c.server)
+/// The CPU per delivery of the server's part `f` picks over the loopback floor's CPU per write.
+fn over_floor(p: &PhaseResult, floor: Option<&Floor>, f: fn(&CpuUse) -> f64) -> String {
+    per_delivery_us(p, f)
         .zip(floor)
         .map_or_else(|| "?".into(), |(us, f)| format!("{:.2}", us / f.sender_us))
 }
@@ -130,6 +130,8 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "CPU other %",
             "srv µs/deliv",
             "× floor",
+            "live µs/deliv",
+            "live × floor",
             "bench µs/deliv",
         ]
         .iter()
@@ -164,7 +166,9 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             cpu(|c| c.bench),
             cpu(|c| c.others),
             per_delivery(p, |c| c.server),
-            over_floor(p, r.floor.as_ref()),
+            over_floor(p, r.floor.as_ref(), |c| c.server),
+            per_delivery(p, |c| c.live),
+            over_floor(p, r.floor.as_ref(), |c| c.live),
             per_delivery(p, |c| c.bench),
         ]);
     }
@@ -174,7 +178,9 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
         Some(f) => {
             let _ = writeln!(
                 out,
-                "{}; \"× floor\" = server CPU per delivery / that",
+                "{}; \"× floor\" = server CPU per delivery / that; \"live\" = the server's live \
+                 threads alone, which write the deliveries (the rest is the orders' requests and \
+                 database work, and the other connections' housekeeping)",
                 f.line()
             );
         }
@@ -231,6 +237,7 @@ pub(super) fn summary(plan: &Plan, results: &[(Mode, Outcome)]) -> String {
             "main srv µs/deliv",
             "floor µs/write",
             "× floor",
+            "main live µs/deliv",
             "lost",
             "dup",
             "reord",
@@ -264,7 +271,10 @@ pub(super) fn summary(plan: &Plan, results: &[(Mode, Outcome)]) -> String {
                     r.floor
                         .as_ref()
                         .map_or("-".into(), |f| format!("{:.2}", f.sender_us)),
-                    main.map_or("-".into(), |p| over_floor(p, r.floor.as_ref())),
+                    main.map_or("-".into(), |p| {
+                        over_floor(p, r.floor.as_ref(), |c| c.server)
+                    }),
+                    main.map_or("-".into(), |p| per_delivery(p, |c| c.live)),
                     lost.to_string(),
                     dup.to_string(),
                     reord.to_string(),
