@@ -25,7 +25,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use ocpizza_proto::events::Stream;
 use ocpizza_proto::ws::{
     CLOSE_NO_PONG, CLOSE_SERVICE_RESTART, CLOSE_SESSION_ENDED, CLOSE_SLOW_CONSUMER, ClientMsg,
@@ -59,6 +59,7 @@ pub const MAX_REPLAY: i64 = 5_000;
 /// Close codes are spread over this window when the server drains.
 pub const DRAIN_WINDOW: Duration = Duration::from_millis(1_500);
 const SLOW: &str = "too slow: reconnect and subscribe since your last seq";
+const STALLED: &str = "nothing read for two heartbeats";
 const SESSION_ENDED: &str = "your session ended: log in again";
 /// Malformed messages tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
@@ -282,12 +283,9 @@ impl Conn {
                         return End::Close(CLOSE_NO_PONG, "no answer to pings");
                     }
                     unanswered += 1;
-                    if socket
-                        .send(Message::Ping(axum::body::Bytes::new()))
-                        .await
-                        .is_err()
-                    {
-                        return End::Gone;
+                    let ping = socket.send(Message::Ping(axum::body::Bytes::new()));
+                    if let Err(end) = self.unless_stuck(ping).await {
+                        return end;
                     }
                 }
             }
@@ -328,27 +326,45 @@ impl Conn {
         }
     }
 
-    /// Hands one event frame to the socket's write buffer (written out once it holds
-    /// [`WRITE_BATCH_BYTES`], or at [`Conn::flush`]), unless the hub gives up on this connection
-    /// meanwhile: a client that stopped reading blocks the write, and must not block its own
-    /// eviction.
-    async fn push(&mut self, socket: &mut LinkIo, text: Utf8Bytes) -> Result<(), End> {
-        // Socket first: it is ready unless the client stopped reading, and then only is the
-        // eviction worth a look.
-        tokio::select! {
-            biased;
-            sent = socket.feed(Message::Text(text)) => sent.map_err(|_| End::Gone),
-            () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
-        }
+    /// Waits for a write to the socket, unless the hub gives up on this connection meanwhile
+    /// (a client that stopped reading blocks the write, and must not block its own eviction),
+    /// or the client takes nothing for two heartbeats (it stopped reading while nothing piles
+    /// up for the hub to notice: it is let go as one that stops answering pings).
+    fn unless_stuck<'a>(
+        &'a mut self,
+        mut write: impl Future<Output = Result<(), axum::Error>> + Unpin + 'a,
+    ) -> impl Future<Output = Result<(), End>> + 'a {
+        let patience = Duration::from_secs(2 * u64::from(self.hub().settings().heartbeat_secs));
+        let kicked = &mut self.kicked;
+        // Started only once the write waits, and boxed: this future is part of every idle
+        // connection's task, and a timer in it would make each larger by its size.
+        let mut clock: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        std::future::poll_fn(move |cx| {
+            // Socket first: it is ready unless the client stopped reading, and then only are
+            // the eviction and the clock worth a look.
+            if let Poll::Ready(sent) = write.poll_unpin(cx) {
+                return Poll::Ready(sent.map_err(|_| End::Gone));
+            }
+            if kicked.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)));
+            }
+            let clock = clock.get_or_insert_with(|| Box::pin(tokio::time::sleep(patience)));
+            if clock.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(End::Close(CLOSE_NO_PONG, STALLED)));
+            }
+            Poll::Pending
+        })
     }
 
-    /// Writes out what [`Conn::push`] buffered, with the same escape as `push`.
+    /// Hands one event frame to the socket's write buffer (written out once it holds
+    /// [`WRITE_BATCH_BYTES`], or at [`Conn::flush`]).
+    async fn push(&mut self, socket: &mut LinkIo, text: Utf8Bytes) -> Result<(), End> {
+        self.unless_stuck(socket.feed(Message::Text(text))).await
+    }
+
+    /// Writes out what [`Conn::push`] buffered.
     async fn flush(&mut self, socket: &mut LinkIo) -> Result<(), End> {
-        tokio::select! {
-            biased;
-            sent = socket.flush() => sent.map_err(|_| End::Gone),
-            () = &mut self.kicked => Err(End::Close(CLOSE_SLOW_CONSUMER, SLOW)),
-        }
+        self.unless_stuck(socket.flush()).await
     }
 
     /// Sends `first` and every frame already queued behind it (at most [`QUEUE_FRAMES`]), then
@@ -367,12 +383,10 @@ impl Conn {
         self.flush(socket).await
     }
 
-    async fn send(&self, socket: &mut LinkIo, msg: &ServerMsg) -> Result<(), End> {
+    async fn send(&mut self, socket: &mut LinkIo, msg: &ServerMsg) -> Result<(), End> {
         let text = serde_json::to_string(msg).map_err(|_| End::Gone)?;
-        socket
-            .send(Message::Text(text.into()))
+        self.unless_stuck(socket.send(Message::Text(text.into())))
             .await
-            .map_err(|_| End::Gone)
     }
 
     async fn refuse(
@@ -473,21 +487,19 @@ impl Conn {
         // during the replay or the snapshot finds the stream and holds it.
         self.handle.link.follow(&key, head);
         self.hub().subscribe(&key, head, &self.handle);
-        let replayed = match since {
-            Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
-                self.replay(socket, &key, &scope, n, head).await?
+        let at = match self
+            .catch_up(socket, &key, &stream, &scope, since, head)
+            .await
+        {
+            Ok(at) => at,
+            Err(end) => {
+                // Not in `subs` yet: the connection's end would not find it there.
+                if fresh {
+                    self.handle.link.forget(&key);
+                    self.hub().unsubscribe(&key, &self.handle);
+                }
+                return Err(end);
             }
-            _ => None,
-        };
-        let at = match replayed {
-            Some(last) => {
-                self.hub()
-                    .metrics()
-                    .resumed_from_log
-                    .fetch_add(1, Ordering::Relaxed);
-                last
-            }
-            None => self.send_snapshot(socket, &stream, &scope).await?,
         };
         let kitchen = match (&stream, &self.caller.0) {
             (Stream::ShopOrders(shop), Some(user)) if user.has_role(*shop, StaffRole::Cook) => {
@@ -562,10 +574,8 @@ impl Conn {
             .metrics()
             .snapshots
             .fetch_add(1, Ordering::Relaxed);
-        socket
-            .send(Message::Text(built.text))
-            .await
-            .map_err(|_| End::Gone)?;
+        self.unless_stuck(socket.send(Message::Text(built.text)))
+            .await?;
         Ok(built.seq)
     }
 
@@ -585,6 +595,35 @@ impl Conn {
     }
 
     /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
+    /// Brings a new subscriber of `key` to its `head`: what it missed since `since`, from the
+    /// log, or a snapshot. Returns the sequence it is at.
+    async fn catch_up(
+        &mut self,
+        socket: &mut LinkIo,
+        key: &Arc<str>,
+        stream: &Stream,
+        scope: &Scope,
+        since: Option<i64>,
+        head: i64,
+    ) -> Result<i64, End> {
+        let replayed = match since {
+            Some(n) if (0..=head).contains(&n) && head - n <= MAX_REPLAY => {
+                self.replay(socket, key, scope, n, head).await?
+            }
+            _ => None,
+        };
+        match replayed {
+            Some(last) => {
+                self.hub()
+                    .metrics()
+                    .resumed_from_log
+                    .fetch_add(1, Ordering::Relaxed);
+                Ok(last)
+            }
+            None => self.send_snapshot(socket, stream, scope).await,
+        }
+    }
+
     async fn replay(
         &mut self,
         socket: &mut LinkIo,

@@ -38,6 +38,78 @@ async fn a_cook_sees_an_order_placed_over_rest_with_the_next_sequence() {
     assert!(matches!(&events[0].2, Event::OrderPlaced { order: o } if o.id == order.id));
 }
 
+/// A subscription that fails half-way (the log cannot be read for the replay) closes the
+/// connection with 1011 and lets its socket go, instead of the hub keeping it until the
+/// stream's next event.
+#[tokio::test]
+async fn a_subscription_that_fails_half_way_lets_the_connection_go() {
+    let app = TestApp::spawn().await;
+    let cookie = app.cookie("manager").await;
+    app.anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    let mut ws = Ws::connect(&app, Some(&cookie)).await;
+    sqlx::query("ALTER TABLE events RENAME TO events_away")
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    ws.send(json!({"type": "subscribe", "stream": "shop:1:orders", "since": 0}))
+        .await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut close = None;
+        loop {
+            match ws.inner.next().await {
+                Some(Ok(Message::Close(frame))) => close = frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return close,
+            }
+        }
+    })
+    .await
+    .expect("the server lets the connection go");
+    assert_eq!(ended, Some(1011));
+    assert_eq!(app.state.hub.metrics().snapshot().connections, 0);
+}
+
+/// A client that stops reading while the server answers it (here: snapshots it keeps asking
+/// for, until the sockets' buffers are full) is let go after two heartbeats, although no event
+/// piles up for the hub to notice it: it does not hold its task, socket and slot for ever.
+#[tokio::test]
+async fn a_client_that_asks_without_reading_is_let_go() {
+    let app = TestApp::spawn_with(|c| c.ws_heartbeat_secs = 1).await;
+    for (ingredient, qty) in app.recipe(MARGHERITA, "large").await {
+        app.set_stock(SHOP, ingredient, qty * 1_000).await;
+    }
+    let guest = app.anonymous();
+    for _ in 0..200 {
+        guest.place(&pickup(MARGHERITA, "large", 1)).await;
+    }
+    let cookie = app.cookie("manager").await;
+    let mut ws = Ws::connect(&app, Some(&cookie)).await;
+    // Some 170 KiB each: far more than both sockets' buffers hold, and never read.
+    let ask = json!({"type": "subscribe", "stream": "shop:1:orders", "since": null});
+    for _ in 0..200 {
+        let sent = tokio::time::timeout(
+            Duration::from_secs(1),
+            ws.inner.send(Message::text(ask.to_string())),
+        )
+        .await;
+        if !matches!(sent, Ok(Ok(()))) {
+            // The server stopped reading: it is stuck writing, or gone.
+            break;
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.hub.metrics().snapshot().connections > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the connection is still held: {:?}",
+            app.state.hub.metrics().snapshot()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A client that closes gets the server's close frame back (the closing handshake completes:
 /// a browser then reports a clean close, not an abnormal one).
 #[tokio::test]
