@@ -59,7 +59,7 @@ pub const MAX_REPLAY: i64 = 5_000;
 /// Close codes are spread over this window when the server drains.
 pub const DRAIN_WINDOW: Duration = Duration::from_millis(1_500);
 const SLOW: &str = "too slow: reconnect and subscribe since your last seq";
-const STALLED: &str = "nothing read for two heartbeats";
+const STALLED: &str = "a write waited for two heartbeats: reconnect and resume";
 const SESSION_ENDED: &str = "your session ended: log in again";
 /// Malformed messages tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
@@ -328,8 +328,9 @@ impl Conn {
 
     /// Waits for a write to the socket, unless the hub gives up on this connection meanwhile
     /// (a client that stopped reading blocks the write, and must not block its own eviction),
-    /// or the client takes nothing for two heartbeats (it stopped reading while nothing piles
-    /// up for the hub to notice: it is let go as one that stops answering pings).
+    /// or the write has waited for two heartbeats: a client that stopped reading while nothing
+    /// piles up for the hub to notice is let go as one that stops answering pings (one that
+    /// reads a large snapshot slower than some 10 KB/s too; it resumes on another connection).
     fn unless_stuck<'a>(
         &'a mut self,
         mut write: impl Future<Output = Result<(), axum::Error>> + Unpin + 'a,
@@ -594,7 +595,6 @@ impl Conn {
         Ok(())
     }
 
-    /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
     /// Brings a new subscriber of `key` to its `head`: what it missed since `since`, from the
     /// log, or a snapshot. Returns the sequence it is at.
     async fn catch_up(
@@ -624,6 +624,7 @@ impl Conn {
         }
     }
 
+    /// Sends the log's events after `since` up to `head`; `None` if they are no longer kept.
     async fn replay(
         &mut self,
         socket: &mut LinkIo,
