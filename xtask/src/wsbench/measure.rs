@@ -345,6 +345,7 @@ async fn run_phase(
         behind,
         drained_in,
         cpu,
+        paced: None,
     })
 }
 

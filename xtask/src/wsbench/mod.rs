@@ -358,7 +358,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         };
         if let Outcome::Measured(r) = &mut outcome {
             // The server is gone: the floor has the machine to itself, as the hub had.
-            r.floor = take_floor(r.connected, r.frame_bytes);
+            r.floor = take_floor(r.connected, r.frame_bytes, None);
+            // And each phase's writes again, at the rate it delivered them.
+            for i in 0..r.phases.len() {
+                let rate = r.phases[i].deliveries_per_s / r.connected.max(1) as f64;
+                if r.phases[i].events > 0 && rate > 0.0 {
+                    r.phases[i].paced = take_floor(r.connected, r.frame_bytes, Some(rate));
+                }
+            }
         }
         match &outcome {
             Outcome::Measured(r) => print!("{}", mode_report(mode, &plan, r, busy)),
@@ -383,16 +390,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
 /// The loopback floor for the hub's socket count and frame size (`None`, said why, if it
 /// could not be measured).
-fn take_floor(sockets: usize, payload_bytes: usize) -> Option<Floor> {
+fn take_floor(sockets: usize, payload_bytes: usize, rounds_per_s: Option<f64>) -> Option<Floor> {
     if payload_bytes == 0 {
         println!("loopback floor: not measured (no event frame was received)");
         return None;
     }
     println!(
-        "measuring the loopback floor ({sockets} sockets, {} bytes per write)…",
-        ws_frame_len(payload_bytes)
+        "measuring the loopback floor ({sockets} sockets, {} bytes per write, {})…",
+        ws_frame_len(payload_bytes),
+        rounds_per_s.map_or_else(|| "back to back".to_owned(), |r| format!("{r:.1} rounds/s"))
     );
-    match measure_floor(sockets, ws_frame_len(payload_bytes)) {
+    match measure_floor(sockets, ws_frame_len(payload_bytes), rounds_per_s) {
         Ok(floor) => Some(floor),
         Err(e) => {
             println!("loopback floor: not measured ({e:#})");
@@ -489,6 +497,8 @@ struct PhaseResult {
     behind: i64,
     drained_in: Duration,
     cpu: Option<CpuUse>,
+    /// The floor paced at this phase's writes per socket and second (after the server stopped).
+    paced: Option<Floor>,
 }
 
 async fn run_mode(

@@ -121,6 +121,7 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "max ms",
             "spread p50",
             "spread p99",
+            "paced spread p99",
             "lost",
             "dup",
             "reord",
@@ -132,6 +133,8 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "× floor",
             "live µs/deliv",
             "live × floor",
+            "paced floor µs",
+            "live × paced",
             "bench µs/deliv",
         ]
         .iter()
@@ -158,6 +161,11 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             opt_ms(p.max_ms),
             opt_ms(p.spread_p50_ms),
             opt_ms(p.spread_p99_ms),
+            opt_ms(
+                p.paced
+                    .and_then(|f| f.paced)
+                    .map(|paced| paced.spread_ms[1]),
+            ),
             p.lost.to_string(),
             p.duplicates.to_string(),
             p.reordered.to_string(),
@@ -169,6 +177,10 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             over_floor(p, r.floor.as_ref(), |c| c.server),
             per_delivery(p, |c| c.live),
             over_floor(p, r.floor.as_ref(), |c| c.live),
+            p.paced
+                .as_ref()
+                .map_or_else(|| "?".into(), |f| format!("{:.2}", f.sender_us)),
+            over_floor(p, p.paced.as_ref(), |c| c.live),
             per_delivery(p, |c| c.bench),
         ]);
     }
@@ -183,6 +195,18 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
                  database work, and the other connections' housekeeping)",
                 f.line()
             );
+            let _ = writeln!(
+                out,
+                "\"paced floor\" = the same writes at each phase's own rate, one round over all \
+                 sockets at each tick split between one sender per CPU, senders and reader \
+                 asleep between rounds, as the hub and its clients are between events; \"paced \
+                 spread\" = a frame's arrival minus the first arrival of its round there"
+            );
+            for p in &r.phases {
+                if let Some(paced) = &p.paced {
+                    let _ = writeln!(out, "  {}: {}", p.label, paced.line());
+                }
+            }
         }
         None => {
             let _ = writeln!(out, "loopback floor: not measured");
