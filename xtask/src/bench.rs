@@ -487,7 +487,7 @@ fn machine_context() -> String {
                 .map(|(_, v)| v.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown".into());
-    format!("nproc: {nproc}\nCPU:   {cpu}")
+    format!("nproc: {nproc}\nCPU:   {cpu}\n{}", crate::host::wake_ups())
 }
 
 /// A PostgreSQL database dropped (forcibly) on drop.

@@ -273,8 +273,9 @@ pub(super) fn machine_context() -> String {
         |s| s.split_whitespace().collect::<Vec<_>>().join("-"),
     );
     format!(
-        "nproc:  {nproc}\nCPU:    {cpu}\nmemory: {memory}\nephemeral ports: {ports}\n\
-         (server and load generator share these CPUs)"
+        "nproc:  {nproc}\nCPU:    {cpu}\nmemory: {memory}\nephemeral ports: {ports}\n{}\n\
+         (server and load generator share these CPUs)",
+        crate::host::wake_ups()
     )
 }
 
