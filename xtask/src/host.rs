@@ -39,6 +39,16 @@ pub fn cpu_counters() -> Option<CpuCounters> {
     })
 }
 
+/// Pins the calling thread to `cpu`; false if this machine has fewer CPUs or refuses.
+pub fn pin_to(cpu: usize) -> bool {
+    if std::thread::available_parallelism().map_or(1, usize::from) <= cpu {
+        return false;
+    }
+    let mut set = CpuSet::new();
+    set.set(cpu);
+    sched_setaffinity(None, &set).is_ok()
+}
+
 /// Round trips timed by [`wake_ups`] (after a tenth as many to warm up).
 const ROUND_TRIPS: u32 = 4_000;
 
@@ -64,14 +74,9 @@ pub fn wake_ups() -> String {
 /// Mean µs of a one-byte round trip between a thread on CPU `a` and one on CPU `b`; `None` if
 /// they could not be pinned or a socket failed.
 fn round_trip_us(a: usize, b: usize) -> Option<f64> {
-    let pin = |cpu: usize| {
-        let mut set = CpuSet::new();
-        set.set(cpu);
-        sched_setaffinity(None, &set).is_ok()
-    };
     let (mut here, mut there) = UnixStream::pair().ok()?;
     let echo = std::thread::spawn(move || -> Option<()> {
-        if !pin(b) {
+        if !pin_to(b) {
             return None;
         }
         let mut byte = [0u8; 1];
@@ -81,7 +86,7 @@ fn round_trip_us(a: usize, b: usize) -> Option<f64> {
         Some(())
     });
     let timed = std::thread::spawn(move || -> Option<f64> {
-        if !pin(a) {
+        if !pin_to(a) {
             return None;
         }
         let mut byte = [0u8; 1];

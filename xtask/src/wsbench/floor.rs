@@ -21,8 +21,8 @@
 //! writes and the reads themselves stand in the way (the round's spread, from its first frame
 //! read to its last, as the load tool measures the hub's).
 
+use crate::host::pin_to;
 use anyhow::{Context, bail};
-use rustix::thread::{CpuSet, sched_setaffinity};
 use rustix::time::{ClockId, clock_gettime};
 use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -275,16 +275,6 @@ pub(super) fn reader_main(spec: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Pins the calling thread to `cpu`; false if this machine has fewer CPUs or refuses.
-fn pin(cpu: usize) -> bool {
-    if std::thread::available_parallelism().map_or(1, usize::from) <= cpu {
-        return false;
-    }
-    let mut set = CpuSet::new();
-    set.set(cpu);
-    sched_setaffinity(None, &set).is_ok()
-}
-
 fn thread_cpu() -> Duration {
     let t = clock_gettime(ClockId::ThreadCPUTime);
     Duration::new(
@@ -335,7 +325,7 @@ struct Sent {
 /// [`FLOOR_SECONDS`], or paced, each round at its tick (asleep until then; a round longer than
 /// the period starts the next at once).
 fn send(mut sockets: Vec<TcpStream>, frame_bytes: usize, plan: &Rounds) -> anyhow::Result<Sent> {
-    let pinned = plan.period.is_none() && pin(0);
+    let pinned = plan.period.is_none() && pin_to(0);
     let frame = vec![b'x'; frame_bytes];
     let round = |sockets: &mut [TcpStream]| -> std::io::Result<u64> {
         for s in sockets.iter_mut() {
@@ -389,7 +379,7 @@ fn drain(
     frame_bytes: u64,
     arrivals: Option<&Arc<Mutex<Vec<Vec<u64>>>>>,
 ) -> anyhow::Result<(u64, Duration, bool)> {
-    let pinned = arrivals.is_none() && pin(1);
+    let pinned = arrivals.is_none() && pin_to(1);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;

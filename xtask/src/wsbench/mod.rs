@@ -360,10 +360,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             // The server is gone: the floor has the machine to itself, as the hub had.
             r.floor = take_floor(r.connected, r.frame_bytes, None);
             // And each phase's writes again, at the rate it delivered them.
-            for i in 0..r.phases.len() {
-                let rate = r.phases[i].deliveries_per_s / r.connected.max(1) as f64;
-                if r.phases[i].events > 0 && rate > 0.0 {
-                    r.phases[i].paced = take_floor(r.connected, r.frame_bytes, Some(rate));
+            let (sockets, frame_bytes) = (r.connected, r.frame_bytes);
+            for p in r.phases.iter_mut().filter(|p| p.events > 0) {
+                let rate = p.deliveries_per_s / sockets.max(1) as f64;
+                if rate > 0.0 {
+                    p.paced = take_floor(sockets, frame_bytes, Some(rate));
                 }
             }
         }
