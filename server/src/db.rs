@@ -9,6 +9,8 @@
 //! - on PostgreSQL, one pool; transactions lock rows in a fixed order (order, stock rows by
 //!   ingredient id, stream heads by name) so that concurrent writers never deadlock.
 
+pub mod script;
+
 use crate::config::Config;
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -379,6 +381,17 @@ pub fn values(conn: &sqlx::AnyConnection, rows: usize, cols: usize) -> String {
         rows,
         cols,
     )
+}
+
+/// The placeholder of a statement's `n`th value (from 1) on `conn`'s database: `$n` on
+/// PostgreSQL; `?` on SQLite, where values are then bound in the order their placeholders
+/// appear (see [`values`]).
+pub fn placeholder(conn: &sqlx::AnyConnection, n: usize) -> String {
+    if is_postgres(conn) {
+        format!("${n}")
+    } else {
+        "?".to_owned()
+    }
 }
 
 /// Whether `conn` is a PostgreSQL connection.

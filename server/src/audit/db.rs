@@ -2,6 +2,7 @@
 
 use super::Entry;
 use crate::db::Tx;
+use crate::db::script::Script;
 use ocpizza_proto::UserId;
 
 /// The start of a statement that writes entries: [`COLUMNS`] values per row follow.
@@ -11,25 +12,26 @@ pub const INSERT: &str = "INSERT INTO audit_log (at, actor_id, actor_name, shop_
 /// Values per entry written.
 pub const COLUMNS: usize = 9;
 
-/// Writes `entries` made by `actor` at `at` (Unix ms), with the actor's name as it is now.
+/// Writes `entries` made by `actor` at `at` (Unix ms), with the actor's name as it is now,
+/// with `script`: one statement per 100 entries.
 pub async fn insert(
     tx: &mut Tx,
+    script: &mut Script<'_>,
     actor: Option<UserId>,
-    entries: &[Entry],
+    entries: Vec<Entry>,
     at: i64,
 ) -> sqlx::Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let name = actor_name(tx, actor).await?;
-    // One statement per chunk: an order's entries are written while its shop's rows are locked.
-    for chunk in entries.chunks(100) {
+    for chunk in crate::db::script::chunks(entries, 100) {
         let mut sql = String::from(INSERT);
         sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        bind(query, actor, name.as_deref(), chunk, at)
-            .execute(&mut **tx)
-            .await?;
+        let name = name.clone();
+        script.push(sql, chunk.len() as u64, move |query| {
+            bind(query, actor, name.as_deref(), &chunk, at)
+        });
     }
     Ok(())
 }

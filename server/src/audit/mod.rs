@@ -91,7 +91,16 @@ pub fn user_subject(id: UserId) -> String {
 
 /// Writes `entries`, made by `actor` (none for guests and the system), within `tx`.
 pub async fn record(tx: &mut Tx, actor: Option<UserId>, entries: &[Entry]) -> sqlx::Result<()> {
-    db::insert(tx, actor, entries, crate::db::now_ms()).await
+    let mut script = crate::db::script::Script::new();
+    db::insert(
+        tx,
+        &mut script,
+        actor,
+        entries.to_vec(),
+        crate::db::now_ms(),
+    )
+    .await?;
+    script.run(tx).await
 }
 
 /// The entry an event leaves in the trail, if it is one worth keeping.

@@ -1,9 +1,11 @@
 //! SQL of the event log.
 
 use crate::db::Tx;
+use crate::db::script::{Script, Unbound};
 use ocpizza_proto::UserId;
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Rows per multi-row statement: far below both databases' limits on bound parameters. The
 /// statements below are assembled from placeholders only; every value is bound.
@@ -37,30 +39,32 @@ pub async fn advance_heads(
 }
 
 /// One event row to append.
-#[derive(Debug, Clone, Copy)]
-pub struct NewEvent<'a> {
+#[derive(Debug, Clone)]
+pub struct NewEvent {
     /// Stream name.
-    pub stream: &'a str,
+    pub stream: String,
     /// Its sequence in the stream.
     pub seq: i64,
     /// `type` tag.
-    pub kind: &'a str,
+    pub kind: &'static str,
     /// JSON payload.
-    pub payload: &'a str,
+    pub payload: Arc<str>,
     /// Who caused it.
     pub actor: Option<UserId>,
 }
 
-/// Appends event rows, all at `at`, in one statement per [`BATCH_ROWS`] rows.
-pub async fn insert_events(tx: &mut Tx, events: &[NewEvent<'_>], at: i64) -> sqlx::Result<()> {
-    for chunk in events.chunks(BATCH_ROWS) {
+/// Appends event rows, all at `at`, with `script`: one statement per [`BATCH_ROWS`] rows.
+pub fn insert_events(
+    conn: &sqlx::AnyConnection,
+    script: &mut Script<'_>,
+    events: Vec<NewEvent>,
+    at: i64,
+) {
+    for chunk in crate::db::script::chunks(events, BATCH_ROWS) {
         let mut sql = String::from(INSERT);
-        sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
-        bind(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk, at)
-            .execute(&mut **tx)
-            .await?;
+        sql.push_str(&crate::db::values(conn, chunk.len(), COLUMNS));
+        script.push(sql, chunk.len() as u64, move |query| bind(query, chunk, at));
     }
-    Ok(())
 }
 
 /// The start of a statement that appends events, [`COLUMNS`] values each.
@@ -68,17 +72,13 @@ const INSERT: &str = "INSERT INTO events (stream, seq, kind, payload, actor_id, 
 const COLUMNS: usize = 6;
 
 /// Binds the [`COLUMNS`] values of each of `events` to `query`, in [`INSERT`]'s order.
-fn bind<'q>(
-    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    events: &[NewEvent<'_>],
-    at: i64,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+fn bind(mut query: Unbound, events: Vec<NewEvent>, at: i64) -> Unbound {
     for e in events {
         query = query
-            .bind(e.stream.to_owned())
+            .bind(e.stream)
             .bind(e.seq)
-            .bind(e.kind.to_owned())
-            .bind(e.payload.to_owned())
+            .bind(e.kind)
+            .bind(e.payload.to_string())
             .bind(e.actor.map(|a| a.0))
             .bind(at);
     }
@@ -90,7 +90,7 @@ fn bind<'q>(
 /// rows are locked). At most [`BATCH_ROWS`] events and 100 entries, at least one event.
 pub async fn insert_events_with_audit(
     tx: &mut Tx,
-    events: &[NewEvent<'_>],
+    events: Vec<NewEvent>,
     actor: Option<UserId>,
     entries: &[crate::audit::Entry],
     at: i64,

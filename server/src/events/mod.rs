@@ -12,6 +12,7 @@ pub mod follow;
 pub mod redis;
 
 use crate::db::Tx;
+use crate::db::script::Script;
 use crate::error::ApiError;
 use ocpizza_proto::events::{Event, Stream};
 use ocpizza_proto::{ShopId, UserId};
@@ -97,8 +98,30 @@ impl Outbox {
     /// the shops' transactions hold the rows they all share only for their last statements.
     /// Availability is computed once this transaction holds its shop's menu head, so the
     /// published counts always reflect every earlier commit.
+    pub async fn write(self, tx: &mut Tx) -> Result<Vec<Published>, ApiError> {
+        let mut script = Script::new();
+        let published = self.write_into(tx, &mut script).await?;
+        script.run(tx).await?;
+        Ok(published)
+    }
+
+    /// [`Outbox::write`] for a change whose other writes wait in `script` (statements that
+    /// return nothing): on PostgreSQL they are run first, before any head is taken, and so
+    /// they are before an availability refresh, which must see them. Otherwise, on SQLite,
+    /// the rows of the events and of their audit trail join them, and the caller runs the
+    /// whole script before it commits, in one hand-off to the database's thread; SQLite's
+    /// writer holds the whole file, so there every head is moved by one statement as well.
     #[tracing::instrument(name = "events.write", skip_all, fields(events = self.items.len()))]
-    pub async fn write(mut self, tx: &mut Tx) -> Result<Vec<Published>, ApiError> {
+    pub async fn write_into(
+        mut self,
+        tx: &mut Tx,
+        script: &mut Script<'_>,
+    ) -> Result<Vec<Published>, ApiError> {
+        let postgres = crate::db::is_postgres(tx);
+        // The availability refresh reads the stock the script may move.
+        if postgres || !self.availability.is_empty() {
+            std::mem::take(script).run(tx).await?;
+        }
         // Events per stream, the group-wide streams apart.
         let mut own: BTreeMap<String, i64> = BTreeMap::new();
         let mut shared: BTreeMap<String, i64> = BTreeMap::new();
@@ -112,6 +135,9 @@ impl Outbox {
         }
         for shop in &self.availability {
             own.entry(Stream::ShopMenu(*shop).to_string()).or_default();
+        }
+        if !postgres && self.availability.is_empty() {
+            own.append(&mut shared);
         }
         let mut next = first_seqs(db::advance_heads(tx, &own).await?, &own);
         let mut late = shared;
@@ -154,17 +180,6 @@ impl Outbox {
                 *seq += 1;
             }
         }
-        let rows: Vec<db::NewEvent<'_>> = published
-            .iter()
-            .zip(&rows_of)
-            .map(|(p, (kind, actor))| db::NewEvent {
-                stream: &p.stream,
-                seq: p.seq,
-                kind,
-                payload: &p.payload,
-                actor: *actor,
-            })
-            .collect();
         let now = crate::db::now_ms();
         // An order's event goes out twice, to staff and in its public form (masked) to the
         // order's own stream: the staff copy is the one kept, once.
@@ -187,19 +202,30 @@ impl Outbox {
             |run: &[(Option<UserId>, crate::audit::Entry)]| -> Vec<crate::audit::Entry> {
                 run.iter().map(|(_, e)| e.clone()).collect()
             };
+        let rows: Vec<db::NewEvent> = published
+            .iter()
+            .zip(rows_of)
+            .map(|(p, (kind, actor))| db::NewEvent {
+                stream: p.stream.clone(),
+                seq: p.seq,
+                kind,
+                payload: p.payload.clone(),
+                actor,
+            })
+            .collect();
         match runs.as_slice() {
             [run]
-                if crate::db::is_postgres(tx)
+                if postgres
                     && !rows.is_empty()
                     && rows.len() <= db::BATCH_ROWS
                     && run.len() <= 100 =>
             {
-                db::insert_events_with_audit(tx, &rows, run[0].0, &entries_of(run), now).await?;
+                db::insert_events_with_audit(tx, rows, run[0].0, &entries_of(run), now).await?;
             }
             _ => {
-                db::insert_events(tx, &rows, now).await?;
+                db::insert_events(tx, script, rows, now);
                 for run in runs {
-                    crate::audit::db::insert(tx, run[0].0, &entries_of(run), now).await?;
+                    crate::audit::db::insert(tx, script, run[0].0, entries_of(run), now).await?;
                 }
             }
         }

@@ -21,6 +21,7 @@
 
 use super::db;
 use super::service::Draft;
+use crate::db::script::Script;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::state::AppState;
@@ -187,13 +188,12 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     phones.dedup();
     let holding = async {
         let mut tx = state.db.begin().await?;
-        let held = Held::read(&mut tx, shop, state.db.backend()).await?;
-        ApiResult::Ok((tx, held))
+        let (held, disabled) = Held::read(&mut tx, shop, state.db.backend()).await?;
+        ApiResult::Ok((tx, held, disabled))
     };
-    let ((mut tx, mut held), mut waiting) =
+    let ((mut tx, mut held, disabled), mut waiting) =
         tokio::try_join!(holding, super::guard::open_allowance(state, &phones))?;
     let allowance = state.config.open_orders_per_phone as usize;
-    let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
 
     let mut refused: Vec<Option<ApiError>> = Vec::with_capacity(drafts.len());
     let mut trial = (held.clone(), Movements::new(shop));
@@ -259,7 +259,9 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         .zip(&ids)
         .map(|(d, id)| (*id, d.order.lines.as_slice()))
         .collect();
-    db::insert_lines(&mut tx, &lines).await?;
+    // The writes that return nothing go together, with the events (see `Outbox::write_into`).
+    let mut script = Script::new();
+    db::insert_lines(&tx, &mut script, &lines);
     let mut moves = Movements::new(shop);
     let mut outbox = Outbox::new(None);
     let mut placed = Vec::with_capacity(accepted.len());
@@ -281,11 +283,10 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
                 .await?,
         );
     }
-    moves.write_held(&mut tx, &held).await?;
-    moves
-        .finish_held(&mut tx, &mut outbox, &held, &catalogue)
-        .await?;
-    let published = outbox.write(&mut tx).await?;
+    moves.write_held(&tx, &mut script, &held);
+    moves.finish_held(&tx, &mut script, &mut outbox, &held, &catalogue);
+    let published = outbox.write_into(&mut tx, &mut script).await?;
+    script.run(&mut tx).await?;
     crate::events::commit(tx, published, &state.bus).await?;
     state.eta.placed(
         shop,

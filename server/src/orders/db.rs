@@ -1,5 +1,6 @@
 //! SQL of orders, their lines and what they hold reserved.
 
+use crate::db::script::{Script, Unbound};
 use crate::db::{Tx, ts};
 use crate::stock::Needs;
 use ocpizza_proto::api::orders::{
@@ -455,21 +456,25 @@ pub async fn write_lines(tx: &mut Tx, order: OrderId, lines: &[OrderLine]) -> sq
         .bind(order.0)
         .execute(&mut **tx)
         .await?;
-    insert_lines(tx, &[(order, lines)]).await
+    let lines = [(order, lines)];
+    let mut script = Script::new();
+    insert_lines(tx, &mut script, &lines);
+    script.run(tx).await
 }
 
-/// Adds the lines of new orders, in one statement.
-pub async fn insert_lines(tx: &mut Tx, orders: &[(OrderId, &[OrderLine])]) -> sqlx::Result<()> {
+/// Adds the lines of new orders with `script`, in one statement.
+pub fn insert_lines<'a>(
+    conn: &sqlx::AnyConnection,
+    script: &mut Script<'a>,
+    orders: &'a [(OrderId, &'a [OrderLine])],
+) {
     let count = orders.iter().map(|(_, lines)| lines.len()).sum();
     if count == 0 {
-        return Ok(());
+        return;
     }
     let mut sql = String::from(LINES);
-    sql.push_str(&crate::db::values(tx, count, LINE_COLUMNS));
-    bind_lines(sqlx::query(sqlx::AssertSqlSafe(sql)), orders)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    sql.push_str(&crate::db::values(conn, count, LINE_COLUMNS));
+    script.push(sql, count as u64, move |query| bind_lines(query, orders));
 }
 
 /// The start of a statement that writes order lines, [`LINE_COLUMNS`] values each.
@@ -477,10 +482,7 @@ const LINES: &str = "INSERT INTO order_lines (order_id, position, pizza_id, pizz
      quantity, unit_price_cents, extras, note, total_cents) VALUES ";
 const LINE_COLUMNS: usize = 10;
 
-/// A query with its placeholders still unbound (or partly bound).
-type Unbound<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-fn bind_lines<'q>(mut query: Unbound<'q>, orders: &[(OrderId, &[OrderLine])]) -> Unbound<'q> {
+fn bind_lines(mut query: Unbound, orders: &[(OrderId, &[OrderLine])]) -> Unbound {
     for (order, lines) in orders {
         for (i, l) in lines.iter().enumerate() {
             query = query

@@ -3,12 +3,14 @@
 //! The guard in the `WHERE` clause is what makes overselling impossible under concurrency: two
 //! orders racing for the last portion both run it, and the database lets only one match.
 
+use crate::db::script::Script;
 use crate::db::{Tx, now_ms, ts};
 use ocpizza_proto::api::Unit;
 use ocpizza_proto::api::stock::{LedgerEntry, LedgerKind, StockLevel};
-use ocpizza_proto::{IngredientId, OrderId, ShopId, UserId};
+use ocpizza_proto::{IngredientId, OrderId, PizzaId, ShopId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Who and why, recorded on each ledger row.
@@ -48,79 +50,98 @@ pub async fn apply(
     Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
 }
 
-/// Reads the shop's stock levels and holds them until the end of `tx`: on PostgreSQL the rows
-/// are locked, in ingredient order (as every writer of stock locks them); on SQLite the write
-/// transaction holds the whole file already.
+/// Reads the shop's stock levels and holds them until the end of `tx`, and the pizzas
+/// switched off there (as [`crate::menu::db::disabled`] gives them). On PostgreSQL the rows
+/// are locked, in ingredient order (as every writer of stock locks them), and the pizzas are
+/// a second statement; on SQLite the write transaction holds the whole file already, and one
+/// statement reads both (one hand-off to the database's thread less).
 pub async fn hold(
     tx: &mut Tx,
     shop: ShopId,
     backend: crate::db::Backend,
-) -> sqlx::Result<std::collections::BTreeMap<IngredientId, StockLevel>> {
-    let sql = match backend {
+) -> sqlx::Result<(BTreeMap<IngredientId, StockLevel>, Vec<PizzaId>)> {
+    let levels = |rows: &[AnyRow]| -> sqlx::Result<BTreeMap<IngredientId, StockLevel>> {
+        rows.iter()
+            .map(|r| level(r).map(|l| (l.ingredient_id, l)))
+            .collect()
+    };
+    match backend {
         crate::db::Backend::Postgres => {
-            "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
-             FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
-             WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s"
+            let rows = sqlx::query(
+                "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
+                 FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
+                 WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s",
+            )
+            .bind(shop.0)
+            .fetch_all(&mut **tx)
+            .await?;
+            let disabled = crate::menu::db::disabled(&mut **tx, shop).await?;
+            Ok((levels(&rows)?, disabled))
         }
         crate::db::Backend::Sqlite => {
-            "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
-             FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = $1"
+            let rows = sqlx::query(
+                "SELECT 0 AS off, s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, \
+                   s.low_threshold \
+                 FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = $1 \
+                 UNION ALL \
+                 SELECT 1, pizza_id, '', '', 0, 0, 0 FROM shop_pizza_disabled \
+                 WHERE shop_id = $1 \
+                 UNION ALL \
+                 SELECT 1, id, '', '', 0, 0, 0 FROM pizzas WHERE available = 0 \
+                   AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1)",
+            )
+            .bind(shop.0)
+            .fetch_all(&mut **tx)
+            .await?;
+            let mut stock = Vec::with_capacity(rows.len());
+            let mut disabled = Vec::new();
+            for row in rows {
+                if row.try_get::<i64, _>("off")? == 0 {
+                    stock.push(row);
+                } else {
+                    disabled.push(PizzaId(row.try_get("ingredient_id")?));
+                }
+            }
+            Ok((levels(&stock)?, disabled))
         }
-    };
-    sqlx::query(sql)
-        .bind(shop.0)
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| level(r).map(|l| (l.ingredient_id, l)))
-        .collect()
+    }
 }
 
-/// An ingredient's levels `(on_hand, reserved)` from a row with those columns.
-fn level_of(r: &AnyRow) -> sqlx::Result<(IngredientId, (i64, i64))> {
-    Ok((
-        IngredientId(r.try_get("ingredient_id")?),
-        (r.try_get("on_hand")?, r.try_get("reserved")?),
-    ))
-}
-
-/// Reserves every quantity of `needs` in one guarded statement (the rows locked already, see
-/// [`hold`]). Returns the ingredients whose free stock sufficed with their new levels:
-/// if one is missing, the caller must roll back what the others moved.
-pub async fn reserve_many(
-    tx: &mut Tx,
+/// Reserves every quantity of `needs` with `script`, in one guarded statement (the rows held
+/// already, see [`hold`]): the script fails unless every ingredient's free stock sufficed.
+pub fn reserve_many(
+    conn: &sqlx::AnyConnection,
+    script: &mut Script<'_>,
     shop: ShopId,
     needs: &crate::stock::Needs,
-) -> sqlx::Result<Vec<(IngredientId, (i64, i64))>> {
+) {
     if needs.is_empty() {
-        return Ok(Vec::new());
+        return;
     }
+    let wanted: Vec<(i64, i64)> = needs.iter().map(|(i, q)| (i.0, *q)).collect();
+    // The shop's value comes last: SQLite binds in the order of the placeholders.
+    let at = |n| crate::db::placeholder(conn, n);
     let mut sql = String::from("WITH wanted (id, qty) AS (VALUES ");
-    for i in 0..needs.len() {
+    for i in 0..wanted.len() {
         let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(
-            sql,
-            "{sep}(CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-            2 * i + 2,
-            2 * i + 3
-        );
+        let (id, qty) = (at(2 * i + 1), at(2 * i + 2));
+        // Cast, or PostgreSQL takes the untyped values for text.
+        let _ = write!(sql, "{sep}(CAST({id} AS BIGINT), CAST({qty} AS BIGINT))");
     }
-    sql.push_str(
+    let _ = write!(
+        sql,
         ") UPDATE stock SET reserved = stock.reserved + wanted.qty FROM wanted \
-         WHERE stock.shop_id = $1 AND stock.ingredient_id = wanted.id \
-           AND stock.on_hand >= stock.reserved + wanted.qty \
-         RETURNING ingredient_id, on_hand, reserved",
+         WHERE stock.shop_id = {} AND stock.ingredient_id = wanted.id \
+           AND stock.on_hand >= stock.reserved + wanted.qty",
+        at(2 * wanted.len() + 1)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.0);
-    for (ingredient, qty) in needs {
-        query = query.bind(ingredient.0).bind(*qty);
-    }
-    query
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(level_of)
-        .collect()
+    let rows = wanted.len() as u64;
+    script.push(sql, rows, move |mut query| {
+        for (ingredient, qty) in &wanted {
+            query = query.bind(*ingredient).bind(*qty);
+        }
+        query.bind(shop.0)
+    });
 }
 
 /// One ledger row: a movement and the levels it left.
@@ -175,36 +196,41 @@ impl LedgerRow {
 /// Ledger rows per statement: far below both databases' limits on bound parameters.
 const LEDGER_BATCH: usize = 100;
 
-/// Writes the ledger rows of `shop`, one statement per [`LEDGER_BATCH`] rows (the statement is
-/// assembled from placeholders only; every value is bound).
-pub async fn insert_ledger(tx: &mut Tx, shop: ShopId, rows: &[LedgerRow]) -> sqlx::Result<()> {
+/// Writes the ledger rows of `shop` with `script`, one statement per [`LEDGER_BATCH`] rows
+/// (the statement is assembled from placeholders only; every value is bound).
+pub fn insert_ledger(
+    conn: &sqlx::AnyConnection,
+    script: &mut Script<'_>,
+    shop: ShopId,
+    rows: Vec<LedgerRow>,
+) {
     const COLUMNS: usize = 12;
-    for chunk in rows.chunks(LEDGER_BATCH) {
+    for chunk in crate::db::script::chunks(rows, LEDGER_BATCH) {
         let mut sql = String::from(
             "INSERT INTO stock_ledger (shop_id, ingredient_id, kind, delta_on_hand, \
              delta_reserved, on_hand_after, reserved_after, order_id, orders, user_id, reason, \
              at) VALUES ",
         );
-        sql.push_str(&crate::db::values(tx, chunk.len(), COLUMNS));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in chunk {
-            query = query
-                .bind(shop.0)
-                .bind(r.ingredient.0)
-                .bind(r.kind.as_str())
-                .bind(r.delta_on_hand)
-                .bind(r.delta_reserved)
-                .bind(r.after.0)
-                .bind(r.after.1)
-                .bind(r.order.map(|o| o.0))
-                .bind(order_list(&r.orders))
-                .bind(r.user.map(|u| u.0))
-                .bind(r.reason.clone())
-                .bind(r.at);
-        }
-        query.execute(&mut **tx).await?;
+        sql.push_str(&crate::db::values(conn, chunk.len(), COLUMNS));
+        script.push(sql, chunk.len() as u64, move |mut query| {
+            for r in chunk {
+                query = query
+                    .bind(shop.0)
+                    .bind(r.ingredient.0)
+                    .bind(r.kind.as_str())
+                    .bind(r.delta_on_hand)
+                    .bind(r.delta_reserved)
+                    .bind(r.after.0)
+                    .bind(r.after.1)
+                    .bind(r.order.map(|o| o.0))
+                    .bind(order_list(&r.orders))
+                    .bind(r.user.map(|u| u.0))
+                    .bind(r.reason)
+                    .bind(r.at);
+            }
+            query
+        });
     }
-    Ok(())
 }
 
 /// `stock_ledger.orders`: the ids separated by commas.

@@ -6,6 +6,7 @@ pub mod db;
 
 use crate::auth::Caller;
 use crate::db::Tx;
+use crate::db::script::Script;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::extract::{Json, Path, Query};
@@ -21,7 +22,7 @@ use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
 use ocpizza_proto::events::{Event, Stream};
-use ocpizza_proto::{IngredientId, ShopId, StaffRole, UserId};
+use ocpizza_proto::{IngredientId, PizzaId, ShopId, StaffRole, UserId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,16 +38,19 @@ pub struct Held {
 }
 
 impl Held {
-    /// Reads and holds the stock of `shop` until the end of `tx`.
+    /// Reads and holds the stock of `shop` until the end of `tx`; also gives the pizzas
+    /// switched off there, read with it (see [`db::hold`]).
     pub async fn read(
         tx: &mut Tx,
         shop: ShopId,
         backend: crate::db::Backend,
-    ) -> sqlx::Result<Held> {
-        Ok(Held {
-            levels: db::hold(tx, shop, backend).await?,
+    ) -> sqlx::Result<(Held, Vec<PizzaId>)> {
+        let (levels, disabled) = db::hold(tx, shop, backend).await?;
+        let held = Held {
+            levels,
             moved: Needs::new(),
-        })
+        };
+        Ok((held, disabled))
     }
 
     /// The name of an ingredient of the shop's stock.
@@ -212,18 +216,11 @@ impl Movements {
         Ok(())
     }
 
-    /// Writes what [`Movements::reserve_held`] reserved, in one guarded statement. The guard
-    /// still holds in the database: should a level not be what `held` says, this fails and
-    /// the caller rolls back.
-    pub async fn write_held(&self, tx: &mut Tx, held: &Held) -> sqlx::Result<()> {
-        let moved = db::reserve_many(tx, self.shop, &held.moved).await?;
-        if moved.len() != held.moved.len() {
-            return Err(sqlx::Error::Protocol(format!(
-                "the stock of shop {} moved under a batch that held it",
-                self.shop
-            )));
-        }
-        Ok(())
+    /// Writes what [`Movements::reserve_held`] reserved with `script`, in one guarded
+    /// statement. The guard still holds in the database: should a level not be what `held`
+    /// says, the script fails and the caller rolls back.
+    pub fn write_held(&self, conn: &sqlx::AnyConnection, script: &mut Script<'_>, held: &Held) {
+        db::reserve_many(conn, script, self.shop, &held.moved);
     }
 
     /// Gives back reserved quantities.
@@ -256,8 +253,10 @@ impl Movements {
 
     /// Writes the ledger rows, and queues the `stock_changed` event and the availability
     /// refresh, if anything moved. Every transaction that moves stock ends with this.
-    pub async fn finish(self, tx: &mut Tx, outbox: &mut Outbox) -> sqlx::Result<()> {
-        db::insert_ledger(tx, self.shop, &self.ledger).await?;
+    pub async fn finish(mut self, tx: &mut Tx, outbox: &mut Outbox) -> sqlx::Result<()> {
+        let mut script = Script::new();
+        db::insert_ledger(tx, &mut script, self.shop, std::mem::take(&mut self.ledger));
+        script.run(tx).await?;
         if self.changed.is_empty() {
             return Ok(());
         }
@@ -271,20 +270,23 @@ impl Movements {
     }
 
     /// [`Movements::finish`] for movements made on `held` (and written by
-    /// [`Movements::write_held`]): the levels the event gives are those held, not read again.
+    /// [`Movements::write_held`]), the ledger rows left in `script`: the levels the event
+    /// gives are those held, not read again.
     ///
     /// `catalogue` (its recipes) tells whether the menu's availability may have moved: when
     /// no band can have, its refresh is left out.
-    pub async fn finish_held(
-        self,
-        tx: &mut Tx,
+    pub fn finish_held(
+        mut self,
+        conn: &sqlx::AnyConnection,
+        script: &mut Script<'_>,
         outbox: &mut Outbox,
         held: &Held,
         catalogue: &[PizzaSpec],
-    ) -> sqlx::Result<()> {
-        db::insert_ledger(tx, self.shop, &self.ledger).await?;
+    ) {
+        let ledger = std::mem::take(&mut self.ledger);
+        db::insert_ledger(conn, script, self.shop, ledger);
         if self.changed.is_empty() {
-            return Ok(());
+            return;
         }
         let mut items: Vec<StockLevel> = self
             .changed
@@ -295,7 +297,6 @@ impl Movements {
         items.sort_by(|a, b| a.name.cmp(&b.name));
         let refresh = held.may_move_bands(catalogue);
         self.publish(items, outbox, refresh);
-        Ok(())
     }
 
     /// Queues the `stock_changed` event of `items`, and the availability refresh if asked.

@@ -289,19 +289,20 @@ async fn insert_event(tx: &mut Tx, stream: &str) {
     let heads = ocpizza::events::db::advance_heads(tx, &counts)
         .await
         .unwrap();
+    let mut script = ocpizza::db::script::Script::new();
     ocpizza::events::db::insert_events(
         tx,
-        &[ocpizza::events::db::NewEvent {
-            stream,
+        &mut script,
+        vec![ocpizza::events::db::NewEvent {
+            stream: stream.to_owned(),
             seq: heads[stream],
             kind: "shop_resumed",
-            payload: r#"{"type":"shop_resumed","shop_id":1}"#,
+            payload: r#"{"type":"shop_resumed","shop_id":1}"#.into(),
             actor: None,
         }],
         ocpizza::db::now_ms(),
-    )
-    .await
-    .unwrap();
+    );
+    script.run(tx).await.unwrap();
 }
 
 /// Reads what `cursor` has not seen of `stream` and moves it there.

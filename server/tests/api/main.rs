@@ -46,6 +46,7 @@ mod push;
 mod pwa;
 mod recovery;
 mod reports;
+mod script;
 mod shop_hours;
 mod shops;
 mod shops_admin;

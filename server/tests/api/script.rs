@@ -1,0 +1,112 @@
+//! A transaction's result-less writes sent together: every statement runs with its own
+//! values, and a statement that changes other than its rows fails the lot, which the
+//! transaction then undoes.
+
+use crate::helpers::*;
+use ocpizza::db::script::Script;
+use ocpizza::stock::Needs;
+use ocpizza::stock::db::{Cause, LedgerRow, insert_ledger, reserve_many};
+use ocpizza_proto::IngredientId;
+use ocpizza_proto::api::stock::LedgerKind;
+
+/// An ingredient of the shop's stock with free units, and how many.
+async fn free_ingredient(app: &TestApp) -> (IngredientId, i64) {
+    let stock = app.stock(SHOP).await;
+    let l = stock
+        .items
+        .iter()
+        .find(|l| l.on_hand - l.reserved >= 2)
+        .expect("an ingredient in stock");
+    (l.ingredient_id, l.on_hand - l.reserved)
+}
+
+fn ledger_row(ingredient: IngredientId, reason: &str) -> LedgerRow {
+    LedgerRow::new(
+        ingredient,
+        LedgerKind::Reservation,
+        (0, 1),
+        (0, 0),
+        Cause {
+            reason: Some(reason),
+            ..Cause::default()
+        },
+    )
+}
+
+async fn ledger_reasons(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT reason FROM stock_ledger WHERE reason LIKE 'script %' ORDER BY id")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_script_runs_every_statement_with_its_own_values() {
+    let app = TestApp::spawn().await;
+    let (ingredient, _) = free_ingredient(&app).await;
+    let before = app.level(SHOP, ingredient).await;
+    let mut tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    // Values that would end or number a statement, were they not bound.
+    let rows = vec![
+        ledger_row(ingredient, "script one; DELETE FROM stock_ledger"),
+        ledger_row(ingredient, "script two ? $1"),
+    ];
+    insert_ledger(&tx, &mut script, SHOP, rows);
+    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, 2)]));
+    insert_ledger(
+        &tx,
+        &mut script,
+        SHOP,
+        vec![ledger_row(ingredient, "script three")],
+    );
+    script.run(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(
+        ledger_reasons(&app).await,
+        [
+            "script one; DELETE FROM stock_ledger",
+            "script two ? $1",
+            "script three"
+        ]
+    );
+    assert_eq!(app.level(SHOP, ingredient).await, (before.0, before.1 + 2));
+}
+
+#[tokio::test]
+async fn a_reservation_past_the_free_stock_fails_its_script_and_leaves_nothing() {
+    let app = TestApp::spawn().await;
+    let (ingredient, free) = free_ingredient(&app).await;
+    let before = app.level(SHOP, ingredient).await;
+    let mut tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    insert_ledger(
+        &tx,
+        &mut script,
+        SHOP,
+        vec![ledger_row(ingredient, "script before")],
+    );
+    reserve_many(
+        &tx,
+        &mut script,
+        SHOP,
+        &Needs::from([(ingredient, free + 1)]),
+    );
+    let err = script.run(&mut tx).await.unwrap_err();
+    assert!(err.to_string().contains("were expected"), "{err}");
+    tx.rollback().await.unwrap();
+
+    assert!(ledger_reasons(&app).await.is_empty());
+    assert_eq!(app.level(SHOP, ingredient).await, before);
+    // The writer is whole again: the same reservation within the stock goes through.
+    let mut tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, free)]));
+    script.run(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        app.level(SHOP, ingredient).await,
+        (before.0, before.1 + free)
+    );
+}
