@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
 use db::{Cause, LedgerRow};
-use ocpizza_proto::api::menu::MANY;
+use ocpizza_proto::api::menu::band;
 use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
@@ -58,26 +58,38 @@ impl Held {
         self.levels.get(&ingredient).map(|l| l.name.as_str())
     }
 
-    /// Whether what was reserved from these levels may have moved a size of `catalogue` to
-    /// another band of the menu's availability: some size that takes an ingredient reserved
-    /// can now be made fewer than [`MANY`] times. Otherwise every such size could be made
-    /// many times before and still can (reserving only lowers the counts), and the menu has
-    /// nothing to say.
+    /// Whether what was reserved from these levels moved a size of `catalogue` to another
+    /// band of the menu's availability: a size that takes an ingredient reserved, of which
+    /// the levels allowed a count in one band before and allow one in another now. A size
+    /// short of something else (a few portions of basil left, plenty of dough) keeps its
+    /// count when the dough moves. Otherwise the menu has nothing to say: what it last
+    /// published (see [`crate::menu::availability`]) is what every change of stock,
+    /// recipes or switched-off pizzas left it, and the levels are held.
     pub fn may_move_bands(&self, catalogue: &[PizzaSpec]) -> bool {
-        let free = |ingredient: &IngredientId| {
-            self.levels
-                .get(ingredient)
-                .map_or(0, |l| l.on_hand - l.reserved)
+        // How many of a size the levels allow, before this batch's reservations or after.
+        let count = |pizza: &PizzaSpec, size: &str, before: bool| {
+            pizza
+                .recipe_for(size)
+                .map(|p| {
+                    let free = self
+                        .levels
+                        .get(&p.ingredient_id)
+                        .map_or(0, |l| l.on_hand - l.reserved);
+                    let back = if before {
+                        self.moved.get(&p.ingredient_id).copied().unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    (free + back) / p.quantity.max(1)
+                })
+                .min()
+                .map(band)
         };
         catalogue.iter().any(|pizza| {
             pizza.sizes.iter().any(|size| {
                 let mut recipe = pizza.recipe_for(&size.code);
                 recipe.any(|p| self.moved.contains_key(&p.ingredient_id))
-                    && pizza
-                        .recipe_for(&size.code)
-                        .map(|p| free(&p.ingredient_id) / p.quantity.max(1))
-                        .min()
-                        .is_some_and(|n| n < MANY)
+                    && count(pizza, &size.code, true) != count(pizza, &size.code, false)
             })
         })
     }
@@ -630,6 +642,7 @@ mod tests {
     use super::*;
     use crate::menu::db::{Portion, SizeSpec};
     use ocpizza_proto::api::Unit;
+    use ocpizza_proto::api::menu::MANY;
     use ocpizza_proto::{Money, OrderId, PizzaId};
 
     const DOUGH: IngredientId = IngredientId(1);
@@ -712,9 +725,19 @@ mod tests {
         let mut extra = held(&[(DOUGH, 250 * 100), (BASIL, 4), (EGG, 10)]);
         reserve(&mut extra, &[(EGG, 1)]);
         assert!(!extra.may_move_bands(&catalogue));
-        // Dough moved, and the size it goes in is short (of basil): asked again.
+        // Dough moved, but the size it goes in is short of basil: still one, nothing moved.
         reserve(&mut extra, &[(DOUGH, 250)]);
-        assert!(extra.may_move_bands(&catalogue));
+        assert!(
+            !extra.may_move_bands(&catalogue),
+            "one left, for want of basil"
+        );
+
+        // Until the dough is what runs out.
+        let mut last = held(&[(DOUGH, 250 * 2), (BASIL, 4), (EGG, 10)]);
+        reserve(&mut last, &[(DOUGH, 250)]);
+        assert!(!last.may_move_bands(&catalogue), "one portion of each left");
+        reserve(&mut last, &[(DOUGH, 250)]);
+        assert!(last.may_move_bands(&catalogue), "no dough left: none");
     }
 
     #[test]
