@@ -9,6 +9,10 @@
 //!
 //! Each statement says how many rows it must change, and the script checks it: a guarded
 //! `UPDATE` that matched fewer rows than asked fails the script (and so its transaction).
+//!
+//! sqlx calls several statements in one prepared string a SQLite peculiarity it may drop
+//! (its `execute_many` is deprecated for that reason). Should a later version stop running
+//! them, the tests of `tests/api/script.rs`, and every order test with them, fail.
 
 use super::Tx;
 use sqlx::any::AnyArguments;
