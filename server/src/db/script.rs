@@ -65,11 +65,6 @@ impl<'a> Script<'a> {
         });
     }
 
-    /// Whether no statement was added.
-    pub fn is_empty(&self) -> bool {
-        self.parts.is_empty()
-    }
-
     /// Runs the statements within `tx`; an error if one fails or changes other than its rows.
     pub async fn run(self, tx: &mut Tx) -> sqlx::Result<()> {
         if super::is_postgres(tx) {

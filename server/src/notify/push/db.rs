@@ -199,11 +199,7 @@ pub async fn note_low(
     let (low, fine): (Vec<_>, Vec<_>) = levels.iter().partition(|(_, low)| *low);
     if !fine.is_empty() {
         // The ingredients first, the shop after them (SQLite numbers its `?` in order).
-        let shop_at = if crate::db::is_postgres(tx) {
-            format!("${}", fine.len() + 1)
-        } else {
-            "?".to_owned()
-        };
+        let shop_at = crate::db::placeholder(tx, fine.len() + 1);
         let sql = format!(
             "DELETE FROM push_low_stock WHERE ingredient_id IN (VALUES {}) AND shop_id = {shop_at}",
             crate::db::values(tx, fine.len(), 1)
