@@ -131,18 +131,23 @@ impl Db {
     pub async fn connect_sqlite(path: &str) -> anyhow::Result<Db> {
         install_default_drivers();
         let url = format!("sqlite://{path}?mode=rwc");
+        // A connection to SQLite is a handle in this process, not a socket: it cannot go
+        // stale between two uses, so the pools do not ping it before lending it (a round trip
+        // to the connection's thread and back on every acquire). A writer that does break is
+        // reopened by `Db::begin`.
         let pragmas = |pool: AnyPoolOptions, checkpoints: &'static str| {
-            pool.after_connect(move |conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+            pool.test_before_acquire(false)
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                          PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                    )
-                    .await?;
-                    conn.execute(checkpoints).await?;
-                    Ok(())
+                        )
+                        .await?;
+                        conn.execute(checkpoints).await?;
+                        Ok(())
+                    })
                 })
-            })
         };
         // SQLite checkpoints its WAL in the commit that crosses 1,000 pages, fsyncs included:
         // that one write (and every write queued behind the single writer) then waits tens of

@@ -138,10 +138,14 @@ impl Mode {
 
 const ADMIN_LOGIN: &str = r#"{"email":"admin@demo.ocpizza.fr","password":"demo-pizza"}"#;
 const MANAGER_LOGIN: &str = r#"{"email":"manager@demo.ocpizza.fr","password":"demo-pizza"}"#;
-/// One benchmark order in `shop`: a guest pickup of one medium pizza, paid at the counter.
-fn order_body(shop: usize) -> String {
+/// The `n`-th benchmark order, in `shop`: a guest pickup of one medium pizza, paid at the
+/// counter, by a phone of its own (as in life, where a phone has an order or two waiting; one
+/// phone for every order would have the server count a longer list of its waiting orders at
+/// each new one).
+fn order_body(shop: usize, n: usize) -> String {
+    let (a, b, c) = (n / 10_000 % 100, n / 100 % 100, n % 100);
     format!(
-        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench","phone":"06 12 34 56 78"}},"lines":[{{"pizza_id":2,"size":"medium","quantity":1}}],"payment_method":"at_counter"}}"#
+        r#"{{"shop_id":{shop},"fulfilment":"pickup","contact":{{"name":"Bench","phone":"06 12 {a:02} {b:02} {c:02}"}},"lines":[{{"pizza_id":2,"size":"medium","quantity":1}}],"payment_method":"at_counter"}}"#
     )
 }
 
@@ -556,8 +560,11 @@ mod tests {
         let shops: Vec<usize> = (0..7).map(|i| shop_of_order(i, 5)).collect();
         assert_eq!(shops, [1, 2, 3, 4, 5, 1, 2]);
         assert!((0..4).all(|i| shop_of_order(i, 1) == 1));
-        let body: serde_json::Value = serde_json::from_str(&order_body(3)).expect("JSON");
+        let body: serde_json::Value = serde_json::from_str(&order_body(3, 12_345)).expect("JSON");
         assert_eq!(body["shop_id"], 3);
         assert_eq!(body["lines"][0]["pizza_id"], 2);
+        assert_eq!(body["contact"]["phone"], "06 12 01 23 45");
+        let other: serde_json::Value = serde_json::from_str(&order_body(3, 12_346)).expect("JSON");
+        assert_ne!(other["contact"]["phone"], body["contact"]["phone"]);
     }
 }

@@ -70,7 +70,6 @@ async fn publish_on(
     shops: usize,
     keep_tokens: bool,
 ) -> anyhow::Result<Publication> {
-    let bodies: Arc<[String]> = (1..=shops.max(1)).map(order_body).collect();
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .tcp_nodelay(true)
@@ -84,7 +83,6 @@ async fn publish_on(
         let client = client.clone();
         let url = url.clone();
         let next = next.clone();
-        let bodies = bodies.clone();
         tasks.push(tokio::spawn(async move {
             let mut out = Publication {
                 ok: 0,
@@ -104,7 +102,7 @@ async fn publish_on(
                 tokio::time::sleep_until(slot).await;
                 let sent = tokio::time::Instant::now();
                 out.max_lag = out.max_lag.max(sent - slot);
-                let body = bodies[shop_of_order(i, shops) - 1].clone();
+                let body = order_body(shop_of_order(i, shops), i);
                 match place_order(&client, &url, body, keep_tokens).await {
                     Ok(token) => {
                         out.ok += 1;
