@@ -186,13 +186,27 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         .collect();
     phones.sort_unstable();
     phones.dedup();
+    // On SQLite, whose writer holds the whole file, the phones' waiting orders are read by
+    // the statement that reads the stock: one hand-off to the database's thread for both.
+    let backend = state.db.backend();
+    let beside = (backend == crate::db::Backend::Sqlite && !phones.is_empty())
+        .then(|| db::placed_web_orders_beside_stock(&phones));
     let holding = async {
         let mut tx = state.db.begin().await?;
-        let (held, disabled) = Held::read(&mut tx, shop, state.db.backend()).await?;
-        ApiResult::Ok((tx, held, disabled))
+        let read = Held::read(&mut tx, shop, backend, beside.as_ref()).await?;
+        ApiResult::Ok((tx, read))
     };
-    let ((mut tx, mut held, disabled), mut waiting) =
-        tokio::try_join!(holding, super::guard::open_allowance(state, &phones))?;
+    let allowance = async {
+        match beside {
+            Some(_) => Ok(None),
+            None => super::guard::open_allowance(state, &phones).await.map(Some),
+        }
+    };
+    let ((mut tx, (mut held, disabled, counted)), waiting) = tokio::try_join!(holding, allowance)?;
+    let mut waiting = match waiting {
+        Some(waiting) => waiting,
+        None => db::phone_counts(&phones, &counted)?,
+    };
     let allowance = state.config.open_orders_per_phone as usize;
 
     let mut refused: Vec<Option<ApiError>> = Vec::with_capacity(drafts.len());

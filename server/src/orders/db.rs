@@ -317,40 +317,70 @@ pub async fn placed_web_orders_per_phone(
     conn: &mut AnyConnection,
     keys: &[&str],
 ) -> sqlx::Result<std::collections::HashMap<String, usize>> {
-    let postgres = crate::db::is_postgres(conn);
-    let mut sql = String::new();
-    let mut digits = itoa::Buffer::new();
-    for i in 0..keys.len() {
-        if i > 0 {
-            sql.push_str(" UNION ALL ");
-        }
-        sql.push_str("SELECT CAST(");
-        sql.push_str(digits.format(i));
-        sql.push_str(" AS BIGINT) AS i, COUNT(*) AS n FROM orders WHERE phone_key = ");
-        if postgres {
-            sql.push('$');
-            sql.push_str(digits.format(i + 1));
-        } else {
-            sql.push('?');
-        }
-        sql.push_str(" AND status = 'placed' AND channel = 'web'");
-    }
+    let sql = per_phone_branches(keys.len(), 1, "CAST({i} AS BIGINT) AS i, COUNT(*) AS n");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for key in keys {
         query = query.bind(*key);
     }
-    let mut counts = std::collections::HashMap::with_capacity(keys.len());
+    let mut counts = Vec::with_capacity(keys.len());
     for r in query.fetch_all(&mut *conn).await? {
-        let (i, n): (i64, i64) = (r.try_get("i")?, r.try_get("n")?);
-        let key = usize::try_from(i)
+        counts.push((r.try_get("i")?, r.try_get("n")?));
+    }
+    phone_counts(keys, &counts)
+}
+
+/// The same count for SQLite as branches of a `UNION ALL` whose columns are those of
+/// [`crate::stock::db::hold`]'s: the shop's writer reads the phones' waiting orders in the
+/// statement that reads its stock, one hand-off to the database's thread for both. Each row
+/// gives `2` for `off`, the phone's place in `keys` for `ingredient_id` and its count for
+/// `on_hand`; [`phone_counts`] reads them back.
+pub fn placed_web_orders_beside_stock(keys: &[&str]) -> crate::stock::db::Beside {
+    crate::stock::db::Beside {
+        sql: per_phone_branches(
+            keys.len(),
+            2,
+            "2, CAST({i} AS BIGINT), '', '', COUNT(*), 0, 0",
+        ),
+        binds: keys.iter().map(|k| (*k).to_owned()).collect(),
+    }
+}
+
+/// `keys` with their counts, given as (place in `keys`, count) pairs.
+pub fn phone_counts(
+    keys: &[&str],
+    counts: &[(i64, i64)],
+) -> sqlx::Result<std::collections::HashMap<String, usize>> {
+    let mut out = std::collections::HashMap::with_capacity(keys.len());
+    for (i, n) in counts {
+        let key = usize::try_from(*i)
             .ok()
             .and_then(|i| keys.get(i))
             .ok_or_else(|| {
                 sqlx::Error::Protocol(format!("a phone's count came back as branch {i}"))
             })?;
-        counts.insert((*key).to_owned(), usize::try_from(n).unwrap_or(0));
+        out.insert((*key).to_owned(), usize::try_from(*n).unwrap_or(0));
     }
-    Ok(counts)
+    Ok(out)
+}
+
+/// One branch per phone, joined by `UNION ALL`: `SELECT {columns} FROM orders WHERE
+/// phone_key = $n AND …`, with the branch's number in place of `{i}` in `columns` and the
+/// phones' placeholders numbered from `first` (numbered, not `?`: sqlx counts SQLite's `?`
+/// apart from its `$n`, so the two cannot follow each other in one statement).
+fn per_phone_branches(phones: usize, first: usize, columns: &str) -> String {
+    let mut sql = String::new();
+    let mut digits = itoa::Buffer::new();
+    for i in 0..phones {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str("SELECT ");
+        sql.push_str(&columns.replace("{i}", digits.format(i)));
+        sql.push_str(" FROM orders WHERE phone_key = $");
+        sql.push_str(digits.format(first + i));
+        sql.push_str(" AND status = 'placed' AND channel = 'web'");
+    }
+    sql
 }
 
 /// Orders still `placed` that were placed before `cutoff` (Unix ms), oldest first.

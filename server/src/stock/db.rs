@@ -55,11 +55,16 @@ pub async fn apply(
 /// are locked, in ingredient order (as every writer of stock locks them), and the pizzas are
 /// a second statement; on SQLite the write transaction holds the whole file already, and one
 /// statement reads both (one hand-off to the database's thread less).
+///
+/// On SQLite the same statement also reads `beside`, other rows the caller needs at the
+/// start of its transaction (see [`Beside`]); PostgreSQL refuses it (its callers read such
+/// rows on another connection meanwhile).
 pub async fn hold(
     tx: &mut Tx,
     shop: ShopId,
     backend: crate::db::Backend,
-) -> sqlx::Result<(BTreeMap<IngredientId, StockLevel>, Vec<PizzaId>)> {
+    beside: Option<&Beside>,
+) -> sqlx::Result<Holding> {
     let levels = |rows: &[AnyRow]| -> sqlx::Result<BTreeMap<IngredientId, StockLevel>> {
         rows.iter()
             .map(|r| level(r).map(|l| (l.ingredient_id, l)))
@@ -75,11 +80,21 @@ pub async fn hold(
             .bind(shop.0)
             .fetch_all(&mut **tx)
             .await?;
+            if beside.is_some() {
+                return Err(sqlx::Error::Protocol(
+                    "rows beside the stock are read with it on SQLite only".into(),
+                ));
+            }
             let disabled = crate::menu::db::disabled(&mut **tx, shop).await?;
-            Ok((levels(&rows)?, disabled))
+            Ok(Holding {
+                levels: levels(&rows)?,
+                disabled,
+                beside: Vec::new(),
+            })
         }
         crate::db::Backend::Sqlite => {
-            let rows = sqlx::query(
+            // `$1` is the shop wherever it appears; the placeholders of `beside` come after it.
+            let mut sql = String::from(
                 "SELECT 0 AS off, s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, \
                    s.low_threshold \
                  FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = $1 \
@@ -89,22 +104,55 @@ pub async fn hold(
                  UNION ALL \
                  SELECT 1, id, '', '', 0, 0, 0 FROM pizzas WHERE available = 0 \
                    AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1)",
-            )
-            .bind(shop.0)
-            .fetch_all(&mut **tx)
-            .await?;
+            );
+            if let Some(beside) = beside {
+                sql.push_str(" UNION ALL ");
+                sql.push_str(&beside.sql);
+            }
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.0);
+            for value in beside.iter().flat_map(|b| &b.binds) {
+                query = query.bind(value.as_str());
+            }
+            let rows = query.fetch_all(&mut **tx).await?;
             let mut stock = Vec::with_capacity(rows.len());
             let mut disabled = Vec::new();
+            let mut others = Vec::new();
             for row in rows {
-                if row.try_get::<i64, _>("off")? == 0 {
-                    stock.push(row);
-                } else {
-                    disabled.push(PizzaId(row.try_get("ingredient_id")?));
+                match row.try_get::<i64, _>("off")? {
+                    0 => stock.push(row),
+                    1 => disabled.push(PizzaId(row.try_get("ingredient_id")?)),
+                    _ => others.push((row.try_get("ingredient_id")?, row.try_get("on_hand")?)),
                 }
             }
-            Ok((levels(&stock)?, disabled))
+            Ok(Holding {
+                levels: levels(&stock)?,
+                disabled,
+                beside: others,
+            })
         }
     }
+}
+
+/// Rows read with the stock on SQLite (see [`hold`]): branches of a `UNION ALL` whose seven
+/// columns match the stock's, the first `2`; the second and fifth come back as pairs. Its
+/// placeholders are `$2`, `$3`… (`$1` is the shop), bound to `binds` in order.
+#[derive(Debug, Clone)]
+pub struct Beside {
+    /// The branches.
+    pub sql: String,
+    /// Their values, in the order of their placeholders.
+    pub binds: Vec<String>,
+}
+
+/// What [`hold`] read.
+#[derive(Debug)]
+pub struct Holding {
+    /// The shop's stock.
+    pub levels: BTreeMap<IngredientId, StockLevel>,
+    /// The pizzas switched off there.
+    pub disabled: Vec<PizzaId>,
+    /// The second and fifth columns of the rows read beside the stock.
+    pub beside: Vec<(i64, i64)>,
 }
 
 /// Reserves every quantity of `needs` with `script`, in one guarded statement (the rows held

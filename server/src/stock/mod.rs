@@ -39,18 +39,20 @@ pub struct Held {
 
 impl Held {
     /// Reads and holds the stock of `shop` until the end of `tx`; also gives the pizzas
-    /// switched off there, read with it (see [`db::hold`]).
+    /// switched off there and, on SQLite, the rows of `beside`, read with it (see
+    /// [`db::hold`]).
     pub async fn read(
         tx: &mut Tx,
         shop: ShopId,
         backend: crate::db::Backend,
-    ) -> sqlx::Result<(Held, Vec<PizzaId>)> {
-        let (levels, disabled) = db::hold(tx, shop, backend).await?;
+        beside: Option<&db::Beside>,
+    ) -> sqlx::Result<(Held, Vec<PizzaId>, Vec<(i64, i64)>)> {
+        let holding = db::hold(tx, shop, backend, beside).await?;
         let held = Held {
-            levels,
+            levels: holding.levels,
             moved: Needs::new(),
         };
-        Ok((held, disabled))
+        Ok((held, holding.disabled, holding.beside))
     }
 
     /// The name of an ingredient of the shop's stock.

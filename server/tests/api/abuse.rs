@@ -299,6 +299,55 @@ async fn orders_sent_at_once_from_one_phone_get_its_allowance_and_no_more() {
     assert_eq!(r.status(), StatusCode::CREATED);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn orders_sent_at_once_from_several_phones_get_each_phone_its_own_allowance() {
+    let app = spawn(|c| c.orders_per_phone_per_min = 100).await;
+    let guest = app.anonymous();
+    let one = json!([{"pizza_id": REGINA, "size": "medium", "quantity": 1}]);
+    let phones = [
+        "06 11 11 11 11",
+        "06 22 22 22 22",
+        "07 33 33 33 33",
+        "06 44 44 44 44",
+    ];
+    // The first phone has two waiting already: one more, and no other, is its allowance.
+    for i in 0..2 {
+        let r = order_from(
+            &guest,
+            &app,
+            &format!("198.51.100.{i}"),
+            &pickup_for(phones[0], &one),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    // Then six from each phone, interleaved, all at once: batches mix the phones.
+    let burst = (0..24).map(|i| {
+        let (guest, app) = (guest.clone(), &app);
+        let phone = phones[i % phones.len()];
+        let body = pickup_for(phone, &one);
+        async move {
+            let r = order_from(&guest, app, &format!("203.0.113.{i}"), &body).await;
+            (phone, r)
+        }
+    });
+    let mut created: BTreeMap<&str, usize> = BTreeMap::new();
+    for (phone, r) in futures::future::join_all(burst).await {
+        match r.status() {
+            StatusCode::CREATED => *created.entry(phone).or_default() += 1,
+            status => assert_eq!(error_code(r, status).await.0, "too_many_open_orders"),
+        }
+    }
+    let expected: BTreeMap<&str, usize> = phones
+        .iter()
+        .map(|p| (*p, if *p == phones[0] { 1 } else { 3 }))
+        .collect();
+    assert_eq!(
+        created, expected,
+        "each phone its own allowance, whatever the batches"
+    );
+}
+
 #[tokio::test]
 async fn oversized_orders_are_refused_naming_the_field() {
     let app = TestApp::spawn().await;
