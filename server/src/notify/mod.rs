@@ -120,6 +120,22 @@ pub trait Planner: Send + Sync + 'static {
         tx: &'a mut Tx,
         event: &'a Followed,
     ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>>;
+
+    /// The deliveries of several events of one stream, in their order. One by one unless the
+    /// planner reads what they all need at once.
+    fn plan_all<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        events: &'a [Followed],
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
+        Box::pin(async move {
+            let mut planned = Vec::new();
+            for event in events {
+                planned.extend(self.plan(tx, event).await?);
+            }
+            Ok(planned)
+        })
+    }
 }
 
 /// A delivery to carry out now.
@@ -288,7 +304,7 @@ impl Notify {
         entries: Vec<follow::Entry>,
     ) -> anyhow::Result<bool> {
         let mut tx = self.inner.db.begin().await?;
-        let mut planned = Vec::new();
+        let mut followed = Vec::with_capacity(entries.len());
         for entry in entries {
             let event = match Notable::parse(&entry.kind, &entry.payload) {
                 Ok(Notable::Other) => continue,
@@ -298,16 +314,17 @@ impl Notify {
                     continue;
                 }
             };
-            let followed = Followed {
+            followed.push(Followed {
                 stream: entry.stream,
                 seq: entry.seq,
                 at: entry.at,
                 actor: entry.actor.map(UserId),
                 event,
-            };
-            for planner in &self.inner.planners {
-                planned.extend(planner.plan(&mut tx, &followed).await?);
-            }
+            });
+        }
+        let mut planned = Vec::new();
+        for planner in &self.inner.planners {
+            planned.extend(planner.plan_all(&mut tx, &followed).await?);
         }
         let planned: Vec<Delivery> = planned
             .into_iter()

@@ -401,6 +401,57 @@ async fn a_customer_is_told_each_step_of_their_delivery_in_french() {
 }
 
 #[tokio::test]
+async fn customers_of_orders_planned_in_one_round_each_hear_of_their_own_order_only() {
+    let app = TestApp::spawn().await;
+    let push = PushService::start(&app).await;
+    let guest = app.anonymous();
+    let first = guest.place(&pickup(REGINA, "medium", 1)).await;
+    let unfollowed = guest.place(&pickup(REGINA, "medium", 1)).await;
+    let second = guest.place(&pickup(MARGHERITA, "medium", 1)).await;
+    follow(&app, &first, &push.browser("first"), "fr").await;
+    follow(&app, &second, &push.browser("second"), "en").await;
+    let cook = app.as_demo("cook").await;
+    cook.transition(&first, "preparing").await;
+    cook.transition(&unfollowed, "preparing").await;
+    let manager = app.as_demo("manager").await;
+    let r = manager
+        .post(
+            &format!("/api/v1/orders/{}/cancel", second.id.0),
+            &json!({"reason": "Plus de mozzarella"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Every event of the three orders is planned in this one round.
+    run(&app).await;
+    let got = push.take();
+    let titles = |browser: &str| {
+        let mut titles: Vec<String> = got
+            .iter()
+            .filter(|r| r.browser == browser)
+            .map(|r| r.message["title"].as_str().unwrap().to_owned())
+            .collect();
+        titles.sort();
+        titles
+    };
+    let (a, b) = (first.id.0, second.id.0);
+    assert_eq!(
+        titles("first"),
+        [
+            format!("Commande n° {a} acceptée"),
+            format!("Commande n° {a} en préparation")
+        ]
+    );
+    assert_eq!(
+        titles("second"),
+        [
+            format!("Order #{b} accepted"),
+            format!("Order #{b} cancelled")
+        ]
+    );
+    assert_eq!(got.len(), 4, "nothing for the order nobody follows");
+}
+
+#[tokio::test]
 async fn an_english_subscriber_reads_the_cancellation_and_its_reason() {
     let app = TestApp::spawn().await;
     let push = PushService::start(&app).await;

@@ -4,6 +4,7 @@ use crate::db::Tx;
 use ocpizza_proto::api::push::PushLang;
 use ocpizza_proto::{OrderId, ShopId, StaffRole, UserId};
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
 
 /// A stored subscription, as the planner and the sender need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,15 +136,34 @@ pub async fn by_id(pool: &AnyPool, id: i64) -> sqlx::Result<Option<Subscription>
     row.as_ref().map(subscription).transpose()
 }
 
-/// The subscriptions following an order.
-pub async fn of_order(tx: &mut Tx, order: OrderId) -> sqlx::Result<Vec<Subscription>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM push_subscriptions s WHERE s.kind = 'order' AND s.order_id = $1 ORDER BY s.id"
-    )))
-    .bind(order.0)
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter().map(subscription).collect()
+/// The subscriptions of the customers following each of `orders`, by order (none for most).
+pub async fn of_orders(
+    tx: &mut Tx,
+    orders: &[OrderId],
+) -> sqlx::Result<HashMap<OrderId, Vec<Subscription>>> {
+    let mut out: HashMap<OrderId, Vec<Subscription>> = HashMap::new();
+    if orders.is_empty() {
+        return Ok(out);
+    }
+    let mut ids: Vec<i64> = orders.iter().map(|o| o.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, s.order_id FROM push_subscriptions s \
+         WHERE s.kind = 'order' AND s.order_id IN ({list}) ORDER BY s.id"
+    )));
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(&mut **tx).await? {
+        let order = OrderId(row.try_get("order_id")?);
+        out.entry(order).or_default().push(subscription(&row)?);
+    }
+    Ok(out)
 }
 
 /// The staff subscriptions of accounts holding `role` in `shop` now (with `admins`: and of

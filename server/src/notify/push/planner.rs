@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use ocpizza_proto::api::push::{PushLang, PushMessage};
 use ocpizza_proto::api::stock::StockLevel;
 use ocpizza_proto::{OrderId, OrderStatus, PaymentStatus, ShopId, StaffRole};
+use std::collections::HashMap;
 
 /// Web push's planner.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,9 +24,51 @@ impl Planner for PushPlanner {
         tx: &'a mut Tx,
         event: &'a Followed,
     ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
-        Box::pin(plan(tx, event))
+        self.plan_all(tx, std::slice::from_ref(event))
+    }
+
+    /// The customers' subscriptions of every order the events tell about are read at once,
+    /// then each event is planned in turn.
+    fn plan_all<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        events: &'a [Followed],
+    ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>> {
+        Box::pin(async move {
+            let orders: Vec<OrderId> = events
+                .iter()
+                .filter_map(|f| for_customer(&f.event))
+                .collect();
+            let customers = db::of_orders(tx, &orders).await?;
+            let mut planned = Vec::new();
+            for event in events {
+                planned.extend(plan(tx, event, &customers).await?);
+            }
+            Ok(planned)
+        })
     }
 }
+
+/// The order whose customer an event may be told to: the events [`plan`] sends to
+/// [`customer`].
+fn for_customer(event: &Notable) -> Option<OrderId> {
+    match event {
+        Notable::OrderPlaced {
+            order_id,
+            status: OrderStatus::Placed,
+        }
+        | Notable::OrderStatusChanged { order_id, .. }
+        | Notable::OrderCancelled { order_id, .. }
+        | Notable::PaymentChanged {
+            order_id,
+            payment_status: PaymentStatus::Failed | PaymentStatus::Short,
+        } => Some(*order_id),
+        _ => None,
+    }
+}
+
+/// Subscriptions of customers following orders, by order.
+type Customers = HashMap<OrderId, Vec<Subscription>>;
 
 /// The deliveries of one event, collected as the subscribers are found.
 struct Planned<'f> {
@@ -64,18 +107,19 @@ impl Planned<'_> {
     }
 }
 
-async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
+async fn plan(tx: &mut Tx, f: &Followed, customers: &Customers) -> ApiResult<Vec<Delivery>> {
     let mut out = Planned {
         event: f,
         deliveries: Vec::new(),
     };
+    let subs = |order: OrderId| customers.get(&order).map_or(&[][..], Vec::as_slice);
     match &f.event {
         Notable::OrderPlaced {
             order_id,
             status: OrderStatus::Placed,
         } => {
             let id = *order_id;
-            customer(tx, &mut out, id, |lang, token, pickup| {
+            customer(tx, &mut out, id, subs(id), |lang, token, pickup| {
                 texts::order_status(lang, id, token, OrderStatus::Placed, pickup)
             })
             .await?;
@@ -86,7 +130,7 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
             status,
         } => {
             let (id, status) = (*order_id, *status);
-            customer(tx, &mut out, id, |lang, token, pickup| {
+            customer(tx, &mut out, id, subs(id), |lang, token, pickup| {
                 texts::order_status(lang, id, token, status, pickup)
             })
             .await?;
@@ -96,7 +140,7 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
         }
         Notable::OrderCancelled { order_id, reason } => {
             let id = *order_id;
-            customer(tx, &mut out, id, |lang, token, _| {
+            customer(tx, &mut out, id, subs(id), |lang, token, _| {
                 Some(texts::cancelled(lang, id, token, reason.as_deref()))
             })
             .await?;
@@ -106,7 +150,7 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
             payment_status: status @ (PaymentStatus::Failed | PaymentStatus::Short),
         } => {
             let (id, short) = (*order_id, *status == PaymentStatus::Short);
-            customer(tx, &mut out, id, |lang, token, _| {
+            customer(tx, &mut out, id, subs(id), |lang, token, _| {
                 Some(texts::payment_problem(lang, id, token, short))
             })
             .await?;
@@ -130,15 +174,15 @@ async fn plan(tx: &mut Tx, f: &Followed) -> ApiResult<Vec<Delivery>> {
     Ok(out.deliveries)
 }
 
-/// Tells the customers following `order` what `text` says (given the language, the tracking
-/// token and whether the order is a pickup).
+/// Tells the customers following `order` (their subscriptions `subs`) what `text` says
+/// (given the language, the tracking token and whether the order is a pickup).
 async fn customer(
     tx: &mut Tx,
     out: &mut Planned<'_>,
     order: OrderId,
+    subs: &[Subscription],
     text: impl Fn(PushLang, &str, bool) -> Option<PushMessage>,
 ) -> ApiResult<()> {
-    let subs = db::of_order(tx, order).await?;
     if subs.is_empty() {
         return Ok(());
     }
@@ -146,7 +190,7 @@ async fn customer(
         return Ok(());
     };
     let pickup = fulfilment == "pickup";
-    out.to(&subs, Urgency::High, STATUS_TTL_MS, |lang| {
+    out.to(subs, Urgency::High, STATUS_TTL_MS, |lang| {
         text(lang, &token, pickup)
     });
     Ok(())
