@@ -72,6 +72,11 @@ pub async fn hold(
     };
     match backend {
         crate::db::Backend::Postgres => {
+            if beside.is_some() {
+                return Err(sqlx::Error::Protocol(
+                    "rows beside the stock are read with it on SQLite only".into(),
+                ));
+            }
             let rows = sqlx::query(
                 "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
                  FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
@@ -80,11 +85,6 @@ pub async fn hold(
             .bind(shop.0)
             .fetch_all(&mut **tx)
             .await?;
-            if beside.is_some() {
-                return Err(sqlx::Error::Protocol(
-                    "rows beside the stock are read with it on SQLite only".into(),
-                ));
-            }
             let disabled = crate::menu::db::disabled(&mut **tx, shop).await?;
             Ok(Holding {
                 levels: levels(&rows)?,
