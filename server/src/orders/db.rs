@@ -317,7 +317,12 @@ pub async fn placed_web_orders_per_phone(
     conn: &mut AnyConnection,
     keys: &[&str],
 ) -> sqlx::Result<std::collections::HashMap<String, usize>> {
-    let sql = per_phone_branches(keys.len(), 1, "CAST({i} AS BIGINT) AS i, COUNT(*) AS n");
+    let numbered = crate::db::is_postgres(conn).then_some(1);
+    let sql = per_phone_branches(
+        keys.len(),
+        numbered,
+        "CAST({i} AS BIGINT) AS i, COUNT(*) AS n",
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for key in keys {
         query = query.bind(*key);
@@ -338,7 +343,7 @@ pub fn placed_web_orders_beside_stock(keys: &[&str]) -> crate::stock::db::Beside
     crate::stock::db::Beside {
         sql: per_phone_branches(
             keys.len(),
-            2,
+            None,
             "2, CAST({i} AS BIGINT), '', '', COUNT(*), 0, 0",
         ),
         binds: keys.iter().map(|k| (*k).to_owned()).collect(),
@@ -364,10 +369,9 @@ pub fn phone_counts(
 }
 
 /// One branch per phone, joined by `UNION ALL`: `SELECT {columns} FROM orders WHERE
-/// phone_key = $n AND …`, with the branch's number in place of `{i}` in `columns` and the
-/// phones' placeholders numbered from `first` (numbered, not `?`: sqlx counts SQLite's `?`
-/// apart from its `$n`, so the two cannot follow each other in one statement).
-fn per_phone_branches(phones: usize, first: usize, columns: &str) -> String {
+/// phone_key = … AND …`, with the branch's number in place of `{i}` in `columns`; the phones'
+/// placeholders are numbered from `numbered` (PostgreSQL), or anonymous `?` (SQLite).
+fn per_phone_branches(phones: usize, numbered: Option<usize>, columns: &str) -> String {
     let mut sql = String::new();
     let mut digits = itoa::Buffer::new();
     for i in 0..phones {
@@ -376,8 +380,14 @@ fn per_phone_branches(phones: usize, first: usize, columns: &str) -> String {
         }
         sql.push_str("SELECT ");
         sql.push_str(&columns.replace("{i}", digits.format(i)));
-        sql.push_str(" FROM orders WHERE phone_key = $");
-        sql.push_str(digits.format(first + i));
+        sql.push_str(" FROM orders WHERE phone_key = ");
+        match numbered {
+            Some(first) => {
+                sql.push('$');
+                sql.push_str(digits.format(first + i));
+            }
+            None => sql.push('?'),
+        }
         sql.push_str(" AND status = 'placed' AND channel = 'web'");
     }
     sql

@@ -93,23 +93,26 @@ pub async fn hold(
             })
         }
         crate::db::Backend::Sqlite => {
-            // `$1` is the shop wherever it appears; the placeholders of `beside` come after it.
+            // Anonymous placeholders, bound in order: the shop three times, then `beside`'s.
             let mut sql = String::from(
                 "SELECT 0 AS off, s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, \
                    s.low_threshold \
-                 FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = $1 \
+                 FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = ? \
                  UNION ALL \
                  SELECT 1, pizza_id, '', '', 0, 0, 0 FROM shop_pizza_disabled \
-                 WHERE shop_id = $1 \
+                 WHERE shop_id = ? \
                  UNION ALL \
                  SELECT 1, id, '', '', 0, 0, 0 FROM pizzas WHERE available = 0 \
-                   AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = $1)",
+                   AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = ?)",
             );
             if let Some(beside) = beside {
                 sql.push_str(" UNION ALL ");
                 sql.push_str(&beside.sql);
             }
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(shop.0);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(shop.0)
+                .bind(shop.0)
+                .bind(shop.0);
             for value in beside.iter().flat_map(|b| &b.binds) {
                 query = query.bind(value.as_str());
             }
@@ -135,7 +138,7 @@ pub async fn hold(
 
 /// Rows read with the stock on SQLite (see [`hold`]): branches of a `UNION ALL` whose seven
 /// columns match the stock's, the first `2`; the second and fifth come back as pairs. Its
-/// placeholders are `$2`, `$3`… (`$1` is the shop), bound to `binds` in order.
+/// placeholders are anonymous (`?`), bound to `binds` in order.
 #[derive(Debug, Clone)]
 pub struct Beside {
     /// The branches.

@@ -148,13 +148,10 @@ pub async fn of_orders(
     let mut ids: Vec<i64> = orders.iter().map(|o| o.0).collect();
     ids.sort_unstable();
     ids.dedup();
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, s.order_id FROM push_subscriptions s \
-         WHERE s.kind = 'order' AND s.order_id IN ({list}) ORDER BY s.id"
+         WHERE s.kind = 'order' AND s.order_id IN (VALUES {}) ORDER BY s.id",
+        crate::db::values(tx, ids.len(), 1)
     )));
     for id in &ids {
         query = query.bind(*id);
