@@ -11,6 +11,7 @@
 
 use crate::db::Tx;
 use sqlx::{AnyPool, Row};
+use std::fmt::Write as _;
 
 /// Events read per query.
 pub const PAGE: i64 = 500;
@@ -180,42 +181,56 @@ impl Cursor {
         Ok(out)
     }
 
-    /// The followed streams whose head is past the consumer's position.
+    /// The followed streams whose head is past the consumer's position: one statement for
+    /// all the selectors.
     pub async fn behind(&self, pool: &AnyPool) -> sqlx::Result<Vec<Behind>> {
-        let mut out = Vec::new();
+        const BEHIND: &str = "SELECT h.stream, h.seq AS head, c.seq AS at FROM stream_heads h \
+             LEFT JOIN event_cursors c ON c.consumer = $1 AND c.stream = h.stream \
+             WHERE h.seq > COALESCE(c.seq, 0) AND ";
+        let mut sql = String::new();
+        let mut binds: Vec<String> = vec![self.name.clone()];
         for selector in &self.selectors {
-            const BEHIND: &str = "SELECT h.stream, h.seq AS head, c.seq AS at FROM stream_heads h \
-                 LEFT JOIN event_cursors c ON c.consumer = $1 AND c.stream = h.stream \
-                 WHERE h.seq > COALESCE(c.seq, 0) AND ";
-            let rows = match selector {
+            if !sql.is_empty() {
+                sql.push_str(" UNION ALL ");
+            }
+            sql.push_str(BEHIND);
+            match selector {
                 Selector::One(name) => {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("{BEHIND} h.stream = $2")))
-                        .bind(&self.name)
-                        .bind(name)
-                        .fetch_all(pool)
-                        .await?
+                    binds.push(name.clone());
+                    let _ = write!(sql, "h.stream = ${}", binds.len());
                 }
                 Selector::Family { prefix, .. } => {
                     let (low, high) = prefix_range(prefix);
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{BEHIND} h.stream >= $2 AND h.stream < $3"
-                    )))
-                    .bind(&self.name)
-                    .bind(low)
-                    .bind(high)
-                    .fetch_all(pool)
-                    .await?
+                    binds.push(low);
+                    binds.push(high);
+                    let _ = write!(
+                        sql,
+                        "h.stream >= ${} AND h.stream < ${}",
+                        binds.len() - 1,
+                        binds.len()
+                    );
                 }
-            };
-            for row in rows {
-                let stream: String = row.try_get("stream")?;
-                if selector.matches(&stream) {
-                    out.push(Behind {
-                        stream,
-                        at: row.try_get::<Option<i64>, _>("at")?.unwrap_or(0),
-                        head: row.try_get("head")?,
-                    });
-                }
+            }
+        }
+        if sql.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        let mut out = Vec::new();
+        for row in query.fetch_all(pool).await? {
+            let stream: String = row.try_get("stream")?;
+            // Each stream once, in the order of its first selector.
+            if self.selectors.iter().any(|s| s.matches(&stream))
+                && !out.iter().any(|b: &Behind| b.stream == stream)
+            {
+                out.push(Behind {
+                    stream,
+                    at: row.try_get::<Option<i64>, _>("at")?.unwrap_or(0),
+                    head: row.try_get("head")?,
+                });
             }
         }
         Ok(out)
