@@ -13,17 +13,126 @@ pub mod script;
 
 use crate::config::Config;
 use anyhow::Context;
+use sqlx::any::AnyRow;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::time::Duration;
 
 /// How long a request waits for a pooled connection before it is answered 503: well under
 /// the request timeout, so that an unreachable database gets a clear answer quickly.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A transaction on the write pool.
-pub type Tx = Transaction<'static, Any>;
+/// A transaction on the write pool: sqlx's own (see [`Db::begin`]) or, on SQLite, one whose
+/// `BEGIN` went with its first read (see [`Db::begin_reading`]). Either way it is the write
+/// connection while it lasts, and dropped without [`Tx::commit`] it is rolled back.
+pub enum Tx {
+    /// Begun, committed and rolled back by sqlx.
+    Sqlx(Transaction<'static, Any>),
+    /// SQLite's writer, in a transaction begun by the text of its first statement.
+    Begun(Begun),
+}
+
+/// SQLite's write connection inside a transaction that sqlx does not know of (see
+/// [`Db::begin_reading`]). sqlx hands `BEGIN` and `COMMIT` to SQLite's thread as commands of
+/// their own and waits for the thread to hear that their answer was taken: three wake-ups
+/// each, where a statement costs two. Here `BEGIN IMMEDIATE` goes with the first read and
+/// `COMMIT` is a plain statement.
+#[allow(missing_debug_implementations)] // shown by `Tx`'s
+pub struct Begun {
+    /// Always there until dropped.
+    conn: Option<PoolConnection<Any>>,
+    /// Whether the transaction may still be open: then dropping rolls it back.
+    open: bool,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tx::Sqlx(_) => f.write_str("Tx::Sqlx"),
+            Tx::Begun(begun) => f
+                .debug_struct("Tx::Begun")
+                .field("open", &begun.open)
+                .finish(),
+        }
+    }
+}
+
+impl Drop for Begun {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if !self.open {
+            return;
+        }
+        // Given back in a transaction, the connection would refuse its next `BEGIN`: it is
+        // rolled back first, and closed if that fails (SQLite rolls back what it held then,
+        // and the pool opens another). Until then nobody else can borrow it.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                        tracing::warn!(error = %e, "SQLite writer could not roll back: closing it");
+                        conn.close_on_drop();
+                    }
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Tx::Sqlx(tx) => tx,
+            Tx::Begun(begun) => begun.conn.as_ref().expect("a transaction's connection"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Tx::Sqlx(tx) => tx,
+            Tx::Begun(begun) => begun.connection(),
+        }
+    }
+}
+
+impl Tx {
+    /// Commits; on an error, what the transaction wrote may or may not be there.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlx(tx) => tx.commit().await,
+            Tx::Begun(begun) => begun.end("COMMIT").await,
+        }
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlx(tx) => tx.rollback().await,
+            Tx::Begun(begun) => begun.end("ROLLBACK").await,
+        }
+    }
+}
+
+impl Begun {
+    fn connection(&mut self) -> &mut AnyConnection {
+        self.conn.as_mut().expect("a transaction's connection")
+    }
+
+    async fn end(mut self, statement: &'static str) -> sqlx::Result<()> {
+        sqlx::query(statement).execute(self.connection()).await?;
+        self.open = false;
+        Ok(())
+    }
+}
 
 /// Which database runs underneath.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,24 +343,68 @@ impl Db {
         &self.write
     }
 
-    /// Starts a write transaction.
+    /// Starts a write transaction: sqlx's on PostgreSQL; on SQLite, `BEGIN IMMEDIATE` on the
+    /// single write connection as a plain statement (see [`Begun`]).
     ///
-    /// On SQLite, a failed write (disk full, I/O error) can make SQLite roll the transaction
-    /// back by itself, after which the single write connection no longer agrees with its
-    /// driver about being inside a transaction and refuses every later `BEGIN`. Such a
-    /// connection is closed and a fresh one opened, once per call.
+    /// On SQLite, a writer that refuses `BEGIN` (left inside a transaction by a failure it
+    /// could not roll back) is closed and a fresh one opened, once per call.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         match self.backend {
-            Backend::Sqlite => match self.write.begin_with("BEGIN IMMEDIATE").await {
+            Backend::Sqlite => match self.begin_sqlite().await {
                 Err(e) if !crate::error::is_outage(&e) => {
                     tracing::warn!(error = %e, "SQLite writer refused BEGIN: reopening it");
                     self.reopen_writer().await;
-                    self.write.begin_with("BEGIN IMMEDIATE").await
+                    self.begin_sqlite().await
                 }
                 other => other,
             },
-            Backend::Postgres => self.write.begin().await,
+            Backend::Postgres => self.write.begin().await.map(Tx::Sqlx),
         }
+    }
+
+    /// `BEGIN IMMEDIATE` on SQLite's writer, as a plain statement (see [`Begun`]).
+    async fn begin_sqlite(&self) -> sqlx::Result<Tx> {
+        let mut begun = Begun {
+            conn: Some(self.write.acquire().await?),
+            open: true,
+        };
+        let begin = sqlx::query("BEGIN IMMEDIATE")
+            .execute(begun.connection())
+            .await;
+        if begin.is_err() {
+            // Nothing was begun: the connection goes back as it came (or is reopened by
+            // the caller).
+            begun.open = false;
+        }
+        begin?;
+        Ok(Tx::Begun(begun))
+    }
+
+    /// On SQLite, starts a write transaction with the read `sql` (anonymous placeholders, bound
+    /// by `bind`), sent to SQLite's thread together with its `BEGIN IMMEDIATE`: one hand-off
+    /// for both (see [`Begun`]). Returns the transaction and the rows read. An error if this is
+    /// not SQLite.
+    pub async fn begin_reading(
+        &self,
+        sql: &str,
+        bind: impl FnOnce(script::Unbound) -> script::Unbound,
+    ) -> sqlx::Result<(Tx, Vec<AnyRow>)> {
+        if self.backend != Backend::Sqlite {
+            return Err(sqlx::Error::Protocol(
+                "a transaction begins with its first read on SQLite only".into(),
+            ));
+        }
+        // From the moment the statement is sent the transaction may have begun: dropped
+        // early (a failure, a cancelled caller), the guard rolls it back.
+        let mut begun = Begun {
+            conn: Some(self.write.acquire().await?),
+            open: true,
+        };
+        let text = format!("BEGIN IMMEDIATE;\n{sql}");
+        let rows = bind(sqlx::query(sqlx::AssertSqlSafe(text)))
+            .fetch_all(begun.connection())
+            .await?;
+        Ok((Tx::Begun(begun), rows))
     }
 
     /// Free space in the SQLite file's folder, when known.

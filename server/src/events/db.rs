@@ -21,12 +21,8 @@ pub async fn advance_heads(
     let mut heads = HashMap::with_capacity(counts.len());
     let counts: Vec<(&String, &i64)> = counts.iter().collect();
     for chunk in counts.chunks(BATCH_ROWS) {
-        let mut sql = String::from("INSERT INTO stream_heads (stream, seq) VALUES ");
-        sql.push_str(&crate::db::values(tx, chunk.len(), 2));
-        sql.push_str(
-            " ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq + excluded.seq \
-             RETURNING stream, seq",
-        );
+        let mut sql = heads_sql(tx, chunk.len());
+        sql.push_str(" RETURNING stream, seq");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (stream, count) in chunk {
             query = query.bind(stream.as_str()).bind(**count);
@@ -34,6 +30,72 @@ pub async fn advance_heads(
         for row in query.fetch_all(&mut **tx).await? {
             heads.insert(row.try_get("stream")?, row.try_get("seq")?);
         }
+    }
+    Ok(heads)
+}
+
+/// [`advance_heads`] with `script`, for a transaction that read the heads already and holds
+/// them (see [`heads_beside_stock`]): nothing comes back, and the statement goes with the
+/// transaction's other writes. Heads read before another write of the same transaction moved
+/// them would number its events twice: the log's `UNIQUE (stream, seq)` then fails the script.
+pub fn advance_heads_with(
+    conn: &sqlx::AnyConnection,
+    script: &mut Script<'_>,
+    counts: &BTreeMap<String, i64>,
+) {
+    let counts: Vec<(String, i64)> = counts.iter().map(|(s, n)| (s.clone(), *n)).collect();
+    for chunk in crate::db::script::chunks(counts, BATCH_ROWS) {
+        let sql = heads_sql(conn, chunk.len());
+        script.push(sql, chunk.len() as u64, move |mut query| {
+            for (stream, count) in chunk {
+                query = query.bind(stream).bind(count);
+            }
+            query
+        });
+    }
+}
+
+/// The statement that moves `streams` heads forward, each by its count (a missing head
+/// starts at 0), without its `RETURNING`.
+fn heads_sql(conn: &sqlx::AnyConnection, streams: usize) -> String {
+    let mut sql = String::from("INSERT INTO stream_heads (stream, seq) VALUES ");
+    sql.push_str(&crate::db::values(conn, streams, 2));
+    sql.push_str(" ON CONFLICT (stream) DO UPDATE SET seq = stream_heads.seq + excluded.seq");
+    sql
+}
+
+/// The heads of `streams`, read with the stock on SQLite (see [`crate::stock::db::Beside`]):
+/// a row for each stream that has a head, `off`, its place in `streams` and its head (for
+/// `on_hand`). A stream without a row has no event yet. [`heads_read`] reads them back.
+pub fn heads_beside_stock(streams: &[String], off: i64) -> crate::stock::db::Beside {
+    let mut sql = String::new();
+    let mut digits = itoa::Buffer::new();
+    for i in 0..streams.len() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        sql.push_str("SELECT ");
+        sql.push_str(digits.format(off));
+        sql.push_str(", ");
+        sql.push_str(digits.format(i));
+        sql.push_str(", '', '', seq, 0, 0 FROM stream_heads WHERE stream = ?");
+    }
+    crate::stock::db::Beside {
+        sql,
+        binds: streams.to_vec(),
+    }
+}
+
+/// Every stream of `streams` with its head, from the (place, head) pairs read by
+/// [`heads_beside_stock`]; 0 for the streams without a row.
+pub fn heads_read(streams: &[String], pairs: &[(i64, i64)]) -> sqlx::Result<HashMap<String, i64>> {
+    let mut heads: HashMap<String, i64> = streams.iter().map(|s| (s.clone(), 0)).collect();
+    for (i, seq) in pairs {
+        let stream = usize::try_from(*i)
+            .ok()
+            .and_then(|i| streams.get(i))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("a head came back as branch {i}")))?;
+        heads.insert(stream.clone(), *seq);
     }
     Ok(heads)
 }

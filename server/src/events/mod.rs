@@ -38,6 +38,8 @@ pub struct Outbox {
     actor: Option<UserId>,
     items: Vec<Item>,
     availability: BTreeSet<ShopId>,
+    /// Heads this transaction read and holds already (see [`Outbox::heads_known`]).
+    known: Option<HashMap<String, i64>>,
 }
 
 /// One event, the streams it goes to, and who caused it.
@@ -81,6 +83,15 @@ impl Outbox {
     /// `availability_changed` event for the sizes whose count moved.
     pub fn refresh_availability(&mut self, shop: ShopId) {
         self.availability.insert(shop);
+    }
+
+    /// Says that the transaction the outbox is written in read these heads of its streams
+    /// and holds them (SQLite's writer holds the whole file): when they are all its streams'
+    /// heads, they are moved by a statement of the script, which returns nothing, instead of
+    /// one that returns them (one hand-off to the database's thread less). Only valid until
+    /// something else in the transaction moves them (see [`db::advance_heads_with`]).
+    pub fn heads_known(&mut self, heads: HashMap<String, i64>) {
+        self.known = Some(heads);
     }
 
     /// Writes the events within `tx`, commits, and publishes them: the end of a change.
@@ -136,10 +147,22 @@ impl Outbox {
         for shop in &self.availability {
             own.entry(Stream::ShopMenu(*shop).to_string()).or_default();
         }
-        if !postgres && self.availability.is_empty() {
+        let in_one = !postgres && self.availability.is_empty();
+        if in_one {
             own.append(&mut shared);
         }
-        let mut next = first_seqs(db::advance_heads(tx, &own).await?, &own);
+        // Heads read already, when they are all the heads to move in one statement.
+        let known = self
+            .known
+            .take()
+            .filter(|known| in_one && own.keys().all(|s| known.contains_key(s)));
+        let mut next = match known {
+            Some(known) => {
+                db::advance_heads_with(tx, script, &own);
+                own.keys().map(|s| (s.clone(), known[s] + 1)).collect()
+            }
+            None => first_seqs(db::advance_heads(tx, &own).await?, &own),
+        };
         let mut late = shared;
         for shop in std::mem::take(&mut self.availability) {
             let items = crate::menu::availability::refresh(tx, shop).await?;

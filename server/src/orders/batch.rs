@@ -26,14 +26,42 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Outbox;
 use crate::state::AppState;
 use crate::stock::{Held, Movements};
-use ocpizza_proto::ShopId;
 use ocpizza_proto::api::orders::Order;
+use ocpizza_proto::events::Stream;
+use ocpizza_proto::{OrderId, ShopId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 /// The most orders one transaction writes.
 pub const MAX_BATCH: usize = 48;
+
+/// The kinds of rows read with the stock on SQLite (see [`crate::stock::db::Beside`]): the
+/// phones' waiting orders, the last order id, the heads of the streams.
+const PHONES: i64 = 2;
+const LAST_ID: i64 = 3;
+const HEADS: i64 = 4;
+
+/// The streams the events of `drafts` (new orders of `shop`) and of their stock go to, as far
+/// as they can be told before they are written: those whose heads are read with the stock.
+/// Should one of their events go elsewhere, the heads are moved by a statement of their own.
+fn streams_of(shop: ShopId, drafts: &[&Draft]) -> Vec<String> {
+    let mut streams: Vec<Stream> = vec![
+        Stream::ShopOrders(shop),
+        Stream::GroupOrders,
+        Stream::ShopStock(shop),
+    ];
+    for draft in drafts {
+        streams.push(Stream::Order(draft.token.clone()));
+        if let Some(driver) = &draft.order.driver {
+            streams.push(Stream::Driver(driver.id));
+        }
+    }
+    let mut names: Vec<String> = streams.iter().map(Stream::to_string).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
 
 /// Each shop's queue of orders waiting to be written. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -178,23 +206,32 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     // The recipes, to tell whether the menu's bands may move (read before the transaction:
     // a read of the catalogue, if due, does not hold the shop's writer).
     let catalogue = state.specs.all(state.db.pool()).await?;
-    // The web orders their phones have waiting, read on another connection while the shop's
-    // stock is taken: beside the writer's chain of statements, not in it.
+    // The web orders their phones have waiting: on PostgreSQL, read on another connection
+    // while the shop's stock is taken, beside the writer's chain of statements, not in it.
     let mut phones: Vec<&str> = drafts
         .iter()
         .filter_map(|d| d.phone_key.as_deref())
         .collect();
     phones.sort_unstable();
     phones.dedup();
-    // On SQLite, whose writer holds the whole file, the phones' waiting orders are read by
-    // the statement that reads the stock: one hand-off to the database's thread for both.
-    let backend = state.db.backend();
-    let beside = (backend == crate::db::Backend::Sqlite && !phones.is_empty())
-        .then(|| db::placed_web_orders_beside_stock(&phones));
+    // On SQLite, whose writer holds the whole file, the statement that reads the stock and
+    // begins the transaction also counts them, and reads the last order id and the heads of
+    // the streams the orders go to: the orders' rows and their events then need nothing
+    // back from the database, and go with the batch's other writes (see `Script`).
+    let sqlite = state.db.backend() == crate::db::Backend::Sqlite;
+    let streams = if sqlite {
+        streams_of(shop, drafts)
+    } else {
+        Vec::new()
+    };
+    let beside = sqlite.then(|| {
+        db::placed_web_orders_beside_stock(&phones, PHONES)
+            .and(db::last_id_beside_stock(LAST_ID))
+            .and(crate::events::db::heads_beside_stock(&streams, HEADS))
+    });
     let holding = async {
-        let mut tx = state.db.begin().await?;
-        let read = Held::read(&mut tx, shop, backend, beside.as_ref()).await?;
-        ApiResult::Ok((tx, read))
+        let (tx, held, holding) = Held::begin(&state.db, shop, beside.as_ref()).await?;
+        ApiResult::Ok((tx, held, holding))
     };
     let allowance = async {
         match beside {
@@ -202,7 +239,21 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
             None => super::guard::open_allowance(state, &phones).await.map(Some),
         }
     };
-    let ((mut tx, (mut held, disabled, counted)), waiting) = tokio::try_join!(holding, allowance)?;
+    let ((mut tx, mut held, holding), waiting) = tokio::try_join!(holding, allowance)?;
+    let disabled = holding.disabled;
+    let (mut counted, mut last_id, mut heads) = (Vec::new(), None, Vec::new());
+    for row in holding.beside {
+        match row.off {
+            PHONES => counted.push((row.key, row.value)),
+            LAST_ID => last_id = Some(OrderId(row.value)),
+            HEADS => heads.push((row.key, row.value)),
+            off => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "a row read with the stock came back as branch {off}"
+                )));
+            }
+        }
+    }
     let mut waiting = match waiting {
         Some(waiting) => waiting,
         None => db::phone_counts(&phones, &counted)?,
@@ -267,7 +318,14 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
     }
 
     let rows: Vec<_> = accepted.iter().map(|d| d.row()).collect();
-    let ids = db::insert(&mut tx, &rows).await?;
+    // On SQLite the orders are numbered after the last one, as SQLite would number them.
+    let numbered = last_id.is_some();
+    let ids = match last_id {
+        Some(last) => (1..=rows.len() as i64)
+            .map(|i| OrderId(last.0 + i))
+            .collect(),
+        None => db::insert(&mut tx, &rows).await?,
+    };
     let lines: Vec<_> = accepted
         .iter()
         .zip(&ids)
@@ -275,9 +333,22 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
         .collect();
     // The writes that return nothing go together, with the events (see `Outbox::write_into`).
     let mut script = Script::new();
+    if numbered {
+        db::insert_numbered(&tx, &mut script, &rows, &ids);
+    }
     db::insert_lines(&tx, &mut script, &lines);
+    // An online order's payment is written against its row: the rows go first.
+    if accepted
+        .iter()
+        .any(|d| d.order.payment_method == ocpizza_proto::PaymentMethod::Online)
+    {
+        std::mem::take(&mut script).run(&mut tx).await?;
+    }
     let mut moves = Movements::new(shop);
     let mut outbox = Outbox::new(None);
+    if sqlite {
+        outbox.heads_known(crate::events::db::heads_read(&streams, &heads)?);
+    }
     let mut placed = Vec::with_capacity(accepted.len());
     for (draft, id) in accepted.iter().zip(&ids) {
         if draft.order.payment_method == ocpizza_proto::PaymentMethod::Online {

@@ -337,16 +337,27 @@ pub async fn placed_web_orders_per_phone(
 /// The same count for SQLite as branches of a `UNION ALL` whose columns are those of
 /// [`crate::stock::db::hold`]'s: the shop's writer reads the phones' waiting orders in the
 /// statement that reads its stock, one hand-off to the database's thread for both. Each row
-/// gives `2` for `off`, the phone's place in `keys` for `ingredient_id` and its count for
-/// `on_hand`; [`phone_counts`] reads them back.
-pub fn placed_web_orders_beside_stock(keys: &[&str]) -> crate::stock::db::Beside {
+/// gives `off`, the phone's place in `keys` for `ingredient_id` and its count for `on_hand`;
+/// [`phone_counts`] reads them back.
+pub fn placed_web_orders_beside_stock(keys: &[&str], off: i64) -> crate::stock::db::Beside {
     crate::stock::db::Beside {
         sql: per_phone_branches(
             keys.len(),
             None,
-            "2, CAST({i} AS BIGINT), '', '', COUNT(*), 0, 0",
+            &format!("{off}, CAST({{i}} AS BIGINT), '', '', COUNT(*), 0, 0"),
         ),
         binds: keys.iter().map(|k| (*k).to_owned()).collect(),
+    }
+}
+
+/// The highest order id so far, read with the stock on SQLite (see
+/// [`crate::stock::db::Beside`]): one row, `off`, `0`, and the id (`0` before the first order)
+/// for `on_hand`. Within the transaction that read it, the next orders are numbered from the
+/// one after, as SQLite would number them (see [`insert_numbered`]).
+pub fn last_id_beside_stock(off: i64) -> crate::stock::db::Beside {
+    crate::stock::db::Beside {
+        sql: format!("SELECT {off}, 0, '', '', COALESCE(MAX(id), 0), 0, 0 FROM orders"),
+        binds: Vec::new(),
     }
 }
 
@@ -429,47 +440,12 @@ pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<Or
     if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = String::from(
-        "INSERT INTO orders (shop_id, customer_id, created_by, channel, fulfilment, status, \
-         payment_method, payment_status, contact_name, contact_phone, contact_email, \
-         address_street, address_postcode, address_city, address_instructions, note, \
-         total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
-         eta_at, delivery_fee_cents, lang, phone_key, reserved) VALUES ",
-    );
+    let mut sql = format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES ");
     sql.push_str(&crate::db::values(tx, orders.len(), 28));
     sql.push_str(" RETURNING id, tracking_token");
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for n in orders {
-        let (o, a) = (n.order, n.order.address.as_ref());
-        query = query
-            .bind(o.shop_id.0)
-            .bind(n.customer.map(|c| c.0))
-            .bind(n.created_by.map(|c| c.0))
-            .bind(o.channel.as_str())
-            .bind(o.fulfilment.as_str())
-            .bind(o.status.as_str())
-            .bind(o.payment_method.as_str())
-            .bind(o.payment_status.as_str())
-            .bind(o.contact.name.clone())
-            .bind(o.contact.phone.clone())
-            .bind(o.contact.email.clone())
-            .bind(a.map(|a| a.street.clone()))
-            .bind(a.map(|a| a.postcode.clone()))
-            .bind(a.map(|a| a.city.clone()))
-            .bind(a.and_then(|a| a.instructions.clone()))
-            .bind(o.note.clone())
-            .bind(o.total.0)
-            .bind(o.version)
-            .bind(n.token)
-            .bind((o.status == OrderStatus::Placed).then_some(n.now))
-            .bind(n.now)
-            .bind(n.now)
-            .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
-            .bind(o.eta.map(jiff::Timestamp::as_millisecond))
-            .bind(o.delivery_fee.0)
-            .bind(n.lang)
-            .bind(crate::customers::national(&o.contact.phone))
-            .bind(held_text(n.reserved));
+        query = bind_order(query, n);
     }
     let rows = query.fetch_all(&mut **tx).await?;
     // The rows come back in no promised order: each is matched by its tracking token.
@@ -488,6 +464,69 @@ pub async fn insert(tx: &mut Tx, orders: &[NewOrder<'_>]) -> sqlx::Result<Vec<Or
                 .ok_or_else(|| sqlx::Error::Protocol("a new order came back without its id".into()))
         })
         .collect()
+}
+
+/// Writes new orders with `script`, each with its id of `ids` (the caller knows these ids
+/// free: see [`last_id_beside_stock`]). Nothing comes back from the statement, so it goes
+/// with the transaction's other writes in one hand-off.
+pub fn insert_numbered<'a>(
+    conn: &AnyConnection,
+    script: &mut Script<'a>,
+    orders: &'a [NewOrder<'a>],
+    ids: &'a [OrderId],
+) {
+    if orders.is_empty() {
+        return;
+    }
+    let mut sql = format!("INSERT INTO orders (id, {ORDER_COLUMNS}) VALUES ");
+    sql.push_str(&crate::db::values(conn, orders.len(), 29));
+    script.push(sql, orders.len() as u64, move |mut query| {
+        for (id, n) in ids.iter().zip(orders) {
+            query = bind_order(query.bind(id.0), n);
+        }
+        query
+    });
+}
+
+/// The columns a new order's row is written with, in [`bind_order`]'s order (28).
+const ORDER_COLUMNS: &str = "shop_id, customer_id, created_by, channel, fulfilment, status, \
+     payment_method, payment_status, contact_name, contact_phone, contact_email, \
+     address_street, address_postcode, address_city, address_instructions, note, \
+     total_cents, version, tracking_token, placed_at, created_at, updated_at, promised_at, \
+     eta_at, delivery_fee_cents, lang, phone_key, reserved";
+
+/// Binds the [`ORDER_COLUMNS`] of `n`.
+fn bind_order(query: Unbound, n: &NewOrder<'_>) -> Unbound {
+    let (o, a) = (n.order, n.order.address.as_ref());
+    query
+        .bind(o.shop_id.0)
+        .bind(n.customer.map(|c| c.0))
+        .bind(n.created_by.map(|c| c.0))
+        .bind(o.channel.as_str())
+        .bind(o.fulfilment.as_str())
+        .bind(o.status.as_str())
+        .bind(o.payment_method.as_str())
+        .bind(o.payment_status.as_str())
+        .bind(o.contact.name.clone())
+        .bind(o.contact.phone.clone())
+        .bind(o.contact.email.clone())
+        .bind(a.map(|a| a.street.clone()))
+        .bind(a.map(|a| a.postcode.clone()))
+        .bind(a.map(|a| a.city.clone()))
+        .bind(a.and_then(|a| a.instructions.clone()))
+        .bind(o.note.clone())
+        .bind(o.total.0)
+        .bind(o.version)
+        .bind(n.token.to_owned())
+        .bind((o.status == OrderStatus::Placed).then_some(n.now))
+        .bind(n.now)
+        .bind(n.now)
+        .bind(o.promised_at.map(jiff::Timestamp::as_millisecond))
+        .bind(o.eta.map(jiff::Timestamp::as_millisecond))
+        .bind(o.delivery_fee.0)
+        .bind(n.lang)
+        .bind(crate::customers::national(&o.contact.phone))
+        .bind(held_text(n.reserved))
 }
 
 /// Replaces the lines of an order.

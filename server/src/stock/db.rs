@@ -50,47 +50,49 @@ pub async fn apply(
     Ok(Some((row.try_get("on_hand")?, row.try_get("reserved")?)))
 }
 
-/// Reads the shop's stock levels and holds them until the end of `tx`, and the pizzas
-/// switched off there (as [`crate::menu::db::disabled`] gives them). On PostgreSQL the rows
-/// are locked, in ingredient order (as every writer of stock locks them), and the pizzas are
-/// a second statement; on SQLite the write transaction holds the whole file already, and one
-/// statement reads both (one hand-off to the database's thread less).
+/// Begins a write transaction that reads the shop's stock levels and holds them until its
+/// end, and the pizzas switched off there (as [`crate::menu::db::disabled`] gives them). On
+/// PostgreSQL the rows are locked, in ingredient order (as every writer of stock locks them),
+/// and the pizzas are a second statement; on SQLite the write transaction holds the whole file,
+/// and one statement reads both and begins the transaction (see [`crate::db::Db::begin_reading`]):
+/// one hand-off to the database's thread for all three.
 ///
 /// On SQLite the same statement also reads `beside`, other rows the caller needs at the
 /// start of its transaction (see [`Beside`]); PostgreSQL refuses it (its callers read such
 /// rows on another connection meanwhile).
 pub async fn hold(
-    tx: &mut Tx,
+    db: &crate::db::Db,
     shop: ShopId,
-    backend: crate::db::Backend,
     beside: Option<&Beside>,
-) -> sqlx::Result<Holding> {
+) -> sqlx::Result<(Tx, Holding)> {
     let levels = |rows: &[AnyRow]| -> sqlx::Result<BTreeMap<IngredientId, StockLevel>> {
         rows.iter()
             .map(|r| level(r).map(|l| (l.ingredient_id, l)))
             .collect()
     };
-    match backend {
+    match db.backend() {
         crate::db::Backend::Postgres => {
             if beside.is_some() {
                 return Err(sqlx::Error::Protocol(
                     "rows beside the stock are read with it on SQLite only".into(),
                 ));
             }
+            let mut tx = db.begin().await?;
             let rows = sqlx::query(
                 "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
                  FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
                  WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s",
             )
             .bind(shop.0)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?;
-            let disabled = crate::menu::db::disabled(&mut **tx, shop).await?;
-            Ok(Holding {
+            let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
+            let holding = Holding {
                 levels: levels(&rows)?,
                 disabled,
                 beside: Vec::new(),
-            })
+            };
+            Ok((tx, holding))
         }
         crate::db::Backend::Sqlite => {
             // Anonymous placeholders, bound in order: the shop three times, then `beside`'s.
@@ -109,14 +111,15 @@ pub async fn hold(
                 sql.push_str(" UNION ALL ");
                 sql.push_str(&beside.sql);
             }
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(shop.0)
-                .bind(shop.0)
-                .bind(shop.0);
-            for value in beside.iter().flat_map(|b| &b.binds) {
-                query = query.bind(value.as_str());
-            }
-            let rows = query.fetch_all(&mut **tx).await?;
+            let (tx, rows) = db
+                .begin_reading(&sql, |query| {
+                    let mut query = query.bind(shop.0).bind(shop.0).bind(shop.0);
+                    for value in beside.iter().flat_map(|b| &b.binds) {
+                        query = query.bind(value.clone());
+                    }
+                    query
+                })
+                .await?;
             let mut stock = Vec::with_capacity(rows.len());
             let mut disabled = Vec::new();
             let mut others = Vec::new();
@@ -124,27 +127,60 @@ pub async fn hold(
                 match row.try_get::<i64, _>("off")? {
                     0 => stock.push(row),
                     1 => disabled.push(PizzaId(row.try_get("ingredient_id")?)),
-                    _ => others.push((row.try_get("ingredient_id")?, row.try_get("on_hand")?)),
+                    off => others.push(BesideRow {
+                        off,
+                        key: row.try_get("ingredient_id")?,
+                        value: row.try_get("on_hand")?,
+                    }),
                 }
             }
-            Ok(Holding {
+            let holding = Holding {
                 levels: levels(&stock)?,
                 disabled,
                 beside: others,
-            })
+            };
+            Ok((tx, holding))
         }
     }
 }
 
 /// Rows read with the stock on SQLite (see [`hold`]): branches of a `UNION ALL` whose seven
-/// columns match the stock's, the first `2`; the second and fifth come back as pairs. Its
-/// placeholders are anonymous (`?`), bound to `binds` in order.
-#[derive(Debug, Clone)]
+/// columns match the stock's, the first a number of 2 or more that tells the branches apart;
+/// the first, second and fifth come back (see [`BesideRow`]). Its placeholders are anonymous
+/// (`?`), bound to `binds` in order.
+#[derive(Debug, Clone, Default)]
 pub struct Beside {
     /// The branches.
     pub sql: String,
     /// Their values, in the order of their placeholders.
     pub binds: Vec<String>,
+}
+
+impl Beside {
+    /// These branches, then `more`'s.
+    #[must_use]
+    pub fn and(mut self, more: Beside) -> Beside {
+        if self.sql.is_empty() {
+            return more;
+        }
+        if !more.sql.is_empty() {
+            self.sql.push_str(" UNION ALL ");
+            self.sql.push_str(&more.sql);
+            self.binds.extend(more.binds);
+        }
+        self
+    }
+}
+
+/// A row read beside the stock: its branch's number, and its second and fifth columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BesideRow {
+    /// The first column: which kind of row.
+    pub off: i64,
+    /// The second column.
+    pub key: i64,
+    /// The fifth column.
+    pub value: i64,
 }
 
 /// What [`hold`] read.
@@ -154,8 +190,8 @@ pub struct Holding {
     pub levels: BTreeMap<IngredientId, StockLevel>,
     /// The pizzas switched off there.
     pub disabled: Vec<PizzaId>,
-    /// The second and fifth columns of the rows read beside the stock.
-    pub beside: Vec<(i64, i64)>,
+    /// The rows read beside the stock.
+    pub beside: Vec<BesideRow>,
 }
 
 /// Reserves every quantity of `needs` with `script`, in one guarded statement (the rows held

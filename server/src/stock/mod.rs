@@ -22,7 +22,7 @@ use ocpizza_proto::api::stock::{
     LedgerEntry, LedgerKind, StockCorrection, StockLevel, StockList, StockMovement,
 };
 use ocpizza_proto::events::{Event, Stream};
-use ocpizza_proto::{IngredientId, PizzaId, ShopId, StaffRole, UserId};
+use ocpizza_proto::{IngredientId, ShopId, StaffRole, UserId};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,21 +38,20 @@ pub struct Held {
 }
 
 impl Held {
-    /// Reads and holds the stock of `shop` until the end of `tx`; also gives the pizzas
-    /// switched off there and, on SQLite, the rows of `beside`, read with it (see
+    /// Begins a write transaction that holds the stock of `shop` until its end; also gives
+    /// the pizzas switched off there and, on SQLite, the rows of `beside`, read with it (see
     /// [`db::hold`]).
-    pub async fn read(
-        tx: &mut Tx,
+    pub async fn begin(
+        db: &crate::db::Db,
         shop: ShopId,
-        backend: crate::db::Backend,
         beside: Option<&db::Beside>,
-    ) -> sqlx::Result<(Held, Vec<PizzaId>, Vec<(i64, i64)>)> {
-        let holding = db::hold(tx, shop, backend, beside).await?;
+    ) -> sqlx::Result<(Tx, Held, db::Holding)> {
+        let (tx, mut holding) = db::hold(db, shop, beside).await?;
         let held = Held {
-            levels: holding.levels,
+            levels: std::mem::take(&mut holding.levels),
             moved: Needs::new(),
         };
-        Ok((held, holding.disabled, holding.beside))
+        Ok((tx, held, holding))
     }
 
     /// The name of an ingredient of the shop's stock.

@@ -110,3 +110,52 @@ async fn a_reservation_past_the_free_stock_fails_its_script_and_leaves_nothing()
         (before.0, before.1 + free)
     );
 }
+
+#[tokio::test]
+async fn a_transaction_given_up_before_its_commit_leaves_nothing_and_the_next_begins_at_once() {
+    let app = TestApp::spawn().await;
+    let (ingredient, _) = free_ingredient(&app).await;
+    let before = app.level(SHOP, ingredient).await;
+    // A transaction begun alone, then one begun by the read that holds the shop's stock (on
+    // SQLite, the same statement as its `BEGIN`): each writes, then is dropped uncommitted.
+    for holding in [false, true] {
+        let mut tx = if holding {
+            ocpizza::stock::Held::begin(&app.db, SHOP, None)
+                .await
+                .unwrap()
+                .0
+        } else {
+            app.db.begin().await.unwrap()
+        };
+        let mut script = Script::new();
+        insert_ledger(
+            &tx,
+            &mut script,
+            SHOP,
+            vec![ledger_row(ingredient, "script given up")],
+        );
+        reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, 1)]));
+        script.run(&mut tx).await.unwrap();
+        drop(tx);
+
+        // The next one begins on the same writer (no "transaction within a transaction"),
+        // and what it commits carries nothing of the one given up.
+        let (mut tx, _, _) = ocpizza::stock::Held::begin(&app.db, SHOP, None)
+            .await
+            .unwrap();
+        let mut script = Script::new();
+        insert_ledger(
+            &tx,
+            &mut script,
+            SHOP,
+            vec![ledger_row(ingredient, "script committed")],
+        );
+        script.run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(app.level(SHOP, ingredient).await, before);
+    }
+    assert_eq!(
+        ledger_reasons(&app).await,
+        ["script committed", "script committed"]
+    );
+}
