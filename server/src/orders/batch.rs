@@ -5,11 +5,14 @@
 //!
 //! The shop's stock is read and held at the start of a batch, and which of its orders it allows
 //! is decided in memory: out of stock, or past its phone's allowance of web orders waiting for
-//! a shop (the batch's phones are counted once, on another connection while the stock is
-//! taken, then counted on as the batch accepts their orders, so that orders sent at once from
-//! one phone cannot each pass). An order refused touches nothing, and the others are
-//! written together, one statement for all their rows, one for their lines, one for their
-//! reservations, one guarded statement for the stock they take. A batch is capped at
+//! a shop (the batch's phones are counted once as the stock is taken, then counted on as the
+//! batch accepts their orders, so that orders sent at once from one phone cannot each pass).
+//! An order refused touches nothing, and the others are written together, one statement for
+//! all their rows, one for their lines, one for their reservations, one guarded statement for
+//! the stock they take. On SQLite, whose writer holds the whole file, the statement that reads
+//! the stock also begins the transaction, counts the phones and reads the last order id and
+//! the heads of the orders' streams; every write after it then goes to SQLite's thread in one
+//! script, and the commit follows: three hand-offs to that thread for the whole batch. A batch is capped at
 //! [`MAX_BATCH`] orders, which bounds its statements and how long it holds the shop's rows.
 //! Should the batch as a whole fail before its commit (or at it; a duplicate idempotency key
 //! does that), its orders are written again one by one, each with its own answer; an order
