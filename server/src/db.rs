@@ -24,9 +24,11 @@ use std::time::Duration;
 /// the request timeout, so that an unreachable database gets a clear answer quickly.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A transaction on the write pool: sqlx's own (see [`Db::begin`]) or, on SQLite, one whose
-/// `BEGIN` went with its first read (see [`Db::begin_reading`]). Either way it is the write
-/// connection while it lasts, and dropped without [`Tx::commit`] it is rolled back.
+/// A transaction on the write pool (see [`Db::begin`]): sqlx's own on PostgreSQL; on SQLite,
+/// the write connection with `BEGIN` and `COMMIT` sent as statements ([`Begun`]), the `BEGIN`
+/// with the transaction's first read when it is begun by [`Db::begin_reading`]. Either way it
+/// is the write connection while it lasts, and dropped without [`Tx::commit`] it is rolled
+/// back.
 pub enum Tx {
     /// Begun, committed and rolled back by sqlx.
     Sqlx(Transaction<'static, Any>),
@@ -34,12 +36,11 @@ pub enum Tx {
     Begun(Begun),
 }
 
-/// SQLite's write connection inside a transaction that sqlx does not know of (see
-/// [`Db::begin_reading`]). sqlx hands `BEGIN` and `COMMIT` to SQLite's thread as commands of
-/// their own and waits for the thread to hear that their answer was taken: three wake-ups
-/// each, where a statement costs two. Here `BEGIN IMMEDIATE` goes with the first read and
-/// `COMMIT` is a plain statement.
-#[allow(missing_debug_implementations)] // shown by `Tx`'s
+/// SQLite's write connection inside a transaction that sqlx does not know of. sqlx hands
+/// `BEGIN` and `COMMIT` to SQLite's thread as commands of their own and waits for the thread
+/// to hear that their answer was taken: three wake-ups each, where a statement costs two.
+/// Here they are plain statements, and `BEGIN IMMEDIATE` may go with the first read (see
+/// [`Db::begin_reading`]).
 pub struct Begun {
     /// Always there until dropped.
     conn: Option<PoolConnection<Any>>,
@@ -51,11 +52,16 @@ impl std::fmt::Debug for Tx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Tx::Sqlx(_) => f.write_str("Tx::Sqlx"),
-            Tx::Begun(begun) => f
-                .debug_struct("Tx::Begun")
-                .field("open", &begun.open)
-                .finish(),
+            Tx::Begun(begun) => begun.fmt(f),
         }
+    }
+}
+
+impl std::fmt::Debug for Begun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Begun")
+            .field("open", &self.open)
+            .finish_non_exhaustive()
     }
 }
 

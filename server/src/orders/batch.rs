@@ -12,8 +12,9 @@
 //! the stock they take. On SQLite, whose writer holds the whole file, the statement that reads
 //! the stock also begins the transaction, counts the phones and reads the last order id and
 //! the heads of the orders' streams; every write after it then goes to SQLite's thread in one
-//! script, and the commit follows: three hand-offs to that thread for the whole batch. A batch is capped at
-//! [`MAX_BATCH`] orders, which bounds its statements and how long it holds the shop's rows.
+//! script, and the commit follows: three hand-offs to that thread for the whole batch. A batch
+//! is capped at [`MAX_BATCH`] orders, which bounds its statements and how long it holds the
+//! shop's rows.
 //! Should the batch as a whole fail before its commit (or at it; a duplicate idempotency key
 //! does that), its orders are written again one by one, each with its own answer; an order
 //! whose batch did commit although the commit reported an error is found by its tracking
@@ -232,10 +233,7 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
             .and(db::last_id_beside_stock(LAST_ID))
             .and(crate::events::db::heads_beside_stock(&streams, HEADS))
     });
-    let holding = async {
-        let (tx, held, holding) = Held::begin(&state.db, shop, beside.as_ref()).await?;
-        ApiResult::Ok((tx, held, holding))
-    };
+    let holding = async { ApiResult::Ok(Held::begin(&state.db, shop, beside.as_ref()).await?) };
     let allowance = async {
         match beside {
             Some(_) => Ok(None),
