@@ -10,10 +10,10 @@ use std::time::Duration;
 /// slows the writes and the checkpoints alike instead of shortening the run.
 const COMMITS: usize = 2_500;
 
-/// The longest the log got (in pages) while one task made [`COMMITS`] commits without pause
-/// and the checkpoints ran every few milliseconds, starting it over above `restart_above`
-/// pages.
-async fn longest_log(restart_above: i64) -> i64 {
+/// The log's length (in pages) at each round of checkpoints while one task made [`COMMITS`]
+/// commits without pause and the checkpoints ran every few milliseconds, starting it over above
+/// `restart_above` pages.
+async fn log_lengths(restart_above: i64) -> Vec<i64> {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect_sqlite(dir.path().join("rush.db").to_str().unwrap())
         .await
@@ -38,31 +38,48 @@ async fn longest_log(restart_above: i64) -> i64 {
             done.store(true, Ordering::Relaxed);
         }
     });
-    let mut longest = 0;
+    let mut lengths = Vec::new();
     while !done.load(Ordering::Relaxed) {
-        longest = longest.max(db.checkpoint(restart_above).await.unwrap());
+        lengths.push(db.checkpoint(restart_above).await.unwrap());
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     writer.await.unwrap();
     db.close().await;
-    longest
+    lengths
 }
+
+/// The longest and the median of `lengths`.
+fn longest_and_median(mut lengths: Vec<i64>) -> (i64, i64) {
+    lengths.sort_unstable();
+    let median = lengths.get(lengths.len() / 2).copied().unwrap_or(0);
+    (lengths.last().copied().unwrap_or(0), median)
+}
+
+/// The log's length above which the rounds of checkpoints start it over, in this test.
+const RESTART_ABOVE: i64 = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_log_written_without_pause_starts_over_once_long() {
-    // Passive checkpoints alone never reach the end of a log that keeps growing.
-    let unbounded = longest_log(i64::MAX).await;
-    let bounded = longest_log(200).await;
+    // Without restarts, the log outgrows the threshold: passive checkpoints never reach the
+    // end of a log that keeps growing (unless a loaded machine slows the writes enough).
+    let (unbounded, unbounded_median) = longest_and_median(log_lengths(i64::MAX).await);
+    let (bounded, bounded_median) = longest_and_median(log_lengths(RESTART_ABOVE).await);
     eprintln!(
-        "longest log: {unbounded} pages with passive checkpoints only, {bounded} with restarts above 200"
+        "log length, longest and median: {unbounded} and {unbounded_median} pages with passive \
+         checkpoints only, {bounded} and {bounded_median} with restarts above {RESTART_ABOVE}"
     );
     assert!(
-        unbounded > 3_000,
+        unbounded > 4 * RESTART_ABOVE,
         "{COMMITS} commits grew the log to {unbounded} pages only"
     );
-    // Some 300 pages on a quiet machine, more when other tests slow the checkpoints.
+    // With them, most rounds find it started over (some 100–150 pages at half the rounds,
+    // against 3,400–3,900 without, on a quiet machine). The longest is no measure of it: on a
+    // loaded machine, a round held up for a while finds the log as long as the commits made
+    // meanwhile.
     assert!(
-        bounded * 4 < unbounded,
-        "the log reached {bounded} pages although it starts over above 200 ({unbounded} without)"
+        bounded_median < 4 * RESTART_ABOVE,
+        "the log was {bounded_median} pages long or more at half the rounds (longest {bounded}) \
+         although it starts over above {RESTART_ABOVE} ({unbounded_median}, longest {unbounded}, \
+         without)"
     );
 }
