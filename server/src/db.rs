@@ -129,6 +129,16 @@ impl Tx {
 }
 
 impl Begun {
+    /// The writer of `write`, about to begin: from the moment its `BEGIN` is sent the
+    /// transaction may have begun, so that dropped early (a failure, a cancelled caller) it
+    /// is rolled back.
+    async fn lend(write: &AnyPool) -> sqlx::Result<Begun> {
+        Ok(Begun {
+            conn: Some(write.acquire().await?),
+            open: true,
+        })
+    }
+
     fn connection(&mut self) -> &mut AnyConnection {
         self.conn.as_mut().expect("a transaction's connection")
     }
@@ -370,10 +380,7 @@ impl Db {
 
     /// `BEGIN IMMEDIATE` on SQLite's writer, as a plain statement (see [`Begun`]).
     async fn begin_sqlite(&self) -> sqlx::Result<Tx> {
-        let mut begun = Begun {
-            conn: Some(self.write.acquire().await?),
-            open: true,
-        };
+        let mut begun = Begun::lend(&self.write).await?;
         let begin = sqlx::query("BEGIN IMMEDIATE")
             .execute(begun.connection())
             .await;
@@ -400,12 +407,7 @@ impl Db {
                 "a transaction begins with its first read on SQLite only".into(),
             ));
         }
-        // From the moment the statement is sent the transaction may have begun: dropped
-        // early (a failure, a cancelled caller), the guard rolls it back.
-        let mut begun = Begun {
-            conn: Some(self.write.acquire().await?),
-            open: true,
-        };
+        let mut begun = Begun::lend(&self.write).await?;
         let text = format!("BEGIN IMMEDIATE;\n{sql}");
         let rows = bind(sqlx::query(sqlx::AssertSqlSafe(text)))
             .fetch_all(begun.connection())
