@@ -356,10 +356,9 @@ async fn migrate_and_serve_refuse_pending_migrations_while_an_instance_serves_wi
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     assert!(ocpizza(&data, &["seed", "--demo"], None).status.success());
-    let mut first = Served::start(&data, &[], &[]);
+    let first = Served::start(&data, &[], &[]);
     // A rolling restart with nothing to apply is never refused.
-    let second = Served::start(&data, &[], &[]);
-    drop(second);
+    Served::start(&data, &[], &[]).stop().await;
 
     // The next version brings a migration: here, migration 4 made pending again.
     let db = ocpizza::db::Db::connect_sqlite(data.join("ocpizza.db").to_str().unwrap())
@@ -416,9 +415,7 @@ async fn migrate_and_serve_refuse_pending_migrations_while_an_instance_serves_wi
     );
 
     // A graceful stop removes the instance's heartbeat at once.
-    let pid = rustix::process::Pid::from_child(&first.child);
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    first.child.wait().unwrap();
+    first.stop().await;
     let status = text(&ocpizza(&data, &["maintenance", "status"], None));
     assert!(status.contains("0 instance(s) serving"), "{status}");
     db.close().await;

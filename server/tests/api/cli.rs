@@ -193,6 +193,18 @@ impl Served {
         panic!("the server stopped before serving: {banner}{}", text(&out));
     }
 
+    /// Stops the server as systemd does (SIGTERM) and waits for it to exit: it deregisters as
+    /// a serving instance on the way out. Its banner comes before it serves, so it is asked
+    /// first whether it serves: a signal before that would find no handler yet.
+    pub(crate) async fn stop(mut self) {
+        let healthz = format!("{}/healthz", self.base);
+        let answered = reqwest::get(&healthz).await.map(|r| r.status());
+        assert_eq!(answered.ok(), Some(StatusCode::OK), "{healthz}");
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        self.child.wait().unwrap();
+    }
+
     async fn login_as_demo_admin(&self) -> StatusCode {
         reqwest::Client::new()
             .post(format!("{}/api/v1/auth/login", self.base))
