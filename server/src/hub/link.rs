@@ -1,9 +1,9 @@
 //! A connection's socket, shared by its task and the hub's fan-out.
 //!
-//! A live frame for a connection that is up to date on the frame's stream and has nothing
-//! queued is written by the fan-out itself, straight into the socket: no queue, no task woken,
-//! no poll of the connection. Everything else goes through the connection's queue and its task
-//! as before: a connection that is behind (replaying, filling a gap, just subscribed), a
+//! A live frame for a connection that is up to date on the frame's stream, with nothing of
+//! that stream queued, is written by the fan-out itself, straight into the socket: no queue, no
+//! task woken, no poll of the connection. Everything else goes through the connection's queue
+//! and its task as before: a connection that is behind (replaying, filling a gap, just subscribed), a
 //! resync, a subscription seen only in part, the account's own stream, a socket that cannot
 //! take more.
 //!
@@ -30,6 +30,7 @@ use axum::Error;
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use smallvec::SmallVec;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -40,11 +41,12 @@ pub struct Link {
     state: Mutex<State>,
 }
 
+/// Laid out as written, what every delivery reads first: the fan-out visits thousands of
+/// connections per event, each a cold cache line, so the lock, the flags, the socket's writing
+/// side and the followed streams sit together at the start (see [`Followed`]).
 #[derive(Debug)]
+#[repr(C)]
 struct State {
-    ws: WebSocket,
-    /// The socket's writing side, on the server's own connections.
-    wire: Option<Arc<Wire>>,
     /// The task handed tungstenite a message it has not flushed yet: tungstenite may hold
     /// bytes that must go out before anything written beside it.
     pending: bool,
@@ -53,6 +55,8 @@ struct State {
     closed: bool,
     /// The task waits for the socket to take more: its waker must stay registered.
     blocked: bool,
+    /// The socket's writing side, on the server's own connections.
+    wire: Option<Arc<Wire>>,
     /// Stream → the last sequence sent of it.
     streams: Followed,
     /// The account's own stream: a frame of it makes the task check the caller's access again,
@@ -61,6 +65,7 @@ struct State {
     /// How many frames of `access` were queued: a stream authorised before the last of them
     /// may not go direct ([`Link::go_direct`]).
     access_epoch: u64,
+    ws: WebSocket,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -73,23 +78,33 @@ struct Sent {
 }
 
 /// The streams a connection follows ([`super::conn::MAX_SUBSCRIPTIONS`] at most), looked up at
-/// every delivery: a short list beats hashing the name (see [`super::Hub::stream_name`]).
+/// every delivery: a short list beats hashing the name (see [`super::Hub::stream_name`]), and
+/// the first few are kept in the state itself rather than in an allocation of their own, one
+/// more cold cache line per delivery. A frame's name is the hub's own copy, so the same
+/// pointer usually answers without comparing the text.
 #[derive(Debug, Default)]
-struct Followed(Vec<(Arc<str>, Sent)>);
+struct Followed(SmallVec<[(Arc<str>, Sent); FOLLOWED_INLINE]>);
+
+/// Streams kept in a connection's state before [`Followed`] spills to the heap: a cook follows
+/// two, a manager three or four (with the account's own stream).
+const FOLLOWED_INLINE: usize = 4;
 
 impl Followed {
-    fn get(&self, stream: &str) -> Option<&Sent> {
+    fn position(&self, stream: &str) -> Option<usize> {
+        let same = |(name, _): &(Arc<str>, Sent)| std::ptr::eq(name.as_ref(), stream);
+        let equal = |(name, _): &(Arc<str>, Sent)| **name == *stream;
         self.0
             .iter()
-            .find(|(name, _)| **name == *stream)
-            .map(|(_, s)| s)
+            .position(same)
+            .or_else(|| self.0.iter().position(equal))
+    }
+
+    fn get(&self, stream: &str) -> Option<&Sent> {
+        self.position(stream).map(|i| &self.0[i].1)
     }
 
     fn get_mut(&mut self, stream: &str) -> Option<&mut Sent> {
-        self.0
-            .iter_mut()
-            .find(|(name, _)| **name == *stream)
-            .map(|(_, s)| s)
+        self.position(stream).map(|i| &mut self.0[i].1)
     }
 }
 

@@ -8,8 +8,8 @@
 //! dropped message); when the bus says its link to the other instances lost events (Redis
 //! came back), every stream catches up. Each event is encoded once into a [`Frame`] whose
 //! bytes every recipient shares. The fan-out writes a frame straight into the socket of each
-//! connection that is up to date and has nothing queued ([`link`]); the others get it in their
-//! bounded queue, which their own task empties. A full queue is a slow consumer, told to
+//! connection that is up to date on the stream, with nothing of it queued ([`link`]); the
+//! others get it in their bounded queue, which their own task empties. A full queue is a slow consumer, told to
 //! resume from its last sequence, so neither the publisher nor other clients ever wait for it.
 //!
 //! What a stream is — who may follow it, its snapshot — the hub asks of the [`Catalogue`] it
@@ -159,22 +159,6 @@ impl ConnHandle {
         }
     }
 
-    /// Writes `frame` straight into the socket when the connection is up to date and has
-    /// nothing queued ([`link`]); queues it otherwise.
-    fn offer(&self, frame: &Arc<Frame>) -> Result<(), Refused> {
-        if !frame.is_resync() && self.tx.capacity() == QUEUE_FRAMES {
-            match self.link.write_live(frame) {
-                Direct::Sent => return Ok(()),
-                Direct::Unflushed => return self.queue(Arc::new(Frame::flush())),
-                Direct::Queue => {}
-            }
-        }
-        // Nothing of a stream's new history may overtake its fresh snapshot, and nothing may
-        // go out directly while the caller's access is checked again.
-        self.link.before_queueing(frame);
-        self.queue(frame.clone())
-    }
-
     fn queue(&self, frame: Arc<Frame>) -> Result<(), Refused> {
         self.tx.try_send(frame).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => Refused::Slow,
@@ -183,12 +167,59 @@ impl ConnHandle {
     }
 }
 
+/// A subscriber of a stream as the fan-out holds it: the connection's link beside its handle,
+/// so that a direct write goes to the link without reading the handle first (the fan-out
+/// visits thousands of connections per event, each a cold cache line).
+#[derive(Debug, Clone)]
+struct Subscriber {
+    link: Arc<Link>,
+    conn: Arc<ConnHandle>,
+}
+
+impl Subscriber {
+    fn of(conn: &Arc<ConnHandle>) -> Subscriber {
+        Subscriber {
+            link: conn.link.clone(),
+            conn: conn.clone(),
+        }
+    }
+
+    /// Writes `frame` straight into the socket when the connection is up to date on its stream
+    /// ([`link`]); queues it otherwise.
+    ///
+    /// The queue is not looked at: a frame of its stream still queued keeps the link's last
+    /// sequence sent behind, so the next one is queued too, and frames of different streams
+    /// have no order to keep. Reading the queue's length is a cold cache line of its own at
+    /// every delivery.
+    fn offer(&self, frame: &Arc<Frame>) -> Result<(), Refused> {
+        if !frame.is_resync() {
+            match self.link.write_live(frame) {
+                Direct::Sent => return Ok(()),
+                Direct::Unflushed => return self.conn.queue(Arc::new(Frame::flush())),
+                Direct::Queue => {}
+            }
+        }
+        // Nothing of a stream's new history may overtake its fresh snapshot, and nothing may
+        // go out directly while the caller's access is checked again.
+        self.link.before_queueing(frame);
+        self.conn.queue(frame.clone())
+    }
+}
+
+impl std::ops::Deref for Subscriber {
+    type Target = ConnHandle;
+
+    fn deref(&self) -> &ConnHandle {
+        &self.conn
+    }
+}
+
 #[derive(Debug, Default)]
 struct Entry {
     last_seq: i64,
     /// Shared with a fan-out under way, which writes without holding the hub's lock; changed
     /// in place otherwise.
-    subscribers: Arc<Vec<Arc<ConnHandle>>>,
+    subscribers: Arc<Vec<Subscriber>>,
 }
 
 #[derive(Debug)]
@@ -408,8 +439,8 @@ impl Hub {
             last_seq: head,
             subscribers: Arc::default(),
         });
-        if !entry.subscribers.iter().any(|c| c.id == conn.id) {
-            Arc::make_mut(&mut entry.subscribers).push(conn.clone());
+        if !entry.subscribers.iter().any(|c| Arc::ptr_eq(&c.conn, conn)) {
+            Arc::make_mut(&mut entry.subscribers).push(Subscriber::of(conn));
         }
     }
 
@@ -528,7 +559,7 @@ impl Hub {
     fn offer_all(
         &self,
         frame: &Arc<Frame>,
-        subscribers: &[Arc<ConnHandle>],
+        subscribers: &[Subscriber],
         dropped: &mut HashSet<u64>,
     ) {
         let metrics = &self.inner.metrics;
