@@ -107,15 +107,28 @@ pub async fn customer_state(state: &AppState, rec: &OrderRecord) -> ApiResult<Pa
     })
 }
 
-/// What staff see of the order's payment.
+/// What staff see of the order's payment, read in one snapshot: a capture changes the attempt
+/// and the order's payment status in one commit, so reading them apart could show the money
+/// taken while the order still says authorised.
 pub async fn staff_view(state: &AppState, rec: &OrderRecord) -> ApiResult<OrderPayment> {
     let mut conn = state.db.pool().acquire().await?;
-    let attempts = db::attempts(&mut conn, rec.order.id).await?;
-    let operations = db::history(&mut conn, rec.order.id).await?;
+    let begin = if crate::db::is_postgres(&conn) {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    } else {
+        "BEGIN"
+    };
+    let mut tx = sqlx::Connection::begin_with(&mut *conn, begin).await?;
+    let order = match crate::orders::db::by_id(&mut tx, rec.order.id).await? {
+        Some(now) => now.order,
+        None => rec.order.clone(),
+    };
+    let attempts = db::attempts(&mut tx, rec.order.id).await?;
+    let operations = db::history(&mut tx, rec.order.id).await?;
+    tx.commit().await?;
     Ok(OrderPayment {
-        order_id: rec.order.id,
-        payment_method: rec.order.payment_method,
-        payment_status: rec.order.payment_status,
+        order_id: order.id,
+        payment_method: order.payment_method,
+        payment_status: order.payment_status,
         provider: attempts.last().map(|a| a.provider),
         authorised: attempts
             .iter()
