@@ -134,6 +134,7 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "live µs/deliv",
             "live × floor",
             "paced floor µs",
+            "paced × floor",
             "live × paced",
             "bench µs/deliv",
         ]
@@ -180,6 +181,12 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             p.paced
                 .as_ref()
                 .map_or_else(|| "?".into(), |f| format!("{:.2}", f.sender_us)),
+            match (&p.paced, &r.floor) {
+                (Some(paced), Some(floor)) if floor.sender_us > 0.0 => {
+                    format!("{:.2}", paced.sender_us / floor.sender_us)
+                }
+                _ => "?".into(),
+            },
             over_floor(p, p.paced.as_ref(), |c| c.live),
             per_delivery(p, |c| c.bench),
         ]);
@@ -200,7 +207,10 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
                 "\"paced floor\" = the same writes at each phase's own rate, one round over all \
                  sockets at each tick split between one sender per CPU, senders and reader \
                  asleep between rounds, as the hub and its clients are between events; \"paced \
-                 spread\" = a frame's arrival minus the first arrival of its round there"
+                 × floor\" = that over the back-to-back floor: a hub that writes each event as \
+                 it comes spends at least the paced floor, so where this is above 1.5 no such \
+                 hub is within 1.5× of the back-to-back floor at that rate; \"paced spread\" = a \
+                 frame's arrival minus the first arrival of its round there"
             );
             for p in &r.phases {
                 if let Some(paced) = &p.paced {
