@@ -3,9 +3,9 @@
 //! A live frame for a connection that is up to date on the frame's stream, with nothing of
 //! that stream queued, is written by the fan-out itself, straight into the socket: no queue, no
 //! task woken, no poll of the connection. Everything else goes through the connection's queue
-//! and its task as before: a connection that is behind (replaying, filling a gap, just subscribed), a
-//! resync, a subscription seen only in part, the account's own stream, a socket that cannot
-//! take more.
+//! and its task as before: a connection that is behind (replaying, filling a gap, just
+//! subscribed), a resync, a subscription seen only in part, the account's own stream, a socket
+//! that cannot take more.
 //!
 //! Both sides reach the socket through one lock, and the last sequence sent of each stream is
 //! kept under the same lock: a frame is written directly only if it is the next one of its

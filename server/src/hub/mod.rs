@@ -9,8 +9,9 @@
 //! came back), every stream catches up. Each event is encoded once into a [`Frame`] whose
 //! bytes every recipient shares. The fan-out writes a frame straight into the socket of each
 //! connection that is up to date on the stream, with nothing of it queued ([`link`]); the
-//! others get it in their bounded queue, which their own task empties. A full queue is a slow consumer, told to
-//! resume from its last sequence, so neither the publisher nor other clients ever wait for it.
+//! others get it in their bounded queue, which their own task empties. A full queue is a slow
+//! consumer, told to resume from its last sequence, so neither the publisher nor other clients
+//! ever wait for it.
 //!
 //! What a stream is — who may follow it, its snapshot — the hub asks of the [`Catalogue`] it
 //! was built with ([`crate::streams`]); it reads the configuration it needs once, as
