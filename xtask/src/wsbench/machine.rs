@@ -138,6 +138,8 @@ pub(super) struct CpuSample {
     server_ticks: u64,
     /// The server's live threads (`ocpizza-live*`), which write the deliveries.
     live_ticks: u64,
+    /// Times the server's threads, and its live threads among them, were switched out.
+    switches: Switches,
     own_ticks: u64,
     pub(super) machine_busy: u64,
     machine_total: u64,
@@ -162,6 +164,17 @@ pub(super) struct CpuUse {
     pub(super) steal: f64,
     /// Length of the measurement.
     pub(super) secs: f64,
+    /// Times the server's threads other than the live ones were switched out (voluntarily or
+    /// not): each is a wake-up or a preemption, dear on a virtual machine. Threads that ended
+    /// during the measurement are not counted.
+    pub(super) other_switches: u64,
+}
+
+/// Context switches of the server's threads, from `/proc/<pid>/task/*/status`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Switches {
+    all: u64,
+    live: u64,
 }
 
 impl CpuSample {
@@ -171,6 +184,7 @@ impl CpuSample {
             at: Instant::now(),
             server_ticks: process_ticks(&server.to_string())?,
             live_ticks: live_thread_ticks(server),
+            switches: thread_switches(server),
             own_ticks: process_ticks("self")?,
             machine_busy: cpu.busy,
             machine_total: cpu.total,
@@ -200,6 +214,8 @@ impl CpuSample {
             machine_busy,
             steal: steal / total * 100.0,
             secs,
+            other_switches: (later.switches.all.saturating_sub(later.switches.live))
+                .saturating_sub(self.switches.all.saturating_sub(self.switches.live)),
         }
     }
 }
@@ -216,6 +232,36 @@ fn live_thread_ticks(server: u32) -> u64 {
                 .is_ok_and(|name| name.starts_with("ocpizza-live"))
         })
         .filter_map(|task| stat_ticks(&task.path().join("stat")))
+        .sum()
+}
+
+/// Context switches of each of the server's threads, summed: all of them, and the live ones.
+fn thread_switches(server: u32) -> Switches {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{server}/task")) else {
+        return Switches::default();
+    };
+    let mut sum = Switches::default();
+    for task in tasks.flatten() {
+        let Ok(status) = std::fs::read_to_string(task.path().join("status")) else {
+            continue;
+        };
+        let switches = status_switches(&status);
+        sum.all += switches;
+        if std::fs::read_to_string(task.path().join("comm"))
+            .is_ok_and(|name| name.starts_with("ocpizza-live"))
+        {
+            sum.live += switches;
+        }
+    }
+    sum
+}
+
+/// Voluntary plus involuntary context switches in a thread's `status` file.
+fn status_switches(status: &str) -> u64 {
+    status
+        .lines()
+        .filter(|line| line.contains("ctxt_switches:"))
+        .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
         .sum()
 }
 
@@ -295,4 +341,34 @@ pub(super) fn machine_load_before_run() -> Option<f64> {
         println!("machine idle before the run ({busy:.0}% CPU busy)");
     }
     Some(busy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_threads_switches_are_its_voluntary_and_involuntary_ones() {
+        let status = "Name:\tsqlx-sqlite-wor\nState:\tS (sleeping)\nThreads:\t14\n\
+                      voluntary_ctxt_switches:\t2037\nnonvoluntary_ctxt_switches:\t12\n";
+        assert_eq!(status_switches(status), 2049);
+        assert_eq!(status_switches("Name:\tgone\n"), 0);
+    }
+
+    #[test]
+    fn this_process_is_counted_as_it_switches() {
+        let me = std::process::id();
+        let before = thread_switches(me);
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let after = thread_switches(me);
+        assert!(
+            after.all >= before.all + 5,
+            "{} switches before, {} after five sleeps",
+            before.all,
+            after.all
+        );
+        assert_eq!(after.live, 0, "no thread here is named ocpizza-live");
+    }
 }

@@ -69,6 +69,14 @@ fn per_delivery(p: &PhaseResult, f: fn(&CpuUse) -> f64) -> String {
     per_delivery_us(p, f).map_or_else(|| "?".into(), |us| format!("{us:.1}"))
 }
 
+/// What `f` counts over the phase, per order placed, with `decimals`.
+fn per_order(p: &PhaseResult, f: fn(&CpuUse) -> f64, decimals: usize) -> String {
+    match &p.cpu {
+        Some(c) if p.orders_ok > 0 => format!("{:.decimals$}", f(c) / p.orders_ok as f64),
+        _ => "?".into(),
+    }
+}
+
 /// The CPU per delivery of the server's part `f` picks over the loopback floor's CPU per write.
 fn over_floor(p: &PhaseResult, floor: Option<&Floor>, f: fn(&CpuUse) -> f64) -> String {
     per_delivery_us(p, f)
@@ -137,6 +145,8 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             "paced × floor",
             "live × paced",
             "bench µs/deliv",
+            "rest ms/order",
+            "rest switches/order",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -189,6 +199,8 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
             },
             over_floor(p, p.paced.as_ref(), |c| c.live),
             per_delivery(p, |c| c.bench),
+            per_order(p, |c| (c.server - c.live) / 100.0 * c.secs * 1e3, 2),
+            per_order(p, |c| c.other_switches as f64, 1),
         ]);
     }
     out.push('\n');
@@ -199,7 +211,9 @@ pub(super) fn mode_report(mode: Mode, plan: &Plan, r: &ModeResult, busy: Option<
                 out,
                 "{}; \"× floor\" = server CPU per delivery / that; \"live\" = the server's live \
                  threads alone, which write the deliveries (the rest is the orders' requests and \
-                 database work, and the other connections' housekeeping)",
+                 database work, and the other connections' housekeeping); \"rest ms/order\", \
+                 \"rest switches/order\" = that rest's CPU time and thread switches per order \
+                 placed (at a low rate an order costs mostly its threads' wake-ups)",
                 f.line()
             );
             let _ = writeln!(
