@@ -227,10 +227,7 @@ fn live_thread_ticks(server: u32) -> u64 {
     };
     tasks
         .flatten()
-        .filter(|task| {
-            std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|name| name.starts_with("ocpizza-live"))
-        })
+        .filter(|task| is_live_thread(&task.path()))
         .filter_map(|task| stat_ticks(&task.path().join("stat")))
         .sum()
 }
@@ -247,13 +244,16 @@ fn thread_switches(server: u32) -> Switches {
         };
         let switches = status_switches(&status);
         sum.all += switches;
-        if std::fs::read_to_string(task.path().join("comm"))
-            .is_ok_and(|name| name.starts_with("ocpizza-live"))
-        {
+        if is_live_thread(&task.path()) {
             sum.live += switches;
         }
     }
     sum
+}
+
+/// Whether the thread at `/proc/<pid>/task/<tid>` is one of the server's live threads.
+fn is_live_thread(task: &Path) -> bool {
+    std::fs::read_to_string(task.join("comm")).is_ok_and(|name| name.starts_with("ocpizza-live"))
 }
 
 /// Voluntary plus involuntary context switches in a thread's `status` file.
