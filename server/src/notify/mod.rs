@@ -121,7 +121,7 @@ pub trait Planner: Send + Sync + 'static {
         event: &'a Followed,
     ) -> BoxFuture<'a, ApiResult<Vec<Delivery>>>;
 
-    /// The deliveries of several events of one stream, in their order. One by one unless the
+    /// The deliveries of several events, each stream's in their order. One by one unless the
     /// planner reads what they all need at once.
     fn plan_all<'a>(
         &'a self,
@@ -136,6 +136,16 @@ pub trait Planner: Send + Sync + 'static {
             Ok(planned)
         })
     }
+}
+
+/// Events of one stream planned together, and the move of the stream's position they make.
+struct Part {
+    stream: String,
+    /// The position before them.
+    from: i64,
+    /// Their last event's sequence.
+    to: i64,
+    entries: Vec<follow::Entry>,
 }
 
 /// A delivery to carry out now.
@@ -267,12 +277,16 @@ impl Notify {
         Ok(())
     }
 
-    /// Plans the deliveries of every event not followed yet.
+    /// Plans the deliveries of every event not followed yet: the events of all the streams
+    /// behind go together, up to [`PLANNED_TOGETHER`] in one transaction with the moves of
+    /// their streams' positions. Stops at the first move another instance made first.
     async fn follow(&self) -> anyhow::Result<()> {
         let behind = self.inner.cursor.behind(self.inner.db.pool()).await?;
+        let mut parts: Vec<Part> = Vec::new();
+        let mut taken = 0;
         for stream in behind {
             let mut at = stream.at;
-            'stream: while at < stream.head {
+            while at < stream.head {
                 let entries =
                     follow::read(self.inner.db.pool(), &stream.stream, at, follow::PAGE).await?;
                 if entries.is_empty() {
@@ -282,40 +296,48 @@ impl Notify {
                 let mut entries = entries.into_iter().peekable();
                 while entries.peek().is_some() {
                     let chunk: Vec<follow::Entry> =
-                        entries.by_ref().take(PLANNED_TOGETHER).collect();
+                        entries.by_ref().take(PLANNED_TOGETHER - taken).collect();
                     let last = chunk.last().map_or(at, |e| e.seq);
-                    if !self.plan(&stream.stream, at, last, chunk).await? {
-                        break 'stream;
-                    }
+                    taken += chunk.len();
+                    parts.push(Part {
+                        stream: stream.stream.clone(),
+                        from: at,
+                        to: last,
+                        entries: chunk,
+                    });
                     at = last;
+                    if taken == PLANNED_TOGETHER {
+                        if !self.plan(std::mem::take(&mut parts)).await? {
+                            return Ok(());
+                        }
+                        taken = 0;
+                    }
                 }
             }
+        }
+        if !parts.is_empty() {
+            self.plan(parts).await?;
         }
         Ok(())
     }
 
-    /// Plans a few events of a stream and moves the cursor from `from` to `to`, in one
-    /// transaction; false when another instance had moved it.
-    async fn plan(
-        &self,
-        stream: &str,
-        from: i64,
-        to: i64,
-        entries: Vec<follow::Entry>,
-    ) -> anyhow::Result<bool> {
+    /// Plans a few events of some streams and moves each stream's position from its part's
+    /// `from` to its `to`, in one transaction; false when another instance had moved one of
+    /// them (nothing is then written).
+    async fn plan(&self, parts: Vec<Part>) -> anyhow::Result<bool> {
         let mut tx = self.inner.db.begin().await?;
-        let mut followed = Vec::with_capacity(entries.len());
-        for entry in entries {
+        let mut followed = Vec::new();
+        for entry in parts.iter().flat_map(|p| &p.entries) {
             let event = match Notable::parse(&entry.kind, &entry.payload) {
                 Ok(Notable::Other) => continue,
                 Ok(event) => event,
                 Err(e) => {
-                    tracing::warn!(error = %e, stream, seq = entry.seq, "event not understood: skipped");
+                    tracing::warn!(error = %e, stream = entry.stream, seq = entry.seq, "event not understood: skipped");
                     continue;
                 }
             };
             followed.push(Followed {
-                stream: entry.stream,
+                stream: entry.stream.clone(),
                 seq: entry.seq,
                 at: entry.at,
                 actor: entry.actor.map(UserId),
@@ -331,9 +353,16 @@ impl Notify {
             .filter(|d| self.inner.senders.contains_key(&d.channel))
             .collect();
         enqueue(&mut tx, &planned).await?;
-        if !self.inner.cursor.advance(&mut tx, stream, from, to).await? {
-            tx.rollback().await?;
-            return Ok(false);
+        for part in &parts {
+            if !self
+                .inner
+                .cursor
+                .advance(&mut tx, &part.stream, part.from, part.to)
+                .await?
+            {
+                tx.rollback().await?;
+                return Ok(false);
+            }
         }
         tx.commit().await?;
         Ok(true)

@@ -723,9 +723,8 @@ async fn managers_hear_once_that_an_ingredient_fell_below_its_threshold() {
     let manager = app.as_demo("manager").await;
     subscribe_staff(&manager, &push.browser("manager-phone"), "en").await;
     let stock = app.stock(SHOP).await;
-    let item = &stock.items[0];
-    let ingredient: IngredientId = item.ingredient_id;
-    let correct = |on_hand: i64| {
+    let (item, other) = (&stock.items[0], &stock.items[1]);
+    let correct = |ingredient: IngredientId, on_hand: i64| {
         let manager = manager.clone();
         async move {
             let r = manager
@@ -738,23 +737,58 @@ async fn managers_hear_once_that_an_ingredient_fell_below_its_threshold() {
             assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         }
     };
-    correct(5000).await;
+    let (first, second) = (item.ingredient_id, other.ingredient_id);
+    correct(first, 5000).await;
+    correct(second, 5000).await;
     run(&app).await;
     assert!(push.take().is_empty(), "above the threshold");
-    correct(800).await;
+    correct(first, 800).await;
     run(&app).await;
     let got = push.take();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].message["title"], format!("Low stock: {}", item.name));
     assert_eq!(got[0].message["url"], format!("/manage/shops/{SHOP}/stock"));
     assert_eq!(got[0].urgency, "normal");
-    correct(500).await;
+    correct(first, 500).await;
     run(&app).await;
     assert!(push.take().is_empty(), "still low: told once");
-    correct(3000).await;
-    correct(200).await;
+    correct(first, 3000).await;
+    correct(first, 200).await;
     run(&app).await;
     assert_eq!(push.take().len(), 1, "crossed again after a restock");
+    // Several movements of several ingredients planned in one round: each crossing is told,
+    // and what the round leaves low is remembered for the next ones.
+    correct(first, 4000).await;
+    correct(second, 900).await;
+    correct(first, 100).await;
+    correct(second, 800).await;
+    run(&app).await;
+    let mut titles: Vec<String> = push
+        .take()
+        .iter()
+        .map(|m| m.message["title"].as_str().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    let mut expected = vec![
+        format!("Low stock: {}", item.name),
+        format!("Low stock: {}", other.name),
+    ];
+    expected.sort();
+    assert_eq!(titles, expected);
+    correct(first, 50).await;
+    correct(second, 50).await;
+    run(&app).await;
+    assert!(push.take().is_empty(), "both still low: told once each");
+    correct(second, 2000).await;
+    run(&app).await;
+    correct(second, 10).await;
+    run(&app).await;
+    let got = push.take();
+    assert_eq!(got.len(), 1, "restocked in one round, low in the next");
+    assert_eq!(
+        got[0].message["title"],
+        format!("Low stock: {}", other.name)
+    );
 }
 
 #[tokio::test]

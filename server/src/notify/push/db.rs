@@ -204,16 +204,40 @@ pub async fn of_user_in(
     rows.iter().map(subscription).collect()
 }
 
-/// Records which of a shop's ingredients are below their threshold (`levels`: ingredient and
-/// whether it is low); returns those that just crossed from above to below. One statement
-/// for those that are not low and one for those that are, whatever their number.
-pub async fn note_low(
+/// The ingredients of `shops` remembered as below their threshold: shop, ingredient and
+/// since when (ms). One statement, none for no shop.
+pub async fn low_of(tx: &mut Tx, shops: &[ShopId]) -> sqlx::Result<Vec<(ShopId, i64, i64)>> {
+    if shops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT shop_id, ingredient_id, since FROM push_low_stock WHERE shop_id IN (VALUES {})",
+        crate::db::values(tx, shops.len(), 1)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for shop in shops {
+        query = query.bind(shop.0);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                ShopId(r.try_get("shop_id")?),
+                r.try_get("ingredient_id")?,
+                r.try_get("since")?,
+            ))
+        })
+        .collect()
+}
+
+/// Changes a shop's low-stock memory: forgets the ingredients `fine`, remembers `low`
+/// (ingredient, since when). One statement for each that is not empty.
+pub async fn remember_low(
     tx: &mut Tx,
     shop: ShopId,
-    levels: &[(i64, bool)],
-    now: i64,
-) -> sqlx::Result<Vec<i64>> {
-    let (low, fine): (Vec<_>, Vec<_>) = levels.iter().partition(|(_, low)| *low);
+    fine: &[i64],
+    low: &[(i64, i64)],
+) -> sqlx::Result<()> {
     if !fine.is_empty() {
         // The ingredients first, the shop after them (SQLite numbers its `?` in order).
         let shop_at = crate::db::placeholder(tx, fine.len() + 1);
@@ -222,24 +246,24 @@ pub async fn note_low(
             crate::db::values(tx, fine.len(), 1)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (ingredient, _) in &fine {
+        for ingredient in fine {
             query = query.bind(*ingredient);
         }
         query.bind(shop.0).execute(&mut **tx).await?;
     }
-    if low.is_empty() {
-        return Ok(Vec::new());
+    if !low.is_empty() {
+        let sql = format!(
+            "INSERT INTO push_low_stock (shop_id, ingredient_id, since) VALUES {} \
+             ON CONFLICT (shop_id, ingredient_id) DO UPDATE SET since = excluded.since",
+            crate::db::values(tx, low.len(), 3)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (ingredient, since) in low {
+            query = query.bind(shop.0).bind(*ingredient).bind(*since);
+        }
+        query.execute(&mut **tx).await?;
     }
-    let sql = format!(
-        "INSERT INTO push_low_stock (shop_id, ingredient_id, since) VALUES {} \
-         ON CONFLICT (shop_id, ingredient_id) DO NOTHING RETURNING ingredient_id",
-        crate::db::values(tx, low.len(), 3)
-    );
-    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-    for (ingredient, _) in &low {
-        query = query.bind(shop.0).bind(*ingredient).bind(now);
-    }
-    query.fetch_all(&mut **tx).await
+    Ok(())
 }
 
 /// The order's tracking token, fulfilment (`delivery`/`pickup`) and driver.

@@ -27,8 +27,9 @@ impl Planner for PushPlanner {
         self.plan_all(tx, std::slice::from_ref(event))
     }
 
-    /// The customers' subscriptions of every order the events tell about are read at once,
-    /// then each event is planned in turn.
+    /// The customers' subscriptions of every order the events tell about, and which
+    /// ingredients of their shops are remembered as low, are read at once; each event is then
+    /// planned in turn, and what changed in the low-stock memory is written once at the end.
     fn plan_all<'a>(
         &'a self,
         tx: &'a mut Tx,
@@ -40,10 +41,21 @@ impl Planner for PushPlanner {
                 .filter_map(|f| for_customer(&f.event))
                 .collect();
             let customers = db::of_orders(tx, &orders).await?;
+            let mut shops: Vec<ShopId> = events
+                .iter()
+                .filter_map(|f| match &f.event {
+                    Notable::StockChanged { shop_id, .. } => Some(*shop_id),
+                    _ => None,
+                })
+                .collect();
+            shops.sort_unstable();
+            shops.dedup();
+            let mut lows = Lows::read(tx, &shops).await?;
             let mut planned = Vec::new();
             for event in events {
-                planned.extend(plan(tx, event, &customers).await?);
+                planned.extend(plan(tx, event, &customers, &mut lows).await?);
             }
+            lows.write(tx).await?;
             Ok(planned)
         })
     }
@@ -107,7 +119,12 @@ impl Planned<'_> {
     }
 }
 
-async fn plan(tx: &mut Tx, f: &Followed, customers: &Customers) -> ApiResult<Vec<Delivery>> {
+async fn plan(
+    tx: &mut Tx,
+    f: &Followed,
+    customers: &Customers,
+    lows: &mut Lows,
+) -> ApiResult<Vec<Delivery>> {
     let mut out = Planned {
         event: f,
         deliveries: Vec::new(),
@@ -167,7 +184,7 @@ async fn plan(tx: &mut Tx, f: &Followed, customers: &Customers) -> ApiResult<Vec
             });
         }
         Notable::StockChanged { shop_id, items } => {
-            low_stock(tx, &mut out, *shop_id, items).await?;
+            low_stock(tx, &mut out, lows, *shop_id, items).await?;
         }
         _ => {}
     }
@@ -219,11 +236,77 @@ async fn ready_for_drivers(
     Ok(())
 }
 
+/// The shops' ingredients remembered as below their threshold, as read at the start of a
+/// round of planning and moved by its events in memory; [`Lows::write`] stores what changed.
+/// A round's stock events then cost one read, not one write each.
+#[derive(Debug)]
+struct Lows {
+    /// Ingredient and since when (ms), by shop: as the events planned so far leave them.
+    now: HashMap<ShopId, HashMap<i64, i64>>,
+    /// As read.
+    stored: HashMap<ShopId, HashMap<i64, i64>>,
+}
+
+impl Lows {
+    async fn read(tx: &mut Tx, shops: &[ShopId]) -> ApiResult<Lows> {
+        let mut stored: HashMap<ShopId, HashMap<i64, i64>> =
+            shops.iter().map(|shop| (*shop, HashMap::new())).collect();
+        for (shop, ingredient, since) in db::low_of(tx, shops).await? {
+            stored.entry(shop).or_default().insert(ingredient, since);
+        }
+        Ok(Lows {
+            now: stored.clone(),
+            stored,
+        })
+    }
+
+    /// Moves the memory of `shop` to `levels` (ingredient, whether low) at `at`; returns the
+    /// ingredients that crossed from above to below.
+    fn note(&mut self, shop: ShopId, levels: &[(i64, bool)], at: i64) -> Vec<i64> {
+        let low = self.now.entry(shop).or_default();
+        let mut crossed = Vec::new();
+        for &(ingredient, is_low) in levels {
+            if !is_low {
+                low.remove(&ingredient);
+            } else if let std::collections::hash_map::Entry::Vacant(e) = low.entry(ingredient) {
+                e.insert(at);
+                crossed.push(ingredient);
+            }
+        }
+        crossed
+    }
+
+    /// Stores what the events changed: per shop, one statement for the ingredients no longer
+    /// low and one for those newly low (or low again since another time); nothing when
+    /// nothing changed.
+    async fn write(&self, tx: &mut Tx) -> ApiResult<()> {
+        let none = HashMap::new();
+        for (shop, now) in &self.now {
+            let stored = self.stored.get(shop).unwrap_or(&none);
+            let mut gone: Vec<i64> = stored
+                .keys()
+                .filter(|ingredient| !now.contains_key(ingredient))
+                .copied()
+                .collect();
+            let mut low: Vec<(i64, i64)> = now
+                .iter()
+                .filter(|(ingredient, since)| stored.get(ingredient) != Some(since))
+                .map(|(ingredient, since)| (*ingredient, *since))
+                .collect();
+            gone.sort_unstable();
+            low.sort_unstable();
+            db::remember_low(tx, *shop, &gone, &low).await?;
+        }
+        Ok(())
+    }
+}
+
 /// Tells the shop's managers (and admins) about ingredients that just crossed below their
 /// threshold; remembers which are low so that further movements while low say nothing.
 async fn low_stock(
     tx: &mut Tx,
     out: &mut Planned<'_>,
+    lows: &mut Lows,
     shop: ShopId,
     items: &[StockLevel],
 ) -> ApiResult<()> {
@@ -231,7 +314,7 @@ async fn low_stock(
         .iter()
         .map(|item| (item.ingredient_id.0, item.low))
         .collect();
-    let newly_low = db::note_low(tx, shop, &levels, out.event.at).await?;
+    let newly_low = lows.note(shop, &levels, out.event.at);
     let crossed: Vec<Low> = items
         .iter()
         .filter(|item| newly_low.contains(&item.ingredient_id.0))
