@@ -276,6 +276,43 @@ impl Cursor {
         .rows_affected();
         Ok(moved == 1)
     }
+
+    /// [`Cursor::advance`] in several streams at once: each `(stream, from, to)`; false when
+    /// another reader moved one of them first. The positions already kept are moved by one
+    /// statement, whatever their number.
+    pub async fn advance_all(&self, tx: &mut Tx, moves: &[(&str, i64, i64)]) -> sqlx::Result<bool> {
+        let (first, kept): (Vec<_>, Vec<_>) = moves.iter().partition(|(_, from, _)| *from == 0);
+        for (stream, from, to) in first {
+            if !self.advance(tx, stream, from, to).await? {
+                return Ok(false);
+            }
+        }
+        if let [(stream, from, to)] = kept.as_slice() {
+            return self.advance(tx, stream, *from, *to).await;
+        }
+        if kept.is_empty() {
+            return Ok(true);
+        }
+        // `$1` the consumer, then each move's stream, from and to.
+        let (mut case, mut guard) = (String::new(), String::new());
+        for i in 0..kept.len() {
+            let (stream, from, to) = (3 * i + 2, 3 * i + 3, 3 * i + 4);
+            let _ = write!(case, " WHEN ${stream} THEN ${to}");
+            if i > 0 {
+                guard.push_str(" OR ");
+            }
+            let _ = write!(guard, "(stream = ${stream} AND seq = ${from})");
+        }
+        let sql = format!(
+            "UPDATE event_cursors SET seq = CASE stream{case} END WHERE consumer = $1 AND ({guard})"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.name);
+        for (stream, from, to) in &kept {
+            query = query.bind(*stream).bind(*from).bind(*to);
+        }
+        let moved = query.execute(&mut **tx).await?.rows_affected();
+        Ok(moved == kept.len() as u64)
+    }
 }
 
 /// The events of `stream` after `after`, oldest first, at most `limit`, with when and by whom.
@@ -298,6 +335,50 @@ pub async fn read(
         .map(|r| {
             Ok(Entry {
                 stream: stream.to_owned(),
+                seq: r.try_get("seq")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor_id")?,
+                kind: r.try_get("kind")?,
+                payload: r.try_get("payload")?,
+            })
+        })
+        .collect()
+}
+
+/// The events of several streams in one statement: of each `(stream, after)`, the first
+/// `limit` after `after`, oldest first; by stream in name order.
+pub async fn read_many(
+    pool: &AnyPool,
+    streams: &[(&str, i64)],
+    limit: i64,
+) -> sqlx::Result<Vec<Entry>> {
+    if streams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = String::new();
+    for i in 0..streams.len() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let (stream, after, limit) = (3 * i + 1, 3 * i + 2, 3 * i + 3);
+        let _ = write!(
+            sql,
+            "SELECT * FROM (SELECT stream, seq, at, actor_id, kind, payload FROM events \
+             WHERE stream = ${stream} AND seq > ${after} ORDER BY seq LIMIT ${limit}) AS s{i}"
+        );
+    }
+    sql.push_str(" ORDER BY stream, seq");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (stream, after) in streams {
+        query = query.bind(*stream).bind(*after).bind(limit);
+    }
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Entry {
+                stream: r.try_get("stream")?,
                 seq: r.try_get("seq")?,
                 at: r.try_get("at")?,
                 actor: r.try_get("actor_id")?,

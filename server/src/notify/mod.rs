@@ -277,48 +277,56 @@ impl Notify {
         Ok(())
     }
 
-    /// Plans the deliveries of every event not followed yet: the events of all the streams
-    /// behind go together, up to [`PLANNED_TOGETHER`] in one transaction with the moves of
-    /// their streams' positions. Stops at the first move another instance made first.
+    /// Plans the deliveries of every event not followed yet. The events of all the streams
+    /// behind are read together, a page of each at a time, and planned together, up to
+    /// [`PLANNED_TOGETHER`] in one transaction with the moves of their streams' positions.
+    /// Stops at the first move another instance made first.
     async fn follow(&self) -> anyhow::Result<()> {
-        let behind = self.inner.cursor.behind(self.inner.db.pool()).await?;
-        let mut parts: Vec<Part> = Vec::new();
-        let mut taken = 0;
-        for stream in behind {
-            let mut at = stream.at;
-            while at < stream.head {
-                let entries =
-                    follow::read(self.inner.db.pool(), &stream.stream, at, follow::PAGE).await?;
-                if entries.is_empty() {
-                    // Pruned from the log before this consumer got to it.
-                    break;
-                }
-                let mut entries = entries.into_iter().peekable();
-                while entries.peek().is_some() {
-                    let chunk: Vec<follow::Entry> =
-                        entries.by_ref().take(PLANNED_TOGETHER - taken).collect();
-                    let last = chunk.last().map_or(at, |e| e.seq);
-                    taken += chunk.len();
-                    parts.push(Part {
-                        stream: stream.stream.clone(),
-                        from: at,
-                        to: last,
-                        entries: chunk,
-                    });
-                    at = last;
-                    if taken == PLANNED_TOGETHER {
-                        if !self.plan(std::mem::take(&mut parts)).await? {
-                            return Ok(());
-                        }
-                        taken = 0;
+        let pool = self.inner.db.pool();
+        loop {
+            let behind = self.inner.cursor.behind(pool).await?;
+            let from: Vec<(&str, i64)> = behind.iter().map(|b| (b.stream.as_str(), b.at)).collect();
+            // Events pruned from the log before this consumer got to them are not there: the
+            // stream's position jumps over them.
+            let entries = follow::read_many(pool, &from, follow::PAGE).await?;
+            let mut at: HashMap<String, (i64, i64)> = behind
+                .iter()
+                .map(|b| (b.stream.clone(), (b.at, 0)))
+                .collect();
+            let mut parts: Vec<Part> = Vec::new();
+            let mut taken = 0;
+            for entry in entries {
+                let Some((position, read)) = at.get_mut(&entry.stream) else {
+                    continue;
+                };
+                *read += 1;
+                if taken == PLANNED_TOGETHER {
+                    if !self.plan(std::mem::take(&mut parts)).await? {
+                        return Ok(());
                     }
+                    taken = 0;
                 }
+                match parts.last_mut() {
+                    Some(part) if part.stream == entry.stream => part.to = entry.seq,
+                    _ => parts.push(Part {
+                        stream: entry.stream.clone(),
+                        from: *position,
+                        to: entry.seq,
+                        entries: Vec::new(),
+                    }),
+                }
+                *position = entry.seq;
+                parts.last_mut().expect("just pushed").entries.push(entry);
+                taken += 1;
+            }
+            if !parts.is_empty() && !self.plan(parts).await? {
+                return Ok(());
+            }
+            // A full page of a stream: there may be more of it.
+            if !at.values().any(|(_, read)| *read == follow::PAGE) {
+                return Ok(());
             }
         }
-        if !parts.is_empty() {
-            self.plan(parts).await?;
-        }
-        Ok(())
     }
 
     /// Plans a few events of some streams and moves each stream's position from its part's
@@ -353,16 +361,13 @@ impl Notify {
             .filter(|d| self.inner.senders.contains_key(&d.channel))
             .collect();
         enqueue(&mut tx, &planned).await?;
-        for part in &parts {
-            if !self
-                .inner
-                .cursor
-                .advance(&mut tx, &part.stream, part.from, part.to)
-                .await?
-            {
-                tx.rollback().await?;
-                return Ok(false);
-            }
+        let moves: Vec<(&str, i64, i64)> = parts
+            .iter()
+            .map(|p| (p.stream.as_str(), p.from, p.to))
+            .collect();
+        if !self.inner.cursor.advance_all(&mut tx, &moves).await? {
+            tx.rollback().await?;
+            return Ok(false);
         }
         tx.commit().await?;
         Ok(true)

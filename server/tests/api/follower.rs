@@ -446,3 +446,141 @@ async fn planners_read_what_the_whole_events_say() {
             if *order_id == cancelled.id && reason == "four en panne"
     )));
 }
+
+/// A round reads every stream behind at once and plans them together, a transaction's worth
+/// of events at a time: each event is planned once and in its stream's order, events nobody
+/// plans for are stepped over, and every position ends at its stream's head.
+#[tokio::test]
+async fn a_round_plans_every_stream_behind_once_and_in_order() {
+    let app = TestApp::spawn().await;
+    let witness = Arc::new(Witness::default());
+    let notify = Notify::new(app.db.clone(), Duration::from_secs(1)).with_planner(witness.clone());
+    notify.run_once().await.unwrap();
+    witness.seen.lock().unwrap().clear();
+    let heads = |app: &TestApp| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (String, i64)>("SELECT stream, seq FROM stream_heads")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect::<HashMap<String, i64>>()
+        }
+    };
+    let before = heads(&app).await;
+    // More than one transaction's worth (32) over group:orders and shop 1's stock, and
+    // events of no interest on two other shops' stock streams in between.
+    for n in 0..20 {
+        let pizza = if n % 2 == 0 { MARGHERITA } else { REGINA };
+        app.anonymous().place(&pickup(pizza, "medium", 1)).await;
+        if n % 5 == 0 {
+            for stream in ["shop:2:stock", "shop:3:stock"] {
+                let mut tx = app.db.begin().await.unwrap();
+                insert_event(&mut tx, stream).await;
+                tx.commit().await.unwrap();
+            }
+        }
+    }
+    notify.run_once().await.unwrap();
+    let seen: Vec<(String, i64)> = witness
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(stream, seq, _)| (stream.clone(), *seq))
+        .collect();
+    let after = heads(&app).await;
+    for stream in ["group:orders", "shop:1:stock"] {
+        let seqs: Vec<i64> = seen
+            .iter()
+            .filter(|(s, _)| s == stream)
+            .map(|(_, seq)| *seq)
+            .collect();
+        let from = before.get(stream).copied().unwrap_or(0);
+        let expected: Vec<i64> = (from + 1..=after[stream]).collect();
+        assert_eq!(seqs, expected, "{stream}: each event once, in order");
+    }
+    assert_eq!(seen.len(), 40, "{seen:?}");
+    let cursor = Cursor::new(ocpizza::notify::CONSUMER, ocpizza::notify::followed());
+    assert!(
+        cursor.behind(app.db.pool()).await.unwrap().is_empty(),
+        "every position at its stream's head"
+    );
+    notify.run_once().await.unwrap();
+    assert_eq!(
+        witness.seen.lock().unwrap().len(),
+        40,
+        "nothing planned twice"
+    );
+}
+
+/// Positions in several streams move together or not at all: a reader that finds one of
+/// them moved by another moves none.
+#[tokio::test]
+async fn positions_in_several_streams_move_together_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let cursor = Cursor::new(
+        "together",
+        vec![Selector::Family {
+            prefix: "test:",
+            suffix: "",
+        }],
+    );
+    cursor.register(&app.db).await.unwrap();
+    let streams = ["test:a", "test:b", "test:c"];
+    for _ in 0..3 {
+        let mut tx = app.db.begin().await.unwrap();
+        for stream in streams {
+            insert_event(&mut tx, stream).await;
+        }
+        tx.commit().await.unwrap();
+    }
+    let positions = |app: &TestApp| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT stream, seq FROM event_cursors WHERE consumer = 'together' ORDER BY stream",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let advance = |moves: Vec<(&'static str, i64, i64)>| {
+        let (db, cursor) = (app.db.clone(), cursor.clone());
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let moved = cursor.advance_all(&mut tx, &moves).await.unwrap();
+            if moved {
+                tx.commit().await.unwrap();
+            } else {
+                tx.rollback().await.unwrap();
+            }
+            moved
+        }
+    };
+    // First moves (no position kept yet), then kept positions moved by one statement.
+    assert!(advance(vec![("test:a", 0, 1), ("test:b", 0, 1), ("test:c", 0, 1)]).await);
+    assert!(advance(vec![("test:a", 1, 2), ("test:b", 1, 3), ("test:c", 1, 2)]).await);
+    let moved = [
+        ("test:a".to_owned(), 2),
+        ("test:b".to_owned(), 3),
+        ("test:c".to_owned(), 2),
+    ];
+    assert_eq!(positions(&app).await, moved);
+    // Another reader moved test:b on: nothing moves.
+    assert!(!advance(vec![("test:a", 2, 3), ("test:b", 2, 3), ("test:c", 2, 3)]).await);
+    assert_eq!(positions(&app).await, moved);
+    // The same moves twice: the second finds them made.
+    assert!(advance(vec![("test:a", 2, 3), ("test:c", 2, 3)]).await);
+    assert!(!advance(vec![("test:a", 2, 3), ("test:c", 2, 3)]).await);
+    assert_eq!(
+        positions(&app).await,
+        [
+            ("test:a".to_owned(), 3),
+            ("test:b".to_owned(), 3),
+            ("test:c".to_owned(), 3)
+        ]
+    );
+}
