@@ -2,11 +2,12 @@
 //! e-mail.
 //!
 //! Two workers, both safe to run on every instance at once:
-//! - the **follower** reads the event log through a durable [`Cursor`] named `notify`. For each
-//!   stream it reads the next events, lets every [`Planner`] turn them into [`Delivery`] rows
-//!   and moves the cursor, all in one transaction: a crash before the commit plans the events
-//!   again after restart, a crash after it finds the rows waiting. An instance that finds the
-//!   cursor already moved by another rolls back.
+//! - the **follower** reads the event log through a durable [`Cursor`] named `notify`. It reads
+//!   the next events of every stream behind at once, lets every [`Planner`] turn them into
+//!   [`Delivery`] rows and moves the cursor in each of those streams, all in one transaction: a
+//!   crash before the commit plans the events again after restart, a crash after it finds the
+//!   rows waiting. An instance that finds the cursor already moved by another, in any of the
+//!   streams, rolls back.
 //! - the **sender** leases due rows of each channel and hands them to that channel's
 //!   [`Sender`]; a failure is retried with backoff, a row past its `expires_at` is dropped
 //!   unsent (nobody wants "your pizza is out" three hours late), a recipient that no longer
