@@ -10,6 +10,7 @@
 //! may commit after the one that took id 11). Positions are therefore kept per stream.
 
 use crate::db::Tx;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use std::fmt::Write as _;
 
@@ -331,18 +332,19 @@ pub async fn read(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                stream: stream.to_owned(),
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor_id")?,
-                kind: r.try_get("kind")?,
-                payload: r.try_get("payload")?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| entry(r, stream.to_owned())).collect()
+}
+
+/// An event read from the log (`seq`, `at`, `actor_id`, `kind`, `payload`) of `stream`.
+fn entry(row: &AnyRow, stream: String) -> sqlx::Result<Entry> {
+    Ok(Entry {
+        stream,
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor_id")?,
+        kind: row.try_get("kind")?,
+        payload: row.try_get("payload")?,
+    })
 }
 
 /// The events of several streams in one statement: of each `(stream, after)`, the first
@@ -376,16 +378,7 @@ pub async fn read_many(
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok(Entry {
-                stream: r.try_get("stream")?,
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor_id")?,
-                kind: r.try_get("kind")?,
-                payload: r.try_get("payload")?,
-            })
-        })
+        .map(|r| entry(r, r.try_get("stream")?))
         .collect()
 }
 

@@ -249,14 +249,7 @@ async fn a_message_past_its_expiry_is_not_sent() {
 #[tokio::test]
 async fn an_event_committed_after_a_later_one_is_not_skipped() {
     let app = TestApp::spawn().await;
-    let cursor = Cursor::new(
-        "out-of-order",
-        vec![Selector::Family {
-            prefix: "test:",
-            suffix: "",
-        }],
-    );
-    cursor.register(&app.db).await.unwrap();
+    let cursor = test_streams_cursor(&app, "out-of-order").await;
     // A holds stream test:a open (its head locked, its event inserted), B writes test:b and
     // commits, then A commits.
     let mut a = app.db.begin().await.unwrap();
@@ -282,6 +275,19 @@ async fn an_event_committed_after_a_later_one_is_not_skipped() {
     );
     take(&app, &cursor, "test:a").await;
     assert!(cursor.behind(app.db.pool()).await.unwrap().is_empty());
+}
+
+/// The consumer `name` of every stream named `test:…`, registered.
+async fn test_streams_cursor(app: &TestApp, name: &str) -> Cursor {
+    let cursor = Cursor::new(
+        name,
+        vec![Selector::Family {
+            prefix: "test:",
+            suffix: "",
+        }],
+    );
+    cursor.register(&app.db).await.unwrap();
+    cursor
 }
 
 async fn insert_event(tx: &mut Tx, stream: &str) {
@@ -520,14 +526,7 @@ async fn a_round_plans_every_stream_behind_once_and_in_order() {
 #[tokio::test]
 async fn positions_in_several_streams_move_together_or_not_at_all() {
     let app = TestApp::spawn().await;
-    let cursor = Cursor::new(
-        "together",
-        vec![Selector::Family {
-            prefix: "test:",
-            suffix: "",
-        }],
-    );
-    cursor.register(&app.db).await.unwrap();
+    let cursor = test_streams_cursor(&app, "together").await;
     let streams = ["test:a", "test:b", "test:c"];
     for _ in 0..3 {
         let mut tx = app.db.begin().await.unwrap();
