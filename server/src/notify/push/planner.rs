@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use ocpizza_proto::api::push::{PushLang, PushMessage};
 use ocpizza_proto::api::stock::StockLevel;
 use ocpizza_proto::{OrderId, OrderStatus, PaymentStatus, ShopId, StaffRole};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Web push's planner.
 #[derive(Debug, Clone, Copy, Default)]
@@ -238,18 +238,19 @@ async fn ready_for_drivers(
 
 /// The shops' ingredients remembered as below their threshold, as read at the start of a
 /// round of planning and moved by its events in memory; [`Lows::write`] stores what changed.
-/// A round's stock events then cost one read, not one write each.
+/// A round's stock events then cost one read, not one write each. Shops in id order, so that
+/// two instances planning at once write their rows in the same order (no deadlock).
 #[derive(Debug)]
 struct Lows {
     /// Ingredient and since when (ms), by shop: as the events planned so far leave them.
-    now: HashMap<ShopId, HashMap<i64, i64>>,
+    now: BTreeMap<ShopId, HashMap<i64, i64>>,
     /// As read.
-    stored: HashMap<ShopId, HashMap<i64, i64>>,
+    stored: BTreeMap<ShopId, HashMap<i64, i64>>,
 }
 
 impl Lows {
     async fn read(tx: &mut Tx, shops: &[ShopId]) -> ApiResult<Lows> {
-        let mut stored: HashMap<ShopId, HashMap<i64, i64>> =
+        let mut stored: BTreeMap<ShopId, HashMap<i64, i64>> =
             shops.iter().map(|shop| (*shop, HashMap::new())).collect();
         for (shop, ingredient, since) in db::low_of(tx, shops).await? {
             stored.entry(shop).or_default().insert(ingredient, since);
