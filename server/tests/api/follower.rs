@@ -374,18 +374,31 @@ impl Planner for Witness {
     }
 }
 
-#[tokio::test]
-async fn planners_read_what_the_whole_events_say() {
-    let app = TestApp::spawn().await;
+/// Workers whose one planner is a [`Witness`], after a first round: what they see next
+/// happened after this.
+async fn witnessed(app: &TestApp) -> (Arc<Witness>, Notify) {
     let witness = Arc::new(Witness::default());
     let notify = Notify::new(app.db.clone(), Duration::from_secs(1)).with_planner(witness.clone());
     notify.run_once().await.unwrap();
-    let before: HashMap<String, i64> = sqlx::query_as("SELECT stream, seq FROM stream_heads")
+    witness.seen.lock().unwrap().clear();
+    (witness, notify)
+}
+
+/// Every stream's head.
+async fn stream_heads(app: &TestApp) -> HashMap<String, i64> {
+    sqlx::query_as("SELECT stream, seq FROM stream_heads")
         .fetch_all(app.db.pool())
         .await
         .unwrap()
         .into_iter()
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn planners_read_what_the_whole_events_say() {
+    let app = TestApp::spawn().await;
+    let (witness, notify) = witnessed(&app).await;
+    let before = stream_heads(&app).await;
 
     // An order's whole life on the road, and a cancelled one.
     let order = crate::driver::ready_delivery(&app).await;
@@ -459,22 +472,8 @@ async fn planners_read_what_the_whole_events_say() {
 #[tokio::test]
 async fn a_round_plans_every_stream_behind_once_and_in_order() {
     let app = TestApp::spawn().await;
-    let witness = Arc::new(Witness::default());
-    let notify = Notify::new(app.db.clone(), Duration::from_secs(1)).with_planner(witness.clone());
-    notify.run_once().await.unwrap();
-    witness.seen.lock().unwrap().clear();
-    let heads = |app: &TestApp| {
-        let pool = app.db.pool().clone();
-        async move {
-            sqlx::query_as::<_, (String, i64)>("SELECT stream, seq FROM stream_heads")
-                .fetch_all(&pool)
-                .await
-                .unwrap()
-                .into_iter()
-                .collect::<HashMap<String, i64>>()
-        }
-    };
-    let before = heads(&app).await;
+    let (witness, notify) = witnessed(&app).await;
+    let before = stream_heads(&app).await;
     // More than one transaction's worth (32) over group:orders and shop 1's stock, and
     // events of no interest on two other shops' stock streams in between.
     for n in 0..20 {
@@ -496,7 +495,7 @@ async fn a_round_plans_every_stream_behind_once_and_in_order() {
         .iter()
         .map(|(stream, seq, _)| (stream.clone(), *seq))
         .collect();
-    let after = heads(&app).await;
+    let after = stream_heads(&app).await;
     for stream in ["group:orders", "shop:1:stock"] {
         let seqs: Vec<i64> = seen
             .iter()
