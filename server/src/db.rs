@@ -3,13 +3,15 @@
 //! Queries use sqlx's `Any` driver with `$n` placeholders, 64-bit integers, text and JSON text,
 //! which both databases understand identically. Writes go through [`Db::begin`]:
 //!
-//! - on SQLite, a dedicated single-connection pool and `BEGIN IMMEDIATE`, so write transactions
-//!   queue in-process instead of failing with `SQLITE_BUSY` or deadlocking on a lock upgrade;
-//!   reads use a separate pool and run concurrently thanks to WAL;
+//! - on SQLite, a single write connection lent to one task at a time ([`writer::Writer`]) and
+//!   `BEGIN IMMEDIATE`, so write transactions queue in-process instead of failing with
+//!   `SQLITE_BUSY` or deadlocking on a lock upgrade; reads use a pool and run concurrently
+//!   thanks to WAL;
 //! - on PostgreSQL, one pool; transactions lock rows in a fixed order (order, stock rows by
 //!   ingredient id, stream heads by name) so that concurrent writers never deadlock.
 
 pub mod script;
+pub mod writer;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -24,7 +26,7 @@ use std::time::Duration;
 /// the request timeout, so that an unreachable database gets a clear answer quickly.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A transaction on the write pool (see [`Db::begin`]): sqlx's own on PostgreSQL; on SQLite,
+/// A transaction on the write connection (see [`Db::begin`]): sqlx's own on PostgreSQL; on SQLite,
 /// the write connection with `BEGIN` and `COMMIT` sent as statements ([`Begun`]), the `BEGIN`
 /// with the transaction's first read when it is begun by [`Db::begin_reading`]. Either way it
 /// is the write connection while it lasts, and dropped without [`Tx::commit`] it is rolled
@@ -43,7 +45,7 @@ pub enum Tx {
 /// [`Db::begin_reading`]).
 pub struct Begun {
     /// Always there until dropped.
-    conn: Option<PoolConnection<Any>>,
+    conn: Option<writer::Lease>,
     /// Whether the transaction may still be open: then dropping rolls it back.
     open: bool,
 }
@@ -67,7 +69,7 @@ impl std::fmt::Debug for Begun {
 
 impl Drop for Begun {
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else {
+        let Some(mut lease) = self.conn.take() else {
             return;
         };
         if !self.open {
@@ -75,17 +77,17 @@ impl Drop for Begun {
         }
         // Given back in a transaction, the connection would refuse its next `BEGIN`: it is
         // rolled back first, and closed if that fails (SQLite rolls back what it held then,
-        // and the pool opens another). Until then nobody else can borrow it.
+        // and the next lease opens another). Until then nobody else can borrow it.
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                    if let Err(e) = sqlx::query("ROLLBACK").execute(&mut *lease).await {
                         tracing::warn!(error = %e, "SQLite writer could not roll back: closing it");
-                        conn.close_on_drop();
+                        lease.discard();
                     }
                 });
             }
-            Err(_) => conn.close_on_drop(),
+            Err(_) => lease.discard(),
         }
     }
 }
@@ -132,9 +134,9 @@ impl Begun {
     /// The writer of `write`, about to begin: from the moment its `BEGIN` is sent the
     /// transaction may have begun, so that dropped early (a failure, a cancelled caller) it
     /// is rolled back.
-    async fn lend(write: &AnyPool) -> sqlx::Result<Begun> {
+    async fn lend(write: &writer::Writer) -> sqlx::Result<Begun> {
         Ok(Begun {
-            conn: Some(write.acquire().await?),
+            conn: Some(write.lend().await?),
             open: true,
         })
     }
@@ -162,14 +164,63 @@ pub enum Backend {
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// Cheap to clone: pools are reference-counted.
+/// Cheap to clone: pools and the writer are reference-counted.
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// Reads; on PostgreSQL, writes too.
     read: AnyPool,
-    write: AnyPool,
-    backend: Backend,
+    write: Write,
     /// The SQLite file's folder (whose free space readiness checks).
     dir: Option<std::path::PathBuf>,
+}
+
+/// Where writes go.
+#[derive(Debug, Clone)]
+enum Write {
+    /// SQLite's single write connection.
+    Sqlite(writer::Writer),
+    /// PostgreSQL's one pool, the same as the reads'.
+    Postgres,
+}
+
+/// The write connection, lent (see [`Db::writer`]): SQLite's writer, or a connection of
+/// PostgreSQL's pool.
+#[derive(Debug)]
+pub enum WriteLease {
+    /// SQLite's writer: nobody else writes until it is dropped.
+    Sqlite(writer::Lease),
+    /// A connection of PostgreSQL's pool.
+    Postgres(PoolConnection<Any>),
+}
+
+impl WriteLease {
+    /// Closes the connection: the next lease opens a fresh one.
+    pub async fn close(self) -> sqlx::Result<()> {
+        match self {
+            WriteLease::Sqlite(lease) => lease.close().await,
+            WriteLease::Postgres(conn) => conn.close().await,
+        }
+    }
+}
+
+impl std::ops::Deref for WriteLease {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriteLease::Sqlite(lease) => lease,
+            WriteLease::Postgres(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteLease {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriteLease::Sqlite(lease) => lease,
+            WriteLease::Postgres(conn) => conn,
+        }
+    }
 }
 
 /// Below this much free space in the SQLite file's folder the server reports itself not
@@ -212,15 +263,15 @@ async fn checkpoint_every(db: Db, period: Duration) {
 /// write transaction waits meanwhile). Readers of older pages are waited for a few
 /// milliseconds only: when they are still there, it is tried again at the next checkpoint.
 /// The log file keeps its size (its pages are written over) and goes when the server stops.
-async fn restart_wal(write: &AnyPool) -> sqlx::Result<()> {
-    let mut conn = write.acquire().await?;
+async fn restart_wal(write: &writer::Writer) -> sqlx::Result<()> {
+    let mut conn = write.lend().await?;
     conn.execute("PRAGMA busy_timeout = 10").await?;
     let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
         .execute(&mut *conn)
         .await;
-    if let Err(e) = conn.execute(WRITER_BUSY_TIMEOUT).await {
-        // Not left with the short wait: the pool opens a new one, set up as usual.
-        let _ = conn.detach().close().await;
+    if let Err(e) = conn.execute(writer::WRITER_BUSY_TIMEOUT).await {
+        // Not left with the short wait: the next lease opens a new one, set up as usual.
+        let _ = conn.close().await;
         return Err(e);
     }
     restarted.map(drop)
@@ -231,12 +282,6 @@ async fn restart_wal(write: &AnyPool) -> sqlx::Result<()> {
 /// connection as it comes back to the pool already, and a round trip per acquire costs the
 /// order path one more wait on the database for each transaction.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
-
-/// How long the writer waits for a lock another process holds (a backup, the command line).
-const WRITER_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
-
-/// The writer never checkpoints in a commit (see [`checkpoint_every`]).
-const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0";
 
 impl Db {
     /// Connects as the configuration says (creating the SQLite file and its folder if needed).
@@ -256,46 +301,33 @@ impl Db {
     pub async fn connect_sqlite(path: &str) -> anyhow::Result<Db> {
         install_default_drivers();
         let url = format!("sqlite://{path}?mode=rwc");
-        // A connection to SQLite is a handle in this process, not a socket: it cannot go
-        // stale between two uses, so the pools do not ping it before lending it (a round trip
-        // to the connection's thread and back on every acquire). A writer that does break is
-        // reopened by `Db::begin`.
-        let pragmas = |pool: AnyPoolOptions, checkpoints: &'static str| {
-            pool.test_before_acquire(false)
-                .after_connect(move |conn, _| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                        conn.execute(checkpoints).await?;
-                        Ok(())
-                    })
-                })
-        };
         // SQLite checkpoints its WAL in the commit that crosses 1,000 pages, fsyncs included:
         // that one write (and every write queued behind the single writer) then waits tens of
-        // milliseconds. The writer never checkpoints; a read connection does, every second,
-        // in passive mode (it never blocks the writer or readers).
-        let write = pragmas(AnyPoolOptions::new().max_connections(1), WRITER_PRAGMAS)
+        // milliseconds. The writer never checkpoints (see `writer`); a read connection does,
+        // every second, in passive mode (it never blocks the writer or readers).
+        let write = writer::Writer::open(&url)
+            .await
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        // A connection to SQLite is a handle in this process, not a socket: it cannot go
+        // stale between two uses, so the pool does not ping it before lending it (a round trip
+        // to the connection's thread and back on every acquire).
+        let read = AnyPoolOptions::new()
+            .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(writer::PRAGMAS).await?;
+                    conn.execute("PRAGMA wal_autocheckpoint = 1000").await?;
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .with_context(|| format!("opening SQLite database {path}"))?;
-        let read = pragmas(
-            AnyPoolOptions::new()
-                .max_connections(8)
-                .acquire_timeout(ACQUIRE_TIMEOUT),
-            "PRAGMA wal_autocheckpoint = 1000",
-        )
-        .connect(&url)
-        .await
-        .with_context(|| format!("opening SQLite database {path}"))?;
         let db = Db {
             read,
-            write,
-            backend: Backend::Sqlite,
+            write: Write::Sqlite(write),
             dir: std::path::Path::new(path)
                 .parent()
                 .map(std::path::Path::to_path_buf),
@@ -323,9 +355,8 @@ impl Db {
             .await
             .context("connecting to PostgreSQL (DATABASE_URL)")?;
         Ok(Db {
-            read: pool.clone(),
-            write: pool,
-            backend: Backend::Postgres,
+            read: pool,
+            write: Write::Postgres,
             dir: None,
         })
     }
@@ -338,15 +369,20 @@ impl Db {
         let (_, log, _) = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&self.read)
             .await?;
-        if log > restart_above {
-            restart_wal(&self.write).await?;
+        if log > restart_above
+            && let Write::Sqlite(write) = &self.write
+        {
+            restart_wal(write).await?;
         }
         Ok(log)
     }
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.write {
+            Write::Sqlite(_) => Backend::Sqlite,
+            Write::Postgres => Backend::Postgres,
+        }
     }
 
     /// The pool for reads.
@@ -354,9 +390,23 @@ impl Db {
         &self.read
     }
 
-    /// The pool for single-statement writes outside a transaction (one connection on SQLite).
-    pub fn writer(&self) -> &AnyPool {
-        &self.write
+    /// The write connection for single-statement writes outside a transaction: SQLite's
+    /// writer (see [`writer`]), or a connection of PostgreSQL's pool. `PoolTimedOut` after
+    /// [`ACQUIRE_TIMEOUT`].
+    pub async fn writer(&self) -> sqlx::Result<WriteLease> {
+        match &self.write {
+            Write::Sqlite(write) => write.lend().await.map(WriteLease::Sqlite),
+            Write::Postgres => self.read.acquire().await.map(WriteLease::Postgres),
+        }
+    }
+
+    /// SQLite's writer: whether it is open, and whether it is lent now. `None` on PostgreSQL,
+    /// whose writes share the one pool.
+    pub fn writer_usage(&self) -> Option<(bool, bool)> {
+        match &self.write {
+            Write::Sqlite(write) => Some(write.usage()),
+            Write::Postgres => None,
+        }
     }
 
     /// Starts a write transaction: sqlx's on PostgreSQL; on SQLite, `BEGIN IMMEDIATE` on the
@@ -365,54 +415,45 @@ impl Db {
     /// On SQLite, a writer that refuses `BEGIN` (left inside a transaction by a failure it
     /// could not roll back) is closed and a fresh one opened, once per call.
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        match self.backend {
-            Backend::Sqlite => match self.begin_sqlite().await {
+        match &self.write {
+            Write::Sqlite(write) => match begin_sqlite(write).await {
                 Err(e) if !crate::error::is_outage(&e) => {
                     tracing::warn!(error = %e, "SQLite writer refused BEGIN: reopening it");
-                    self.reopen_writer().await;
-                    self.begin_sqlite().await
+                    write.reopen().await;
+                    begin_sqlite(write).await
                 }
                 other => other,
             },
-            Backend::Postgres => self.write.begin().await.map(Tx::Sqlx),
+            Write::Postgres => self.read.begin().await.map(Tx::Sqlx),
         }
-    }
-
-    /// `BEGIN IMMEDIATE` on SQLite's writer, as a plain statement (see [`Begun`]).
-    async fn begin_sqlite(&self) -> sqlx::Result<Tx> {
-        let mut begun = Begun::lend(&self.write).await?;
-        let begin = sqlx::query("BEGIN IMMEDIATE")
-            .execute(begun.connection())
-            .await;
-        if begin.is_err() {
-            // Nothing was begun: the connection goes back as it came (or is reopened by
-            // the caller).
-            begun.open = false;
-        }
-        begin?;
-        Ok(Tx::Begun(begun))
     }
 
     /// On SQLite, starts a write transaction with the read `sql` (anonymous placeholders, bound
     /// by `bind`), sent to SQLite's thread together with its `BEGIN IMMEDIATE`: one hand-off
     /// for both (see [`Begun`]). Returns the transaction and the rows read. An error if this is
     /// not SQLite.
+    ///
+    /// A writer found inside a transaction already (left so by a failure it could not roll
+    /// back) is closed and a fresh one opened, once per call, as by [`Db::begin`].
     pub async fn begin_reading(
         &self,
         sql: &str,
-        bind: impl FnOnce(script::Unbound) -> script::Unbound,
+        bind: impl Fn(script::Unbound) -> script::Unbound,
     ) -> sqlx::Result<(Tx, Vec<AnyRow>)> {
-        if self.backend != Backend::Sqlite {
+        let Write::Sqlite(write) = &self.write else {
             return Err(sqlx::Error::Protocol(
                 "a transaction begins with its first read on SQLite only".into(),
             ));
-        }
-        let mut begun = Begun::lend(&self.write).await?;
+        };
         let text = format!("BEGIN IMMEDIATE;\n{sql}");
-        let rows = bind(sqlx::query(sqlx::AssertSqlSafe(text)))
-            .fetch_all(begun.connection())
-            .await?;
-        Ok((Tx::Begun(begun), rows))
+        match begin_reading_sqlite(write, &text, &bind).await {
+            Err(e) if is_nested_begin(&e) => {
+                tracing::warn!(error = %e, "SQLite writer refused BEGIN: reopening it");
+                write.reopen().await;
+                begin_reading_sqlite(write, &text, &bind).await
+            }
+            other => other,
+        }
     }
 
     /// Free space in the SQLite file's folder, when known.
@@ -430,13 +471,6 @@ impl Db {
         }
         #[cfg(not(target_os = "linux"))]
         None
-    }
-
-    /// Closes the SQLite write connection (the pool opens a fresh one on next use).
-    async fn reopen_writer(&self) {
-        if let Ok(conn) = self.write.acquire().await {
-            let _ = conn.close().await;
-        }
     }
 
     /// Whether both reads and writes can go through: a read, and a write transaction begun
@@ -457,7 +491,7 @@ impl Db {
     }
 
     fn migrator(&self) -> &'static Migrator {
-        match self.backend {
+        match self.backend() {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         }
@@ -470,8 +504,12 @@ impl Db {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self
+            .writer()
+            .await
+            .context("applying database migrations")?;
         self.migrator()
-            .run(&self.write)
+            .run(&mut *conn)
             .await
             .context("applying database migrations")
     }
@@ -479,8 +517,12 @@ impl Db {
     /// Applies pending migrations up to `level` and no further: the database an earlier
     /// version left, on which an update's migrations can be tried.
     pub async fn migrate_up_to(&self, level: i64) -> anyhow::Result<()> {
+        let mut conn = self
+            .writer()
+            .await
+            .with_context(|| format!("applying database migrations up to {level}"))?;
         self.migrator()
-            .run_to(level, &self.write)
+            .run_to(level, &mut *conn)
             .await
             .with_context(|| format!("applying database migrations up to {level}"))
     }
@@ -513,11 +555,55 @@ impl Db {
             .map(|_| ())
     }
 
-    /// Closes both pools (SQLite checkpoints its WAL).
+    /// Closes the writer and the pool (SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        self.write.close().await;
+        if let Write::Sqlite(write) = &self.write {
+            write.close().await;
+        }
         self.read.close().await;
     }
+}
+
+/// `BEGIN IMMEDIATE` on SQLite's writer, as a plain statement (see [`Begun`]).
+async fn begin_sqlite(write: &writer::Writer) -> sqlx::Result<Tx> {
+    let mut begun = Begun::lend(write).await?;
+    let begin = sqlx::query("BEGIN IMMEDIATE")
+        .execute(begun.connection())
+        .await;
+    if begin.is_err() {
+        // Nothing was begun: the connection goes back as it came (or is reopened by the
+        // caller).
+        begun.open = false;
+    }
+    begin?;
+    Ok(Tx::Begun(begun))
+}
+
+/// `text`, which begins with `BEGIN IMMEDIATE`, on SQLite's writer (see [`Db::begin_reading`]).
+async fn begin_reading_sqlite(
+    write: &writer::Writer,
+    text: &str,
+    bind: &impl Fn(script::Unbound) -> script::Unbound,
+) -> sqlx::Result<(Tx, Vec<AnyRow>)> {
+    let mut begun = Begun::lend(write).await?;
+    match bind(sqlx::query(sqlx::AssertSqlSafe(text)))
+        .fetch_all(begun.connection())
+        .await
+    {
+        Ok(rows) => Ok((Tx::Begun(begun), rows)),
+        Err(e) => {
+            if is_nested_begin(&e) {
+                // Not begun here: what the connection holds is for the caller to undo.
+                begun.open = false;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Whether SQLite refused a `BEGIN` because its connection was in a transaction already.
+fn is_nested_begin(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.message().contains("within a transaction"))
 }
 
 /// Milliseconds since the Unix epoch, the timestamp format of every table.

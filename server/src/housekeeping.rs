@@ -19,13 +19,17 @@ pub async fn sweep(
     audit_days: u32,
 ) -> sqlx::Result<(u64, u64)> {
     let horizon = now_ms() - i64::from(event_retention_hours) * 3_600_000;
-    crate::audit::db::prune(db.writer(), now_ms() - i64::from(audit_days) * 86_400_000).await?;
-    crate::events::db::prune(db.writer(), horizon).await?;
+    crate::audit::db::prune(
+        &mut *db.writer().await?,
+        now_ms() - i64::from(audit_days) * 86_400_000,
+    )
+    .await?;
+    crate::events::db::prune(&mut *db.writer().await?, horizon).await?;
     crate::notify::db::prune(db, horizon).await?;
-    let keys = crate::idempotency::purge(db.writer(), IDEMPOTENCY_DAYS).await?;
+    let keys = crate::idempotency::purge(&mut *db.writer().await?, IDEMPOTENCY_DAYS).await?;
     let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(now_ms())
-        .execute(db.writer())
+        .execute(&mut *db.writer().await?)
         .await?
         .rows_affected();
     Ok((keys, sessions))

@@ -137,10 +137,10 @@ pub async fn run<T: Serialize>(
 }
 
 /// Deletes keys older than `days` days.
-pub async fn purge(pool: &AnyPool, days: i64) -> sqlx::Result<u64> {
+pub async fn purge(conn: &mut sqlx::AnyConnection, days: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(now_ms() - days * 86_400_000)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected())
 }

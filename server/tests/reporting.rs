@@ -172,7 +172,7 @@ async fn panics_and_errors_reach_sentry_with_their_cause_and_without_personal_da
     // The real application, its database broken: a tracking link (its token in the path).
     let app = serve(ocpizza::app::router(state.clone())).await;
     sqlx::query("DROP TABLE orders")
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap();
     let r = reqwest::Client::new()

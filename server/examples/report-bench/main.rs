@@ -86,7 +86,9 @@ async fn run(label: &str, db: &Db, per_day: i64) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     // Fresh statistics, as after a night of autovacuum (PostgreSQL) or `PRAGMA optimize`.
-    sqlx::query("ANALYZE").execute(db.writer()).await?;
+    sqlx::query("ANALYZE")
+        .execute(&mut *db.writer().await?)
+        .await?;
     let shops = db::shops(db.pool()).await?;
     println!(
         "| period | shops | orders read | orders query | pizzas query | stock query | figures | whole report |"
@@ -195,7 +197,7 @@ impl<'a> Inserter<'a> {
         // Every value is a number or one of a few fixed words generated here.
         let sql = format!("{} VALUES {}", self.head, self.rows.join(","));
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(self.db.writer())
+            .execute(&mut *self.db.writer().await?)
             .await?;
         self.written += self.rows.len();
         self.rows.clear();
@@ -205,27 +207,30 @@ impl<'a> Inserter<'a> {
 
 /// A year of eight shops; returns (orders, lines, ledger rows).
 async fn generate(db: &Db, per_day: i64) -> anyhow::Result<(usize, usize, usize)> {
-    let w = db.writer();
-    for s in 1..=SHOPS {
-        sqlx::query(
-            "INSERT INTO shops (id, name, street, postcode, city, phone, timezone, hours, \
-             delivery_postcodes, created_at) VALUES ($1, $2, 'rue', '75011', 'Paris', '01', \
-             'Europe/Paris', '[]', '[]', 0)",
-        )
-        .bind(s)
-        .bind(format!("Pizzeria {s}"))
-        .execute(w)
-        .await?;
-    }
-    for i in 1..=INGREDIENTS {
-        sqlx::query(
-            "INSERT INTO ingredients (id, key, name, unit, allergens) VALUES ($1, $2, $3, 'g', '[]')",
-        )
-        .bind(i)
-        .bind(format!("i{i}"))
-        .bind(format!("Ingrédient {i}"))
-        .execute(w)
-        .await?;
+    {
+        // Given back before the inserters below borrow it.
+        let mut w = db.writer().await?;
+        for s in 1..=SHOPS {
+            sqlx::query(
+                "INSERT INTO shops (id, name, street, postcode, city, phone, timezone, hours, \
+                 delivery_postcodes, created_at) VALUES ($1, $2, 'rue', '75011', 'Paris', '01', \
+                 'Europe/Paris', '[]', '[]', 0)",
+            )
+            .bind(s)
+            .bind(format!("Pizzeria {s}"))
+            .execute(&mut *w)
+            .await?;
+        }
+        for i in 1..=INGREDIENTS {
+            sqlx::query(
+                "INSERT INTO ingredients (id, key, name, unit, allergens) VALUES ($1, $2, $3, 'g', '[]')",
+            )
+            .bind(i)
+            .bind(format!("i{i}"))
+            .bind(format!("Ingrédient {i}"))
+            .execute(&mut *w)
+            .await?;
+        }
     }
     let tz = jiff::tz::TimeZone::get("Europe/Paris")?;
     let mut rng = StdRng::seed_from_u64(16);

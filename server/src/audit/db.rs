@@ -74,10 +74,10 @@ pub fn bind<'q>(
 }
 
 /// Removes the entries older than `horizon` (Unix ms); returns how many.
-pub async fn prune(pool: &sqlx::AnyPool, horizon: i64) -> sqlx::Result<u64> {
+pub async fn prune(conn: &mut sqlx::AnyConnection, horizon: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM audit_log WHERE at < $1")
         .bind(horizon)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected())
 }

@@ -58,7 +58,7 @@ pub async fn start(db: &Db, kind: RunKind, file: Option<&str>) -> sqlx::Result<i
     .bind(kind.as_str())
     .bind(now_ms())
     .bind(file)
-    .fetch_one(db.writer())
+    .fetch_one(&mut *db.writer().await?)
     .await
 }
 
@@ -91,7 +91,7 @@ pub async fn finish(db: &Db, id: i64, outcome: &Outcome) -> sqlx::Result<()> {
     .bind(outcome.sha256.as_deref())
     .bind(outcome.copied_to.as_deref())
     .bind(outcome.error.as_deref())
-    .execute(db.writer())
+    .execute(&mut *db.writer().await?)
     .await
     .map(|_| ())
 }
@@ -185,7 +185,7 @@ pub async fn new_generation(db: &Db) -> sqlx::Result<String> {
     let generation = crate::auth::random_token(16);
     sqlx::query("UPDATE event_log_generation SET generation = $1 WHERE id = 1")
         .bind(&generation)
-        .execute(db.writer())
+        .execute(&mut *db.writer().await?)
         .await?;
     Ok(generation)
 }

@@ -96,14 +96,14 @@ async fn restore_from(db: &Db, scratch: &Path) -> anyhow::Result<()> {
             .context("bringing the backup to this version's migration level")?;
         copy.close().await;
     }
-    let mut conn = db.writer().acquire().await?;
+    let mut conn = db.writer().await?;
     sqlx::query("ATTACH DATABASE $1 AS restored")
         .bind(path)
         .execute(&mut *conn)
         .await
         .context("attaching the backup")?;
     let copied = copy_tables(&mut conn).await;
-    // The connection goes back to the pool without the attachment, or not at all.
+    // The connection is given back without the attachment, or closed.
     let detached = sqlx::query("DETACH DATABASE restored")
         .execute(&mut *conn)
         .await;

@@ -213,11 +213,11 @@ pub async fn generation(pool: &AnyPool) -> sqlx::Result<Option<String>> {
 
 /// Deletes events older than `before_ms` (resuming from before then gets a snapshot), except
 /// the audit trail of operations on the whole site (`group:audit`), kept for good.
-pub async fn prune(pool: &AnyPool, before_ms: i64) -> sqlx::Result<u64> {
+pub async fn prune(conn: &mut sqlx::AnyConnection, before_ms: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM events WHERE at < $1 AND stream <> $2")
         .bind(before_ms)
         .bind(ocpizza_proto::events::Stream::GroupAudit.to_string())
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected())
 }

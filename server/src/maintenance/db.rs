@@ -64,7 +64,7 @@ pub struct InstanceRow {
 }
 
 /// Writes (or refreshes) the heartbeat row of `me`.
-pub async fn heartbeat(pool: &AnyPool, me: &InstanceRow) -> sqlx::Result<()> {
+pub async fn heartbeat(conn: &mut sqlx::AnyConnection, me: &InstanceRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO instances (id, host, pid, version, bind, started_at, last_seen) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -77,17 +77,17 @@ pub async fn heartbeat(pool: &AnyPool, me: &InstanceRow) -> sqlx::Result<()> {
     .bind(&me.bind)
     .bind(me.started_at)
     .bind(now_ms())
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map(|_| ())
 }
 
 /// Removes the heartbeat row `id` (graceful stop), and rows silent for an hour.
-pub async fn remove(pool: &AnyPool, id: &str) -> sqlx::Result<()> {
+pub async fn remove(conn: &mut sqlx::AnyConnection, id: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM instances WHERE id = $1 OR last_seen < $2")
         .bind(id)
         .bind(now_ms() - 3_600_000)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|_| ())
 }

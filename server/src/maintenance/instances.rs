@@ -32,7 +32,7 @@ pub async fn register(switch: &Switch, database: &Db, bind: &str) -> anyhow::Res
         started_at: now_ms(),
         last_seen: now_ms(),
     };
-    db::heartbeat(database.writer(), &me).await?;
+    db::heartbeat(&mut *database.writer().await?, &me).await?;
     let id = me.id.clone();
     *switch.instance.lock().expect("instance lock") = Some(me);
     Ok(id)
@@ -41,7 +41,7 @@ pub async fn register(switch: &Switch, database: &Db, bind: &str) -> anyhow::Res
 /// Removes this process's heartbeat row (graceful stop).
 pub async fn deregister(switch: &Switch, database: &Db, id: &str) {
     switch.instance.lock().expect("instance lock").take();
-    if let Err(e) = db::remove(database.writer(), id).await {
+    if let Err(e) = async { db::remove(&mut *database.writer().await?, id).await }.await {
         tracing::warn!(error = %e, "could not remove this instance's heartbeat");
     }
 }

@@ -222,7 +222,7 @@ pub fn spawn(switch: Switch, database: crate::db::Db) -> tokio::task::JoinHandle
                     switch.apply(read);
                 }
                 if let Some(me) = &me {
-                    db::heartbeat(database.writer(), me).await?;
+                    db::heartbeat(&mut *database.writer().await?, me).await?;
                 }
                 Ok(())
             }

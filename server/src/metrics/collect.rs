@@ -482,17 +482,22 @@ fn channel_label(stored: &str) -> &'static str {
 
 fn pools(state: &AppState, g: &Gauges) {
     let read = state.db.pool();
-    let write = state.db.writer();
+    let size = i64::from(read.size());
+    let idle = read.num_idle() as i64;
     // PostgreSQL reads and writes share one pool; SQLite has readers and a single writer.
-    let mut pools = vec![("read", read)];
-    if state.db.backend() == crate::db::Backend::Sqlite {
-        pools.push(("write", write));
+    let mut pools = vec![(
+        "read",
+        idle,
+        (size - idle).max(0),
+        i64::from(read.options().get_max_connections()),
+    )];
+    if let Some((open, lent)) = state.db.writer_usage() {
+        let in_use = i64::from(lent);
+        pools.push(("write", i64::from(open) - in_use, in_use, 1));
     }
     g.pool_connections.clear();
     g.pool_max.clear();
-    for (name, pool) in pools {
-        let size = i64::from(pool.size());
-        let idle = pool.num_idle() as i64;
+    for (name, idle, in_use, max) in pools {
         g.pool_connections
             .get_or_create(&PoolLabels {
                 pool: name,
@@ -504,10 +509,10 @@ fn pools(state: &AppState, g: &Gauges) {
                 pool: name,
                 state: "in_use",
             })
-            .set((size - idle).max(0));
+            .set(in_use);
         g.pool_max
             .get_or_create(&PoolMaxLabels { pool: name })
-            .set(i64::from(pool.options().get_max_connections()));
+            .set(max);
     }
 }
 

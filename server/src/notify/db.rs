@@ -146,7 +146,7 @@ pub async fn counts(db: &Db) -> sqlx::Result<Vec<(String, String, i64)>> {
 pub async fn prune(db: &Db, before: i64) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM notifications WHERE state <> 'pending' AND created_at < $1")
         .bind(before)
-        .execute(db.writer())
+        .execute(&mut *db.writer().await?)
         .await
         .map(|r| r.rows_affected())
 }

@@ -46,11 +46,14 @@ async fn wipe(db: &Db) {
     match db.backend() {
         Backend::Postgres => {
             for sql in ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"] {
-                sqlx::query(sql).execute(db.writer()).await.unwrap();
+                sqlx::query(sql)
+                    .execute(&mut *db.writer().await.unwrap())
+                    .await
+                    .unwrap();
             }
         }
         Backend::Sqlite => {
-            let mut conn = db.writer().acquire().await.unwrap();
+            let mut conn = db.writer().await.unwrap();
             let tables: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
             )

@@ -365,11 +365,11 @@ async fn migrate_and_serve_refuse_pending_migrations_while_an_instance_serves_wi
         .await
         .unwrap();
     sqlx::query("DROP TABLE staff_invitations")
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap();
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 4")
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap();
     let status = text(&ocpizza(&data, &["maintenance", "status"], None));
@@ -509,7 +509,7 @@ async fn check_warns_until_a_good_backup_is_younger_than_26_hours() {
     let ago = jiff::Timestamp::now().as_millisecond() - 36 * 3600 * 1000;
     sqlx::query("UPDATE backup_runs SET finished_at = $1")
         .bind(ago)
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap();
     db.close().await;

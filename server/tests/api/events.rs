@@ -254,9 +254,12 @@ async fn a_walk_reads_a_stream_page_by_page_up_to_its_head_and_says_when_its_sta
     );
 
     // Pruned events cannot be walked through: the reader needs a snapshot instead.
-    ocpizza::events::db::prune(app.db.pool(), ocpizza::db::now_ms() + 1)
-        .await
-        .unwrap();
+    ocpizza::events::db::prune(
+        &mut app.db.writer().await.unwrap(),
+        ocpizza::db::now_ms() + 1,
+    )
+    .await
+    .unwrap();
     let newest = write_site_events(&app, 2).await;
     assert_eq!(
         walk_site(&app, Walk::to(before, newest)).await,

@@ -50,7 +50,7 @@ async fn a_subscription_that_fails_half_way_lets_the_connection_go() {
         .await;
     let mut ws = Ws::connect(&app, Some(&cookie)).await;
     sqlx::query("ALTER TABLE events RENAME TO events_away")
-        .execute(app.db.writer())
+        .execute(&mut *app.db.writer().await.unwrap())
         .await
         .unwrap();
     ws.send(json!({"type": "subscribe", "stream": "shop:1:orders", "since": 0}))
@@ -201,9 +201,12 @@ async fn a_client_that_reconnects_gets_exactly_what_it_missed_or_a_snapshot_when
     assert_eq!(subscribed_seq(&msgs), seen + 5);
 
     // Events older than the retention window are gone: resuming from before gets a snapshot.
-    ocpizza::events::db::prune(app.db.writer(), ocpizza::db::now_ms() + 1)
-        .await
-        .unwrap();
+    ocpizza::events::db::prune(
+        &mut app.db.writer().await.unwrap(),
+        ocpizza::db::now_ms() + 1,
+    )
+    .await
+    .unwrap();
     let mut ws = Ws::connect(&app, Some(&cookie)).await;
     let msgs = ws.subscribe("shop:1:orders", Some(seen)).await;
     match &msgs[0] {

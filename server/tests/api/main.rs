@@ -56,3 +56,4 @@ mod stock;
 mod tracking;
 mod upgrade;
 mod visitor;
+mod writer;

@@ -175,7 +175,7 @@ async fn each_switch_is_in_the_audit_trail_with_who_when_and_the_message() {
         .execute(app.db.pool())
         .await
         .unwrap();
-    ocpizza::events::db::prune(app.db.writer(), ocpizza::db::now_ms())
+    ocpizza::events::db::prune(&mut app.db.writer().await.unwrap(), ocpizza::db::now_ms())
         .await
         .unwrap();
     let left: Vec<String> = sqlx::query_scalar("SELECT DISTINCT stream FROM events")

@@ -379,4 +379,25 @@ async fn the_database_pools_are_reported() {
         )
         .is_some()
     );
+    if app.db.backend() == ocpizza::db::Backend::Sqlite {
+        // SQLite's single writer: one connection, idle or lent (a background task may be
+        // writing at the moment of the scrape).
+        let write = |state| {
+            sample(
+                &text,
+                "ocpizza_db_pool_connections",
+                &[("pool", "write"), ("state", state)],
+            )
+            .expect("the writer's gauge")
+        };
+        assert_eq!(write("idle") + write("in_use"), 1.0);
+        assert_eq!(
+            value(
+                &text,
+                "ocpizza_db_pool_max_connections",
+                &[("pool", "write")]
+            ),
+            1.0
+        );
+    }
 }

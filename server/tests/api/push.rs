@@ -534,7 +534,7 @@ async fn a_status_older_than_its_expiry_is_not_sent() {
         "UPDATE events SET at = at - 660000 WHERE stream = 'group:orders' \
          AND seq = (SELECT MAX(seq) FROM events WHERE stream = 'group:orders')",
     )
-    .execute(app.db.writer())
+    .execute(&mut *app.db.writer().await.unwrap())
     .await
     .unwrap();
     run(&app).await;
@@ -807,7 +807,7 @@ async fn following_the_events_again_sends_nothing_twice() {
     run(&app).await;
     // As if the cursor had been lost: every event is planned again.
     sqlx::query("UPDATE event_cursors SET seq = 0")
-        .execute(app.db.writer())
+        .execute(&mut *app.db.writer().await.unwrap())
         .await
         .unwrap();
     run(&app).await;
@@ -855,7 +855,7 @@ async fn managers_hear_once_of_a_late_order_and_of_a_kitchen_gone_offline() {
     )
     .bind(SHOP.0)
     .bind(now - 3 * 60_000)
-    .execute(app.db.writer())
+    .execute(&mut *app.db.writer().await.unwrap())
     .await
     .unwrap();
     watch::record_kitchens(&app.state, "this", now)
@@ -875,7 +875,7 @@ async fn managers_hear_once_of_a_late_order_and_of_a_kitchen_gone_offline() {
     // It comes back: nothing more.
     sqlx::query("UPDATE kitchen_presence SET seen_at = $1")
         .bind(now + 60_000)
-        .execute(app.db.writer())
+        .execute(&mut *app.db.writer().await.unwrap())
         .await
         .unwrap();
     watch::check(&app.state, now + 90_000).await.unwrap();
@@ -908,7 +908,7 @@ async fn a_push_service_that_is_down_gets_the_message_again_later() {
     push.answer("phone", 201);
     // The back-off is over.
     sqlx::query("UPDATE notifications SET next_at = 0")
-        .execute(app.db.writer())
+        .execute(&mut *app.db.writer().await.unwrap())
         .await
         .unwrap();
     run(&app).await;

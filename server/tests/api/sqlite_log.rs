@@ -19,7 +19,7 @@ async fn log_lengths(restart_above: i64) -> Vec<i64> {
         .await
         .unwrap();
     sqlx::query("CREATE TABLE filler (body TEXT NOT NULL)")
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap();
     let done = Arc::new(AtomicBool::new(false));

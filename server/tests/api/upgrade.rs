@@ -11,7 +11,7 @@ const RESERVATIONS_AS_ROWS: i64 = 20;
 
 async fn run(db: &ocpizza::db::Db, sql: &str) {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(db.writer())
+        .execute(&mut *db.writer().await.unwrap())
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }

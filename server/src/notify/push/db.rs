@@ -117,10 +117,10 @@ pub async fn remove(tx: &mut Tx, endpoint: &str, owner: Owner) -> sqlx::Result<b
 }
 
 /// Forgets a subscription the push service said is gone.
-pub async fn delete(pool: &AnyPool, id: i64) -> sqlx::Result<()> {
+pub async fn delete(conn: &mut sqlx::AnyConnection, id: i64) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
         .bind(id)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -287,7 +287,7 @@ pub async fn order_facts(
 
 /// Marks this instance as having a kitchen display of each of `shops` connected now.
 pub async fn seen_kitchens(
-    pool: &AnyPool,
+    conn: &mut sqlx::AnyConnection,
     instance: &str,
     shops: &[ShopId],
     now: i64,
@@ -300,7 +300,7 @@ pub async fn seen_kitchens(
         .bind(shop.0)
         .bind(instance)
         .bind(now)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
@@ -320,18 +320,18 @@ pub async fn kitchens_last_seen(pool: &AnyPool) -> sqlx::Result<Vec<(ShopId, i64
 
 /// Forgets the subscriptions of orders finished before `before` (their tracking link has
 /// expired: nothing more will be said), and kitchen sightings older than `before`.
-pub async fn forget_finished(pool: &AnyPool, before: i64) -> sqlx::Result<u64> {
+pub async fn forget_finished(conn: &mut sqlx::AnyConnection, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "DELETE FROM push_subscriptions WHERE kind = 'order' AND order_id IN \
          (SELECT id FROM orders WHERE status IN ('delivered', 'collected', 'delivery_failed', 'cancelled') \
           AND updated_at < $1)",
     )
     .bind(before)
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM kitchen_presence WHERE seen_at < $1")
         .bind(before)
-        .execute(pool)
+        .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected())
 }

@@ -66,7 +66,7 @@ pub async fn load_or_create(db: &Db) -> anyhow::Result<VapidKey> {
 /// The stored key pair, if any.
 async fn load(db: &Db) -> anyhow::Result<Option<VapidKey>> {
     let row = sqlx::query("SELECT private_key, public_key FROM push_vapid WHERE id = 1")
-        .fetch_optional(db.writer())
+        .fetch_optional(&mut *db.writer().await?)
         .await
         .context("reading the VAPID key")?;
     row.map(|r| {

@@ -77,7 +77,7 @@ impl PushSender {
             .unwrap_or_default();
         let outcome = self.post(message).await;
         if let Outcome::Gone(_) = outcome
-            && let Err(e) = db::delete(self.db.writer(), id).await
+            && let Err(e) = async { db::delete(&mut *self.db.writer().await?, id).await }.await
         {
             tracing::warn!(error = %e, "could not forget a gone push subscription");
         }

@@ -46,7 +46,7 @@ pub async fn round(state: &AppState, instance: &str, now: i64) -> anyhow::Result
     record_kitchens(state, instance, now).await?;
     check(state, now).await?;
     let expired = now - i64::from(state.config.tracking_hours) * 3_600_000;
-    db::forget_finished(state.db.writer(), expired).await?;
+    db::forget_finished(&mut *state.db.writer().await?, expired).await?;
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub async fn record_kitchens(state: &AppState, instance: &str, now: i64) -> anyh
         .filter(|(_, n)| *n > 0)
         .map(|(shop, _)| shop)
         .collect();
-    db::seen_kitchens(state.db.writer(), instance, &shops, now).await?;
+    db::seen_kitchens(&mut *state.db.writer().await?, instance, &shops, now).await?;
     Ok(())
 }
 
