@@ -4,10 +4,13 @@
 //! cannot be turned off). To SQLite, whose connection is a handle in this process served by a
 //! thread of its own, that is one more hand-off to that thread and back after every write
 //! transaction, and it checks nothing the next statement would not: the thread runs its
-//! commands one after the other, so a statement whose caller went away has finished before the
-//! next holder's first one starts. The writer is a single connection and needs no pool: a fair
-//! async mutex lends it in the order it was asked for, and a task that waits longer than
-//! [`ACQUIRE_TIMEOUT`] gets `PoolTimedOut`, as from a pool (503, see `error::is_outage`).
+//! commands one after the other, so a statement whose caller went away has ended (finished, or
+//! stopped where its caller left it) before the next holder's first one starts. A transaction
+//! given up is rolled back by its `Begun`.
+//!
+//! The writer is a single connection and needs no pool: a fair async mutex lends it in the
+//! order it was asked for, and a task that waits longer than [`ACQUIRE_TIMEOUT`] gets
+//! `PoolTimedOut`, as from a pool (503, see `error::is_outage`).
 
 use super::ACQUIRE_TIMEOUT;
 use sqlx::{AnyConnection, Connection, Executor};
