@@ -9,9 +9,9 @@
 //! *different* streams commit in (the log's global id would: a transaction that took id 10
 //! may commit after the one that took id 11). Positions are therefore kept per stream.
 
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{Any, AnyPool, Row};
 use std::fmt::Write as _;
 
 /// Events read per query.
@@ -183,8 +183,40 @@ impl Cursor {
     }
 
     /// The followed streams whose head is past the consumer's position: one statement for
-    /// all the selectors.
-    pub async fn behind(&self, pool: &AnyPool) -> sqlx::Result<Vec<Behind>> {
+    /// all the selectors, read by `db` (the pool, or a connection).
+    pub async fn behind<'c>(
+        &self,
+        db: impl sqlx::Executor<'c, Database = Any>,
+    ) -> sqlx::Result<Vec<Behind>> {
+        let Some((sql, binds)) = self.behind_query() else {
+            return Ok(Vec::new());
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for value in binds {
+            query = query.bind(value);
+        }
+        self.behind_of(&query.fetch_all(db).await?)
+    }
+
+    /// [`Cursor::behind`] read by the statement that begins a write transaction on SQLite
+    /// (see [`Db::begin_reading`]): the transaction, and the streams behind. An error if this
+    /// is not SQLite.
+    pub async fn begin_behind(&self, db: &Db) -> sqlx::Result<(Tx, Vec<Behind>)> {
+        let Some((sql, binds)) = self.behind_query() else {
+            return Ok((db.begin().await?, Vec::new()));
+        };
+        let (tx, rows) = db
+            .begin_reading(&sql, |query| {
+                binds
+                    .iter()
+                    .fold(query, |query, value| query.bind(value.clone()))
+            })
+            .await?;
+        Ok((tx, self.behind_of(&rows)?))
+    }
+
+    /// The statement of [`Cursor::behind`] and its values in order; `None` without selectors.
+    fn behind_query(&self) -> Option<(String, Vec<String>)> {
         const BEHIND: &str = "SELECT h.stream, h.seq AS head, c.seq AS at FROM stream_heads h \
              LEFT JOIN event_cursors c ON c.consumer = $1 AND c.stream = h.stream \
              WHERE h.seq > COALESCE(c.seq, 0) AND ";
@@ -213,15 +245,13 @@ impl Cursor {
                 }
             }
         }
-        if sql.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for value in binds {
-            query = query.bind(value);
-        }
+        (!sql.is_empty()).then_some((sql, binds))
+    }
+
+    /// The streams behind, from the rows of [`Cursor::behind_query`].
+    fn behind_of(&self, rows: &[AnyRow]) -> sqlx::Result<Vec<Behind>> {
         let mut out = Vec::new();
-        for row in query.fetch_all(pool).await? {
+        for row in rows {
             let stream: String = row.try_get("stream")?;
             // Each stream once, in the order of its first selector.
             if self.selectors.iter().any(|s| s.matches(&stream))
@@ -348,9 +378,10 @@ fn entry(row: &AnyRow, stream: String) -> sqlx::Result<Entry> {
 }
 
 /// The events of several streams in one statement: of each `(stream, after)`, the first
-/// `limit` after `after`, oldest first; by stream in name order.
-pub async fn read_many(
-    pool: &AnyPool,
+/// `limit` after `after`, oldest first; by stream in name order. Read by `db` (the pool, or a
+/// connection).
+pub async fn read_many<'c>(
+    db: impl sqlx::Executor<'c, Database = Any>,
     streams: &[(&str, i64)],
     limit: i64,
 ) -> sqlx::Result<Vec<Entry>> {
@@ -375,7 +406,7 @@ pub async fn read_many(
         query = query.bind(*stream).bind(*after).bind(limit);
     }
     query
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?
         .iter()
         .map(|r| entry(r, r.try_get("stream")?))

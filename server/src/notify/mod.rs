@@ -56,6 +56,17 @@ const IN_FLIGHT: usize = 8;
 /// than a millisecond or two, where a page of 500 at rush hour held them some 20 ms.
 const PLANNED_TOGETHER: usize = 32;
 
+/// Whether a round looks for due deliveries when its events planned none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// Always: woken by a delivery enqueued elsewhere, or by the clock (retries come due,
+    /// another instance's leases run out).
+    Always,
+    /// Only if it planned some: a round woken by events that planned nothing (most orders'
+    /// events, at rush hour) leaves the rest to the clock's next round.
+    IfPlanned,
+}
+
 /// How a delivery travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -269,27 +280,51 @@ impl Notify {
 
     /// One round: follows every pending event, then sends every due delivery.
     pub async fn run_once(&self) -> anyhow::Result<()> {
+        self.round(Due::Always).await
+    }
+
+    /// Follows every pending event, then sends what is due unless `due` says this round may
+    /// leave it to the next.
+    async fn round(&self, due: Due) -> anyhow::Result<()> {
         if !self.inner.registered.load(Ordering::Acquire) {
             self.inner.cursor.register(&self.inner.db).await?;
             self.inner.registered.store(true, Ordering::Release);
         }
-        self.follow().await?;
-        self.send_due().await?;
+        let planned = self.follow().await?;
+        if planned > 0 || due == Due::Always {
+            self.send_due().await?;
+        }
         Ok(())
     }
 
-    /// Plans the deliveries of every event not followed yet. The events of all the streams
-    /// behind are read together, a page of each at a time, and planned together, up to
-    /// [`PLANNED_TOGETHER`] in one transaction with the moves of their streams' positions.
-    /// Stops at the first move another instance made first.
-    async fn follow(&self) -> anyhow::Result<()> {
-        let pool = self.inner.db.pool();
+    /// Plans the deliveries of every event not followed yet; returns how many it planned.
+    /// The events of all the streams behind are read together, a page of each at a time, and
+    /// planned together, up to [`PLANNED_TOGETHER`] in one transaction with the moves of their
+    /// streams' positions. Stops at the first move another instance made first.
+    ///
+    /// On SQLite, whose one writer holds the whole file, the reads of which streams are behind
+    /// and of their events are the first statements of the transaction that plans them (the
+    /// first `BEGIN` goes with the first read): no read connection's thread is woken for them,
+    /// and none is checked on its return to the pool. On PostgreSQL they are read from the
+    /// pool, so that the transaction holds its rows only while it plans.
+    async fn follow(&self) -> anyhow::Result<usize> {
+        let db = &self.inner.db;
+        let cursor = &self.inner.cursor;
+        let mut planned = 0;
         loop {
-            let behind = self.inner.cursor.behind(pool).await?;
+            let (mut tx, behind) = if db.backend() == crate::db::Backend::Sqlite {
+                let (tx, behind) = cursor.begin_behind(db).await?;
+                (Some(tx), behind)
+            } else {
+                (None, cursor.behind(db.pool()).await?)
+            };
             let from: Vec<(&str, i64)> = behind.iter().map(|b| (b.stream.as_str(), b.at)).collect();
             // Events pruned from the log before this consumer got to them are not there: the
             // stream's position jumps over them.
-            let entries = follow::read_many(pool, &from, follow::PAGE).await?;
+            let entries = match &mut tx {
+                Some(tx) => follow::read_many(&mut **tx, &from, follow::PAGE).await?,
+                None => follow::read_many(db.pool(), &from, follow::PAGE).await?,
+            };
             let mut at: HashMap<String, (i64, i64)> = behind
                 .iter()
                 .map(|b| (b.stream.clone(), (b.at, 0)))
@@ -302,8 +337,9 @@ impl Notify {
                 };
                 *read += 1;
                 if taken == PLANNED_TOGETHER {
-                    if !self.plan(std::mem::take(&mut parts)).await? {
-                        return Ok(());
+                    match self.plan(tx.take(), std::mem::take(&mut parts)).await? {
+                        Some(n) => planned += n,
+                        None => return Ok(planned),
                     }
                     taken = 0;
                 }
@@ -320,21 +356,32 @@ impl Notify {
                 parts.last_mut().expect("just pushed").entries.push(entry);
                 taken += 1;
             }
-            if !parts.is_empty() && !self.plan(parts).await? {
-                return Ok(());
+            if parts.is_empty() {
+                if let Some(tx) = tx {
+                    tx.rollback().await?;
+                }
+            } else {
+                match self.plan(tx, parts).await? {
+                    Some(n) => planned += n,
+                    None => return Ok(planned),
+                }
             }
             // A full page of a stream: there may be more of it.
             if !at.values().any(|(_, read)| *read == follow::PAGE) {
-                return Ok(());
+                return Ok(planned);
             }
         }
     }
 
     /// Plans a few events of some streams and moves each stream's position from its part's
-    /// `from` to its `to`, in one transaction; false when another instance had moved one of
-    /// them (nothing is then written).
-    async fn plan(&self, parts: Vec<Part>) -> anyhow::Result<bool> {
-        let mut tx = self.inner.db.begin().await?;
+    /// `from` to its `to`, in one transaction (`tx` if one is begun already); the number of
+    /// deliveries planned, or `None` when another instance had moved one of the positions
+    /// (nothing is then written).
+    async fn plan(&self, tx: Option<Tx>, parts: Vec<Part>) -> anyhow::Result<Option<usize>> {
+        let mut tx = match tx {
+            Some(tx) => tx,
+            None => self.inner.db.begin().await?,
+        };
         let mut followed = Vec::new();
         for entry in parts.iter().flat_map(|p| &p.entries) {
             let event = match Notable::parse(&entry.kind, &entry.payload) {
@@ -368,10 +415,10 @@ impl Notify {
             .collect();
         if !self.inner.cursor.advance_all(&mut tx, &moves).await? {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(planned.len()))
     }
 
     /// Sends what is due, channel by channel.
@@ -461,6 +508,7 @@ impl Notify {
 
     /// Runs the workers: at once when woken or when this instance commits an event, and at
     /// least every `every` (events of other instances with Redis down, retries coming due).
+    /// A round woken by events looks for due deliveries only if it planned some (see [`Due`]).
     pub fn spawn(&self, bus: &crate::events::Bus, every: Duration) {
         let notify = self.clone();
         let mut events = bus.subscribe();
@@ -468,8 +516,8 @@ impl Notify {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::select! {
-                    () = notify.inner.wake.notified() => {}
+                let due = tokio::select! {
+                    () = notify.inner.wake.notified() => Due::Always,
                     received = events.recv() => {
                         if matches!(received, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
                             return;
@@ -479,10 +527,11 @@ impl Notify {
                         // hour that makes a few rounds a second instead of one per event.
                         tokio::time::sleep(GATHER).await;
                         while events.try_recv().is_ok() {}
+                        Due::IfPlanned
                     }
-                    _ = tick.tick() => {}
-                }
-                if let Err(e) = notify.run_once().await {
+                    _ = tick.tick() => Due::Always,
+                };
+                if let Err(e) = notify.round(due).await {
                     tracing::warn!(error = %e, "notifications: round failed, retrying later");
                 }
             }

@@ -213,6 +213,77 @@ async fn a_failed_send_is_retried_later_and_a_gone_recipient_is_dropped() {
     assert_eq!(recorder.sent(), [format!("{} preparing", second.id.0)]);
 }
 
+/// Waits up to 20 s for `recorder` to have sent `want`, doing `meanwhile` between looks.
+async fn until_sent(recorder: &Recorder, want: &str, mut meanwhile: impl AsyncFnMut()) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        if recorder.sent().iter().any(|s| s == want) {
+            return true;
+        }
+        meanwhile().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_running_workers_send_what_an_event_planned_at_once() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let recorder = Arc::new(Recorder::default());
+    let notify = workers(&app, &recorder);
+    notify.run_once().await.unwrap();
+    // The clock's rounds are an hour apart: only the event's round can send it.
+    notify.spawn(&app.state.bus, Duration::from_hours(1));
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&order, "preparing").await;
+    let want = format!("{} preparing", order.id.0);
+    assert!(
+        until_sent(&recorder, &want, async || {}).await,
+        "sent: {:?}",
+        recorder.sent()
+    );
+}
+
+#[tokio::test]
+async fn a_retry_coming_due_is_sent_while_events_that_plan_nothing_keep_coming() {
+    let app = TestApp::spawn().await;
+    let cook = app.as_demo("cook").await;
+    let recorder = Arc::new(Recorder::default());
+    let notify = workers(&app, &recorder);
+    notify.run_once().await.unwrap();
+    recorder
+        .script
+        .lock()
+        .unwrap()
+        .push_back(Outcome::Retry("push service answered 503".into()));
+    notify.spawn(&app.state.bus, Duration::from_millis(500));
+    let order = app
+        .anonymous()
+        .place(&pickup(MARGHERITA, "medium", 1))
+        .await;
+    cook.transition(&order, "preparing").await;
+    // Every stock correction is an event that plans nothing; the retry is due a second after
+    // the first attempt all the same.
+    let basil = app.ingredient(SHOP, "Basilic").await;
+    let mut on_hand = 500;
+    let want = format!("{} preparing", order.id.0);
+    assert!(
+        until_sent(&recorder, &want, async || {
+            on_hand += 1;
+            app.set_stock(SHOP, basil, on_hand).await;
+        })
+        .await,
+        "sent: {:?}, rows: {:?}",
+        recorder.sent(),
+        states(&app).await
+    );
+    assert_eq!(states(&app).await, [("sent".to_owned(), 2)]);
+}
+
 #[tokio::test]
 async fn a_message_past_its_expiry_is_not_sent() {
     let app = TestApp::spawn().await;
