@@ -67,6 +67,10 @@ enum Due {
     IfPlanned,
 }
 
+/// On SQLite, the most events behind that a round reads while holding the writer: those of
+/// a quiet evening's few orders (see `Notify::follow`).
+const FEW_BEHIND: i64 = PLANNED_TOGETHER as i64;
+
 /// How a delivery travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
@@ -302,11 +306,11 @@ impl Notify {
     /// planned together, up to [`PLANNED_TOGETHER`] in one transaction with the moves of their
     /// streams' positions. Stops at the first move another instance made first.
     ///
-    /// On SQLite, whose one writer holds the whole file, the reads of which streams are behind
-    /// and of their events are the first statements of the transaction that plans them (the
-    /// first `BEGIN` goes with the first read): no read connection's thread is woken for them,
-    /// and none is checked on its return to the pool. On PostgreSQL they are read from the
-    /// pool, so that the transaction holds its rows only while it plans.
+    /// On SQLite, whose one writer holds the whole file, the read of which streams are behind
+    /// begins the transaction that plans them, and when only a few events are behind
+    /// ([`FEW_BEHIND`]) they are read in it too: no read connection's thread is woken for
+    /// them, and none is checked on its return to the pool. More are read from the pool, as
+    /// on PostgreSQL, so that orders do not wait for the writer while pages are read.
     async fn follow(&self) -> anyhow::Result<usize> {
         let db = &self.inner.db;
         let cursor = &self.inner.cursor;
@@ -314,7 +318,14 @@ impl Notify {
         loop {
             let (mut tx, behind) = if db.backend() == crate::db::Backend::Sqlite {
                 let (tx, behind) = cursor.begin_behind(db).await?;
-                (Some(tx), behind)
+                if behind.iter().map(|b| b.head - b.at).sum::<i64>() > FEW_BEHIND {
+                    // A rush's pages are read without holding the writer, which the orders
+                    // are waiting for.
+                    tx.rollback().await?;
+                    (None, behind)
+                } else {
+                    (Some(tx), behind)
+                }
             } else {
                 (None, cursor.behind(db.pool()).await?)
             };
