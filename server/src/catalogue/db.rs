@@ -449,9 +449,11 @@ pub async fn set_available(tx: &mut Tx, id: PizzaId, available: bool) -> sqlx::R
 }
 
 /// When each pizza's photo was uploaded, by pizza.
-pub async fn photos(pool: &sqlx::AnyPool) -> sqlx::Result<HashMap<PizzaId, i64>> {
+pub async fn photos<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+) -> sqlx::Result<HashMap<PizzaId, i64>> {
     sqlx::query("SELECT pizza_id, updated_at FROM pizza_photos")
-        .fetch_all(pool)
+        .fetch_all(ex)
         .await?
         .iter()
         .map(|r| Ok((PizzaId(r.try_get("pizza_id")?), r.try_get("updated_at")?)))

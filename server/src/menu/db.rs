@@ -3,7 +3,7 @@
 use crate::db::Tx;
 use ocpizza_proto::api::Unit;
 use ocpizza_proto::{IngredientId, Money, PizzaId, ShopId};
-use sqlx::{AnyPool, Row};
+use sqlx::Row;
 
 /// A size with its price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,18 +88,19 @@ fn portion(r: &sqlx::any::AnyRow, price: bool) -> sqlx::Result<Portion> {
     })
 }
 
-/// Every pizza of the catalogue (or only `only`), fully loaded, in menu order.
-pub async fn specs<'e, E>(ex: E, only: Option<PizzaId>) -> sqlx::Result<Vec<PizzaSpec>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any> + Copy,
-{
+/// Every pizza of the catalogue (or only `only`), fully loaded, in menu order: four statements
+/// on one connection (from a pool, each would be a lease of its own, and checked on its return).
+pub async fn specs(
+    conn: &mut sqlx::AnyConnection,
+    only: Option<PizzaId>,
+) -> sqlx::Result<Vec<PizzaSpec>> {
     let filter = only.map_or(-1, |p| p.0);
     let mut pizzas: Vec<PizzaSpec> = sqlx::query(
         "SELECT id, name, description, oven_minutes, oven_temp_c FROM pizzas \
          WHERE $1 < 0 OR id = $1 ORDER BY position, id",
     )
     .bind(filter)
-    .fetch_all(ex)
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| {
@@ -121,7 +122,7 @@ where
          WHERE $1 < 0 OR pizza_id = $1 ORDER BY pizza_id, position",
     )
     .bind(filter)
-    .fetch_all(ex)
+    .fetch_all(&mut *conn)
     .await?
     {
         if let Some(i) = index(&mut pizzas, r.try_get("pizza_id")?) {
@@ -138,7 +139,7 @@ where
          WHERE $1 < 0 OR r.pizza_id = $1 ORDER BY r.pizza_id, r.size_code, r.position",
     )
     .bind(filter)
-    .fetch_all(ex)
+    .fetch_all(&mut *conn)
     .await?
     {
         if let Some(i) = index(&mut pizzas, r.try_get("pizza_id")?) {
@@ -151,7 +152,7 @@ where
          WHERE $1 < 0 OR e.pizza_id = $1 ORDER BY e.pizza_id, i.name, e.size_code",
     )
     .bind(filter)
-    .fetch_all(ex)
+    .fetch_all(&mut *conn)
     .await?
     {
         if let Some(i) = index(&mut pizzas, r.try_get("pizza_id")?) {
@@ -162,10 +163,13 @@ where
 }
 
 /// Preparation steps of a pizza, in order.
-pub async fn steps(pool: &AnyPool, pizza: PizzaId) -> sqlx::Result<Vec<String>> {
+pub async fn steps<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    pizza: PizzaId,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT text FROM pizza_steps WHERE pizza_id = $1 ORDER BY position")
         .bind(pizza.0)
-        .fetch_all(pool)
+        .fetch_all(ex)
         .await
 }
 

@@ -26,7 +26,10 @@ impl Specs {
     /// Every pizza of the catalogue, in menu order.
     pub async fn all(&self, pool: &AnyPool) -> sqlx::Result<Arc<Vec<PizzaSpec>>> {
         self.memo
-            .get(|| async { Ok(Arc::new(super::db::specs(pool, None).await?)) })
+            .get(|| async {
+                let mut conn = pool.acquire().await?;
+                Ok(Arc::new(super::db::specs(&mut conn, None).await?))
+            })
             .await
     }
 
