@@ -21,8 +21,17 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub(super) const PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                                   PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
-/// The writer never checkpoints in a commit (see `db::checkpoint_every`).
-const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0";
+/// The writer never checkpoints in a commit (see `db::checkpoint_every`), and keeps its
+/// statement journals in memory.
+///
+/// A statement of a transaction that may fail halfway (a guarded `UPDATE`, an `INSERT` that
+/// meets a constraint) journals the pages it changes, so that it alone can be undone. Past
+/// 64 KiB in a transaction, SQLite spills that journal to a temporary file of `/var/tmp`,
+/// created and deleted each time: a batch of orders rewrites the same hot pages statement after
+/// statement, and during a rush wrote some 4 MB a second to fifteen such files a second. In
+/// memory, a batch's journal holds at most the pages the batch changes
+/// ([`crate::orders::batch::MAX_BATCH`] orders); it goes at the commit.
+const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 0; PRAGMA temp_store = MEMORY";
 
 /// How long the writer waits for a lock another process holds (a backup, the command line).
 pub(super) const WRITER_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";

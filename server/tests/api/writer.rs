@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use ocpizza::db::{Backend, Db};
 use reqwest::StatusCode;
+use sqlx::Executor;
 
 /// Whether this pass runs on SQLite, saying so when it does not.
 fn on_sqlite(app: &TestApp) -> bool {
@@ -90,4 +91,44 @@ async fn a_closed_database_lends_its_writer_no_more_and_leaves_no_log_behind() {
         !wal.exists(),
         "the log copied into the file and removed at close"
     );
+}
+
+/// The temporary files this process holds open (SQLite names its own `etilqs_…`).
+fn sqlite_temp_files() -> Vec<String> {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .map(|target| target.display().to_string())
+        .filter(|target| target.contains("etilqs_"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_write_transaction_that_rewrites_many_pages_keeps_its_statement_journal_in_memory() {
+    let app = TestApp::spawn().await;
+    if !on_sqlite(&app) {
+        return;
+    }
+    let mut writer = app.db.writer().await.unwrap();
+    writer
+        .execute(
+            "CREATE TABLE journal_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+         INSERT INTO journal_probe SELECT i, printf('%.200c', 'x') FROM n;",
+        )
+        .await
+        .unwrap();
+    // Inside a transaction, a statement that may fail halfway (here on `NOT NULL`) journals
+    // every page it changes, some 100 pages of 4 KiB here: past 64 KiB SQLite would spill
+    // that journal to a temporary file.
+    writer
+        .execute("BEGIN IMMEDIATE; UPDATE journal_probe SET note = note || 'y';")
+        .await
+        .unwrap();
+    let held = sqlite_temp_files();
+    writer
+        .execute("ROLLBACK; DROP TABLE journal_probe;")
+        .await
+        .unwrap();
+    assert_eq!(held, Vec::<String>::new(), "temporary files of the writer");
 }
