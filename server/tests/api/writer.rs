@@ -1,6 +1,6 @@
 //! SQLite's single write connection: lent to one task at a time, a write that waits too long
 //! for it is answered 503 and leaves nothing, a writer given back inside a transaction is
-//! replaced, and once closed it lends nothing.
+//! replaced, once closed it lends nothing, and its statement journals stay in memory.
 
 use crate::helpers::*;
 use ocpizza::db::{Backend, Db};
