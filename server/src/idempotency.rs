@@ -4,6 +4,7 @@
 //! different request is refused. Failed attempts store nothing, so they may be retried.
 
 use crate::auth::Caller;
+use crate::db::script::Script;
 use crate::db::{Tx, now_ms};
 use crate::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -94,22 +95,29 @@ impl Pending {
         Ok(Some(response))
     }
 
-    /// Stores the response within the change's transaction. A concurrent twin that committed
-    /// first makes this fail with a unique violation; see [`run`].
-    pub async fn record(&self, tx: &mut Tx, status: StatusCode, body: &str) -> sqlx::Result<()> {
-        sqlx::query(
+    /// Stores the response within the change's transaction, with the other writes of
+    /// `script`. A concurrent twin that committed first makes the script fail with a unique
+    /// violation; see [`run`].
+    pub fn record_into<'a>(
+        &'a self,
+        tx: &Tx,
+        script: &mut Script<'a>,
+        status: StatusCode,
+        body: String,
+    ) {
+        let sql = format!(
             "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&self.scope)
-        .bind(&self.key)
-        .bind(&self.hash)
-        .bind(i64::from(status.as_u16()))
-        .bind(body)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+             VALUES {}",
+            crate::db::values(tx, 1, 6)
+        );
+        script.push(sql, 1, move |q| {
+            q.bind(&self.scope)
+                .bind(&self.key)
+                .bind(&self.hash)
+                .bind(i64::from(status.as_u16()))
+                .bind(body)
+                .bind(now_ms())
+        });
     }
 }
 

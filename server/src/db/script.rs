@@ -4,18 +4,30 @@
 //! thread and back, two thread wake-ups, and on a machine where waking a thread is dear they
 //! cost more than the statements. A [`Script`] sends its statements as one string, which the
 //! SQLite driver runs statement after statement in a single hand-off, binding the anonymous
-//! placeholders (`?`) of all of them in order. On PostgreSQL each statement is sent as it
-//! would be alone.
+//! placeholders (`?`) of all of them in order; [`Script::commit`] sends the transaction's
+//! `COMMIT` with them. On PostgreSQL each statement is sent as it would be alone.
 //!
-//! Each statement says how many rows it must change, and the script checks it: a guarded
-//! `UPDATE` that matched fewer rows than asked fails the script (and so its transaction).
+//! Each statement says how many rows it must change, and a statement that matched other rows
+//! (a guarded `UPDATE` that found too little stock) fails the script, and so its transaction.
+//! On SQLite the check is a statement of the script itself, right after the one it checks
+//! (see [`GUARD_TABLE`]), so that the script stops there, before any `COMMIT` that follows.
 //!
 //! sqlx calls several statements in one prepared string a SQLite peculiarity it may drop
 //! (its `execute_many` is deprecated for that reason). Should a later version stop running
 //! them, the tests of `tests/api/script.rs`, and every order test with them, fail.
 
-use super::Tx;
+use super::{Begun, Tx};
 use sqlx::any::AnyArguments;
+
+/// What SQLite's writer creates, in its own memory, when it connects: a table that takes no
+/// row. A script's check after each statement inserts one into it when the statement changed
+/// other than its rows (`changes()` is the count of the last statement that wrote), which
+/// fails the script with the constraint's name and runs nothing after it.
+pub(super) const GUARD_TABLE: &str = "CREATE TEMP TABLE script_guard (changed INTEGER, \
+     CONSTRAINT \"a statement of a script changed other rows than were expected\" CHECK (0))";
+
+/// The error a failed check gives, as on PostgreSQL, where the script checks each count.
+const GUARD_FAILED: &str = "a statement of a script changed other rows than were expected";
 
 /// A query with its placeholders still unbound.
 pub type Unbound = sqlx::query::Query<'static, sqlx::Any, AnyArguments>;
@@ -68,18 +80,56 @@ impl<'a> Script<'a> {
     /// Runs the statements within `tx`; an error if one fails or changes other than its rows.
     pub async fn run(self, tx: &mut Tx) -> sqlx::Result<()> {
         if super::is_postgres(tx) {
-            for part in self.parts {
-                let query = (part.bind)(sqlx::query(sqlx::AssertSqlSafe(part.sql)));
-                let done = query.execute(&mut **tx).await?.rows_affected();
-                check(done, part.rows, 1)?;
-            }
-            return Ok(());
+            return self.run_each(tx).await;
         }
         if self.parts.is_empty() {
             return Ok(());
         }
-        let mut sql = String::with_capacity(self.parts.iter().map(|p| p.sql.len() + 2).sum());
-        let mut rows = 0;
+        self.sqlite(None)?.execute(&mut **tx).await.map_err(guard)?;
+        Ok(())
+    }
+
+    /// Runs the statements within `tx`, then commits it. On SQLite's writer the `COMMIT` goes
+    /// with the statements, in the same hand-off, and is not reached if one of them fails:
+    /// the transaction is then rolled back as it is dropped. On an error from the `COMMIT`
+    /// itself, what the transaction wrote may or may not be there, as with [`Tx::commit`].
+    pub async fn commit(self, tx: Tx) -> sqlx::Result<()> {
+        let mut begun: Begun = match tx {
+            Tx::Begun(begun) => begun,
+            mut tx @ Tx::Sqlx(_) => {
+                self.run(&mut tx).await?;
+                return tx.commit().await;
+            }
+        };
+        self.sqlite(Some("COMMIT"))?
+            .execute(begun.connection())
+            .await
+            .map_err(guard)?;
+        begun.open = false;
+        Ok(())
+    }
+
+    /// On PostgreSQL: each statement alone, its count checked as it comes back.
+    async fn run_each(self, tx: &mut Tx) -> sqlx::Result<()> {
+        for part in self.parts {
+            let query = (part.bind)(sqlx::query(sqlx::AssertSqlSafe(part.sql)));
+            let done = query.execute(&mut **tx).await?.rows_affected();
+            if done != part.rows {
+                return Err(sqlx::Error::Protocol(format!(
+                    "{GUARD_FAILED}: {done} rows where {} were expected",
+                    part.rows
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// On SQLite: the statements as one text, each followed by the check of its count, then
+    /// `last`; their values bound in order.
+    fn sqlite(self, last: Option<&str>) -> sqlx::Result<Unbound> {
+        let mut sql =
+            String::with_capacity(self.parts.iter().map(|p| p.sql.len() + 90).sum::<usize>() + 10);
+        let mut digits = itoa::Buffer::new();
         for part in &self.parts {
             if part.sql.contains('$') {
                 return Err(sqlx::Error::Protocol(format!(
@@ -88,27 +138,29 @@ impl<'a> Script<'a> {
                 )));
             }
             sql.push_str(&part.sql);
+            sql.push_str(";\nINSERT INTO temp.script_guard SELECT changes() WHERE changes() <> ");
+            sql.push_str(digits.format(part.rows));
             sql.push_str(";\n");
-            rows += part.rows;
         }
-        let statements = self.parts.len();
+        if let Some(last) = last {
+            sql.push_str(last);
+        }
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for part in self.parts {
             query = (part.bind)(query);
         }
-        let done = query.execute(&mut **tx).await?.rows_affected();
-        check(done, rows, statements)
+        Ok(query)
     }
 }
 
-fn check(done: u64, expected: u64, statements: usize) -> sqlx::Result<()> {
-    if done == expected {
-        return Ok(());
+/// A failed check of SQLite's script as the error PostgreSQL's gives.
+fn guard(e: sqlx::Error) -> sqlx::Error {
+    match e.as_database_error() {
+        Some(db) if db.message().contains(GUARD_FAILED) => {
+            sqlx::Error::Protocol(format!("{GUARD_FAILED} ({})", db.message()))
+        }
+        _ => e,
     }
-    Err(sqlx::Error::Protocol(format!(
-        "{statements} statement(s) of a script changed {done} rows where {expected} were \
-         expected"
-    )))
 }
 
 /// `items` in vectors of at most `size` (at least 1), in order: the rows of one statement

@@ -163,5 +163,6 @@ async fn connect(url: &str) -> sqlx::Result<AnyConnection> {
     let mut conn = AnyConnection::connect(url).await?;
     conn.execute(PRAGMAS).await?;
     conn.execute(WRITER_PRAGMAS).await?;
+    conn.execute(super::script::GUARD_TABLE).await?;
     Ok(conn)
 }

@@ -96,8 +96,9 @@ impl Outbox {
 
     /// Writes the events within `tx`, commits, and publishes them: the end of a change.
     pub async fn commit(self, mut tx: Tx, bus: &Bus) -> Result<(), ApiError> {
-        let published = self.write(&mut tx).await?;
-        commit(tx, published, bus).await
+        let mut script = Script::new();
+        let published = self.write_into(&mut tx, &mut script).await?;
+        commit_with(tx, script, published, bus).await
     }
 
     /// Writes the events into the log within `tx` and returns them numbered.
@@ -277,7 +278,18 @@ fn first_seqs(heads: HashMap<String, i64>, counts: &BTreeMap<String, i64>) -> Ha
 
 /// Commits `tx`, whose events `published` are, then hands them to `bus`.
 pub async fn commit(tx: Tx, published: Vec<Published>, bus: &Bus) -> Result<(), ApiError> {
-    tx.commit().await?;
+    commit_with(tx, Script::new(), published, bus).await
+}
+
+/// Runs `script` and commits `tx` (on SQLite in one hand-off, see [`Script::commit`]), then
+/// hands the events `published` to `bus`.
+pub async fn commit_with(
+    tx: Tx,
+    script: Script<'_>,
+    published: Vec<Published>,
+    bus: &Bus,
+) -> Result<(), ApiError> {
+    script.commit(tx).await?;
     bus.publish(published);
     Ok(())
 }

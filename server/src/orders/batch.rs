@@ -363,17 +363,12 @@ async fn write(state: &AppState, drafts: &[&Draft]) -> ApiResult<Vec<ApiResult<O
                     "ingredient {missing} ran short on a second pass over the same stock"
                 ))
             })?;
-        placed.push(
-            draft
-                .placed(&mut tx, draft.stored(*id), &mut outbox)
-                .await?,
-        );
+        placed.push(draft.placed(&tx, draft.stored(*id), &mut outbox, &mut script)?);
     }
     moves.write_held(&tx, &mut script, &held);
     moves.finish_held(&tx, &mut script, &mut outbox, &held, &catalogue);
     let published = outbox.write_into(&mut tx, &mut script).await?;
-    script.run(&mut tx).await?;
-    crate::events::commit(tx, published, &state.bus).await?;
+    crate::events::commit_with(tx, script, published, &state.bus).await?;
     state.eta.placed(
         shop,
         placed

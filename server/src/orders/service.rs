@@ -5,6 +5,7 @@
 use super::db::{self, OrderRecord};
 use super::pricing::{self, Priced};
 use crate::auth::AuthUser;
+use crate::db::script::Script;
 use crate::db::{Tx, now_ms};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Outbox, Published};
@@ -459,13 +460,14 @@ impl Draft {
         }
     }
 
-    /// Queues the events of the order written as `order` (see [`Draft::stored`]) and writes
-    /// its idempotency record. Returns the order as its placer gets it back.
-    pub(super) async fn placed(
-        &self,
-        tx: &mut Tx,
+    /// Queues the events of the order written as `order` (see [`Draft::stored`]), and its
+    /// idempotency record in `script`. Returns the order as its placer gets it back.
+    pub(super) fn placed<'a>(
+        &'a self,
+        tx: &Tx,
         order: Order,
         outbox: &mut Outbox,
+        script: &mut Script<'a>,
     ) -> ApiResult<Order> {
         // An order waiting for its online payment reaches the shop once authorised.
         let staff = if order.payment_method == PaymentMethod::Online {
@@ -493,7 +495,7 @@ impl Draft {
         order.contact.email = email;
         if let Some(p) = &self.idem {
             let body = serde_json::to_string(&order).map_err(|e| ApiError::Internal(e.into()))?;
-            p.record(tx, StatusCode::CREATED, &body).await?;
+            p.record_into(tx, script, StatusCode::CREATED, body);
         }
         Ok(order)
     }
@@ -530,12 +532,13 @@ pub(super) async fn commit(
     status: StatusCode,
     order: &Order,
 ) -> ApiResult<()> {
-    let published: Vec<Published> = outbox.write(&mut tx).await?;
+    let mut script = Script::new();
+    let published: Vec<Published> = outbox.write_into(&mut tx, &mut script).await?;
     if let Some(p) = idem {
         let body = serde_json::to_string(order).map_err(|e| ApiError::Internal(e.into()))?;
-        p.record(&mut tx, status, &body).await?;
+        p.record_into(&tx, &mut script, status, body);
     }
-    crate::events::commit(tx, published, &state.bus).await?;
+    crate::events::commit_with(tx, script, published, &state.bus).await?;
     state.eta.forget(order.shop_id);
     // A change of an order paid online may have asked the provider to capture, void or refund.
     if order.payment_method == PaymentMethod::Online {

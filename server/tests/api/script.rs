@@ -159,3 +159,72 @@ async fn a_transaction_given_up_before_its_commit_leaves_nothing_and_the_next_be
         ["script committed", "script committed"]
     );
 }
+
+#[tokio::test]
+async fn a_script_committed_with_its_transaction_keeps_every_statement() {
+    let app = TestApp::spawn().await;
+    let (ingredient, _) = free_ingredient(&app).await;
+    let before = app.level(SHOP, ingredient).await;
+    let tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    insert_ledger(
+        &tx,
+        &mut script,
+        SHOP,
+        vec![ledger_row(ingredient, "script committed with it")],
+    );
+    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, 1)]));
+    script.commit(tx).await.unwrap();
+
+    assert_eq!(ledger_reasons(&app).await, ["script committed with it"]);
+    assert_eq!(app.level(SHOP, ingredient).await, (before.0, before.1 + 1));
+    // Committed: the writer begins the next transaction at once.
+    let tx = app.db.begin().await.unwrap();
+    Script::new().commit(tx).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_statement_that_fails_its_count_stops_the_script_before_its_commit() {
+    let app = TestApp::spawn().await;
+    let (ingredient, free) = free_ingredient(&app).await;
+    let before = app.level(SHOP, ingredient).await;
+    // Written, then a reservation past the free stock (which matches no row), then more.
+    let tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    insert_ledger(
+        &tx,
+        &mut script,
+        SHOP,
+        vec![ledger_row(ingredient, "script before the failure")],
+    );
+    reserve_many(
+        &tx,
+        &mut script,
+        SHOP,
+        &Needs::from([(ingredient, free + 1)]),
+    );
+    insert_ledger(
+        &tx,
+        &mut script,
+        SHOP,
+        vec![ledger_row(ingredient, "script after the failure")],
+    );
+    let err = script.commit(tx).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a statement of a script changed other rows than were expected"),
+        "{err}"
+    );
+
+    // Nothing of it was committed, and the writer, rolled back, takes the next transaction.
+    assert!(ledger_reasons(&app).await.is_empty());
+    let mut tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, free)]));
+    script.run(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        app.level(SHOP, ingredient).await,
+        (before.0, before.1 + free)
+    );
+}
