@@ -33,6 +33,38 @@ fn ledger_row(ingredient: IngredientId, reason: &str) -> LedgerRow {
     )
 }
 
+/// A ledger row with `reason`, then a reservation of `units` of `ingredient`: a reservation
+/// past the free stock matches no row, which the script must not let through.
+fn write_then_reserve(
+    tx: &sqlx::AnyConnection,
+    script: &mut Script<'_>,
+    ingredient: IngredientId,
+    reason: &str,
+    units: i64,
+) {
+    insert_ledger(tx, script, SHOP, vec![ledger_row(ingredient, reason)]);
+    reserve_many(tx, script, SHOP, &Needs::from([(ingredient, units)]));
+}
+
+/// Reserves the `free` units of `ingredient` (whose level was `before`) in a transaction of
+/// their own: the writer takes the next transaction after a script that failed.
+async fn reserve_the_free_stock(
+    app: &TestApp,
+    ingredient: IngredientId,
+    free: i64,
+    before: (i64, i64),
+) {
+    let mut tx = app.db.begin().await.unwrap();
+    let mut script = Script::new();
+    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, free)]));
+    script.run(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        app.level(SHOP, ingredient).await,
+        (before.0, before.1 + free)
+    );
+}
+
 async fn ledger_reasons(app: &TestApp) -> Vec<String> {
     sqlx::query_scalar("SELECT reason FROM stock_ledger WHERE reason LIKE 'script %' ORDER BY id")
         .fetch_all(app.db.pool())
@@ -81,18 +113,7 @@ async fn a_reservation_past_the_free_stock_fails_its_script_and_leaves_nothing()
     let before = app.level(SHOP, ingredient).await;
     let mut tx = app.db.begin().await.unwrap();
     let mut script = Script::new();
-    insert_ledger(
-        &tx,
-        &mut script,
-        SHOP,
-        vec![ledger_row(ingredient, "script before")],
-    );
-    reserve_many(
-        &tx,
-        &mut script,
-        SHOP,
-        &Needs::from([(ingredient, free + 1)]),
-    );
+    write_then_reserve(&tx, &mut script, ingredient, "script before", free + 1);
     let err = script.run(&mut tx).await.unwrap_err();
     assert!(err.to_string().contains("were expected"), "{err}");
     tx.rollback().await.unwrap();
@@ -100,15 +121,7 @@ async fn a_reservation_past_the_free_stock_fails_its_script_and_leaves_nothing()
     assert!(ledger_reasons(&app).await.is_empty());
     assert_eq!(app.level(SHOP, ingredient).await, before);
     // The writer is whole again: the same reservation within the stock goes through.
-    let mut tx = app.db.begin().await.unwrap();
-    let mut script = Script::new();
-    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, free)]));
-    script.run(&mut tx).await.unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(
-        app.level(SHOP, ingredient).await,
-        (before.0, before.1 + free)
-    );
+    reserve_the_free_stock(&app, ingredient, free, before).await;
 }
 
 #[tokio::test]
@@ -128,13 +141,7 @@ async fn a_transaction_given_up_before_its_commit_leaves_nothing_and_the_next_be
             app.db.begin().await.unwrap()
         };
         let mut script = Script::new();
-        insert_ledger(
-            &tx,
-            &mut script,
-            SHOP,
-            vec![ledger_row(ingredient, "script given up")],
-        );
-        reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, 1)]));
+        write_then_reserve(&tx, &mut script, ingredient, "script given up", 1);
         script.run(&mut tx).await.unwrap();
         drop(tx);
 
@@ -167,13 +174,7 @@ async fn a_script_committed_with_its_transaction_keeps_every_statement() {
     let before = app.level(SHOP, ingredient).await;
     let tx = app.db.begin().await.unwrap();
     let mut script = Script::new();
-    insert_ledger(
-        &tx,
-        &mut script,
-        SHOP,
-        vec![ledger_row(ingredient, "script committed with it")],
-    );
-    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, 1)]));
+    write_then_reserve(&tx, &mut script, ingredient, "script committed with it", 1);
     script.commit(tx).await.unwrap();
 
     assert_eq!(ledger_reasons(&app).await, ["script committed with it"]);
@@ -191,17 +192,12 @@ async fn a_statement_that_fails_its_count_stops_the_script_before_its_commit() {
     // Written, then a reservation past the free stock (which matches no row), then more.
     let tx = app.db.begin().await.unwrap();
     let mut script = Script::new();
-    insert_ledger(
+    write_then_reserve(
         &tx,
         &mut script,
-        SHOP,
-        vec![ledger_row(ingredient, "script before the failure")],
-    );
-    reserve_many(
-        &tx,
-        &mut script,
-        SHOP,
-        &Needs::from([(ingredient, free + 1)]),
+        ingredient,
+        "script before the failure",
+        free + 1,
     );
     insert_ledger(
         &tx,
@@ -218,13 +214,5 @@ async fn a_statement_that_fails_its_count_stops_the_script_before_its_commit() {
 
     // Nothing of it was committed, and the writer, rolled back, takes the next transaction.
     assert!(ledger_reasons(&app).await.is_empty());
-    let mut tx = app.db.begin().await.unwrap();
-    let mut script = Script::new();
-    reserve_many(&tx, &mut script, SHOP, &Needs::from([(ingredient, free)]));
-    script.run(&mut tx).await.unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(
-        app.level(SHOP, ingredient).await,
-        (before.0, before.1 + free)
-    );
+    reserve_the_free_stock(&app, ingredient, free, before).await;
 }
