@@ -157,7 +157,7 @@ impl<'a> Script<'a> {
 fn guard(e: sqlx::Error) -> sqlx::Error {
     match e.as_database_error() {
         Some(db) if db.message().contains(GUARD_FAILED) => {
-            sqlx::Error::Protocol(format!("{GUARD_FAILED} ({})", db.message()))
+            sqlx::Error::Protocol(GUARD_FAILED.to_owned())
         }
         _ => e,
     }
