@@ -1,6 +1,7 @@
 //! SQLite's single write connection: lent to one task at a time, a write that waits too long
 //! for it is answered 503 and leaves nothing, a writer given back inside a transaction is
-//! replaced, once closed it lends nothing, and its statement journals stay in memory.
+//! replaced, once closed it lends nothing, and its statement journals stay in memory. SQLite is
+//! built without memory statistics.
 
 use crate::helpers::*;
 use ocpizza::db::{Backend, Db};
@@ -131,4 +132,22 @@ async fn a_write_transaction_that_rewrites_many_pages_keeps_its_statement_journa
         .await
         .unwrap();
     assert_eq!(held, Vec::<String>::new(), "temporary files of the writer");
+}
+
+#[tokio::test]
+async fn sqlite_is_built_without_memory_statistics() {
+    let app = TestApp::spawn().await;
+    if !on_sqlite(&app) {
+        return;
+    }
+    // With them, every allocation of every connection takes one process-wide mutex (see the
+    // workspace's `.cargo/config.toml`).
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "SQLite's compile options: {options:?}"
+    );
 }
