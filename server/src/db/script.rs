@@ -153,6 +153,12 @@ impl<'a> Script<'a> {
     }
 }
 
+/// Whether `e` is the failure of a script's statement that changed other rows than it said,
+/// on either database.
+pub fn changed_other_rows(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Protocol(message) if message.starts_with(GUARD_FAILED))
+}
+
 /// A failed check of SQLite's script as the error PostgreSQL's gives.
 fn guard(e: sqlx::Error) -> sqlx::Error {
     match e.as_database_error() {

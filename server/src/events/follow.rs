@@ -9,6 +9,7 @@
 //! *different* streams commit in (the log's global id would: a transaction that took id 10
 //! may commit after the one that took id 11). Positions are therefore kept per stream.
 
+use crate::db::script::{self, Script};
 use crate::db::{Db, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row};
@@ -312,37 +313,75 @@ impl Cursor {
     /// another reader moved one of them first. The positions already kept are moved by one
     /// statement, whatever their number.
     pub async fn advance_all(&self, tx: &mut Tx, moves: &[(&str, i64, i64)]) -> sqlx::Result<bool> {
+        let mut script = Script::new();
+        if !self.advance_all_with(tx, &mut script, moves).await? {
+            return Ok(false);
+        }
+        match script.run(tx).await {
+            Err(e) if script::changed_other_rows(&e) => Ok(false),
+            done => done.map(|()| true),
+        }
+    }
+
+    /// [`Cursor::advance_all`] for a transaction that ends with `script`: a stream's first
+    /// position is written now (false when another reader wrote it first), and the statement
+    /// that moves the positions already kept joins `script`, which it fails when another
+    /// reader moved one of them first ([`script::changed_other_rows`] tells that failure). On
+    /// SQLite's writer the move then goes with the commit, in one hand-off (see
+    /// [`Script::commit`]).
+    pub async fn advance_all_with(
+        &self,
+        tx: &mut Tx,
+        script: &mut Script<'_>,
+        moves: &[(&str, i64, i64)],
+    ) -> sqlx::Result<bool> {
         let (first, kept): (Vec<_>, Vec<_>) = moves.iter().partition(|(_, from, _)| *from == 0);
         for (stream, from, to) in first {
             if !self.advance(tx, stream, from, to).await? {
                 return Ok(false);
             }
         }
-        if let [(stream, from, to)] = kept.as_slice() {
-            return self.advance(tx, stream, *from, *to).await;
-        }
         if kept.is_empty() {
             return Ok(true);
         }
-        // `$1` the consumer, then each move's stream, from and to.
-        let (mut case, mut guard) = (String::new(), String::new());
-        for i in 0..kept.len() {
-            let (stream, from, to) = (3 * i + 2, 3 * i + 3, 3 * i + 4);
-            let _ = write!(case, " WHEN ${stream} THEN ${to}");
-            if i > 0 {
-                guard.push_str(" OR ");
+        // The values are bound in the order their placeholders appear: each move's stream and
+        // `to`, the consumer, then each move's stream and `from`.
+        let postgres = crate::db::is_postgres(tx);
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            if postgres {
+                format!("${n}")
+            } else {
+                "?".to_owned()
             }
-            let _ = write!(guard, "(stream = ${stream} AND seq = ${from})");
+        };
+        let mut sql = String::from("UPDATE event_cursors SET seq = CASE stream");
+        for _ in &kept {
+            let _ = write!(sql, " WHEN {} THEN {}", next(), next());
         }
-        let sql = format!(
-            "UPDATE event_cursors SET seq = CASE stream{case} END WHERE consumer = $1 AND ({guard})"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&self.name);
-        for (stream, from, to) in &kept {
-            query = query.bind(*stream).bind(*from).bind(*to);
+        let _ = write!(sql, " END WHERE consumer = {} AND (", next());
+        for i in 0..kept.len() {
+            let or = if i > 0 { " OR " } else { "" };
+            let _ = write!(sql, "{or}(stream = {} AND seq = {})", next(), next());
         }
-        let moved = query.execute(&mut **tx).await?.rows_affected();
-        Ok(moved == kept.len() as u64)
+        sql.push(')');
+        let name = self.name.clone();
+        let kept: Vec<(String, i64, i64)> = kept
+            .iter()
+            .map(|(s, from, to)| ((*s).to_owned(), *from, *to))
+            .collect();
+        script.push(sql, kept.len() as u64, move |mut query| {
+            for (stream, _, to) in &kept {
+                query = query.bind(stream.clone()).bind(*to);
+            }
+            query = query.bind(name);
+            for (stream, from, _) in kept {
+                query = query.bind(stream).bind(from);
+            }
+            query
+        });
+        Ok(true)
     }
 }
 

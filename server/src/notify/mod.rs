@@ -25,6 +25,7 @@ pub mod push;
 pub use notable::Notable;
 
 use crate::config::Config;
+use crate::db::script::{self, Script};
 use crate::db::{Db, Tx, now_ms};
 use crate::error::ApiResult;
 use crate::events::follow::{self, Cursor, Selector};
@@ -424,12 +425,22 @@ impl Notify {
             .iter()
             .map(|p| (p.stream.as_str(), p.from, p.to))
             .collect();
-        if !self.inner.cursor.advance_all(&mut tx, &moves).await? {
+        // On SQLite the kept positions move with the commit, in one hand-off to its thread.
+        let mut script = Script::new();
+        if !self
+            .inner
+            .cursor
+            .advance_all_with(&mut tx, &mut script, &moves)
+            .await?
+        {
             tx.rollback().await?;
             return Ok(None);
         }
-        tx.commit().await?;
-        Ok(Some(planned.len()))
+        match script.commit(tx).await {
+            // Rolled back as it was dropped.
+            Err(e) if script::changed_other_rows(&e) => Ok(None),
+            done => done.map(|()| Some(planned.len())).map_err(Into::into),
+        }
     }
 
     /// Sends what is due, channel by channel.

@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use futures_util::future::BoxFuture;
 use ocpizza::db::Tx;
+use ocpizza::db::script::{self, Script};
 use ocpizza::error::ApiResult;
 use ocpizza::events::follow::{Cursor, Selector};
 use ocpizza::notify::{
@@ -592,10 +593,30 @@ async fn a_round_plans_every_stream_behind_once_and_in_order() {
     );
 }
 
+/// How a test's transaction moves a cursor's positions and ends.
+#[derive(Debug, Clone, Copy)]
+enum Moved {
+    /// `Cursor::advance_all`, then a commit or a rollback of its own.
+    Alone,
+    /// `Cursor::advance_all_with` a script that the transaction commits with.
+    WithTheCommit,
+}
+
 /// Positions in several streams move together or not at all: a reader that finds one of
 /// them moved by another moves none.
 #[tokio::test]
 async fn positions_in_several_streams_move_together_or_not_at_all() {
+    positions_move_together_or_not_at_all(Moved::Alone).await;
+}
+
+/// The same when the move goes with the transaction's commit (on SQLite, in the same text):
+/// a move that finds a position moved by another fails the commit, and nothing is written.
+#[tokio::test]
+async fn positions_moved_with_the_commit_move_together_or_not_at_all() {
+    positions_move_together_or_not_at_all(Moved::WithTheCommit).await;
+}
+
+async fn positions_move_together_or_not_at_all(how: Moved) {
     let app = TestApp::spawn().await;
     let cursor = test_streams_cursor(&app, "together").await;
     let streams = ["test:a", "test:b", "test:c"];
@@ -621,13 +642,30 @@ async fn positions_in_several_streams_move_together_or_not_at_all() {
         let (db, cursor) = (app.db.clone(), cursor.clone());
         async move {
             let mut tx = db.begin().await.unwrap();
-            let moved = cursor.advance_all(&mut tx, &moves).await.unwrap();
-            if moved {
-                tx.commit().await.unwrap();
-            } else {
-                tx.rollback().await.unwrap();
+            match how {
+                Moved::Alone => {
+                    let moved = cursor.advance_all(&mut tx, &moves).await.unwrap();
+                    if moved {
+                        tx.commit().await.unwrap();
+                    } else {
+                        tx.rollback().await.unwrap();
+                    }
+                    moved
+                }
+                Moved::WithTheCommit => {
+                    let mut script = Script::new();
+                    let first = cursor.advance_all_with(&mut tx, &mut script, &moves);
+                    if !first.await.unwrap() {
+                        tx.rollback().await.unwrap();
+                        return false;
+                    }
+                    match script.commit(tx).await {
+                        Ok(()) => true,
+                        Err(e) if script::changed_other_rows(&e) => false,
+                        Err(e) => panic!("the move failed otherwise: {e}"),
+                    }
+                }
             }
-            moved
         }
     };
     // First moves (no position kept yet), then kept positions moved by one statement.
