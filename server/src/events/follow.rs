@@ -346,15 +346,11 @@ impl Cursor {
         }
         // The values are bound in the order their placeholders appear: each move's stream and
         // `to`, the consumer, then each move's stream and `from`.
-        let postgres = crate::db::is_postgres(tx);
+        let conn: &sqlx::AnyConnection = tx;
         let mut n = 0;
         let mut next = || {
             n += 1;
-            if postgres {
-                format!("${n}")
-            } else {
-                "?".to_owned()
-            }
+            crate::db::placeholder(conn, n)
         };
         let mut sql = String::from("UPDATE event_cursors SET seq = CASE stream");
         for _ in &kept {
