@@ -308,27 +308,32 @@ pub async fn placed_with_phone(
     .map(|ids| ids.into_iter().map(OrderId).collect())
 }
 
-/// The web orders still `placed` of each phone of `keys` (national form), in the whole group.
+/// The web orders still `placed` of each phone of `keys` (national form), in the whole group,
+/// on PostgreSQL (SQLite's writer reads them with the stock, see
+/// [`placed_web_orders_beside_stock`]).
 ///
-/// One branch per phone, each the search of one phone in `orders_phone_key` that a single
-/// phone's query makes: given a list (`phone_key IN (…)`), PostgreSQL's generic plan reads
-/// every waiting order instead.
+/// The phones go as one JSON array, so that the statement's text is the same whatever their
+/// number: prepared once per connection, and planned once. Each phone is counted by a search
+/// of its own in `orders_phone_key`; given a list (`phone_key IN (…)`), PostgreSQL's generic
+/// plan reads every waiting order instead. A statement with one branch and one placeholder
+/// per phone had as many texts as a batch can have phones, each planned again on each of the
+/// pool's connections: that planning was most of PostgreSQL's planning in a rush.
 pub async fn placed_web_orders_per_phone(
     conn: &mut AnyConnection,
     keys: &[&str],
 ) -> sqlx::Result<std::collections::HashMap<String, usize>> {
-    let numbered = crate::db::is_postgres(conn).then_some(1);
-    let sql = per_phone_branches(
-        keys.len(),
-        numbered,
-        "CAST({i} AS BIGINT) AS i, COUNT(*) AS n",
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for key in keys {
-        query = query.bind(*key);
-    }
+    let phones = serde_json::to_string(keys).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let rows = sqlx::query(
+        "SELECT CAST(p.i - 1 AS BIGINT) AS i, \
+           (SELECT COUNT(*) FROM orders o WHERE o.phone_key = p.key \
+             AND o.status = 'placed' AND o.channel = 'web') AS n \
+         FROM json_array_elements_text(CAST($1 AS JSON)) WITH ORDINALITY AS p(key, i)",
+    )
+    .bind(phones)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut counts = Vec::with_capacity(keys.len());
-    for r in query.fetch_all(&mut *conn).await? {
+    for r in rows {
         counts.push((r.try_get("i")?, r.try_get("n")?));
     }
     phone_counts(keys, &counts)
@@ -343,7 +348,6 @@ pub fn placed_web_orders_beside_stock(keys: &[&str], off: i64) -> crate::stock::
     crate::stock::db::Beside {
         sql: per_phone_branches(
             keys.len(),
-            None,
             &format!("{off}, CAST({{i}} AS BIGINT), '', '', COUNT(*), 0, 0"),
         ),
         binds: keys.iter().map(|k| (*k).to_owned()).collect(),
@@ -380,9 +384,8 @@ pub fn phone_counts(
 }
 
 /// One branch per phone, joined by `UNION ALL`: `SELECT {columns} FROM orders WHERE
-/// phone_key = … AND …`, with the branch's number in place of `{i}` in `columns`; the phones'
-/// placeholders are numbered from `numbered` (PostgreSQL), or anonymous `?` (SQLite).
-fn per_phone_branches(phones: usize, numbered: Option<usize>, columns: &str) -> String {
+/// phone_key = ? AND …`, with the branch's number in place of `{i}` in `columns`.
+fn per_phone_branches(phones: usize, columns: &str) -> String {
     let mut sql = String::new();
     let mut digits = itoa::Buffer::new();
     for i in 0..phones {
@@ -391,15 +394,7 @@ fn per_phone_branches(phones: usize, numbered: Option<usize>, columns: &str) -> 
         }
         sql.push_str("SELECT ");
         sql.push_str(&columns.replace("{i}", digits.format(i)));
-        sql.push_str(" FROM orders WHERE phone_key = ");
-        match numbered {
-            Some(first) => {
-                sql.push('$');
-                sql.push_str(digits.format(first + i));
-            }
-            None => sql.push('?'),
-        }
-        sql.push_str(" AND status = 'placed' AND channel = 'web'");
+        sql.push_str(" FROM orders WHERE phone_key = ? AND status = 'placed' AND channel = 'web'");
     }
     sql
 }
