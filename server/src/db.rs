@@ -152,6 +152,24 @@ impl Begun {
     }
 }
 
+/// The options of PostgreSQL's connections: `url`'s, with [`STATEMENT_CACHE_CAPACITY`]
+/// unless it sets one.
+fn postgres_options(url: &str) -> anyhow::Result<sqlx::any::AnyConnectOptions> {
+    let mut options: sqlx::any::AnyConnectOptions = url
+        .parse()
+        .context("reading DATABASE_URL as a PostgreSQL address")?;
+    let address = &mut options.database_url;
+    if !address
+        .query_pairs()
+        .any(|(key, _)| key == "statement-cache-capacity")
+    {
+        address
+            .query_pairs_mut()
+            .append_pair("statement-cache-capacity", STATEMENT_CACHE_CAPACITY);
+    }
+    Ok(options)
+}
+
 /// Which database runs underneath.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -283,6 +301,18 @@ async fn restart_wal(write: &writer::Writer) -> sqlx::Result<()> {
 /// order path one more wait on the database for each transaction.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
+/// How many prepared statements each PostgreSQL connection keeps, unless `DATABASE_URL` says
+/// otherwise (`statement-cache-capacity`; sqlx keeps 100).
+///
+/// A batch of orders writes its rows with one statement per table whatever their number, so
+/// that each table's statement has a text for each batch size: a connection meets some 300
+/// texts in a rush, the rest of the server some hundred more. Past the capacity the least used
+/// is dropped and prepared again when it comes back, and a statement prepared again is planned
+/// again: PostgreSQL keeps one plan for a prepared statement only after five runs with plans
+/// of their own. A thousand keeps them all, for some 1.6 MiB more of each connection's
+/// memory in PostgreSQL (20 connections: 275 MiB against 244, 60,000 orders).
+const STATEMENT_CACHE_CAPACITY: &str = "1000";
+
 impl Db {
     /// Connects as the configuration says (creating the SQLite file and its folder if needed).
     pub async fn connect(config: &Config) -> anyhow::Result<Db> {
@@ -339,6 +369,7 @@ impl Db {
     /// Connects to PostgreSQL with a pool of `max` connections.
     pub async fn connect_postgres(url: &str, max: u32) -> anyhow::Result<Db> {
         install_default_drivers();
+        let options = postgres_options(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -351,7 +382,7 @@ impl Db {
                     Ok(true)
                 })
             })
-            .connect(url)
+            .connect_with(options)
             .await
             .context("connecting to PostgreSQL (DATABASE_URL)")?;
         Ok(Db {
@@ -692,5 +723,35 @@ mod values_tests {
         assert_eq!(super::pg_values_after(6, 1, 2), "($7, $8)");
         assert_eq!(super::values_for(false, 1, 1), "($1)");
         assert_eq!(super::values_for(true, 2, 2), "(?, ?), (?, ?)");
+    }
+}
+
+#[cfg(test)]
+mod options_tests {
+    fn capacity(url: &str) -> Vec<String> {
+        let options = super::postgres_options(url).unwrap();
+        options
+            .database_url
+            .query_pairs()
+            .filter(|(key, _)| key == "statement-cache-capacity")
+            .map(|(_, value)| value.into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn postgres_connections_keep_a_thousand_statements_unless_the_address_says_otherwise() {
+        assert_eq!(
+            capacity("postgres://ocpizza:s3cret@db:5432/ocpizza"),
+            ["1000"]
+        );
+        assert_eq!(
+            capacity("postgres://db/ocpizza?sslmode=require&statement-cache-capacity=50"),
+            ["50"]
+        );
+        let options = super::postgres_options("postgres://db/ocpizza?sslmode=require").unwrap();
+        assert_eq!(
+            options.database_url.query(),
+            Some("sslmode=require&statement-cache-capacity=1000")
+        );
     }
 }
