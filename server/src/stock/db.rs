@@ -51,11 +51,13 @@ pub async fn apply(
 }
 
 /// Begins a write transaction that reads the shop's stock levels and holds them until its
-/// end, and the pizzas switched off there (as [`crate::menu::db::disabled`] gives them). On
-/// PostgreSQL the rows are locked, in ingredient order (as every writer of stock locks them),
-/// and the pizzas are a second statement; on SQLite the write transaction holds the whole file,
-/// and one statement reads both and begins the transaction (see [`crate::db::Db::begin_reading`]):
-/// one hand-off to the database's thread for all three.
+/// end, and the pizzas switched off there (as [`crate::menu::db::disabled`] gives them), with
+/// one statement. On PostgreSQL the stock's rows are locked, in ingredient order (as every
+/// writer of stock locks them); the pizzas switched off are those of the statement's start,
+/// which may precede the locks when another transaction holds them (a switch committed
+/// meanwhile then counts from the next batch, as if it had come a moment later). On SQLite
+/// the write transaction holds the whole file, and the statement also begins it (see
+/// [`crate::db::Db::begin_reading`]): one hand-off to the database's thread for all three.
 ///
 /// On SQLite the same statement also reads `beside`, other rows the caller needs at the
 /// start of its transaction (see [`Beside`]); PostgreSQL refuses it (its callers read such
@@ -65,83 +67,84 @@ pub async fn hold(
     shop: ShopId,
     beside: Option<&Beside>,
 ) -> sqlx::Result<(Tx, Holding)> {
-    let levels = |rows: &[AnyRow]| -> sqlx::Result<BTreeMap<IngredientId, StockLevel>> {
-        rows.iter()
-            .map(|r| level(r).map(|l| (l.ingredient_id, l)))
-            .collect()
-    };
-    match db.backend() {
+    // Each row's first column tells what it is: 0 a stock level, 1 a pizza switched off
+    // (its id second), 2 and more a row of `beside`.
+    const DISABLED: &str = "SELECT 1, pizza_id, '', '', 0, 0, 0 FROM shop_pizza_disabled \
+         WHERE shop_id = {shop} \
+         UNION ALL \
+         SELECT 1, id, '', '', 0, 0, 0 FROM pizzas WHERE available = 0 \
+           AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = {shop})";
+    let (tx, rows) = match db.backend() {
         crate::db::Backend::Postgres => {
             if beside.is_some() {
                 return Err(sqlx::Error::Protocol(
                     "rows beside the stock are read with it on SQLite only".into(),
                 ));
             }
-            let mut tx = db.begin().await?;
-            let rows = sqlx::query(
-                "SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, s.low_threshold \
+            let sql = format!(
+                "WITH held AS (SELECT s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, \
+                   s.low_threshold \
                  FROM stock s JOIN ingredients i ON i.id = s.ingredient_id \
-                 WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s",
-            )
-            .bind(shop.0)
-            .fetch_all(&mut *tx)
-            .await?;
-            let disabled = crate::menu::db::disabled(&mut *tx, shop).await?;
-            let holding = Holding {
-                levels: levels(&rows)?,
-                disabled,
-                beside: Vec::new(),
-            };
-            Ok((tx, holding))
+                 WHERE s.shop_id = $1 ORDER BY s.ingredient_id FOR UPDATE OF s) \
+                 SELECT CAST(0 AS BIGINT) AS off, ingredient_id, name, unit, on_hand, reserved, \
+                   low_threshold \
+                 FROM held \
+                 UNION ALL {}",
+                DISABLED.replace("{shop}", "$1")
+            );
+            let mut tx = db.begin().await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(shop.0)
+                .fetch_all(&mut *tx)
+                .await?;
+            (tx, rows)
         }
         crate::db::Backend::Sqlite => {
             // Anonymous placeholders, bound in order: the shop three times, then `beside`'s.
-            let mut sql = String::from(
+            let mut sql = format!(
                 "SELECT 0 AS off, s.ingredient_id, i.name, i.unit, s.on_hand, s.reserved, \
                    s.low_threshold \
                  FROM stock s JOIN ingredients i ON i.id = s.ingredient_id WHERE s.shop_id = ? \
-                 UNION ALL \
-                 SELECT 1, pizza_id, '', '', 0, 0, 0 FROM shop_pizza_disabled \
-                 WHERE shop_id = ? \
-                 UNION ALL \
-                 SELECT 1, id, '', '', 0, 0, 0 FROM pizzas WHERE available = 0 \
-                   AND id NOT IN (SELECT pizza_id FROM shop_pizza_disabled WHERE shop_id = ?)",
+                 UNION ALL {}",
+                DISABLED.replace("{shop}", "?")
             );
             if let Some(beside) = beside {
                 sql.push_str(" UNION ALL ");
                 sql.push_str(&beside.sql);
             }
-            let (tx, rows) = db
-                .begin_reading(&sql, |query| {
-                    let mut query = query.bind(shop.0).bind(shop.0).bind(shop.0);
-                    for value in beside.iter().flat_map(|b| &b.binds) {
-                        query = query.bind(value.clone());
-                    }
-                    query
-                })
-                .await?;
-            let mut stock = Vec::with_capacity(rows.len());
-            let mut disabled = Vec::new();
-            let mut others = Vec::new();
-            for row in rows {
-                match row.try_get::<i64, _>("off")? {
-                    0 => stock.push(row),
-                    1 => disabled.push(PizzaId(row.try_get("ingredient_id")?)),
-                    off => others.push(BesideRow {
-                        off,
-                        key: row.try_get("ingredient_id")?,
-                        value: row.try_get("on_hand")?,
-                    }),
+            db.begin_reading(&sql, |query| {
+                let mut query = query.bind(shop.0).bind(shop.0).bind(shop.0);
+                for value in beside.iter().flat_map(|b| &b.binds) {
+                    query = query.bind(value.clone());
                 }
+                query
+            })
+            .await?
+        }
+    };
+    let mut levels = BTreeMap::new();
+    let mut disabled = Vec::new();
+    let mut others = Vec::new();
+    for row in rows {
+        match row.try_get::<i64, _>("off")? {
+            0 => {
+                let level = level(&row)?;
+                levels.insert(level.ingredient_id, level);
             }
-            let holding = Holding {
-                levels: levels(&stock)?,
-                disabled,
-                beside: others,
-            };
-            Ok((tx, holding))
+            1 => disabled.push(PizzaId(row.try_get("ingredient_id")?)),
+            off => others.push(BesideRow {
+                off,
+                key: row.try_get("ingredient_id")?,
+                value: row.try_get("on_hand")?,
+            }),
         }
     }
+    let holding = Holding {
+        levels,
+        disabled,
+        beside: others,
+    };
+    Ok((tx, holding))
 }
 
 /// Rows read with the stock on SQLite (see [`hold`]): branches of a `UNION ALL` whose seven
